@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up .venv (Python >= 3.12, the project and its test extras) and run the whole test suite,
+# slow statistical tests included. Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+exec .venv/bin/python -m pytest -n 2 --timeout 1800 "$@"

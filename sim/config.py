@@ -1,0 +1,262 @@
+"""Typed, documented scenario parameters.
+
+A scenario file (TOML) is validated against these pydantic models: unknown keys, wrong types and
+out-of-range values are rejected with the key path and what is allowed. Units: time in days,
+probabilities in [0, 1], rates per day, money in the scenario's currency.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Probability = float
+FOREVER = "forever"
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, ser_json_inf_nan="strings")
+
+
+class RunConfig(Section):
+    """How long and how finely to simulate, and how many replicates."""
+
+    days: float = Field(365.0, gt=0, description="Simulated horizon (days).")
+    dt: float = Field(1.0, gt=0, le=30, description="Length of one step (days). Small dt approaches continuous time.")
+    seed: int = Field(0, ge=0, description="Master seed; replicates get independent spawned streams.")
+    replicates: int = Field(1, ge=1, le=100_000, description="Independent runs of the scenario.")
+    engine: Literal["vector", "agents"] = Field(
+        "vector",
+        description="'vector': whole population as numpy arrays (fast, default); "
+        "'agents': one Mesa agent per person (readable reference, small populations).",
+    )
+
+    @property
+    def n_steps(self) -> int:
+        """Number of steps needed to cover `days`."""
+        return int(math.ceil(self.days / self.dt - 1e-9))
+
+
+class PopulationConfig(Section):
+    """Who lives in the model: the public, employees and the brand's official accounts."""
+
+    size: int = Field(10_000, ge=1, le=50_000_000, description="Number of people (agents).")
+    employees: int = Field(0, ge=0, description="Employees; they start as fans (the seed's 'employees become fans first').")
+    official_accounts: int = Field(1, ge=0, le=1000, description="Brand official accounts that post on the channels.")
+    cities: int = Field(10, ge=1, description="Cities people live in (used by offline meetups).")
+
+    @model_validator(mode="after")
+    def _employees_fit(self) -> PopulationConfig:
+        if self.employees > self.size:
+            raise ValueError(f"population.employees ({self.employees}) cannot exceed population.size ({self.size})")
+        return self
+
+
+class SeedUsersConfig(Section):
+    """The core users who have the product on day 0 (MIUI: 100 forum users)."""
+
+    count: int = Field(100, ge=0, description="Number of seed users (people).")
+    choice: Literal["random", "hubs", "community"] = Field(
+        "random",
+        description="'random': uniform; 'hubs': highest degree over all layers; "
+        "'community': members of the named community (forum geeks).",
+    )
+    community: Literal["forum", "wechat"] = Field("forum", description="Community seeds come from when choice = 'community'.")
+
+
+class EngineConfig(Section):
+    """The product as engine: its value against each person's expectation.
+
+    A person converts with probability max_conversion * logistic((quality - expectation) / sensitivity)
+    (a hard threshold when sensitivity = 0). After adopting, experience = quality + noise - expectation
+    decides advocate (>= advocate_margin), detractor (< detractor_margin) or quiet adopter.
+    """
+
+    quality: float = Field(0.7, ge=-10, le=10, description="Product value delivered (value units, 0-1 typical).")
+    expectation_mean: float = Field(0.5, ge=-10, le=10, description="Mean expected value across people (value units).")
+    expectation_sd: float = Field(0.15, ge=0, le=10, description="Spread of expectations across people (value units).")
+    sensitivity: float = Field(0.1, ge=0, le=10, description="Width of the conversion curve around quality = expectation (value units); 0 = hard threshold.")
+    max_conversion: Probability = Field(0.5, ge=0, le=1, description="Conversion probability of a persuaded person when value far exceeds expectation.")
+    rejection: Probability = Field(0.2, ge=0, le=1, description="Probability that a persuaded person who does not convert turns away for good (rejecter).")
+    experience_sd: float = Field(0.1, ge=0, le=10, description="Noise of the lived experience around quality (value units).")
+    advocate_margin: float = Field(0.0, ge=-10, le=10, description="Experience - expectation at or above which an adopter advocates.")
+    detractor_margin: float = Field(-0.15, ge=-10, le=10, description="Experience - expectation below which an adopter becomes a detractor.")
+
+    @model_validator(mode="after")
+    def _margins_ordered(self) -> EngineConfig:
+        if self.detractor_margin > self.advocate_margin:
+            raise ValueError("engine.detractor_margin must be <= engine.advocate_margin")
+        return self
+
+
+class WomConfig(Section):
+    """Word of mouth: who talks, for how long, and how persuasive a message is.
+
+    Talking only in the step right after adopting (active_steps = 1) gives the independent cascade
+    model; talking forever with no decay gives the Bass / SI model.
+    """
+
+    transmission: Probability = Field(0.1, ge=0, le=1, description="Probability that a seen positive message between two people with a full-strength tie persuades.")
+    q: float = Field(0.0, ge=0, le=100, description="Well-mixed word-of-mouth rate (per day): Bass imitation coefficient, used when network.kind = 'well_mixed'.")
+    active_steps: int | Literal["forever"] = Field(FOREVER, description="Steps after adopting during which an advocate talks (an integer >= 1, or \"forever\").")
+    decay_rate: float = Field(0.0, ge=0, le=100, description="Talk probability decays as exp(-decay_rate * days since adopting) (per day).")
+    negative_transmission_factor: float = Field(2.0, ge=0, le=100, description="Negative messages persuade this many times more often ('bad news travels a thousand li').")
+    negative_reach_factor: float = Field(1.5, ge=0, le=100, description="Negative messages are seen by this many times more contacts.")
+
+    @field_validator("active_steps")
+    @classmethod
+    def _positive_steps(cls, v):
+        if isinstance(v, int) and v < 1:
+            raise ValueError('must be an integer >= 1 or "forever"')
+        return v
+
+    @property
+    def active_limit(self) -> float:
+        """Active steps as a number (inf for forever)."""
+        return math.inf if self.active_steps == FOREVER else float(self.active_steps)
+
+
+class AdvertisingConfig(Section):
+    """Mass media as external influence (Bass innovation coefficient p) with a daily spend."""
+
+    p: float = Field(0.0, ge=0, le=100, description="Persuasive ad contacts per person per day at this spend (Bass p).")
+    spend_per_day: float = Field(0.0, ge=0, description="Advertising spend per day while running (currency/day).")
+    start_day: float = Field(0.0, ge=0, description="First day ads run.")
+    stop_day: float = Field(math.inf, ge=0, description="Day ads stop (inf = never).")
+
+
+class LayerConfig(Section):
+    """What every accelerator layer has: its reach, speed, persistence and tie strength."""
+
+    enabled: bool = Field(True, description="Switch the layer on or off.")
+    speed: float = Field(1.0, ge=0, le=1000, description="Posts (talk events) per day by a person who is talking.")
+    reach: Probability = Field(1.0, ge=0, le=1, description="Probability that a contact sees a post at some point during its life.")
+    persistence: float = Field(0.0, ge=0, le=3650, description="How long a post stays visible (days); 0 = only in the step it is made.")
+    tie_strength: Probability = Field(0.5, ge=0, le=1, description="Initial tie strength on this layer (trust weight, 0-1).")
+    transmission_factor: float = Field(1.0, ge=0, le=100, description="Multiplies wom.transmission on this layer.")
+    start_day: float = Field(0.0, ge=0, description="Day the layer opens (channel sequencing).")
+    stop_day: float = Field(math.inf, ge=0, description="Day the layer closes (inf = never).")
+
+
+class NetworkConfig(LayerConfig):
+    """The offline social network (strong, clustered small-group ties) that everyone lives in."""
+
+    kind: Literal["small_world", "erdos_renyi", "well_mixed", "edgelist"] = Field(
+        "small_world", description="Graph of offline ties; 'well_mixed' = everyone meets everyone (mean field, uses wom.q)."
+    )
+    mean_degree: float = Field(8.0, ge=0, le=10_000, description="Average number of offline contacts per person (small_world uses the nearest even number).")
+    rewire: Probability = Field(0.1, ge=0, le=1, description="Small-world rewiring probability (0 = ring lattice, 1 = random).")
+    path: str | None = Field(None, description="Edge-list file (two columns of node labels) when kind = 'edgelist'; relative to the scenario file.")
+    tie_strength: Probability = Field(0.8, ge=0, le=1, description="Initial offline tie strength (strong ties).")
+
+    @model_validator(mode="after")
+    def _path_for_edgelist(self) -> NetworkConfig:
+        if self.kind == "edgelist" and not self.path:
+            raise ValueError("network.path is required when network.kind = 'edgelist'")
+        return self
+
+
+class ForumConfig(LayerConfig):
+    """A forum community: members see each other's posts on their board; posts persist (MIUI forum)."""
+
+    enabled: bool = False
+    membership: Probability = Field(0.05, ge=0, le=1, description="Fraction of people who are forum members.")
+    board_size: int = Field(500, ge=2, description="Members per board (sub-forum); a post is visible to its board.")
+    speed: float = 0.3
+    reach: Probability = 0.2
+    persistence: float = 14.0
+    tie_strength: Probability = 0.3
+
+
+class WeiboConfig(LayerConfig):
+    """A broadcast follower layer like Weibo: directed, heavy-tailed followers, fast decay."""
+
+    enabled: bool = False
+    follows_mean: float = Field(20.0, ge=0, le=10_000, description="Accounts followed per person (mean).")
+    popularity_exponent: float = Field(2.0, gt=1, le=10, description="Tail exponent of follower counts (smaller = more heavy-tailed).")
+    official_followers: Probability = Field(0.02, ge=0, le=1, description="Fraction of people who follow the brand's official account.")
+    speed: float = 0.5
+    reach: Probability = 0.1
+    persistence: float = 0.5
+    tie_strength: Probability = 0.1
+
+
+class WechatConfig(LayerConfig):
+    """Close chat groups like WeChat groups: small circles, strong ties, a service channel."""
+
+    enabled: bool = False
+    group_size: int = Field(8, ge=2, le=10_000, description="People per chat group.")
+    groups_per_person: int = Field(2, ge=1, le=100, description="Chat groups each person is in.")
+    speed: float = 0.3
+    reach: Probability = 0.8
+    persistence: float = 1.0
+    tie_strength: Probability = 0.6
+
+
+class ChannelsConfig(Section):
+    """The online accelerator layers."""
+
+    forum: ForumConfig = ForumConfig()
+    weibo: WeiboConfig = WeiboConfig()
+    wechat: WechatConfig = WechatConfig()
+
+
+class OfficialConfig(Section):
+    """What the brand's official accounts do on the channels they are on."""
+
+    posts_per_day: float = Field(1.0, ge=0, le=1000, description="Posts per day per official account on each open channel.")
+    channels: list[Literal["forum", "weibo", "wechat"]] = Field(["forum", "weibo"], description="Channels the official accounts post on.")
+
+
+class RelationshipConfig(Section):
+    """The relationship chain: tie strengths grow with interaction and decay without it.
+
+    A message's persuasiveness is multiplied by the tie strength (trust) it travels along; the tie to
+    the brand grows when a person participates, and an adopter whose brand tie passes fan_threshold
+    becomes a fan (and falls back below fan_exit).
+    """
+
+    growth: Probability = Field(0.05, ge=0, le=1, description="Fraction of the gap to full strength closed by one interaction on a tie.")
+    decay_rate: float = Field(0.01, ge=0, le=100, description="Ties relax back to their layer's initial strength at this rate (per day).")
+    initial_brand_tie: Probability = Field(0.1, ge=0, le=1, description="Tie to the brand of a person who has not participated.")
+    brand_growth: Probability = Field(0.1, ge=0, le=1, description="Fraction of the gap to 1 closed by one participation.")
+    brand_decay: float = Field(0.01, ge=0, le=100, description="Brand tie relaxes to initial_brand_tie at this rate (per day).")
+    participation_rate: float = Field(0.1, ge=0, le=100, description="Participations per day of an advocate or fan (posting feedback, joining in).")
+    fan_threshold: Probability = Field(0.6, ge=0, le=1, description="Brand tie at which an advocate becomes a fan.")
+    fan_exit: Probability = Field(0.3, ge=0, le=1, description="Brand tie below which a fan falls back to an ordinary adopter.")
+
+    @model_validator(mode="after")
+    def _exit_below_entry(self) -> RelationshipConfig:
+        if self.fan_exit > self.fan_threshold:
+            raise ValueError("relationship.fan_exit must be <= relationship.fan_threshold")
+        return self
+
+
+class Scenario(Section):
+    """A whole scenario: every section has defaults, so an empty file is a valid (plain) scenario."""
+
+    name: str = Field("scenario", description="Short name used in outputs.")
+    description: str = Field("", description="What the scenario represents.")
+    run: RunConfig = RunConfig()
+    population: PopulationConfig = PopulationConfig()
+    seed_users: SeedUsersConfig = SeedUsersConfig()
+    engine: EngineConfig = EngineConfig()
+    wom: WomConfig = WomConfig()
+    advertising: AdvertisingConfig = AdvertisingConfig()
+    network: NetworkConfig = NetworkConfig()
+    channels: ChannelsConfig = ChannelsConfig()
+    official: OfficialConfig = OfficialConfig()
+    relationship: RelationshipConfig = RelationshipConfig()
+
+    @model_validator(mode="after")
+    def _seeds_fit(self) -> Scenario:
+        if self.seed_users.count + self.population.employees > self.population.size:
+            raise ValueError(
+                f"seed_users.count + population.employees ({self.seed_users.count + self.population.employees}) "
+                f"cannot exceed population.size ({self.population.size})"
+            )
+        return self

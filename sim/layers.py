@@ -1,0 +1,317 @@
+"""The accelerator at run time: each channel's live posts, tie strengths and who it reaches.
+
+A channel turns this step's posts into contacts (someone saw a message; maybe it persuaded them).
+`EdgeChannel` carries messages along pairwise ties (offline talk, Weibo followers); `GroupChannel`
+shows a post to every member of the poster's groups (forum boards, WeChat groups). Each offers the
+same contact rule twice: `contacts` for the whole population at once (vector engine) and
+`contacts_of` for one person (per-agent engine); both draw from identical probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import rules
+from sim.config import LayerConfig, RelationshipConfig, WomConfig
+from sim.network import EdgeLayer, Groups
+from sim.state import CHANNEL, NEGATIVE
+
+#: visible_until value of someone with no live post.
+NO_POST = 0
+
+
+@dataclass
+class Contacts:
+    """This step's contacts as parallel arrays: who saw a message, on which channel, of which valence, persuaded or not."""
+
+    target: list = field(default_factory=list)
+    channel: list = field(default_factory=list)
+    negative: list = field(default_factory=list)
+    persuaded: list = field(default_factory=list)
+
+    def add(self, target, channel: int, negative, persuaded) -> None:
+        """Append contacts on one channel (negative may be an array or a scalar)."""
+        n = len(target)
+        if n == 0:
+            return
+        self.target.append(np.asarray(target, dtype=np.int64))
+        self.channel.append(np.full(n, channel, dtype=np.int8))
+        self.negative.append(np.broadcast_to(np.asarray(negative, dtype=bool), (n,)))
+        self.persuaded.append(np.asarray(persuaded, dtype=bool))
+
+    def merged(self):
+        """(target, channel, negative, persuaded) concatenated; empty arrays when nothing happened."""
+        if not self.target:
+            e = np.empty(0, dtype=np.int64)
+            return e, e.astype(np.int8), e.astype(bool), e.astype(bool)
+        return (np.concatenate(self.target), np.concatenate(self.channel),
+                np.concatenate(self.negative), np.concatenate(self.persuaded))
+
+
+def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of all CSR entries of `rows`, and the row each position belongs to (no Python loop)."""
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    pos = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+    return pos, np.repeat(rows, counts)
+
+
+class Channel:
+    """What every layer shares: opening days, post lifetime, read and persuasion probabilities, live posts."""
+
+    def __init__(self, name: str, cfg: LayerConfig, wom: WomConfig, rel: RelationshipConfig, n: int, dt: float):
+        self.name = name
+        self.code = CHANNEL[name]
+        self.cfg = cfg
+        self.rel = rel
+        self.dt = dt
+        self.life = rules.post_life_steps(cfg.persistence, dt)
+        self.read_pos = rules.read_probability_per_step(cfg.reach, self.life)
+        self.read_neg = rules.read_probability_per_step(min(1.0, cfg.reach * wom.negative_reach_factor), self.life)
+        self.transmission_pos = wom.transmission * cfg.transmission_factor
+        self.transmission_neg = self.transmission_pos * wom.negative_transmission_factor
+        self.visible_until = np.full(n, NO_POST, dtype=np.int64)
+        self.visible_valence = np.zeros(n, dtype=np.int8)
+        self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
+        self.official_posts: list[tuple[int, int]] = []  # (visible until step, count)
+
+    def is_open(self, day: float) -> bool:
+        """Whether the channel runs on this day (channel sequencing)."""
+        return self.cfg.enabled and self.cfg.start_day <= day < self.cfg.stop_day
+
+    def can_post(self, people: np.ndarray) -> np.ndarray:
+        """Mask of people who are on this channel (everyone, unless it has members)."""
+        return np.ones(len(people), dtype=bool)
+
+    def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
+        """People post now; their post stays visible for `life` steps."""
+        self.visible_until[people] = step + self.life
+        self.visible_valence[people] = valence
+        self.live = np.union1d(self.live[self.visible_until[self.live] > step], people)
+
+    def prepare(self, step: int) -> None:
+        """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
+        self.live = self.live[self.visible_until[self.live] > step]
+        self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
+
+    def close(self) -> None:
+        """Remove all live posts (the channel has stopped)."""
+        self.visible_until[self.live] = NO_POST
+        self.live = np.empty(0, dtype=np.int64)
+        self.official_posts = []
+
+    def post_official(self, count: int, step: int) -> None:
+        """The brand's official account posts `count` times on this channel."""
+        if count > 0:
+            self.official_posts.append((step + self.life, count))
+
+    def n_official_live(self) -> int:
+        """Official posts currently visible."""
+        return sum(k for _, k in self.official_posts)
+
+    def official_audience(self, model) -> np.ndarray:
+        """Who sees the official account's posts on this channel (overridden per channel)."""
+        return np.empty(0, dtype=np.int64)
+
+    def official_contacts(self, model, rng, out: Contacts) -> None:
+        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand."""
+        n_live = self.n_official_live()
+        if n_live == 0:
+            return
+        audience = self.official_audience(model)
+        if len(audience) == 0:
+            return
+        trust = model.brand_tie_now(audience)
+        p_read = rules.at_least_one(self.read_pos, n_live)
+        p_pers = rules.at_least_one(self.read_pos * rules.persuasion_probability(self.transmission_pos, trust), n_live)
+        u = rng.random(len(audience))
+        seen = u < p_read
+        out.add(audience[seen], CHANNEL["official"], False, (u < p_pers)[seen])
+
+    def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool]]:
+        """The same official-post rule for one person i."""
+        n_live = self.n_official_live()
+        if n_live == 0 or not self.in_official_audience(model, i):
+            return []
+        trust = model.brand_tie_now(np.array([i]))[0]
+        p_read = rules.at_least_one(self.read_pos, n_live)
+        p_pers = rules.at_least_one(self.read_pos * rules.persuasion_probability(self.transmission_pos, trust), n_live)
+        u = rng.random()
+        return [(CHANNEL["official"], False, bool(u < p_pers))] if u < p_read else []
+
+    def in_official_audience(self, model, i: int) -> bool:
+        return False
+
+
+class EdgeChannel(Channel):
+    """Messages travel along pairwise ties; each tie has a strength that grows with use and relaxes back."""
+
+    def __init__(self, name, layer: EdgeLayer, cfg, wom, rel, n, dt, official_followers=None):
+        super().__init__(name, cfg, wom, rel, n, dt)
+        self.layer = layer
+        self.base_strength = cfg.tie_strength
+        self.strength = np.full(layer.n_ties, cfg.tie_strength, dtype=np.float64)
+        self.strength_day = np.zeros(layer.n_ties, dtype=np.float64)
+        self.official_followers = (np.empty(0, dtype=np.int64) if official_followers is None
+                                   else np.asarray(official_followers, dtype=np.int64))
+        self._follower_mask = np.zeros(n, dtype=bool)
+        self._follower_mask[self.official_followers] = True
+        self._incoming: EdgeLayer | None = None
+
+    def strength_now(self, ties: np.ndarray, day: float) -> np.ndarray:
+        """Current strength of ties: stored value relaxed for the days since it was last used."""
+        return rules.relax(self.strength[ties], self.base_strength, self.rel.decay_rate, day - self.strength_day[ties])
+
+    def strengthen(self, ties: np.ndarray, day: float) -> None:
+        """Ties used this step grow toward full strength."""
+        if len(ties):
+            self.strength[ties] = rules.strengthen(self.strength_now(ties, day), self.rel.growth)
+            self.strength_day[ties] = day
+
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> np.ndarray:
+        """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
+        live = self.live
+        if len(live) == 0:
+            return np.empty(0, dtype=np.int64)
+        pos, src = csr_ranges(self.layer.indptr, live)
+        neg = self.visible_valence[src] == NEGATIVE
+        u = rng.random(len(pos))
+        read_p = np.where(neg, self.read_neg, self.read_pos)
+        seen = np.flatnonzero(u < read_p)
+        pos, neg, u, read_p = pos[seen], neg[seen], u[seen], read_p[seen]
+        ties = self.layer.tie[pos]
+        trust = self.strength_now(ties, day)
+        transmission = np.where(neg, self.transmission_neg, self.transmission_pos)
+        persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
+        out.add(self.layer.indices[pos], self.code, neg, persuaded)
+        return ties
+
+    def incoming(self) -> EdgeLayer:
+        """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
+        if self._incoming is None:
+            self._incoming = self.layer if not self.layer.directed else self.layer.in_neighbours_csr()
+        return self._incoming
+
+    def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
+        """Per-agent rule: person i looks at each contact with a live post. Returns (contacts, ties used)."""
+        inc = self.incoming()
+        lo, hi = inc.indptr[i], inc.indptr[i + 1]
+        found, used = [], []
+        for k in range(lo, hi):
+            j = inc.indices[k]
+            if self.visible_until[j] <= step:
+                continue
+            negative = self.visible_valence[j] == NEGATIVE
+            read_p = self.read_neg if negative else self.read_pos
+            u = rng.random()
+            if u >= read_p:
+                continue
+            tie = int(inc.tie[k])
+            trust = self.strength_now(np.array([tie]), day)[0]
+            transmission = self.transmission_neg if negative else self.transmission_pos
+            found.append((self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, trust))))
+            used.append(tie)
+        return found, used
+
+    def official_audience(self, model) -> np.ndarray:
+        return self.official_followers
+
+    def in_official_audience(self, model, i: int) -> bool:
+        return bool(self._follower_mask[i])
+
+
+class GroupChannel(Channel):
+    """A post is shown to every member of the poster's groups (forum boards, chat groups)."""
+
+    def __init__(self, name, groups: Groups, cfg, wom, rel, n, dt, official_audience: str):
+        super().__init__(name, cfg, wom, rel, n, dt)
+        self.groups = groups
+        self.member = groups.is_member()
+        self.base_strength = cfg.tie_strength
+        self.strength = np.full(len(groups.members), cfg.tie_strength, dtype=np.float64)  # member-group ties
+        self.strength_day = np.zeros(len(groups.members), dtype=np.float64)
+        self.audience_kind = official_audience  # "members" (forum) or "adopters" (service account)
+        self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
+        self.n_neg = np.zeros(groups.n_groups, dtype=np.int64)
+
+    strength_now = EdgeChannel.strength_now
+    strengthen = EdgeChannel.strengthen
+
+    def can_post(self, people: np.ndarray) -> np.ndarray:
+        return self.member[people]
+
+    def prepare(self, step: int) -> None:
+        """Count live positive and negative posts per group: what every member sees this step."""
+        super().prepare(step)
+        live = self.live
+        self.n_pos[:] = 0
+        self.n_neg[:] = 0
+        if len(live) == 0:
+            return
+        slots, who = csr_ranges(self.groups.agent_ptr, live)
+        groups = self.groups.slot_group[self.groups.agent_slots[slots]]
+        negative = self.visible_valence[who] == NEGATIVE
+        self.n_pos += np.bincount(groups[~negative], minlength=self.groups.n_groups)
+        self.n_neg += np.bincount(groups[negative], minlength=self.groups.n_groups)
+
+    def _slot_contacts(self, slots: np.ndarray, step: int, day: float, rng):
+        """Contacts of the members in `slots` (one membership each) with the other members' live posts."""
+        g = self.groups.slot_group[slots]
+        who = self.groups.members[slots].astype(np.int64)
+        own_live = self.visible_until[who] > step
+        own_neg = own_live & (self.visible_valence[who] == NEGATIVE)
+        k_pos = self.n_pos[g] - (own_live & ~own_neg)
+        k_neg = self.n_neg[g] - own_neg
+        trust = self.strength_now(slots, day)
+        results = []
+        for negative, k, read_p, transmission in ((False, k_pos, self.read_pos, self.transmission_pos),
+                                                   (True, k_neg, self.read_neg, self.transmission_neg)):
+            u = rng.random(len(slots))
+            seen = u < rules.at_least_one(read_p, k)
+            persuaded = u < rules.at_least_one(read_p * rules.persuasion_probability(transmission, trust), k)
+            results.append((negative, seen, persuaded))
+        return who, results
+
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> np.ndarray:
+        """Members of groups with live posts meet those posts. Returns the membership slots used."""
+        active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
+        if len(active) == 0:
+            return np.empty(0, dtype=np.int64)
+        slots, _ = csr_ranges(self.groups.group_ptr, active)
+        who, results = self._slot_contacts(slots, step, day, rng)
+        used = np.zeros(len(slots), dtype=bool)
+        for negative, seen, persuaded in results:
+            out.add(who[seen], self.code, negative, persuaded[seen])
+            used |= seen
+        return slots[used]
+
+    def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
+        """Per-agent rule: person i reads the live posts of each of its groups."""
+        lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
+        found, used = [], []
+        for slot in self.groups.agent_slots[lo:hi]:
+            g = self.groups.slot_group[slot]
+            if self.n_pos[g] + self.n_neg[g] == 0:
+                continue
+            _, results = self._slot_contacts(np.array([slot]), step, day, rng)
+            for negative, seen, persuaded in results:
+                if seen[0]:
+                    found.append((self.code, negative, bool(persuaded[0])))
+                    used.append(int(slot))
+        return found, used
+
+    def official_audience(self, model) -> np.ndarray:
+        if self.audience_kind == "members":
+            return np.flatnonzero(self.member)
+        return model.adopter_indices()
+
+    def in_official_audience(self, model, i: int) -> bool:
+        if self.audience_kind == "members":
+            return bool(self.member[i])
+        return bool(model.is_adopter(i))

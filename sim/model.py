@@ -1,0 +1,433 @@
+"""The word-of-mouth model: a Mesa model of people on a multiplex social graph.
+
+People's state lives in numpy arrays (one entry per person) so that the whole population can step at
+once (`engine = "vector"`); with `engine = "agents"` each person is a Mesa `Consumer` agent that makes
+the same decisions one at a time (see `sim.agents`). Steps are synchronous: everyone decides from the
+state at the start of the step, then all changes apply.
+
+One step (k = 1, 2, ...; it covers days (k-1)*dt to k*dt):
+  1. channels open or close (channel sequencing); official accounts post;
+  2. talkers post on the channels they are on (talk weight decays after adopting);
+  3. contacts: posts are seen and may persuade (edge and group channels, the official accounts,
+     the well-mixed field and advertising);
+  4. the funnel moves (aware, adopter, detractor, rejecter), satisfaction sets new adopters' valence;
+  5. the relationship chain: used ties grow, participants' brand ties grow, fans are made or lost;
+  6. the step's counts are recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import mesa
+
+from sim import network, rules
+from sim.agents import Consumer, OfficialAccount
+from sim.config import Scenario
+from sim.layers import Channel, Contacts, EdgeChannel, GroupChannel
+from sim.scenario import ScenarioError
+from sim.state import CHANNEL, CHANNELS, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, Funnel
+
+#: talk_start of someone who never talks.
+NEVER = np.iinfo(np.int64).max // 2
+#: Kinds of people.
+PUBLIC, SEED_USER, EMPLOYEE = 0, 1, 2
+
+
+class WomModel(mesa.Model):
+    """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`."""
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
+        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        net_seq, people_seq, dyn_seq = seq.spawn(3)
+        super().__init__(rng=np.random.default_rng(dyn_seq))
+        self.cfg = scenario
+        self.n = scenario.population.size
+        self.dt = scenario.run.dt
+        self.step_index = 0
+        self.engine = scenario.run.engine
+        self._build_people(np.random.default_rng(people_seq))
+        self.channels: dict[str, Channel] = {}
+        self.well_mixed = scenario.network.kind == "well_mixed"
+        self._build_channels(np.random.default_rng(net_seq))
+        self._place_initial_users(np.random.default_rng(people_seq.spawn(1)[0]))
+        self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
+        self.consumers = ([Consumer(self, i) for i in range(self.n)] if self.engine == "agents" else [])
+        self.cost = 0.0
+        self.new_adopters = 0
+        self.records: list[dict] = []
+        self._record()
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_people(self, rng: np.random.Generator) -> None:
+        cfg = self.cfg
+        n = self.n
+        self.state = np.full(n, Funnel.UNAWARE, dtype=np.int8)
+        self.valence = np.full(n, QUIET, dtype=np.int8)
+        self.talk_start = np.full(n, NEVER, dtype=np.int64)
+        self.ever_adopted = np.zeros(n, dtype=bool)
+        self.kind = np.full(n, PUBLIC, dtype=np.int8)
+        self.expectation = rng.normal(cfg.engine.expectation_mean, cfg.engine.expectation_sd, n)
+        self.city = rng.integers(0, cfg.population.cities, n).astype(np.int32)
+        self.brand_tie = np.full(n, cfg.relationship.initial_brand_tie, dtype=np.float64)
+        self.brand_day = np.zeros(n, dtype=np.float64)
+        self.aware_channel = np.full(n, NO_CHANNEL, dtype=np.int8)
+        self.adopt_channel = np.full(n, NO_CHANNEL, dtype=np.int8)
+        self.adopt_day = np.full(n, np.nan)
+        self.counts = np.zeros(len(Funnel), dtype=np.int64)
+        self.counts[Funnel.UNAWARE] = n
+        self.aware_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
+        self.adopt_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
+        self.adopted_total = 0
+        self._talk_pool = np.empty(0, dtype=np.int64)
+
+    def _build_channels(self, rng: np.random.Generator) -> None:
+        cfg = self.cfg
+        n, dt, wom, rel = self.n, self.dt, cfg.wom, cfg.relationship
+        net = cfg.network
+        if net.enabled and net.kind != "well_mixed":
+            if net.kind == "small_world":
+                layer = network.small_world(n, 2 * int(round(net.mean_degree / 2)), net.rewire, rng)  # even degree
+            elif net.kind == "erdos_renyi":
+                layer = network.erdos_renyi(n, net.mean_degree, rng)
+            else:
+                try:
+                    layer = network.from_edgelist(net.path, n=n)
+                except (OSError, ValueError) as exc:
+                    raise ScenarioError(f"network.path: {exc}") from None
+            self.channels["offline"] = EdgeChannel("offline", layer, net, wom, rel, n, dt)
+        ch = cfg.channels
+        if ch.forum.enabled:
+            groups = network.boards(n, ch.forum.membership, ch.forum.board_size, rng)
+            self.channels["forum"] = GroupChannel("forum", groups, ch.forum, wom, rel, n, dt, official_audience="members")
+        if ch.weibo.enabled:
+            layer = network.followers(n, ch.weibo.follows_mean, ch.weibo.popularity_exponent, rng)
+            followers = np.flatnonzero(rng.random(n) < ch.weibo.official_followers)
+            self.channels["weibo"] = EdgeChannel("weibo", layer, ch.weibo, wom, rel, n, dt, official_followers=followers)
+        if ch.wechat.enabled:
+            groups = network.chat_groups(n, ch.wechat.group_size, ch.wechat.groups_per_person, rng)
+            self.channels["wechat"] = GroupChannel("wechat", groups, ch.wechat, wom, rel, n, dt, official_audience="adopters")
+
+    def degree(self) -> np.ndarray:
+        """Contacts per person over all layers (followers count on Weibo, fellow members in groups)."""
+        deg = np.zeros(self.n, dtype=np.int64)
+        for ch in self.channels.values():
+            if isinstance(ch, EdgeChannel):
+                deg += ch.layer.out_degree()
+            else:
+                sizes = ch.groups.group_sizes()
+                per_slot = sizes[ch.groups.slot_group] - 1
+                deg += np.bincount(ch.groups.members, weights=per_slot, minlength=self.n).astype(np.int64)
+        return deg
+
+    def _place_initial_users(self, rng: np.random.Generator) -> None:
+        """Employees start as fans; seed users start as advocating adopters."""
+        cfg = self.cfg
+        order = rng.permutation(self.n)
+        employees = order[: cfg.population.employees]
+        self.kind[employees] = EMPLOYEE
+        free = np.ones(self.n, dtype=bool)
+        free[employees] = False
+        seeds = self._choose_seed_users(rng, free)
+        self.kind[seeds] = SEED_USER
+        for who, state in ((employees, Funnel.FAN), (seeds, Funnel.ADOPTER)):
+            self._set_state(who, np.full(len(who), state, dtype=np.int8))
+            self.valence[who] = POSITIVE
+            self.talk_start[who] = 1
+            self.ever_adopted[who] = True
+            self.adopt_channel[who] = CHANNEL["seed"]
+            self.aware_channel[who] = CHANNEL["seed"]
+            self.adopt_day[who] = 0.0
+        self.brand_tie[employees] = 1.0
+        self.adopted_total = int(self.ever_adopted.sum())
+        self.adopt_by_channel[CHANNEL["seed"]] = self.adopted_total
+        self.aware_by_channel[CHANNEL["seed"]] = self.adopted_total
+        self._talk_pool = np.sort(np.concatenate([employees, seeds])).astype(np.int64)
+
+    def _choose_seed_users(self, rng: np.random.Generator, free: np.ndarray) -> np.ndarray:
+        cfg = self.cfg.seed_users
+        if cfg.choice == "random":
+            candidates = rng.permutation(np.flatnonzero(free))
+        elif cfg.choice == "hubs":
+            candidates = np.flatnonzero(free)
+            tiebreak = rng.random(len(candidates))
+            candidates = candidates[np.lexsort((tiebreak, -self.degree()[candidates]))]
+        else:
+            ch = self.channels.get(cfg.community)
+            if not isinstance(ch, GroupChannel):
+                raise ScenarioError(f"seed_users.community = '{cfg.community}' needs channels.{cfg.community}.enabled = true")
+            candidates = rng.permutation(np.flatnonzero(free & ch.member))
+        if len(candidates) < cfg.count:
+            raise ScenarioError(f"seed_users.count = {cfg.count} but only {len(candidates)} people can be chosen "
+                                f"with seed_users.choice = '{cfg.choice}'")
+        return np.sort(candidates[: cfg.count]).astype(np.int64)
+
+    # --- state helpers shared by both engines ---------------------------------------------------
+
+    @property
+    def day(self) -> float:
+        """Simulated days elapsed."""
+        return self.step_index * self.dt
+
+    def _set_state(self, idx: np.ndarray, new: np.ndarray) -> None:
+        """Change funnel states and keep the counts in step."""
+        old = self.state[idx]
+        self.counts -= np.bincount(old, minlength=len(Funnel))
+        self.counts += np.bincount(new, minlength=len(Funnel))
+        self.state[idx] = new
+
+    def brand_tie_now(self, idx: np.ndarray) -> np.ndarray:
+        """Current tie of people to the brand (relaxed lazily for the days since it last changed)."""
+        rel = self.cfg.relationship
+        return rules.relax(self.brand_tie[idx], rel.initial_brand_tie, rel.brand_decay, self.day - self.brand_day[idx])
+
+    def adopter_indices(self) -> np.ndarray:
+        """People who currently use the product (adopters and fans)."""
+        return np.flatnonzero((self.state == Funnel.ADOPTER) | (self.state == Funnel.FAN))
+
+    def is_adopter(self, i: int) -> bool:
+        return self.state[i] in (Funnel.ADOPTER, Funnel.FAN)
+
+    def talk_weights(self, people: np.ndarray, step: int) -> np.ndarray:
+        """How much each person talks this step: fans keep talking, others by the WOM decay rule."""
+        wom = self.cfg.wom
+        w = rules.talk_weight(step - self.talk_start[people], self.dt, wom.active_limit, wom.decay_rate)
+        fan = self.state[people] == Funnel.FAN
+        return np.where(fan, 1.0, w) * (self.valence[people] != QUIET)
+
+    def open_channels(self, day: float) -> list[Channel]:
+        """Channels running on this day; closed ones lose their live posts."""
+        result = []
+        for ch in self.channels.values():
+            if ch.is_open(day):
+                result.append(ch)
+            elif len(ch.live) or ch.official_posts:
+                ch.close()
+        return result
+
+    def field_rates(self, step: int, day: float) -> tuple[float, float, float]:
+        """Per-day rates of the external fields: (advertising p, well-mixed positive, well-mixed negative)."""
+        ads = self.cfg.advertising
+        p = ads.p if ads.start_day <= day < ads.stop_day else 0.0
+        pos = neg = 0.0
+        if self.well_mixed and self.cfg.network.enabled and len(self._talk_pool):
+            w = self.talk_weights(self._talk_pool, step)
+            v = self.valence[self._talk_pool]
+            q = self.cfg.wom.q
+            pos = q * w[v == POSITIVE].sum() / self.n
+            neg = q * self.cfg.wom.negative_transmission_factor * w[v == NEGATIVE].sum() / self.n
+        return p, pos, neg
+
+    def conversion(self, people: np.ndarray) -> np.ndarray:
+        """Engine: chance each persuaded person buys."""
+        e = self.cfg.engine
+        return rules.conversion_probability(e.quality, self.expectation[people], e.sensitivity, e.max_conversion)
+
+    # --- the step ---------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one step of length dt (synchronous update)."""
+        step = self.step_index + 1
+        day = self.step_index * self.dt
+        channels = self.open_channels(day)
+        for official in self.officials:
+            official.post(step, channels)
+        if self.engine == "vector":
+            changes = self._vector_step(step, day, channels)
+        else:
+            changes = self._agents_step(step, day, channels)
+        self._apply(step, *changes)
+        ads = self.cfg.advertising
+        if ads.start_day <= day < ads.stop_day:
+            self.cost += ads.spend_per_day * self.dt
+        self.step_index = step
+        self._record()
+
+    def _vector_step(self, step: int, day: float, channels: list[Channel]):
+        rng = self.rng
+        # 2. posting
+        pool = self._prune_talk_pool(step)
+        if len(pool):
+            w = self.talk_weights(pool, step)
+            for ch in channels:
+                on = ch.can_post(pool)
+                p = rules.post_probability(w, ch.cfg.speed, self.dt)
+                posts = on & (rng.random(len(pool)) < p)
+                if posts.any():
+                    ch.post(pool[posts], self.valence[pool[posts]], step)
+        # 3. contacts
+        contacts = Contacts()
+        used_ties = {}
+        for ch in channels:
+            ch.prepare(step)
+            used_ties[ch.name] = ch.contacts(step, day, rng, contacts)
+            ch.official_contacts(self, rng, contacts)
+        self._field_contacts(step, day, rng, contacts)
+        # 4. funnel
+        tgt, chan, neg, pers = contacts.merged()
+        open_ = (self.state[tgt] == Funnel.UNAWARE) | (self.state[tgt] == Funnel.AWARE)
+        tgt, chan, neg, pers = tgt[open_], chan[open_], neg[open_], pers[open_]
+        people, inv = np.unique(tgt, return_inverse=True)
+        k = len(people)
+        pos_hits = np.bincount(inv, weights=pers & ~neg, minlength=k) > 0
+        neg_hits = np.bincount(inv, weights=pers & neg, minlength=k) > 0
+        new = rules.contact_outcome(self.state[people], True, pos_hits, neg_hits, self.conversion(people),
+                                    self.cfg.engine.rejection, rng.random(k), rng.random(k))
+        aware_ch = self._random_channel(people, tgt, chan, np.ones(len(tgt), dtype=bool), rng)
+        adopt_ch = self._random_channel(people, tgt, chan, pers & ~neg, rng)
+        return people, new, aware_ch, adopt_ch, used_ties
+
+    @staticmethod
+    def _random_channel(people, tgt, chan, mask, rng) -> np.ndarray:
+        """For each person, the channel of one of their qualifying contacts chosen uniformly at random."""
+        out = np.full(len(people), NO_CHANNEL, dtype=np.int8)
+        sel = np.flatnonzero(mask)
+        if len(sel) == 0:
+            return out
+        sel = sel[rng.permutation(len(sel))]
+        who, first = np.unique(tgt[sel], return_index=True)
+        out[np.searchsorted(people, who)] = chan[sel[first]]
+        return out
+
+    def _field_contacts(self, step: int, day: float, rng, contacts: Contacts) -> None:
+        """Advertising and well-mixed talk: each open person is contacted independently with the same chance."""
+        p_ads, q_pos, q_neg = self.field_rates(step, day)
+        total = p_ads + q_pos
+        if total > 0:
+            hit = self._sample_people(rng, rules.field_probability(total, self.dt))
+            from_ads = rng.random(len(hit)) < p_ads / total
+            contacts.add(hit[from_ads], CHANNEL["advertising"], False, np.ones(int(from_ads.sum()), bool))
+            contacts.add(hit[~from_ads], CHANNEL["offline"], False, np.ones(int((~from_ads).sum()), bool))
+        if q_neg > 0:
+            hit = self._sample_people(rng, rules.field_probability(q_neg, self.dt))
+            contacts.add(hit, CHANNEL["offline"], True, np.ones(len(hit), bool))
+
+    def _sample_people(self, rng, p: float) -> np.ndarray:
+        """Each of the n people independently with probability p, in O(expected hits)."""
+        k = rng.binomial(self.n, p)
+        return np.sort(rng.choice(self.n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
+
+    def _agents_step(self, step: int, day: float, channels: list[Channel]):
+        """Per-agent engine: every Consumer talks, then every Consumer listens and decides."""
+        self._step_context = (step, day, channels, self.field_rates(step, day))
+        self._pending_posts = {ch.name: [] for ch in channels}
+        for agent in self.consumers:
+            agent.talk()
+        for ch in channels:
+            who = np.array(self._pending_posts[ch.name], dtype=np.int64)
+            if len(who):
+                ch.post(who, self.valence[who], step)
+            ch.prepare(step)
+        self._pending_changes = []
+        self._pending_ties = {ch.name: [] for ch in channels}
+        for agent in self.consumers:
+            agent.listen()
+        if self._pending_changes:
+            people, new, aware_ch, adopt_ch = (np.array(x) for x in zip(*self._pending_changes))
+        else:
+            people = np.empty(0, dtype=np.int64)
+            new, aware_ch, adopt_ch = (np.empty(0, dtype=np.int8),) * 3
+        used = {name: np.array(t, dtype=np.int64) for name, t in self._pending_ties.items()}
+        return people.astype(np.int64), new.astype(np.int8), aware_ch.astype(np.int8), adopt_ch.astype(np.int8), used
+
+    # --- applying the step --------------------------------------------------------------------------
+
+    def _apply(self, step, people, new, aware_ch, adopt_ch, used_ties) -> None:
+        rel = self.cfg.relationship
+        day_end = step * self.dt
+        old = self.state[people]
+        became_aware = (old == Funnel.UNAWARE) & (new != Funnel.UNAWARE)
+        adopted = new == Funnel.ADOPTER
+        aware_ch = np.where(adopted & became_aware, adopt_ch, aware_ch)
+        self.aware_channel[people[became_aware]] = aware_ch[became_aware]
+        self.aware_by_channel += np.bincount(aware_ch[became_aware], minlength=len(CHANNELS))
+        adopters = people[adopted]
+        valence = self._experience(adopters)
+        new = new.copy()
+        new[adopted] = rules.state_after_adoption(valence)
+        changed = new != old
+        self._set_state(people[changed], new[changed])
+        self.valence[adopters] = valence
+        self.ever_adopted[adopters] = True
+        self.adopt_channel[adopters] = adopt_ch[adopted]
+        self.adopt_by_channel += np.bincount(adopt_ch[adopted], minlength=len(CHANNELS))
+        self.adopt_day[adopters] = day_end
+        self.talk_start[adopters] = step + 1
+        talkers = adopters[valence != QUIET]
+        if len(talkers):
+            self._talk_pool = np.concatenate([self._talk_pool, talkers])
+        self.new_adopters = len(adopters)
+        self.adopted_total += len(adopters)
+        for name, ties in used_ties.items():
+            self.channels[name].strengthen(ties, day_end)
+        if rel.participation_rate > 0 or self.counts[Funnel.FAN] > 0:
+            self._relationship(step, day_end)
+
+    def _experience(self, adopters: np.ndarray) -> np.ndarray:
+        """Engine: lived experience of new adopters sets who advocates, stays quiet or detracts."""
+        e = self.cfg.engine
+        if self.engine == "agents":
+            noise = np.array([self.consumers[i].experience_noise() for i in adopters], dtype=float)
+        else:
+            noise = self.rng.normal(0.0, e.experience_sd, len(adopters)) if e.experience_sd > 0 else np.zeros(len(adopters))
+        margin = rules.experience_margin(e.quality, self.expectation[adopters], noise)
+        return np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8).reshape(-1)
+
+    def _relationship(self, step: int, day: float) -> None:
+        """Advocates and fans participate (brand tie grows); fans are made and lost by their brand tie."""
+        rel = self.cfg.relationship
+        pool = np.flatnonzero(((self.state == Funnel.ADOPTER) & (self.valence == POSITIVE)) | (self.state == Funnel.FAN))
+        if len(pool) == 0:
+            return
+        if self.engine == "agents":
+            joins = np.array([self.consumers[i].participates() for i in pool], dtype=bool)
+        else:
+            joins = self.rng.random(len(pool)) < rules.field_probability(rel.participation_rate, self.dt)
+        tie = self.brand_tie_now(pool)
+        tie = np.where(joins, rules.strengthen(tie, rel.brand_growth), tie)
+        self.brand_tie[pool] = tie
+        self.brand_day[pool] = day
+        new = rules.fan_transition(self.state[pool], self.valence[pool], tie, rel.fan_threshold, rel.fan_exit)
+        changed = new != self.state[pool]
+        if changed.any():
+            became_fan = pool[changed & (new == Funnel.FAN)]
+            self._set_state(pool[changed], new[changed])
+            if len(became_fan):
+                self._talk_pool = np.union1d(self._talk_pool, became_fan)
+
+    def _prune_talk_pool(self, step: int) -> np.ndarray:
+        """Keep only people who may still talk (inside their window, or fans).
+
+        The pool never holds anyone twice: new adopters were not talking before, and new fans are merged.
+        """
+        pool = self._talk_pool
+        wom = self.cfg.wom
+        if np.isfinite(wom.active_limit):
+            alive = (step - self.talk_start[pool] < wom.active_limit) | (self.state[pool] == Funnel.FAN)
+            pool = pool[alive]
+        self._talk_pool = pool
+        return pool
+
+    # --- recording ----------------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        row = {"step": self.step_index, "time": self.step_index * self.dt}
+        for col, code in zip(FUNNEL_COLUMNS, Funnel):
+            row[col] = int(self.counts[code])
+        row["adopted_total"] = int(self.adopted_total)
+        row["new_adopters"] = int(self.new_adopters) if self.step_index else 0
+        row["cost"] = float(self.cost)
+        for name, code in CHANNEL.items():
+            row[f"aware_{name}"] = int(self.aware_by_channel[code])
+        for name, code in CHANNEL.items():
+            row[f"adopt_{name}"] = int(self.adopt_by_channel[code])
+        self.records.append(row)
+
+    def run(self, n_steps: int | None = None, progress=None) -> list[dict]:
+        """Run the scenario's number of steps (or n_steps); returns the recorded rows."""
+        n_steps = self.cfg.run.n_steps if n_steps is None else n_steps
+        for _ in range(n_steps):
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self.records
