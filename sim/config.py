@@ -152,6 +152,8 @@ class NetworkConfig(LayerConfig):
     rewire: Probability = Field(0.1, ge=0, le=1, description="Small-world rewiring probability (0 = ring lattice, 1 = random).")
     path: str | None = Field(None, description="Edge-list file (two columns of node labels) when kind = 'edgelist'; relative to the scenario file.")
     tie_strength: Probability = Field(0.8, ge=0, le=1, description="Initial offline tie strength (strong ties).")
+    speed: float = Field(0.2, ge=0, le=1000, description="Conversations about the product per day by a person who is talking (slow: face to face).")
+    reach: Probability = Field(0.5, ge=0, le=1, description="Share of offline contacts present at such a conversation.")
 
     @model_validator(mode="after")
     def _path_for_edgelist(self) -> NetworkConfig:
@@ -180,9 +182,9 @@ class WeiboConfig(LayerConfig):
     popularity_exponent: float = Field(2.0, gt=1, le=10, description="Tail exponent of follower counts (smaller = more heavy-tailed).")
     official_followers: Probability = Field(0.02, ge=0, le=1, description="Fraction of people who follow the brand's official account.")
     speed: float = 0.5
-    reach: Probability = 0.1
+    reach: Probability = 0.3
     persistence: float = 0.5
-    tie_strength: Probability = 0.1
+    tie_strength: Probability = 0.2
 
 
 class WechatConfig(LayerConfig):
@@ -225,9 +227,9 @@ class RelationshipConfig(Section):
     initial_brand_tie: Probability = Field(0.1, ge=0, le=1, description="Tie to the brand of a person who has not participated.")
     brand_growth: Probability = Field(0.1, ge=0, le=1, description="Fraction of the gap to 1 closed by one participation.")
     brand_decay: float = Field(0.01, ge=0, le=100, description="Brand tie relaxes to initial_brand_tie at this rate (per day).")
-    participation_rate: float = Field(0.1, ge=0, le=100, description="Participations per day of an advocate or fan (posting feedback, joining in).")
+    participation_rate: float = Field(0.05, ge=0, le=100, description="Participations per day of an advocate or fan (posting feedback, joining in).")
     fan_threshold: Probability = Field(0.6, ge=0, le=1, description="Brand tie at which an advocate becomes a fan.")
-    fan_exit: Probability = Field(0.3, ge=0, le=1, description="Brand tie below which a fan falls back to an ordinary adopter.")
+    fan_exit: Probability = Field(0.4, ge=0, le=1, description="Brand tie below which a fan falls back to an ordinary adopter.")
 
     @model_validator(mode="after")
     def _exit_below_entry(self) -> RelationshipConfig:

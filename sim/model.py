@@ -176,10 +176,11 @@ class WomModel(mesa.Model):
         self.counts += np.bincount(new, minlength=len(Funnel))
         self.state[idx] = new
 
-    def brand_tie_now(self, idx: np.ndarray) -> np.ndarray:
-        """Current tie of people to the brand (relaxed lazily for the days since it last changed)."""
+    def brand_tie_now(self, idx: np.ndarray, day: float | None = None) -> np.ndarray:
+        """Tie of people to the brand on `day` (default: now), relaxed lazily for the days since it last changed."""
         rel = self.cfg.relationship
-        return rules.relax(self.brand_tie[idx], rel.initial_brand_tie, rel.brand_decay, self.day - self.brand_day[idx])
+        day = self.day if day is None else day
+        return rules.relax(self.brand_tie[idx], rel.initial_brand_tie, rel.brand_decay, day - self.brand_day[idx])
 
     def adopter_indices(self) -> np.ndarray:
         """People who currently use the product (adopters and fans)."""
@@ -383,7 +384,7 @@ class WomModel(mesa.Model):
             joins = np.array([self.consumers[i].participates() for i in pool], dtype=bool)
         else:
             joins = self.rng.random(len(pool)) < rules.field_probability(rel.participation_rate, self.dt)
-        tie = self.brand_tie_now(pool)
+        tie = self.brand_tie_now(pool, day)
         tie = np.where(joins, rules.strengthen(tie, rel.brand_growth), tie)
         self.brand_tie[pool] = tie
         self.brand_day[pool] = day

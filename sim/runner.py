@@ -66,7 +66,7 @@ def run_scenario(scenario: Scenario, seed: int | None = None, replicates: int | 
     frames = [run_replicate(scenario, seq, r, progress) for r, seq in enumerate(replicate_seeds(seed, replicates))]
     ts = pd.concat(frames, ignore_index=True)
     summary = {
-        "scenario": scenario.model_dump(mode="json"),
+        "scenario": json.loads(scenario.model_dump_json()),  # inf as "Infinity"
         "seed": seed,
         "replicates": replicates,
         "versions": package_versions(),
