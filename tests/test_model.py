@@ -113,7 +113,8 @@ def test_edgelist_network(tmp_path):
                               f'network.path="{edges}"', "run.days=200", "engine.expectation_sd=0",
                               "engine.quality=1", "engine.expectation_mean=0", "engine.sensitivity=0",
                               "engine.max_conversion=1", "engine.experience_sd=0", "wom.transmission=1",
-                              "network.tie_strength=1", "network.reach=1", "population.official_accounts=0"])
+                              "network.tie_strength=1", "network.reach=1", "network.speed=1",
+                              "population.official_accounts=0"])
     df, model = run_frame(sc)
     # a ring with certain transmission: exactly two new adopters per step until everyone adopted
     assert df.adopted_total.iloc[-1] == 50
