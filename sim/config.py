@@ -141,6 +141,10 @@ class LayerConfig(Section):
     start_day: float = Field(0.0, ge=0, description="Day the layer opens (channel sequencing).")
     stop_day: float = Field(math.inf, ge=0, description="Day the layer closes (inf = never).")
 
+    def is_open(self, day: float) -> bool:
+        """Whether the layer runs on this day (switched on, and between its start and stop days)."""
+        return self.enabled and self.start_day <= day < self.stop_day
+
 
 class NetworkConfig(LayerConfig):
     """The offline social network (strong, clustered small-group ties) that everyone lives in."""
@@ -168,10 +172,10 @@ class ForumConfig(LayerConfig):
     enabled: bool = False
     membership: Probability = Field(0.05, ge=0, le=1, description="Fraction of people who are forum members.")
     board_size: int = Field(500, ge=2, description="Members per board (sub-forum); a post is visible to its board.")
-    speed: float = 0.3
-    reach: Probability = 0.2
-    persistence: float = 14.0
-    tie_strength: Probability = 0.3
+    speed: float = Field(0.3, ge=0, le=1000, description="Posts per day by a talking member.")
+    reach: Probability = Field(0.2, ge=0, le=1, description="Share of the board that reads a post during its life.")
+    persistence: float = Field(14.0, ge=0, le=3650, description="Days a forum post stays visible (posts persist).")
+    tie_strength: Probability = Field(0.3, ge=0, le=1, description="Initial tie of a member to the community.")
 
 
 class WeiboConfig(LayerConfig):
@@ -181,10 +185,10 @@ class WeiboConfig(LayerConfig):
     follows_mean: float = Field(20.0, ge=0, le=10_000, description="Accounts followed per person (mean).")
     popularity_exponent: float = Field(2.0, gt=1, le=10, description="Tail exponent of follower counts (smaller = more heavy-tailed).")
     official_followers: Probability = Field(0.02, ge=0, le=1, description="Fraction of people who follow the brand's official account.")
-    speed: float = 0.5
-    reach: Probability = 0.3
-    persistence: float = 0.5
-    tie_strength: Probability = 0.2
+    speed: float = Field(0.5, ge=0, le=1000, description="Posts per day by a talking person.")
+    reach: Probability = Field(0.3, ge=0, le=1, description="Share of followers who see a post before it scrolls away.")
+    persistence: float = Field(0.5, ge=0, le=3650, description="Days a post stays in followers' feeds (fast decay).")
+    tie_strength: Probability = Field(0.2, ge=0, le=1, description="Initial follower tie strength (weak ties).")
 
 
 class WechatConfig(LayerConfig):
@@ -193,10 +197,10 @@ class WechatConfig(LayerConfig):
     enabled: bool = False
     group_size: int = Field(8, ge=2, le=10_000, description="People per chat group.")
     groups_per_person: int = Field(2, ge=1, le=100, description="Chat groups each person is in.")
-    speed: float = 0.3
-    reach: Probability = 0.8
-    persistence: float = 1.0
-    tie_strength: Probability = 0.6
+    speed: float = Field(0.3, ge=0, le=1000, description="Messages per day by a talking member.")
+    reach: Probability = Field(0.8, ge=0, le=1, description="Share of a group that reads a message.")
+    persistence: float = Field(1.0, ge=0, le=3650, description="Days a group message stays visible.")
+    tie_strength: Probability = Field(0.6, ge=0, le=1, description="Initial tie of a member to the group (close circles).")
 
 
 class ChannelsConfig(Section):

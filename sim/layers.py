@@ -83,7 +83,7 @@ class Channel:
 
     def is_open(self, day: float) -> bool:
         """Whether the channel runs on this day (channel sequencing)."""
-        return self.cfg.enabled and self.cfg.start_day <= day < self.cfg.stop_day
+        return self.cfg.is_open(day)
 
     def can_post(self, people: np.ndarray) -> np.ndarray:
         """Mask of people who are on this channel (everyone, unless it has members)."""

@@ -33,12 +33,25 @@ NEVER = np.iinfo(np.int64).max // 2
 PUBLIC, SEED_USER, EMPLOYEE = 0, 1, 2
 
 
+def even_degree(mean_degree: float) -> int:
+    """Nearest even degree for the ring lattice (halves round up; at least 2 when mean_degree > 0)."""
+    if mean_degree <= 0:
+        return 0
+    return max(2, 2 * int(np.floor(mean_degree / 2 + 0.5)))
+
+
+def child_seed(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
+    """The i-th child of a seed sequence, without advancing the parent's spawn counter."""
+    return np.random.SeedSequence(entropy=seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)
+
+
 class WomModel(mesa.Model):
     """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`."""
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
-        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        net_seq, people_seq, dyn_seq = seq.spawn(3)
+        """Build the population and its layers; an integer seed gives replicate 0 of `wom run --seed`."""
+        seq = seed if isinstance(seed, np.random.SeedSequence) else child_seed(np.random.SeedSequence(seed), 0)
+        net_seq, people_seq, dyn_seq = (child_seed(seq, i) for i in range(3))
         super().__init__(rng=np.random.default_rng(dyn_seq))
         self.cfg = scenario
         self.n = scenario.population.size
@@ -49,7 +62,7 @@ class WomModel(mesa.Model):
         self.channels: dict[str, Channel] = {}
         self.well_mixed = scenario.network.kind == "well_mixed"
         self._build_channels(np.random.default_rng(net_seq))
-        self._place_initial_users(np.random.default_rng(people_seq.spawn(1)[0]))
+        self._place_initial_users(np.random.default_rng(child_seed(people_seq, 0)))
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.consumers = ([Consumer(self, i) for i in range(self.n)] if self.engine == "agents" else [])
         self.cost = 0.0
@@ -87,7 +100,7 @@ class WomModel(mesa.Model):
         net = cfg.network
         if net.enabled and net.kind != "well_mixed":
             if net.kind == "small_world":
-                layer = network.small_world(n, 2 * int(round(net.mean_degree / 2)), net.rewire, rng)  # even degree
+                layer = network.small_world(n, even_degree(net.mean_degree), net.rewire, rng)
             elif net.kind == "erdos_renyi":
                 layer = network.erdos_renyi(n, net.mean_degree, rng)
             else:
@@ -211,7 +224,7 @@ class WomModel(mesa.Model):
         ads = self.cfg.advertising
         p = ads.p if ads.start_day <= day < ads.stop_day else 0.0
         pos = neg = 0.0
-        if self.well_mixed and self.cfg.network.enabled and len(self._talk_pool):
+        if self.well_mixed and self.cfg.network.is_open(day) and len(self._talk_pool):
             w = self.talk_weights(self._talk_pool, step)
             v = self.valence[self._talk_pool]
             q = self.cfg.wom.q
@@ -361,7 +374,7 @@ class WomModel(mesa.Model):
         self.adopted_total += len(adopters)
         for name, ties in used_ties.items():
             self.channels[name].strengthen(ties, day_end)
-        if rel.participation_rate > 0 or self.counts[Funnel.FAN] > 0:
+        if rel.participation_rate > 0 or self.counts[Funnel.FAN] > 0 or rel.initial_brand_tie >= rel.fan_threshold:
             self._relationship(step, day_end)
 
     def _experience(self, adopters: np.ndarray) -> np.ndarray:

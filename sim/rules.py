@@ -21,7 +21,7 @@ def _scalar_or_array(x):
 def conversion_probability(quality, expectation, sensitivity, max_conversion):
     """Chance that a persuaded person buys: a logistic curve in value minus expectation.
 
-    sensitivity = 0 makes it a hard threshold (buy iff quality >= expectation).
+    sensitivity = 0 makes it a hard threshold (max_conversion if quality >= expectation, else 0).
     """
     gap = np.asarray(quality, dtype=float) - np.asarray(expectation, dtype=float)
     if sensitivity == 0:

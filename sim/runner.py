@@ -22,7 +22,7 @@ import pandas as pd
 from sim import theory
 from sim.config import Scenario
 from sim.metrics import summarize
-from sim.model import WomModel
+from sim.model import WomModel, child_seed
 
 #: Packages whose versions are stored with every run.
 VERSIONED_PACKAGES = ("wom-sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pydantic", "matplotlib")
@@ -43,8 +43,8 @@ class RunResult:
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
-    """Independent seed streams of the replicates of a run."""
-    return np.random.SeedSequence(seed).spawn(replicates)
+    """Independent seed streams of the replicates of a run (replicate r is child r of the master seed)."""
+    return [child_seed(np.random.SeedSequence(seed), r) for r in range(replicates)]
 
 
 def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicate: int = 0,
