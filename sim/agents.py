@@ -17,12 +17,15 @@ from sim.state import CHANNEL, NO_CHANNEL, Funnel
 class OfficialAccount(mesa.Agent):
     """The brand's official account: posts on the channels it is on at a steady rate."""
 
-    def post(self, step: int, channels) -> None:
-        """Post a Poisson number of times on each open channel the scenario lists for official accounts."""
-        cfg = self.model.cfg.official
+    def post(self, step: int, day: float, channels) -> None:
+        """Post a Poisson number of times on each open official channel, split by the content mix."""
+        model = self.model
+        rate = model.playbook.official_rate(day)
+        mix = model.playbook.content_mix()
         for ch in channels:
-            if ch.name in cfg.channels:
-                ch.post_official(int(self.model.rng.poisson(cfg.posts_per_day * self.model.dt)), step)
+            if ch.name in model.cfg.official.channels and rate > 0:
+                count = int(model.rng.poisson(rate * model.dt))
+                ch.post_official(model.rng.multinomial(count, mix), step)
 
 
 class Consumer(mesa.Agent):
@@ -39,15 +42,22 @@ class Consumer(mesa.Agent):
     def talk(self) -> None:
         """Decide, from the start-of-step state, on which open channels to post this step."""
         m = self.model
-        step, _, channels, _ = m._step_context
+        step, day, channels, _ = m._step_context
         i = self.index
-        if m.talk_start[i] > step:
-            return
-        weight = m.talk_weights(np.array([i]), step)[0]
-        if weight <= 0:
+        me = np.array([i])
+        if m.state[i] == Funnel.AWARE and m.playbook.meme_active(day):
+            weight = m.playbook.topic_boost(day)  # passing the meme on
+        elif m.talk_start[i] <= step:
+            weight = m.talk_weights(me, step, day)[0]
+        else:
+            weight = 0.0
+        shares = bool(m.playbook.share_next[i])
+        if weight <= 0 and not shares:
             return
         for ch in channels:
-            if ch.can_post(np.array([i]))[0] and m.rng.random() < rules.post_probability(weight, ch.cfg.speed, m.dt):
+            if not ch.can_post(me)[0]:
+                continue
+            if shares or m.rng.random() < rules.post_probability(weight, ch.cfg.speed, m.dt):
                 m._pending_posts[ch.name].append(i)
 
     def listen(self) -> None:
@@ -75,28 +85,27 @@ class Consumer(mesa.Agent):
             return
         positive = [c for c, neg, pers in found if pers and not neg]
         negative = any(pers and neg for _, neg, pers in found)
-        e = m.cfg.engine
-        convert_p = rules.conversion_probability(e.quality, m.expectation[i], e.sensitivity, e.max_conversion)
-        new = rules.contact_outcome(m.state[i], True, bool(positive), negative, convert_p, e.rejection,
+        convert_p = m.conversion(np.array([i]), day)[0]
+        new = rules.contact_outcome(m.state[i], True, bool(positive), negative, convert_p, m.rejection(day),
                                     rng.random(), rng.random())
         aware_ch = found[rng.integers(len(found))][0]
         adopt_ch = positive[rng.integers(len(positive))] if positive else NO_CHANNEL
         m._pending_changes.append((i, new, aware_ch, adopt_ch))
 
     def _listen_only_for_ties(self) -> None:
-        """Adopters and rejecters still read posts, which strengthens the ties they are read along."""
+        """Adopters and rejecters still read posts: ties they are read along grow, interactive posts invite them in."""
         m = self.model
         step, day, channels, _ = m._step_context
         for ch in channels:
             _, ties = ch.contacts_of(self.index, step, day, m.rng)
             m._pending_ties[ch.name] += ties
+            ch.official_contact_of(m, self.index, m.rng)  # may note an interactive reader
 
     def experience_noise(self) -> float:
         """Draw how far this person's lived experience falls from the product's quality."""
         sd = self.model.cfg.engine.experience_sd
         return float(self.model.rng.normal(0.0, sd)) if sd > 0 else 0.0
 
-    def participates(self) -> bool:
-        """Whether this advocate or fan takes part in the brand's activities this step."""
-        rate = self.model.cfg.relationship.participation_rate
-        return bool(self.model.rng.random() < rules.field_probability(rate, self.model.dt))
+    def participates(self, probabilities: list[float]) -> list[bool]:
+        """Whether this advocate or fan takes part through each participation source this step."""
+        return [bool(self.model.rng.random() < p) for p in probabilities]

@@ -79,7 +79,7 @@ class Channel:
         self.visible_until = np.full(n, NO_POST, dtype=np.int64)
         self.visible_valence = np.zeros(n, dtype=np.int8)
         self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
-        self.official_posts: list[tuple[int, int]] = []  # (visible until step, count)
+        self.official_posts: list[tuple[int, np.ndarray]] = []  # (visible until step, posts per content kind)
 
     def is_open(self, day: float) -> bool:
         """Whether the channel runs on this day (channel sequencing)."""
@@ -106,14 +106,31 @@ class Channel:
         self.live = np.empty(0, dtype=np.int64)
         self.official_posts = []
 
-    def post_official(self, count: int, step: int) -> None:
-        """The brand's official account posts `count` times on this channel."""
-        if count > 0:
-            self.official_posts.append((step + self.life, count))
+    def post_official(self, counts: np.ndarray, step: int) -> None:
+        """The brand's official account posts on this channel (counts per content kind)."""
+        if np.sum(counts) > 0:
+            self.official_posts.append((step + self.life, np.asarray(counts)))
 
-    def n_official_live(self) -> int:
-        """Official posts currently visible."""
-        return sum(k for _, k in self.official_posts)
+    def n_official_live(self) -> np.ndarray:
+        """Official posts currently visible, per content kind (useful, emotional, interactive)."""
+        return sum((k for _, k in self.official_posts), np.zeros(3, dtype=np.int64))
+
+    def official_probabilities(self, model, trust: np.ndarray):
+        """Chances that a reader with brand tie `trust` sees an official post, is persuaded by one,
+        and sees an interactive one, given the live posts and the content's effects."""
+        n_live = self.n_official_live()
+        reach, persuasion, attention = model.playbook.content_effects()
+        miss = np.ones(len(trust))
+        unpersuaded = np.ones(len(trust))
+        for k in range(len(n_live)):
+            if n_live[k] == 0:
+                continue
+            r = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[k]), self.life) * attention
+            miss *= (1.0 - r) ** n_live[k]
+            p = r * rules.persuasion_probability(self.transmission_pos * persuasion[k], trust)
+            unpersuaded *= (1.0 - p) ** n_live[k]
+        r_i = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[2]), self.life) * attention
+        return 1.0 - miss, 1.0 - unpersuaded, rules.at_least_one(r_i, n_live[2])
 
     def official_audience(self, model) -> np.ndarray:
         """Who sees the official account's posts on this channel (overridden per channel)."""
@@ -121,29 +138,26 @@ class Channel:
 
     def official_contacts(self, model, rng, out: Contacts) -> None:
         """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand."""
-        n_live = self.n_official_live()
-        if n_live == 0:
+        if not self.official_posts:
             return
         audience = self.official_audience(model)
         if len(audience) == 0:
             return
-        trust = model.brand_tie_now(audience)
-        p_read = rules.at_least_one(self.read_pos, n_live)
-        p_pers = rules.at_least_one(self.read_pos * rules.persuasion_probability(self.transmission_pos, trust), n_live)
+        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(audience))
         u = rng.random(len(audience))
         seen = u < p_read
         out.add(audience[seen], CHANNEL["official"], False, (u < p_pers)[seen])
+        model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
 
     def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool]]:
         """The same official-post rule for one person i."""
-        n_live = self.n_official_live()
-        if n_live == 0 or not self.in_official_audience(model, i):
+        if not self.official_posts or not self.in_official_audience(model, i):
             return []
-        trust = model.brand_tie_now(np.array([i]))[0]
-        p_read = rules.at_least_one(self.read_pos, n_live)
-        p_pers = rules.at_least_one(self.read_pos * rules.persuasion_probability(self.transmission_pos, trust), n_live)
+        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(np.array([i])))
         u = rng.random()
-        return [(CHANNEL["official"], False, bool(u < p_pers))] if u < p_read else []
+        if rng.random() < p_inter:
+            model.playbook.note_interactive_readers(np.array([i]))
+        return [(CHANNEL["official"], False, bool(u < p_pers[0]))] if u < p_read[0] else []
 
     def in_official_audience(self, model, i: int) -> bool:
         return False
@@ -224,6 +238,17 @@ class EdgeChannel(Channel):
 
     def in_official_audience(self, model, i: int) -> bool:
         return bool(self._follower_mask[i])
+
+    def follow(self, people: np.ndarray) -> None:
+        """People start following the official account."""
+        self._follower_mask[people] = True
+        self.official_followers = np.flatnonzero(self._follower_mask)
+
+    def unfollow(self, people: np.ndarray) -> None:
+        """People stop following the official account (information overload)."""
+        if len(people):
+            self._follower_mask[people] = False
+            self.official_followers = np.flatnonzero(self._follower_mask)
 
 
 class GroupChannel(Channel):

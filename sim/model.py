@@ -25,12 +25,12 @@ from sim.agents import Consumer, OfficialAccount
 from sim.config import Scenario
 from sim.layers import Channel, Contacts, EdgeChannel, GroupChannel
 from sim.scenario import ScenarioError
-from sim.state import CHANNEL, CHANNELS, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, Funnel
+from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET,
+                       SEED_USER, Funnel)
+from sim.strategies import Playbook, positive_users
 
 #: talk_start of someone who never talks.
 NEVER = np.iinfo(np.int64).max // 2
-#: Kinds of people.
-PUBLIC, SEED_USER, EMPLOYEE = 0, 1, 2
 
 
 def even_degree(mean_degree: float) -> int:
@@ -59,6 +59,8 @@ class WomModel(mesa.Model):
         self.step_index = 0
         self.engine = scenario.run.engine
         self._build_people(np.random.default_rng(people_seq))
+        self.playbook = Playbook(self)
+        self.expectation += self.playbook.expectation_shift
         self.channels: dict[str, Channel] = {}
         self.well_mixed = scenario.network.kind == "well_mixed"
         self._build_channels(np.random.default_rng(net_seq))
@@ -66,6 +68,7 @@ class WomModel(mesa.Model):
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.consumers = ([Consumer(self, i) for i in range(self.n)] if self.engine == "agents" else [])
         self.cost = 0.0
+        self._ads_on = False
         self.new_adopters = 0
         self.records: list[dict] = []
         self._record()
@@ -79,7 +82,7 @@ class WomModel(mesa.Model):
         self.valence = np.full(n, QUIET, dtype=np.int8)
         self.talk_start = np.full(n, NEVER, dtype=np.int64)
         self.ever_adopted = np.zeros(n, dtype=bool)
-        self.kind = np.full(n, PUBLIC, dtype=np.int8)
+        self.kind = np.zeros(n, dtype=np.int8)  # PUBLIC
         self.expectation = rng.normal(cfg.engine.expectation_mean, cfg.engine.expectation_sd, n)
         self.city = rng.integers(0, cfg.population.cities, n).astype(np.int32)
         self.brand_tie = np.full(n, cfg.relationship.initial_brand_tie, dtype=np.float64)
@@ -143,6 +146,7 @@ class WomModel(mesa.Model):
         free[employees] = False
         seeds = self._choose_seed_users(rng, free)
         self.kind[seeds] = SEED_USER
+        self.playbook.place(self, seeds, employees)
         for who, state in ((employees, Funnel.FAN), (seeds, Funnel.ADOPTER)):
             self._set_state(who, np.full(len(who), state, dtype=np.int8))
             self.valence[who] = POSITIVE
@@ -182,6 +186,11 @@ class WomModel(mesa.Model):
         """Simulated days elapsed."""
         return self.step_index * self.dt
 
+    @property
+    def quality(self) -> float:
+        """The product's current quality (the engine; releases may raise it)."""
+        return self.playbook.quality
+
     def _set_state(self, idx: np.ndarray, new: np.ndarray) -> None:
         """Change funnel states and keep the counts in step."""
         old = self.state[idx]
@@ -195,6 +204,18 @@ class WomModel(mesa.Model):
         day = self.day if day is None else day
         return rules.relax(self.brand_tie[idx], rel.initial_brand_tie, rel.brand_decay, day - self.brand_day[idx])
 
+    def set_brand_tie(self, idx: np.ndarray, tie: np.ndarray, day: float) -> None:
+        """Store new brand ties as of `day`."""
+        self.brand_tie[idx] = np.clip(tie, 0.0, 1.0)
+        self.brand_day[idx] = day
+
+    def renew_talk(self, idx: np.ndarray, step: int) -> None:
+        """Taking part restarts a positive person's talk window (participation keeps people talking)."""
+        idx = idx[self.valence[idx] == POSITIVE]
+        if len(idx) and self.cfg.relationship.renew_talk:
+            self.talk_start[idx] = step + 1
+            self._talk_pool = np.union1d(self._talk_pool, idx)
+
     def adopter_indices(self) -> np.ndarray:
         """People who currently use the product (adopters and fans)."""
         return np.flatnonzero((self.state == Funnel.ADOPTER) | (self.state == Funnel.FAN))
@@ -202,12 +223,24 @@ class WomModel(mesa.Model):
     def is_adopter(self, i: int) -> bool:
         return self.state[i] in (Funnel.ADOPTER, Funnel.FAN)
 
-    def talk_weights(self, people: np.ndarray, step: int) -> np.ndarray:
-        """How much each person talks this step: fans keep talking, others by the WOM decay rule."""
+    def talk_weights(self, people: np.ndarray, step: int, day: float | None = None) -> np.ndarray:
+        """How much each person talks this step: fans keep talking, others by the WOM decay rule,
+        times the playbook's multipliers (topic events, spokespeople)."""
         wom = self.cfg.wom
         w = rules.talk_weight(step - self.talk_start[people], self.dt, wom.active_limit, wom.decay_rate)
         fan = self.state[people] == Funnel.FAN
-        return np.where(fan, 1.0, w) * (self.valence[people] != QUIET)
+        w = np.where(fan, 1.0, w) * (self.valence[people] != QUIET)
+        return w if day is None else w * self.playbook.talk_multiplier(self, people, day)
+
+    def post_valence(self, people: np.ndarray) -> np.ndarray:
+        """What a post says: negative for detractors, positive otherwise (advocates, sharers, the meme)."""
+        return np.where(self.valence[people] == NEGATIVE, NEGATIVE, POSITIVE).astype(np.int8)
+
+    def meme_talkers(self, day: float) -> np.ndarray:
+        """Aware people who pass the meme on during a topic event (they need not own the product)."""
+        if not self.playbook.meme_active(day):
+            return np.empty(0, dtype=np.int64)
+        return np.flatnonzero(self.state == Funnel.AWARE)
 
     def open_channels(self, day: float) -> list[Channel]:
         """Channels running on this day; closed ones lose their live posts."""
@@ -221,21 +254,26 @@ class WomModel(mesa.Model):
 
     def field_rates(self, step: int, day: float) -> tuple[float, float, float]:
         """Per-day rates of the external fields: (advertising p, well-mixed positive, well-mixed negative)."""
-        ads = self.cfg.advertising
-        p = ads.p if ads.start_day <= day < ads.stop_day else 0.0
+        p = self.cfg.advertising.p if self._ads_on else 0.0
         pos = neg = 0.0
         if self.well_mixed and self.cfg.network.is_open(day) and len(self._talk_pool):
-            w = self.talk_weights(self._talk_pool, step)
+            w = self.talk_weights(self._talk_pool, step, day)
             v = self.valence[self._talk_pool]
             q = self.cfg.wom.q
             pos = q * w[v == POSITIVE].sum() / self.n
             neg = q * self.cfg.wom.negative_transmission_factor * w[v == NEGATIVE].sum() / self.n
         return p, pos, neg
 
-    def conversion(self, people: np.ndarray) -> np.ndarray:
-        """Engine: chance each persuaded person buys."""
+    def conversion(self, people: np.ndarray, day: float) -> np.ndarray:
+        """Engine: chance each persuaded person buys (0 before the launch)."""
         e = self.cfg.engine
-        return rules.conversion_probability(e.quality, self.expectation[people], e.sensitivity, e.max_conversion)
+        if not self.playbook.launched(day):
+            return np.zeros(len(people))
+        return rules.conversion_probability(self.quality, self.expectation[people], e.sensitivity, e.max_conversion)
+
+    def rejection(self, day: float) -> float:
+        """Chance a persuaded non-buyer turns away (nobody rejects a product not yet launched)."""
+        return self.cfg.engine.rejection if self.playbook.launched(day) else 0.0
 
     # --- the step ---------------------------------------------------------------------------------
 
@@ -243,32 +281,40 @@ class WomModel(mesa.Model):
         """Advance one step of length dt (synchronous update)."""
         step = self.step_index + 1
         day = self.step_index * self.dt
+        self._ads_on = self.playbook.ads_running(self, day)
         channels = self.open_channels(day)
         for official in self.officials:
-            official.post(step, channels)
+            official.post(step, day, channels)
         if self.engine == "vector":
             changes = self._vector_step(step, day, channels)
         else:
             changes = self._agents_step(step, day, channels)
+        self.new_adopters = 0
         self._apply(step, *changes)
-        ads = self.cfg.advertising
-        if ads.start_day <= day < ads.stop_day:
-            self.cost += ads.spend_per_day * self.dt
+        if self._ads_on:
+            self.cost += self.cfg.advertising.spend_per_day * self.dt
         self.step_index = step
         self._record()
 
     def _vector_step(self, step: int, day: float, channels: list[Channel]):
         rng = self.rng
-        # 2. posting
+        # 2. posting: talkers, meme passers, and sharers (who post once on every channel they are on)
         pool = self._prune_talk_pool(step)
-        if len(pool):
-            w = self.talk_weights(pool, step)
+        meme = self.meme_talkers(day)
+        posters = np.concatenate([pool, meme])
+        if len(posters) and channels:
+            w = np.concatenate([self.talk_weights(pool, step, day), np.full(len(meme), self.playbook.topic_boost(day))])
             for ch in channels:
-                on = ch.can_post(pool)
                 p = rules.post_probability(w, ch.cfg.speed, self.dt)
-                posts = on & (rng.random(len(pool)) < p)
+                posts = ch.can_post(posters) & (rng.random(len(posters)) < p)
                 if posts.any():
-                    ch.post(pool[posts], self.valence[pool[posts]], step)
+                    ch.post(posters[posts], self.post_valence(posters[posts]), step)
+        sharers = np.flatnonzero(self.playbook.share_next)
+        if len(sharers):
+            self.playbook.share_next[sharers] = False
+            for ch in channels:
+                on = sharers[ch.can_post(sharers)]
+                ch.post(on, self.post_valence(on), step)
         # 3. contacts
         contacts = Contacts()
         used_ties = {}
@@ -285,8 +331,8 @@ class WomModel(mesa.Model):
         k = len(people)
         pos_hits = np.bincount(inv, weights=pers & ~neg, minlength=k) > 0
         neg_hits = np.bincount(inv, weights=pers & neg, minlength=k) > 0
-        new = rules.contact_outcome(self.state[people], True, pos_hits, neg_hits, self.conversion(people),
-                                    self.cfg.engine.rejection, rng.random(k), rng.random(k))
+        new = rules.contact_outcome(self.state[people], True, pos_hits, neg_hits, self.conversion(people, day),
+                                    self.rejection(day), rng.random(k), rng.random(k))
         aware_ch = self._random_channel(people, tgt, chan, np.ones(len(tgt), dtype=bool), rng)
         adopt_ch = self._random_channel(people, tgt, chan, pers & ~neg, rng)
         return people, new, aware_ch, adopt_ch, used_ties
@@ -327,10 +373,11 @@ class WomModel(mesa.Model):
         self._pending_posts = {ch.name: [] for ch in channels}
         for agent in self.consumers:
             agent.talk()
+        self.playbook.share_next[:] = False
         for ch in channels:
             who = np.array(self._pending_posts[ch.name], dtype=np.int64)
             if len(who):
-                ch.post(who, self.valence[who], step)
+                ch.post(who, self.post_valence(who), step)
             ch.prepare(step)
         self._pending_changes = []
         self._pending_ties = {ch.name: [] for ch in channels}
@@ -347,35 +394,41 @@ class WomModel(mesa.Model):
     # --- applying the step --------------------------------------------------------------------------
 
     def _apply(self, step, people, new, aware_ch, adopt_ch, used_ties) -> None:
-        rel = self.cfg.relationship
         day_end = step * self.dt
+        new = self.playbook.gate_purchases(people, new, adopt_ch)
         old = self.state[people]
         became_aware = (old == Funnel.UNAWARE) & (new != Funnel.UNAWARE)
         adopted = new == Funnel.ADOPTER
         aware_ch = np.where(adopted & became_aware, adopt_ch, aware_ch)
         self.aware_channel[people[became_aware]] = aware_ch[became_aware]
         self.aware_by_channel += np.bincount(aware_ch[became_aware], minlength=len(CHANNELS))
-        adopters = people[adopted]
-        valence = self._experience(adopters)
-        new = new.copy()
-        new[adopted] = rules.state_after_adoption(valence)
-        changed = new != old
-        self._set_state(people[changed], new[changed])
-        self.valence[adopters] = valence
-        self.ever_adopted[adopters] = True
-        self.adopt_channel[adopters] = adopt_ch[adopted]
-        self.adopt_by_channel += np.bincount(adopt_ch[adopted], minlength=len(CHANNELS))
-        self.adopt_day[adopters] = day_end
-        self.talk_start[adopters] = step + 1
-        talkers = adopters[valence != QUIET]
-        if len(talkers):
-            self._talk_pool = np.concatenate([self._talk_pool, talkers])
-        self.new_adopters = len(adopters)
-        self.adopted_total += len(adopters)
+        moved = (new != old) & ~adopted
+        self._set_state(people[moved], new[moved])
+        self._adopt(people[adopted], adopt_ch[adopted], step)
         for name, ties in used_ties.items():
             self.channels[name].strengthen(ties, day_end)
-        if rel.participation_rate > 0 or self.counts[Funnel.FAN] > 0 or rel.initial_brand_tie >= rel.fan_threshold:
-            self._relationship(step, day_end)
+        self._participation(step, day_end)
+        bought_with_code, channels = self.playbook.end_of_step(self, step, day_end)
+        self._adopt(bought_with_code, channels, step)
+
+    def _adopt(self, adopters: np.ndarray, channels: np.ndarray, step: int) -> None:
+        """New adopters: lived experience sets their valence; they start talking next step."""
+        if len(adopters) == 0:
+            return
+        valence = self._experience(adopters)
+        self._set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
+        self.valence[adopters] = valence
+        self.ever_adopted[adopters] = True
+        self.adopt_channel[adopters] = channels
+        self.adopt_by_channel += np.bincount(channels, minlength=len(CHANNELS))
+        self.adopt_day[adopters] = step * self.dt
+        self.talk_start[adopters] = step + 1
+        talkers = adopters[valence != QUIET]
+        if len(talkers):  # new adopters were not talking before, so the pool stays duplicate-free
+            self._talk_pool = np.concatenate([self._talk_pool, talkers])
+        self.new_adopters += len(adopters)
+        self.adopted_total += len(adopters)
+        self.playbook.on_adoption(self, adopters)
 
     def _experience(self, adopters: np.ndarray) -> np.ndarray:
         """Engine: lived experience of new adopters sets who advocates, stays quiet or detracts."""
@@ -384,23 +437,38 @@ class WomModel(mesa.Model):
             noise = np.array([self.consumers[i].experience_noise() for i in adopters], dtype=float)
         else:
             noise = self.rng.normal(0.0, e.experience_sd, len(adopters)) if e.experience_sd > 0 else np.zeros(len(adopters))
-        margin = rules.experience_margin(e.quality, self.expectation[adopters], noise)
+        margin = rules.experience_margin(self.quality, self.expectation[adopters], noise)
         return np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8).reshape(-1)
 
-    def _relationship(self, step: int, day: float) -> None:
-        """Advocates and fans participate (brand tie grows); fans are made and lost by their brand tie."""
+    def _participation(self, step: int, day: float) -> None:
+        """Advocates and fans take part (brand tie grows, talk renews); fans are made and lost by their brand tie."""
         rel = self.cfg.relationship
-        pool = np.flatnonzero(((self.state == Funnel.ADOPTER) & (self.valence == POSITIVE)) | (self.state == Funnel.FAN))
+        pool = positive_users(self.state, self.valence)
         if len(pool) == 0:
             return
-        if self.engine == "agents":
-            joins = np.array([self.consumers[i].participates() for i in pool], dtype=bool)
-        else:
-            joins = self.rng.random(len(pool)) < rules.field_probability(rel.participation_rate, self.dt)
+        sources = self.playbook.participation_sources(self, pool, day, self.dt)
         tie = self.brand_tie_now(pool, day)
-        tie = np.where(joins, rules.strengthen(tie, rel.brand_growth), tie)
-        self.brand_tie[pool] = tie
-        self.brand_day[pool] = day
+        joined = np.zeros(len(pool), dtype=bool)
+        feedback = 0.0
+        if sources:
+            mult = self.playbook.participation_multiplier(pool)
+            probs = [rules.participation_probability(s.rate, mult, self.dt) for s in sources]
+            if self.engine == "agents":
+                draws = np.array([self.consumers[i].participates([p[k] if np.ndim(p) else p for p in probs])
+                                  for k, i in enumerate(pool)]).reshape(len(pool), len(sources)).T
+            else:
+                draws = [self.rng.random(len(pool)) < p for p in probs]
+            for s, joins in zip(sources, draws):
+                tie = np.where(joins, rules.strengthen(tie, min(1.0, rel.brand_growth * s.tie_building)), tie)
+                n_join = int(joins.sum())
+                self.cost += s.cost * n_join
+                feedback += s.feedback * n_join
+                joined |= joins
+        self.set_brand_tie(pool, tie, day)
+        participants = pool[joined]
+        self.renew_talk(participants, step)
+        self.playbook.after_participation(self, participants, feedback, day)
+        tie = self.brand_tie[pool]
         new = rules.fan_transition(self.state[pool], self.valence[pool], tie, rel.fan_threshold, rel.fan_exit)
         changed = new != self.state[pool]
         if changed.any():
@@ -412,7 +480,7 @@ class WomModel(mesa.Model):
     def _prune_talk_pool(self, step: int) -> np.ndarray:
         """Keep only people who may still talk (inside their window, or fans).
 
-        The pool never holds anyone twice: new adopters were not talking before, and new fans are merged.
+        The pool never holds anyone twice: additions are merged with union1d.
         """
         pool = self._talk_pool
         wom = self.cfg.wom
@@ -431,6 +499,9 @@ class WomModel(mesa.Model):
         row["adopted_total"] = int(self.adopted_total)
         row["new_adopters"] = int(self.new_adopters) if self.step_index else 0
         row["cost"] = float(self.cost)
+        row["quality"] = float(self.quality)
+        row["participations"] = int(self.playbook.participations)
+        row["talking"] = float(self.talk_weights(self._talk_pool, self.step_index + 1).sum())
         for name, code in CHANNEL.items():
             row[f"aware_{name}"] = int(self.aware_by_channel[code])
         for name, code in CHANNEL.items():

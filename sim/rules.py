@@ -133,3 +133,60 @@ def fan_transition(state, valence, brand_tie, fan_threshold, fan_exit):
     from_fan = (state == Funnel.FAN) & (np.asarray(brand_tie) < fan_exit)
     new = np.where(to_fan, Funnel.FAN, np.where(from_fan, Funnel.ADOPTER, state))
     return _scalar_or_array(new.astype(np.int8))
+
+
+# --- the participation playbook -------------------------------------------------------------------
+
+def focused_quality(base_quality, budget, products, quality_per_budget):
+    """Hit product: quality a product gets from its share of the budget (diminishing returns)."""
+    return base_quality + quality_per_budget * np.sqrt(budget / products)
+
+
+def variety_gap(products, variety_fit):
+    """Hit product: how much closer a portfolio of k products comes to each person's taste."""
+    return variety_fit * np.log2(products)
+
+
+def interaction_multiplier(simplicity, benefit, fun, authenticity):
+    """Interaction design: participation multiplier, 1 at neutral scores (0.5 each), up to 2."""
+    return (simplicity + benefit + fun + authenticity) / 2.0
+
+
+def achievement(fun, authenticity):
+    """Interaction design: the sense of achievement a participation gives (0-1)."""
+    return (fun + authenticity) / 2.0
+
+
+def participation_probability(rate, multiplier, dt):
+    """Chance of taking part this step at `rate` per day scaled by a person's multiplier."""
+    return _scalar_or_array(np.clip(np.asarray(rate, dtype=float) * multiplier * dt, 0.0, 1.0))
+
+
+def release_gain(feedback, max_gain, feedback_scale):
+    """Product iteration: a release's quality gain grows with the feedback gathered, saturating."""
+    return _scalar_or_array(max_gain * (1.0 - np.exp(-np.asarray(feedback, dtype=float) / feedback_scale)))
+
+
+def node_rate(base_rate, need, user_benefit, activity):
+    """Participation node: more functional needs and more user benefit draw more participants."""
+    return base_rate * need * user_benefit * activity
+
+
+def mutual_benefit(user_benefit, brand_benefit):
+    """Participation node: only what benefits both sides builds the relationship (0-1, 2x min)."""
+    return 2.0 * min(user_benefit, brand_benefit)
+
+
+def node_activity(activity, neglect_rate, brand_benefit, dt):
+    """Participation node: the brand neglects a node in proportion to its missing benefit."""
+    return activity * float(np.exp(-neglect_rate * (1.0 - brand_benefit) * dt))
+
+
+def unfollow_probability(posts_per_day, tolerance, unfollow_rate, dt):
+    """Self-media overload: chance a follower unfollows this step, growing with posts above tolerance."""
+    return field_probability(unfollow_rate * max(0.0, posts_per_day - tolerance), dt)
+
+
+def attention(posts_per_day, tolerance):
+    """Self-media overload: share of attention each post gets when posts exceed the tolerance."""
+    return 1.0 if posts_per_day <= tolerance or posts_per_day == 0 else tolerance / posts_per_day

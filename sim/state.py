@@ -26,3 +26,6 @@ NO_CHANNEL = -1
 
 #: Talk valence of a person: what they say about the product when they talk.
 POSITIVE, QUIET, NEGATIVE = 1, 0, -1
+
+#: Kinds of people.
+PUBLIC, SEED_USER, EMPLOYEE = 0, 1, 2

@@ -1,0 +1,587 @@
+"""The interactive page: watch word of mouth spread, step by step, in a browser.
+
+Built on Mesa's `SolaraViz`, which gives the sidebar (play, pause, step, reset; the model-parameter
+controls). The main area is drawn here (`Dashboard`): headline counts, a sample of the social
+network coloured by funnel state, the adoption S-curve with new adopters per day, the funnel over
+time and adoptions by channel, all redrawn as the model steps.
+
+`AppModel` is a `WomModel` built from a scenario file plus the page's controls, because SolaraViz
+re-creates the model class with the controls as keyword arguments when Reset is pressed. Each
+control sets one or more scenario keys (`CONTROLS`); strategy sections with an `enabled` switch
+that appear in `sim.config` get a switch automatically (`strategy_controls`).
+
+Start it with `wom app [SCENARIO.toml] [--port N]` (see `sim.cli_present` and docs/app.md), or
+`solara run sim.app` with WOM_APP_SCENARIO set.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+from sim.charts import COLORS, FUNNEL_LABELS, TIME_LABEL, channels_with_adoptions  # noqa: E402
+from sim.config import Scenario  # noqa: E402
+from sim.layers import EdgeChannel  # noqa: E402
+from sim.model import WomModel  # noqa: E402
+from sim.scenario import load_scenario, scenario_from_dict, set_dotted  # noqa: E402
+from sim.state import EMPLOYEE, FUNNEL_COLUMNS, SEED_USER, Funnel  # noqa: E402
+
+# --- Where things are ---------------------------------------------------------------------------
+#: The project folder (scenario paths in the picker are relative to it).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
+DEFAULT_SCENARIO = "scenarios/default.toml"
+#: Environment variable through which `wom app` tells the page its starting scenario.
+SCENARIO_ENV = "WOM_APP_SCENARIO"
+
+# --- Page settings --------------------------------------------------------------------------------
+PAGE_TITLE = "wom-sim: word of mouth, step by step"
+#: Default population on the page: small enough that a step and its redraw take a blink.
+APP_POPULATION = 2000
+POPULATION_RANGE = (200, 50_000, 100)
+SEED_RANGE = (0, 99, 1)
+#: Milliseconds between steps while playing (Mesa's "Play Interval" slider starts here).
+PLAY_INTERVAL_MS = 50
+
+# --- Network view ---------------------------------------------------------------------------------
+#: At most this many people are drawn; a larger population is shown by a sample.
+NETWORK_SAMPLE = 400
+#: The sample grows breadth-first from this many seed users, so it shows their neighbourhoods.
+SAMPLE_START_PEOPLE = 8
+#: Fixed seed of the sample and its layout, so they do not jump between resets.
+LAYOUT_SEED = 7
+LAYOUT_ITERATIONS = 60
+NODE_SIZE = 22
+SEED_NODE_SIZE = 60
+EDGE_COLOR = "#b0b0b0"
+EDGE_WIDTH = 0.5
+EDGE_ALPHA = 0.6
+MARKER_EDGE = "#202020"
+
+# --- Chart look -----------------------------------------------------------------------------------
+FIG_SIZE = (6.4, 4.2)
+FIG_DPI = 100
+LINE_WIDTH = 2.0
+GRID_ALPHA = 0.3
+FUNNEL_ALPHA = 0.9
+
+
+# ==================================================================================================
+# Controls: what each slider or switch sets in the scenario
+# ==================================================================================================
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of the page: its AppModel keyword, the scenario keys it sets, and its widget."""
+
+    name: str
+    keys: tuple[str, ...]
+    label: str
+    widget: str  # "SliderFloat", "SliderInt", "Checkbox" or "Select" (Mesa's UserInputs types)
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    values: tuple[str, ...] = ()
+
+    def param(self, value: Any) -> dict:
+        """Mesa `model_params` entry showing `value`; slider ranges widen to include it."""
+        spec: dict[str, Any] = {"type": self.widget, "label": self.label, "value": value}
+        if self.widget.startswith("Slider"):
+            spec |= {"min": min(self.min, value), "max": max(self.max, value), "step": self.step}
+        elif self.widget == "Select":
+            spec["values"] = list(self.values)
+        return spec
+
+
+ONLINE_LAYERS = ("forum", "weibo", "wechat")
+
+#: The three factors of the iron triangle, seed users, negative WOM and the tactics in sim.config.
+CONTROLS: tuple[Control, ...] = (
+    Control("quality", ("engine.quality",), "Engine: product quality", "SliderFloat", 0.0, 1.2, 0.05),
+    *(Control(layer, (f"channels.{layer}.enabled",), f"Accelerator: {name} on", "Checkbox")
+      for layer, name in zip(ONLINE_LAYERS, ("forum", "Weibo", "WeChat groups"))),
+    Control("accelerator", tuple(f"channels.{layer}.transmission_factor" for layer in ONLINE_LAYERS),
+            "Accelerator strength (x persuasion online)", "SliderFloat", 0.0, 5.0, 0.25),
+    Control("growth", ("relationship.growth",), "Relationship chain: tie growth per interaction",
+            "SliderFloat", 0.0, 0.5, 0.01),
+    Control("brand_growth", ("relationship.brand_growth",), "Relationship chain: brand-tie growth "
+            "per participation", "SliderFloat", 0.0, 0.5, 0.01),
+    Control("seed_count", ("seed_users.count",), "Seed users (people)", "SliderInt", 0, 500, 10),
+    Control("seed_choice", ("seed_users.choice",), "Seed users chosen", "Select",
+            values=("random", "hubs", "community")),
+    Control("negative_bias", ("wom.negative_transmission_factor",), "Negative WOM: complaints "
+            "persuade x more", "SliderFloat", 0.0, 10.0, 0.5),
+    Control("employees", ("population.employees",), "Tactic: employees as first fans", "SliderInt", 0, 100, 5),
+    Control("official_posts", ("official.posts_per_day",), "Tactic: official posts per day",
+            "SliderFloat", 0.0, 5.0, 0.5),
+    Control("advertising", ("advertising.p",), "Tactic: advertising reach (Bass p per day)",
+            "SliderFloat", 0.0, 0.05, 0.005),
+)
+
+#: Sections with an `enabled` switch that are channels, not strategies.
+NOT_STRATEGIES = ("network", "channels")
+
+
+def _section_switches(model: type[BaseModel], prefix: str = "", depth: int = 2) -> list[str]:
+    """Dotted keys of the boolean `enabled` fields of (nested) sections of a pydantic model."""
+    keys = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and depth > 0:
+            section = annotation.model_fields
+            if "enabled" in section and section["enabled"].annotation is bool:
+                keys.append(f"{prefix}{name}.enabled")
+            keys += _section_switches(annotation, f"{prefix}{name}.", depth - 1)
+    return keys
+
+
+@functools.cache
+def strategy_controls() -> tuple[Control, ...]:
+    """A switch for every strategy section in sim.config that has an `enabled` field.
+
+    Strategies are added to the scenario schema over time; discovering them keeps the page in step.
+    The control's name is its dotted scenario key (e.g. "events.enabled").
+    """
+    keys = [k for k in _section_switches(Scenario) if k.split(".")[0] not in NOT_STRATEGIES]
+    return tuple(Control(k, (k,), f"Strategy: {k.rsplit('.', 1)[0].replace('.', ' ').replace('_', ' ')}",
+                         "Checkbox") for k in keys)
+
+
+def all_controls() -> tuple[Control, ...]:
+    """Every control that sets scenario keys: the fixed ones, then the discovered strategies."""
+    return CONTROLS + strategy_controls()
+
+
+def scenario_value(scenario: Scenario, key: str) -> Any:
+    """The value of a dotted key in a scenario, e.g. 'engine.quality'."""
+    return functools.reduce(getattr, key.split("."), scenario)
+
+
+def control_values(scenario: Scenario) -> dict[str, Any]:
+    """The value each control shows for a scenario (the first of its keys)."""
+    return {c.name: scenario_value(scenario, c.keys[0]) for c in all_controls()}
+
+
+# ==================================================================================================
+# Scenarios on the page
+# ==================================================================================================
+
+
+def scenario_choices(extra: str | None = None) -> list[str]:
+    """Scenario files offered by the picker: scenarios/**/*.toml (relative paths), plus `extra`."""
+    found = sorted(p.relative_to(PROJECT_ROOT).as_posix() for p in SCENARIOS_DIR.rglob("*.toml"))
+    if extra and extra not in found:
+        found.insert(0, extra)
+    return found
+
+
+def resolve_scenario(path: str | Path) -> Path:
+    """A scenario path as given, or relative to the project folder when it is not found as given."""
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path
+    return PROJECT_ROOT / path
+
+
+def startup_scenario() -> str:
+    """The scenario the page starts with: $WOM_APP_SCENARIO, else the default scenario."""
+    return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
+
+
+def fit_seed_users(data: dict) -> list[str]:
+    """Make the seed users of a scenario dict possible on the page's population; returns notes.
+
+    The controls can ask for combinations the model refuses (community seeds with that community
+    switched off, more seed users than people or community members). Rather than fail in class,
+    the page adjusts them and says so.
+    """
+    notes = []
+    pop, seeds = data.setdefault("population", {}), data.setdefault("seed_users", {})
+    n = pop.get("size", 1)
+    employees = min(pop.get("employees", 0), n)
+    if employees != pop.get("employees", 0):
+        notes.append(f"employees reduced to {employees}: only {n} people")
+        pop["employees"] = employees
+    community = seeds.get("community", "forum")
+    layer = data.get("channels", {}).get(community, {})
+    choice = seeds.get("choice", "random")
+    if choice == "community" and not layer.get("enabled", False):
+        notes.append(f"seed users chosen at random: the {community} is switched off")
+        seeds["choice"] = choice = "random"
+    room = n - employees
+    if choice == "community" and community == "forum":
+        room = max(0, round(layer.get("membership", 0.0) * n) - employees)
+    count = seeds.get("count", 0)
+    if count > room:
+        notes.append(f"seed users reduced from {count} to {room}: no more people can be chosen")
+        seeds["count"] = room
+    return notes
+
+
+def build_scenario(scenario_file: str | Path, settings: dict[str, Any]) -> tuple[Scenario, list[str]]:
+    """The scenario file with `settings` ({dotted key: value}) applied and seeds fitted; with notes."""
+    path = resolve_scenario(scenario_file)
+    data = load_scenario(path).model_dump()
+    for key, value in settings.items():
+        set_dotted(data, key, value, source=str(path))
+    notes = fit_seed_users(data)
+    return scenario_from_dict(data, source=str(path), base_dir=path.parent), notes
+
+
+# ==================================================================================================
+# The model the page drives
+# ==================================================================================================
+
+
+class AppModel(WomModel):
+    """A WomModel built from a scenario file and the page's controls (keyword arguments).
+
+    Page settings always apply: the population size, the random seed and the fast vector engine.
+    With `apply_controls` the controls in `all_controls()` (passed by name, e.g. quality=0.9,
+    forum=False, **{"events.enabled": True}) set their scenario keys; without it the file's own
+    values are used. The model stops (`running = False`) at the end of the scenario's horizon.
+    """
+
+    def __init__(self, scenario_file: str = DEFAULT_SCENARIO, apply_controls: bool = True,
+                 population: int = APP_POPULATION, seed: int = 0, **controls: Any):
+        # SolaraViz passes its own (Mesa) `scenario` on reset; ours comes from the file.
+        controls.pop("scenario", None)
+        known = {c.name: c for c in all_controls()}
+        unknown = sorted(set(controls) - set(known))
+        if unknown:
+            raise TypeError(f"AppModel got unknown controls {unknown}; known: {sorted(known)}")
+        settings: dict[str, Any] = {"population.size": int(population), "run.engine": "vector"}
+        if apply_controls:
+            for name, value in controls.items():
+                settings |= dict.fromkeys(known[name].keys, value)
+        scenario, notes = build_scenario(scenario_file, settings)
+        super().__init__(scenario, seed)
+        self.scenario_file = str(scenario_file)
+        self.notes = notes
+        self.running = self.step_index < scenario.run.n_steps
+
+    def step(self) -> None:
+        """One step of the model; stop at the end of the scenario's horizon."""
+        super().step()
+        self.running = self.step_index < self.cfg.run.n_steps
+
+    @functools.cached_property
+    def network_view(self) -> NetworkView:
+        """The people drawn in the network view and where: computed once per model."""
+        return network_view(self)
+
+    def frame(self) -> pd.DataFrame:
+        """The recorded steps as a data frame (one row per step)."""
+        return pd.DataFrame.from_records(self.records)
+
+
+def model_params(scenario_file: str) -> dict[str, dict]:
+    """SolaraViz `model_params`: the picker, page settings and every control at the file's values."""
+    base = load_scenario(resolve_scenario(scenario_file))
+    values = control_values(base)
+    population = min(base.population.size, APP_POPULATION)
+    params = {
+        "scenario_file": {"type": "Select", "label": "Scenario (press Reset to load)",
+                          "value": scenario_file, "values": scenario_choices(scenario_file)},
+        "apply_controls": {"type": "Checkbox", "label": "Use the controls below (off: the file's values)",
+                           "value": True},
+        "population": Control("population", (), "Population (people)", "SliderInt", *POPULATION_RANGE).param(population),
+        "seed": Control("seed", (), "Random seed", "SliderInt", *SEED_RANGE).param(0),
+    }
+    return params | {c.name: c.param(values[c.name]) for c in all_controls()}
+
+
+# ==================================================================================================
+# The network view: a sample of people, laid out once
+# ==================================================================================================
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """People drawn (ids into the model's arrays), their positions, and the ties among them."""
+
+    people: np.ndarray  # (k,) person ids
+    pos: np.ndarray  # (k, 2) layout positions
+    edges: np.ndarray  # (m, 2) pairs of indices into `people`
+    layer: str | None  # name of the layer whose ties are drawn
+
+
+def sample_people(neighbours, n: int, start: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to `size` people: breadth-first from `start` over `neighbours(ids) -> ids`, topped up at random.
+
+    Growing from a few seed users shows how word of mouth moves through their neighbourhoods; the
+    last ring reached is cut at random so the neighbourhoods stay about equally large.
+    """
+    if n <= size:
+        return np.arange(n)
+    chosen = np.zeros(n, dtype=bool)
+    frontier = np.unique(start)[:size]
+    chosen[frontier] = True
+    total = len(frontier)
+    while total < size and len(frontier) and neighbours is not None:
+        ring = np.unique(neighbours(frontier))
+        ring = rng.permutation(ring[~chosen[ring]])[: size - total]
+        chosen[ring] = True
+        total += len(ring)
+        frontier = ring
+    if total < size:
+        rest = np.flatnonzero(~chosen)
+        chosen[rng.choice(rest, size - total, replace=False)] = True
+    return np.flatnonzero(chosen)
+
+
+def _drawn_layer(model: WomModel) -> EdgeChannel | None:
+    """The layer whose ties the view draws: offline talk if present, else another pairwise layer."""
+    edge_channels = [ch for ch in model.channels.values() if isinstance(ch, EdgeChannel)]
+    preferred = [ch for ch in edge_channels if ch.name == "offline"]
+    return (preferred or edge_channels or [None])[0]
+
+
+def network_view(model: WomModel, size: int = NETWORK_SAMPLE) -> NetworkView:
+    """Sample up to `size` people around seed users and lay out their ties (spring layout, seeded)."""
+    rng = np.random.default_rng(LAYOUT_SEED)
+    channel = _drawn_layer(model)
+    layer = channel.layer if channel is not None else None
+    seeds = np.flatnonzero(model.kind == SEED_USER)
+    if len(seeds) == 0:
+        seeds = np.arange(model.n)
+    start = rng.permutation(seeds)[:SAMPLE_START_PEOPLE]
+
+    def neighbours(ids: np.ndarray) -> np.ndarray:
+        parts = [layer.indices[layer.indptr[i]: layer.indptr[i + 1]] for i in ids]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
+
+    people = sample_people(neighbours if layer is not None else None, model.n, start, size, rng)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(people)))
+    edges = np.empty((0, 2), dtype=np.int64)
+    if layer is not None:
+        sub = layer.subgraph(people)
+        src = np.repeat(np.arange(sub.n), sub.out_degree())
+        dst = sub.indices.astype(np.int64)
+        keep = src < dst if not sub.directed else np.ones(len(src), dtype=bool)
+        edges = np.unique(np.sort(np.column_stack([src[keep], dst[keep]]), axis=1), axis=0)
+        graph.add_edges_from(map(tuple, edges))
+    layout = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=LAYOUT_ITERATIONS)
+    pos = np.array([layout[i] for i in range(len(people))]).reshape(-1, 2)
+    return NetworkView(people, pos, edges, channel.name if channel is not None else None)
+
+
+# ==================================================================================================
+# Figures (matplotlib, rendered to PNG for the page)
+# ==================================================================================================
+
+#: How each funnel state is drawn in the network view (colour as in the run charts).
+STATE_COLORS = np.array([COLORS[c] for c in FUNNEL_COLUMNS])
+STATE_NAMES = {Funnel.ADOPTER: "Adopter", Funnel.FAN: "Fan", Funnel.DETRACTOR: "Detractor",
+               Funnel.REJECTER: "Rejecter", Funnel.AWARE: "Aware", Funnel.UNAWARE: "Unaware"}
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (tight layout)."""
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=FIG_DPI)
+    return buf.getvalue()
+
+
+def _time_axis(ax, days: float) -> None:
+    """Days on the x axis, fixed to the scenario's horizon so curves grow from left to right."""
+    ax.set_xlim(0, days)
+    ax.set_xlabel(TIME_LABEL)
+    ax.grid(alpha=GRID_ALPHA)
+
+
+def network_figure(model: AppModel) -> Figure:
+    """The sampled people at their layout positions, coloured by funnel state; seed users ringed."""
+    view = model.network_view
+    fig = Figure(figsize=FIG_SIZE)
+    ax = fig.add_subplot()
+    if len(view.edges):
+        ax.add_collection(LineCollection(view.pos[view.edges], colors=EDGE_COLOR, linewidths=EDGE_WIDTH,
+                                         alpha=EDGE_ALPHA, zorder=1))
+    state = model.state[view.people]
+    kind = model.kind[view.people]
+    special = kind != 0
+    ax.scatter(*view.pos[~special].T, s=NODE_SIZE, c=STATE_COLORS[state[~special]], zorder=2, lw=0)
+    for who, marker in ((SEED_USER, "o"), (EMPLOYEE, "D")):
+        sel = kind == who
+        ax.scatter(*view.pos[sel].T, s=SEED_NODE_SIZE, c=STATE_COLORS[state[sel]], marker=marker,
+                   edgecolors=MARKER_EDGE, linewidths=1.4, zorder=3)
+    ax.set_axis_off()
+    ax.autoscale_view()
+    ties = f"{view.layer} ties" if view.layer else "no pairwise ties"
+    sample = f"all {model.n:,} people" if len(view.people) == model.n else \
+        f"{len(view.people):,} of {model.n:,} people around seed users"
+    ax.set_title(f"Social network: {sample} ({ties})", fontsize=10)
+    handles = [Line2D([], [], ls="", marker="o", ms=7, color=COLORS[c], label=FUNNEL_LABELS[c])
+               for c in FUNNEL_COLUMNS]
+    handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc="white", mec=MARKER_EDGE, mew=1.4,
+                          label="Seed user"))
+    if (model.kind == EMPLOYEE).any():
+        handles.append(Line2D([], [], ls="", marker="D", ms=7, mfc="white", mec=MARKER_EDGE, mew=1.4,
+                              label="Employee"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False,
+              fontsize=9)
+    return fig
+
+
+def adoption_figure(frame: pd.DataFrame, population: int, days: float, dt: float) -> Figure:
+    """The S-curve of the share who ever adopted (left) and new adopters per day (right)."""
+    fig = Figure(figsize=FIG_SIZE)
+    ax = fig.add_subplot()
+    ax.plot(frame["time"], frame["adopted_total"] / population, color=COLORS["adopted"], lw=LINE_WIDTH)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("Ever adopted (% of population)", color=COLORS["adopted"])
+    _time_axis(ax, days)
+    rate = ax.twinx()
+    rate.fill_between(frame["time"], frame["new_adopters"] / dt, step="pre", color=COLORS["new_adopters"],
+                      alpha=0.35, lw=0)
+    rate.plot(frame["time"], frame["new_adopters"] / dt, color=COLORS["new_adopters"], lw=1, drawstyle="steps")
+    rate.set_ylim(bottom=0, top=max(1.0, 1.15 * float((frame["new_adopters"] / dt).max())))
+    rate.set_ylabel("New adopters per day", color=COLORS["new_adopters"])
+    ax.set_zorder(rate.get_zorder() + 1)  # the S-curve over the bars
+    ax.patch.set_visible(False)
+    ax.set_title("Adoption S-curve and new adopters per day", fontsize=10)
+    return fig
+
+
+def funnel_figure(frame: pd.DataFrame, population: int, days: float) -> Figure:
+    """Stacked shares of the population in each funnel state over time."""
+    fig = Figure(figsize=FIG_SIZE)
+    ax = fig.add_subplot()
+    ax.stackplot(frame["time"], *(frame[c] / population for c in FUNNEL_COLUMNS),
+                 labels=[FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS],
+                 colors=[COLORS[c] for c in FUNNEL_COLUMNS], alpha=FUNNEL_ALPHA, lw=0)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("Share of population")
+    _time_axis(ax, days)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
+              fontsize=9)
+    ax.set_title("The funnel over time", fontsize=10)
+    return fig
+
+
+def channel_figure(frame: pd.DataFrame, days: float) -> Figure:
+    """Cumulative adoptions by the channel that persuaded each adopter."""
+    fig = Figure(figsize=FIG_SIZE)
+    ax = fig.add_subplot()
+    channels = channels_with_adoptions(frame)
+    for c in channels:
+        ax.plot(frame["time"], frame[f"adopt_{c}"], color=COLORS[c], lw=LINE_WIDTH, label=c)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Adoptions (people, cumulative)")
+    _time_axis(ax, days)
+    if channels:
+        ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.set_title("Adoptions by channel", fontsize=10)
+    return fig
+
+
+# ==================================================================================================
+# The page (Solara components)
+# ==================================================================================================
+
+PAGE_CSS = """
+.wom-counts { display: flex; flex-wrap: wrap; gap: 10px; margin: 4px 0 8px 0; }
+.wom-tile { background: #f6f7f9; border-radius: 8px; padding: 6px 14px; min-width: 110px; }
+.wom-tile .wom-value { font-size: 1.5em; font-weight: 600; line-height: 1.2; }
+.wom-tile .wom-label { font-size: 0.85em; color: #555; }
+.wom-swatch { display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 5px; }
+.wom-scenario { font-size: 0.95em; color: #444; margin-bottom: 2px; }
+"""
+
+#: Headline tiles: (css class, label, colour key or None, value of a record row).
+TILES = (
+    ("wom-day", "day", None, lambda r, n: f"{r['time']:g}"),
+    ("wom-adopted", "ever adopted", "adopted", lambda r, n: f"{r['adopted_total']:,} ({r['adopted_total'] / n:.0%})"),
+    ("wom-adopters", "adopters", "adopters", lambda r, n: f"{r['adopters']:,}"),
+    ("wom-fans", "fans", "fans", lambda r, n: f"{r['fans']:,}"),
+    ("wom-detractors", "detractors", "detractors", lambda r, n: f"{r['detractors']:,}"),
+    ("wom-aware", "aware", "aware", lambda r, n: f"{r['aware']:,}"),
+    ("wom-rejecters", "rejecters", "rejecters", lambda r, n: f"{r['rejecters']:,}"),
+)
+
+
+def counts_html(model: AppModel) -> str:
+    """The headline counts of the latest step as HTML tiles (classes let tests find them)."""
+    row, n = model.records[-1], model.n
+    tiles = []
+    for css, label, color, value in TILES:
+        swatch = f'<span class="wom-swatch" style="background:{COLORS[color]}"></span>' if color else ""
+        tiles.append(f'<div class="wom-tile {css}"><div class="wom-value">{html.escape(value(row, n))}</div>'
+                     f'<div class="wom-label">{swatch}{label}</div></div>')
+    return f'<div class="wom-counts">{"".join(tiles)}</div>'
+
+
+@solara.component
+def Chart(png: bytes, css: str):
+    """One PNG chart, as wide as its column (the css class lets tests find it)."""
+    with solara.Div(classes=[css]):
+        solara.Image(png, width="100%")
+
+
+@solara.component
+def Dashboard(model: AppModel):
+    """Counts, network and charts of the current model; redrawn whenever Mesa steps or resets."""
+    update_counter.get()  # Mesa bumps this counter after every step
+    frame = model.frame()
+    sc = model.cfg
+    solara.Style(PAGE_CSS)
+    solara.HTML(tag="div", classes=["wom-scenario"],
+                unsafe_innerHTML=html.escape(f"{sc.name}: {sc.description} (file {model.scenario_file}, "
+                                             f"{model.n:,} people, {sc.run.days:g} days)"))
+    solara.HTML(tag="div", unsafe_innerHTML=counts_html(model))
+    for note in model.notes:
+        solara.Warning(note, dense=True)
+    with solara.Columns([1, 1]):
+        Chart(figure_png(network_figure(model)), "wom-network")
+        Chart(figure_png(adoption_figure(frame, model.n, sc.run.days, model.dt)), "wom-adoption")
+    with solara.Columns([1, 1]):
+        Chart(figure_png(funnel_figure(frame, model.n, sc.run.days)), "wom-funnel")
+        Chart(figure_png(channel_figure(frame, sc.run.days)), "wom-channels")
+
+
+@solara.component
+def Page():
+    """The whole page: Mesa's SolaraViz (sidebar: controls and parameters) around the Dashboard."""
+    scenario_file = solara.use_memo(startup_scenario, [])
+    params = solara.use_memo(lambda: model_params(scenario_file), [])
+    first = solara.use_memo(lambda: AppModel(**{k: v["value"] for k, v in params.items()}), [])
+    model = solara.use_reactive(first)
+    SolaraViz(model, components=[], model_params=params, name=PAGE_TITLE, play_interval=PLAY_INTERVAL_MS)
+    Dashboard(model.value)
+
+
+def scenario_label(path: str | Path) -> str:
+    """How the picker names a scenario file: relative to the project folder when inside it."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
