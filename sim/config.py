@@ -375,7 +375,7 @@ class IterationConfig(Section):
 
     enabled: bool = False
     every_days: float = Field(7.0, gt=0, le=3650, description="Days between releases (MIUI: weekly).")
-    max_gain: float = Field(0.02, ge=0, le=10, description="Largest quality gain of one release (value units).")
+    max_gain: float = Field(0.01, ge=0, le=10, description="Largest quality gain of one release (value units).")
     feedback_scale: float = Field(200.0, gt=0, description="Feedback items at which a release gets 63% of max_gain.")
     max_quality: float = Field(1.0, ge=-10, le=10, description="Quality ceiling.")
 
@@ -422,14 +422,14 @@ class ReferralConfig(Section):
 class CommunityConfig(Section):
     """Fan economy versus community economy.
 
-    `horizontal` is the share of interaction that is fan <-> fan. Horizontal participation happens at
-    peer_rate * horizontal * (fan share among adopters), so it feeds itself past a critical mass; the
-    vertical (brand <-> fan) part, relationship.participation_rate * (1 - horizontal), stops on
-    brand_steps_back_day.
+    Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
+    active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
+    peer_rate * horizontal * (share of fans among advocates and fans): it feeds on itself, so past a
+    critical mass of fans a community keeps going when the brand steps back, and a fan base does not.
     """
 
     enabled: bool = False
-    horizontal: Probability = Field(0.0, ge=0, le=1, description="Share of interaction among fans (0 = fan economy, 1 = community economy).")
+    horizontal: Probability = Field(0.0, ge=0, le=1, description="How much fans interact with each other (0 = fan economy, 1 = community economy).")
     peer_rate: float = Field(0.2, ge=0, le=100, description="Participations per day among peers when everyone is a fan.")
     brand_steps_back_day: float = Field(math.inf, ge=0, description="Day the brand stops interacting with fans (inf = never).")
 

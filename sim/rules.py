@@ -190,3 +190,8 @@ def unfollow_probability(posts_per_day, tolerance, unfollow_rate, dt):
 def attention(posts_per_day, tolerance):
     """Self-media overload: share of attention each post gets when posts exceed the tolerance."""
     return 1.0 if posts_per_day <= tolerance or posts_per_day == 0 else tolerance / posts_per_day
+
+
+def peer_rate(peer_rate, horizontal, fan_share):
+    """Community economy: fans draw each other in, so peer participation grows with the share of fans."""
+    return peer_rate * horizontal * fan_share

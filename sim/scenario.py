@@ -22,22 +22,46 @@ class ScenarioError(ValueError):
 
 def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate."""
-    source = "<defaults>"
-    data: dict[str, Any] = {}
-    base_dir = Path.cwd()
-    if path is not None:
-        path = Path(path)
-        source = str(path)
-        base_dir = path.resolve().parent
-        if not path.is_file():
-            raise ScenarioError(f"{source}: file not found")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{source}: not a UTF-8 text file: {exc}") from None
-    return scenario_from_dict(data, overrides, source=source, base_dir=base_dir)
+    if path is None:
+        return scenario_from_dict({}, overrides, source="<defaults>", base_dir=Path.cwd())
+    path = Path(path)
+    data = read_scenario_dict(path)
+    return scenario_from_dict(data, overrides, source=str(path), base_dir=path.resolve().parent)
+
+
+def read_scenario_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw table of a scenario file, with `extends = "base.toml"` merged in (the file's keys win)."""
+    source = str(path)
+    if not path.is_file():
+        raise ScenarioError(f"{source}: file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{source}: not a UTF-8 text file: {exc}") from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{source}: invalid scenario\n  extends: must be a path to another scenario file")
+    base_path = (path.resolve().parent / base).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise ScenarioError(f"{source}: invalid scenario\n  extends: circular reference through {base_path}")
+    if not base_path.is_file():
+        raise ScenarioError(f"{source}: invalid scenario\n  extends: file not found: {base_path}")
+    return deep_merge(read_scenario_dict(base_path, (*_seen, path.resolve())), data)
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Nested tables merged key by key; values in `top` replace those in `base`."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def scenario_from_dict(

@@ -171,14 +171,12 @@ class Playbook:
         rel = cfg.relationship
         active = self.brand_active(day)
         split = 1.0 / self.products  # a portfolio splits what the brand can sustain
-        horizontal = cfg.community.horizontal if cfg.community.enabled else 0.0
         sources = []
         if active and rel.participation_rate > 0:
-            sources.append(Source("brand", rel.participation_rate * (1.0 - horizontal) * split))
-        if cfg.community.enabled and horizontal > 0:
-            adopters = model.counts[Funnel.ADOPTER] + model.counts[Funnel.FAN]
-            fan_share = model.counts[Funnel.FAN] / adopters if adopters else 0.0
-            sources.append(Source("peers", cfg.community.peer_rate * horizontal * fan_share))
+            sources.append(Source("brand", rel.participation_rate * split))
+        if cfg.community.enabled and cfg.community.horizontal > 0:
+            fan_share = model.counts[Funnel.FAN] / len(pool)
+            sources.append(Source("peers", rules.peer_rate(cfg.community.peer_rate, cfg.community.horizontal, fan_share)))
         fb = cfg.fan_building
         if fb.enabled and active:
             for name in ("sharing", "honour", "benefit"):

@@ -94,3 +94,16 @@ def test_parse_override_reads_toml_values():
     assert parse_override("a=0.5") == ("a", 0.5)
     assert parse_override("a=[1, 2]") == ("a", [1, 2])
     assert parse_override("a=forever") == ("a", "forever")
+
+
+def test_extends_merges_base_and_detects_cycles(tmp_path):
+    write(tmp_path, '[engine]\nquality = 0.9\nsensitivity = 0.2\n[run]\ndays = 10\n', "base.toml")
+    child = write(tmp_path, 'extends = "base.toml"\nname = "child"\n[engine]\nquality = 0.4\n', "child.toml")
+    sc = load_scenario(child)
+    assert (sc.engine.quality, sc.engine.sensitivity, sc.run.days, sc.name) == (0.4, 0.2, 10, "child")
+    write(tmp_path, 'extends = "b.toml"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\n', "b.toml")
+    with pytest.raises(ScenarioError, match="circular"):
+        load_scenario(tmp_path / "a.toml")
+    with pytest.raises(ScenarioError, match="extends: file not found"):
+        load_scenario(write(tmp_path, 'extends = "nope.toml"\n', "c.toml"))
