@@ -57,6 +57,8 @@ MAX_PANEL_COLUMNS = 4
 #: Cells whose colour is darker than this (0-1 luminance) get white annotations.
 DARK_CELL_LUMINANCE = 0.5
 HEATMAP_FONT_SIZE = 8
+#: Vertical position (axes fraction) of a chart's footnote: below the x label.
+FOOTNOTE_Y = -0.12
 #: Marker of points whose milestone some replicate never reached (censored at the horizon).
 CENSORED_MARK = "*"
 SCATTER_SIZE = 18
@@ -233,8 +235,8 @@ def plot_heatmap(points: pd.DataFrame, x: str, y: str, metric: str, path: Path, 
     if metric in SHARE_METRICS:
         colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"{metric_label(metric)}: mean of {replicates} replicates per cell" + (f"\n{title}" if title else ""))
-    if footnote:
-        fig.text(0.01, 0.01, footnote, fontsize=HEATMAP_FONT_SIZE, ha="left", va="bottom")
+    if footnote:  # an axes text, so that tight_layout keeps room for it under the x label
+        ax.text(0.0, FOOTNOTE_Y, footnote, transform=ax.transAxes, fontsize=HEATMAP_FONT_SIZE, ha="left", va="top")
     return _save(fig, path)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import rules
 from sim.config import LayerConfig, RelationshipConfig, WomConfig
-from sim.network import EdgeLayer, Groups
+from sim.network import EdgeLayer, Groups, ranges
 from sim.state import CHANNEL, NEGATIVE
 
 #: visible_until value of someone with no live post.
@@ -54,12 +54,7 @@ def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     """Positions of all CSR entries of `rows`, and the row each position belongs to (no Python loop)."""
     starts = indptr[rows]
     counts = indptr[rows + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    ends = np.cumsum(counts)
-    pos = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
-    return pos, np.repeat(rows, counts)
+    return ranges(starts, counts), np.repeat(rows, counts)
 
 
 class Channel:
@@ -90,10 +85,12 @@ class Channel:
         return np.ones(len(people), dtype=bool)
 
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
-        """People post now; their post stays visible for `life` steps."""
+        """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
+        self.live = self.live[self.visible_until[self.live] > step]
+        fresh = people[self.visible_until[people] <= step]  # not live yet: join the live list once
         self.visible_until[people] = step + self.life
         self.visible_valence[people] = valence
-        self.live = np.union1d(self.live[self.visible_until[self.live] > step], people)
+        self.live = np.concatenate([self.live, fresh])
 
     def prepare(self, step: int) -> None:
         """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""

@@ -24,6 +24,7 @@ from sim import network, rules
 from sim.agents import Consumer, OfficialAccount
 from sim.config import Scenario
 from sim.layers import Channel, Contacts, EdgeChannel, GroupChannel
+from sim.network import unique_inverse
 from sim.scenario import ScenarioError
 from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET,
                        SEED_USER, Funnel)
@@ -96,6 +97,13 @@ class WomModel(mesa.Model):
         self.adopt_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
         self.adopted_total = 0
         self._talk_pool = np.empty(0, dtype=np.int64)
+        self._in_pool = np.zeros(n, dtype=bool)
+
+    def _add_talkers(self, people: np.ndarray) -> None:
+        """Add distinct people to the talk pool (each at most once), in O(len(people))."""
+        fresh = people[~self._in_pool[people]]
+        self._in_pool[fresh] = True
+        self._talk_pool = np.concatenate([self._talk_pool, fresh])
 
     def _build_channels(self, rng: np.random.Generator) -> None:
         cfg = self.cfg
@@ -159,7 +167,7 @@ class WomModel(mesa.Model):
         self.adopted_total = int(self.ever_adopted.sum())
         self.adopt_by_channel[CHANNEL["seed"]] = self.adopted_total
         self.aware_by_channel[CHANNEL["seed"]] = self.adopted_total
-        self._talk_pool = np.sort(np.concatenate([employees, seeds])).astype(np.int64)
+        self._add_talkers(np.sort(np.concatenate([employees, seeds])).astype(np.int64))
 
     def _choose_seed_users(self, rng: np.random.Generator, free: np.ndarray) -> np.ndarray:
         cfg = self.cfg.seed_users
@@ -214,7 +222,7 @@ class WomModel(mesa.Model):
         idx = idx[self.valence[idx] == POSITIVE]
         if len(idx) and self.cfg.relationship.renew_talk:
             self.talk_start[idx] = step + 1
-            self._talk_pool = np.union1d(self._talk_pool, idx)
+            self._add_talkers(idx)
 
     def adopter_indices(self) -> np.ndarray:
         """People who currently use the product (adopters and fans)."""
@@ -327,7 +335,7 @@ class WomModel(mesa.Model):
         tgt, chan, neg, pers = contacts.merged()
         open_ = (self.state[tgt] == Funnel.UNAWARE) | (self.state[tgt] == Funnel.AWARE)
         tgt, chan, neg, pers = tgt[open_], chan[open_], neg[open_], pers[open_]
-        people, inv = np.unique(tgt, return_inverse=True)
+        people, inv = unique_inverse(tgt)
         k = len(people)
         pos_hits = np.bincount(inv, weights=pers & ~neg, minlength=k) > 0
         neg_hits = np.bincount(inv, weights=pers & neg, minlength=k) > 0
@@ -344,9 +352,10 @@ class WomModel(mesa.Model):
         sel = np.flatnonzero(mask)
         if len(sel) == 0:
             return out
-        sel = sel[rng.permutation(len(sel))]
-        who, first = np.unique(tgt[sel], return_index=True)
-        out[np.searchsorted(people, who)] = chan[sel[first]]
+        order = sel[np.lexsort((rng.random(len(sel)), tgt[sel]))]  # by person, random within a person
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = tgt[order[1:]] != tgt[order[:-1]]
+        out[np.searchsorted(people, tgt[order[first]])] = chan[order[first]]
         return out
 
     def _field_contacts(self, step: int, day: float, rng, contacts: Contacts) -> None:
@@ -424,8 +433,7 @@ class WomModel(mesa.Model):
         self.adopt_day[adopters] = step * self.dt
         self.talk_start[adopters] = step + 1
         talkers = adopters[valence != QUIET]
-        if len(talkers):  # new adopters were not talking before, so the pool stays duplicate-free
-            self._talk_pool = np.concatenate([self._talk_pool, talkers])
+        self._add_talkers(talkers)
         self.new_adopters += len(adopters)
         self.adopted_total += len(adopters)
         self.playbook.on_adoption(self, adopters)
@@ -474,18 +482,18 @@ class WomModel(mesa.Model):
         if changed.any():
             became_fan = pool[changed & (new == Funnel.FAN)]
             self._set_state(pool[changed], new[changed])
-            if len(became_fan):
-                self._talk_pool = np.union1d(self._talk_pool, became_fan)
+            self._add_talkers(became_fan)
 
     def _prune_talk_pool(self, step: int) -> np.ndarray:
         """Keep only people who may still talk (inside their window, or fans).
 
-        The pool never holds anyone twice: additions are merged with union1d.
+        The pool never holds anyone twice: `_in_pool` marks its members.
         """
         pool = self._talk_pool
         wom = self.cfg.wom
         if np.isfinite(wom.active_limit):
             alive = (step - self.talk_start[pool] < wom.active_limit) | (self.state[pool] == Funnel.FAN)
+            self._in_pool[pool[~alive]] = False
             pool = pool[alive]
         self._talk_pool = pool
         return pool

@@ -153,7 +153,7 @@ class EdgeLayer:
         new_id = np.full(self.n, -1, dtype=np.int64)
         new_id[nodes] = np.arange(k)
         lens = self.indptr[nodes + 1] - self.indptr[nodes]
-        entries = _ranges(self.indptr[nodes], lens)
+        entries = ranges(self.indptr[nodes], lens)
         dst = new_id[self.indices[entries]]
         keep = dst >= 0
         rows = np.repeat(np.arange(k, dtype=np.int64), lens)[keep]
@@ -162,7 +162,7 @@ class EdgeLayer:
         if self.directed:
             tie_map, tie = old_tie, np.arange(len(old_tie), dtype=np.int64)
         else:
-            tie_map, tie = _unique_inverse(old_tie)
+            tie_map, tie = unique_inverse(old_tie)
         layer = EdgeLayer(k, indptr, indices, tie, len(tie_map), self.directed)
         return (layer, tie_map) if return_tie_map else layer
 
@@ -425,7 +425,7 @@ def from_edgelist(
             error = exc
     if pairs is None:
         raise ValueError(f"{path}: malformed edge list (need two columns of node labels): {error}") from error
-    labels, ids = _unique_inverse(pairs.ravel())
+    labels, ids = unique_inverse(pairs.ravel())
     n_labels = len(labels)
     if n is None:
         n = n_labels
@@ -553,7 +553,7 @@ def _ptr_from_counts(counts: np.ndarray) -> np.ndarray:
     return ptr
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenation of arange(s, s+l) for each (s, l), vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)
     ends = np.cumsum(lengths)
@@ -562,7 +562,7 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     )
 
 
-def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique values and the inverse index (sort-based; np.unique is slow at 10^7 here)."""
     order = np.argsort(x, kind="stable")
     sx = x[order]
