@@ -1,8 +1,8 @@
 """The per-agent Mesa engine and the vectorised engine give the same distributions of outcomes.
 
 Each case runs R = 40 replicates per engine from master seed 7 (agents) and 8 (vector) and compares
-per-replicate outcomes with two-sample Kolmogorov-Smirnov tests; with 4 metrics x 4 cases the
-per-test level is 0.001/16 (Bonferroni: family-wise false alarm 0.1%). A wrong rule in either engine
+per-replicate outcomes with two-sample Kolmogorov-Smirnov tests; with 4 metrics x 7 cases the
+per-test level is 0.001/28 (Bonferroni: family-wise false alarm 0.1%). A wrong rule in either engine
 (e.g. a doubled transmission, a missing persuasion weight) shifts these distributions far beyond that.
 """
 
@@ -18,7 +18,7 @@ from sim.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REPLICATES = 40
-ALPHA = 0.001 / 16
+ALPHA = 0.001 / 28
 METRICS = ("final_adoption", "time_to_10pct", "fan_share", "detractor_share")
 
 CASES = {
@@ -31,6 +31,20 @@ CASES = {
     "mediocre-pushed": (SCENARIOS / "default.toml",
                         ["population.size=300", "run.days=40", "seed_users.count=10", "engine.quality=0.45",
                          "advertising.p=0.02", "advertising.spend_per_day=50", "official.posts_per_day=3"]),
+    # playbook mechanisms: fan building, super users, iteration, forum replies, meetups, open nodes
+    "miui": (SCENARIOS / "playbook" / "miui.toml",
+             ["population.size=300", "run.days=40", "seed_users.count=10", "channels.weibo.start_day=15",
+              "fan_building.super_users=3", "forum_service.engineers=1", "forum_service.replies_per_engineer=2",
+              "meetups.every_days=10", "meetups.min_attendees=3", "meetups.max_attendees=5"]),
+    # embedded sharing, interaction design and a pre-launch meme
+    "sharing": (SCENARIOS / "playbook" / "embedded_sharing.toml",
+                ["population.size=300", "run.days=40", "seed_users.count=10", "events.launch_day=5",
+                 "events.topics=[{day=1, days=3, talk_boost=3.0}]"]),
+    # overloaded self-media and a community that goes on when the brand steps back
+    "self-media-community": (SCENARIOS / "playbook" / "self_media_overloaded.toml",
+                             ["population.size=300", "run.days=40", "seed_users.count=10", "community.enabled=true",
+                              "community.horizontal=0.8", "community.brand_steps_back_day=20",
+                              "relationship.participation_rate=0.2", "channels.weibo.official_followers=0.3"]),
 }
 
 
