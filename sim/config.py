@@ -22,6 +22,12 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, ser_json_inf_nan="strings")
 
 
+class Mechanism(Section):
+    """A playbook mechanism: off unless the scenario switches it on."""
+
+    enabled: bool = Field(False, description="Switch the mechanism on.")
+
+
 class RunConfig(Section):
     """How long and how finely to simulate, and how many replicates."""
 
@@ -170,7 +176,7 @@ class NetworkConfig(LayerConfig):
 class ForumConfig(LayerConfig):
     """A forum community: members see each other's posts on their board; posts persist (MIUI forum)."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Switch the channel on.")
     membership: Probability = Field(0.05, ge=0, le=1, description="Fraction of people who are forum members.")
     board_size: int = Field(500, ge=2, description="Members per board (sub-forum); a post is visible to its board.")
     speed: float = Field(0.3, ge=0, le=1000, description="Posts per day by a talking member.")
@@ -182,7 +188,7 @@ class ForumConfig(LayerConfig):
 class WeiboConfig(LayerConfig):
     """A broadcast follower layer like Weibo: directed, heavy-tailed followers, fast decay."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Switch the channel on.")
     follows_mean: float = Field(20.0, ge=0, le=10_000, description="Accounts followed per person (mean).")
     popularity_exponent: float = Field(2.0, gt=1, le=10, description="Tail exponent of follower counts (smaller = more heavy-tailed).")
     official_followers: Probability = Field(0.02, ge=0, le=1, description="Fraction of people who follow the brand's official account.")
@@ -195,7 +201,7 @@ class WeiboConfig(LayerConfig):
 class WechatConfig(LayerConfig):
     """Close chat groups like WeChat groups: small circles, strong ties, a service channel."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Switch the channel on.")
     group_size: int = Field(8, ge=2, le=10_000, description="People per chat group.")
     groups_per_person: int = Field(2, ge=1, le=100, description="Chat groups each person is in.")
     speed: float = Field(0.3, ge=0, le=1000, description="Messages per day by a talking member.")
@@ -246,7 +252,7 @@ class RelationshipConfig(Section):
 
 # --- the participation playbook: strategies and tactics (each off unless enabled) ------------------
 
-class HitProductConfig(Section):
+class HitProductConfig(Mechanism):
     """Hit product: a development budget split over k products.
 
     Each product gets budget/k; quality rises with the square root of a product's budget
@@ -255,7 +261,6 @@ class HitProductConfig(Section):
     sustain k ways. Adoption of any of the brand's products counts as adoption.
     """
 
-    enabled: bool = False
     products: int = Field(1, ge=1, le=100, description="Number of products the budget is split over (k).")
     budget: float = Field(1.0, ge=0, le=1000, description="Development budget (budget units; 1 = one typical product).")
     quality_per_budget: float = Field(0.2, ge=0, le=10, description="Quality gained by a product with budget 1 (value units); scales as sqrt(budget/k).")
@@ -265,16 +270,15 @@ class HitProductConfig(Section):
 class IncentiveConfig(Section):
     """One incentive for fans to participate: its extra participation, tie building and cost."""
 
-    rate: float = Field(0.0, ge=0, le=100, description="Extra participations per day of an adopter (per day).")
+    rate: float = Field(0.0, ge=0, le=100, description="Extra participations per day of an advocate or fan (per day).")
     tie_building: float = Field(1.0, ge=0, le=10, description="Brand-tie growth of one such participation relative to relationship.brand_growth.")
     cost: float = Field(0.0, ge=0, description="Cost per participation (currency).")
 
 
-class FanBuildingConfig(Section):
+class FanBuildingConfig(Mechanism):
     """Fan building: incentives in the seed's order (function and information sharing, honour, material
     benefit) and an honour group of super users who test pre-releases."""
 
-    enabled: bool = False
     sharing: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=1.0, cost=0.0)
     honour: IncentiveConfig = IncentiveConfig(rate=0.03, tie_building=1.5, cost=0.5)
     benefit: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=0.3, cost=5.0)
@@ -283,7 +287,7 @@ class FanBuildingConfig(Section):
     super_user_feedback: float = Field(5.0, ge=0, le=1000, description="Feedback weight of one super-user participation (a pre-release test report).")
 
 
-class SelfMediaConfig(Section):
+class SelfMediaConfig(Mechanism):
     """Self-media: official accounts as information nodes with a content mix and a posting frequency.
 
     Useful content persuades, emotional content is seen more, interactive content makes readers
@@ -291,7 +295,6 @@ class SelfMediaConfig(Section):
     post is read less (attention is split). Employees and fans act as spokespeople.
     """
 
-    enabled: bool = False
     posts_per_day: float = Field(1.0, ge=0, le=1000, description="Posts per day per official account.")
     useful: Probability = Field(0.6, ge=0, le=1, description="Share of useful posts (information, service).")
     emotional: Probability = Field(0.2, ge=0, le=1, description="Share of emotional posts.")
@@ -314,13 +317,13 @@ class SelfMediaConfig(Section):
 class NodeConfig(Section):
     """One participation node: how functional the need is and who benefits."""
 
-    open: bool = False
+    open: bool = Field(False, description="Whether the node is open to participation.")
     need: Probability = Field(0.5, ge=0, le=1, description="How functional the need is (more functional, more participants).")
     user_benefit: Probability = Field(0.5, ge=0, le=1, description="What taking part gives the user.")
     brand_benefit: Probability = Field(0.5, ge=0, le=1, description="What it gives the brand; low benefit makes the brand neglect the node.")
 
 
-class ParticipationNodesConfig(Section):
+class ParticipationNodesConfig(Mechanism):
     """Open participation nodes in product, service, brand and sales.
 
     A node adds participations at rate base_rate * need * user_benefit; each builds the brand tie in
@@ -328,8 +331,7 @@ class ParticipationNodesConfig(Section):
     own benefit, so a one-sided node fades (activity decays at neglect_rate * (1 - brand_benefit)).
     """
 
-    enabled: bool = False
-    base_rate: float = Field(0.2, ge=0, le=100, description="Participations per day of an adopter at a fully open, fully useful node.")
+    base_rate: float = Field(0.2, ge=0, le=100, description="Participations per day of an advocate or fan at a fully open, fully useful node.")
     neglect_rate: float = Field(0.02, ge=0, le=10, description="Daily decay of a node's activity per unit of missing brand benefit.")
     product: NodeConfig = NodeConfig()
     service: NodeConfig = NodeConfig()
@@ -337,14 +339,13 @@ class ParticipationNodesConfig(Section):
     sales: NodeConfig = NodeConfig()
 
 
-class InteractionConfig(Section):
+class InteractionConfig(Mechanism):
     """Interaction design: simple, beneficial, fun, authentic.
 
     Participation chances are multiplied by (simplicity + benefit + fun + authenticity) / 2 (1 at the
     neutral 0.5 scores); the sense of achievement (fun + authenticity) / 2 raises embedded sharing.
     """
 
-    enabled: bool = False
     simplicity: Probability = Field(0.5, ge=0, le=1, description="How easy it is to take part (0-1).")
     benefit: Probability = Field(0.5, ge=0, le=1, description="What taking part gives the person (0-1).")
     fun: Probability = Field(0.5, ge=0, le=1, description="How enjoyable it is (0-1).")
@@ -359,10 +360,9 @@ class TopicEventConfig(Section):
     talk_boost: float = Field(3.0, ge=1, le=100, description="Multiplier on everyone's posting during the event.")
 
 
-class EventsConfig(Section):
+class EventsConfig(Mechanism):
     """WOM events: sharing embedded in the product, and official topic events (memes before launch)."""
 
-    enabled: bool = False
     share_fraction: Probability = Field(0.0, ge=0, le=1, description="Share of new adopters whose use is posted automatically (embedded share).")
     achievement_sharing: bool = Field(True, description="Participation with achievement raises sharing toward 100% (router example).")
     launch_day: float = Field(0.0, ge=0, description="Day the product can be bought; before it, talk spreads the meme (awareness) only.")
@@ -370,20 +370,18 @@ class EventsConfig(Section):
     topics: list[TopicEventConfig] = Field(default_factory=list, description="Official topic events.")
 
 
-class IterationConfig(Section):
+class IterationConfig(Mechanism):
     """Product iteration: a release every N days improves quality with the feedback gathered since the last."""
 
-    enabled: bool = False
     every_days: float = Field(7.0, gt=0, le=3650, description="Days between releases (MIUI: weekly).")
     max_gain: float = Field(0.01, ge=0, le=10, description="Largest quality gain of one release (value units).")
     feedback_scale: float = Field(200.0, gt=0, description="Feedback items at which a release gets 63% of max_gain.")
     max_quality: float = Field(1.0, ge=-10, le=10, description="Quality ceiling.")
 
 
-class ForumServiceConfig(Section):
+class ForumServiceConfig(Mechanism):
     """Forum responsiveness: engineers answer feedback posts; answered feedback builds ties, unanswered erodes them."""
 
-    enabled: bool = False
     engineers: int = Field(5, ge=0, description="Engineers answering posts.")
     replies_per_engineer: float = Field(150.0, ge=0, description="Replies per engineer per day (MIUI: about 150).")
     answered_growth: Probability = Field(0.1, ge=0, le=1, description="Brand-tie growth of an answered poster.")
@@ -391,13 +389,12 @@ class ForumServiceConfig(Section):
     engagement_step: Probability = Field(0.2, ge=0, le=1, description="How much an answer raises (and silence lowers) the poster's willingness to participate.")
 
 
-class MeetupsConfig(Section):
+class MeetupsConfig(Mechanism):
     """City meetups: every N days in the city with the most adopters, 30-50 attendees meet engineers."""
 
-    enabled: bool = False
     every_days: float = Field(14.0, gt=0, le=3650, description="Days between meetups (Xiaomi: two weeks).")
-    min_attendees: int = Field(30, ge=1)
-    max_attendees: int = Field(50, ge=1)
+    min_attendees: int = Field(30, ge=1, description="Fewest attendees of a meetup (Xiaomi: 30).")
+    max_attendees: int = Field(50, ge=1, description="Most attendees of a meetup (Xiaomi: 50).")
     brand_growth: Probability = Field(0.3, ge=0, le=1, description="Brand-tie growth of an attendee.")
     cost: float = Field(2000.0, ge=0, description="Cost per meetup (currency).")
 
@@ -408,10 +405,9 @@ class MeetupsConfig(Section):
         return self
 
 
-class ReferralConfig(Section):
+class ReferralConfig(Mechanism):
     """Referral gating (F-codes): buying needs a purchase code handed out by the community."""
 
-    enabled: bool = False
     codes_per_fan: float = Field(0.05, ge=0, le=100, description="Codes a fan gives out per day.")
     codes_per_forum_senior: float = Field(0.02, ge=0, le=100, description="Codes per day per forum member who adopted at least senior_days ago.")
     senior_days: float = Field(30.0, ge=0, description="Days of use that make an adopter senior / certified.")
@@ -419,7 +415,7 @@ class ReferralConfig(Section):
     codes_per_repost_event: float = Field(0.0, ge=0, description="Codes per day released through Weibo repost events.")
 
 
-class CommunityConfig(Section):
+class CommunityConfig(Mechanism):
     """Fan economy versus community economy.
 
     Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
@@ -428,7 +424,6 @@ class CommunityConfig(Section):
     critical mass of fans a community keeps going when the brand steps back, and a fan base does not.
     """
 
-    enabled: bool = False
     horizontal: Probability = Field(0.0, ge=0, le=1, description="How much fans interact with each other (0 = fan economy, 1 = community economy).")
     peer_rate: float = Field(0.2, ge=0, le=100, description="Participations per day among peers when everyone is a fan.")
     brand_steps_back_day: float = Field(math.inf, ge=0, description="Day the brand stops interacting with fans (inf = never).")
@@ -460,6 +455,14 @@ class Scenario(Section):
     meetups: MeetupsConfig = MeetupsConfig()
     referral: ReferralConfig = ReferralConfig()
     community: CommunityConfig = CommunityConfig()
+
+    @model_validator(mode="after")
+    def _super_users_are_seeds(self) -> Scenario:
+        fb = self.fan_building
+        if fb.enabled and fb.super_users > self.seed_users.count:
+            raise ValueError(f"fan_building.super_users ({fb.super_users}) cannot exceed seed_users.count "
+                             f"({self.seed_users.count}): super users are chosen among the seed users")
+        return self
 
     @model_validator(mode="after")
     def _seeds_fit(self) -> Scenario:

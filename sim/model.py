@@ -6,12 +6,16 @@ the same decisions one at a time (see `sim.agents`). Steps are synchronous: ever
 state at the start of the step, then all changes apply.
 
 One step (k = 1, 2, ...; it covers days (k-1)*dt to k*dt):
-  1. channels open or close (channel sequencing); official accounts post;
-  2. talkers post on the channels they are on (talk weight decays after adopting);
+  0. advertising runs if inside its window and past its loyalty threshold;
+  1. channels open or close (channel sequencing); official accounts post (self-media content mix);
+  2. talkers post on the channels they are on (talk weight decays after adopting; topic events,
+     spokespeople, meme passers and automatic sharers from `sim.strategies`);
   3. contacts: posts are seen and may persuade (edge and group channels, the official accounts,
      the well-mixed field and advertising);
-  4. the funnel moves (aware, adopter, detractor, rejecter), satisfaction sets new adopters' valence;
-  5. the relationship chain: used ties grow, participants' brand ties grow, fans are made or lost;
+  4. the funnel moves (aware, adopter, detractor, rejecter; buyers without a purchase code wait),
+     satisfaction sets new adopters' valence;
+  5. the relationship chain: used ties grow; advocates and fans take part (brand tie, feedback,
+     talk renewal), fans are made or lost; the brand acts (releases, meetups, codes handed out);
   6. the step's counts are recorded.
 """
 

@@ -56,6 +56,7 @@ class Playbook:
         self.next_release = cfg.iteration.every_days
         self.next_meetup = cfg.meetups.every_days
         self.meetups_held = 0
+        self.city_visits = np.zeros(cfg.population.cities)
         self.node_activity = {name: 1.0 for name in NODES}
         self.engagement = np.ones(n) if cfg.forum_service.enabled else None
         self.has_code = np.zeros(n, dtype=bool) if cfg.referral.enabled else None
@@ -73,7 +74,7 @@ class Playbook:
         """Honour group from the seed users; seeds and employees own the product (and its codes)."""
         fb = self.cfg.fan_building
         if fb.enabled and fb.super_users:
-            chosen = seeds[: fb.super_users]
+            chosen = model.rng.choice(seeds, size=min(fb.super_users, len(seeds)), replace=False)
             self.super_user[chosen] = True
             model.brand_tie[chosen] = 1.0
         if self.has_code is not None:
@@ -247,7 +248,7 @@ class Playbook:
         it = cfg.iteration
         if it.enabled and day_end >= self.next_release:
             gain = rules.release_gain(self.feedback, it.max_gain, it.feedback_scale)
-            self.quality = min(it.max_quality, self.quality + gain)
+            self.quality = max(self.quality, min(it.max_quality, self.quality + gain))  # never worse
             self.feedback = 0.0
             self.releases += 1
             self.next_release += it.every_days
@@ -270,7 +271,9 @@ class Playbook:
         users = model.adopter_indices()
         if len(users) == 0:
             return
-        city = int(np.argmax(np.bincount(model.city[users])))
+        per_city = np.bincount(model.city[users], minlength=model.cfg.population.cities)
+        city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
+        self.city_visits[city] += 1
         local = users[model.city[users] == city]
         size = int(model.rng.integers(mu.min_attendees, mu.max_attendees + 1))
         attendees = model.rng.choice(local, size=min(size, len(local)), replace=False)
