@@ -18,13 +18,14 @@ replicates that did reach them (``<metric>_reached``).
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.charts import BAND_ALPHA, GRID_ALPHA, LINE_WIDTH, _save  # sim.charts selects the Agg backend
+from sim.charts import BAND_ALPHA, FIGSIZE, GRID_ALPHA, LINE_WIDTH, save_figure  # sim.charts selects the Agg backend
 
 import matplotlib.pyplot as plt  # noqa: E402  (after sim.charts chose the backend)
 from matplotlib.ticker import PercentFormatter  # noqa: E402
@@ -53,6 +54,10 @@ HEATMAP_CMAP = "viridis"
 #: Figure sizes: a heatmap, one metric-vs-parameter panel, one Sobol panel.
 HEATMAP_FIGSIZE = (9, 6)
 PANEL_SIZE = (4.2, 3.6)
+#: Extra figure height (inches) for a multi-line title above a row of panels.
+TITLE_ROOM_IN = 0.6
+#: Characters of a 12-point title per inch of figure width, to wrap titles that would be cut off.
+TITLE_CHARS_PER_INCH = 10
 MAX_PANEL_COLUMNS = 4
 #: Cells whose colour is darker than this (0-1 luminance) get white annotations.
 DARK_CELL_LUMINANCE = 0.5
@@ -62,6 +67,7 @@ FOOTNOTE_Y = -0.12
 #: Marker of points whose milestone some replicate never reached (censored at the horizon).
 CENSORED_MARK = "*"
 SCATTER_SIZE = 18
+POINT_COLOR = "tab:blue"
 SCATTER_ALPHA = 0.8
 ERRORBAR_ALPHA = 0.25
 #: Sobol: confidence level of the bootstrap intervals and number of bootstrap resamples.
@@ -237,7 +243,7 @@ def plot_heatmap(points: pd.DataFrame, x: str, y: str, metric: str, path: Path, 
     ax.set_title(f"{metric_label(metric)}: mean of {replicates} replicates per cell" + (f"\n{title}" if title else ""))
     if footnote:  # an axes text, so that tight_layout keeps room for it under the x label
         ax.text(0.0, FOOTNOTE_Y, footnote, transform=ax.transAxes, fontsize=HEATMAP_FONT_SIZE, ha="left", va="top")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _luminance(rgba) -> float:
@@ -247,44 +253,57 @@ def _luminance(rgba) -> float:
 
 
 def _panel_grid(n: int) -> tuple[plt.Figure, list]:
-    """A figure with n panels in rows of at most MAX_PANEL_COLUMNS."""
+    """A figure with n panels in rows of at most MAX_PANEL_COLUMNS (a single panel gets the usual size)."""
     cols = min(n, MAX_PANEL_COLUMNS)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + 0.6),
-                             squeeze=False, sharey=True)
+    size = FIGSIZE if n == 1 else (PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + TITLE_ROOM_IN)
+    fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True)
     flat = list(axes.flat)
     for ax in flat[n:]:
         ax.set_visible(False)
     return fig, flat[:n]
 
 
+def wrapped_suptitle(fig: plt.Figure, lines: list[str]) -> None:
+    """A figure title, each line wrapped to the figure's width."""
+    width = int(fig.get_figwidth() * TITLE_CHARS_PER_INCH)
+    fig.suptitle("\n".join(textwrap.fill(line, width) for line in lines if line))
+
+
 def plot_metric_vs_parameters(points: pd.DataFrame, parameters: list[str], metric: str, path: Path,
-                              title: str = "") -> Path:
+                              horizon: float, title: str = "") -> Path:
     """Point means of `metric` against each varied parameter, with the 90% interval of replicates.
 
     One parameter: a line through the means and a shaded band. Several (lhs, sobol): one scatter
-    panel per parameter, the interval as faint error bars.
+    panel per parameter, the interval as faint error bars. Points where some replicate never reached
+    a milestone (censored at the horizon) are drawn hollow.
     """
+    censored, footnote = _censoring_note(points, metric, horizon)
+    # A line only makes sense through distinct x values (Saltelli samples repeat values).
+    line = len(parameters) == 1 and points[parameters[0]].is_unique
     fig, axes = _panel_grid(len(parameters))
     for ax, parameter in zip(axes, parameters):
-        data = points.sort_values(parameter)
+        data = points.assign(_censored=censored).sort_values(parameter)
         x, mean = data[parameter], data[f"{metric}_mean"]
         lo, hi = data[f"{metric}_lo"], data[f"{metric}_hi"]
-        if len(parameters) == 1:
-            ax.plot(x, mean, color="tab:blue", lw=LINE_WIDTH, marker="o", label="mean")
-            ax.fill_between(x, lo, hi, color="tab:blue", alpha=BAND_ALPHA, lw=0, label=f"{BAND_LEVEL:.0%} interval")
-            ax.legend(loc="best")
+        if line:
+            ax.plot(x, mean, color=POINT_COLOR, lw=LINE_WIDTH, label="mean")
+            ax.fill_between(x, lo, hi, color=POINT_COLOR, alpha=BAND_ALPHA, lw=0, label=f"{BAND_LEVEL:.0%} interval")
         else:
-            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor="tab:blue", alpha=ERRORBAR_ALPHA)
-            ax.scatter(x, mean, s=SCATTER_SIZE, color="tab:blue", alpha=SCATTER_ALPHA)
+            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor=POINT_COLOR, alpha=ERRORBAR_ALPHA)
+        full = ~data["_censored"]
+        ax.scatter(x[full], mean[full], s=SCATTER_SIZE, color=POINT_COLOR, alpha=SCATTER_ALPHA)
+        ax.scatter(x[~full], mean[~full], s=SCATTER_SIZE, facecolors="none", edgecolors=POINT_COLOR)
         ax.set_xlabel(parameter)
         ax.grid(alpha=GRID_ALPHA)
         if metric in SHARE_METRICS:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if line:
+        axes[0].legend(loc="best")
     axes[0].set_ylabel(metric_label(metric))
-    fig.suptitle(f"{metric_label(metric)} by parameter: point means, bars/band = {BAND_LEVEL:.0%} of replicates"
-                 + (f"\n{title}" if title else ""))
-    return _save(fig, path)
+    wrapped_suptitle(fig, [f"{metric_label(metric)} by parameter: point means, bars/band = {BAND_LEVEL:.0%} of replicates",
+                    f"hollow points: {footnote.removeprefix(CENSORED_MARK).strip()}" if footnote else "", title])
+    return save_figure(fig, path)
 
 
 def plot_sobol(table: pd.DataFrame, path: Path, title: str = "") -> Path:
@@ -304,9 +323,8 @@ def plot_sobol(table: pd.DataFrame, path: Path, title: str = "") -> Path:
         ax.grid(axis="y", alpha=GRID_ALPHA)
     axes[0].set_ylabel("Sobol index (share of output variance)")
     axes[0].legend(loc="upper right")
-    fig.suptitle(f"Sobol sensitivity indices, error bars = {SOBOL_CONF_LEVEL:.0%} bootstrap interval"
-                 + (f"\n{title}" if title else ""))
-    return _save(fig, path)
+    wrapped_suptitle(fig, [f"Sobol sensitivity indices, error bars = {SOBOL_CONF_LEVEL:.0%} bootstrap interval", title])
+    return save_figure(fig, path)
 
 
 # ==================================================================================================
@@ -350,7 +368,8 @@ def analyze(results_dir: str | Path) -> AnalysisResult:
                                              experiment.replicates, title))
     elif varying:
         for metric in HEADLINE_METRICS:
-            result.files.append(plot_metric_vs_parameters(points, varying, metric, out / f"metric_{metric}.png", title))
+            result.files.append(plot_metric_vs_parameters(points, varying, metric, out / f"metric_{metric}.png",
+                                                          horizon, title))
     if experiment.design.kind == "sobol":
         table, notes = sobol_table(experiment, points, HEADLINE_METRICS)
         result.notes += notes

@@ -40,9 +40,10 @@ from sim.scenario import ScenarioError, scenario_from_dict
 #: here (run, population, seed_users, wom, network, official, and any section added later) are the
 #: context and always come from the scenario. Extend this mapping when strategy sections are added.
 FACTOR_SECTIONS: dict[str, tuple[str, ...]] = {
-    "engine": ("engine",),
-    "accelerator": ("channels", "advertising"),
-    "relationship_chain": ("relationship",),
+    "engine": ("engine", "hit_product", "iteration"),
+    "accelerator": ("channels", "advertising", "self_media", "events"),
+    "relationship_chain": ("relationship", "fan_building", "participation_nodes", "interaction",
+                           "forum_service", "meetups", "referral", "community"),
 }
 FACTORS = tuple(FACTOR_SECTIONS)
 #: Top-level keys that name a scenario rather than configure it.
@@ -50,11 +51,16 @@ LABEL_KEYS = ("name", "description")
 #: The milestone attributed besides final adoption.
 MILESTONE = "time_to_50pct"
 METRICS = ("final_adoption", MILESTONE)
-METRIC_LABELS = {"final_adoption": "Final adoption (percentage points)", MILESTONE: "Time to 50% adoption (days)"}
+METRIC_LABELS = {"final_adoption": "Final adoption (% of population)", MILESTONE: "Time to 50% adoption (days)"}
+#: How contributions are shown: multiplier and unit (shares in percentage points, times in days).
+DISPLAY = {"final_adoption": (100.0, " pp"), MILESTONE: (1.0, " d")}
+#: Width of the factor column and of each metric column of the printed table.
+TABLE_NAME_WIDTH = 24
+TABLE_COLUMN_WIDTH = 26
 #: Error bars: normal interval of the same coverage as the bands elsewhere (90%).
 Z_BAND = float(norm.ppf((1 + BAND_LEVEL) / 2))
 FACTOR_COLORS = {"engine": "tab:red", "accelerator": "tab:blue", "relationship_chain": "tab:green"}
-BAR_FIGSIZE = (12, 4.8)
+BAR_FIGSIZE = (13, 4.8)
 ERRORBAR_CAPSIZE = 4
 #: Room beyond the longest bar for its value label (fraction of the axis span).
 LABEL_MARGIN = 0.25
@@ -86,6 +92,21 @@ class Attribution:
     def mean(self, combo: Combination, metric: str) -> float:
         """Mean of a metric over the replicates of a combination."""
         return float(np.mean(self.values[combo][metric]))
+
+    def table(self) -> str:
+        """Plain-text table: each factor's Shapley values ± standard error, and the total they add up to."""
+        full, none = frozenset(FACTORS), frozenset()
+        header = f"{'factor':<{TABLE_NAME_WIDTH}}" + "".join(
+            f"{m + ' (' + DISPLAY[m][1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in METRICS)
+        lines = [f"{self.scenario_name} vs {self.baseline_name}: Shapley contributions "
+                 f"({self.replicates} replicates per combination, ± standard error)", header]
+        for factor in FACTORS:
+            cells = [f"{self.shapley[factor][m] * DISPLAY[m][0]:+.2f} ± {self.standard_errors[factor][m] * DISPLAY[m][0]:.2f}"
+                     for m in METRICS]
+            lines.append(f"{factor:<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in cells))
+        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * DISPLAY[m][0]:+.2f}" for m in METRICS]
+        lines.append(f"{'total (scenario - base)':<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in totals))
+        return "\n".join(lines)
 
     def as_json(self) -> dict:
         """The attribution.json document."""
@@ -257,17 +278,25 @@ def _shapley_with_errors(values: dict[Combination, dict[str, np.ndarray]], repli
 # ==================================================================================================
 # Output
 # ==================================================================================================
+def _level_text(result: Attribution, combo: Combination, metric: str) -> str:
+    """A combination's mean as text: '72.8%' or '96 d'; '>= 365 d' when some replicate never got there."""
+    if metric == "final_adoption":
+        return f"{result.mean(combo, metric):.1%}"
+    censored = np.mean(result.values[combo][f"{MILESTONE}_reached"]) < 1
+    return f"{'>= ' if censored else ''}{result.mean(combo, metric):.0f} d"
+
+
 def plot_attribution(result: Attribution, path: Path) -> Path:
     """Bars of each factor's Shapley value for both metrics, with 90% error bars and value labels."""
-    from sim.charts import GRID_ALPHA, _save  # selects the Agg backend
+    from sim.analysis import wrapped_suptitle
+    from sim.charts import GRID_ALPHA, save_figure  # selects the Agg backend
 
     import matplotlib.pyplot as plt
 
     full, none = frozenset(FACTORS), frozenset()
     fig, axes = plt.subplots(1, len(METRICS), figsize=BAR_FIGSIZE)
     for ax, metric in zip(axes, METRICS):
-        scale = 100.0 if metric == "final_adoption" else 1.0  # shares in percentage points
-        unit = " pp" if metric == "final_adoption" else " d"
+        scale, unit = DISPLAY[metric]
         vals = np.array([result.shapley[f][metric] for f in FACTORS]) * scale
         errs = np.array([result.standard_errors[f][metric] for f in FACTORS]) * scale * Z_BAND
         y = np.arange(len(FACTORS))
@@ -283,13 +312,15 @@ def plot_attribution(result: Attribution, path: Path) -> Path:
         span = hi - lo
         ax.set_xlim(lo - LABEL_MARGIN * span * (lo < 0), hi + LABEL_MARGIN * span * (hi > 0))
         ax.grid(axis="x", alpha=GRID_ALPHA)
-        before, after = result.mean(none, metric) * scale, result.mean(full, metric) * scale
-        ax.set_title(f"{METRIC_LABELS[metric]}\nbaseline {before:.1f}{unit} -> scenario {after:.1f}{unit}"
-                     f" (change {after - before:+.1f}{unit})")
-        ax.set_xlabel("Shapley contribution" + ("; negative = faster" if metric == MILESTONE else ""))
-    fig.suptitle(f"Iron-triangle attribution: {result.scenario_name} vs {result.baseline_name} "
-                 f"({result.replicates} replicates per combination, bars: {BAND_LEVEL:.0%} interval)")
-    return _save(fig, path)
+        change = (result.mean(full, metric) - result.mean(none, metric)) * scale
+        censored = metric == MILESTONE and any(np.mean(v[f"{MILESTONE}_reached"]) < 1 for v in result.values.values())
+        ax.set_title(f"{METRIC_LABELS[metric]}\nbaseline {_level_text(result, none, metric)} -> scenario "
+                     f"{_level_text(result, full, metric)} (change {change:+.1f}{unit})"
+                     + (f"\nnot reaching 50% counts as the horizon, {result.horizon:g} d" if censored else ""))
+        ax.set_xlabel("Shapley contribution" + (" (negative = faster)" if metric == MILESTONE else ""))
+    wrapped_suptitle(fig, [f"Iron-triangle attribution: {result.scenario_name} vs {result.baseline_name}",
+                           f"{result.replicates} replicates per combination, error bars: {BAND_LEVEL:.0%} interval"])
+    return save_figure(fig, path)
 
 
 def write_attribution(result: Attribution, out_dir: str | Path) -> list[Path]:

@@ -127,7 +127,7 @@ def _legend_below(ax: Axes, handles: list, labels: list[str], note: str | None) 
     )
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
+def save_figure(fig: plt.Figure, path: str | Path) -> Path:
     """Save the figure as PNG (creating the folder) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,7 +198,7 @@ def plot_adoption(
 
     _legend_below(ax, handles, labels, _band_note([n_rep]))
     ax.set_title(_title("Adoption", title))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_funnel(ts: pd.DataFrame, population: int, path: str | Path, title: str = "") -> Path:
@@ -220,7 +220,7 @@ def plot_funnel(ts: pd.DataFrame, population: int, path: str | Path, title: str 
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.set_title(_title("Adoption funnel", title))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_channels(ts: pd.DataFrame, path: str | Path, title: str = "") -> Path:
@@ -259,7 +259,7 @@ def plot_channels(ts: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     bar_ax.set_title("Final share by channel")
     bar_ax.grid(axis="x", alpha=GRID_ALPHA)
     fig.suptitle(_title("Adoptions by channel", title))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_comparison(
@@ -288,7 +288,7 @@ def plot_comparison(
         note = _band_note([_n_replicates(ts) for ts in series.values()])
         _legend_below(ax, handles, list(series), note)
     ax.set_title(_title(f"Comparison: {value}", title))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def write_run_charts(

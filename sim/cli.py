@@ -12,19 +12,12 @@ from typing import Annotated, Optional
 
 import typer
 
+from sim.console import EXIT_BAD_INPUT, fail  # noqa: F401  (EXIT_BAD_INPUT re-exported)
 from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Word-of-mouth diffusion simulator: the iron triangle and the participation 3x3 rule.")
 
-#: Exit status for bad input (scenario files, overrides, existing outputs).
-EXIT_BAD_INPUT = 2
-
-
-def fail(message: str) -> None:
-    """Print an error and exit with the bad-input status."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()
@@ -94,6 +87,16 @@ def validate(
     except ScenarioError as exc:
         fail(str(exc))
     typer.echo(sc.model_dump_json(indent=2))
+
+
+def _register_commands() -> None:
+    """Commands that live beside their concern: research tools, experiments, the app and the report."""
+    from sim import cli_research
+
+    cli_research.register(app)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-import sim.cli as wom_cli  # `fail` and EXIT_BAD_INPUT, looked up at call time (sim.cli imports this module)
+import sim.console as wom_cli  # `fail` and EXIT_BAD_INPUT
 from sim.scenario import ScenarioError, load_scenario
 
 #: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
@@ -102,7 +102,7 @@ def attribute(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
-    from sim.attribution import FACTORS, METRICS, all_combinations, attribute as run_attribution, write_attribution
+    from sim.attribution import all_combinations, attribute as run_attribution, write_attribution
 
     if baseline is None and not baseline_set:
         _fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
@@ -126,27 +126,11 @@ def attribute(
         except ScenarioError as exc:
             _fail(str(exc))
     files = write_attribution(result, out)
-    typer.echo(_attribution_table(result, FACTORS, METRICS))
+    typer.echo(result.table())
     if result.ignored_differences:
         typer.echo(f"note: the baseline's {', '.join(result.ignored_differences)} section(s) differ but are not "
                    "part of any factor; the scenario's were used")
     typer.echo("wrote " + ", ".join(str(p) for p in files))
-
-
-def _attribution_table(result, factors, metrics) -> str:
-    """Shapley values ± standard error per factor, and the total change they add up to."""
-    scales = {"final_adoption": (100.0, "pp"), "time_to_50pct": (1.0, "days")}
-    head = f"{'factor':<22}" + "".join(f"{m + ' (' + scales[m][1] + ')':>28}" for m in metrics)
-    lines = [f"{result.scenario_name} vs {result.baseline_name}: Shapley contributions "
-             f"({result.replicates} replicates per combination, ± standard error)", head]
-    for factor in factors:
-        cells = [f"{result.shapley[factor][m] * scales[m][0]:+.2f} ± {result.standard_errors[factor][m] * scales[m][0]:.2f}"
-                 for m in metrics]
-        lines.append(f"{factor:<22}" + "".join(f"{c:>28}" for c in cells))
-    full, none = frozenset(factors), frozenset()
-    totals = [f"{(result.mean(full, m) - result.mean(none, m)) * scales[m][0]:+.2f}" for m in metrics]
-    lines.append(f"{'total (scenario-base)':<22}" + "".join(f"{c:>28}" for c in totals))
-    return "\n".join(lines)
 
 
 # ==================================================================================================
@@ -189,17 +173,18 @@ def calibrate_command(
     replicates: Annotated[Optional[int], typer.Option("--replicates", "-r", help="Replicates per evaluation (default: run.replicates).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the replicates, shared by all evaluations (default: run.seed).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Calibrated scenario TOML (default results/<name>-calibrated.toml).")] = None,
-    max_evals: Annotated[Optional[int], typer.Option(help="Most candidate values simulated.")] = None,
+    max_evals: Annotated[Optional[int], typer.Option(help="Most candidate values simulated (default 48 per --vary key).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Find the values of the --vary keys whose simulated mean adoption best matches a target series."""
     from sim.calibrate import (
-        DEFAULT_MAX_EVALS, SeriesError, calibrate, load_series, parse_vary, plot_calibration,
+        SeriesError, calibrate, default_max_evals, load_series, parse_vary, plot_calibration,
         write_calibrated_scenario,
     )
 
-    max_evals = DEFAULT_MAX_EVALS if max_evals is None else max_evals
+    if max_evals is not None and max_evals < 1:
+        _fail("--max-evals must be >= 1")
     if replicates is not None and replicates < 1:
         _fail("--replicates must be >= 1")
     if seed is not None and seed < 0:
@@ -213,7 +198,8 @@ def calibrate_command(
         _fail(str(exc))
     out = out or RESULTS_ROOT / f"{sc.name}-calibrated.toml"
     _check_new(out, force)
-    with _bar(max_evals, f"calibrating {sc.name}", quiet, unit="eval") as bar:
+    budget = default_max_evals(len(varies)) if max_evals is None else max_evals
+    with _bar(budget, f"calibrating {sc.name}", quiet, unit="eval") as bar:
         try:
             result = calibrate(sc, data, varies, replicates, seed, max_evals, progress=bar.update)
         except (ScenarioError, SeriesError) as exc:

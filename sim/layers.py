@@ -175,13 +175,20 @@ class EdgeChannel(Channel):
         self._follower_mask[self.official_followers] = True
         self._incoming: EdgeLayer | None = None
 
-    def strength_now(self, ties: np.ndarray, day: float) -> np.ndarray:
-        """Current strength of ties: stored value relaxed for the days since it was last used."""
+    def strength_now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
+        """Current strength of ties: stored value relaxed for the days since it was last used.
+
+        Without growth every tie keeps its layer's initial strength, so no lookup is needed.
+        """
+        if self.rel.growth == 0:
+            return self.base_strength
+        if self.rel.decay_rate == 0:
+            return self.strength[ties]
         return rules.relax(self.strength[ties], self.base_strength, self.rel.decay_rate, day - self.strength_day[ties])
 
     def strengthen(self, ties: np.ndarray, day: float) -> None:
         """Ties used this step grow toward full strength."""
-        if len(ties):
+        if len(ties) and self.rel.growth > 0:
             self.strength[ties] = rules.strengthen(self.strength_now(ties, day), self.rel.growth)
             self.strength_day[ties] = day
 
@@ -196,9 +203,9 @@ class EdgeChannel(Channel):
         read_p = np.where(neg, self.read_neg, self.read_pos)
         seen = np.flatnonzero(u < read_p)
         pos, neg, u, read_p = pos[seen], neg[seen], u[seen], read_p[seen]
-        ties = self.layer.tie[pos]
+        ties = self.layer.tie[pos] if self.rel.growth > 0 else np.empty(0, dtype=np.int64)
         trust = self.strength_now(ties, day)
-        transmission = np.where(neg, self.transmission_neg, self.transmission_pos)
+        transmission = np.where(neg, self.transmission_neg, self.transmission_pos) if neg.any() else self.transmission_pos
         persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
         out.add(self.layer.indices[pos], self.code, neg, persuaded)
         return ties

@@ -34,6 +34,8 @@ from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO
                        SEED_USER, Funnel)
 from sim.strategies import Playbook, positive_users
 
+#: Group contacts with a pass over the population when there are more than n / this many of them.
+DENSE_GROUPING_FACTOR = 32
 #: talk_start of someone who never talks.
 NEVER = np.iinfo(np.int64).max // 2
 
@@ -339,27 +341,46 @@ class WomModel(mesa.Model):
         tgt, chan, neg, pers = contacts.merged()
         open_ = (self.state[tgt] == Funnel.UNAWARE) | (self.state[tgt] == Funnel.AWARE)
         tgt, chan, neg, pers = tgt[open_], chan[open_], neg[open_], pers[open_]
-        people, inv = unique_inverse(tgt)
+        people, inv = self._group_by_person(tgt)
         k = len(people)
-        pos_hits = np.bincount(inv, weights=pers & ~neg, minlength=k) > 0
-        neg_hits = np.bincount(inv, weights=pers & neg, minlength=k) > 0
+        pos_hits = np.bincount(inv[pers & ~neg], minlength=k) > 0
+        neg_hits = np.bincount(inv[pers & neg], minlength=k) > 0
         new = rules.contact_outcome(self.state[people], True, pos_hits, neg_hits, self.conversion(people, day),
                                     self.rejection(day), rng.random(k), rng.random(k))
-        aware_ch = self._random_channel(people, tgt, chan, np.ones(len(tgt), dtype=bool), rng)
-        adopt_ch = self._random_channel(people, tgt, chan, pers & ~neg, rng)
+        aware_ch = self._random_channel(inv, chan, None, k, rng)
+        adopt_ch = self._random_channel(inv, chan, pers & ~neg, k, rng)
         return people, new, aware_ch, adopt_ch, used_ties
 
+    def _group_by_person(self, tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """People contacted this step (sorted) and, for each contact, the index of its person.
+
+        Few contacts: a sort, O(E log E). Many: a pass over the population, O(N + E).
+        """
+        if len(tgt) * DENSE_GROUPING_FACTOR < self.n:
+            return unique_inverse(tgt)
+        present = np.zeros(self.n, dtype=bool)
+        present[tgt] = True
+        people = np.flatnonzero(present)
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[people] = np.arange(len(people))
+        return people, rank[tgt]
+
     @staticmethod
-    def _random_channel(people, tgt, chan, mask, rng) -> np.ndarray:
-        """For each person, the channel of one of their qualifying contacts chosen uniformly at random."""
-        out = np.full(len(people), NO_CHANNEL, dtype=np.int8)
-        sel = np.flatnonzero(mask)
+    def _random_channel(inv, chan, mask, k, rng) -> np.ndarray:
+        """For each person, the channel of one of their qualifying contacts chosen uniformly at random
+        (the contact with the highest random key wins), in O(E)."""
+        out = np.full(k, NO_CHANNEL, dtype=np.int8)
+        sel = np.arange(len(inv)) if mask is None else np.flatnonzero(mask)
         if len(sel) == 0:
             return out
-        order = sel[np.lexsort((rng.random(len(sel)), tgt[sel]))]  # by person, random within a person
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = tgt[order[1:]] != tgt[order[:-1]]
-        out[np.searchsorted(people, tgt[order[first]])] = chan[order[first]]
+        if np.all(chan[sel] == chan[sel[0]]):  # one channel: nothing to choose
+            out[inv[sel]] = chan[sel[0]]
+            return out
+        key = rng.random(len(sel))
+        best = np.full(k, -1.0)
+        np.maximum.at(best, inv[sel], key)
+        winners = sel[key == best[inv[sel]]]
+        out[inv[winners]] = chan[winners]
         return out
 
     def _field_contacts(self, step: int, day: float, rng, contacts: Contacts) -> None:
@@ -455,6 +476,8 @@ class WomModel(mesa.Model):
     def _participation(self, step: int, day: float) -> None:
         """Advocates and fans take part (brand tie grows, talk renews); fans are made and lost by their brand tie."""
         rel = self.cfg.relationship
+        if not self._relationship_can_change():
+            return
         pool = positive_users(self.state, self.valence)
         if len(pool) == 0:
             return
@@ -487,6 +510,13 @@ class WomModel(mesa.Model):
             became_fan = pool[changed & (new == Funnel.FAN)]
             self._set_state(pool[changed], new[changed])
             self._add_talkers(became_fan)
+
+    def _relationship_can_change(self) -> bool:
+        """Whether anyone can take part or change fan status (else the phase is skipped: docking, speed)."""
+        cfg = self.cfg
+        return (cfg.relationship.participation_rate > 0 or self.counts[Funnel.FAN] > 0
+                or cfg.relationship.initial_brand_tie >= cfg.relationship.fan_threshold
+                or self.playbook.builds_brand_ties())
 
     def _prune_talk_pool(self, step: int) -> np.ndarray:
         """Keep only people who may still talk (inside their window, or fans).

@@ -68,6 +68,12 @@ class Playbook:
         self.ads_started = cfg.advertising.start_at_adoption == 0
         self.participations = 0
 
+    def builds_brand_ties(self) -> bool:
+        """Whether any switched-on mechanism can move people's ties to the brand."""
+        c = self.cfg
+        return any(m.enabled for m in (c.fan_building, c.self_media, c.participation_nodes, c.forum_service,
+                                       c.meetups, c.community))
+
     # --- set-up -----------------------------------------------------------------------------------
 
     def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:

@@ -15,7 +15,7 @@ added later without changing the runs already written.
 Layout of ``results/<name>/``::
 
     experiment.toml     copy of the experiment file (latest invocation)
-    sweep.json          seed, base scenario, counts and package versions
+    sweep.json          seed, base scenario, counts, package versions and code version (git commit)
     design.parquet      one row per point: point, then one column per parameter
     runs/               run-PPPPP-RRR.parquet: one row per run (see RUN_META_COLUMNS, parameters, metrics)
     timeseries/         run-PPPPP-RRR.parquet: the run's per-step series (finished runs only)
@@ -32,8 +32,11 @@ import json
 import logging
 import math
 import os
+import signal
 import socket
+import subprocess
 import sys
+import threading
 import time
 import tomllib
 import traceback
@@ -59,6 +62,8 @@ MANIFEST_FILE = "sweep.json"
 DESIGN_FILE = "design.parquet"
 RUNS_DIR = "runs"
 TIMESERIES_DIR = "timeseries"
+#: Lock file marking a folder that a sweep process is writing to (holds "pid@host").
+LOCK_FILE = ".lock"
 #: Temporary files start with a dot: pyarrow and pandas ignore them when reading a dataset.
 TMP_PREFIX = "."
 PARQUET_SUFFIX = ".parquet"
@@ -75,7 +80,6 @@ RUN_META_COLUMNS = (
 TIMESERIES_KEY_COLUMNS = ("run_id", "point", "replicate")
 
 # --- Experiment files -----------------------------------------------------------------------------
-DESIGN_KINDS = ("grid", "lhs", "sobol")
 #: Seeds are stored in Parquet int64 columns.
 MAX_SEED = 2**63 - 1
 MAX_REPLICATES = 100_000
@@ -90,6 +94,12 @@ CLUSTER_LOG_LEVEL = logging.ERROR
 #: Seconds to wait when connecting to --scheduler, and when shutting the embedded cluster down.
 CONNECT_TIMEOUT_S = 10
 CLOSE_TIMEOUT_S = 10
+#: Seconds allowed for the git commands that record the code version.
+GIT_TIMEOUT_S = 5
+#: Characters of a commit hash shown in messages.
+SHORT_COMMIT = 7
+#: Where the embedded scheduler serves its HTTP endpoint: any free port on loopback.
+HTTP_ADDRESS = "127.0.0.1:0"
 
 
 class ExperimentError(ScenarioError):
@@ -322,7 +332,7 @@ class RunSpec:
     point: int
     replicate: int
     scenario: dict
-    seed: int
+    sweep_seed: int
 
     @property
     def run_id(self) -> str:
@@ -333,7 +343,7 @@ class RunSpec:
         return {
             "run_id": self.run_id, "point": self.point, "replicate": self.replicate,
             "status": STATUS_OK, "error": "", "traceback": "",
-            "seed_entropy": self.seed, "seed_spawn_key": f"{self.point},{self.replicate}",
+            "seed_entropy": self.sweep_seed, "seed_spawn_key": f"{self.point},{self.replicate}",
             "population": int(self.scenario["population"]["size"]), "days": float(self.scenario["run"]["days"]),
         }
 
@@ -363,7 +373,7 @@ def _run_one(spec: RunSpec) -> RunOutcome:
     row = spec.meta()
     try:
         scenario = Scenario.model_validate(spec.scenario)
-        ts = run_replicate(scenario, run_seed(spec.seed, spec.point, spec.replicate), spec.replicate)
+        ts = run_replicate(scenario, run_seed(spec.sweep_seed, spec.point, spec.replicate), spec.replicate)
         metrics = summarize_replicate(ts, scenario.population.size)
     except Exception as exc:  # noqa: BLE001 -- any failure of a run is recorded, not fatal
         return error_outcome(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
@@ -391,7 +401,7 @@ class SweepPlan:
     base_scenario: dict
     design: pd.DataFrame
     point_scenarios: list[dict]
-    specs: list[RunSpec] = field(default_factory=list)
+    specs: list[RunSpec]
 
     @property
     def n_points(self) -> int:
@@ -406,7 +416,7 @@ def plan_sweep(experiment_path: str | Path) -> SweepPlan:
     """
     source = Path(experiment_path)
     experiment = load_experiment(source)
-    scenario_path = (source.resolve().parent / experiment.scenario)
+    scenario_path = source.resolve().parent / experiment.scenario
     base = load_scenario(scenario_path, experiment.set)
     base_data = base.model_dump()
     design = build_design(experiment)
@@ -436,8 +446,6 @@ def plan_sweep(experiment_path: str | Path) -> SweepPlan:
 # ==================================================================================================
 # The results folder
 # ==================================================================================================
-#: Lock file marking a folder that a sweep process is writing to (holds "pid@host").
-LOCK_FILE = ".lock"
 
 
 def default_out_dir(experiment: Experiment) -> Path:
@@ -479,6 +487,24 @@ def _write_text(text: str, path: Path) -> None:
     _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def code_version() -> dict:
+    """The git commit of the simulator's source and whether sim/ had uncommitted changes.
+
+    Stored in sweep.json so that results can be traced to the model that made them; None values
+    outside a git checkout.
+    """
+    package_dir = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=package_dir, capture_output=True, text=True, check=True,
+                              timeout=GIT_TIMEOUT_S).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "."))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
 def _manifest(plan: SweepPlan) -> dict:
     """sweep.json: what identifies the sweep (seed, base scenario, design kind) plus counts and versions."""
     experiment = plan.experiment
@@ -493,22 +519,25 @@ def _manifest(plan: SweepPlan) -> dict:
         "seed_scheme": "SeedSequence(seed, spawn_key=(point, replicate))",
         "base_scenario": json.loads(Scenario.model_validate(plan.base_scenario).model_dump_json()),
         "versions": package_versions(),
+        "code": code_version(),
     }
 
 
-def _check_same_sweep(plan: SweepPlan, results_dir: Path) -> None:
+def _check_same_sweep(plan: SweepPlan, new: dict, results_dir: Path) -> list[str]:
     """Refuse to resume into a folder written by a different sweep (other seed, base scenario or design).
 
-    Replicates and the description may change: raising `replicates` adds runs and keeps the old ones.
+    `new` is this invocation's manifest. Replicates and the description may change: raising
+    `replicates` adds runs and keeps the old ones. A new config section with its defaults counts as a
+    changed base scenario. Returns notes for the user, e.g. that the simulator's code changed since
+    the sweep started.
     """
     manifest_path = results_dir / MANIFEST_FILE
     if not manifest_path.is_file():
         if results_dir.exists() and any(results_dir.iterdir()):
             raise ExperimentError(f"{results_dir} exists and is not a sweep folder (no {MANIFEST_FILE}); "
                                   "use --out to write elsewhere")
-        return
+        return []
     stored = json.loads(manifest_path.read_text(encoding="utf-8"))
-    new = _manifest(plan)
     changed = [key for key in ("seed", "base_scenario") if stored.get(key) != new[key]]
     stored_design = read_design(results_dir)
     if list(stored_design.columns) != list(plan.design.columns) or \
@@ -518,15 +547,27 @@ def _check_same_sweep(plan: SweepPlan, results_dir: Path) -> None:
         raise ExperimentError(
             f"{results_dir} holds a different sweep ({', '.join(changed)} changed since it was started); "
             "resuming would mix results. Use --out for a new folder, or delete the old one.")
+    if stored.get("code") != new["code"]:
+        return [f"the simulator's code differs from the last invocation ({_describe_code(stored.get('code'))} -> "
+                f"{_describe_code(new['code'])}): runs written before and after may not be comparable"]
+    return []
 
 
-def write_sweep_files(plan: SweepPlan, results_dir: Path) -> None:
-    """Write experiment.toml, sweep.json and design.parquet, and create runs/ and timeseries/."""
+def _describe_code(code: dict | None) -> str:
+    """'d5e6a6a' or 'd5e6a6a+changes' or 'unknown'."""
+    if not code or not code.get("commit"):
+        return "unknown"
+    return code["commit"][:SHORT_COMMIT] + ("+changes" if code.get("dirty") else "")
+
+
+def write_sweep_files(plan: SweepPlan, results_dir: Path, manifest: dict | None = None) -> None:
+    """Write experiment.toml, sweep.json (`manifest`, default `_manifest(plan)`) and design.parquet,
+    and create runs/ and timeseries/."""
     for sub in (RUNS_DIR, TIMESERIES_DIR):
         (results_dir / sub).mkdir(parents=True, exist_ok=True)
     _write_text(plan.source.read_text(encoding="utf-8"), results_dir / EXPERIMENT_COPY)
     _write_parquet(plan.design.reset_index(), results_dir / DESIGN_FILE)
-    _write_text(json.dumps(_manifest(plan), indent=2) + "\n", results_dir / MANIFEST_FILE)
+    _write_text(json.dumps(manifest or _manifest(plan), indent=2) + "\n", results_dir / MANIFEST_FILE)
 
 
 def _remove_stale_tmp(results_dir: Path) -> None:
@@ -638,6 +679,7 @@ class SweepReport:
     failed: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def remaining(self) -> int:
@@ -650,7 +692,8 @@ class SweepReport:
                 f"{self.ok} finished and {self.failed} failed now in {self.elapsed_s:.1f} s")
         if self.interrupted:
             head += f"\ninterrupted: {self.remaining} runs left; re-run the same command to resume"
-        return head + f"\nresults in {self.results_dir}/ (runs/, timeseries/, design.parquet)"
+        notes = "".join(f"\nnote: {note}" for note in self.notes)
+        return head + notes + f"\nresults in {self.results_dir}/ (runs/, timeseries/, design.parquet)"
 
 
 def available_cores() -> int:
@@ -661,6 +704,39 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def local_cluster(workers: int | None = None, processes: bool = True) -> Any:
+    """A LocalCluster of single-threaded workers (default one per core) without a dashboard.
+
+    The scheduler's HTTP endpoint (health checks) goes to a free loopback port rather than 8787, which
+    another cluster or app on the machine may hold. `processes=False` runs the workers as threads of
+    this process (quick to start; used by tests).
+    """
+    from distributed import LocalCluster
+
+    with _workers_ignore_ctrl_c():
+        return LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=processes,
+                            dashboard_address=None, scheduler_kwargs={"dashboard_address": HTTP_ADDRESS},
+                            silence_logs=CLUSTER_LOG_LEVEL)
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while worker processes are spawned, so that they inherit "ignore".
+
+    Ctrl-C in a terminal signals the whole foreground process group. The workers should not die
+    with tracebacks: the sweep process alone handles it, cancels the runs and closes the cluster.
+    (Signal handlers can only be changed from the main thread; elsewhere this does nothing.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A Dask client: connected to `scheduler` if given, else to an embedded LocalCluster.
@@ -668,7 +744,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     The local cluster has `workers` single-threaded worker processes (default: one per core) and no
     dashboard. Both are closed on exit, also after Ctrl-C.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         try:
@@ -678,8 +754,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with client:
             yield client
         return
-    cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=CLUSTER_LOG_LEVEL)
+    cluster = local_cluster(workers)
     client = Client(cluster)
     try:
         yield client
@@ -738,14 +813,15 @@ def run_sweep(
 
     plan = plan_sweep(experiment_path)
     out = Path(results_dir) if results_dir else default_out_dir(plan.experiment)
-    _check_same_sweep(plan, out)
+    manifest = _manifest(plan)
+    notes = _check_same_sweep(plan, manifest, out)
     out.mkdir(parents=True, exist_ok=True)
     with _sweep_lock(out):
-        write_sweep_files(plan, out)
+        write_sweep_files(plan, out, manifest)
         _remove_stale_tmp(out)
         statuses = existing_statuses(out)
         pending = pending_specs(plan.specs, statuses, retry_failed)
-        report = SweepReport(plan.experiment.name, out, len(plan.specs), len(plan.specs) - len(pending))
+        report = SweepReport(plan.experiment.name, out, len(plan.specs), len(plan.specs) - len(pending), notes=notes)
         if not pending:
             return report
         started = time.perf_counter()
