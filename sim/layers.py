@@ -231,7 +231,7 @@ class EdgeChannel(Channel):
             if u >= read_p:
                 continue
             tie = int(inc.tie[k])
-            trust = self.strength_now(np.array([tie]), day)[0]
+            trust = np.max(self.strength_now(np.array([tie]), day))  # scalar either way
             transmission = self.transmission_neg if negative else self.transmission_pos
             found.append((self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, trust))))
             used.append(tie)
