@@ -1,0 +1,113 @@
+"""Smoke test of the scale benchmark (benchmarks/): it runs end to end at a small size and writes its files.
+
+No wall-clock assertions: timings belong to the benchmark, not to CI.  The reference frontier
+kernel doubles as a check of itself: its cascades must end near the bond-percolation size.
+"""
+
+import csv
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import theory
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `benchmarks` is a top-level directory, not part of the installed package
+
+from benchmarks import reference  # noqa: E402
+from benchmarks.bench import COLUMNS  # noqa: E402
+
+#: Percolation size for the cascade workload (k = 10, T = 0.2): S = 1 - exp(-k T S) = 0.797.
+PERCOLATION_S = theory.percolation_giant_fraction(10, 0.2)
+#: Final size of one cascade at N = 10^4 is within a few hundredths of S (sd ~ 0.006).
+FINAL_SIZE_TOL = 0.03
+
+
+def test_reference_kernel_final_size_is_percolation_size():
+    rng = np.random.default_rng(7)
+    graph = reference.er_csr_numpy(20_000, 10, rng)
+    assert np.all(np.diff(graph.indptr) >= 0) and graph.indptr[-1] == graph.nnz
+    assert abs(graph.nnz / graph.n - 10) < 0.2
+    sizes = [reference.run_cascade(graph, 0.2, reference.random_seeds(graph.n, 10, rng), rng).final_fraction
+             for _ in range(3)]
+    assert all(abs(s - PERCOLATION_S) < FINAL_SIZE_TOL for s in sizes), sizes
+
+
+def test_reference_distinct_keeps_one_of_each():
+    scratch = np.empty(10, dtype=np.int64)
+    values = np.array([3, 1, 3, 3, 7, 1, 0])
+    assert sorted(reference.distinct(values, scratch).tolist()) == [0, 1, 3, 7]
+    assert reference.distinct(np.empty(0, dtype=np.int64), scratch).size == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_quick_benchmark_writes_table_charts_and_csv(tmp_path):
+    out = tmp_path / "bench"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--quick", "--sizes", "1e4", "--peers", "", "--out", str(out),
+         "--timeout", "100", "--no-progress"],
+        cwd=ROOT, capture_output=True, text=True, timeout=110,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("results.csv", "table.md", "per_step.png", "memory.png"):
+        assert (out / name).stat().st_size > 0, name
+    with open(out / "results.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert tuple(rows[0]) == COLUMNS
+    by_impl = {(r["workload"], r["implementation"]): r for r in rows}
+    assert set(by_impl) == {("cascade", "reference"), ("cascade", "reference-simgraph"), ("cascade", "wom"),
+                            ("cascade", "wom-run"), ("default", "wom"), ("default", "multiplex-spmv")}
+    assert all(r["status"] == "ok" for r in rows), [(r["implementation"], r["status"]) for r in rows]
+    for impl in ("reference", "reference-simgraph", "wom"):
+        row = by_impl[("cascade", impl)]
+        assert abs(float(row["final_fraction"]) - PERCOLATION_S) < FINAL_SIZE_TOL, row
+        assert int(row["steps"]) > 5 and float(row["per_step_ms"]) > 0 and float(row["peak_mb"]) > 0
+    assert int(by_impl[("default", "wom")]["steps"]) == 30  # --quick
+    assert math.isfinite(float(by_impl[("default", "multiplex-spmv")]["per_step_ms"]))
+    table = (out / "table.md").read_text()
+    assert "## Targets" in table and "| 1e+04 | wom |" in table
+    assert "per step" in proc.stdout
+
+
+def _row(workload, impl, n, per_step="", total="", peak="", status="ok", steps=""):
+    from benchmarks.bench import COLUMNS
+
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(workload=workload, implementation=impl, N=n, per_step_ms=per_step, total_s=total, peak_mb=peak,
+               status=status, steps=steps)
+    return row
+
+
+def test_targets_pass_fail_and_not_measured():
+    from benchmarks.report import targets
+
+    rows = [
+        _row("cascade", "reference", 10**6, per_step=10, total=2),
+        _row("cascade", "wom", 10**6, per_step=15, total=3),  # 1.5x: pass
+        _row("cascade", "wom-run", 10**6, total=7),  # 3.5x: fail
+        _row("cascade", "wom", 10**5, per_step=1),
+        _row("cascade", "mesa", 10**5, per_step=150),  # 150x: pass
+        _row("cascade", "ndlib", 10**5, status="timeout"),  # not measured
+        _row("default", "wom", 10**6, per_step=400, peak=1500, steps=365),
+        _row("default", "multiplex-spmv", 10**6, per_step=100),  # 4x: pass
+    ]
+    verdicts = [t[3] for t in targets(rows, quick=False)]
+    assert verdicts[:6] == ["PASS", "FAIL", "PASS", "PASS", "PASS", "n/a (not measured)"]
+    assert targets(rows, quick=True)[2][3] == "n/a (quick run)"
+
+
+def test_loglog_slope_and_merge():
+    from benchmarks.bench import merge_rows
+    from benchmarks.report import loglog_slope
+
+    assert math.isclose(loglog_slope([(10**4, 1.0), (10**5, 10.0), (10**6, 100.0)]), 1.0)
+    assert math.isnan(loglog_slope([(10**4, 1.0), (2 * 10**4, 2.0)]))  # too narrow a span
+    old = [_row("cascade", "wom", 10**4, per_step=5), _row("cascade", "mesa", 10**4, per_step=50)]
+    new = [_row("cascade", "wom", 10**4, per_step=1), _row("cascade", "reference", 10**4, per_step=0.1)]
+    merged = merge_rows(old, new)
+    assert [(r["implementation"], r["per_step_ms"]) for r in merged] == [("reference", 0.1), ("wom", 1), ("mesa", 50)]
