@@ -194,21 +194,25 @@ class EdgeChannel(Channel):
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> np.ndarray:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
-        live = self.live
-        if len(live) == 0:
-            return np.empty(0, dtype=np.int64)
-        pos, src = csr_ranges(self.layer.indptr, live)
-        neg = self.visible_valence[src] == NEGATIVE
-        u = rng.random(len(pos))
-        read_p = np.where(neg, self.read_neg, self.read_pos)
-        seen = np.flatnonzero(u < read_p)
-        pos, neg, u, read_p = pos[seen], neg[seen], u[seen], read_p[seen]
-        ties = self.layer.tie[pos] if self.rel.growth > 0 else np.empty(0, dtype=np.int64)
-        trust = self.strength_now(ties, day)
-        transmission = np.where(neg, self.transmission_neg, self.transmission_pos) if neg.any() else self.transmission_pos
-        persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
-        out.add(self.layer.indices[pos], self.code, neg, persuaded)
-        return ties
+        used = []
+        negative_post = self.visible_valence[self.live] == NEGATIVE
+        for negative in (False, True):
+            senders = self.live[negative_post == negative]
+            if len(senders) == 0:
+                continue
+            starts = self.layer.indptr[senders]
+            pos = ranges(starts, self.layer.indptr[senders + 1] - starts)
+            read_p = self.read_neg if negative else self.read_pos
+            u = rng.random(len(pos))
+            if read_p < 1.0:
+                seen = np.flatnonzero(u < read_p)
+                pos, u = pos[seen], u[seen]
+            ties = self.layer.tie[pos] if self.rel.growth > 0 else np.empty(0, dtype=np.int64)
+            transmission = self.transmission_neg if negative else self.transmission_pos
+            persuaded = u < read_p * rules.persuasion_probability(transmission, self.strength_now(ties, day))
+            out.add(self.layer.indices[pos], self.code, negative, persuaded)
+            used.append(ties)
+        return np.concatenate(used) if used else np.empty(0, dtype=np.int64)
 
     def incoming(self) -> EdgeLayer:
         """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
