@@ -4,4 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
+# Chromium and the page's web assets, for the browser tests (required in CI; elsewhere they are skipped).
+if ! bash scripts/install-browser.sh; then
+    [[ "${CI:-}" == "true" ]] && exit 1
+    echo "test: going on without the browser; the browser tests will be skipped" >&2
+fi
 exec .venv/bin/python -m pytest -n 2 --timeout 1800 "$@"

@@ -8,7 +8,9 @@ time and adoptions by channel, all redrawn as the model steps.
 `AppModel` is a `WomModel` built from a scenario file plus the page's controls, because SolaraViz
 re-creates the model class with the controls as keyword arguments when Reset is pressed. Each
 control sets one or more scenario keys (`CONTROLS`); strategy sections with an `enabled` switch
-that appear in `sim.config` get a switch automatically (`strategy_controls`).
+that appear in `sim.config` get a switch automatically (`strategy_controls`). The network view is a
+sample of at most NETWORK_SAMPLE people laid out once per model (`network_view`), and the charts are
+matplotlib figures built once per model and updated in place (`LiveCharts`), so a redraw is quick.
 
 Start it with `wom app [SCENARIO.toml] [--port N]` (see `sim.cli_present` and docs/app.md), or
 `solara run sim.app` with WOM_APP_SCENARIO set.
@@ -20,40 +22,43 @@ import functools
 import html
 import io
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import networkx as nx
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+from mesa.visualization import SolaraViz
 
-matplotlib.use("Agg")
-
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
-import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
-
-from sim.charts import COLORS, FUNNEL_LABELS, TIME_LABEL, channels_with_adoptions  # noqa: E402
-from sim.config import Scenario  # noqa: E402
-from sim.layers import EdgeChannel  # noqa: E402
-from sim.model import WomModel  # noqa: E402
-from sim.scenario import load_scenario, scenario_from_dict, set_dotted  # noqa: E402
-from sim.state import EMPLOYEE, FUNNEL_COLUMNS, SEED_USER, Funnel  # noqa: E402
+from sim.charts import (  # also selects matplotlib's headless Agg backend
+    COLORS,
+    FUNNEL_ALPHA,
+    FUNNEL_LABELS,
+    GRID_ALPHA,
+    LINE_WIDTH,
+    TIME_LABEL,
+    channels_with_adoptions,
+)
+from sim.cli_present import SCENARIO_ENV
+from sim.config import Mechanism, Scenario
+from sim.layers import EdgeChannel, csr_ranges
+from sim.model import WomModel
+from sim.scenario import ScenarioError, load_scenario, scenario_from_dict, set_dotted
+from sim.state import CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, PUBLIC, SEED_USER
 
 # --- Where things are ---------------------------------------------------------------------------
 #: The project folder (scenario paths in the picker are relative to it).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
 DEFAULT_SCENARIO = "scenarios/default.toml"
-#: Environment variable through which `wom app` tells the page its starting scenario.
-SCENARIO_ENV = "WOM_APP_SCENARIO"
 
 # --- Page settings --------------------------------------------------------------------------------
 PAGE_TITLE = "wom-sim: word of mouth, step by step"
@@ -62,7 +67,9 @@ APP_POPULATION = 2000
 POPULATION_RANGE = (200, 50_000, 100)
 SEED_RANGE = (0, 99, 1)
 #: Milliseconds between steps while playing (Mesa's "Play Interval" slider starts here).
-PLAY_INTERVAL_MS = 50
+PLAY_INTERVAL_MS = 150
+#: Seconds between the page's checks whether the model has moved on (see Dashboard).
+FOLLOW_INTERVAL_S = 0.1
 
 # --- Network view ---------------------------------------------------------------------------------
 #: At most this many people are drawn; a larger population is shown by a sample.
@@ -87,11 +94,8 @@ MARGINS = {
     "network": dict(left=0.01, right=0.99, bottom=0.15, top=0.93),
     "adoption": dict(left=0.12, right=0.88, bottom=0.12, top=0.93),
     "funnel": dict(left=0.13, right=0.78, bottom=0.12, top=0.93),
-    "channels": dict(left=0.13, right=0.97, bottom=0.12, top=0.93),
+    "channels": dict(left=0.13, right=0.78, bottom=0.12, top=0.93),
 }
-LINE_WIDTH = 2.0
-GRID_ALPHA = 0.3
-FUNNEL_ALPHA = 0.9
 
 
 # ==================================================================================================
@@ -130,50 +134,43 @@ CONTROLS: tuple[Control, ...] = (
     *(Control(layer, (f"channels.{layer}.enabled",), f"Accelerator: {name} on", "Checkbox")
       for layer, name in zip(ONLINE_LAYERS, ("forum", "Weibo", "WeChat groups"))),
     Control("accelerator", tuple(f"channels.{layer}.transmission_factor" for layer in ONLINE_LAYERS),
-            "Accelerator strength (x persuasion online)", "SliderFloat", 0.0, 5.0, 0.25),
-    Control("growth", ("relationship.growth",), "Relationship chain: tie growth per interaction",
+            "Accelerator: strength (x persuasion)", "SliderFloat", 0.0, 5.0, 0.25),
+    Control("growth", ("relationship.growth",), "Relationship: tie growth per talk", "SliderFloat", 0.0, 0.5, 0.01),
+    Control("brand_growth", ("relationship.brand_growth",), "Relationship: brand-tie growth",
             "SliderFloat", 0.0, 0.5, 0.01),
-    Control("brand_growth", ("relationship.brand_growth",), "Relationship chain: brand-tie growth "
-            "per participation", "SliderFloat", 0.0, 0.5, 0.01),
     Control("seed_count", ("seed_users.count",), "Seed users (people)", "SliderInt", 0, 500, 10),
     Control("seed_choice", ("seed_users.choice",), "Seed users chosen", "Select",
             values=("random", "hubs", "community")),
-    Control("negative_bias", ("wom.negative_transmission_factor",), "Negative WOM: complaints "
-            "persuade x more", "SliderFloat", 0.0, 10.0, 0.5),
+    Control("negative_bias", ("wom.negative_transmission_factor",), "Negative WOM: complaints persuade x",
+            "SliderFloat", 0.0, 10.0, 0.5),
     Control("employees", ("population.employees",), "Tactic: employees as first fans", "SliderInt", 0, 100, 5),
     Control("official_posts", ("official.posts_per_day",), "Tactic: official posts per day",
             "SliderFloat", 0.0, 5.0, 0.5),
-    Control("advertising", ("advertising.p",), "Tactic: advertising reach (Bass p per day)",
-            "SliderFloat", 0.0, 0.05, 0.005),
+    Control("advertising", ("advertising.p",), "Tactic: ads (Bass p per day)", "SliderFloat", 0.0, 0.05, 0.005),
 )
 
-#: Sections with an `enabled` switch that are channels, not strategies.
-NOT_STRATEGIES = ("network", "channels")
+#: Longest strategy label taken from its section's docstring; longer ones use the section's name.
+MAX_STRATEGY_LABEL = 30
 
 
-def _section_switches(model: type[BaseModel], prefix: str = "", depth: int = 2) -> list[str]:
-    """Dotted keys of the boolean `enabled` fields of (nested) sections of a pydantic model."""
-    keys = []
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and depth > 0:
-            section = annotation.model_fields
-            if "enabled" in section and section["enabled"].annotation is bool:
-                keys.append(f"{prefix}{name}.enabled")
-            keys += _section_switches(annotation, f"{prefix}{name}.", depth - 1)
-    return keys
+def strategy_label(name: str, section: type[Mechanism]) -> str:
+    """'Strategy: Hit product': the docstring's words before a colon when short, else the section name."""
+    first = (section.__doc__ or "").strip().splitlines()[0] if section.__doc__ else ""
+    words = first.split(":", 1)[0].strip() if ":" in first else ""
+    return f"Strategy: {words if 0 < len(words) <= MAX_STRATEGY_LABEL else name.replace('_', ' ').capitalize()}"
 
 
 @functools.cache
 def strategy_controls() -> tuple[Control, ...]:
-    """A switch for every strategy section in sim.config that has an `enabled` field.
+    """A switch for every playbook mechanism (a `sim.config.Mechanism` section) of the scenario schema.
 
-    Strategies are added to the scenario schema over time; discovering them keeps the page in step.
-    The control's name is its dotted scenario key (e.g. "events.enabled").
+    Mechanisms are added to the schema over time; discovering them keeps the page in step. The
+    control's name is its dotted scenario key (e.g. "events.enabled").
     """
-    keys = [k for k in _section_switches(Scenario) if k.split(".")[0] not in NOT_STRATEGIES]
-    return tuple(Control(k, (k,), f"Strategy: {k.rsplit('.', 1)[0].replace('.', ' ').replace('_', ' ')}",
-                         "Checkbox") for k in keys)
+    sections = {name: field.annotation for name, field in Scenario.model_fields.items()
+                if isinstance(field.annotation, type) and issubclass(field.annotation, Mechanism)}
+    return tuple(Control(f"{name}.enabled", (f"{name}.enabled",), strategy_label(name, section), "Checkbox")
+                 for name, section in sections.items())
 
 
 def all_controls() -> tuple[Control, ...]:
@@ -213,8 +210,18 @@ def resolve_scenario(path: str | Path) -> Path:
 
 
 def startup_scenario() -> str:
-    """The scenario the page starts with: $WOM_APP_SCENARIO, else the default scenario."""
-    return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
+    """The scenario the page starts with ($WOM_APP_SCENARIO, set by `wom app`), as the picker names it."""
+    path = os.environ.get(SCENARIO_ENV)
+    return scenario_label(path) if path else DEFAULT_SCENARIO
+
+
+def scenario_label(path: str | Path) -> str:
+    """How the picker names a scenario file: relative to the project folder when inside it."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def fit_seed_users(data: dict) -> list[str]:
@@ -247,14 +254,34 @@ def fit_seed_users(data: dict) -> list[str]:
     return notes
 
 
-def build_scenario(scenario_file: str | Path, settings: dict[str, Any]) -> tuple[Scenario, list[str]]:
-    """The scenario file with `settings` ({dotted key: value}) applied and seeds fitted; with notes."""
-    path = resolve_scenario(scenario_file)
-    data = load_scenario(path).model_dump()
+def build_scenario(base: Scenario, settings: dict[str, Any], path: Path) -> tuple[Scenario, list[str]]:
+    """A file's scenario with `settings` ({dotted key: value}) applied and seeds fitted; with notes."""
+    data = base.model_dump()
     for key, value in settings.items():
         set_dotted(data, key, value, source=str(path))
     notes = fit_seed_users(data)
     return scenario_from_dict(data, source=str(path), base_dir=path.parent), notes
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as shown on the page."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def changes_from_file(model: AppModel) -> list[str]:
+    """'label: file value -> value' for every page setting that differs from the scenario file."""
+    changes = []
+    if model.n != model.file_scenario.population.size:
+        changes.append(f"Population: {_shown(model.file_scenario.population.size)} → {_shown(model.n)}")
+    for c in all_controls():
+        now, before = scenario_value(model.cfg, c.keys[0]), scenario_value(model.file_scenario, c.keys[0])
+        if now != before:
+            changes.append(f"{c.label}: {_shown(before)} → {_shown(now)}")
+    return changes
 
 
 # ==================================================================================================
@@ -279,13 +306,21 @@ class AppModel(WomModel):
         unknown = sorted(set(controls) - set(known))
         if unknown:
             raise TypeError(f"AppModel got unknown controls {unknown}; known: {sorted(known)}")
-        settings: dict[str, Any] = {"population.size": int(population), "run.engine": "vector"}
+        page_settings: dict[str, Any] = {"population.size": int(population), "run.engine": "vector"}
+        settings = dict(page_settings)
         if apply_controls:
             for name, value in controls.items():
                 settings |= dict.fromkeys(known[name].keys, value)
-        scenario, notes = build_scenario(scenario_file, settings)
+        path = resolve_scenario(scenario_file)
+        file_scenario = load_scenario(path)
+        try:
+            scenario, notes = build_scenario(file_scenario, settings, path)
+        except ScenarioError as exc:  # a combination the schema refuses: show the file, say why
+            scenario, notes = build_scenario(file_scenario, page_settings, path)
+            notes.insert(0, f"the controls give an invalid scenario, so the file's values are used. {exc}")
         super().__init__(scenario, seed)
         self.scenario_file = str(scenario_file)
+        self.file_scenario = file_scenario
         self.notes = notes
         self.running = self.step_index < scenario.run.n_steps
 
@@ -298,6 +333,11 @@ class AppModel(WomModel):
     def network_view(self) -> NetworkView:
         """The people drawn in the network view and where: computed once per model."""
         return network_view(self)
+
+    @functools.cached_property
+    def charts(self) -> LiveCharts:
+        """The page's charts of this model, built on first use."""
+        return LiveCharts(self)
 
     def frame(self) -> pd.DataFrame:
         """The recorded steps as a data frame (one row per step)."""
@@ -314,7 +354,8 @@ def model_params(scenario_file: str) -> dict[str, dict]:
                           "value": scenario_file, "values": scenario_choices(scenario_file)},
         "apply_controls": {"type": "Checkbox", "label": "Use the controls below (off: the file's values)",
                            "value": True},
-        "population": Control("population", (), "Population (people)", "SliderInt", *POPULATION_RANGE).param(population),
+        "population": Control("population", (), "Population (people)", "SliderInt",
+                              *POPULATION_RANGE).param(population),
         "seed": Control("seed", (), "Random seed", "SliderInt", *SEED_RANGE).param(0),
     }
     return params | {c.name: c.param(values[c.name]) for c in all_controls()}
@@ -377,8 +418,7 @@ def network_view(model: WomModel, size: int = NETWORK_SAMPLE) -> NetworkView:
     start = rng.permutation(seeds)[:SAMPLE_START_PEOPLE]
 
     def neighbours(ids: np.ndarray) -> np.ndarray:
-        parts = [layer.indices[layer.indptr[i]: layer.indptr[i + 1]] for i in ids]
-        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
+        return layer.indices[csr_ranges(layer.indptr, ids)[0]].astype(np.int64)
 
     people = sample_people(neighbours if layer is not None else None, model.n, start, size, rng)
     graph = nx.Graph()
@@ -397,20 +437,19 @@ def network_view(model: WomModel, size: int = NETWORK_SAMPLE) -> NetworkView:
 
 
 # ==================================================================================================
-# Figures (matplotlib, rendered to PNG for the page)
+# Charts: built once per model, updated in place at every step, rendered to PNG for the page
 # ==================================================================================================
+# Reusing a figure keeps its axes, ticks and legend and matplotlib's cached text layout, so a redraw
+# costs a fraction of drawing anew. Mesa plays the model faster than the page can redraw otherwise.
 
 #: How each funnel state is drawn in the network view (colour as in the run charts).
 STATE_COLORS = np.array([COLORS[c] for c in FUNNEL_COLUMNS])
-STATE_NAMES = {Funnel.ADOPTER: "Adopter", Funnel.FAN: "Fan", Funnel.DETRACTOR: "Detractor",
-               Funnel.REJECTER: "Rejecter", Funnel.AWARE: "Aware", Funnel.UNAWARE: "Unaware"}
-
-
-def new_axes(kind: str):
-    """A figure of the page's size with one axes placed by the chart kind's fixed margins."""
-    fig = Figure(figsize=FIG_SIZE)
-    fig.subplots_adjust(**MARGINS[kind])
-    return fig, fig.add_subplot()
+#: Shading under the new-adopters-per-day steps.
+RATE_ALPHA = 0.35
+#: Headroom above the highest value of an autoscaled axis.
+HEADROOM = 1.15
+TITLE_SIZE = 10
+LEGEND_SIZE = 9
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -420,96 +459,168 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _time_axis(ax, days: float) -> None:
+def time_axis(ax, days: float) -> None:
     """Days on the x axis, fixed to the scenario's horizon so curves grow from left to right."""
     ax.set_xlim(0, days)
     ax.set_xlabel(TIME_LABEL)
     ax.grid(alpha=GRID_ALPHA)
 
 
-def network_figure(model: AppModel) -> Figure:
+class Chart:
+    """One figure of the page: `update` changes its data in place, `png` renders it."""
+
+    kind = ""  # key of MARGINS
+
+    def __init__(self, model: AppModel):
+        self.fig = Figure(figsize=FIG_SIZE)
+        self.fig.subplots_adjust(**MARGINS[self.kind])
+        self.ax = self.fig.add_subplot()
+
+    def update(self, model: AppModel, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def png(self) -> bytes:
+        return figure_png(self.fig)
+
+    def _legend_right(self, handles: list, labels: list[str]) -> None:
+        self.ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
+                       fontsize=LEGEND_SIZE)
+
+
+class NetworkChart(Chart):
     """The sampled people at their layout positions, coloured by funnel state; seed users ringed."""
-    view = model.network_view
-    fig, ax = new_axes("network")
-    if len(view.edges):
-        ax.add_collection(LineCollection(view.pos[view.edges], colors=EDGE_COLOR, linewidths=EDGE_WIDTH,
-                                         alpha=EDGE_ALPHA, zorder=1))
-    state = model.state[view.people]
-    kind = model.kind[view.people]
-    special = kind != 0
-    ax.scatter(*view.pos[~special].T, s=NODE_SIZE, c=STATE_COLORS[state[~special]], zorder=2, lw=0)
-    for who, marker in ((SEED_USER, "o"), (EMPLOYEE, "D")):
-        sel = kind == who
-        ax.scatter(*view.pos[sel].T, s=SEED_NODE_SIZE, c=STATE_COLORS[state[sel]], marker=marker,
-                   edgecolors=MARKER_EDGE, linewidths=1.4, zorder=3)
-    ax.set_axis_off()
-    ax.autoscale_view()
-    ties = f"{view.layer} ties" if view.layer else "no pairwise ties"
-    sample = f"all {model.n:,} people" if len(view.people) == model.n else \
-        f"{len(view.people):,} of {model.n:,} people around seed users"
-    ax.set_title(f"Social network: {sample} ({ties})", fontsize=10)
-    handles = [Line2D([], [], ls="", marker="o", ms=7, color=COLORS[c], label=FUNNEL_LABELS[c])
-               for c in FUNNEL_COLUMNS]
-    handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc="white", mec=MARKER_EDGE, mew=1.4,
-                          label="Seed user"))
-    if (model.kind == EMPLOYEE).any():
-        handles.append(Line2D([], [], ls="", marker="D", ms=7, mfc="white", mec=MARKER_EDGE, mew=1.4,
-                              label="Employee"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False,
-              fontsize=9)
-    return fig
+
+    kind = "network"
+
+    def __init__(self, model: AppModel):
+        super().__init__(model)
+        view, ax = model.network_view, self.ax
+        if len(view.edges):
+            ax.add_collection(LineCollection(view.pos[view.edges], colors=EDGE_COLOR, linewidths=EDGE_WIDTH,
+                                             alpha=EDGE_ALPHA, zorder=1))
+        kind = model.kind[view.people]
+        self.groups = [(kind == PUBLIC, ax.scatter(*view.pos[kind == PUBLIC].T, s=NODE_SIZE, lw=0, zorder=2))]
+        for who, marker in ((SEED_USER, "o"), (EMPLOYEE, "D")):
+            dots = ax.scatter(*view.pos[kind == who].T, s=SEED_NODE_SIZE, marker=marker, edgecolors=MARKER_EDGE,
+                              linewidths=1.4, zorder=3)
+            self.groups.append((kind == who, dots))
+        ax.set_axis_off()
+        ax.autoscale_view()
+        ties = f"{view.layer} ties" if view.layer else "no pairwise ties"
+        sample = f"all {model.n:,} people" if len(view.people) == model.n else \
+            f"{len(view.people):,} of {model.n:,} people around seed users"
+        ax.set_title(f"Social network: {sample} ({ties})", fontsize=TITLE_SIZE)
+        handles = [Line2D([], [], ls="", marker="o", ms=7, color=COLORS[c], label=FUNNEL_LABELS[c])
+                   for c in FUNNEL_COLUMNS]
+        for marker, label, kind_code in (("o", "Seed user", SEED_USER), ("D", "Employee", EMPLOYEE)):
+            if (model.kind == kind_code).any():
+                handles.append(Line2D([], [], ls="", marker=marker, ms=8, mfc="white", mec=MARKER_EDGE, mew=1.4,
+                                      label=label))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False,
+                  fontsize=LEGEND_SIZE)
+
+    def update(self, model: AppModel, frame: pd.DataFrame) -> None:
+        state = model.state[model.network_view.people]
+        for members, dots in self.groups:
+            dots.set_facecolor(STATE_COLORS[state[members]])
 
 
-def adoption_figure(frame: pd.DataFrame, population: int, days: float, dt: float) -> Figure:
-    """The S-curve of the share who ever adopted (left) and new adopters per day (right)."""
-    fig, ax = new_axes("adoption")
-    ax.plot(frame["time"], frame["adopted_total"] / population, color=COLORS["adopted"], lw=LINE_WIDTH)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel("Ever adopted (% of population)", color=COLORS["adopted"])
-    _time_axis(ax, days)
-    rate = ax.twinx()
-    rate.fill_between(frame["time"], frame["new_adopters"] / dt, step="pre", color=COLORS["new_adopters"],
-                      alpha=0.35, lw=0)
-    rate.plot(frame["time"], frame["new_adopters"] / dt, color=COLORS["new_adopters"], lw=1, drawstyle="steps")
-    rate.set_ylim(bottom=0, top=max(1.0, 1.15 * float((frame["new_adopters"] / dt).max())))
-    rate.set_ylabel("New adopters per day", color=COLORS["new_adopters"])
-    ax.set_zorder(rate.get_zorder() + 1)  # the S-curve over the bars
-    ax.patch.set_visible(False)
-    ax.set_title("Adoption S-curve and new adopters per day", fontsize=10)
-    return fig
+class AdoptionChart(Chart):
+    """The S-curve of the share who ever adopted (left axis) and new adopters per day (right axis)."""
+
+    kind = "adoption"
+
+    def __init__(self, model: AppModel):
+        super().__init__(model)
+        ax = self.ax
+        (self.curve,) = ax.plot([], [], color=COLORS["adopted"], lw=LINE_WIDTH)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("Ever adopted (% of population)", color=COLORS["adopted"])
+        time_axis(ax, model.cfg.run.days)
+        self.rate_ax = ax.twinx()
+        self.rate = self.rate_ax.stairs([0.0], [0.0, model.dt], fill=True, color=COLORS["new_adopters"],
+                                        alpha=RATE_ALPHA, lw=0)
+        self.rate_ax.set_ylabel("New adopters per day", color=COLORS["new_adopters"])
+        ax.set_zorder(self.rate_ax.get_zorder() + 1)  # the S-curve over the bars
+        ax.patch.set_visible(False)
+        ax.set_title("Adoption S-curve and new adopters per day", fontsize=TITLE_SIZE)
+
+    def update(self, model: AppModel, frame: pd.DataFrame) -> None:
+        time = frame["time"].to_numpy()
+        self.curve.set_data(time, frame["adopted_total"].to_numpy() / model.n)
+        per_day = frame["new_adopters"].to_numpy()[1:] / model.dt  # step k covers time[k-1]..time[k]
+        if len(per_day):
+            self.rate.set_data(per_day, time)
+        self.rate_ax.set_ylim(0, max(1.0, HEADROOM * float(per_day.max(initial=0.0))))
 
 
-def funnel_figure(frame: pd.DataFrame, population: int, days: float) -> Figure:
+class FunnelChart(Chart):
     """Stacked shares of the population in each funnel state over time."""
-    fig, ax = new_axes("funnel")
-    ax.stackplot(frame["time"], *(frame[c] / population for c in FUNNEL_COLUMNS),
-                 labels=[FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS],
-                 colors=[COLORS[c] for c in FUNNEL_COLUMNS], alpha=FUNNEL_ALPHA, lw=0)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel("Share of population")
-    _time_axis(ax, days)
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
-              fontsize=9)
-    ax.set_title("The funnel over time", fontsize=10)
-    return fig
+
+    kind = "funnel"
+
+    def __init__(self, model: AppModel):
+        super().__init__(model)
+        ax = self.ax
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("Share of population")
+        time_axis(ax, model.cfg.run.days)
+        ax.set_title("The funnel over time", fontsize=TITLE_SIZE)
+        handles = [Patch(color=COLORS[c], alpha=FUNNEL_ALPHA) for c in FUNNEL_COLUMNS]
+        self._legend_right(handles[::-1], [FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS][::-1])
+        self.layers: list = []
+
+    def update(self, model: AppModel, frame: pd.DataFrame) -> None:
+        for layer in self.layers:
+            layer.remove()
+        self.layers = self.ax.stackplot(frame["time"], *(frame[c] / model.n for c in FUNNEL_COLUMNS),
+                                        colors=[COLORS[c] for c in FUNNEL_COLUMNS], alpha=FUNNEL_ALPHA, lw=0)
 
 
-def channel_figure(frame: pd.DataFrame, days: float) -> Figure:
-    """Cumulative adoptions by the channel that persuaded each adopter."""
-    fig, ax = new_axes("channels")
-    channels = channels_with_adoptions(frame)
-    for c in channels:
-        ax.plot(frame["time"], frame[f"adopt_{c}"], color=COLORS[c], lw=LINE_WIDTH, label=c)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("Adoptions (people, cumulative)")
-    _time_axis(ax, days)
-    if channels:
-        ax.legend(loc="upper left", frameon=False, fontsize=9)
-    ax.set_title("Adoptions by channel", fontsize=10)
-    return fig
+class ChannelChart(Chart):
+    """Cumulative adoptions by the channel that persuaded each adopter (channels with any)."""
+
+    kind = "channels"
+
+    def __init__(self, model: AppModel):
+        super().__init__(model)
+        ax = self.ax
+        self.lines = {c: ax.plot([], [], color=COLORS[c], lw=LINE_WIDTH, label=c)[0] for c in CHANNELS}
+        ax.set_ylabel("Adoptions (people, cumulative)")
+        time_axis(ax, model.cfg.run.days)
+        ax.set_title("Adoptions by channel", fontsize=TITLE_SIZE)
+        self.shown: list[str] = []
+
+    def update(self, model: AppModel, frame: pd.DataFrame) -> None:
+        time = frame["time"].to_numpy()
+        for c, line in self.lines.items():
+            line.set_data(time, frame[f"adopt_{c}"].to_numpy())
+        shown = channels_with_adoptions(frame)
+        if shown != self.shown:
+            self.shown = shown
+            self._legend_right([self.lines[c] for c in shown], shown)
+        top = max((frame[f"adopt_{c}"].max() for c in shown), default=0)
+        self.ax.set_ylim(0, max(1.0, HEADROOM * float(top)))
+
+
+class LiveCharts:
+    """The page's four charts of one model; `render` brings them to the model's current step."""
+
+    KINDS = (NetworkChart, AdoptionChart, FunnelChart, ChannelChart)
+
+    def __init__(self, model: AppModel):
+        self.charts = [kind(model) for kind in self.KINDS]
+        self._lock = threading.Lock()  # matplotlib figures must not be drawn by two threads at once
+
+    def render(self, model: AppModel) -> dict[str, bytes]:
+        """PNG of each chart at the model's current step, by chart kind."""
+        with self._lock:
+            frame = model.frame()
+            for chart in self.charts:
+                chart.update(model, frame)
+            return {chart.kind: chart.png() for chart in self.charts}
 
 
 # ==================================================================================================
@@ -523,6 +634,21 @@ PAGE_CSS = """
 .wom-tile .wom-label { font-size: 0.85em; color: #555; }
 .wom-swatch { display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 5px; }
 .wom-scenario { font-size: 0.95em; color: #444; margin-bottom: 2px; }
+.wom-changes { font-size: 0.9em; color: #555; }
+/* Sidebar (Mesa's controls): slider labels on their own line above a full-width slider whose value
+   is always shown; compact checkboxes. */
+.v-navigation-drawer .v-slider.v-input--horizontal { display: flex; flex-direction: column; align-items: stretch;
+    margin: 6px 0 0 0; }
+.v-navigation-drawer .v-slider .v-input__prepend { margin: 0; }
+.v-navigation-drawer .v-slider__label { white-space: normal; }
+.v-navigation-drawer .v-slider .v-input__control { margin: 0 36px 0 8px; }
+.v-navigation-drawer .v-slider-thumb__label-container { display: block !important; }
+.v-navigation-drawer .v-slider-thumb__label { top: auto !important; bottom: auto !important; transform: none !important;
+    left: 20px !important; height: 20px !important; min-width: 0 !important; padding: 0 4px !important;
+    background: transparent !important; color: #333 !important; font-size: 0.8em !important; }
+.v-navigation-drawer .v-slider-thumb__label-wedge { display: none !important; }
+.v-navigation-drawer .v-checkbox .v-input__details { display: none; }
+.v-navigation-drawer .v-checkbox .v-selection-control { min-height: 34px; }
 """
 
 #: Headline tiles: (css class, label, colour key or None, value of a record row).
@@ -549,7 +675,7 @@ def counts_html(model: AppModel) -> str:
 
 
 @solara.component
-def Chart(png: bytes, css: str):
+def ChartImage(png: bytes, css: str):
     """One PNG chart, as wide as its column (the css class lets tests find it)."""
     with solara.Div(classes=[css]):
         solara.Image(png, width="100%")
@@ -557,23 +683,37 @@ def Chart(png: bytes, css: str):
 
 @solara.component
 def Dashboard(model: AppModel):
-    """Counts, network and charts of the current model; redrawn whenever Mesa steps or resets."""
-    update_counter.get()  # Mesa bumps this counter after every step
-    frame = model.frame()
+    """Counts, network and charts of the current model, redrawn as it steps.
+
+    A small watcher thread redraws whenever the model has moved on (every FOLLOW_INTERVAL_S at most).
+    The page does not wait for Mesa's redraw signal, which a fast play loop can starve; the model
+    may then run a few days ahead of the drawing, but the page never freezes while playing.
+    """
+    shown_step, set_shown_step = solara.use_state(model.step_index)
+
+    def follow(cancel: threading.Event) -> None:
+        while not cancel.wait(FOLLOW_INTERVAL_S):
+            if model.step_index != shown_step:
+                set_shown_step(model.step_index)
+                return  # the redraw starts a new watcher
+
+    solara.use_thread(follow, dependencies=[model, shown_step], intrusive_cancel=False)
+    pngs = solara.use_memo(lambda: model.charts.render(model), [model, shown_step])
     sc = model.cfg
     solara.Style(PAGE_CSS)
     solara.HTML(tag="div", classes=["wom-scenario"],
                 unsafe_innerHTML=html.escape(f"{sc.name}: {sc.description} (file {model.scenario_file}, "
                                              f"{model.n:,} people, {sc.run.days:g} days)"))
+    changes = changes_from_file(model)
+    solara.HTML(tag="div", classes=["wom-changes"], unsafe_innerHTML=html.escape(
+        "Changed from the file: " + "; ".join(changes) if changes else "As in the scenario file."))
     solara.HTML(tag="div", unsafe_innerHTML=counts_html(model))
     for note in model.notes:
         solara.Warning(note, dense=True)
-    with solara.Columns([1, 1]):
-        Chart(figure_png(network_figure(model)), "wom-network")
-        Chart(figure_png(adoption_figure(frame, model.n, sc.run.days, model.dt)), "wom-adoption")
-    with solara.Columns([1, 1]):
-        Chart(figure_png(funnel_figure(frame, model.n, sc.run.days)), "wom-funnel")
-        Chart(figure_png(channel_figure(frame, sc.run.days)), "wom-channels")
+    for row in (("network", "adoption"), ("funnel", "channels")):
+        with solara.Columns([1, 1]):
+            for kind in row:
+                ChartImage(pngs[kind], f"wom-{kind}")
 
 
 @solara.component
@@ -586,11 +726,3 @@ def Page():
     SolaraViz(model, components=[], model_params=params, name=PAGE_TITLE, play_interval=PLAY_INTERVAL_MS)
     Dashboard(model.value)
 
-
-def scenario_label(path: str | Path) -> str:
-    """How the picker names a scenario file: relative to the project folder when inside it."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)

@@ -21,6 +21,11 @@ import typer
 
 from sim.cli import fail
 
+#: Environment variable through which `wom app` gives the page (sim.app) its starting scenario file.
+SCENARIO_ENV = "WOM_APP_SCENARIO"
+#: Solara warns on every page load over plain http to 127.0.0.1 about a cookie setting that does not
+#: matter for a local page; keep the terminal readable.
+QUIET_SOLARA_WARNINGS = "ignore::UserWarning:solara.server.starlette"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 #: Seconds to wait for the page's server to answer before giving up.
@@ -38,6 +43,16 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(host: str, port: int) -> bool:
+    """Whether nothing listens on host:port yet (so that our server, not another, will answer there)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def page_url(host: str, port: int) -> str:
     """The address to open in a browser (an all-interfaces host is reached through localhost)."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
@@ -48,6 +63,15 @@ def server_command(host: str, port: int) -> list[str]:
     """The Solara server command serving `sim.app` (production mode: no reloader, no dev tools)."""
     return [sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port", str(port),
             "--no-open", "--production", "--log-level", "warning"]
+
+
+def server_environment(scenario: Path | None) -> dict[str, str]:
+    """The server's environment: ours, plus the starting scenario and quieter warnings."""
+    env = dict(os.environ)
+    if scenario is not None:
+        env[SCENARIO_ENV] = str(scenario.resolve())
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), QUIET_SOLARA_WARNINGS) if w)
+    return env
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = SERVER_START_TIMEOUT_S) -> bool:
@@ -76,12 +100,12 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 def app_command(
-    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML file the page starts with (default scenarios/default.toml).")] = None,
+    scenario: Annotated[Optional[Path], typer.Argument(
+        help="Scenario TOML file the page starts with (default scenarios/default.toml).")] = None,
     port: Annotated[int, typer.Option(help="Port to serve on (0 = any free port).")] = DEFAULT_PORT,
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this computer only).")] = DEFAULT_HOST,
 ) -> None:
     """Start the interactive page (Mesa + Solara) and print its address; Ctrl+C stops it."""
-    from sim.app import SCENARIO_ENV, scenario_label
     from sim.scenario import ScenarioError, load_scenario
 
     if not 0 <= port <= 65535:
@@ -91,15 +115,18 @@ def app_command(
             load_scenario(scenario)
         except ScenarioError as exc:
             fail(str(exc))
+    if port and not port_is_free(host, port):
+        fail(f"port {port} on {host} is in use (another page already running?); choose another with --port, "
+             "or --port 0 for any free one")
     port = port or free_port(host)
     url = page_url(host, port)
-    env = os.environ | ({SCENARIO_ENV: scenario_label(scenario)} if scenario is not None else {})
+    env = server_environment(scenario)
     process = subprocess.Popen(server_command(host, port), env=env)
     try:
         if not wait_until_serving(url, process):
             stop_server(process)
-            fail(f"the page's server did not start on {host}:{port} (is the port in use? try --port 0)")
-        typer.echo(f"wom app: the page is at {url}  (Ctrl+C to stop)", err=False)
+            fail(f"the page's server did not start on {host}:{port}")
+        typer.echo(f"wom app: the page is at {url}  (Ctrl+C to stop)")
         process.wait()
     except KeyboardInterrupt:
         typer.echo("wom app: stopping")
@@ -108,7 +135,8 @@ def app_command(
 
 
 def report_command(
-    runs: Annotated[list[Path], typer.Argument(help="Run directories (wom run) or sweep directories (wom sweep) to compare; the first is the baseline.")],
+    runs: Annotated[list[Path], typer.Argument(
+        help="Run directories (wom run) or sweep directories (wom sweep) to compare; the first is the baseline.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = DEFAULT_REPORT,
     title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
 ) -> None:

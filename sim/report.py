@@ -19,7 +19,6 @@ import html
 import io
 import json
 import math
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -30,30 +29,35 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.charts import (
+    BAND_ALPHA,
     COLORS,
     DPI,
+    FIGSIZE,
     FUNNEL_LABELS,
     GRID_ALPHA,
+    LINE_WIDTH,
     SCENARIO_COLORS,
     TIME_LABEL,
     channels_with_adoptions,
     final_channel_shares,
-    plot_comparison,
 )
-from sim.metrics import BAND_LEVEL
+from sim.metrics import BAND_LEVEL, mean_and_band
 from sim.runner import package_versions
 from sim.state import CHANNELS, FUNNEL_COLUMNS
+from sim.sweep import (
+    MANIFEST_FILE,
+    RUNS_DIR,
+    STATUS_OK,
+    TIMESERIES_DIR,
+    read_design,
+    read_runs,
+    read_timeseries,
+)
 
 # --- Input layout ---------------------------------------------------------------------------------
 RUN_TIMESERIES = "timeseries.csv"
 RUN_SUMMARY = "summary.json"
 ATTRIBUTION = "attribution.json"
-SWEEP_DESIGN = "design.parquet"
-SWEEP_RUNS = "runs"
-SWEEP_TIMESERIES = "timeseries"
-SWEEP_MANIFEST = "sweep.json"
-#: Sweep run rows with this status are finished runs.
-STATUS_OK = "ok"
 #: More scenarios than this make the charts unreadable; the rest are left out (and the report says so).
 MAX_SCENARIOS = 10
 
@@ -63,8 +67,15 @@ MILESTONE, MILESTONE_TEXT = "time_to_50pct", "50%"
 #: Differences smaller than these are "about the same".
 SAME_DAYS = 1.0
 SAME_SHARE = 0.005
+#: Longest list of scenario names in the default title (characters).
+MAX_TITLE_NAMES = 80
+#: Scenario columns in one key-metrics table (more are split over several tables).
+SCENARIOS_PER_TABLE = 5
 #: Small multiples of the funnel per row.
 FUNNEL_COLUMNS_PER_ROW = 3
+SMALL_TITLE_SIZE = 11
+#: Height of a bar chart: per scenario, plus room for the axis and legend (inches).
+BAR_HEIGHT_PER_ROW, BAR_HEIGHT_EXTRA = 0.45, 1.5
 #: Channel segments narrower than this share carry no label in the channel chart.
 MIN_LABELLED_SHARE = 0.06
 CHANNEL_PHRASES = {
@@ -83,7 +94,7 @@ class ReportError(ValueError):
 
 
 @dataclass
-class Scenario:
+class ScenarioResult:
     """One compared scenario: its label, per-step series over replicates and per-replicate metrics."""
 
     label: str
@@ -93,6 +104,7 @@ class Scenario:
     timeseries: pd.DataFrame  # columns replicate, step, time, funnel counts, adopt_<c>, ...
     metrics: pd.DataFrame  # one row per replicate, columns as sim.metrics.summarize_replicate
     attribution: dict | None = None  # {"factors": {name: {"final_adoption": v, "time_to_50pct": v}}}
+    group: str = ""  # the sweep a design point belongs to ("" for a run)
 
     @property
     def replicates(self) -> int:
@@ -103,7 +115,7 @@ class Scenario:
 class Inputs:
     """Everything read from the input directories, and what was left out and why."""
 
-    scenarios: list[Scenario]
+    scenarios: list[ScenarioResult]
     notes: list[str] = field(default_factory=list)
 
 
@@ -123,7 +135,7 @@ def read_attribution(directory: Path) -> dict | None:
     return {"factors": factors} if isinstance(factors, dict) and factors else None
 
 
-def read_run(directory: Path) -> Scenario:
+def read_run(directory: Path) -> ScenarioResult:
     """A `wom run` directory as one scenario."""
     summary = _read_json(directory / RUN_SUMMARY)
     try:
@@ -134,15 +146,18 @@ def read_run(directory: Path) -> Scenario:
     except (OSError, KeyError, TypeError, ValueError, pd.errors.ParserError) as exc:
         raise ReportError(f"{directory}: not a complete run directory ({type(exc).__name__}: {exc})") from None
     metrics = pd.DataFrame.from_records(per_replicate)
-    return Scenario(str(scenario.get("name") or directory.name), directory, str(scenario.get("description", "")),
-                    population, ts, metrics, read_attribution(directory))
+    return ScenarioResult(str(scenario.get("name") or directory.name), directory,
+                          str(scenario.get("description", "")), population, ts, metrics, read_attribution(directory))
 
 
 def _point_label(design: pd.DataFrame, point: int) -> str:
-    """'key=value, ...' of a sweep's design point (its parameters)."""
+    """'key=value, ...' of a sweep's design point; keys shortened to their last part when unambiguous."""
     if point not in design.index:
         return f"point {point}"
-    return ", ".join(f"{key}={_short(value)}" for key, value in design.loc[point].items())
+    keys = list(design.columns)
+    short = [k.rsplit(".", 1)[-1] for k in keys]
+    names = short if len(set(short)) == len(short) else keys
+    return ", ".join(f"{name}={_short(design.loc[point, key])}" for name, key in zip(names, keys))
 
 
 def _short(value) -> str:
@@ -152,44 +167,52 @@ def _short(value) -> str:
     return str(value)
 
 
-def read_sweep(directory: Path) -> tuple[list[Scenario], list[str]]:
-    """A `wom sweep` directory as one scenario per design point with finished runs; with notes."""
+def spread(n: int, k: int) -> list[int]:
+    """k of the indices 0..n-1, evenly spread and including both ends (all of them if n <= k)."""
+    if n <= k:
+        return list(range(n))
+    return sorted({int(round(x)) for x in np.linspace(0, n - 1, k)})
+
+
+def read_sweep(directory: Path, limit: int = MAX_SCENARIOS) -> tuple[list[ScenarioResult], list[str]]:
+    """A `wom sweep` directory as one scenario per design point with finished runs; with notes.
+
+    A sweep with more points than `limit` is shown by `limit` points spread evenly over the design.
+    """
     try:
-        runs = pd.read_parquet(directory / SWEEP_RUNS)
-        series = pd.read_parquet(directory / SWEEP_TIMESERIES)
+        runs, series = read_runs(directory), read_timeseries(directory)
+        design = read_design(directory)
     except Exception as exc:  # noqa: BLE001 -- pyarrow raises many kinds; any of them means unreadable
-        raise ReportError(f"{directory}: cannot read the sweep's runs and time series ({exc})") from None
-    design = pd.read_parquet(directory / SWEEP_DESIGN) if (directory / SWEEP_DESIGN).is_file() else pd.DataFrame()
-    if "point" in design.columns:
-        design = design.set_index("point")
+        raise ReportError(f"{directory}: cannot read the sweep ({type(exc).__name__}: {exc})") from None
     name = directory.name
-    if (directory / SWEEP_MANIFEST).is_file():
-        name = str(_read_json(directory / SWEEP_MANIFEST).get("name", name))
+    if (directory / MANIFEST_FILE).is_file():
+        name = str(_read_json(directory / MANIFEST_FILE).get("name", name))
     notes = []
-    if "status" in runs.columns:
-        failed = int((runs["status"] != STATUS_OK).sum())
-        if failed:
-            notes.append(f"{directory}: {failed} failed run(s) left out")
-        runs = runs[runs["status"] == STATUS_OK]
-    scenarios = []
-    for point, rows in runs.groupby("point", sort=True):
-        ts = series[series["point"] == point].drop(columns=["run_id", "point"], errors="ignore")
-        if ts.empty:
-            continue
-        label = f"{name}: {_point_label(design, int(point))}"
-        scenarios.append(Scenario(label, directory, f"design point {point} of sweep {name}",
-                                  int(rows["population"].iloc[0]), ts, rows.reset_index(drop=True)))
-    if not scenarios:
-        raise ReportError(f"{directory}: the sweep has no finished runs with time series")
+    failed = int((runs["status"] != STATUS_OK).sum()) if "status" in runs else 0
+    if failed:
+        notes.append(f"{directory}: {failed} failed run(s) left out")
+    runs = runs[runs["status"] == STATUS_OK] if "status" in runs else runs
+    points = sorted(set(runs["point"]) & set(series["point"])) if len(runs) else []
+    if not points:
+        raise ReportError(f"{directory}: the sweep has no finished runs with time series yet")
+    chosen = [points[i] for i in spread(len(points), limit)]
+    if len(chosen) < len(points):
+        notes.append(f"{name}: {len(chosen)} of its {len(points)} design points are shown "
+                     f"(points {', '.join(map(str, chosen))}, spread evenly over the design)")
     attribution = read_attribution(directory)
-    for scenario in scenarios:
-        scenario.attribution = attribution
+    scenarios = []
+    for point in chosen:
+        rows = runs[runs["point"] == point].reset_index(drop=True)
+        ts = series[series["point"] == point].drop(columns=["run_id", "point"], errors="ignore")
+        scenarios.append(ScenarioResult(_point_label(design, int(point)), directory,
+                                        f"design point {point} of sweep {name}", int(rows["population"].iloc[0]),
+                                        ts.reset_index(drop=True), rows, attribution, group=name))
     return scenarios, notes
 
 
 def is_sweep(directory: Path) -> bool:
-    """Whether a directory looks like `wom sweep` output."""
-    return (directory / SWEEP_RUNS).is_dir() and (directory / SWEEP_TIMESERIES).is_dir()
+    """Whether a directory looks like `wom sweep` output (runs/ and timeseries/ folders)."""
+    return (directory / RUNS_DIR).is_dir() and (directory / TIMESERIES_DIR).is_dir()
 
 
 def read_inputs(directories: list[Path]) -> Inputs:
@@ -201,23 +224,27 @@ def read_inputs(directories: list[Path]) -> Inputs:
         if not directory.is_dir():
             raise ReportError(f"{directory}: no such directory")
         if is_sweep(directory):
-            found, more_notes = read_sweep(directory)
+            found, more_notes = read_sweep(directory, max(1, MAX_SCENARIOS - len(scenarios)))
             scenarios += found
             notes += more_notes
         elif (directory / RUN_SUMMARY).is_file() and (directory / RUN_TIMESERIES).is_file():
             scenarios.append(read_run(directory))
         else:
             raise ReportError(f"{directory}: neither a run directory ({RUN_TIMESERIES}, {RUN_SUMMARY}) "
-                              f"nor a sweep directory ({SWEEP_RUNS}/, {SWEEP_TIMESERIES}/)")
+                              f"nor a sweep directory ({RUNS_DIR}/, {TIMESERIES_DIR}/)")
     if len(scenarios) > MAX_SCENARIOS:
         notes.append(f"{len(scenarios) - MAX_SCENARIOS} more scenario(s) left out: "
                      f"a report compares at most {MAX_SCENARIOS}")
         scenarios = scenarios[:MAX_SCENARIOS]
+    if len(directories) > 1:
+        for s in scenarios:
+            if s.group:
+                s.label = f"{s.group}: {s.label}"
     _unique_labels(scenarios)
     return Inputs(scenarios, notes)
 
 
-def _unique_labels(scenarios: list[Scenario]) -> None:
+def _unique_labels(scenarios: list[ScenarioResult]) -> None:
     """Scenarios with the same name are told apart by their directory (then by a number)."""
     seen: dict[str, int] = {}
     for s in scenarios:
@@ -259,23 +286,23 @@ def stat(values) -> Stat:
     return Stat(float(finite.mean()), float(lo), float(hi), int(finite.size), len(x))
 
 
-def metric(s: Scenario, name: str) -> Stat:
+def metric(s: ScenarioResult, name: str) -> Stat:
     """Stat of one metric of a scenario (all NaN if the input did not record it)."""
     return stat(s.metrics[name] if name in s.metrics else [math.nan] * s.replicates)
 
 
-def final_rows(s: Scenario) -> pd.DataFrame:
+def final_rows(s: ScenarioResult) -> pd.DataFrame:
     """The last step of each replicate."""
     return s.timeseries.sort_values("step").groupby("replicate").tail(1)
 
 
-def channel_population_shares(s: Scenario) -> pd.Series:
+def channel_population_shares(s: ScenarioResult) -> pd.Series:
     """Mean final adoptions through each channel, as a share of the population."""
     last = final_rows(s)
     return pd.Series({c: last[f"adopt_{c}"].mean() / s.population for c in CHANNELS if f"adopt_{c}" in last})
 
 
-def funnel_final_shares(s: Scenario) -> pd.Series:
+def funnel_final_shares(s: ScenarioResult) -> pd.Series:
     """Mean share of the population in each funnel state at the end."""
     last = final_rows(s)
     return pd.Series({c: last[c].mean() / s.population for c in FUNNEL_COLUMNS if c in last})
@@ -294,26 +321,33 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def milestone_sentence(base: Scenario, other: Scenario) -> str:
+def _partly(st: Stat) -> str:
+    """' in k of R replicates' when not every replicate has the value."""
+    return f" in {st.n} of {st.of} replicates" if st.n < st.of else ""
+
+
+def milestone_sentence(base: ScenarioResult, other: ScenarioResult) -> str:
     """How much sooner or later `other` reached the milestone than `base` (or whether they did)."""
     a, b = metric(base, MILESTONE), metric(other, MILESTONE)
     if not a.ok and not b.ok:
-        return f"Neither reached {MILESTONE_TEXT} adoption"
+        return f"{other.label} did not reach {MILESTONE_TEXT} either"
     if not b.ok:
-        return f"{other.label} never reached {MILESTONE_TEXT} (baseline: day {a.mean:.0f})"
+        return f"{other.label} never reached {MILESTONE_TEXT} (the baseline did on day {a.mean:.0f}{_partly(a)})"
     if not a.ok:
-        return f"{other.label} reached {MILESTONE_TEXT} on day {b.mean:.0f}; the baseline never did"
+        return f"{other.label} reached {MILESTONE_TEXT} on day {b.mean:.0f}{_partly(b)} while the baseline never did"
     diff = a.mean - b.mean
     if abs(diff) < SAME_DAYS:
         text = f"{other.label} reached {MILESTONE_TEXT} at about the same time (day {b.mean:.0f})"
     else:
         text = f"{other.label} reached {MILESTONE_TEXT} {_days(abs(diff))} {'sooner' if diff > 0 else 'later'}"
+    if b.n < b.of or a.n < a.of:
+        text += f" (when reached: {b.n} of {b.of} replicates, baseline {a.n} of {a.of})"
     if b.lo <= a.hi and a.lo <= b.hi and abs(diff) >= SAME_DAYS:
         text += f" (the {BAND_LEVEL:.0%} intervals overlap)"
     return text
 
 
-def channel_phrase(base: Scenario, other: Scenario) -> str:
+def channel_phrase(base: ScenarioResult, other: ScenarioResult) -> str:
     """The channel whose adoptions changed most from `base` to `other` (as shares of the population)."""
     a, b = channel_population_shares(base), channel_population_shares(other)
     diff = b.sub(a, fill_value=0.0).drop("seed", errors="ignore")
@@ -324,7 +358,7 @@ def channel_phrase(base: Scenario, other: Scenario) -> str:
     return f", {how} {CHANNEL_PHRASES.get(c, c)} ({_pct(b.get(c, 0))} of people against {_pct(a.get(c, 0))})"
 
 
-def adoption_clause(base: Scenario, other: Scenario) -> str:
+def adoption_clause(base: ScenarioResult, other: ScenarioResult) -> str:
     """Final adoption of `other` against `base`; 'about the same' when the intervals overlap."""
     a, b = metric(base, "final_adoption"), metric(other, "final_adoption")
     if not (a.ok and b.ok):
@@ -332,20 +366,23 @@ def adoption_clause(base: Scenario, other: Scenario) -> str:
     points = round(100 * (b.mean - a.mean))
     if points == 0 or (b.lo <= a.hi and a.lo <= b.hi and min(a.of, b.of) > 1):
         return f"; final adoption about the same ({_pct(b.mean)} against {_pct(a.mean)})"
-    return f"; final adoption {_pct(b.mean)} against {_pct(a.mean)} ({points:+d} point{'s' if abs(points) != 1 else ''})"
+    unit = "point" if abs(points) == 1 else "points"
+    return f"; final adoption {_pct(b.mean)} against {_pct(a.mean)} ({points:+d} {unit})"
 
 
-def attribution_sentence(s: Scenario) -> str:
+def attribution_sentence(s: ScenarioResult) -> str:
     """Which iron-triangle factor moved final adoption most, from the scenario's attribution."""
-    effects = {name: v.get("final_adoption") for name, v in (s.attribution or {}).get("factors", {}).items()
+    factors = (s.attribution or {}).get("factors", {})
+    effects = {name: v["final_adoption"] for name, v in factors.items()
                if isinstance(v, dict) and isinstance(v.get("final_adoption"), (int, float))}
     if not effects:
         return ""
     name = max(effects, key=lambda k: abs(effects[k]))
-    return f"In {s.label}, the {name.replace('_', ' ')} mattered most for final adoption ({100 * effects[name]:+.0f} points)."
+    return (f"In {s.label}, the {name.replace('_', ' ')} mattered most for final adoption "
+            f"({100 * effects[name]:+.0f} points).")
 
 
-def summary_sentences(scenarios: list[Scenario]) -> list[str]:
+def summary_sentences(scenarios: list[ScenarioResult]) -> list[str]:
     """Plain-language comparison of every scenario with the first, then the attribution highlights."""
     base = scenarios[0]
     a = metric(base, "final_adoption")
@@ -364,44 +401,59 @@ def summary_sentences(scenarios: list[Scenario]) -> list[str]:
 # ==================================================================================================
 
 
-def _png(draw: Callable[[Path], Path]) -> bytes:
-    """Run a chart function that writes a PNG file, and return the file's bytes."""
-    with tempfile.TemporaryDirectory(prefix="wom-report-") as tmp:
-        return draw(Path(tmp) / "chart.png").read_bytes()
+def _fig_png(fig: Figure, layout: bool = True) -> bytes:
+    """A figure as PNG bytes at the run charts' resolution, cropped to what is drawn (nothing is cut).
 
-
-def _fig_png(fig: Figure, tight: bool = True) -> bytes:
-    """A figure as PNG bytes at the run charts' resolution (laid out tight unless already laid out)."""
+    `layout` runs a tight layout first; pass False when the figure is already laid out.
+    """
     buf = io.BytesIO()
-    if tight:
+    if layout:
         fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return buf.getvalue()
 
 
-def _share_series(scenarios: list[Scenario], column: Callable[[pd.DataFrame, Scenario], pd.Series]) -> dict:
-    """{label: time series with a 'value' column} for plot_comparison (values already shares)."""
-    return {s.label: s.timeseries.assign(value=column(s.timeseries, s)) for s in scenarios}
+def comparison_chart(scenarios: list[ScenarioResult], name: str, ylabel: str,
+                     share: Callable[[pd.DataFrame, ScenarioResult], pd.Series]) -> bytes:
+    """Mean and band over replicates of a per-step share of the population, one line per scenario.
+
+    Like sim.charts.plot_comparison, but each scenario is divided by its own population and the legend
+    sits right of the axes in one column, so that many or long scenario labels stay readable.
+    """
+    fig = Figure(figsize=FIGSIZE)
+    ax = fig.add_subplot()
+    for i, s in enumerate(scenarios):
+        color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+        stats = mean_and_band(s.timeseries.assign(value=share(s.timeseries, s)), "value")
+        ax.plot(stats["time"], stats["mean"], color=color, lw=LINE_WIDTH, label=s.label)
+        if s.replicates > 1:
+            ax.fill_between(stats["time"], stats["lo"], stats["hi"], color=color, alpha=BAND_ALPHA, lw=0)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(TIME_LABEL)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=GRID_ALPHA)
+    ax.set_title(name)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9,
+              title=f"mean, {BAND_LEVEL:.0%} band", title_fontsize=9)
+    return _fig_png(fig, layout=False)
 
 
-def adoption_chart(scenarios: list[Scenario]) -> bytes:
+def adoption_chart(scenarios: list[ScenarioResult]) -> bytes:
     """Share who ever adopted, mean and band per scenario."""
-    series = _share_series(scenarios, lambda ts, s: ts["adopted_total"] / s.population)
-    return _png(lambda p: plot_comparison(series, "value", 1, p, ylabel="Ever adopted (% of population)",
-                                          title="ever adopted"))
+    return comparison_chart(scenarios, "Ever adopted", "Ever adopted (% of population)",
+                            lambda ts, s: ts["adopted_total"] / s.population)
 
 
-def new_adopters_chart(scenarios: list[Scenario]) -> bytes:
+def new_adopters_chart(scenarios: list[ScenarioResult]) -> bytes:
     """New adopters per day as a share of the population, mean and band per scenario."""
-    def per_day(ts: pd.DataFrame, s: Scenario) -> pd.Series:
+    def per_day(ts: pd.DataFrame, s: ScenarioResult) -> pd.Series:
         step = np.diff(np.sort(ts["time"].unique()))
         return ts["new_adopters"] / (step[0] if len(step) else 1.0) / s.population
-    series = _share_series(scenarios, per_day)
-    return _png(lambda p: plot_comparison(series, "value", 1, p, ylabel="New adopters per day (% of population)",
-                                          title="new adopters per day"))
+    return comparison_chart(scenarios, "New adopters per day", "New adopters per day (% of population)", per_day)
 
 
-def funnel_chart(scenarios: list[Scenario]) -> bytes:
+def funnel_chart(scenarios: list[ScenarioResult]) -> bytes:
     """Small multiples: the mean funnel over time of every scenario, on shared axes."""
     cols = min(FUNNEL_COLUMNS_PER_ROW, len(scenarios))
     rows = math.ceil(len(scenarios) / cols)
@@ -411,19 +463,22 @@ def funnel_chart(scenarios: list[Scenario]) -> bytes:
         means = s.timeseries.groupby("time", sort=True)[list(FUNNEL_COLUMNS)].mean() / s.population
         ax.stackplot(means.index, *(means[c] for c in FUNNEL_COLUMNS), colors=[COLORS[c] for c in FUNNEL_COLUMNS],
                      labels=[FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS], lw=0)
-        ax.set_title(s.label, fontsize=9)
+        ax.set_title(s.label, fontsize=SMALL_TITLE_SIZE)
         ax.set_ylim(0, 1)
         ax.set_xlim(means.index.min(), means.index.max())
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.grid(alpha=GRID_ALPHA)
     for ax in axes.flat[len(scenarios):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(TIME_LABEL)
+    for col in range(cols):  # the lowest panel of each column carries the time axis
+        lowest = axes[(len(scenarios) - 1 - col) // cols, col] if col < len(scenarios) else None
+        if lowest is not None:
+            lowest.xaxis.set_tick_params(labelbottom=True)
+            lowest.set_xlabel(TIME_LABEL)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="center right", frameon=False)
     fig.tight_layout(rect=(0, 0, 1 - 1.4 / fig.get_figwidth(), 1))
-    return _fig_png(fig, tight=False)
+    return _fig_png(fig, layout=False)
 
 
 def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names: dict[str, str],
@@ -431,7 +486,7 @@ def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names
     """One horizontal bar per scenario, split into shares (labelled when wide enough)."""
     labels = list(rows)
     keys = [k for k in colors if any(rows[r].get(k, 0) > 0 for r in labels)]
-    fig = Figure(figsize=(9, 0.55 * len(labels) + 1.6))
+    fig = Figure(figsize=(9, BAR_HEIGHT_PER_ROW * len(labels) + BAR_HEIGHT_EXTRA))
     ax = fig.add_subplot()
     left = np.zeros(len(labels))
     for k in keys:
@@ -444,8 +499,7 @@ def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names
     ax.set_xlim(0, max(1.0, left.max()))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(labels) < 3 else -0.2),
-              ncol=min(len(keys), 7), frameon=False, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(keys), 7), frameon=False, fontsize=8)
     return _fig_png(fig)
 
 
@@ -453,10 +507,10 @@ def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names
 DARK_SEGMENTS = {"seed", "rejecters", "detractors", "offline", "forum", "official"}
 
 
-def attribution_chart(scenarios: list[Scenario]) -> bytes | None:
+def attribution_chart(scenarios: list[ScenarioResult]) -> bytes | None:
     """Grouped bars: each factor's effect on final adoption (points), per scenario with attribution."""
     rows = {s.label: s.attribution["factors"] for s in scenarios if s.attribution}
-    factors = sorted({f for factors in rows.values() for f in factors})
+    factors = list(dict.fromkeys(f for factors in rows.values() for f in factors))  # in the files' order
     if not factors:
         return None
     fig = Figure(figsize=(9, 0.5 * len(factors) * max(1, len(rows)) + 1.5))
@@ -492,6 +546,7 @@ figcaption { color: #555; font-size: 0.9em; }
 table { border-collapse: collapse; margin: 10px 0; font-size: 0.92em; page-break-inside: avoid; }
 th, td { border: 1px solid #ddd; padding: 5px 9px; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; } thead th { background: #f2f2f2; }
+table.attribution td:nth-child(2), table.attribution th:nth-child(2) { text-align: left; }
 td .ci { color: #777; font-size: 0.85em; white-space: nowrap; }
 .note { color: #8a5a00; } .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 @media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } }
@@ -556,25 +611,30 @@ def stat_cell(st: Stat, fmt: Callable[[float], str]) -> str:
     return cell
 
 
-def metrics_table(scenarios: list[Scenario]) -> str:
-    """Key metrics, one column per scenario: mean and interval over replicates."""
-    rows = [[html.escape(label)] + [stat_cell(metric(s, name), fmt) for s in scenarios]
-            for name, label, fmt in KEY_METRICS]
-    rows.append(["Replicates"] + [str(s.replicates) for s in scenarios])
-    rows.append(["Population (people)"] + [f"{s.population:,}" for s in scenarios])
-    return _table(["Metric"] + [html.escape(s.label) for s in scenarios], rows, "metrics")
+def metrics_table(scenarios: list[ScenarioResult]) -> str:
+    """Key metrics, one column per scenario (mean and interval over replicates); wide comparisons
+    are split into several tables of at most SCENARIOS_PER_TABLE columns, so they fit a page."""
+    tables = []
+    for first in range(0, len(scenarios), SCENARIOS_PER_TABLE):
+        group = scenarios[first:first + SCENARIOS_PER_TABLE]
+        rows = [[html.escape(label)] + [stat_cell(metric(s, name), fmt) for s in group]
+                for name, label, fmt in KEY_METRICS]
+        rows.append(["Replicates"] + [str(s.replicates) for s in group])
+        rows.append(["Population (people)"] + [f"{s.population:,}" for s in group])
+        tables.append(_table(["Metric"] + [html.escape(s.label) for s in group], rows, "metrics"))
+    return "\n".join(tables)
 
 
 def shares_table(rows: dict[str, pd.Series], names: dict[str, str], colors: dict[str, str]) -> str:
     """Shares (rows: scenarios, columns: states or channels that occur)."""
     keys = [k for k in colors if any(r.get(k, 0) > 0 for r in rows.values())]
-    header = ["Scenario"] + [f'<span class="swatch" style="background:{colors[k]}"></span>{html.escape(names.get(k, k))}'
-                             for k in keys]
+    swatch = '<span class="swatch" style="background:{}"></span>{}'
+    header = ["Scenario"] + [swatch.format(colors[k], html.escape(names.get(k, k))) for k in keys]
     body = [[html.escape(label)] + [_fmt_pct(r.get(k, 0.0)) for k in keys] for label, r in rows.items()]
     return _table(header, body, "shares")
 
 
-def attribution_table(scenarios: list[Scenario]) -> str:
+def attribution_table(scenarios: list[ScenarioResult]) -> str:
     """Each factor's effect on final adoption and time to 50%, per scenario with attribution."""
     rows = []
     for s in scenarios:
@@ -587,7 +647,7 @@ def attribution_table(scenarios: list[Scenario]) -> str:
     return _table(["Scenario", "Factor", "Effect on final adoption", "Effect on time to 50%"], rows, "attribution")
 
 
-def channel_section(scenarios: list[Scenario]) -> str:
+def channel_section(scenarios: list[ScenarioResult]) -> str:
     """Shares of final adoptions by channel: chart and table."""
     shares = {}
     for s in scenarios:
@@ -601,7 +661,7 @@ def channel_section(scenarios: list[Scenario]) -> str:
             + shares_table(shares, names, colors))
 
 
-def funnel_section(scenarios: list[Scenario]) -> str:
+def funnel_section(scenarios: list[ScenarioResult]) -> str:
     """Final funnel shares (chart and table) and the funnel over time (small multiples)."""
     finals = {s.label: funnel_final_shares(s) for s in scenarios}
     colors = {c: COLORS[c] for c in FUNNEL_COLUMNS}
@@ -611,7 +671,7 @@ def funnel_section(scenarios: list[Scenario]) -> str:
             + _figure(funnel_chart(scenarios), "Funnel over time", "The funnel over time (mean over replicates)."))
 
 
-def attribution_section(scenarios: list[Scenario]) -> str:
+def attribution_section(scenarios: list[ScenarioResult]) -> str:
     """Iron-triangle attribution where an input has it; otherwise a line saying it is not available."""
     if not any(s.attribution for s in scenarios):
         return (f"<p>Not available: none of the inputs has an {ATTRIBUTION} (the iron-triangle attribution of "
@@ -621,10 +681,18 @@ def attribution_section(scenarios: list[Scenario]) -> str:
             + attribution_table(scenarios))
 
 
+def default_title(scenarios: list[ScenarioResult]) -> str:
+    """'Word-of-mouth scenarios compared: A, B, C', or the number of scenarios when that is too long."""
+    names = ", ".join(s.label for s in scenarios)
+    if len(names) <= MAX_TITLE_NAMES:
+        return f"Word-of-mouth scenarios compared: {names}"
+    return f"Word-of-mouth scenarios compared ({len(scenarios)} scenarios)"
+
+
 def render_report(inputs: Inputs, title: str | None = None) -> str:
     """The whole report as one HTML string."""
     scenarios = inputs.scenarios
-    title = title or "Word-of-mouth scenarios compared: " + ", ".join(s.label for s in scenarios)
+    title = title or default_title(scenarios)
     versions = package_versions()
     sources = "".join(f"<li>{html.escape(s.label)}: {html.escape(str(s.source))}"
                       f"{' — ' + html.escape(s.description) if s.description else ''}</li>" for s in scenarios)
@@ -638,8 +706,8 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         notes,
         '<h2 id="summary">Summary</h2>', f'<ul class="summary">{summary}</ul>',
         '<h2 id="adoption">Adoption curves</h2>',
-        _figure(adoption_chart(scenarios), "Adoption curves",
-                f"Share of the population that ever adopted: lines are means over replicates, shading the {band} band."),
+        _figure(adoption_chart(scenarios), "Adoption curves", "Share of the population that ever adopted: "
+                f"lines are means over replicates, shading the {band} band."),
         _figure(new_adopters_chart(scenarios), "New adopters per day",
                 f"New adopters per day as a share of the population (mean and {band} band)."),
         '<h2 id="metrics">Key metrics</h2>',
