@@ -2,7 +2,7 @@
 
 `register(app)` adds both commands to a Typer app (sim.cli wires them in); `python -m sim.cli_present`
 runs them on their own. Heavy imports (Solara, matplotlib) happen inside the commands, so `wom --help`
-stays quick. Bad input exits with status 2 through `sim.cli.fail`.
+stays quick. Bad input exits with status 2 through `sim.console.fail`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli import fail
+from sim.console import fail
 
 #: Environment variable through which `wom app` gives the page (sim.app) its starting scenario file.
 SCENARIO_ENV = "WOM_APP_SCENARIO"
