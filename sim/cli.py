@@ -91,9 +91,10 @@ def validate(
 
 def _register_commands() -> None:
     """Commands that live beside their concern: research tools, experiments, the app and the report."""
-    from sim import cli_present, cli_research
+    from sim import cli_experiment, cli_present, cli_research
 
     cli_research.register(app)
+    cli_experiment.register(app)
     cli_present.register(app)
 
 
