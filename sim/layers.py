@@ -9,45 +9,16 @@ same contact rule twice: `contacts` for the whole population at once (vector eng
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sim import rules
 from sim.config import LayerConfig, RelationshipConfig, WomConfig
+from sim.funnel import Contacts
 from sim.network import EdgeLayer, Groups, ranges
 from sim.state import CHANNEL, NEGATIVE
 
 #: visible_until value of someone with no live post.
 NO_POST = 0
-
-
-@dataclass
-class Contacts:
-    """This step's contacts as parallel arrays: who saw a message, on which channel, of which valence, persuaded or not."""
-
-    target: list = field(default_factory=list)
-    channel: list = field(default_factory=list)
-    negative: list = field(default_factory=list)
-    persuaded: list = field(default_factory=list)
-
-    def add(self, target, channel: int, negative, persuaded) -> None:
-        """Append contacts on one channel (negative may be an array or a scalar)."""
-        n = len(target)
-        if n == 0:
-            return
-        self.target.append(np.asarray(target, dtype=np.int64))
-        self.channel.append(np.full(n, channel, dtype=np.int8))
-        self.negative.append(np.broadcast_to(np.asarray(negative, dtype=bool), (n,)))
-        self.persuaded.append(np.asarray(persuaded, dtype=bool))
-
-    def merged(self):
-        """(target, channel, negative, persuaded) concatenated; empty arrays when nothing happened."""
-        if not self.target:
-            e = np.empty(0, dtype=np.int64)
-            return e, e.astype(np.int8), e.astype(bool), e.astype(bool)
-        return (np.concatenate(self.target), np.concatenate(self.channel),
-                np.concatenate(self.negative), np.concatenate(self.persuaded))
 
 
 def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,15 +57,15 @@ class Channel:
 
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
-        self.live = self.live[self.visible_until[self.live] > step]
-        fresh = people[self.visible_until[people] <= step]  # not live yet: join the live list once
+        self.live = np.compress(self.visible_until[self.live] > step, self.live)
+        fresh = np.compress(self.visible_until[people] <= step, people)  # not live yet: join the live list once
         self.visible_until[people] = step + self.life
         self.visible_valence[people] = valence
         self.live = np.concatenate([self.live, fresh])
 
     def prepare(self, step: int) -> None:
         """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
-        self.live = self.live[self.visible_until[self.live] > step]
+        self.live = np.compress(self.visible_until[self.live] > step, self.live)
         self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
 
     def close(self) -> None:
@@ -143,7 +114,7 @@ class Channel:
         p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(audience))
         u = rng.random(len(audience))
         seen = u < p_read
-        out.add(audience[seen], CHANNEL["official"], False, (u < p_pers)[seen])
+        out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers))
         model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
 
     def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool]]:
@@ -195,22 +166,26 @@ class EdgeChannel(Channel):
     def contacts(self, step: int, day: float, rng, out: Contacts) -> np.ndarray:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
         used = []
-        negative_post = self.visible_valence[self.live] == NEGATIVE
+        live = self.live
+        negative_post = self.visible_valence[live] == NEGATIVE
+        any_negative = bool(negative_post.any())
         for negative in (False, True):
-            senders = self.live[negative_post == negative]
+            if negative and not any_negative:
+                break
+            senders = np.compress(negative_post == negative, live) if any_negative else live
             if len(senders) == 0:
                 continue
-            starts = self.layer.indptr[senders]
-            pos = ranges(starts, self.layer.indptr[senders + 1] - starts)
+            targets, ties = self.layer.out_ties(senders, with_ties=self.rel.growth > 0)
             read_p = self.read_neg if negative else self.read_pos
-            u = rng.random(len(pos))
+            u = rng.random(len(targets))
             if read_p < 1.0:
                 seen = np.flatnonzero(u < read_p)
-                pos, u = pos[seen], u[seen]
-            ties = self.layer.tie[pos] if self.rel.growth > 0 else np.empty(0, dtype=np.int64)
+                targets, u = targets[seen], u[seen]
+                ties = None if ties is None else ties[seen]
+            ties = np.empty(0, dtype=np.int64) if ties is None else ties
             transmission = self.transmission_neg if negative else self.transmission_pos
             persuaded = u < read_p * rules.persuasion_probability(transmission, self.strength_now(ties, day))
-            out.add(self.layer.indices[pos], self.code, negative, persuaded)
+            out.add(targets, self.code, negative, persuaded)
             used.append(ties)
         return np.concatenate(used) if used else np.empty(0, dtype=np.int64)
 
@@ -320,7 +295,7 @@ class GroupChannel(Channel):
         who, results = self._slot_contacts(slots, step, day, rng)
         used = np.zeros(len(slots), dtype=bool)
         for negative, seen, persuaded in results:
-            out.add(who[seen], self.code, negative, persuaded[seen])
+            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded))
             used |= seen
         return slots[used]
 

@@ -27,15 +27,13 @@ import mesa
 from sim import network, rules
 from sim.agents import Consumer, OfficialAccount
 from sim.config import Scenario
-from sim.layers import Channel, Contacts, EdgeChannel, GroupChannel
-from sim.network import unique_inverse
+from sim.funnel import Contacts, Moves, Scratch, resolve
+from sim.layers import Channel, EdgeChannel, GroupChannel
 from sim.scenario import ScenarioError
 from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET,
                        SEED_USER, Funnel)
 from sim.strategies import Playbook, positive_users
 
-#: Group contacts with a pass over the population when there are more than n / this many of them.
-DENSE_GROUPING_FACTOR = 32
 #: talk_start of someone who never talks.
 NEVER = np.iinfo(np.int64).max // 2
 
@@ -74,6 +72,7 @@ class WomModel(mesa.Model):
         self._place_initial_users(np.random.default_rng(child_seed(people_seq, 0)))
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.consumers = ([Consumer(self, i) for i in range(self.n)] if self.engine == "agents" else [])
+        self._scratch = Scratch(self.n) if self.engine == "vector" else None
         self.cost = 0.0
         self._ads_on = False
         self.new_adopters = 0
@@ -88,7 +87,6 @@ class WomModel(mesa.Model):
         self.state = np.full(n, Funnel.UNAWARE, dtype=np.int8)
         self.valence = np.full(n, QUIET, dtype=np.int8)
         self.talk_start = np.full(n, NEVER, dtype=np.int64)
-        self.ever_adopted = np.zeros(n, dtype=bool)
         self.kind = np.zeros(n, dtype=np.int8)  # PUBLIC
         self.expectation = rng.normal(cfg.engine.expectation_mean, cfg.engine.expectation_sd, n)
         self.city = rng.integers(0, cfg.population.cities, n).astype(np.int32)
@@ -104,10 +102,11 @@ class WomModel(mesa.Model):
         self.adopted_total = 0
         self._talk_pool = np.empty(0, dtype=np.int64)
         self._in_pool = np.zeros(n, dtype=bool)
+        self._pool_weights: tuple = (None, None, None)  # (step, pool, talk weights) computed when recording
 
     def _add_talkers(self, people: np.ndarray) -> None:
         """Add distinct people to the talk pool (each at most once), in O(len(people))."""
-        fresh = people[~self._in_pool[people]]
+        fresh = np.compress(~self._in_pool[people], people)
         self._in_pool[fresh] = True
         self._talk_pool = np.concatenate([self._talk_pool, fresh])
 
@@ -165,12 +164,11 @@ class WomModel(mesa.Model):
             self._set_state(who, np.full(len(who), state, dtype=np.int8))
             self.valence[who] = POSITIVE
             self.talk_start[who] = 1
-            self.ever_adopted[who] = True
             self.adopt_channel[who] = CHANNEL["seed"]
             self.aware_channel[who] = CHANNEL["seed"]
             self.adopt_day[who] = 0.0
         self.brand_tie[employees] = 1.0
-        self.adopted_total = int(self.ever_adopted.sum())
+        self.adopted_total = len(employees) + len(seeds)
         self.adopt_by_channel[CHANNEL["seed"]] = self.adopted_total
         self.aware_by_channel[CHANNEL["seed"]] = self.adopted_total
         self._add_talkers(np.sort(np.concatenate([employees, seeds])).astype(np.int64))
@@ -240,11 +238,18 @@ class WomModel(mesa.Model):
     def talk_weights(self, people: np.ndarray, step: int, day: float | None = None) -> np.ndarray:
         """How much each person talks this step: fans keep talking, others by the WOM decay rule,
         times the playbook's multipliers (topic events, spokespeople)."""
-        wom = self.cfg.wom
-        w = rules.talk_weight(step - self.talk_start[people], self.dt, wom.active_limit, wom.decay_rate)
-        fan = self.state[people] == Funnel.FAN
-        w = np.where(fan, 1.0, w) * (self.valence[people] != QUIET)
-        return w if day is None else w * self.playbook.talk_multiplier(self, people, day)
+        cached_step, cached_pool, w = self._pool_weights
+        if cached_step != step or cached_pool is not people:
+            wom = self.cfg.wom
+            w = rules.talk_weight(step - self.talk_start[people], self.dt, wom.active_limit, wom.decay_rate)
+            if self.counts[Funnel.FAN]:
+                w = np.where(self.state[people] == Funnel.FAN, 1.0, w)
+            w *= self.valence[people] != QUIET
+        if day is not None:
+            m = self.playbook.talk_multiplier(self, people, day)
+            if np.ndim(m) or m != 1.0:
+                w = w * m
+        return w
 
     def post_valence(self, people: np.ndarray) -> np.ndarray:
         """What a post says: negative for detractors, positive otherwise (advocates, sharers, the meme)."""
@@ -300,34 +305,35 @@ class WomModel(mesa.Model):
         for official in self.officials:
             official.post(step, day, channels)
         if self.engine == "vector":
-            changes = self._vector_step(step, day, channels)
+            moves, used_ties = self._vector_step(step, day, channels)
         else:
-            changes = self._agents_step(step, day, channels)
+            moves, used_ties = self._agents_step(step, day, channels)
         self.new_adopters = 0
-        self._apply(step, *changes)
+        self._apply(step, moves, used_ties)
         if self._ads_on:
             self.cost += self.cfg.advertising.spend_per_day * self.dt
         self.step_index = step
         self._record()
 
-    def _vector_step(self, step: int, day: float, channels: list[Channel]):
+    def _vector_step(self, step: int, day: float, channels: list[Channel]) -> tuple[Moves, dict]:
         rng = self.rng
         # 2. posting: talkers, meme passers, and sharers (who post once on every channel they are on)
-        pool = self._prune_talk_pool(step)
+        pool = self._talk_pool  # pruned for this step when the last one was recorded
         meme = self.meme_talkers(day)
-        posters = np.concatenate([pool, meme])
+        posters = np.concatenate([pool, meme]) if len(meme) else pool
         if len(posters) and channels:
-            w = np.concatenate([self.talk_weights(pool, step, day), np.full(len(meme), self.playbook.topic_boost(day))])
+            w = self.talk_weights(pool, step, day)
+            if len(meme):
+                w = np.concatenate([w, np.full(len(meme), self.playbook.topic_boost(day))])
             for ch in channels:
                 p = rules.post_probability(w, ch.cfg.speed, self.dt)
-                posts = ch.can_post(posters) & (rng.random(len(posters)) < p)
-                if posts.any():
-                    ch.post(posters[posts], self.post_valence(posters[posts]), step)
-        sharers = np.flatnonzero(self.playbook.share_next)
+                who = np.compress(ch.can_post(posters) & (rng.random(len(posters)) < p), posters)
+                if len(who):
+                    ch.post(who, self.post_valence(who), step)
+        sharers = self.playbook.take_sharers()
         if len(sharers):
-            self.playbook.share_next[sharers] = False
             for ch in channels:
-                on = sharers[ch.can_post(sharers)]
+                on = np.compress(ch.can_post(sharers), sharers)
                 ch.post(on, self.post_valence(on), step)
         # 3. contacts
         contacts = Contacts()
@@ -338,50 +344,9 @@ class WomModel(mesa.Model):
             ch.official_contacts(self, rng, contacts)
         self._field_contacts(step, day, rng, contacts)
         # 4. funnel
-        tgt, chan, neg, pers = contacts.merged()
-        open_ = (self.state[tgt] == Funnel.UNAWARE) | (self.state[tgt] == Funnel.AWARE)
-        tgt, chan, neg, pers = tgt[open_], chan[open_], neg[open_], pers[open_]
-        people, inv = self._group_by_person(tgt)
-        k = len(people)
-        pos_hits = np.bincount(inv[pers & ~neg], minlength=k) > 0
-        neg_hits = np.bincount(inv[pers & neg], minlength=k) > 0
-        new = rules.contact_outcome(self.state[people], True, pos_hits, neg_hits, self.conversion(people, day),
-                                    self.rejection(day), rng.random(k), rng.random(k))
-        aware_ch = self._random_channel(inv, chan, None, k, rng)
-        adopt_ch = self._random_channel(inv, chan, pers & ~neg, k, rng)
-        return people, new, aware_ch, adopt_ch, used_ties
-
-    def _group_by_person(self, tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """People contacted this step (sorted) and, for each contact, the index of its person.
-
-        Few contacts: a sort, O(E log E). Many: a pass over the population, O(N + E).
-        """
-        if len(tgt) * DENSE_GROUPING_FACTOR < self.n:
-            return unique_inverse(tgt)
-        present = np.zeros(self.n, dtype=bool)
-        present[tgt] = True
-        people = np.flatnonzero(present)
-        rank = np.empty(self.n, dtype=np.int64)
-        rank[people] = np.arange(len(people))
-        return people, rank[tgt]
-
-    @staticmethod
-    def _random_channel(inv, chan, mask, k, rng) -> np.ndarray:
-        """For each person, the channel of one of their qualifying contacts chosen uniformly at random
-        (the contact with the highest random key wins), in O(E)."""
-        out = np.full(k, NO_CHANNEL, dtype=np.int8)
-        sel = np.arange(len(inv)) if mask is None else np.flatnonzero(mask)
-        if len(sel) == 0:
-            return out
-        if np.all(chan[sel] == chan[sel[0]]):  # one channel: nothing to choose
-            out[inv[sel]] = chan[sel[0]]
-            return out
-        key = rng.random(len(sel))
-        best = np.full(k, -1.0)
-        np.maximum.at(best, inv[sel], key)
-        winners = sel[key == best[inv[sel]]]
-        out[inv[winners]] = chan[winners]
-        return out
+        moves = resolve(contacts, self.state, lambda people: self.conversion(people, day), self.rejection(day),
+                        self._scratch, rng)
+        return moves, used_ties
 
     def _field_contacts(self, step: int, day: float, rng, contacts: Contacts) -> None:
         """Advertising and well-mixed talk: each open person is contacted independently with the same chance."""
@@ -423,27 +388,39 @@ class WomModel(mesa.Model):
             people = np.empty(0, dtype=np.int64)
             new, aware_ch, adopt_ch = (np.empty(0, dtype=np.int8),) * 3
         used = {name: np.array(t, dtype=np.int64) for name, t in self._pending_ties.items()}
-        return people.astype(np.int64), new.astype(np.int8), aware_ch.astype(np.int8), adopt_ch.astype(np.int8), used
+        moves = Moves.from_outcomes(people.astype(np.int64), new.astype(np.int8), aware_ch.astype(np.int8),
+                                    adopt_ch.astype(np.int8))
+        return moves, used
 
     # --- applying the step --------------------------------------------------------------------------
 
-    def _apply(self, step, people, new, aware_ch, adopt_ch, used_ties) -> None:
+    def _apply(self, step: int, moves: Moves, used_ties: dict) -> None:
         day_end = step * self.dt
-        new = self.playbook.gate_purchases(people, new, adopt_ch)
+        people = moves.people
+        new = self.playbook.gate_purchases(people, moves.new, moves.adopt_channel)
         old = self.state[people]
-        became_aware = (old == Funnel.UNAWARE) & (new != Funnel.UNAWARE)
-        adopted = new == Funnel.ADOPTER
-        aware_ch = np.where(adopted & became_aware, adopt_ch, aware_ch)
-        self.aware_channel[people[became_aware]] = aware_ch[became_aware]
-        self.aware_by_channel += np.bincount(aware_ch[became_aware], minlength=len(CHANNELS))
-        moved = (new != old) & ~adopted
+        became_aware = np.flatnonzero((old == Funnel.UNAWARE) & (new != Funnel.UNAWARE))
+        adopted = np.flatnonzero(new == Funnel.ADOPTER)
+        aware_ch = moves.aware_channel.copy()
+        aware_ch[adopted] = moves.adopt_channel[adopted]  # a buyer's awareness comes with the purchase
+        self._become_aware(np.concatenate([people[became_aware], moves.aware_only]),
+                           np.concatenate([aware_ch[became_aware], moves.aware_only_channel]))
+        moved = np.flatnonzero((new != old) & (new != Funnel.ADOPTER))
         self._set_state(people[moved], new[moved])
-        self._adopt(people[adopted], adopt_ch[adopted], step)
+        self._adopt(people[adopted], moves.adopt_channel[adopted], step)
         for name, ties in used_ties.items():
             self.channels[name].strengthen(ties, day_end)
         self._participation(step, day_end)
         bought_with_code, channels = self.playbook.end_of_step(self, step, day_end)
         self._adopt(bought_with_code, channels, step)
+
+    def _become_aware(self, people: np.ndarray, channels: np.ndarray) -> None:
+        """Unaware people become aware (the step's later moves may take them further); credit their channel."""
+        self.aware_channel[people] = channels
+        self.aware_by_channel += np.bincount(channels, minlength=len(CHANNELS))
+        self.state[people] = Funnel.AWARE
+        self.counts[Funnel.UNAWARE] -= len(people)
+        self.counts[Funnel.AWARE] += len(people)
 
     def _adopt(self, adopters: np.ndarray, channels: np.ndarray, step: int) -> None:
         """New adopters: lived experience sets their valence; they start talking next step."""
@@ -452,7 +429,6 @@ class WomModel(mesa.Model):
         valence = self._experience(adopters)
         self._set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
         self.valence[adopters] = valence
-        self.ever_adopted[adopters] = True
         self.adopt_channel[adopters] = channels
         self.adopt_by_channel += np.bincount(channels, minlength=len(CHANNELS))
         self.adopt_day[adopters] = step * self.dt
@@ -519,16 +495,18 @@ class WomModel(mesa.Model):
                 or self.playbook.builds_brand_ties())
 
     def _prune_talk_pool(self, step: int) -> np.ndarray:
-        """Keep only people who may still talk (inside their window, or fans).
+        """Keep only people who may still talk in `step` (inside their window, or fans).
 
         The pool never holds anyone twice: `_in_pool` marks its members.
         """
         pool = self._talk_pool
         wom = self.cfg.wom
         if np.isfinite(wom.active_limit):
-            alive = (step - self.talk_start[pool] < wom.active_limit) | (self.state[pool] == Funnel.FAN)
-            self._in_pool[pool[~alive]] = False
-            pool = pool[alive]
+            alive = step - self.talk_start[pool] < wom.active_limit
+            if self.counts[Funnel.FAN]:
+                alive |= self.state[pool] == Funnel.FAN
+            self._in_pool[np.compress(~alive, pool)] = False
+            pool = np.compress(alive, pool)
         self._talk_pool = pool
         return pool
 
@@ -543,7 +521,10 @@ class WomModel(mesa.Model):
         row["cost"] = float(self.cost)
         row["quality"] = float(self.quality)
         row["participations"] = int(self.playbook.participations)
-        row["talking"] = float(self.talk_weights(self._talk_pool, self.step_index + 1).sum())
+        next_step = self.step_index + 1
+        pool = self._prune_talk_pool(next_step)
+        self._pool_weights = (next_step, pool, self.talk_weights(pool, next_step))
+        row["talking"] = float(self._pool_weights[2].sum())
         for name, code in CHANNEL.items():
             row[f"aware_{name}"] = int(self.aware_by_channel[code])
         for name, code in CHANNEL.items():

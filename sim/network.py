@@ -112,6 +112,29 @@ class EdgeLayer:
         """Targets of node j (read-only view, sorted)."""
         return self.indices[self.indptr[j] : self.indptr[j + 1]]
 
+    def out_ties(self, rows: np.ndarray, with_ties: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Targets of all out-ties of `rows`, row after row, and their tie ids if asked.
+
+        Done by scipy's compiled CSR row indexing on a view of the layer (built once), which copies
+        each row's slice directly: a few times faster than gathering through a per-entry position
+        array at 10^6 entries (the frontier step of every edge channel).
+        """
+        sub = (self._rows_and_ties if with_ties else self._rows)[rows]
+        return sub.indices, (sub.data if with_ties else None)
+
+    @functools.cached_property
+    def _rows(self) -> sp.csr_array:
+        return self._matrix(np.zeros(self.nnz, dtype=bool))
+
+    @functools.cached_property
+    def _rows_and_ties(self) -> sp.csr_array:
+        return self._matrix(self.tie.astype(np.int32) if self.n_ties <= _MAX_NODES else self.tie)
+
+    def _matrix(self, data: np.ndarray) -> sp.csr_array:
+        """The layer as a scipy CSR array with `data` per entry (32-bit index arrays when they fit: no copy of indices)."""
+        idx = np.int32 if self.nnz <= _MAX_NODES else np.int64
+        return sp.csr_array((data, self.indices.astype(idx, copy=False), self.indptr.astype(idx)), shape=(self.n, self.n))
+
     def in_neighbours_csr(self) -> EdgeLayer:
         """Transposed layer: row i lists the sources whose messages reach i, with their tie ids.
 
@@ -557,9 +580,9 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenation of arange(s, s+l) for each (s, l), vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)
     ends = np.cumsum(lengths)
-    return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths) + np.arange(
-        ends[-1] if len(ends) else 0, dtype=np.int64
-    )
+    out = np.arange(ends[-1] if len(ends) else 0, dtype=np.int64)
+    out += np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
+    return out
 
 
 def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -55,8 +55,11 @@ def talk_weight(age_steps, dt, active_limit, decay_rate):
 
     1 inside the active window decaying as exp(-decay_rate * days); 0 before starting or after the window.
     """
-    age = np.asarray(age_steps, dtype=float)
-    w = np.where((age >= 0) & (age < active_limit), np.exp(-decay_rate * np.maximum(age, 0) * dt), 0.0)
+    age = np.asarray(age_steps)
+    inside = (age >= 0) & (age < active_limit)
+    if decay_rate == 0:  # no exp needed (the docking scenarios, and faster)
+        return _scalar_or_array(inside.astype(float))
+    w = np.where(inside, np.exp(-decay_rate * np.maximum(age, 0) * dt), 0.0)
     return _scalar_or_array(w)
 
 

@@ -105,9 +105,9 @@ class Playbook:
                 boost = max(boost, t.talk_boost)
         return boost
 
-    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray:
+    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray | float:
         """Topic events make everyone talk more; with self-media, employees and fans are spokespeople."""
-        m = np.full(len(people), self.topic_boost(day))
+        m = self.topic_boost(day)
         sm = self.cfg.self_media
         if sm.enabled:
             spokes = (model.state[people] == Funnel.FAN) | (model.kind[people] == EMPLOYEE)
@@ -218,6 +218,14 @@ class Playbook:
         if ev.enabled and ev.achievement_sharing and self.achievement > 0 and len(participants):
             shares = participants[model.rng.random(len(participants)) < self.achievement]
             self.share_next[shares] = True
+
+    def take_sharers(self) -> np.ndarray:
+        """People who share automatically this step (embedded or achievement sharing), then none are left."""
+        if not self.cfg.events.enabled:  # nobody can be marked
+            return np.empty(0, dtype=np.int64)
+        sharers = np.flatnonzero(self.share_next)
+        self.share_next[sharers] = False
+        return sharers
 
     def _answer_forum_posts(self, model, posters: np.ndarray, day: float) -> None:
         """Engineers answer up to their capacity; answered posters grow closer, the others drift away."""
