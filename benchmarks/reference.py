@@ -8,10 +8,13 @@ the previous step), so a whole cascade touches every edge at most twice and cost
 One step of the kernel::
 
     pos      = CSR positions of all edges of the frontier      (gather, no Python loop)
-    hit      = pos[random(len(pos)) < T]                        (one Bernoulli(T) per edge)
+    hit      = compress(random(len(pos)) < T, pos)              (one Bernoulli(T) per edge)
     targets  = indices[hit], kept if still susceptible
     frontier = distinct targets                                 (O(m) scatter-stamp, no sort)
     mark frontier active
+
+Boolean masks select with ``np.compress``: in numpy 2.5 ``a[mask]`` is several times slower than
+``np.compress(mask, a)`` at 10^6 entries, and the kernel should be as fast as plain numpy allows.
 
 Two graph builds are offered so that build times can be compared fairly:
 
@@ -113,8 +116,9 @@ def frontier_edges(indptr: np.ndarray, frontier: np.ndarray) -> np.ndarray:
     starts = indptr[frontier]
     counts = indptr[frontier + 1] - starts
     ends = np.cumsum(counts)
-    total = int(ends[-1]) if len(ends) else 0
-    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+    out = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    out += np.repeat(starts - (ends - counts), counts)
+    return out
 
 
 def distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
@@ -126,7 +130,7 @@ def distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     """
     idx = np.arange(len(values), dtype=np.int64)
     scratch[values] = idx
-    return values[scratch[values] == idx]
+    return np.compress(scratch[values] == idx, values)
 
 
 def run_cascade(graph: CsrGraph, transmission: float, seeds: np.ndarray, rng: np.random.Generator,
@@ -146,9 +150,9 @@ def run_cascade(graph: CsrGraph, transmission: float, seeds: np.ndarray, rng: np
     while len(frontier) and result.steps < max_steps:
         t0 = clock()
         pos = frontier_edges(indptr, frontier)
-        hit = pos[rng.random(len(pos)) < transmission]
+        hit = np.compress(rng.random(len(pos)) < transmission, pos)
         targets = indices[hit]
-        targets = targets[~active[targets]]
+        targets = np.compress(~active[targets], targets)
         new = distinct(targets, scratch)
         active[new] = True
         elapsed = clock() - t0

@@ -53,20 +53,23 @@ class Contacts:
 
 @dataclass
 class Moves:
-    """What the contacts did: full outcomes of the people persuaded, and who only became aware."""
+    """What this step's contacts did (each array holds distinct people)."""
 
-    people: np.ndarray  # people with a persuasive contact (distinct), and their
-    new: np.ndarray  # new funnel state,
-    aware_channel: np.ndarray  # channel credited if they were unaware,
-    adopt_channel: np.ndarray  # channel credited if they buy (NO_CHANNEL without a positive persuasion)
-    aware_only: np.ndarray  # unaware people who met only unpersuasive messages (distinct)
-    aware_only_channel: np.ndarray  # ... and the channel credited for their awareness
+    aware: np.ndarray  # unaware people who met a message: they are aware now (or further along)
+    aware_channel: np.ndarray  # ... the channel credited for it (for a buyer, the one credited for buying)
+    buyers: np.ndarray  # people persuaded to buy
+    buy_channel: np.ndarray  # ... the channel credited for the purchase
+    rejecters: np.ndarray  # people who turned away
 
     @classmethod
-    def from_outcomes(cls, people, new, aware_channel, adopt_channel) -> "Moves":
-        """Moves given person by person (the per-agent engine)."""
-        empty = np.empty(0, dtype=np.int64)
-        return cls(people, new, aware_channel, adopt_channel, empty, empty.astype(np.int8))
+    def from_outcomes(cls, people: np.ndarray, before: np.ndarray, new: np.ndarray, aware_channel: np.ndarray,
+                      adopt_channel: np.ndarray) -> "Moves":
+        """Moves given person by person (the per-agent engine): states before and after, channels drawn."""
+        aware = np.flatnonzero((before == Funnel.UNAWARE) & (new != Funnel.UNAWARE))
+        buys = np.flatnonzero(new == Funnel.ADOPTER)
+        credit = np.where(new == Funnel.ADOPTER, adopt_channel, aware_channel).astype(np.int8)
+        return cls(people[aware], credit[aware], people[buys], adopt_channel[buys],
+                   np.compress(new == Funnel.REJECTER, people))
 
 
 class Scratch:
@@ -153,21 +156,29 @@ def resolve(contacts: Contacts, state: np.ndarray, conversion, rejection: float,
     positive = [b for b in blocks if not b.negative]
     pos = _persuasive(positive)
     neg = _persuasive([b for b in blocks if b.negative])
-    people = scratch.distinct(pos + neg, state, upto=Funnel.AWARE)
+    people = scratch.distinct(pos + neg, state, upto=Funnel.AWARE)  # tier 1: a persuasive contact
     k = len(people)
-    pos_hit = scratch.flags(people, pos) if neg else np.ones(k, dtype=bool)
-    neg_hit = scratch.flags(people, neg) if neg else np.zeros(k, dtype=bool)
     before = state[people]
+    pos_hit = scratch.flags(people, pos) if neg else True
+    neg_hit = scratch.flags(people, neg) if neg else False
     u_reject = rng.random(k) if rejection > 0 else 1.0  # no draw when nobody can reject
-    new = np.asarray(rules.contact_outcome(before, True, pos_hit, neg_hit, conversion(people), rejection,
-                                           rng.random(k), u_reject), dtype=np.int8).reshape(-1)
+    new = rules.contact_outcome(before, True, pos_hit, neg_hit, conversion(people), rejection, rng.random(k), u_reject)
+    buyers = np.compress(new == Funnel.ADOPTER, people)
+    buy_channel = random_channel(buyers, [(t, b.channel) for t, b in zip(pos, positive)], scratch, rng)
+    # tier 2: everyone else unaware who met a message
     aware_only = scratch.distinct([b.target for b in blocks], state, upto=Funnel.UNAWARE, exclude=people)
-    was_unaware = np.flatnonzero(before == Funnel.UNAWARE)
-    credit = random_channel(np.concatenate([people[was_unaware], aware_only]),
-                            [(b.target, b.channel) for b in blocks], scratch, rng)
-    aware_channel = np.full(k, NO_CHANNEL, dtype=np.int8)
-    aware_channel[was_unaware] = credit[: len(was_unaware)]
-    adopt_channel = np.full(k, NO_CHANNEL, dtype=np.int8)
-    buyers = np.flatnonzero(pos_hit)
-    adopt_channel[buyers] = random_channel(people[buyers], [(t, b.channel) for t, b in zip(pos, positive)], scratch, rng)
-    return Moves(people, new, aware_channel, adopt_channel, aware_only, credit[len(was_unaware):])
+    aware = np.concatenate([np.compress(before == Funnel.UNAWARE, people), aware_only])
+    aware_channel = random_channel(aware, [(b.target, b.channel) for b in blocks], scratch, rng)
+    if len({b.channel for b in blocks}) > 1:
+        _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch)
+    return Moves(aware, aware_channel, buyers, buy_channel, np.compress(new == Funnel.REJECTER, people))
+
+
+def _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch: Scratch) -> None:
+    """A buyer who was unaware owes their awareness to the channel that sold them (in place)."""
+    rank = scratch.rank
+    rank[aware] = np.arange(len(aware))
+    at = rank[buyers]
+    rank[aware] = -1
+    found = np.flatnonzero(at >= 0)
+    aware_channel[at[found]] = buy_channel[found]

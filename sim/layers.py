@@ -45,6 +45,7 @@ class Channel:
         self.visible_until = np.full(n, NO_POST, dtype=np.int64)
         self.visible_valence = np.zeros(n, dtype=np.int8)
         self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
+        self._pruned = -1  # the step `live` was last pruned for
         self.official_posts: list[tuple[int, np.ndarray]] = []  # (visible until step, posts per content kind)
 
     def is_open(self, day: float) -> bool:
@@ -57,15 +58,21 @@ class Channel:
 
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
-        self.live = np.compress(self.visible_until[self.live] > step, self.live)
+        self._drop_expired(step)  # first, so that a person who posts again is listed once
         fresh = np.compress(self.visible_until[people] <= step, people)  # not live yet: join the live list once
         self.visible_until[people] = step + self.life
         self.visible_valence[people] = valence
         self.live = np.concatenate([self.live, fresh])
 
+    def _drop_expired(self, step: int) -> None:
+        """Remove posts no longer visible in `step` from `live` (once per step)."""
+        if self._pruned != step:
+            self._pruned = step
+            self.live = np.compress(self.visible_until[self.live] > step, self.live)
+
     def prepare(self, step: int) -> None:
         """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
-        self.live = np.compress(self.visible_until[self.live] > step, self.live)
+        self._drop_expired(step)
         self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
 
     def close(self) -> None:

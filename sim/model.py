@@ -101,6 +101,7 @@ class WomModel(mesa.Model):
         self.adopt_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
         self.adopted_total = 0
         self._talk_pool = np.empty(0, dtype=np.int64)
+        self._new_talkers: list[np.ndarray] = []  # joined the pool since it was last pruned
         self._in_pool = np.zeros(n, dtype=bool)
         self._pool_weights: tuple = (None, None, None)  # (step, pool, talk weights) computed when recording
 
@@ -108,7 +109,7 @@ class WomModel(mesa.Model):
         """Add distinct people to the talk pool (each at most once), in O(len(people))."""
         fresh = np.compress(~self._in_pool[people], people)
         self._in_pool[fresh] = True
-        self._talk_pool = np.concatenate([self._talk_pool, fresh])
+        self._new_talkers.append(fresh)
 
     def _build_channels(self, rng: np.random.Generator) -> None:
         cfg = self.cfg
@@ -244,7 +245,6 @@ class WomModel(mesa.Model):
             w = rules.talk_weight(step - self.talk_start[people], self.dt, wom.active_limit, wom.decay_rate)
             if self.counts[Funnel.FAN]:
                 w = np.where(self.state[people] == Funnel.FAN, 1.0, w)
-            w *= self.valence[people] != QUIET
         if day is not None:
             m = self.playbook.talk_multiplier(self, people, day)
             if np.ndim(m) or m != 1.0:
@@ -253,7 +253,7 @@ class WomModel(mesa.Model):
 
     def post_valence(self, people: np.ndarray) -> np.ndarray:
         """What a post says: negative for detractors, positive otherwise (advocates, sharers, the meme)."""
-        return np.where(self.valence[people] == NEGATIVE, NEGATIVE, POSITIVE).astype(np.int8)
+        return np.where(self.valence[people] == NEGATIVE, np.int8(NEGATIVE), np.int8(POSITIVE))
 
     def meme_talkers(self, day: float) -> np.ndarray:
         """Aware people who pass the meme on during a topic event (they need not own the product)."""
@@ -388,7 +388,8 @@ class WomModel(mesa.Model):
             people = np.empty(0, dtype=np.int64)
             new, aware_ch, adopt_ch = (np.empty(0, dtype=np.int8),) * 3
         used = {name: np.array(t, dtype=np.int64) for name, t in self._pending_ties.items()}
-        moves = Moves.from_outcomes(people.astype(np.int64), new.astype(np.int8), aware_ch.astype(np.int8),
+        people = people.astype(np.int64)
+        moves = Moves.from_outcomes(people, self.state[people], new.astype(np.int8), aware_ch.astype(np.int8),
                                     adopt_ch.astype(np.int8))
         return moves, used
 
@@ -396,18 +397,9 @@ class WomModel(mesa.Model):
 
     def _apply(self, step: int, moves: Moves, used_ties: dict) -> None:
         day_end = step * self.dt
-        people = moves.people
-        new = self.playbook.gate_purchases(people, moves.new, moves.adopt_channel)
-        old = self.state[people]
-        became_aware = np.flatnonzero((old == Funnel.UNAWARE) & (new != Funnel.UNAWARE))
-        adopted = np.flatnonzero(new == Funnel.ADOPTER)
-        aware_ch = moves.aware_channel.copy()
-        aware_ch[adopted] = moves.adopt_channel[adopted]  # a buyer's awareness comes with the purchase
-        self._become_aware(np.concatenate([people[became_aware], moves.aware_only]),
-                           np.concatenate([aware_ch[became_aware], moves.aware_only_channel]))
-        moved = np.flatnonzero((new != old) & (new != Funnel.ADOPTER))
-        self._set_state(people[moved], new[moved])
-        self._adopt(people[adopted], moves.adopt_channel[adopted], step)
+        self._become_aware(moves.aware, moves.aware_channel)
+        self._set_state(moves.rejecters, np.full(len(moves.rejecters), Funnel.REJECTER, dtype=np.int8))
+        self._adopt(*self.playbook.gate_purchases(moves.buyers, moves.buy_channel), step)
         for name, ties in used_ties.items():
             self.channels[name].strengthen(ties, day_end)
         self._participation(step, day_end)
@@ -432,8 +424,8 @@ class WomModel(mesa.Model):
         self.adopt_channel[adopters] = channels
         self.adopt_by_channel += np.bincount(channels, minlength=len(CHANNELS))
         self.adopt_day[adopters] = step * self.dt
-        self.talk_start[adopters] = step + 1
-        talkers = adopters[valence != QUIET]
+        talkers = np.compress(valence != QUIET, adopters)  # quiet adopters never talk
+        self.talk_start[talkers] = step + 1
         self._add_talkers(talkers)
         self.new_adopters += len(adopters)
         self.adopted_total += len(adopters)
@@ -445,7 +437,7 @@ class WomModel(mesa.Model):
         if self.engine == "agents":
             noise = np.array([self.consumers[i].experience_noise() for i in adopters], dtype=float)
         else:
-            noise = self.rng.normal(0.0, e.experience_sd, len(adopters)) if e.experience_sd > 0 else np.zeros(len(adopters))
+            noise = self.rng.normal(0.0, e.experience_sd, len(adopters)) if e.experience_sd > 0 else 0.0
         margin = rules.experience_margin(self.quality, self.expectation[adopters], noise)
         return np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8).reshape(-1)
 
@@ -495,18 +487,25 @@ class WomModel(mesa.Model):
                 or self.playbook.builds_brand_ties())
 
     def _prune_talk_pool(self, step: int) -> np.ndarray:
-        """Keep only people who may still talk in `step` (inside their window, or fans).
+        """Keep only people who may still talk in `step` (inside their window, or fans), and add those who
+        joined since the last step (they start talking in `step`, or are fans: no check needed).
 
         The pool never holds anyone twice: `_in_pool` marks its members.
         """
         pool = self._talk_pool
         wom = self.cfg.wom
         if np.isfinite(wom.active_limit):
+            if wom.active_limit < 1:  # nobody is inside the window: check the newcomers too
+                pool = np.concatenate([pool, *self._new_talkers])
+                self._new_talkers = []
             alive = step - self.talk_start[pool] < wom.active_limit
             if self.counts[Funnel.FAN]:
                 alive |= self.state[pool] == Funnel.FAN
             self._in_pool[np.compress(~alive, pool)] = False
             pool = np.compress(alive, pool)
+        if self._new_talkers:
+            pool = np.concatenate([pool, *self._new_talkers])
+            self._new_talkers = []
         self._talk_pool = pool
         return pool
 

@@ -39,13 +39,13 @@ def experience_margin(quality, expectation, noise):
 def talk_valence(margin, advocate_margin, detractor_margin):
     """Advocate (+1), quiet (0) or detractor (-1) from the experience margin."""
     margin = np.asarray(margin, dtype=float)
-    v = np.where(margin >= advocate_margin, POSITIVE, np.where(margin < detractor_margin, NEGATIVE, QUIET))
-    return _scalar_or_array(v.astype(np.int8))
+    v = np.where(margin >= advocate_margin, np.int8(POSITIVE), np.where(margin < detractor_margin, np.int8(NEGATIVE), np.int8(QUIET)))
+    return _scalar_or_array(v)
 
 
 def state_after_adoption(valence):
     """An adopter who talks negatively is a detractor; everyone else is an adopter."""
-    return _scalar_or_array(np.where(np.asarray(valence) == NEGATIVE, Funnel.DETRACTOR, Funnel.ADOPTER).astype(np.int8))
+    return _scalar_or_array(np.where(np.asarray(valence) == NEGATIVE, np.int8(Funnel.DETRACTOR), np.int8(Funnel.ADOPTER)))
 
 
 # --- word of mouth: who talks and how a message travels ------------------------------------------
@@ -105,15 +105,15 @@ def contact_outcome(state, saw, persuaded_pos, persuaded_neg, convert_p, rejecti
     leads to buying with the engine's conversion probability, and a failed evaluation ends in rejection
     with probability `rejection`; anything seen makes an unaware person aware.
     """
-    state = np.asarray(state)
-    open_ = (state == Funnel.UNAWARE) | (state == Funnel.AWARE)
-    new = np.where(open_ & saw & (state == Funnel.UNAWARE), Funnel.AWARE, state)
+    state = np.asarray(state, dtype=np.int8)
+    open_ = state <= Funnel.AWARE  # unaware or aware
     neg = open_ & persuaded_neg
     pos = open_ & ~neg & persuaded_pos
     buys = pos & (u_convert < convert_p)
     rejects = neg | (pos & ~buys & (u_reject < rejection))
-    new = np.where(rejects, Funnel.REJECTER, np.where(buys, Funnel.ADOPTER, new))
-    return _scalar_or_array(new.astype(np.int8))
+    new = np.where(saw & (state == Funnel.UNAWARE), np.int8(Funnel.AWARE), state)
+    new = np.where(rejects, np.int8(Funnel.REJECTER), np.where(buys, np.int8(Funnel.ADOPTER), new))
+    return _scalar_or_array(new)
 
 
 # --- relationship chain ---------------------------------------------------------------------------

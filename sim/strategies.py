@@ -129,14 +129,15 @@ class Playbook:
             self.ads_started = True
         return self.ads_started and ads.start_day <= day < ads.stop_day
 
-    def gate_purchases(self, people: np.ndarray, new: np.ndarray, adopt_ch: np.ndarray) -> np.ndarray:
-        """Referral gating: a would-be buyer without a code waits (stays aware) until one reaches them."""
+    def gate_purchases(self, buyers: np.ndarray, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Referral gating: a would-be buyer without a code waits (stays aware) until one reaches them.
+        Returns the buyers who may buy now and their channels."""
         if self.has_code is None:
-            return new
-        gated = (new == Funnel.ADOPTER) & ~self.has_code[people]
-        self.waiting[people[gated]] = True
-        self.waiting_channel[people[gated]] = adopt_ch[gated]
-        return np.where(gated, Funnel.AWARE, new).astype(np.int8)
+            return buyers, channels
+        gated = ~self.has_code[buyers]
+        self.waiting[buyers[gated]] = True
+        self.waiting_channel[buyers[gated]] = channels[gated]
+        return buyers[~gated], channels[~gated]
 
     # --- official accounts (self-media) --------------------------------------------------------------
 
