@@ -59,6 +59,9 @@ COLUMNS = ("workload", "implementation", "N", "steps", "per_step_ms", "total_s",
 CASCADE_MEAN_DEGREE = 10
 CASCADE_TRANSMISSION = 0.2
 CASCADE_SEEDS = 10
+#: Cascades pooled into the per-step time of the reference kernel and of wom: a cascade's number of
+#: active steps varies by +-10% between seeds, which moves a single run's per-step time as much.
+CASCADE_REPEATS = 3
 DEFAULT_DAYS = 365
 QUICK_DAYS = 30
 #: Master seed of every measurement (each implementation derives its own streams from it).
@@ -88,6 +91,7 @@ class Measurement:
     mean_degree: float = CASCADE_MEAN_DEGREE
     transmission: float = CASCADE_TRANSMISSION
     n_seeds: int = CASCADE_SEEDS
+    repeats: int = CASCADE_REPEATS
 
     @property
     def label(self) -> str:

@@ -8,8 +8,8 @@ the full rule; everyone else who was unaware becomes aware in one assignment. Aw
 are credited to the channel of one qualifying contact chosen uniformly at random.
 
 Work is proportional to the contacts, not to the population (`Scratch` keeps per-person work arrays
-between steps); when the contacts outnumber people by `DENSE_FACTOR`, one pass over the population
-is cheaper than sorting the contacts out, and is used instead.
+between steps, and nothing is sorted); when contacts are more than a `1 / DENSE_FACTOR` share of the
+population, one pass over the population is cheaper than stamping them one by one, and is used instead.
 """
 
 from __future__ import annotations
@@ -46,9 +46,6 @@ class Contacts:
         """Record contacts on one channel with one valence (nothing when `target` is empty)."""
         if len(target):
             self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool)))
-
-    def __len__(self) -> int:
-        return sum(len(b.target) for b in self.blocks)
 
 
 @dataclass
