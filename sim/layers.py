@@ -9,6 +9,8 @@ same contact rule twice: `contacts` for the whole population at once (vector eng
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim import rules
@@ -26,6 +28,54 @@ def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     starts = indptr[rows]
     counts = indptr[rows + 1] - starts
     return ranges(starts, counts), np.repeat(rows, counts)
+
+
+@dataclass
+class UsedTies:
+    """Ties that messages travelled along this step, and their strength when read on `day` (None: not kept)."""
+
+    ties: np.ndarray
+    trust: np.ndarray | None = None
+    day: float = 0.0
+
+
+class TieStrengths:
+    """The strength (trust) of each tie of a layer: grows with use, relaxes back to the layer's base level.
+
+    Each tie is stored as its strength carried to a shared reference day (`epoch`) by the relaxation
+    rule, so that reading ties is one lookup and one exp shared by all of them (rather than a per-tie
+    exp and a per-tie last-use day). The reference day moves forward before the carried values grow
+    past exp(MAX_EXPONENT). Without growth every tie keeps its base strength and nothing is stored.
+    """
+
+    #: Largest decay exponent between the reference day and now before the reference day moves.
+    MAX_EXPONENT = 50.0
+
+    def __init__(self, n_ties: int, base: float, rel: RelationshipConfig):
+        self.base = base
+        self.growth = rel.growth
+        self.decay = rel.decay_rate
+        self.epoch = 0.0
+        self.at_epoch = np.full(n_ties, base, dtype=np.float64) if self.growth > 0 else None
+
+    def now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
+        """Current strength of `ties` on `day` (the base strength, a scalar, when ties never change)."""
+        if self.at_epoch is None:
+            return self.base
+        return rules.relax(self.at_epoch[ties], self.base, self.decay, day - self.epoch)
+
+    def strengthen(self, used: UsedTies, day: float) -> None:
+        """Ties used this step grow toward full strength (`rules.strengthen`) as of `day`; their strength when
+        read is relaxed to `day` rather than looked up again, if it was kept."""
+        if self.at_epoch is None or len(used.ties) == 0:
+            return
+        if self.decay * (day - self.epoch) > self.MAX_EXPONENT:
+            self.at_epoch = rules.relax(self.at_epoch, self.base, self.decay, day - self.epoch)
+            self.epoch = day
+        current = (self.now(used.ties, day) if used.trust is None
+                   else rules.relax(used.trust, self.base, self.decay, day - used.day))
+        self.at_epoch[used.ties] = rules.relax(rules.strengthen(current, self.growth), self.base, self.decay,
+                                               self.epoch - day)
 
 
 class Channel:
@@ -47,6 +97,10 @@ class Channel:
         self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
         self._pruned = -1  # the step `live` was last pruned for
         self.official_posts: list[tuple[int, np.ndarray]] = []  # (visible until step, posts per content kind)
+
+    def strengthen(self, used: UsedTies, day: float) -> None:
+        """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
+        self.ties.strengthen(used, day)
 
     def is_open(self, day: float) -> bool:
         """Whether the channel runs on this day (channel sequencing)."""
@@ -144,57 +198,43 @@ class EdgeChannel(Channel):
     def __init__(self, name, layer: EdgeLayer, cfg, wom, rel, n, dt, official_followers=None):
         super().__init__(name, cfg, wom, rel, n, dt)
         self.layer = layer
-        self.base_strength = cfg.tie_strength
-        self.strength = np.full(layer.n_ties, cfg.tie_strength, dtype=np.float64)
-        self.strength_day = np.zeros(layer.n_ties, dtype=np.float64)
+        self.ties = TieStrengths(layer.n_ties, cfg.tie_strength, rel)
         self.official_followers = (np.empty(0, dtype=np.int64) if official_followers is None
                                    else np.asarray(official_followers, dtype=np.int64))
         self._follower_mask = np.zeros(n, dtype=bool)
         self._follower_mask[self.official_followers] = True
         self._incoming: EdgeLayer | None = None
 
-    def strength_now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
-        """Current strength of ties: stored value relaxed for the days since it was last used.
-
-        Without growth every tie keeps its layer's initial strength, so no lookup is needed.
-        """
-        if self.rel.growth == 0:
-            return self.base_strength
-        if self.rel.decay_rate == 0:
-            return self.strength[ties]
-        return rules.relax(self.strength[ties], self.base_strength, self.rel.decay_rate, day - self.strength_day[ties])
-
-    def strengthen(self, ties: np.ndarray, day: float) -> None:
-        """Ties used this step grow toward full strength."""
-        if len(ties) and self.rel.growth > 0:
-            self.strength[ties] = rules.strengthen(self.strength_now(ties, day), self.rel.growth)
-            self.strength_day[ties] = day
-
-    def contacts(self, step: int, day: float, rng, out: Contacts) -> np.ndarray:
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
-        used = []
+        ties_used, trust_used = [], []
         live = self.live
         negative_post = self.visible_valence[live] == NEGATIVE
         any_negative = bool(negative_post.any())
+        growing = self.ties.at_epoch is not None
         for negative in (False, True):
             if negative and not any_negative:
                 break
             senders = np.compress(negative_post == negative, live) if any_negative else live
             if len(senders) == 0:
                 continue
-            targets, ties = self.layer.out_ties(senders, with_ties=self.rel.growth > 0)
+            targets, ties = self.layer.out_ties(senders, with_ties=growing)
             read_p = self.read_neg if negative else self.read_pos
             u = rng.random(len(targets))
             if read_p < 1.0:
                 seen = np.flatnonzero(u < read_p)
                 targets, u = targets[seen], u[seen]
                 ties = None if ties is None else ties[seen]
-            ties = np.empty(0, dtype=np.int64) if ties is None else ties
+            trust = self.ties.now(ties.astype(np.intp) if growing else None, day)
             transmission = self.transmission_neg if negative else self.transmission_pos
-            persuaded = u < read_p * rules.persuasion_probability(transmission, self.strength_now(ties, day))
+            persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
             out.add(targets, self.code, negative, persuaded)
-            used.append(ties)
-        return np.concatenate(used) if used else np.empty(0, dtype=np.int64)
+            if growing:
+                ties_used.append(ties)
+                trust_used.append(trust)
+        if not ties_used:
+            return UsedTies(np.empty(0, dtype=np.int64))
+        return UsedTies(np.concatenate(ties_used).astype(np.intp, copy=False), np.concatenate(trust_used), day)
 
     def incoming(self) -> EdgeLayer:
         """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
@@ -217,7 +257,7 @@ class EdgeChannel(Channel):
             if u >= read_p:
                 continue
             tie = int(inc.tie[k])
-            trust = np.max(self.strength_now(np.array([tie]), day))  # scalar either way
+            trust = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
             transmission = self.transmission_neg if negative else self.transmission_pos
             found.append((self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, trust))))
             used.append(tie)
@@ -248,15 +288,11 @@ class GroupChannel(Channel):
         super().__init__(name, cfg, wom, rel, n, dt)
         self.groups = groups
         self.member = groups.is_member()
-        self.base_strength = cfg.tie_strength
-        self.strength = np.full(len(groups.members), cfg.tie_strength, dtype=np.float64)  # member-group ties
-        self.strength_day = np.zeros(len(groups.members), dtype=np.float64)
+        self.ties = TieStrengths(len(groups.members), cfg.tie_strength, rel)  # member-group ties
         self.audience_kind = official_audience  # "members" (forum) or "adopters" (service account)
         self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
         self.n_neg = np.zeros(groups.n_groups, dtype=np.int64)
 
-    strength_now = EdgeChannel.strength_now
-    strengthen = EdgeChannel.strengthen
 
     def can_post(self, people: np.ndarray) -> np.ndarray:
         return self.member[people]
@@ -283,7 +319,7 @@ class GroupChannel(Channel):
         own_neg = own_live & (self.visible_valence[who] == NEGATIVE)
         k_pos = self.n_pos[g] - (own_live & ~own_neg)
         k_neg = self.n_neg[g] - own_neg
-        trust = self.strength_now(slots, day)
+        trust = self.ties.now(slots, day)
         results = []
         for negative, k, read_p, transmission in ((False, k_pos, self.read_pos, self.transmission_pos),
                                                    (True, k_neg, self.read_neg, self.transmission_neg)):
@@ -293,18 +329,18 @@ class GroupChannel(Channel):
             results.append((negative, seen, persuaded))
         return who, results
 
-    def contacts(self, step: int, day: float, rng, out: Contacts) -> np.ndarray:
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
         """Members of groups with live posts meet those posts. Returns the membership slots used."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
-            return np.empty(0, dtype=np.int64)
+            return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
         who, results = self._slot_contacts(slots, step, day, rng)
         used = np.zeros(len(slots), dtype=bool)
         for negative, seen, persuaded in results:
             out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded))
             used |= seen
-        return slots[used]
+        return UsedTies(np.compress(used, slots))
 
     def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
         """Per-agent rule: person i reads the live posts of each of its groups."""

@@ -28,7 +28,7 @@ from sim import network, rules
 from sim.agents import Consumer, OfficialAccount
 from sim.config import Scenario
 from sim.funnel import Contacts, Moves, Scratch, resolve
-from sim.layers import Channel, EdgeChannel, GroupChannel
+from sim.layers import Channel, EdgeChannel, GroupChannel, UsedTies
 from sim.scenario import ScenarioError
 from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET,
                        SEED_USER, Funnel)
@@ -387,7 +387,7 @@ class WomModel(mesa.Model):
         else:
             people = np.empty(0, dtype=np.int64)
             new, aware_ch, adopt_ch = (np.empty(0, dtype=np.int8),) * 3
-        used = {name: np.array(t, dtype=np.int64) for name, t in self._pending_ties.items()}
+        used = {name: UsedTies(np.array(t, dtype=np.int64)) for name, t in self._pending_ties.items()}
         people = people.astype(np.int64)
         moves = Moves.from_outcomes(people, self.state[people], new.astype(np.int8), aware_ch.astype(np.int8),
                                     adopt_ch.astype(np.int8))
