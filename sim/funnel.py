@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import rules
-from sim.state import NO_CHANNEL, Funnel
+from sim.state import CHANNELS, NO_CHANNEL, Funnel
 
 #: Use a pass over the population when contacts * DENSE_FACTOR >= population (measured at 10^6 people:
 #: the pass costs about as much as handling N / 16 contacts one by one).
@@ -53,9 +53,9 @@ class Moves:
     """What this step's contacts did (each array holds distinct people)."""
 
     aware: np.ndarray  # unaware people who met a message: they are aware now (or further along)
-    aware_channel: np.ndarray  # ... the channel credited for it (for a buyer, the one credited for buying)
+    aware_channel: np.ndarray | int  # ... the channel credited for it (for a buyer, the one credited for buying)
     buyers: np.ndarray  # people persuaded to buy
-    buy_channel: np.ndarray  # ... the channel credited for the purchase
+    buy_channel: np.ndarray | int  # ... the channel credited for the purchase (one code: the same for all)
     rejecters: np.ndarray  # people who turned away
 
     @classmethod
@@ -67,6 +67,16 @@ class Moves:
         credit = np.where(new == Funnel.ADOPTER, adopt_channel, aware_channel).astype(np.int8)
         return cls(people[aware], credit[aware], people[buys], adopt_channel[buys],
                    np.compress(new == Funnel.REJECTER, people))
+
+
+def count_by_channel(channels: np.ndarray | int, n: int) -> np.ndarray:
+    """How many of n people each channel is credited with (`channels`: one code per person, or one for all)."""
+    counts = np.zeros(len(CHANNELS), dtype=np.int64)
+    if np.ndim(channels) == 0:
+        counts[channels] += n
+    elif n:
+        counts += np.bincount(channels, minlength=len(CHANNELS))
+    return counts
 
 
 class Scratch:
@@ -127,13 +137,14 @@ def _persuasive(blocks: list[Block]) -> list[np.ndarray]:
 
 
 def random_channel(people: np.ndarray, blocks: list[tuple[np.ndarray, int]], scratch: Scratch,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator) -> np.ndarray | int:
     """For each of `people` (distinct), the channel of one of their contacts in `blocks` (target array,
-    channel) chosen uniformly at random: a channel with probability proportional to its contacts."""
+    channel) chosen uniformly at random: a channel with probability proportional to its contacts.
+    One code for everyone when the blocks share a channel."""
     codes = sorted({c for _, c in blocks})
     k = len(people)
     if len(codes) <= 1 or k == 0:
-        return np.full(k, codes[0] if codes else NO_CHANNEL, dtype=np.int8)
+        return codes[0] if codes else NO_CHANNEL
     rank = scratch.rank
     rank[people] = np.arange(k)
     counts = np.zeros((len(codes), k))
@@ -173,9 +184,11 @@ def resolve(contacts: Contacts, state: np.ndarray, conversion, rejection: float,
 
 def _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch: Scratch) -> None:
     """A buyer who was unaware owes their awareness to the channel that sold them (in place)."""
+    if len(aware) == 0 or len(buyers) == 0:
+        return
     rank = scratch.rank
     rank[aware] = np.arange(len(aware))
     at = rank[buyers]
     rank[aware] = -1
     found = np.flatnonzero(at >= 0)
-    aware_channel[at[found]] = buy_channel[found]
+    aware_channel[at[found]] = np.broadcast_to(buy_channel, buyers.shape)[found]

@@ -27,7 +27,7 @@ import mesa
 from sim import network, rules
 from sim.agents import Consumer, OfficialAccount
 from sim.config import Scenario
-from sim.funnel import Contacts, Moves, Scratch, resolve
+from sim.funnel import Contacts, Moves, Scratch, count_by_channel, resolve
 from sim.layers import Channel, EdgeChannel, GroupChannel, UsedTies
 from sim.scenario import ScenarioError
 from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET,
@@ -409,7 +409,7 @@ class WomModel(mesa.Model):
     def _become_aware(self, people: np.ndarray, channels: np.ndarray) -> None:
         """Unaware people become aware (the step's later moves may take them further); credit their channel."""
         self.aware_channel[people] = channels
-        self.aware_by_channel += np.bincount(channels, minlength=len(CHANNELS))
+        self.aware_by_channel += count_by_channel(channels, len(people))
         self.state[people] = Funnel.AWARE
         self.counts[Funnel.UNAWARE] -= len(people)
         self.counts[Funnel.AWARE] += len(people)
@@ -422,7 +422,7 @@ class WomModel(mesa.Model):
         self._set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
         self.valence[adopters] = valence
         self.adopt_channel[adopters] = channels
-        self.adopt_by_channel += np.bincount(channels, minlength=len(CHANNELS))
+        self.adopt_by_channel += count_by_channel(channels, len(adopters))
         self.adopt_day[adopters] = step * self.dt
         talkers = np.compress(valence != QUIET, adopters)  # quiet adopters never talk
         self.talk_start[talkers] = step + 1

@@ -135,6 +135,7 @@ class Playbook:
         if self.has_code is None:
             return buyers, channels
         gated = ~self.has_code[buyers]
+        channels = np.broadcast_to(channels, buyers.shape)
         self.waiting[buyers[gated]] = True
         self.waiting_channel[buyers[gated]] = channels[gated]
         return buyers[~gated], channels[~gated]
