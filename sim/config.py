@@ -156,11 +156,14 @@ class LayerConfig(Section):
 class NetworkConfig(LayerConfig):
     """The offline social network (strong, clustered small-group ties) that everyone lives in."""
 
-    kind: Literal["small_world", "erdos_renyi", "well_mixed", "edgelist"] = Field(
-        "small_world", description="Graph of offline ties; 'well_mixed' = everyone meets everyone (mean field, uses wom.q)."
+    kind: Literal["small_world", "erdos_renyi", "community_blocks", "well_mixed", "edgelist"] = Field(
+        "small_world", description="Graph of offline ties; 'community_blocks' = communities with few ties between them "
+                                   "(stochastic block model); 'well_mixed' = everyone meets everyone (mean field, uses wom.q)."
     )
     mean_degree: float = Field(8.0, ge=0, le=10_000, description="Average number of offline contacts per person (small_world uses the nearest even number).")
     rewire: Probability = Field(0.1, ge=0, le=1, description="Small-world rewiring probability (0 = ring lattice, 1 = random).")
+    blocks: int = Field(100, ge=1, description="Number of communities when kind = 'community_blocks' (near-equal sizes, random membership).")
+    mixing: Probability = Field(0.1, ge=0, le=1, description="Share of a person's ties outside their community when kind = 'community_blocks'.")
     path: str | None = Field(None, description="Edge-list file (two columns of node labels) when kind = 'edgelist'; relative to the scenario file.")
     tie_strength: Probability = Field(0.8, ge=0, le=1, description="Initial offline tie strength (strong ties).")
     speed: float = Field(0.2, ge=0, le=1000, description="Conversations about the product per day by a person who is talking (slow: face to face).")
@@ -471,4 +474,11 @@ class Scenario(Section):
                 f"seed_users.count + population.employees ({self.seed_users.count + self.population.employees}) "
                 f"cannot exceed population.size ({self.population.size})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _communities_fit(self) -> Scenario:
+        if self.network.kind == "community_blocks" and self.network.blocks > self.population.size:
+            raise ValueError(f"network.blocks ({self.network.blocks}) cannot exceed population.size "
+                             f"({self.population.size}): every community needs a member")
         return self

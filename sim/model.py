@@ -120,6 +120,8 @@ class WomModel(mesa.Model):
                 layer = network.small_world(n, even_degree(net.mean_degree), net.rewire, rng)
             elif net.kind == "erdos_renyi":
                 layer = network.erdos_renyi(n, net.mean_degree, rng)
+            elif net.kind == "community_blocks":
+                layer, _ = network.community_blocks(n, net.blocks, net.mean_degree, net.mixing, rng)
             else:
                 try:
                     layer = network.from_edgelist(net.path, n=n)

@@ -34,6 +34,7 @@ __all__ = [
     "Groups",
     "boards",
     "chat_groups",
+    "community_blocks",
     "erdos_renyi",
     "followers",
     "from_edgelist",
@@ -298,19 +299,73 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> EdgeLay
     p = min(mean_degree / (n - 1), 1.0)
     n_pairs = n * (n - 1) // 2  # < 2^61 since n < 2^31
     # Bernoulli(p) process over pair indices 0..n_pairs-1: successive gaps are Geometric(p).
-    expected = n_pairs * p
+    pos = _bernoulli_positions(n_pairs, p, rng)
+    u, v = _lower_pair(pos)  # increasing pos is CSR order of the lower triangle
+    low_ptr = _ptr_from_counts(np.bincount(u, minlength=n))
+    return _symmetrize(n, low_ptr, v)
+
+
+def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices in [0, n_items) of a Bernoulli(p) process: geometric gaps, O(hits), no duplicates."""
+    if n_items <= 0 or p <= 0:
+        return np.empty(0, dtype=np.int64)
+    expected = n_items * p
     chunk = int(expected + 6 * math.sqrt(expected) + 16)
     parts, last = [], -1
-    while last < n_pairs:
+    while last < n_items:
         pos = np.cumsum(rng.geometric(p, size=chunk)) + last
         parts.append(pos)
         last = int(pos[-1])
     pos = np.concatenate(parts)
-    pos = pos[: np.searchsorted(pos, n_pairs)]
-    del parts
-    u, v = _lower_pair(pos)  # increasing pos is CSR order of the lower triangle
-    low_ptr = _ptr_from_counts(np.bincount(u, minlength=n))
-    return _symmetrize(n, low_ptr, v)
+    return pos[: np.searchsorted(pos, n_items)]
+
+
+def community_blocks(n: int, blocks: int, mean_degree: float, mixing: float,
+                     rng: np.random.Generator) -> tuple[EdgeLayer, np.ndarray]:
+    """Planted-partition stochastic block model: `blocks` communities of near-equal size (people are
+    assigned to them at random); each pair inside a community is tied with probability p_in, each pair
+    across communities with p_out, all independently, such that a person has `mean_degree` ties on
+    average, a share `mixing` of them outside their community (p_in = mean_degree (1 - mixing) /
+    (n / blocks - 1), p_out = mean_degree mixing / (n - n / blocks)).
+
+    Sampled as arrays in O(E): a Bernoulli(p_in) process over the concatenated within-community pair
+    indices and a Bernoulli(p_out) process over all pairs, of which the within-community ones are dropped.
+    With one community every tie is inside it (mixing is ignored). Returns the layer and each person's
+    community (int64, shape (n,)).
+    """
+    _check_rng(rng)
+    n = _check_n(n)
+    mean_degree, mixing = float(mean_degree), float(mixing)
+    if int(blocks) != blocks or not 1 <= blocks <= max(n, 1):
+        raise ValueError(f"blocks must be an integer in [1, n={n}], got {blocks}")
+    if not math.isfinite(mean_degree) or mean_degree < 0:
+        raise ValueError(f"mean_degree must be a finite number >= 0, got {mean_degree}")
+    if not 0.0 <= mixing <= 1.0:
+        raise ValueError(f"mixing must be in [0, 1], got {mixing}")
+    blocks = int(blocks)
+    community = _near_equal_chunks(n, blocks)  # contiguous ids per community, relabelled at the end
+    size = np.bincount(community, minlength=blocks)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    block_size = n / blocks
+    mixing = mixing if blocks > 1 else 0.0  # one community: every tie is inside it
+    p_in = min(1.0, mean_degree * (1.0 - mixing) / (block_size - 1)) if block_size > 1 else 0.0
+    p_out = min(1.0, mean_degree * mixing / (n - block_size)) if blocks > 1 else 0.0
+    # within: pair index k of community c lies in [offset[c], offset[c] + size_c (size_c - 1) / 2)
+    pairs = size.astype(np.int64) * (size - 1) // 2
+    offset = np.concatenate([[0], np.cumsum(pairs)]).astype(np.int64)
+    pos = _bernoulli_positions(int(offset[-1]), p_in, rng)
+    c = np.searchsorted(offset, pos, side="right") - 1
+    u_in, v_in = _lower_pair(pos - offset[c])
+    u_in, v_in = u_in + start[c], v_in.astype(np.int64) + start[c]
+    # across: all pairs, keeping those whose ends lie in different communities
+    u_out, v_out = _lower_pair(_bernoulli_positions(n * (n - 1) // 2, p_out, rng))
+    across = community[u_out] != community[v_out]
+    u = np.concatenate([u_in, np.compress(across, u_out)])
+    v = np.concatenate([v_in, np.compress(across, v_out).astype(np.int64)])
+    label = rng.permutation(n)  # random membership: community c is people label[start[c]:start[c]+size_c]
+    membership = np.empty(n, dtype=np.int64)
+    membership[label] = community
+    return _undirected(n, label[u], label[v]), membership
 
 
 def small_world(n: int, mean_degree: int, rewire: float, rng: np.random.Generator) -> EdgeLayer:

@@ -174,6 +174,19 @@ def test_cascade_matches_bond_percolation(k, T):
 
 
 @pytest.mark.slow
+def test_cascade_on_community_blocks_matches_bond_percolation():
+    """A symmetric block model has ER's Poisson(k) neighbourhoods, so its cascade ends at the same
+    S = 1 - exp(-kTS) whatever the mixing: 20 replicates, N = 100,000 in 100 communities with 5% of
+    ties outside, seed 1957, tolerance CASCADE_TOLERANCE. A layer with the wrong degrees fails."""
+    sc = load_scenario(CASCADE, ["network.kind=community_blocks", "network.blocks=100", "network.mixing=0.05",
+                                 "population.size=100000"])
+    final = run_scenario(sc).timeseries.groupby("replicate").adopted_total.last().to_numpy() / sc.population.size
+    took_off = final[final > TOOK_OFF]
+    assert len(took_off) >= 18
+    assert abs(took_off.mean() - theory.percolation_giant_fraction(10, 0.2)) < CASCADE_TOLERANCE
+
+
+@pytest.mark.slow
 def test_cascade_below_threshold_dies_out():
     """kT = 0.5 < 1: 20 replicates never reach 5% (the percolation threshold is real)."""
     sc = load_scenario(CASCADE, ["network.mean_degree=5", "wom.transmission=0.1", "population.size=20000"])

@@ -39,6 +39,9 @@ def test_empty_file_gives_defaults(tmp_path):
         ('[network]\nkind = "edgelist"\n', "network", "network.path is required"),
         ("[wom]\nactive_steps = 0\n", "wom.active_steps", "forever"),
         ("[seed_users]\ncount = 200\n[population]\nsize = 100\n", "", "cannot exceed population.size"),
+        ('[seed_users]\ncount = 5\n[population]\nsize = 100\n[network]\nkind = "community_blocks"\nblocks = 101\n',
+         "network.blocks", "cannot exceed population.size"),
+        ("[network]\nmixing = 1.5\n", "network.mixing", "less than or equal to 1"),
     ],
 )
 def test_bad_values_name_file_key_and_what_is_allowed(tmp_path, text, key, allowed):
