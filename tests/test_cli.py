@@ -1,7 +1,6 @@
 """`wom run` and `wom validate`: outputs, exit codes, and nothing written on bad input."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

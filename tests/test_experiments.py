@@ -9,7 +9,6 @@ conditions. Every docstring states replicates, seed and threshold; the seed is t
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,6 @@ from sim.config import EngineConfig
 from sim.experiment import (HOLDS, INCONCLUSIVE, REVERSED, Expectation, ExperimentError, adopter_valence_shares,
                             compare, experiment_files, load_experiment, margins_for_shift, participation_retention,
                             run_experiment, talk_days_per_adopter)
-from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = ROOT / "experiments" / "claims"
