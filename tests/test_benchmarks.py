@@ -66,7 +66,7 @@ def test_quick_benchmark_writes_table_charts_and_csv(tmp_path):
     for impl in ("reference", "reference-simgraph", "wom"):
         row = by_impl[("cascade", impl)]
         assert abs(float(row["final_fraction"]) - PERCOLATION_S) < FINAL_SIZE_TOL, row
-        assert int(row["steps"]) > 5 and float(row["per_step_ms"]) > 0 and float(row["peak_mb"]) > 0
+        assert float(row["steps"]) > 5 and float(row["per_step_ms"]) > 0 and float(row["peak_mb"]) > 0  # steps: mean of 3 cascades
     assert int(by_impl[("default", "wom")]["steps"]) == 30  # --quick
     assert math.isfinite(float(by_impl[("default", "multiplex-spmv")]["per_step_ms"]))
     table = (out / "table.md").read_text()
