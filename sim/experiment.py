@@ -51,7 +51,7 @@ from scipy import optimize, stats
 from sim import rules
 from sim.config import EngineConfig, Scenario
 from sim.metrics import BAND_LEVEL, summarize_replicate, to_jsonable
-from sim.runner import _replace_dir, package_versions, replicate_seeds, run_replicate
+from sim.runner import replace_dir, package_versions, replicate_seeds, run_replicate
 from sim.scenario import ScenarioError, format_validation_error, load_scenario
 
 # --- Layout --------------------------------------------------------------------------------------
@@ -844,7 +844,7 @@ def write_experiment(result: ExperimentResult, out_dir: str | Path) -> Path:
         (tmp / MARKDOWN_TABLE).write_text(markdown_report(result))
         verdict = verdict_dict(result, [str(c.relative_to(tmp)) for c in charts])
         (tmp / VERDICT_FILE).write_text(json.dumps(to_jsonable(verdict), indent=2, allow_nan=False) + "\n")
-        _replace_dir(tmp, out_dir)
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

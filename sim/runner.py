@@ -111,14 +111,14 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False, chart
             sc = result.scenario
             write_run_charts(result.timeseries, sc.population.size, sc.run.dt, tmp, title=sc.name,
                              reference=reference_curves(sc, sc.run.days))
-        _replace_dir(tmp, out_dir)
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir
 
 
-def _replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path) -> None:
     """Move a finished directory into place; an old one is moved aside first and removed afterwards."""
     old = None
     if target.exists():

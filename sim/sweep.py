@@ -339,7 +339,7 @@ class RunSpec:
         return run_id(self.point, self.replicate)
 
     def meta(self) -> dict:
-        """The run's identity columns (status and error filled in by `_run_one`)."""
+        """The run's identity columns (status and error filled in by `run_one`)."""
         return {
             "run_id": self.run_id, "point": self.point, "replicate": self.replicate,
             "status": STATUS_OK, "error": "", "traceback": "",
@@ -368,7 +368,7 @@ def metric_names() -> tuple[str, ...]:
     return tuple(summarize_replicate(probe, population=1))
 
 
-def _run_one(spec: RunSpec) -> RunOutcome:
+def run_one(spec: RunSpec) -> RunOutcome:
     """Run one replicate on a worker. An exception becomes an error row, so the sweep goes on."""
     row = spec.meta()
     try:
@@ -783,7 +783,7 @@ def execute(client: Any, pending: list[RunSpec], on_outcome) -> None:
     """
     from distributed import as_completed
 
-    futures = {client.submit(_run_one, spec, pure=False): spec for spec in pending}
+    futures = {client.submit(run_one, spec, pure=False): spec for spec in pending}
     try:
         for future in as_completed(futures):
             on_outcome(_collect(future, futures[future]))
