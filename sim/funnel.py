@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import rules
-from sim.state import CHANNELS, NO_CHANNEL, Funnel
+from sim.state import NO_CHANNEL, Funnel
 
 #: Use a pass over the population when contacts * DENSE_FACTOR >= population (measured at 10^6 people:
 #: the pass costs about as much as handling N / 16 contacts one by one).
@@ -67,16 +67,6 @@ class Moves:
         credit = np.where(new == Funnel.ADOPTER, adopt_channel, aware_channel).astype(np.int8)
         return cls(people[aware], credit[aware], people[buys], adopt_channel[buys],
                    np.compress(new == Funnel.REJECTER, people))
-
-
-def count_by_channel(channels: np.ndarray | int, n: int) -> np.ndarray:
-    """How many of n people each channel is credited with (`channels`: one code per person, or one for all)."""
-    counts = np.zeros(len(CHANNELS), dtype=np.int64)
-    if np.ndim(channels) == 0:
-        counts[channels] += n
-    elif n:
-        counts += np.bincount(channels, minlength=len(CHANNELS))
-    return counts
 
 
 class Scratch:

@@ -27,11 +27,11 @@ import mesa
 from sim import network, rules
 from sim.agents import Consumer, OfficialAccount
 from sim.config import Scenario
-from sim.funnel import Contacts, Moves, Scratch, count_by_channel, resolve
+from sim.funnel import Contacts, Moves, Scratch, resolve
 from sim.layers import Channel, EdgeChannel, GroupChannel, UsedTies
 from sim.scenario import ScenarioError
 from sim.state import (CHANNEL, CHANNELS, EMPLOYEE, FUNNEL_COLUMNS, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET,
-                       SEED_USER, Funnel)
+                       SEED_USER, Funnel, tally)
 from sim.strategies import Playbook, positive_users
 
 #: talk_start of someone who never talks.
@@ -209,8 +209,8 @@ class WomModel(mesa.Model):
     def _set_state(self, idx: np.ndarray, new: np.ndarray) -> None:
         """Change funnel states and keep the counts in step."""
         old = self.state[idx]
-        self.counts -= np.bincount(old, minlength=len(Funnel))
-        self.counts += np.bincount(new, minlength=len(Funnel))
+        self.counts -= tally(old, len(Funnel))
+        self.counts += tally(new, len(Funnel))
         self.state[idx] = new
 
     def brand_tie_now(self, idx: np.ndarray, day: float | None = None) -> np.ndarray:
@@ -411,7 +411,7 @@ class WomModel(mesa.Model):
     def _become_aware(self, people: np.ndarray, channels: np.ndarray) -> None:
         """Unaware people become aware (the step's later moves may take them further); credit their channel."""
         self.aware_channel[people] = channels
-        self.aware_by_channel += count_by_channel(channels, len(people))
+        self.aware_by_channel += tally(channels, len(CHANNELS), len(people))
         self.state[people] = Funnel.AWARE
         self.counts[Funnel.UNAWARE] -= len(people)
         self.counts[Funnel.AWARE] += len(people)
@@ -424,7 +424,7 @@ class WomModel(mesa.Model):
         self._set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
         self.valence[adopters] = valence
         self.adopt_channel[adopters] = channels
-        self.adopt_by_channel += count_by_channel(channels, len(adopters))
+        self.adopt_by_channel += tally(channels, len(CHANNELS), len(adopters))
         self.adopt_day[adopters] = step * self.dt
         talkers = np.compress(valence != QUIET, adopters)  # quiet adopters never talk
         self.talk_start[talkers] = step + 1
