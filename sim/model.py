@@ -318,6 +318,7 @@ class WomModel(mesa.Model):
         self._record()
 
     def _vector_step(self, step: int, day: float, channels: list[Channel]) -> tuple[Moves, dict]:
+        """Vector engine: the whole population posts, meets this step's posts and decides (stages 2-4)."""
         rng = self.rng
         # 2. posting: talkers, meme passers, and sharers (who post once on every channel they are on)
         pool = self._talk_pool  # pruned for this step when the last one was recorded
