@@ -105,8 +105,7 @@ def test_validate_prints_resolved_scenario():
 
 def test_console_script_exit_code(tmp_path):
     wom = Path(sys.executable).with_name("wom")
-    if not wom.exists():
-        pytest.skip("console script not installed")
+    assert wom.exists(), f"{wom}: the `wom` console script is not installed (scripts/setup.sh installs it)"
     proc = subprocess.run([wom, "run", DEFAULT, "--set", "wom.transmission=2", "--out", tmp_path / "x"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "wom.transmission" in proc.stderr
