@@ -167,14 +167,14 @@ def resolve(contacts: Contacts, state: np.ndarray, conversion, rejection: float,
     aware_only = scratch.distinct([b.target for b in blocks], state, upto=Funnel.UNAWARE, exclude=people)
     aware = np.concatenate([np.compress(before == Funnel.UNAWARE, people), aware_only])
     aware_channel = random_channel(aware, [(b.target, b.channel) for b in blocks], scratch, rng)
-    if len({b.channel for b in blocks}) > 1:
+    if np.ndim(aware_channel):  # channels differ between people: buyers take the channel that sold them
         _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch)
     return Moves(aware, aware_channel, buyers, buy_channel, np.compress(new == Funnel.REJECTER, people))
 
 
 def _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch: Scratch) -> None:
     """A buyer who was unaware owes their awareness to the channel that sold them (in place)."""
-    if len(aware) == 0 or len(buyers) == 0:
+    if len(buyers) == 0:
         return
     rank = scratch.rank
     rank[aware] = np.arange(len(aware))

@@ -219,13 +219,15 @@ class EdgeChannel(Channel):
             if len(senders) == 0:
                 continue
             targets, ties = self.layer.out_ties(senders, with_ties=growing)
+            if growing:
+                ties = ties.astype(np.intp)  # once: the ids index the strengths now and when strengthened
             read_p = self.read_neg if negative else self.read_pos
             u = rng.random(len(targets))
             if read_p < 1.0:
                 seen = np.flatnonzero(u < read_p)
                 targets, u = targets[seen], u[seen]
                 ties = None if ties is None else ties[seen]
-            trust = self.ties.now(ties.astype(np.intp) if growing else None, day)
+            trust = self.ties.now(ties, day)
             transmission = self.transmission_neg if negative else self.transmission_pos
             persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
             out.add(targets, self.code, negative, persuaded)
@@ -234,7 +236,7 @@ class EdgeChannel(Channel):
                 trust_used.append(trust)
         if not ties_used:
             return UsedTies(np.empty(0, dtype=np.int64))
-        return UsedTies(np.concatenate(ties_used).astype(np.intp, copy=False), np.concatenate(trust_used), day)
+        return UsedTies(np.concatenate(ties_used), np.concatenate(trust_used), day)
 
     def incoming(self) -> EdgeLayer:
         """Receiver-centric view (who can reach each person), built once for the per-agent engine."""

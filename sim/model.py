@@ -491,16 +491,14 @@ class WomModel(mesa.Model):
 
     def _prune_talk_pool(self, step: int) -> np.ndarray:
         """Keep only people who may still talk in `step` (inside their window, or fans), and add those who
-        joined since the last step (they start talking in `step`, or are fans: no check needed).
+        joined since the last step (they start talking in `step`, inside any window of >= 1 step, or are
+        fans: no check needed).
 
         The pool never holds anyone twice: `_in_pool` marks its members.
         """
         pool = self._talk_pool
         wom = self.cfg.wom
         if np.isfinite(wom.active_limit):
-            if wom.active_limit < 1:  # nobody is inside the window: check the newcomers too
-                pool = np.concatenate([pool, *self._new_talkers])
-                self._new_talkers = []
             alive = step - self.talk_start[pool] < wom.active_limit
             if self.counts[Funnel.FAN]:
                 alive |= self.state[pool] == Funnel.FAN
