@@ -1,0 +1,59 @@
+"""Record the golden outputs of `tests/golden/cases.py` (run once, before a change meant to keep them).
+
+Usage: .venv/bin/python -m tests.golden.make_golden   (from the repository root)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.golden.cases import CASES, COMMON, ENGINES, SEED
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wom() -> str:
+    """The `wom` console script of the running interpreter's environment."""
+    return str(Path(sys.executable).parent / "wom")
+
+
+def run_case(name: str, scenario: str, overrides: list[str], engine: str, out: Path) -> None:
+    """Run one case with the CLI (the stable interface across a restructuring) into `out`."""
+    cmd = [wom(), "run", str(ROOT / scenario), "--out", str(out), "--seed", str(SEED), "--quiet", "--force"]
+    for o in [*COMMON, "seed_users.count=20", f"run.engine=\"{engine}\"", *overrides]:
+        cmd += ["--set", o]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+
+
+def comparable_summary(path: Path) -> dict:
+    """summary.json without the package versions (they change with the environment, not the model)."""
+    summary = json.loads(path.read_text())
+    summary.pop("versions", None)
+    return summary
+
+
+def main() -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    jobs = [(c, e) for c in CASES for e in ENGINES]
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(2) as pool:
+        def one(job):
+            (name, scenario, overrides), engine = job
+            out = Path(tmp) / f"{name}-{engine}"
+            run_case(name, scenario, overrides, engine, out)
+            dest = DATA / f"{name}-{engine}"
+            dest.mkdir(exist_ok=True)
+            shutil.copyfile(out / "timeseries.csv", dest / "timeseries.csv")
+            (dest / "summary.json").write_text(json.dumps(comparable_summary(out / "summary.json"), indent=2) + "\n")
+            print(f"recorded {dest.name}", flush=True)
+        list(pool.map(one, jobs))
+
+
+if __name__ == "__main__":
+    main()
