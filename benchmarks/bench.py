@@ -11,7 +11,7 @@ Workloads (see benchmarks/README.md for the exact definitions):
 * ``cascade`` - independent cascade on an Erdos-Renyi graph, N nodes, mean degree 10,
   transmission T = 0.2, 10 random seeds, everyone talks once.  Implementations: the reference
   frontier kernel (``reference``: self-contained numpy graph build; ``reference-simgraph``: on
-  ``sim.network.erdos_renyi``), the project's model (``wom``: build and every step timed), the
+  ``sim.networks.graphs.erdos_renyi``), the project's model (``wom``: build and every step timed), the
   whole ``wom run`` (``wom-run``), and the peers (Mesa's virus_on_network, NDlib, EoN).
 * ``default`` - ``scenarios/default.toml`` at population N for 365 days (30 with --quick)
   (``wom``) and one sparse matrix-vector product over its whole multiplex graph
@@ -52,8 +52,20 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Columns of results.csv: the first nine are the documented schema; then the final cascade or adoption
 #: size, the machine's 1-minute load average when the measurement ended (other jobs competing for
 #: the cores inflate wall-clock times), and free-text detail.
-COLUMNS = ("workload", "implementation", "N", "steps", "per_step_ms", "total_s", "build_s", "peak_mb",
-           "status", "final_fraction", "load", "detail")
+COLUMNS = (
+    "workload",
+    "implementation",
+    "N",
+    "steps",
+    "per_step_ms",
+    "total_s",
+    "build_s",
+    "peak_mb",
+    "status",
+    "final_fraction",
+    "load",
+    "detail",
+)
 
 # The workloads' parameters.
 CASCADE_MEAN_DEGREE = 10
@@ -115,8 +127,9 @@ def parse_peers(text: str) -> list[str]:
     return names
 
 
-def plan(sizes: list[int], peers: list[str], workloads: list[str], quick: bool,
-         only: list[str] | None = None) -> list[Measurement]:
+def plan(
+    sizes: list[int], peers: list[str], workloads: list[str], quick: bool, only: list[str] | None = None
+) -> list[Measurement]:
     """All measurements, smallest N first within each workload (restricted to implementations in ``only``)."""
     days = QUICK_DAYS if quick else DEFAULT_DAYS
     out = []
@@ -139,8 +152,10 @@ def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
     order: dict[str, int] = {}
     for impl in (*CASCADE_IMPLS, *PEERS, *DEFAULT_IMPLS):
         order.setdefault(impl, len(order))
-    return sorted(rows.values(), key=lambda r: (WORKLOADS.index(r["workload"]), int(r["N"]),
-                                                order.get(r["implementation"], len(order))))
+    return sorted(
+        rows.values(),
+        key=lambda r: (WORKLOADS.index(r["workload"]), int(r["N"]), order.get(r["implementation"], len(order))),
+    )
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -171,8 +186,12 @@ def run_measurement(m: Measurement, timeout: float, clock: str = "wall") -> dict
     with tempfile.TemporaryDirectory(prefix="wom-bench-") as tmp:
         result_path = Path(tmp) / "result.json"
         log_path = Path(tmp) / "worker.log"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-                   MPLBACKEND="Agg", **{CLOCK_ENV: clock})
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            MPLBACKEND="Agg",
+            **{CLOCK_ENV: clock},
+        )
         cmd = [sys.executable, "-m", "benchmarks.worker", json.dumps(asdict(m)), str(result_path)]
         with open(log_path, "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -214,8 +233,14 @@ def write_csv(rows: list[dict], path: Path) -> None:
         writer.writerows(rows)
 
 
-def run_all(measurements: list[Measurement], timeout: float, out: Path, progress: bool = True,
-            clock: str = "wall", previous: list[dict] | None = None) -> list[dict]:
+def run_all(
+    measurements: list[Measurement],
+    timeout: float,
+    out: Path,
+    progress: bool = True,
+    clock: str = "wall",
+    previous: list[dict] | None = None,
+) -> list[dict]:
     """Run every measurement in order with a progress bar, writing results.csv as it goes
     (merged into ``previous`` rows, if given)."""
     from tqdm import tqdm
@@ -234,33 +259,59 @@ def run_all(measurements: list[Measurement], timeout: float, out: Path, progress
             if row["status"] == "timeout":
                 timed_out.add((m.workload, m.impl))
         rows.append(row)
-        bar.write(f"{m.label}: {row['status']}, per step {row['per_step_ms']} ms, total {row['total_s']} s, "
-                  f"peak {row['peak_mb']} MB")
+        bar.write(
+            f"{m.label}: {row['status']}, per step {row['per_step_ms']} ms, total {row['total_s']} s, "
+            f"peak {row['peak_mb']} MB"
+        )
         write_csv(merge_rows(previous, rows) if previous else rows, out / "results.csv")
     return merge_rows(previous, rows) if previous else rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes(DEFAULT_SIZES),
-                        help=f"population sizes, comma separated (default {DEFAULT_SIZES})")
-    parser.add_argument("--peers", type=parse_peers, default=parse_peers(DEFAULT_PEERS),
-                        help=f"peer libraries to run on the cascade, from {', '.join(PEERS)}; "
-                             f"'' or none for none (default {DEFAULT_PEERS})")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS),
-                        help=f"comma separated, from {', '.join(WORKLOADS)} (default: all)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke-test mode: the default scenario runs {QUICK_DAYS} days instead of {DEFAULT_DAYS}")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes(DEFAULT_SIZES),
+        help=f"population sizes, comma separated (default {DEFAULT_SIZES})",
+    )
+    parser.add_argument(
+        "--peers",
+        type=parse_peers,
+        default=parse_peers(DEFAULT_PEERS),
+        help=f"peer libraries to run on the cascade, from {', '.join(PEERS)}; "
+        f"'' or none for none (default {DEFAULT_PEERS})",
+    )
+    parser.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help=f"comma separated, from {', '.join(WORKLOADS)} (default: all)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke-test mode: the default scenario runs {QUICK_DAYS} days instead of {DEFAULT_DAYS}",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks", help="output directory")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                        help=f"seconds before a measurement is killed (default {DEFAULT_TIMEOUT_S:g})")
-    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
-                        help="time with the wall clock (default) or with each measurement's CPU time "
-                             "(steadier on a machine shared with other jobs)")
-    parser.add_argument("--only", default="",
-                        help="run only these implementations (comma separated, e.g. wom,wom-run or mesa)")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the rows of an existing OUT/results.csv that this run does not measure again")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds before a measurement is killed (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=tuple(CLOCKS),
+        default="wall",
+        help="time with the wall clock (default) or with each measurement's CPU time "
+        "(steadier on a machine shared with other jobs)",
+    )
+    parser.add_argument(
+        "--only", default="", help="run only these implementations (comma separated, e.g. wom,wom-run or mesa)"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows of an existing OUT/results.csv that this run does not measure again",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -275,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     if not measurements:
         parser.error("nothing to measure (check --only, --peers and --workloads)")
     previous = read_csv(args.out / "results.csv") if args.merge and (args.out / "results.csv").exists() else None
-    rows = run_all(measurements, args.timeout, args.out, progress=not args.no_progress, clock=args.clock,
-                   previous=previous)
+    rows = run_all(
+        measurements, args.timeout, args.out, progress=not args.no_progress, clock=args.clock, previous=previous
+    )
     table = write_report(rows, args.out, quick=args.quick, clock=args.clock)
     print(table)
     print(f"wrote {args.out}/ (results.csv, table.md, per_step.png, memory.png)")

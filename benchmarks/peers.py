@@ -1,7 +1,7 @@
 """Peer implementations of the independent cascade, run the way their users would run them.
 
 Each peer gets the *same* graph as the project and the reference kernel (the project's
-``sim.network.erdos_renyi`` graph for the workload's seed, converted to a networkx ``Graph``;
+``sim.networks.graphs.erdos_renyi`` graph for the workload's seed, converted to a networkx ``Graph``;
 the conversion counts as the peer's build time, as a networkx graph is what these libraries
 need) and 10 random seed nodes, and is configured so that one run is an independent cascade
 with transmission probability T: every newly infected node tries each susceptible neighbour
@@ -55,7 +55,7 @@ class PeerRun:
 
 
 def networkx_graph(layer):
-    """networkx Graph of an undirected ``sim.network.EdgeLayer`` (each edge once, no attributes)."""
+    """networkx Graph of an undirected ``sim.networks.graphs.EdgeLayer`` (each edge once, no attributes)."""
     import networkx as nx
 
     src = np.repeat(np.arange(layer.n, dtype=np.int64), np.diff(layer.indptr))
@@ -91,12 +91,19 @@ def run_mesa(graph, transmission: float, seeds: list[int], seed: int) -> PeerRun
     t0 = now()
     # The example builds its own G(n, p) with an O(N^2) pair loop: give it the shared graph;
     # and its Network grid would run a spring layout of the whole graph: no layout.
-    with (mock.patch.object(virus.nx, "erdos_renyi_graph", lambda n, p, *a, **k: graph),
-          mock.patch.object(virus, "Network", functools.partial(virus.Network, layout=None))):
+    with (
+        mock.patch.object(virus.nx, "erdos_renyi_graph", lambda n, p, *a, **k: graph),
+        mock.patch.object(virus, "Network", functools.partial(virus.Network, layout=None)),
+    ):
         model = virus.VirusOnNetwork(
-            num_nodes=graph.number_of_nodes(), avg_node_degree=1, initial_outbreak_size=0,
-            virus_spread_chance=transmission, virus_check_frequency=1.0, recovery_chance=1.0,
-            gain_resistance_chance=1.0, rng=seed,
+            num_nodes=graph.number_of_nodes(),
+            avg_node_degree=1,
+            initial_outbreak_size=0,
+            virus_spread_chance=transmission,
+            virus_check_frequency=1.0,
+            recovery_chance=1.0,
+            gain_resistance_chance=1.0,
+            rng=seed,
         )
     # Infect exactly the shared seed nodes (the example would pick its own random ones).
     seed_set = set(seeds)

@@ -4,8 +4,8 @@
   population.size=N, network.mean_degree=10, wom.transmission=0.2): builds a ``WomModel``
   (graph generation included) and times every ``model.step()`` separately.
 * :func:`cascade_wom_run` - the same scenario as a whole ``wom run``, in process: load the scenario,
-  ``sim.runner.run_scenario`` (graph, model, all 100 days, summary metrics) with 1 replicate, then
-  ``sim.runner.write_run`` (CSV, JSON, charts) into a temporary directory.
+  ``sim.run.runner.run_scenario`` (graph, model, all 100 days, summary metrics) with 1 replicate, then
+  ``sim.run.runner.write_run`` (CSV, JSON, charts) into a temporary directory.
 * :func:`default_model` - ``scenarios/default.toml`` (offline small world, forum, Weibo, official
   account) at population N for 365 days (fewer with --quick): build time and the mean step.
 * :func:`multiplex_spmv` - the baseline the default step is compared with: one sparse
@@ -68,8 +68,8 @@ def cascade_model(n: int, mean_degree: float, transmission: float, seed: int, re
     k-1 produced new adopters.  Per-step time = time of the active steps / their number; the
     idle tail up to the scenario's 100 days counts in the total only.
     """
-    from sim.model import WomModel
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
+    from sim.model.model import WomModel
 
     sc = load_scenario(CASCADE_SCENARIO, cascade_overrides(n, mean_degree, transmission))
     builds, runs, active_time, steps, finals = [], [], 0.0, 0, []
@@ -99,8 +99,8 @@ def cascade_model(n: int, mean_degree: float, transmission: float, seed: int, re
 
 def cascade_wom_run(n: int, mean_degree: float, transmission: float, seed: int) -> dict:
     """The whole ``wom run`` of the cascade scenario with 1 replicate, in process, outputs included."""
-    from sim.runner import run_scenario, write_run
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
+    from sim.run.runner import run_scenario, write_run
 
     t0 = now()
     sc = load_scenario(CASCADE_SCENARIO, cascade_overrides(n, mean_degree, transmission))
@@ -123,8 +123,8 @@ def cascade_wom_run(n: int, mean_degree: float, transmission: float, seed: int) 
 
 def default_model(n: int, days: float, seed: int) -> dict:
     """Default scenario at population n for ``days`` days: build time and mean step time (every step is active)."""
-    from sim.model import WomModel
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
+    from sim.model.model import WomModel
 
     sc = load_scenario(DEFAULT_SCENARIO, [f"population.size={n}", f"run.days={days}"])
     t0 = now()
@@ -145,7 +145,7 @@ def multiplex_matrices(model):
     """(A, B, Bt) of the module docstring from a built ``WomModel``; B and Bt are None without group layers."""
     import scipy.sparse as sp
 
-    from sim.layers import EdgeChannel, GroupChannel
+    from sim.model.channels import EdgeChannel, GroupChannel
 
     n = model.n
     edge_parts, incidence = [], []
@@ -167,8 +167,8 @@ def multiplex_matrices(model):
 
 def multiplex_spmv(n: int, seed: int) -> dict:
     """Time one SpMV over the default scenario's multiplex graph at population n (see the module docstring)."""
-    from sim.model import WomModel
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
+    from sim.model.model import WomModel
 
     sc = load_scenario(DEFAULT_SCENARIO, [f"population.size={n}"])
     t0 = now()

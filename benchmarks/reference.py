@@ -20,7 +20,7 @@ Two graph builds are offered so that build times can be compared fairly:
 
 * :func:`er_csr_numpy` - a self-contained numpy build (G(n, M) with M ~ Binomial, i.e. an ER
   graph up to the ~k^2/2 duplicate pairs it drops; one 64-bit sort of packed (row, col) keys);
-* the project's exact G(n, p) generator ``sim.network.erdos_renyi`` (used with
+* the project's exact G(n, p) generator ``sim.networks.graphs.erdos_renyi`` (used with
   :func:`csr_of_layer`), so that the kernel can also run on exactly the project's graph.
 """
 
@@ -107,7 +107,7 @@ def er_csr_numpy(n: int, mean_degree: float, rng: np.random.Generator) -> CsrGra
 
 
 def csr_of_layer(layer) -> CsrGraph:
-    """The CSR arrays of a ``sim.network.EdgeLayer`` (no copy)."""
+    """The CSR arrays of a ``sim.networks.graphs.EdgeLayer`` (no copy)."""
     return CsrGraph(layer.n, layer.indptr, layer.indices)
 
 
@@ -133,8 +133,9 @@ def distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     return np.compress(scratch[values] == idx, values)
 
 
-def run_cascade(graph: CsrGraph, transmission: float, seeds: np.ndarray, rng: np.random.Generator,
-                max_steps: int = 10_000) -> CascadeResult:
+def run_cascade(
+    graph: CsrGraph, transmission: float, seeds: np.ndarray, rng: np.random.Generator, max_steps: int = 10_000
+) -> CascadeResult:
     """Synchronous independent cascade from ``seeds``: each newly active node tries each neighbour once.
 
     Times every step that starts with a non-empty frontier; stops when the frontier is empty.
@@ -177,5 +178,7 @@ if __name__ == "__main__":  # quick check: python -m benchmarks.reference [n]
     g = er_csr_numpy(size, 10, gen)
     build = now() - t
     res = run_cascade(g, 0.2, random_seeds(size, 10, gen), gen)
-    print(f"n={size} build {build:.2f} s, {res.steps} steps, run {res.run_seconds:.3f} s, "
-          f"{1e3 * res.run_seconds / max(res.steps, 1):.2f} ms/step, final size {res.final_fraction:.4f}")
+    print(
+        f"n={size} build {build:.2f} s, {res.steps} steps, run {res.run_seconds:.3f} s, "
+        f"{1e3 * res.run_seconds / max(res.steps, 1):.2f} ms/step, final size {res.final_fraction:.4f}"
+    )

@@ -53,7 +53,7 @@ def fmt(x: float, digits: int = 3, missing: str = "") -> str:
         return missing
     if x == 0:
         return "0"
-    if abs(x) >= 10 ** digits:
+    if abs(x) >= 10**digits:
         return f"{x:,.0f}"
     return f"{x:.{digits}g}"
 
@@ -87,37 +87,84 @@ def targets(rows: list[dict], quick: bool) -> list[tuple[str, str, str, str]]:
         return None if math.isnan(value) else bool(good(value))
 
     n = TARGET_N
-    r = ratio(num(ix.get(("cascade", "wom", n)), "per_step_ms"), num(ix.get(("cascade", "reference", n)), "per_step_ms"))
-    out.append((f"cascade N={n:.0e}: wom per step / reference kernel per step", fmt(r, missing="-") + "x",
-                f"<= {CASCADE_STEP_RATIO_MAX:g}x", _verdict(check(r, lambda v: v <= CASCADE_STEP_RATIO_MAX), "not measured")))
+    r = ratio(
+        num(ix.get(("cascade", "wom", n)), "per_step_ms"), num(ix.get(("cascade", "reference", n)), "per_step_ms")
+    )
+    out.append(
+        (
+            f"cascade N={n:.0e}: wom per step / reference kernel per step",
+            fmt(r, missing="-") + "x",
+            f"<= {CASCADE_STEP_RATIO_MAX:g}x",
+            _verdict(check(r, lambda v: v <= CASCADE_STEP_RATIO_MAX), "not measured"),
+        )
+    )
     r = ratio(num(ix.get(("cascade", "wom-run", n)), "total_s"), num(ix.get(("cascade", "reference", n)), "total_s"))
-    out.append((f"cascade N={n:.0e}: whole wom run (graph, model, 100 days, outputs) / reference build + run",
-                fmt(r, missing="-") + "x", f"<= {CASCADE_RUN_RATIO_MAX:g}x",
-                _verdict(check(r, lambda v: v <= CASCADE_RUN_RATIO_MAX), "not measured")))
+    out.append(
+        (
+            f"cascade N={n:.0e}: whole wom run (graph, model, 100 days, outputs) / reference build + run",
+            fmt(r, missing="-") + "x",
+            f"<= {CASCADE_RUN_RATIO_MAX:g}x",
+            _verdict(check(r, lambda v: v <= CASCADE_RUN_RATIO_MAX), "not measured"),
+        )
+    )
     default = ix.get(("default", "wom", n))
     days = "" if default is None else f", {fmt(num(default, 'steps'))} days"
     peak = num(default, "peak_mb")
-    out.append((f"default scenario N={n:.0e}{days}: peak memory", fmt(peak, 4, missing="-") + " MB", f"< {DEFAULT_PEAK_MB_MAX:g} MB",
-                _verdict(None if quick else check(peak, lambda v: v < DEFAULT_PEAK_MB_MAX), "quick run" if quick else "not measured")))
+    out.append(
+        (
+            f"default scenario N={n:.0e}{days}: peak memory",
+            fmt(peak, 4, missing="-") + " MB",
+            f"< {DEFAULT_PEAK_MB_MAX:g} MB",
+            _verdict(
+                None if quick else check(peak, lambda v: v < DEFAULT_PEAK_MB_MAX),
+                "quick run" if quick else "not measured",
+            ),
+        )
+    )
     r = ratio(num(default, "per_step_ms"), num(ix.get(("default", "multiplex-spmv", n)), "per_step_ms"))
-    out.append((f"default scenario N={n:.0e}{days}: mean step / one multiplex SpMV", fmt(r, missing="-") + "x",
-                f"<= {DEFAULT_STEP_SPMV_MAX:g}x",
-                _verdict(None if quick else check(r, lambda v: v <= DEFAULT_STEP_SPMV_MAX), "quick run" if quick else "not measured")))
+    out.append(
+        (
+            f"default scenario N={n:.0e}{days}: mean step / one multiplex SpMV",
+            fmt(r, missing="-") + "x",
+            f"<= {DEFAULT_STEP_SPMV_MAX:g}x",
+            _verdict(
+                None if quick else check(r, lambda v: v <= DEFAULT_STEP_SPMV_MAX),
+                "quick run" if quick else "not measured",
+            ),
+        )
+    )
     n = PEER_TARGET_N
     wom = num(ix.get(("cascade", "wom", n)), "per_step_ms")
-    for peer, name, limit in (("mesa", "Mesa virus_on_network", MESA_SPEEDUP_MIN), ("ndlib", "NDlib", NDLIB_SPEEDUP_MIN)):
+    for peer, name, limit in (
+        ("mesa", "Mesa virus_on_network", MESA_SPEEDUP_MIN),
+        ("ndlib", "NDlib", NDLIB_SPEEDUP_MIN),
+    ):
         r = ratio(num(ix.get(("cascade", peer, n)), "per_step_ms"), wom)
-        out.append((f"cascade N={n:.0e}: {name} per step / wom per step", fmt(r, missing="-") + "x", f">= {limit:g}x",
-                    _verdict(check(r, lambda v, lim=limit: v >= lim), "not measured")))
+        out.append(
+            (
+                f"cascade N={n:.0e}: {name} per step / wom per step",
+                fmt(r, missing="-") + "x",
+                f">= {limit:g}x",
+                _verdict(check(r, lambda v, lim=limit: v >= lim), "not measured"),
+            )
+        )
     slopes = []
     for workload in ("cascade", "default"):
         pts = [(n, num(row, "per_step_ms")) for (w, impl, n), row in ix.items() if w == workload and impl == "wom"]
         slopes.append((workload, loglog_slope(sorted(pts))))
     measured = ", ".join(f"{w} {fmt(s, 2)}" for w, s in slopes if not math.isnan(s)) or "n/a"
     usable = [s for _, s in slopes if not math.isnan(s)]
-    out.append(("wom per-step cost vs N: fitted log-log slope (1 = linear)", measured, f"<= {LINEAR_SLOPE_MAX:g}",
-                _verdict(None if not usable else all(s <= LINEAR_SLOPE_MAX for s in usable),
-                         f"needs sizes spanning {LINEAR_MIN_SPAN}x")))
+    out.append(
+        (
+            "wom per-step cost vs N: fitted log-log slope (1 = linear)",
+            measured,
+            f"<= {LINEAR_SLOPE_MAX:g}",
+            _verdict(
+                None if not usable else all(s <= LINEAR_SLOPE_MAX for s in usable),
+                f"needs sizes spanning {LINEAR_MIN_SPAN}x",
+            ),
+        )
+    )
     return out
 
 
@@ -137,12 +184,39 @@ def cascade_table(rows: list[dict]) -> str:
         wom = ix.get(("cascade", "wom", n))
         step, total = num(r, "per_step_ms"), num(r, "total_s")
         is_peer = r["implementation"] not in ("reference", "reference-simgraph", "wom", "wom-run")
-        lines.append([f"{n:.0e}", r["implementation"], fmt(num(r, "steps")), fmt(step),
-                      fmt(ratio(step, num(ref, "per_step_ms"))), fmt(ratio(step, num(wom, "per_step_ms"))) if is_peer else "",
-                      fmt(total), fmt(ratio(total, num(ref, "total_s"))), fmt(num(r, "build_s")),
-                      fmt(num(r, "peak_mb"), 4), fmt(num(r, "final_fraction")), r["status"]])
-    return _md(["N", "implementation", "steps", "per step (ms)", "step x ref", "wom faster by", "total (s)",
-                "total x ref", "build (s)", "peak (MB)", "final size", "status"], lines)
+        lines.append(
+            [
+                f"{n:.0e}",
+                r["implementation"],
+                fmt(num(r, "steps")),
+                fmt(step),
+                fmt(ratio(step, num(ref, "per_step_ms"))),
+                fmt(ratio(step, num(wom, "per_step_ms"))) if is_peer else "",
+                fmt(total),
+                fmt(ratio(total, num(ref, "total_s"))),
+                fmt(num(r, "build_s")),
+                fmt(num(r, "peak_mb"), 4),
+                fmt(num(r, "final_fraction")),
+                r["status"],
+            ]
+        )
+    return _md(
+        [
+            "N",
+            "implementation",
+            "steps",
+            "per step (ms)",
+            "step x ref",
+            "wom faster by",
+            "total (s)",
+            "total x ref",
+            "build (s)",
+            "peak (MB)",
+            "final size",
+            "status",
+        ],
+        lines,
+    )
 
 
 def default_table(rows: list[dict]) -> str:
@@ -154,11 +228,37 @@ def default_table(rows: list[dict]) -> str:
         spmv = num(ix.get(("default", "multiplex-spmv", n)), "per_step_ms")
         step = num(r, "per_step_ms")
         is_wom = r["implementation"] == "wom"
-        lines.append([f"{n:.0e}", r["implementation"], fmt(num(r, "steps")), fmt(step),
-                      fmt(ratio(step, spmv)) if is_wom else "", fmt(num(r, "total_s")), fmt(num(r, "build_s")),
-                      fmt(num(r, "peak_mb"), 4), fmt(num(r, "final_fraction")), r["status"], r.get("detail", "")])
-    return _md(["N", "implementation", "steps", "per step (ms)", "step / SpMV", "total (s)", "build (s)",
-                "peak (MB)", "final adoption", "status", "detail"], lines)
+        lines.append(
+            [
+                f"{n:.0e}",
+                r["implementation"],
+                fmt(num(r, "steps")),
+                fmt(step),
+                fmt(ratio(step, spmv)) if is_wom else "",
+                fmt(num(r, "total_s")),
+                fmt(num(r, "build_s")),
+                fmt(num(r, "peak_mb"), 4),
+                fmt(num(r, "final_fraction")),
+                r["status"],
+                r.get("detail", ""),
+            ]
+        )
+    return _md(
+        [
+            "N",
+            "implementation",
+            "steps",
+            "per step (ms)",
+            "step / SpMV",
+            "total (s)",
+            "build (s)",
+            "peak (MB)",
+            "final adoption",
+            "status",
+            "detail",
+        ],
+        lines,
+    )
 
 
 def write_charts(rows: list[dict], out: Path) -> None:
@@ -190,17 +290,37 @@ def write_charts(rows: list[dict], out: Path) -> None:
             value = num(r, key)
             if r["status"] == "timeout" and not math.isnan(value):
                 style = STYLES.get((r["workload"], r["implementation"]), {})
-                ax.plot([int(r["N"])], [value], ls="none", marker=style.get("marker", "o"), mfc="none",
-                        color=style.get("color", "black"), ms=10)
-                ax.annotate(f"{r['implementation']}: timeout (>= this)", (int(r["N"]), value), fontsize=7,
-                            xytext=(-8, 6), textcoords="offset points", ha="right")
+                ax.plot(
+                    [int(r["N"])],
+                    [value],
+                    ls="none",
+                    marker=style.get("marker", "o"),
+                    mfc="none",
+                    color=style.get("color", "black"),
+                    ms=10,
+                )
+                ax.annotate(
+                    f"{r['implementation']}: timeout (>= this)",
+                    (int(r["N"]), value),
+                    fontsize=7,
+                    xytext=(-8, 6),
+                    textcoords="offset points",
+                    ha="right",
+                )
         if key == "per_step_ms":
             ref = series.get(("cascade", "reference"))
             if ref and len(set(all_n)) > 1:
                 n0, y0 = ref[0][0], num(ref[0][1], key)
                 xs = [min(all_n), max(all_n)]
-                ax.plot(xs, [y0 * x / n0 for x in xs], color="lightgrey", lw=6, alpha=0.6, zorder=0,
-                        label="linear in N (through reference)")
+                ax.plot(
+                    xs,
+                    [y0 * x / n0 for x in xs],
+                    color="lightgrey",
+                    lw=6,
+                    alpha=0.6,
+                    zorder=0,
+                    label="linear in N (through reference)",
+                )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("population N")
@@ -226,26 +346,33 @@ def machine_line(clock: str) -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return (f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, numpy {numpy.__version__}; "
-            f"clock: {'CPU time of each measurement process' if clock == 'cpu' else 'wall clock'}.")
+    return (
+        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, numpy {numpy.__version__}; "
+        f"clock: {'CPU time of each measurement process' if clock == 'cpu' else 'wall clock'}."
+    )
 
 
 def write_report(rows: list[dict], out: Path, quick: bool = False, clock: str = "wall") -> str:
     """Write table.md and the charts; return the markdown."""
     target_lines = [list(t) for t in targets(rows, quick)]
-    text = "\n\n".join([
-        "# wom-sim scale benchmark" + (" (quick)" if quick else ""),
-        machine_line(clock),
-        "## Targets",
-        _md(["target", "measured", "limit", "result"], target_lines),
-        "## Cascade: independent cascade on ER(N, k=10), T = 0.2, 10 seeds",
-        "Per step = time of the steps that had activity / their number. `step x ref` and `total x ref`: "
-        "ratio to the reference kernel (numpy graph build) at the same N; `wom faster by`: peer per step / "
-        "wom per step.",
-        cascade_table(rows),
-        "## Default scenario (all its layers) and one SpMV over its multiplex graph",
-        default_table(rows),
-    ]) + "\n"
+    text = (
+        "\n\n".join(
+            [
+                "# wom-sim scale benchmark" + (" (quick)" if quick else ""),
+                machine_line(clock),
+                "## Targets",
+                _md(["target", "measured", "limit", "result"], target_lines),
+                "## Cascade: independent cascade on ER(N, k=10), T = 0.2, 10 seeds",
+                "Per step = time of the steps that had activity / their number. `step x ref` and `total x ref`: "
+                "ratio to the reference kernel (numpy graph build) at the same N; `wom faster by`: peer per step / "
+                "wom per step.",
+                cascade_table(rows),
+                "## Default scenario (all its layers) and one SpMV over its multiplex graph",
+                default_table(rows),
+            ]
+        )
+        + "\n"
+    )
     (out / "table.md").write_text(text)
     write_charts(rows, out)
     return text

@@ -28,12 +28,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
-def run_reference(impl: str, n: int, mean_degree: float, transmission: float, n_seeds: int, seed: int,
-                  repeats: int = 1) -> dict:
+def run_reference(
+    impl: str, n: int, mean_degree: float, transmission: float, n_seeds: int, seed: int, repeats: int = 1
+) -> dict:
     """The reference frontier kernel on a self-contained numpy graph or on the project's ER graph:
     `repeats` cascades from different seed nodes on one graph, their active steps pooled."""
     from benchmarks import reference
-    from sim import network  # imported before timing, like numpy
+    from sim.networks import graphs as network
 
     rng = np.random.default_rng(seed)
     t0 = now()
@@ -42,8 +43,9 @@ def run_reference(impl: str, n: int, mean_degree: float, transmission: float, n_
     else:
         graph = reference.csr_of_layer(network.erdos_renyi(n, mean_degree, rng))
     build = now() - t0
-    results = [reference.run_cascade(graph, transmission, reference.random_seeds(n, n_seeds, rng), rng)
-               for _ in range(repeats)]
+    results = [
+        reference.run_cascade(graph, transmission, reference.random_seeds(n, n_seeds, rng), rng) for _ in range(repeats)
+    ]
     steps = sum(r.steps for r in results)
     run = sum(r.run_seconds for r in results)
     return {
@@ -53,14 +55,14 @@ def run_reference(impl: str, n: int, mean_degree: float, transmission: float, n_
         "total_s": build + run / repeats,
         "final_fraction": float(np.mean([r.final_fraction for r in results])),
         "detail": f"{repeats} cascades, run {run / repeats:.3f} s each; nnz {graph.nnz}; "
-                  f"largest frontier {max(max(r.sizes, default=0) for r in results)}",
+        f"largest frontier {max(max(r.sizes, default=0) for r in results)}",
     }
 
 
 def run_peer(impl: str, n: int, mean_degree: float, transmission: float, n_seeds: int, seed: int) -> dict:
     """A peer library on the project's ER graph (see ``benchmarks.peers``)."""
     from benchmarks import peers, reference
-    from sim import network
+    from sim.networks import graphs as network
 
     rng = np.random.default_rng(seed)
     layer = network.erdos_renyi(n, mean_degree, rng)

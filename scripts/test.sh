@@ -9,4 +9,9 @@ if ! bash scripts/install-browser.sh; then
     [[ "${CI:-}" == "true" ]] && exit 1
     echo "test: going on without the browser; the browser tests will be skipped" >&2
 fi
+# Architecture and style: imports point one way only (pyproject.toml [tool.importlinter]), ruff lint and format.
+echo "test: checking import layers and ruff"
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+.venv/bin/ruff check sim tests benchmarks
+.venv/bin/ruff format --check sim tests benchmarks
 exec .venv/bin/python -m pytest -n 2 --timeout 1800 "$@"

@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("WOM_CHROMIUM", "/usr/bin/chromium"))
 #: Headless flags that keep Chromium off the network (the machine has none) and quick to start.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 #: Screenshots of the browser tests (results/ is git-ignored).
 ARTIFACTS = ROOT / "results" / "test-artifacts"

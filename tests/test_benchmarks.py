@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import theory
+from sim.model import theory
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `benchmarks` is a top-level directory, not part of the installed package
@@ -32,8 +32,10 @@ def test_reference_kernel_final_size_is_percolation_size():
     graph = reference.er_csr_numpy(20_000, 10, rng)
     assert np.all(np.diff(graph.indptr) >= 0) and graph.indptr[-1] == graph.nnz
     assert abs(graph.nnz / graph.n - 10) < 0.2
-    sizes = [reference.run_cascade(graph, 0.2, reference.random_seeds(graph.n, 10, rng), rng).final_fraction
-             for _ in range(3)]
+    sizes = [
+        reference.run_cascade(graph, 0.2, reference.random_seeds(graph.n, 10, rng), rng).final_fraction
+        for _ in range(3)
+    ]
     assert all(abs(s - PERCOLATION_S) < FINAL_SIZE_TOL for s in sizes), sizes
 
 
@@ -49,9 +51,25 @@ def test_reference_distinct_keeps_one_of_each():
 def test_quick_benchmark_writes_table_charts_and_csv(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench", "--quick", "--sizes", "1e4", "--peers", "", "--out", str(out),
-         "--timeout", "100", "--no-progress"],
-        cwd=ROOT, capture_output=True, text=True, timeout=110,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--quick",
+            "--sizes",
+            "1e4",
+            "--peers",
+            "",
+            "--out",
+            str(out),
+            "--timeout",
+            "100",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     for name in ("results.csv", "table.md", "per_step.png", "memory.png"):
@@ -60,13 +78,21 @@ def test_quick_benchmark_writes_table_charts_and_csv(tmp_path):
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0]) == COLUMNS
     by_impl = {(r["workload"], r["implementation"]): r for r in rows}
-    assert set(by_impl) == {("cascade", "reference"), ("cascade", "reference-simgraph"), ("cascade", "wom"),
-                            ("cascade", "wom-run"), ("default", "wom"), ("default", "multiplex-spmv")}
+    assert set(by_impl) == {
+        ("cascade", "reference"),
+        ("cascade", "reference-simgraph"),
+        ("cascade", "wom"),
+        ("cascade", "wom-run"),
+        ("default", "wom"),
+        ("default", "multiplex-spmv"),
+    }
     assert all(r["status"] == "ok" for r in rows), [(r["implementation"], r["status"]) for r in rows]
     for impl in ("reference", "reference-simgraph", "wom"):
         row = by_impl[("cascade", impl)]
         assert abs(float(row["final_fraction"]) - PERCOLATION_S) < FINAL_SIZE_TOL, row
-        assert float(row["steps"]) > 5 and float(row["per_step_ms"]) > 0 and float(row["peak_mb"]) > 0  # steps: mean of 3 cascades
+        assert (
+            float(row["steps"]) > 5 and float(row["per_step_ms"]) > 0 and float(row["peak_mb"]) > 0
+        )  # steps: mean of 3 cascades
     assert int(by_impl[("default", "wom")]["steps"]) == 30  # --quick
     assert math.isfinite(float(by_impl[("default", "multiplex-spmv")]["per_step_ms"]))
     table = (out / "table.md").read_text()
@@ -78,8 +104,16 @@ def _row(workload, impl, n, per_step="", total="", peak="", status="ok", steps="
     from benchmarks.bench import COLUMNS
 
     row = dict.fromkeys(COLUMNS, "")
-    row.update(workload=workload, implementation=impl, N=n, per_step_ms=per_step, total_s=total, peak_mb=peak,
-               status=status, steps=steps)
+    row.update(
+        workload=workload,
+        implementation=impl,
+        N=n,
+        per_step_ms=per_step,
+        total_s=total,
+        peak_mb=peak,
+        status=status,
+        steps=steps,
+    )
     return row
 
 

@@ -27,7 +27,7 @@ def wom() -> str:
 def run_case(name: str, scenario: str, overrides: list[str], engine: str, out: Path) -> None:
     """Run one case with the CLI (the stable interface across a restructuring) into `out`."""
     cmd = [wom(), "run", str(ROOT / scenario), "--out", str(out), "--seed", str(SEED), "--quiet", "--force"]
-    for o in [*COMMON, "seed_users.count=20", f"run.engine=\"{engine}\"", *overrides]:
+    for o in [*COMMON, "seed_users.count=20", f'run.engine="{engine}"', *overrides]:
         cmd += ["--set", o]
     subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
 
@@ -43,6 +43,7 @@ def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     jobs = [(c, e) for c in CASES for e in ENGINES]
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(2) as pool:
+
         def one(job):
             (name, scenario, overrides), engine = job
             out = Path(tmp) / f"{name}-{engine}"
@@ -52,6 +53,7 @@ def main() -> None:
             shutil.copyfile(out / "timeseries.csv", dest / "timeseries.csv")
             (dest / "summary.json").write_text(json.dumps(comparable_summary(out / "summary.json"), indent=2) + "\n")
             print(f"recorded {dest.name}", flush=True)
+
         list(pool.map(one, jobs))
 
 

@@ -1,0 +1,122 @@
+"""`wom experiment`: run the seeds' claims as experiments (see docs/experiments.md).
+
+`register(app)` adds the command to a Typer app (sim/cli/main.py does so for `wom`). Bad input (a file, a
+key, an arm's scenario, an existing output without --force) prints one error and exits with status 2
+before anything runs; every file of a directory is checked before the first one runs. Whether a claim
+holds is a finding, not an error: the exit status is 0 either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import sim.cli.console as wom_cli  # `fail`
+from sim.research.claims import (
+    ExperimentError,
+    ExperimentResult,
+    arm_scenarios,
+    default_out_dir,
+    experiment_files,
+    load_experiment,
+    point_label,
+    run_experiment,
+)
+
+
+def _fail(message: str) -> None:
+    """Print an error and exit with the bad-input status (sim.cli.console.fail)."""
+    wom_cli.fail(message)
+
+
+def _out_dirs(files: list[Path], out: Path | None, ci: bool, directory: bool) -> list[Path]:
+    """Output folder of each file: --out itself for one file, --out/<name> for a directory of files."""
+    dirs = []
+    for path in files:
+        experiment = load_experiment(path)
+        if out is None:
+            dirs.append(default_out_dir(experiment, ci))
+        elif directory:
+            dirs.append(out / default_out_dir(experiment, ci).name)
+        else:
+            dirs.append(out)
+    return dirs
+
+
+def report(result: ExperimentResult) -> str:
+    """A few lines: the claim, the verdict, and each claimed comparison."""
+    lines = [f"{result.experiment.name}: {result.summary}", f"  claim: {result.experiment.claim}"]
+    for c in result.comparisons:
+        mark = "*" if c.claimed else " "
+        lines.append(
+            f"  {mark} {c.description} at {point_label(c.point)}: estimate {c.estimate:.4g}, "
+            f"p = {c.p_value:.3g} ({c.test}, n = {c.n}) -> {c.verdict}"
+        )
+    if result.out_dir is not None:
+        lines.append(f"  wrote {result.out_dir}/ (comparison.png, table.md, table.csv, comparisons.csv, verdict.json)")
+    return "\n".join(lines)
+
+
+def experiment(
+    path: Annotated[Path, typer.Argument(help="Experiment TOML file, or a directory: every *.toml in it.")],
+    ci: Annotated[bool, typer.Option("--ci", help="Small CI settings (ci_set, ci_replicates, ci_conditions).")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder (default results/experiments/<name>); "
+            "for a directory, the parent of one folder per experiment.",
+        ),
+    ] = None,
+    replicates: Annotated[int | None, typer.Option("--replicates", "-r", help="Replicates per arm and point.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Master seed (default: the file's).")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
+    force: Annotated[bool, typer.Option(help="Overwrite existing output folders.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Run one experiment (or all in a directory): charts, tables and a verdict per claim."""
+    if replicates is not None and replicates < 2:
+        _fail("--replicates must be >= 2 (the tests compare replicates)")
+    if seed is not None and seed < 0:
+        _fail("--seed must be >= 0")
+    if workers < 1:
+        _fail("--workers must be >= 1")
+    try:
+        files = experiment_files(path)
+        for file in files:  # check everything before running anything
+            arm_scenarios(load_experiment(file), file, ci)
+        dirs = _out_dirs(files, out, ci, path.is_dir())
+    except ExperimentError as exc:
+        _fail(str(exc))
+    existing = [d for d in dirs if d.exists()]
+    if existing and not force:
+        _fail(f"{existing[0]} already exists; use --force to overwrite it")
+    for file, out_dir in zip(files, dirs):
+        try:
+            result = run_experiment(
+                file,
+                ci=ci,
+                replicates=replicates,
+                seed=seed,
+                workers=workers,
+                progress=not quiet,
+                out_dir=out_dir,
+                force=force,
+            )
+        except ExperimentError as exc:
+            _fail(str(exc))
+        typer.echo(report(result))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `experiment` to a Typer app."""
+    app.command("experiment")(experiment)
+
+
+if __name__ == "__main__":
+    standalone = typer.Typer(add_completion=False)
+    register(standalone)
+    standalone()

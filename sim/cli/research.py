@@ -1,0 +1,274 @@
+"""The research commands of `wom`: sweep, analyze, attribute, fit-bass, calibrate.
+
+`register(app)` adds them to a Typer app (sim/cli/main.py does so for `wom`); `python -m sim.cli.research`
+runs them on their own. Bad input (files, keys, options) prints one error and exits with status 2,
+like `wom run`; an interrupted sweep exits with 130 after saying how to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
+from sim.config.scenario import ScenarioError, load_scenario
+
+#: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
+EXIT_INTERRUPTED = 130
+#: Where attribution and calibration outputs go by default.
+RESULTS_ROOT = Path("results")
+
+
+def _fail(message: str) -> None:
+    """Print an error and exit with the bad-input status (sim.cli.console.fail)."""
+    wom_cli.fail(message)
+
+
+def _bar(total: int, desc: str, quiet: bool, unit: str = "run"):
+    """A tqdm progress bar on stderr."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True)
+
+
+def _check_new(path: Path, force: bool) -> None:
+    """Refuse to overwrite an existing output without --force (as `wom run` does)."""
+    if path.exists() and not force:
+        _fail(f"{path} already exists; use --force to overwrite it")
+
+
+# ==================================================================================================
+# wom sweep
+# ==================================================================================================
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment TOML file (see docs/research.md).")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: one per core).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default results/<experiment name>).")
+    ] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Run again the runs recorded as failed.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Run (or resume) a parameter sweep on Dask; results go to results/<name>/ as runs finish."""
+    from sim.research.sweep import run_sweep
+
+    if workers is not None and workers < 1:
+        _fail("--workers must be >= 1")
+    if workers is not None and scheduler:
+        _fail("give --workers (local cluster) or --scheduler (existing cluster), not both")
+    try:
+        report = run_sweep(
+            experiment, out, workers=workers, scheduler=scheduler, retry_failed=retry_failed, progress=not quiet
+        )
+    except ScenarioError as exc:
+        _fail(str(exc))
+    typer.echo(report.summary())
+    if report.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+# ==================================================================================================
+# wom analyze
+# ==================================================================================================
+def analyze(
+    results_dir: Annotated[Path, typer.Argument(help="A sweep's results folder, e.g. results/<name>.")],
+) -> None:
+    """Per-point means and 90% intervals, Bass fits, heatmaps, Sobol indices -> RESULTS_DIR/analysis/."""
+    from sim.research.analysis import analyze as run_analysis
+
+    try:
+        result = run_analysis(results_dir)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    typer.echo("wrote " + ", ".join(str(p) for p in result.files))
+
+
+# ==================================================================================================
+# wom attribute
+# ==================================================================================================
+def attribute(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to explain.")],
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Baseline scenario TOML (default: the scenario itself, changed by --baseline-set)."),
+    ] = None,
+    baseline_set: Annotated[
+        list[str] | None, typer.Option("--baseline-set", help="Override a key of the baseline only (repeatable).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a key of both scenario and baseline (repeatable).")
+    ] = None,
+    replicates: Annotated[
+        int | None, typer.Option("--replicates", "-r", help="Replicates per combination (default: run.replicates).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the replicates, shared by all combinations (default: run.seed).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>-attribution).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing output folder.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
+    from sim.research.attribution import all_combinations, write_attribution
+    from sim.research.attribution import attribute as run_attribution
+
+    if baseline is None and not baseline_set:
+        _fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
+    if replicates is not None and replicates < 1:
+        _fail("--replicates must be >= 1")
+    if seed is not None and seed < 0:
+        _fail("--seed must be >= 0")
+    try:
+        sc = load_scenario(scenario, list(set_ or []))
+        base = load_scenario(baseline or scenario, [*(set_ or []), *(baseline_set or [])])
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if baseline is None:
+        base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
+    out = out or RESULTS_ROOT / f"{sc.name}-attribution"
+    _check_new(out, force)
+    n_rep = replicates or sc.run.replicates
+    with _bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
+        try:
+            result = run_attribution(sc, base, replicates, seed, progress=bar.update)
+        except ScenarioError as exc:
+            _fail(str(exc))
+    files = write_attribution(result, out)
+    typer.echo(result.table())
+    if result.ignored_differences:
+        typer.echo(
+            f"note: the baseline's {', '.join(result.ignored_differences)} section(s) differ but are not "
+            "part of any factor; the scenario's were used"
+        )
+    typer.echo("wrote " + ", ".join(str(p) for p in files))
+
+
+# ==================================================================================================
+# wom fit-bass
+# ==================================================================================================
+def fit_bass_command(
+    series: Annotated[Path, typer.Argument(help="CSV with a time column and adopted_total or new_adopters.")],
+    json_: Annotated[bool, typer.Option("--json", help="Print a JSON object (p, q, m, p_se, q_se, m_se, r2).")] = False,
+) -> None:
+    """Fit Bass p, q, m (with standard errors) to an adoption series; chart SERIES.fit.png beside it."""
+    from sim.research.calibrate import SeriesError, fit_chart_path, fit_series, load_series, plot_bass_fit
+    from sim.run.metrics import to_jsonable
+
+    try:
+        data = load_series(series)
+    except SeriesError as exc:
+        _fail(str(exc))
+    fit = fit_series(data)
+    chart = plot_bass_fit(data, fit, fit_chart_path(series))
+    values = fit.as_dict()
+    if json_:
+        typer.echo(json.dumps(to_jsonable(values)))
+        typer.echo(f"wrote {chart}", err=True)
+        return
+    typer.echo(f"Bass fit of {series} ({data.column}, {fit.n_points} periods, fitted on per-period increments)")
+    for name in ("p", "q", "m"):
+        typer.echo(f"  {name} = {values[name]:.6g}   (standard error {values[name + '_se']:.3g})")
+    typer.echo(f"  R^2 of the cumulative curve = {fit.r2:.4f}")
+    typer.echo(f"wrote {chart}")
+
+
+# ==================================================================================================
+# wom calibrate
+# ==================================================================================================
+def calibrate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to calibrate.")],
+    target: Annotated[Path, typer.Option(help="Target series CSV (time and adopted_total or new_adopters).")],
+    vary: Annotated[list[str], typer.Option(help="A key and its search range KEY=LO:HI (repeatable).")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key (repeatable).")] = None,
+    replicates: Annotated[
+        int | None, typer.Option("--replicates", "-r", help="Replicates per evaluation (default: run.replicates).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the replicates, shared by all evaluations (default: run.seed).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Calibrated scenario TOML (default results/<name>-calibrated.toml)."),
+    ] = None,
+    max_evals: Annotated[
+        int | None, typer.Option(help="Most candidate values simulated (default 48 per --vary key).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Find the values of the --vary keys whose simulated mean adoption best matches a target series."""
+    from sim.research.calibrate import (
+        SeriesError,
+        calibrate,
+        default_max_evals,
+        load_series,
+        parse_vary,
+        plot_calibration,
+        write_calibrated_scenario,
+    )
+
+    if max_evals is not None and max_evals < 1:
+        _fail("--max-evals must be >= 1")
+    if replicates is not None and replicates < 1:
+        _fail("--replicates must be >= 1")
+    if seed is not None and seed < 0:
+        _fail("--seed must be >= 0")
+    overrides = list(set_ or [])
+    try:
+        sc = load_scenario(scenario, overrides)
+        data = load_series(target)
+        varies = [parse_vary(v) for v in vary]
+    except (ScenarioError, SeriesError) as exc:
+        _fail(str(exc))
+    out = out or RESULTS_ROOT / f"{sc.name}-calibrated.toml"
+    _check_new(out, force)
+    budget = default_max_evals(len(varies)) if max_evals is None else max_evals
+    with _bar(budget, f"calibrating {sc.name}", quiet, unit="eval") as bar:
+        try:
+            result = calibrate(sc, data, varies, replicates, seed, max_evals, progress=bar.update)
+        except (ScenarioError, SeriesError) as exc:
+            _fail(str(exc))
+    written = write_calibrated_scenario(scenario, overrides, result, out)
+    chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
+    typer.echo(f"calibrated {sc.name} against {target} ({data.column}) in {result.evaluations} evaluations:")
+    for key, value in result.values.items():
+        bounds = next(v for v in varies if v.key == key)
+        typer.echo(f"  {key} = {value:.6g}   (searched {bounds.low:g} .. {bounds.high:g})")
+    typer.echo(f"  RMSE = {result.rmse:.4g} people ({result.relative_rmse:.2%} of the target's maximum)")
+    typer.echo(f"wrote {written}, {chart}")
+
+
+# ==================================================================================================
+# Registration
+# ==================================================================================================
+def register(app: typer.Typer) -> None:
+    """Add sweep, analyze, attribute, fit-bass and calibrate to a Typer app."""
+    app.command("sweep")(sweep)
+    app.command("analyze")(analyze)
+    app.command("attribute")(attribute)
+    app.command("fit-bass")(fit_bass_command)
+    app.command("calibrate")(calibrate_command)
+
+
+def main() -> None:
+    """Run the research commands on their own: python -m sim.cli.research COMMAND ..."""
+    app = typer.Typer(add_completion=False, no_args_is_help=True, help="wom research commands.")
+    register(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Loading scenario files: TOML in, a validated `Scenario` out, or one clear `ScenarioError`.
+
+Errors name the file, the dotted key path and what is allowed, so that `wom` can print them and exit
+with status 2 before writing anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.config.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override that cannot be used; the message says where and why."""
+
+
+def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate."""
+    if path is None:
+        return scenario_from_dict({}, overrides, source="<defaults>", base_dir=Path.cwd())
+    path = Path(path)
+    data = read_scenario_dict(path)
+    return scenario_from_dict(data, overrides, source=str(path), base_dir=path.resolve().parent)
+
+
+def read_scenario_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw table of a scenario file, with `extends = "base.toml"` merged in (the file's keys win)."""
+    source = str(path)
+    if not path.is_file():
+        raise ScenarioError(f"{source}: file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{source}: not a UTF-8 text file: {exc}") from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{source}: invalid scenario\n  extends: must be a path to another scenario file")
+    base_path = (path.resolve().parent / base).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise ScenarioError(f"{source}: invalid scenario\n  extends: circular reference through {base_path}")
+    if not base_path.is_file():
+        raise ScenarioError(f"{source}: invalid scenario\n  extends: file not found: {base_path}")
+    return deep_merge(read_scenario_dict(base_path, (*_seen, path.resolve())), data)
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Nested tables merged key by key; values in `top` replace those in `base`."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def scenario_from_dict(
+    data: dict[str, Any], overrides=(), source: str = "<dict>", base_dir: Path | None = None
+) -> Scenario:
+    """Validate a scenario given as a nested dict (plus overrides); `source` names it in errors."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, value = parse_override(item, source)
+        set_dotted(data, key, value, source)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source)) from None
+    return _resolve_files(scenario, source, base_dir or Path.cwd())
+
+
+def parse_override(item: str, source: str = "--set") -> tuple[str, Any]:
+    """Split `a.b.c=VALUE`; VALUE is read as a TOML value (number, bool, string, array), else a string."""
+    if "=" not in item:
+        raise ScenarioError(f"--set {item!r}: expected KEY=VALUE with a dotted key, e.g. engine.quality=0.8")
+    key, raw = item.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ScenarioError(f"--set {item!r}: empty key")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def set_dotted(data: dict, key: str, value: Any, source: str = "--set") -> None:
+    """Set data[a][b][c] = value for key 'a.b.c', creating tables on the way."""
+    node = data
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(f"{source}: --set {key}: '{'.'.join(parts[: i + 1])}' is a value, not a table")
+        node = child
+    node[parts[-1]] = value
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model class that owns the key at `loc` (for listing allowed keys)."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc[:-1]:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return None
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """One readable message: file, then one line per problem with its dotted key and what is allowed."""
+    lines = [f"{source}: invalid scenario"]
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            owner = _model_at(loc)
+            allowed = ", ".join(sorted(owner.model_fields)) if owner else "see docs/model.md"
+            lines.append(f"  {key}: unknown key; allowed keys here: {allowed}")
+            continue
+        msg = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        got_text = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+        lines.append(f"  {key}: {msg}{got_text}")
+    return "\n".join(lines)
+
+
+def _resolve_files(scenario: Scenario, source: str, base_dir: Path) -> Scenario:
+    """Make file paths absolute relative to the scenario file and check they exist."""
+    net = scenario.network
+    if net.kind == "edgelist" and net.path:
+        p = Path(net.path)
+        if not p.is_absolute():
+            p = (base_dir / p).resolve()
+        if not p.is_file():
+            raise ScenarioError(f"{source}: invalid scenario\n  network.path: edge-list file not found: {p}")
+        scenario = scenario.model_copy(update={"network": net.model_copy(update={"path": str(p)})})
+    return scenario

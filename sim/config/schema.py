@@ -1,0 +1,655 @@
+"""Typed, documented scenario parameters.
+
+A scenario file (TOML) is validated against these pydantic models: unknown keys, wrong types and
+out-of-range values are rejected with the key path and what is allowed. Units: time in days,
+probabilities in [0, 1], rates per day, money in the scenario's currency.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Probability = float
+FOREVER = "forever"
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, ser_json_inf_nan="strings")
+
+
+class Mechanism(Section):
+    """A playbook mechanism: off unless the scenario switches it on."""
+
+    enabled: bool = Field(False, description="Switch the mechanism on.")
+
+
+class RunConfig(Section):
+    """How long and how finely to simulate, and how many replicates."""
+
+    days: float = Field(365.0, gt=0, description="Simulated horizon (days).")
+    dt: float = Field(1.0, gt=0, le=30, description="Length of one step (days). Small dt approaches continuous time.")
+    seed: int = Field(0, ge=0, description="Master seed; replicates get independent spawned streams.")
+    replicates: int = Field(1, ge=1, le=100_000, description="Independent runs of the scenario.")
+    engine: Literal["vector", "agents"] = Field(
+        "vector",
+        description="'vector': whole population as numpy arrays (fast, default); "
+        "'agents': one Mesa agent per person (readable reference, small populations).",
+    )
+
+    @property
+    def n_steps(self) -> int:
+        """Number of steps needed to cover `days`."""
+        return int(math.ceil(self.days / self.dt - 1e-9))
+
+
+class PopulationConfig(Section):
+    """Who lives in the model: the public, employees and the brand's official accounts."""
+
+    size: int = Field(10_000, ge=1, le=50_000_000, description="Number of people (agents).")
+    employees: int = Field(
+        0, ge=0, description="Employees; they start as fans (the seed's 'employees become fans first')."
+    )
+    official_accounts: int = Field(1, ge=0, le=1000, description="Brand official accounts that post on the channels.")
+    cities: int = Field(10, ge=1, description="Cities people live in (used by offline meetups).")
+
+    @model_validator(mode="after")
+    def _employees_fit(self) -> PopulationConfig:
+        if self.employees > self.size:
+            raise ValueError(f"population.employees ({self.employees}) cannot exceed population.size ({self.size})")
+        return self
+
+
+class SeedUsersConfig(Section):
+    """The core users who have the product on day 0 (MIUI: 100 forum users)."""
+
+    count: int = Field(100, ge=0, description="Number of seed users (people).")
+    choice: Literal["random", "hubs", "community"] = Field(
+        "random",
+        description="'random': uniform; 'hubs': highest degree over all layers; "
+        "'community': members of the named community (forum geeks).",
+    )
+    community: Literal["forum", "wechat"] = Field(
+        "forum", description="Community seeds come from when choice = 'community'."
+    )
+
+
+class EngineConfig(Section):
+    """The product as engine: its value against each person's expectation.
+
+    A person converts with probability max_conversion * logistic((quality - expectation) / sensitivity)
+    (a hard threshold when sensitivity = 0). After adopting, experience = quality + noise - expectation
+    decides advocate (>= advocate_margin), detractor (< detractor_margin) or quiet adopter.
+    """
+
+    quality: float = Field(0.7, ge=-10, le=10, description="Product value delivered (value units, 0-1 typical).")
+    expectation_mean: float = Field(0.5, ge=-10, le=10, description="Mean expected value across people (value units).")
+    expectation_sd: float = Field(0.15, ge=0, le=10, description="Spread of expectations across people (value units).")
+    sensitivity: float = Field(
+        0.1,
+        ge=0,
+        le=10,
+        description="Width of the conversion curve around quality = expectation (value units); 0 = hard threshold.",
+    )
+    max_conversion: Probability = Field(
+        0.5, ge=0, le=1, description="Conversion probability of a persuaded person when value far exceeds expectation."
+    )
+    rejection: Probability = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Probability that a persuaded person who does not convert turns away for good (rejecter).",
+    )
+    experience_sd: float = Field(
+        0.1, ge=0, le=10, description="Noise of the lived experience around quality (value units)."
+    )
+    advocate_margin: float = Field(
+        0.0, ge=-10, le=10, description="Experience - expectation at or above which an adopter advocates."
+    )
+    detractor_margin: float = Field(
+        -0.15, ge=-10, le=10, description="Experience - expectation below which an adopter becomes a detractor."
+    )
+
+    @model_validator(mode="after")
+    def _margins_ordered(self) -> EngineConfig:
+        if self.detractor_margin > self.advocate_margin:
+            raise ValueError("engine.detractor_margin must be <= engine.advocate_margin")
+        return self
+
+
+class WomConfig(Section):
+    """Word of mouth: who talks, for how long, and how persuasive a message is.
+
+    Talking only in the step right after adopting (active_steps = 1) gives the independent cascade
+    model; talking forever with no decay gives the Bass / SI model.
+    """
+
+    transmission: Probability = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Probability that a seen positive message between two people with a full-strength tie persuades.",
+    )
+    q: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="Well-mixed word-of-mouth rate (per day): Bass imitation coefficient, used when network.kind = 'well_mixed'.",
+    )
+    active_steps: int | Literal["forever"] = Field(
+        FOREVER, description='Steps after adopting during which an advocate talks (an integer >= 1, or "forever").'
+    )
+    decay_rate: float = Field(
+        0.0, ge=0, le=100, description="Talk probability decays as exp(-decay_rate * days since adopting) (per day)."
+    )
+    negative_transmission_factor: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        description="Negative messages persuade this many times more often ('bad news travels a thousand li').",
+    )
+    negative_reach_factor: float = Field(
+        1.5, ge=0, le=100, description="Negative messages are seen by this many times more contacts."
+    )
+
+    @field_validator("active_steps")
+    @classmethod
+    def _positive_steps(cls, v):
+        if isinstance(v, int) and v < 1:
+            raise ValueError('must be an integer >= 1 or "forever"')
+        return v
+
+    @property
+    def active_limit(self) -> float:
+        """Active steps as a number (inf for forever)."""
+        return math.inf if self.active_steps == FOREVER else float(self.active_steps)
+
+
+class AdvertisingConfig(Section):
+    """Mass media as external influence (Bass innovation coefficient p) with a daily spend."""
+
+    p: float = Field(0.0, ge=0, le=100, description="Persuasive ad contacts per person per day at this spend (Bass p).")
+    spend_per_day: float = Field(0.0, ge=0, description="Advertising spend per day while running (currency/day).")
+    start_day: float = Field(0.0, ge=0, description="First day ads run.")
+    stop_day: float = Field(math.inf, ge=0, description="Day ads stop (inf = never).")
+    start_at_adoption: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Ads wait until this share of the population has adopted (loyalty first; 0 = no wait).",
+    )
+
+
+class LayerConfig(Section):
+    """What every accelerator layer has: its reach, speed, persistence and tie strength."""
+
+    enabled: bool = Field(True, description="Switch the layer on or off.")
+    speed: float = Field(1.0, ge=0, le=1000, description="Posts (talk events) per day by a person who is talking.")
+    reach: Probability = Field(
+        1.0, ge=0, le=1, description="Probability that a contact sees a post at some point during its life."
+    )
+    persistence: float = Field(
+        0.0, ge=0, le=3650, description="How long a post stays visible (days); 0 = only in the step it is made."
+    )
+    tie_strength: Probability = Field(
+        0.5, ge=0, le=1, description="Initial tie strength on this layer (trust weight, 0-1)."
+    )
+    transmission_factor: float = Field(1.0, ge=0, le=100, description="Multiplies wom.transmission on this layer.")
+    start_day: float = Field(0.0, ge=0, description="Day the layer opens (channel sequencing).")
+    stop_day: float = Field(math.inf, ge=0, description="Day the layer closes (inf = never).")
+
+    def is_open(self, day: float) -> bool:
+        """Whether the layer runs on this day (switched on, and between its start and stop days)."""
+        return self.enabled and self.start_day <= day < self.stop_day
+
+
+class NetworkConfig(LayerConfig):
+    """The offline social network (strong, clustered small-group ties) that everyone lives in."""
+
+    kind: Literal["small_world", "erdos_renyi", "community_blocks", "well_mixed", "edgelist"] = Field(
+        "small_world",
+        description="Graph of offline ties; 'community_blocks' = communities with few ties between them "
+        "(stochastic block model); 'well_mixed' = everyone meets everyone (mean field, uses wom.q).",
+    )
+    mean_degree: float = Field(
+        8.0,
+        ge=0,
+        le=10_000,
+        description="Average number of offline contacts per person (small_world uses the nearest even number).",
+    )
+    rewire: Probability = Field(
+        0.1, ge=0, le=1, description="Small-world rewiring probability (0 = ring lattice, 1 = random)."
+    )
+    blocks: int = Field(
+        100,
+        ge=1,
+        description="Number of communities when kind = 'community_blocks' (near-equal sizes, random membership).",
+    )
+    mixing: Probability = Field(
+        0.1, ge=0, le=1, description="Share of a person's ties outside their community when kind = 'community_blocks'."
+    )
+    path: str | None = Field(
+        None,
+        description="Edge-list file (two columns of node labels) when kind = 'edgelist'; relative to the scenario file.",
+    )
+    tie_strength: Probability = Field(0.8, ge=0, le=1, description="Initial offline tie strength (strong ties).")
+    speed: float = Field(
+        0.2,
+        ge=0,
+        le=1000,
+        description="Conversations about the product per day by a person who is talking (slow: face to face).",
+    )
+    reach: Probability = Field(0.5, ge=0, le=1, description="Share of offline contacts present at such a conversation.")
+
+    @model_validator(mode="after")
+    def _path_for_edgelist(self) -> NetworkConfig:
+        if self.kind == "edgelist" and not self.path:
+            raise ValueError("network.path is required when network.kind = 'edgelist'")
+        return self
+
+
+class ForumConfig(LayerConfig):
+    """A forum community: members see each other's posts on their board; posts persist (MIUI forum)."""
+
+    enabled: bool = Field(False, description="Switch the channel on.")
+    membership: Probability = Field(0.05, ge=0, le=1, description="Fraction of people who are forum members.")
+    board_size: int = Field(500, ge=2, description="Members per board (sub-forum); a post is visible to its board.")
+    speed: float = Field(0.3, ge=0, le=1000, description="Posts per day by a talking member.")
+    reach: Probability = Field(0.2, ge=0, le=1, description="Share of the board that reads a post during its life.")
+    persistence: float = Field(14.0, ge=0, le=3650, description="Days a forum post stays visible (posts persist).")
+    tie_strength: Probability = Field(0.3, ge=0, le=1, description="Initial tie of a member to the community.")
+
+
+class WeiboConfig(LayerConfig):
+    """A broadcast follower layer like Weibo: directed, heavy-tailed followers, fast decay."""
+
+    enabled: bool = Field(False, description="Switch the channel on.")
+    follows_mean: float = Field(20.0, ge=0, le=10_000, description="Accounts followed per person (mean).")
+    popularity_exponent: float = Field(
+        2.0, gt=1, le=10, description="Tail exponent of follower counts (smaller = more heavy-tailed)."
+    )
+    official_followers: Probability = Field(
+        0.02, ge=0, le=1, description="Fraction of people who follow the brand's official account."
+    )
+    speed: float = Field(0.5, ge=0, le=1000, description="Posts per day by a talking person.")
+    reach: Probability = Field(0.3, ge=0, le=1, description="Share of followers who see a post before it scrolls away.")
+    persistence: float = Field(0.5, ge=0, le=3650, description="Days a post stays in followers' feeds (fast decay).")
+    tie_strength: Probability = Field(0.2, ge=0, le=1, description="Initial follower tie strength (weak ties).")
+
+
+class WechatConfig(LayerConfig):
+    """Close chat groups like WeChat groups: small circles, strong ties, a service channel."""
+
+    enabled: bool = Field(False, description="Switch the channel on.")
+    group_size: int = Field(8, ge=2, le=10_000, description="People per chat group.")
+    groups_per_person: int = Field(2, ge=1, le=100, description="Chat groups each person is in.")
+    speed: float = Field(0.3, ge=0, le=1000, description="Messages per day by a talking member.")
+    reach: Probability = Field(0.8, ge=0, le=1, description="Share of a group that reads a message.")
+    persistence: float = Field(1.0, ge=0, le=3650, description="Days a group message stays visible.")
+    tie_strength: Probability = Field(
+        0.6, ge=0, le=1, description="Initial tie of a member to the group (close circles)."
+    )
+
+
+class ChannelsConfig(Section):
+    """The online accelerator layers."""
+
+    forum: ForumConfig = ForumConfig()
+    weibo: WeiboConfig = WeiboConfig()
+    wechat: WechatConfig = WechatConfig()
+
+
+class OfficialConfig(Section):
+    """What the brand's official accounts do on the channels they are on."""
+
+    posts_per_day: float = Field(
+        1.0, ge=0, le=1000, description="Posts per day per official account on each open channel."
+    )
+    channels: list[Literal["forum", "weibo", "wechat"]] = Field(
+        ["forum", "weibo"], description="Channels the official accounts post on."
+    )
+
+
+class RelationshipConfig(Section):
+    """The relationship chain: tie strengths grow with interaction and decay without it.
+
+    A message's persuasiveness is multiplied by the tie strength (trust) it travels along; the tie to
+    the brand grows when a person participates, and an adopter whose brand tie passes fan_threshold
+    becomes a fan (and falls back below fan_exit).
+    """
+
+    growth: Probability = Field(
+        0.05, ge=0, le=1, description="Fraction of the gap to full strength closed by one interaction on a tie."
+    )
+    decay_rate: float = Field(
+        0.01, ge=0, le=100, description="Ties relax back to their layer's initial strength at this rate (per day)."
+    )
+    initial_brand_tie: Probability = Field(
+        0.1, ge=0, le=1, description="Tie to the brand of a person who has not participated."
+    )
+    brand_growth: Probability = Field(
+        0.1, ge=0, le=1, description="Fraction of the gap to 1 closed by one participation."
+    )
+    brand_decay: float = Field(
+        0.01, ge=0, le=100, description="Brand tie relaxes to initial_brand_tie at this rate (per day)."
+    )
+    participation_rate: float = Field(
+        0.05, ge=0, le=100, description="Participations per day of an advocate or fan (posting feedback, joining in)."
+    )
+    fan_threshold: Probability = Field(0.6, ge=0, le=1, description="Brand tie at which an advocate becomes a fan.")
+    renew_talk: bool = Field(
+        True, description="A participation restarts the person's talk window (participation keeps people talking)."
+    )
+    fan_exit: Probability = Field(
+        0.4, ge=0, le=1, description="Brand tie below which a fan falls back to an ordinary adopter."
+    )
+
+    @model_validator(mode="after")
+    def _exit_below_entry(self) -> RelationshipConfig:
+        if self.fan_exit > self.fan_threshold:
+            raise ValueError("relationship.fan_exit must be <= relationship.fan_threshold")
+        return self
+
+
+# --- the participation playbook: strategies and tactics (each off unless enabled) ------------------
+
+
+class HitProductConfig(Mechanism):
+    """Hit product: a development budget split over k products.
+
+    Each product gets budget/k; quality rises with the square root of a product's budget
+    (diminishing returns), so focus buys quality; a portfolio fits more tastes (expectations are
+    met more closely, by variety_fit per doubling of k) but splits the participation the brand can
+    sustain k ways. Adoption of any of the brand's products counts as adoption.
+    """
+
+    products: int = Field(1, ge=1, le=100, description="Number of products the budget is split over (k).")
+    budget: float = Field(1.0, ge=0, le=1000, description="Development budget (budget units; 1 = one typical product).")
+    quality_per_budget: float = Field(
+        0.2,
+        ge=0,
+        le=10,
+        description="Quality gained by a product with budget 1 (value units); scales as sqrt(budget/k).",
+    )
+    variety_fit: float = Field(
+        0.02, ge=0, le=1, description="Expectation gap closed per doubling of the number of products (value units)."
+    )
+
+
+class IncentiveConfig(Section):
+    """One incentive for fans to participate: its extra participation, tie building and cost."""
+
+    rate: float = Field(0.0, ge=0, le=100, description="Extra participations per day of an advocate or fan (per day).")
+    tie_building: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Brand-tie growth of one such participation relative to relationship.brand_growth.",
+    )
+    cost: float = Field(0.0, ge=0, description="Cost per participation (currency).")
+
+
+class FanBuildingConfig(Mechanism):
+    """Fan building: incentives in the seed's order (function and information sharing, honour, material
+    benefit) and an honour group of super users who test pre-releases."""
+
+    sharing: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=1.0, cost=0.0)
+    honour: IncentiveConfig = IncentiveConfig(rate=0.03, tie_building=1.5, cost=0.5)
+    benefit: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=0.3, cost=5.0)
+    super_users: int = Field(
+        10, ge=0, description="Honour group of super users chosen among the seed users (MIUI: 10)."
+    )
+    super_user_participation: float = Field(
+        0.5, ge=0, le=100, description="Participations per day of a super user (testing, feedback)."
+    )
+    super_user_feedback: float = Field(
+        5.0, ge=0, le=1000, description="Feedback weight of one super-user participation (a pre-release test report)."
+    )
+
+
+class SelfMediaConfig(Mechanism):
+    """Self-media: official accounts as information nodes with a content mix and a posting frequency.
+
+    Useful content persuades, emotional content is seen more, interactive content makes readers
+    participate. Past `fatigue_posts_per_day`, each extra daily post makes followers unfollow and every
+    post is read less (attention is split). Employees and fans act as spokespeople.
+    """
+
+    posts_per_day: float = Field(1.0, ge=0, le=1000, description="Posts per day per official account.")
+    useful: Probability = Field(0.6, ge=0, le=1, description="Share of useful posts (information, service).")
+    emotional: Probability = Field(0.2, ge=0, le=1, description="Share of emotional posts.")
+    interactive: Probability = Field(
+        0.2, ge=0, le=1, description="Share of interactive posts (questions, votes, games)."
+    )
+    useful_persuasion: float = Field(1.5, ge=0, le=10, description="Persuasion multiplier of a useful post.")
+    emotional_reach: float = Field(1.5, ge=0, le=10, description="Reach multiplier of an emotional post.")
+    interactive_participation: Probability = Field(
+        0.2, ge=0, le=1, description="Chance a reader of an interactive post takes part."
+    )
+    fatigue_posts_per_day: float = Field(
+        3.0, ge=0, le=1000, description="Posts per day a follower tolerates before fatigue."
+    )
+    unfollow_rate: float = Field(
+        0.02, ge=0, le=10, description="Daily unfollow probability per post per day above the tolerance."
+    )
+    follow_on_adopt: Probability = Field(
+        0.3, ge=0, le=1, description="Chance a new adopter follows the official account."
+    )
+    spokesperson_factor: float = Field(
+        2.0, ge=0, le=100, description="Employees and fans post this many times more often."
+    )
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> SelfMediaConfig:
+        if abs(self.useful + self.emotional + self.interactive - 1.0) > 1e-6:
+            raise ValueError("self_media.useful + emotional + interactive must sum to 1")
+        return self
+
+
+class NodeConfig(Section):
+    """One participation node: how functional the need is and who benefits."""
+
+    open: bool = Field(False, description="Whether the node is open to participation.")
+    need: Probability = Field(
+        0.5, ge=0, le=1, description="How functional the need is (more functional, more participants)."
+    )
+    user_benefit: Probability = Field(0.5, ge=0, le=1, description="What taking part gives the user.")
+    brand_benefit: Probability = Field(
+        0.5, ge=0, le=1, description="What it gives the brand; low benefit makes the brand neglect the node."
+    )
+
+
+class ParticipationNodesConfig(Mechanism):
+    """Open participation nodes in product, service, brand and sales.
+
+    A node adds participations at rate base_rate * need * user_benefit; each builds the brand tie in
+    proportion to the mutual benefit min(user, brand); the brand keeps a node alive in proportion to its
+    own benefit, so a one-sided node fades (activity decays at neglect_rate * (1 - brand_benefit)).
+    """
+
+    base_rate: float = Field(
+        0.2,
+        ge=0,
+        le=100,
+        description="Participations per day of an advocate or fan at a fully open, fully useful node.",
+    )
+    neglect_rate: float = Field(
+        0.02, ge=0, le=10, description="Daily decay of a node's activity per unit of missing brand benefit."
+    )
+    product: NodeConfig = NodeConfig()
+    service: NodeConfig = NodeConfig()
+    brand: NodeConfig = NodeConfig()
+    sales: NodeConfig = NodeConfig()
+
+
+class InteractionConfig(Mechanism):
+    """Interaction design: simple, beneficial, fun, authentic.
+
+    Participation chances are multiplied by (simplicity + benefit + fun + authenticity) / 2 (1 at the
+    neutral 0.5 scores); the sense of achievement (fun + authenticity) / 2 raises embedded sharing.
+    """
+
+    simplicity: Probability = Field(0.5, ge=0, le=1, description="How easy it is to take part (0-1).")
+    benefit: Probability = Field(0.5, ge=0, le=1, description="What taking part gives the person (0-1).")
+    fun: Probability = Field(0.5, ge=0, le=1, description="How enjoyable it is (0-1).")
+    authenticity: Probability = Field(0.5, ge=0, le=1, description="How genuine it feels (0-1).")
+
+
+class TopicEventConfig(Section):
+    """An official topic event: a burst of talk for some days."""
+
+    day: float = Field(..., ge=0, description="Day the event starts.")
+    days: float = Field(3.0, gt=0, le=365, description="How long it lasts (days).")
+    talk_boost: float = Field(3.0, ge=1, le=100, description="Multiplier on everyone's posting during the event.")
+
+
+class EventsConfig(Mechanism):
+    """WOM events: sharing embedded in the product, and official topic events (memes before launch)."""
+
+    share_fraction: Probability = Field(
+        0.0, ge=0, le=1, description="Share of new adopters whose use is posted automatically (embedded share)."
+    )
+    achievement_sharing: bool = Field(
+        True, description="Participation with achievement raises sharing toward 100% (router example)."
+    )
+    launch_day: float = Field(
+        0.0, ge=0, description="Day the product can be bought; before it, talk spreads the meme (awareness) only."
+    )
+    meme_talk: bool = Field(
+        True, description="During topic events, aware non-adopters pass the meme on (talk without having the product)."
+    )
+    topics: list[TopicEventConfig] = Field(default_factory=list, description="Official topic events.")
+
+
+class IterationConfig(Mechanism):
+    """Product iteration: a release every N days improves quality with the feedback gathered since the last."""
+
+    every_days: float = Field(7.0, gt=0, le=3650, description="Days between releases (MIUI: weekly).")
+    max_gain: float = Field(0.01, ge=0, le=10, description="Largest quality gain of one release (value units).")
+    feedback_scale: float = Field(200.0, gt=0, description="Feedback items at which a release gets 63% of max_gain.")
+    max_quality: float = Field(1.0, ge=-10, le=10, description="Quality ceiling.")
+
+
+class ForumServiceConfig(Mechanism):
+    """Forum responsiveness: engineers answer feedback posts; answered feedback builds ties, unanswered erodes them."""
+
+    engineers: int = Field(5, ge=0, description="Engineers answering posts.")
+    replies_per_engineer: float = Field(150.0, ge=0, description="Replies per engineer per day (MIUI: about 150).")
+    answered_growth: Probability = Field(0.1, ge=0, le=1, description="Brand-tie growth of an answered poster.")
+    unanswered_loss: Probability = Field(
+        0.05, ge=0, le=1, description="Fraction of brand tie lost by an unanswered poster."
+    )
+    engagement_step: Probability = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="How much an answer raises (and silence lowers) the poster's willingness to participate.",
+    )
+
+
+class MeetupsConfig(Mechanism):
+    """City meetups: every N days in the city with the most adopters, 30-50 attendees meet engineers."""
+
+    every_days: float = Field(14.0, gt=0, le=3650, description="Days between meetups (Xiaomi: two weeks).")
+    min_attendees: int = Field(30, ge=1, description="Fewest attendees of a meetup (Xiaomi: 30).")
+    max_attendees: int = Field(50, ge=1, description="Most attendees of a meetup (Xiaomi: 50).")
+    brand_growth: Probability = Field(0.3, ge=0, le=1, description="Brand-tie growth of an attendee.")
+    cost: float = Field(2000.0, ge=0, description="Cost per meetup (currency).")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> MeetupsConfig:
+        if self.min_attendees > self.max_attendees:
+            raise ValueError("meetups.min_attendees must be <= meetups.max_attendees")
+        return self
+
+
+class ReferralConfig(Mechanism):
+    """Referral gating (F-codes): buying needs a purchase code handed out by the community."""
+
+    codes_per_fan: float = Field(0.05, ge=0, le=100, description="Codes a fan gives out per day.")
+    codes_per_forum_senior: float = Field(
+        0.02, ge=0, le=100, description="Codes per day per forum member who adopted at least senior_days ago."
+    )
+    senior_days: float = Field(30.0, ge=0, description="Days of use that make an adopter senior / certified.")
+    codes_per_owner: float = Field(0.01, ge=0, le=100, description="Codes per day per certified owner doing tasks.")
+    codes_per_repost_event: float = Field(0.0, ge=0, description="Codes per day released through Weibo repost events.")
+
+
+class CommunityConfig(Mechanism):
+    """Fan economy versus community economy.
+
+    Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
+    active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
+    peer_rate * horizontal * (share of fans among advocates and fans): it feeds on itself, so past a
+    critical mass of fans a community keeps going when the brand steps back, and a fan base does not.
+    """
+
+    horizontal: Probability = Field(
+        0.0, ge=0, le=1, description="How much fans interact with each other (0 = fan economy, 1 = community economy)."
+    )
+    peer_rate: float = Field(
+        0.2, ge=0, le=100, description="Participations per day among peers when everyone is a fan."
+    )
+    brand_steps_back_day: float = Field(
+        math.inf, ge=0, description="Day the brand stops interacting with fans (inf = never)."
+    )
+
+
+class Scenario(Section):
+    """A whole scenario: every section has defaults, so an empty file is a valid (plain) scenario."""
+
+    name: str = Field("scenario", description="Short name used in outputs.")
+    description: str = Field("", description="What the scenario represents.")
+    run: RunConfig = RunConfig()
+    population: PopulationConfig = PopulationConfig()
+    seed_users: SeedUsersConfig = SeedUsersConfig()
+    engine: EngineConfig = EngineConfig()
+    wom: WomConfig = WomConfig()
+    advertising: AdvertisingConfig = AdvertisingConfig()
+    network: NetworkConfig = NetworkConfig()
+    channels: ChannelsConfig = ChannelsConfig()
+    official: OfficialConfig = OfficialConfig()
+    relationship: RelationshipConfig = RelationshipConfig()
+    hit_product: HitProductConfig = HitProductConfig()
+    fan_building: FanBuildingConfig = FanBuildingConfig()
+    self_media: SelfMediaConfig = SelfMediaConfig()
+    participation_nodes: ParticipationNodesConfig = ParticipationNodesConfig()
+    interaction: InteractionConfig = InteractionConfig()
+    events: EventsConfig = EventsConfig()
+    iteration: IterationConfig = IterationConfig()
+    forum_service: ForumServiceConfig = ForumServiceConfig()
+    meetups: MeetupsConfig = MeetupsConfig()
+    referral: ReferralConfig = ReferralConfig()
+    community: CommunityConfig = CommunityConfig()
+
+    @model_validator(mode="after")
+    def _super_users_are_seeds(self) -> Scenario:
+        fb = self.fan_building
+        if fb.enabled and fb.super_users > self.seed_users.count:
+            raise ValueError(
+                f"fan_building.super_users ({fb.super_users}) cannot exceed seed_users.count "
+                f"({self.seed_users.count}): super users are chosen among the seed users"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _seeds_fit(self) -> Scenario:
+        if self.seed_users.count + self.population.employees > self.population.size:
+            raise ValueError(
+                f"seed_users.count + population.employees ({self.seed_users.count + self.population.employees}) "
+                f"cannot exceed population.size ({self.population.size})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _communities_fit(self) -> Scenario:
+        if self.network.kind == "community_blocks" and self.network.blocks > self.population.size:
+            raise ValueError(
+                f"network.blocks ({self.network.blocks}) cannot exceed population.size "
+                f"({self.population.size}): every community needs a member"
+            )
+        return self

@@ -1,0 +1,112 @@
+"""Mesa agents: a person (`Consumer`) and the brand's `OfficialAccount`.
+
+A Consumer is the readable, per-agent version of the vectorised step in `sim.model.model`: it keeps its
+state in the model's arrays (entry `index`) and decides with the same rule functions from `sim.model.rules`,
+one person at a time. It is used with `run.engine = "agents"` (teaching, checking the vector engine).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.model import rules
+from sim.model.state import CHANNEL, NO_CHANNEL, Funnel
+
+
+class OfficialAccount(mesa.Agent):
+    """The brand's official account: posts on the channels it is on at a steady rate."""
+
+    def post(self, step: int, day: float, channels) -> None:
+        """Post a Poisson number of times on each open official channel, split by the content mix."""
+        model = self.model
+        rate = model.playbook.official_rate(day)
+        mix = model.playbook.content_mix()
+        for ch in channels:
+            if ch.name in model.cfg.official.channels and rate > 0:
+                count = int(model.rng.poisson(rate * model.dt))
+                ch.post_official(model.rng.multinomial(count, mix), step)
+
+
+class Consumer(mesa.Agent):
+    """One person of the population, stepping on its own with the shared rules."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def state(self) -> Funnel:
+        return Funnel(self.model.state[self.index])
+
+    def talk(self) -> None:
+        """Decide, from the start-of-step state, on which open channels to post this step."""
+        m = self.model
+        step, day, channels, _ = m._step_context
+        i = self.index
+        me = np.array([i])
+        if m.state[i] == Funnel.AWARE and m.playbook.meme_active(day):
+            weight = m.playbook.topic_boost(day)  # passing the meme on
+        elif m.talk_start[i] <= step:
+            weight = m.talk_weights(me, step, day)[0]
+        else:
+            weight = 0.0
+        shares = bool(m.playbook.share_next[i])
+        if weight <= 0 and not shares:
+            return
+        for ch in channels:
+            if not ch.can_post(me)[0]:
+                continue
+            if shares or m.rng.random() < rules.post_probability(weight, ch.cfg.speed, m.dt):
+                m._pending_posts[ch.name].append(i)
+
+    def listen(self) -> None:
+        """Meet this step's posts and fields, then decide the next funnel state (applied after everyone)."""
+        m = self.model
+        i = self.index
+        if m.state[i] not in (Funnel.UNAWARE, Funnel.AWARE):
+            self._listen_only_for_ties()
+            return
+        step, day, channels, (p_ads, q_pos, q_neg) = m._step_context
+        rng = m.rng
+        found = []  # (channel, negative, persuaded)
+        for ch in channels:
+            got, ties = ch.contacts_of(i, step, day, rng)
+            found += got
+            m._pending_ties[ch.name] += ties
+            found += ch.official_contact_of(m, i, rng)
+        total = p_ads + q_pos
+        if total > 0 and rng.random() < rules.field_probability(total, m.dt):
+            channel = CHANNEL["advertising"] if rng.random() < p_ads / total else CHANNEL["offline"]
+            found.append((channel, False, True))
+        if q_neg > 0 and rng.random() < rules.field_probability(q_neg, m.dt):
+            found.append((CHANNEL["offline"], True, True))
+        if not found:
+            return
+        positive = [c for c, neg, pers in found if pers and not neg]
+        negative = any(pers and neg for _, neg, pers in found)
+        convert_p = m.conversion(np.array([i]), day)[0]
+        new = rules.contact_outcome(
+            m.state[i], True, bool(positive), negative, convert_p, m.rejection(day), rng.random(), rng.random()
+        )
+        aware_ch = found[rng.integers(len(found))][0]
+        adopt_ch = positive[rng.integers(len(positive))] if positive else NO_CHANNEL
+        m._pending_changes.append((i, new, aware_ch, adopt_ch))
+
+    def _listen_only_for_ties(self) -> None:
+        """Adopters and rejecters still read posts: ties they are read along grow, interactive posts invite them in."""
+        m = self.model
+        step, day, channels, _ = m._step_context
+        for ch in channels:
+            _, ties = ch.contacts_of(self.index, step, day, m.rng)
+            m._pending_ties[ch.name] += ties
+            ch.official_contact_of(m, self.index, m.rng)  # may note an interactive reader
+
+    def experience_noise(self) -> float:
+        """Draw how far this person's lived experience falls from the product's quality."""
+        sd = self.model.cfg.engine.experience_sd
+        return float(self.model.rng.normal(0.0, sd)) if sd > 0 else 0.0
+
+    def participates(self, probabilities: list[float]) -> list[bool]:
+        """Whether this advocate or fan takes part through each participation source this step."""
+        return [bool(self.model.rng.random() < p) for p in probabilities]

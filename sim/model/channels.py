@@ -1,0 +1,380 @@
+"""The accelerator at run time: each channel's live posts, tie strengths and who it reaches.
+
+A channel turns this step's posts into contacts (someone saw a message; maybe it persuaded them).
+`EdgeChannel` carries messages along pairwise ties (offline talk, Weibo followers); `GroupChannel`
+shows a post to every member of the poster's groups (forum boards, WeChat groups). Each offers the
+same contact rule twice: `contacts` for the whole population at once (vector engine) and
+`contacts_of` for one person (per-agent engine); both draw from identical probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import LayerConfig, RelationshipConfig, WomConfig
+from sim.model import rules
+from sim.model.funnel import Contacts
+from sim.model.state import CHANNEL, NEGATIVE
+from sim.networks.graphs import EdgeLayer, Groups, ranges
+
+#: visible_until value of someone with no live post.
+NO_POST = 0
+
+
+def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of all CSR entries of `rows`, and the row each position belongs to (no Python loop)."""
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    return ranges(starts, counts), np.repeat(rows, counts)
+
+
+@dataclass
+class UsedTies:
+    """Ties that messages travelled along this step, and their strength when read on `day` (None: not kept)."""
+
+    ties: np.ndarray
+    trust: np.ndarray | None = None
+    day: float = 0.0
+
+
+class TieStrengths:
+    """The strength (trust) of each tie of a layer: grows with use, relaxes back to the layer's base level.
+
+    Each tie is stored as its strength carried to a shared reference day (`epoch`) by the relaxation
+    rule, so that reading ties is one lookup and one exp shared by all of them (rather than a per-tie
+    exp and a per-tie last-use day). The reference day moves forward before the carried values grow
+    past exp(MAX_EXPONENT). Without growth every tie keeps its base strength and nothing is stored.
+    """
+
+    #: Largest decay exponent between the reference day and now before the reference day moves.
+    MAX_EXPONENT = 50.0
+
+    def __init__(self, n_ties: int, base: float, rel: RelationshipConfig):
+        self.base = base
+        self.growth = rel.growth
+        self.decay = rel.decay_rate
+        self.epoch = 0.0
+        self.at_epoch = np.full(n_ties, base, dtype=np.float64) if self.growth > 0 else None
+
+    def now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
+        """Current strength of `ties` on `day` (the base strength, a scalar, when ties never change)."""
+        if self.at_epoch is None:
+            return self.base
+        return rules.relax(self.at_epoch[ties], self.base, self.decay, day - self.epoch)
+
+    def strengthen(self, used: UsedTies, day: float) -> None:
+        """Ties used this step grow toward full strength (`rules.strengthen`) as of `day`; their strength when
+        read is relaxed to `day` rather than looked up again, if it was kept."""
+        if self.at_epoch is None or len(used.ties) == 0:
+            return
+        if self.decay * (day - self.epoch) > self.MAX_EXPONENT:
+            self.at_epoch = rules.relax(self.at_epoch, self.base, self.decay, day - self.epoch)
+            self.epoch = day
+        current = (
+            self.now(used.ties, day)
+            if used.trust is None
+            else rules.relax(used.trust, self.base, self.decay, day - used.day)
+        )
+        self.at_epoch[used.ties] = rules.relax(
+            rules.strengthen(current, self.growth), self.base, self.decay, self.epoch - day
+        )
+
+
+class Channel:
+    """What every layer shares: opening days, post lifetime, read and persuasion probabilities, live posts."""
+
+    def __init__(self, name: str, cfg: LayerConfig, wom: WomConfig, rel: RelationshipConfig, n: int, dt: float):
+        self.name = name
+        self.code = CHANNEL[name]
+        self.cfg = cfg
+        self.rel = rel
+        self.dt = dt
+        self.life = rules.post_life_steps(cfg.persistence, dt)
+        self.read_pos = rules.read_probability_per_step(cfg.reach, self.life)
+        self.read_neg = rules.read_probability_per_step(min(1.0, cfg.reach * wom.negative_reach_factor), self.life)
+        self.transmission_pos = wom.transmission * cfg.transmission_factor
+        self.transmission_neg = self.transmission_pos * wom.negative_transmission_factor
+        self.visible_until = np.full(n, NO_POST, dtype=np.int64)
+        self.visible_valence = np.zeros(n, dtype=np.int8)
+        self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
+        self._pruned = -1  # the step `live` was last pruned for
+        self.official_posts: list[tuple[int, np.ndarray]] = []  # (visible until step, posts per content kind)
+
+    def strengthen(self, used: UsedTies, day: float) -> None:
+        """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
+        self.ties.strengthen(used, day)
+
+    def is_open(self, day: float) -> bool:
+        """Whether the channel runs on this day (channel sequencing)."""
+        return self.cfg.is_open(day)
+
+    def can_post(self, people: np.ndarray) -> np.ndarray:
+        """Mask of people who are on this channel (everyone, unless it has members)."""
+        return np.ones(len(people), dtype=bool)
+
+    def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
+        """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
+        self._drop_expired(step)  # first, so that a person who posts again is listed once
+        fresh = np.compress(self.visible_until[people] <= step, people)  # not live yet: join the live list once
+        self.visible_until[people] = step + self.life
+        self.visible_valence[people] = valence
+        self.live = np.concatenate([self.live, fresh])
+
+    def _drop_expired(self, step: int) -> None:
+        """Remove posts no longer visible in `step` from `live` (once per step)."""
+        if self._pruned != step:
+            self._pruned = step
+            self.live = np.compress(self.visible_until[self.live] > step, self.live)
+
+    def prepare(self, step: int) -> None:
+        """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
+        self._drop_expired(step)
+        self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
+
+    def close(self) -> None:
+        """Remove all live posts (the channel has stopped)."""
+        self.visible_until[self.live] = NO_POST
+        self.live = np.empty(0, dtype=np.int64)
+        self.official_posts = []
+
+    def post_official(self, counts: np.ndarray, step: int) -> None:
+        """The brand's official account posts on this channel (counts per content kind)."""
+        if np.sum(counts) > 0:
+            self.official_posts.append((step + self.life, np.asarray(counts)))
+
+    def n_official_live(self) -> np.ndarray:
+        """Official posts currently visible, per content kind (useful, emotional, interactive)."""
+        return sum((k for _, k in self.official_posts), np.zeros(3, dtype=np.int64))
+
+    def official_probabilities(self, model, trust: np.ndarray):
+        """Chances that a reader with brand tie `trust` sees an official post, is persuaded by one,
+        and sees an interactive one, given the live posts and the content's effects."""
+        n_live = self.n_official_live()
+        reach, persuasion, attention = model.playbook.content_effects()
+        miss = np.ones(len(trust))
+        unpersuaded = np.ones(len(trust))
+        for k in range(len(n_live)):
+            if n_live[k] == 0:
+                continue
+            r = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[k]), self.life) * attention
+            miss *= (1.0 - r) ** n_live[k]
+            p = r * rules.persuasion_probability(self.transmission_pos * persuasion[k], trust)
+            unpersuaded *= (1.0 - p) ** n_live[k]
+        r_i = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[2]), self.life) * attention
+        return 1.0 - miss, 1.0 - unpersuaded, rules.at_least_one(r_i, n_live[2])
+
+    def official_audience(self, model) -> np.ndarray:
+        """Who sees the official account's posts on this channel (overridden per channel)."""
+        return np.empty(0, dtype=np.int64)
+
+    def official_contacts(self, model, rng, out: Contacts) -> None:
+        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand."""
+        if not self.official_posts:
+            return
+        audience = self.official_audience(model)
+        if len(audience) == 0:
+            return
+        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(audience))
+        u = rng.random(len(audience))
+        seen = u < p_read
+        out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers))
+        model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
+
+    def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool]]:
+        """The same official-post rule for one person i."""
+        if not self.official_posts or not self.in_official_audience(model, i):
+            return []
+        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(np.array([i])))
+        u = rng.random()
+        if rng.random() < p_inter:
+            model.playbook.note_interactive_readers(np.array([i]))
+        return [(CHANNEL["official"], False, bool(u < p_pers[0]))] if u < p_read[0] else []
+
+    def in_official_audience(self, model, i: int) -> bool:
+        return False
+
+
+class EdgeChannel(Channel):
+    """Messages travel along pairwise ties; each tie has a strength that grows with use and relaxes back."""
+
+    def __init__(self, name, layer: EdgeLayer, cfg, wom, rel, n, dt, official_followers=None):
+        super().__init__(name, cfg, wom, rel, n, dt)
+        self.layer = layer
+        self.ties = TieStrengths(layer.n_ties, cfg.tie_strength, rel)
+        self.official_followers = (
+            np.empty(0, dtype=np.int64)
+            if official_followers is None
+            else np.asarray(official_followers, dtype=np.int64)
+        )
+        self._follower_mask = np.zeros(n, dtype=bool)
+        self._follower_mask[self.official_followers] = True
+        self._incoming: EdgeLayer | None = None
+
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
+        """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
+        ties_used, trust_used = [], []
+        live = self.live
+        negative_post = self.visible_valence[live] == NEGATIVE
+        any_negative = bool(negative_post.any())
+        growing = self.ties.at_epoch is not None
+        for negative in (False, True):
+            if negative and not any_negative:
+                break
+            senders = np.compress(negative_post == negative, live) if any_negative else live
+            if len(senders) == 0:
+                continue
+            targets, ties = self.layer.out_ties(senders, with_ties=growing)
+            if growing:
+                ties = ties.astype(np.intp)  # once: the ids index the strengths now and when strengthened
+            read_p = self.read_neg if negative else self.read_pos
+            u = rng.random(len(targets))
+            if read_p < 1.0:
+                seen = np.flatnonzero(u < read_p)
+                targets, u = targets[seen], u[seen]
+                ties = None if ties is None else ties[seen]
+            trust = self.ties.now(ties, day)
+            transmission = self.transmission_neg if negative else self.transmission_pos
+            persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
+            out.add(targets, self.code, negative, persuaded)
+            if growing:
+                ties_used.append(ties)
+                trust_used.append(trust)
+        if not ties_used:
+            return UsedTies(np.empty(0, dtype=np.int64))
+        return UsedTies(np.concatenate(ties_used), np.concatenate(trust_used), day)
+
+    def incoming(self) -> EdgeLayer:
+        """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
+        if self._incoming is None:
+            self._incoming = self.layer if not self.layer.directed else self.layer.in_neighbours_csr()
+        return self._incoming
+
+    def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
+        """Per-agent rule: person i looks at each contact with a live post. Returns (contacts, ties used)."""
+        inc = self.incoming()
+        lo, hi = inc.indptr[i], inc.indptr[i + 1]
+        found, used = [], []
+        for k in range(lo, hi):
+            j = inc.indices[k]
+            if self.visible_until[j] <= step:
+                continue
+            negative = self.visible_valence[j] == NEGATIVE
+            read_p = self.read_neg if negative else self.read_pos
+            u = rng.random()
+            if u >= read_p:
+                continue
+            tie = int(inc.tie[k])
+            trust = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
+            transmission = self.transmission_neg if negative else self.transmission_pos
+            found.append(
+                (self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, trust)))
+            )
+            used.append(tie)
+        return found, used
+
+    def official_audience(self, model) -> np.ndarray:
+        return self.official_followers
+
+    def in_official_audience(self, model, i: int) -> bool:
+        return bool(self._follower_mask[i])
+
+    def follow(self, people: np.ndarray) -> None:
+        """People start following the official account."""
+        self._follower_mask[people] = True
+        self.official_followers = np.flatnonzero(self._follower_mask)
+
+    def unfollow(self, people: np.ndarray) -> None:
+        """People stop following the official account (information overload)."""
+        if len(people):
+            self._follower_mask[people] = False
+            self.official_followers = np.flatnonzero(self._follower_mask)
+
+
+class GroupChannel(Channel):
+    """A post is shown to every member of the poster's groups (forum boards, chat groups)."""
+
+    def __init__(self, name, groups: Groups, cfg, wom, rel, n, dt, official_audience: str):
+        super().__init__(name, cfg, wom, rel, n, dt)
+        self.groups = groups
+        self.member = groups.is_member()
+        self.ties = TieStrengths(len(groups.members), cfg.tie_strength, rel)  # member-group ties
+        self.audience_kind = official_audience  # "members" (forum) or "adopters" (service account)
+        self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
+        self.n_neg = np.zeros(groups.n_groups, dtype=np.int64)
+
+    def can_post(self, people: np.ndarray) -> np.ndarray:
+        return self.member[people]
+
+    def prepare(self, step: int) -> None:
+        """Count live positive and negative posts per group: what every member sees this step."""
+        super().prepare(step)
+        live = self.live
+        self.n_pos[:] = 0
+        self.n_neg[:] = 0
+        if len(live) == 0:
+            return
+        slots, who = csr_ranges(self.groups.agent_ptr, live)
+        groups = self.groups.slot_group[self.groups.agent_slots[slots]]
+        negative = self.visible_valence[who] == NEGATIVE
+        self.n_pos += np.bincount(groups[~negative], minlength=self.groups.n_groups)
+        self.n_neg += np.bincount(groups[negative], minlength=self.groups.n_groups)
+
+    def _slot_contacts(self, slots: np.ndarray, step: int, day: float, rng):
+        """Contacts of the members in `slots` (one membership each) with the other members' live posts."""
+        g = self.groups.slot_group[slots]
+        who = self.groups.members[slots].astype(np.int64)
+        own_live = self.visible_until[who] > step
+        own_neg = own_live & (self.visible_valence[who] == NEGATIVE)
+        k_pos = self.n_pos[g] - (own_live & ~own_neg)
+        k_neg = self.n_neg[g] - own_neg
+        trust = self.ties.now(slots, day)
+        results = []
+        for negative, k, read_p, transmission in (
+            (False, k_pos, self.read_pos, self.transmission_pos),
+            (True, k_neg, self.read_neg, self.transmission_neg),
+        ):
+            u = rng.random(len(slots))
+            seen = u < rules.at_least_one(read_p, k)
+            persuaded = u < rules.at_least_one(read_p * rules.persuasion_probability(transmission, trust), k)
+            results.append((negative, seen, persuaded))
+        return who, results
+
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
+        """Members of groups with live posts meet those posts. Returns the membership slots used."""
+        active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
+        if len(active) == 0:
+            return UsedTies(np.empty(0, dtype=np.int64))
+        slots, _ = csr_ranges(self.groups.group_ptr, active)
+        who, results = self._slot_contacts(slots, step, day, rng)
+        used = np.zeros(len(slots), dtype=bool)
+        for negative, seen, persuaded in results:
+            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded))
+            used |= seen
+        return UsedTies(np.compress(used, slots))
+
+    def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
+        """Per-agent rule: person i reads the live posts of each of its groups."""
+        lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
+        found, used = [], []
+        for slot in self.groups.agent_slots[lo:hi]:
+            g = self.groups.slot_group[slot]
+            if self.n_pos[g] + self.n_neg[g] == 0:
+                continue
+            _, results = self._slot_contacts(np.array([slot]), step, day, rng)
+            for negative, seen, persuaded in results:
+                if seen[0]:
+                    found.append((self.code, negative, bool(persuaded[0])))
+                    used.append(int(slot))
+        return found, used
+
+    def official_audience(self, model) -> np.ndarray:
+        if self.audience_kind == "members":
+            return np.flatnonzero(self.member)
+        return model.adopter_indices()
+
+    def in_official_audience(self, model, i: int) -> bool:
+        if self.audience_kind == "members":
+            return bool(self.member[i])
+        return bool(model.is_adopter(i))

@@ -1,0 +1,198 @@
+"""One step's contacts and the funnel moves they cause, for the whole population at once (vector engine).
+
+Channels report their contacts in blocks (`Contacts`): people who met a message on one channel with
+one valence, and whether it persuaded each of them. `resolve` turns them into funnel moves with the
+same rule as the per-agent engine (`rules.contact_outcome` on each contacted person), in two tiers:
+most contacts only make an unaware person aware, so only people with a persuasive contact go through
+the full rule; everyone else who was unaware becomes aware in one assignment. Awareness and adoption
+are credited to the channel of one qualifying contact chosen uniformly at random.
+
+Work is proportional to the contacts, not to the population (`Scratch` keeps per-person work arrays
+between steps, and nothing is sorted); when contacts are more than a `1 / DENSE_FACTOR` share of the
+population, one pass over the population is cheaper than stamping them one by one, and is used instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.state import NO_CHANNEL, Funnel
+
+#: Use a pass over the population when contacts * DENSE_FACTOR >= population (measured at 10^6 people:
+#: the pass costs about as much as handling N / 16 contacts one by one).
+DENSE_FACTOR = 16
+
+
+@dataclass
+class Block:
+    """Contacts on one channel with one valence: who met the message, and whether it persuaded each."""
+
+    target: np.ndarray  # people reached, repeats allowed (any integer dtype)
+    channel: int
+    negative: bool
+    persuaded: np.ndarray  # bool per contact
+
+
+@dataclass
+class Contacts:
+    """This step's contacts, block by block, as the channels reported them."""
+
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, target: np.ndarray, channel: int, negative: bool, persuaded: np.ndarray) -> None:
+        """Record contacts on one channel with one valence (nothing when `target` is empty)."""
+        if len(target):
+            self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool)))
+
+
+@dataclass
+class Moves:
+    """What this step's contacts did (each array holds distinct people)."""
+
+    aware: np.ndarray  # unaware people who met a message: they are aware now (or further along)
+    aware_channel: np.ndarray | int  # ... the channel credited for it (for a buyer, the one credited for buying)
+    buyers: np.ndarray  # people persuaded to buy
+    buy_channel: np.ndarray | int  # ... the channel credited for the purchase (one code: the same for all)
+    rejecters: np.ndarray  # people who turned away
+
+    @classmethod
+    def from_outcomes(
+        cls,
+        people: np.ndarray,
+        before: np.ndarray,
+        new: np.ndarray,
+        aware_channel: np.ndarray,
+        adopt_channel: np.ndarray,
+    ) -> Moves:
+        """Moves given person by person (the per-agent engine): states before and after, channels drawn."""
+        aware = np.flatnonzero((before == Funnel.UNAWARE) & (new != Funnel.UNAWARE))
+        buys = np.flatnonzero(new == Funnel.ADOPTER)
+        credit = np.where(new == Funnel.ADOPTER, adopt_channel, aware_channel).astype(np.int8)
+        return cls(
+            people[aware], credit[aware], people[buys], adopt_channel[buys], np.compress(new == Funnel.REJECTER, people)
+        )
+
+
+class Scratch:
+    """Per-person work arrays kept between steps, so that grouping contacts by person is O(contacts).
+
+    `slot` may hold anything (see `distinct`); `mark` is all False and `rank` all -1 between uses.
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        self.slot = np.zeros(n, dtype=np.int64)
+        self.mark = np.zeros(n, dtype=bool)
+        self.rank = np.full(n, -1, dtype=np.int64)
+
+    def distinct(
+        self,
+        groups: list[np.ndarray],
+        state: np.ndarray | None = None,
+        upto: int | None = None,
+        exclude: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Each person found in any of `groups` once (only those with `state <= upto` if given, none of `exclude`).
+
+        Many people: one pass over the population, in index order (which also makes later per-person
+        lookups cache-friendly). Few: without sorting; of the repeated writes to one slot exactly one
+        survives, and the entry that wrote it is kept.
+        """
+        mark = self.mark
+        if sum(len(g) for g in groups) * DENSE_FACTOR >= self.n:
+            for g in groups:
+                mark[g.astype(np.intp, copy=False)] = True  # faster than indexing with int32 directly
+            if upto is not None:
+                mark &= state <= upto
+            if exclude is not None:
+                mark[exclude] = False
+            out = np.flatnonzero(mark)
+            mark.fill(False)
+            return out
+        people = np.concatenate(groups) if groups else np.empty(0, dtype=np.int64)
+        if upto is not None:
+            people = np.compress(state[people] <= upto, people)
+        if exclude is not None and len(exclude):
+            mark[exclude] = True
+            people = np.compress(~mark[people], people)
+            mark[exclude] = False
+        idx = np.arange(len(people), dtype=np.int64)
+        self.slot[people] = idx
+        return np.compress(self.slot[people] == idx, people)
+
+    def flags(self, people: np.ndarray, marked: list[np.ndarray]) -> np.ndarray:
+        """For each of `people`, whether it occurs in any of the `marked` arrays."""
+        for m in marked:
+            self.mark[m] = True
+        out = self.mark[people]
+        for m in marked:
+            self.mark[m] = False
+        return out
+
+
+def _persuasive(blocks: list[Block]) -> list[np.ndarray]:
+    """Targets of the persuasive contacts of each block."""
+    return [np.compress(b.persuaded, b.target) for b in blocks]
+
+
+def random_channel(
+    people: np.ndarray, blocks: list[tuple[np.ndarray, int]], scratch: Scratch, rng: np.random.Generator
+) -> np.ndarray | int:
+    """For each of `people` (distinct), the channel of one of their contacts in `blocks` (target array,
+    channel) chosen uniformly at random: a channel with probability proportional to its contacts.
+    One code for everyone when the blocks share a channel."""
+    codes = sorted({c for _, c in blocks})
+    k = len(people)
+    if len(codes) <= 1 or k == 0:
+        return codes[0] if codes else NO_CHANNEL
+    rank = scratch.rank
+    rank[people] = np.arange(k)
+    counts = np.zeros((len(codes), k))
+    for target, code in blocks:
+        r = rank[target]
+        counts[codes.index(code)] += np.bincount(np.compress(r >= 0, r), minlength=k)
+    rank[people] = -1
+    cum = np.cumsum(counts, axis=0)
+    pick = rng.random(k) * cum[-1]
+    return np.asarray(codes, dtype=np.int8)[(cum <= pick).sum(axis=0)]
+
+
+def resolve(
+    contacts: Contacts, state: np.ndarray, conversion, rejection: float, scratch: Scratch, rng: np.random.Generator
+) -> Moves:
+    """Funnel moves of this step's contacts (`conversion(people)`: each one's chance to buy when persuaded)."""
+    blocks = contacts.blocks
+    positive = [b for b in blocks if not b.negative]
+    pos = _persuasive(positive)
+    neg = _persuasive([b for b in blocks if b.negative])
+    people = scratch.distinct(pos + neg, state, upto=Funnel.AWARE)  # tier 1: a persuasive contact
+    k = len(people)
+    before = state[people]
+    pos_hit = scratch.flags(people, pos) if neg else True
+    neg_hit = scratch.flags(people, neg) if neg else False
+    u_reject = rng.random(k) if rejection > 0 else 1.0  # no draw when nobody can reject
+    new = rules.contact_outcome(before, True, pos_hit, neg_hit, conversion(people), rejection, rng.random(k), u_reject)
+    buyers = np.compress(new == Funnel.ADOPTER, people)
+    buy_channel = random_channel(buyers, [(t, b.channel) for t, b in zip(pos, positive)], scratch, rng)
+    # tier 2: everyone else unaware who met a message
+    aware_only = scratch.distinct([b.target for b in blocks], state, upto=Funnel.UNAWARE, exclude=people)
+    aware = np.concatenate([np.compress(before == Funnel.UNAWARE, people), aware_only])
+    aware_channel = random_channel(aware, [(b.target, b.channel) for b in blocks], scratch, rng)
+    if np.ndim(aware_channel):  # channels differ between people: buyers take the channel that sold them
+        _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch)
+    return Moves(aware, aware_channel, buyers, buy_channel, np.compress(new == Funnel.REJECTER, people))
+
+
+def _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch: Scratch) -> None:
+    """A buyer who was unaware owes their awareness to the channel that sold them (in place)."""
+    if len(buyers) == 0:
+        return
+    rank = scratch.rank
+    rank[aware] = np.arange(len(aware))
+    at = rank[buyers]
+    rank[aware] = -1
+    found = np.flatnonzero(at >= 0)
+    aware_channel[at[found]] = np.broadcast_to(buy_channel, buyers.shape)[found]

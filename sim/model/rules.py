@@ -1,0 +1,211 @@
+"""Behaviour rules as small pure functions.
+
+Every rule works on scalars and on numpy arrays alike, so the per-agent Mesa step (`sim.model.agents`) and
+the vectorised step (`sim.model.model`) make the same decisions from the same formulas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
+
+
+def _scalar_or_array(x):
+    """Return a Python float for 0-d results so scalar callers get scalars back."""
+    return x.item() if isinstance(x, np.ndarray) and x.ndim == 0 else x
+
+
+# --- engine: the product -------------------------------------------------------------------------
+
+
+def conversion_probability(quality, expectation, sensitivity, max_conversion):
+    """Chance that a persuaded person buys: a logistic curve in value minus expectation.
+
+    sensitivity = 0 makes it a hard threshold (max_conversion if quality >= expectation, else 0).
+    """
+    gap = np.asarray(quality, dtype=float) - np.asarray(expectation, dtype=float)
+    if sensitivity == 0:
+        p = np.where(gap >= 0, 1.0, 0.0)
+    else:
+        p = 0.5 * (1.0 + np.tanh(gap / (2.0 * sensitivity)))  # logistic(gap / sensitivity), overflow-safe
+    return _scalar_or_array(max_conversion * p)
+
+
+def experience_margin(quality, expectation, noise):
+    """Lived experience minus expectation: positive means the product beat what the person expected."""
+    return _scalar_or_array(np.asarray(quality, dtype=float) + noise - expectation)
+
+
+def talk_valence(margin, advocate_margin, detractor_margin):
+    """Advocate (+1), quiet (0) or detractor (-1) from the experience margin."""
+    margin = np.asarray(margin, dtype=float)
+    v = np.where(
+        margin >= advocate_margin,
+        np.int8(POSITIVE),
+        np.where(margin < detractor_margin, np.int8(NEGATIVE), np.int8(QUIET)),
+    )
+    return _scalar_or_array(v)
+
+
+def state_after_adoption(valence):
+    """An adopter who talks negatively is a detractor; everyone else is an adopter."""
+    return _scalar_or_array(
+        np.where(np.asarray(valence) == NEGATIVE, np.int8(Funnel.DETRACTOR), np.int8(Funnel.ADOPTER))
+    )
+
+
+# --- word of mouth: who talks and how a message travels ------------------------------------------
+
+
+def talk_weight(age_steps, dt, active_limit, decay_rate):
+    """Probability-weight that a person talks `age_steps` steps after starting to talk.
+
+    1 inside the active window decaying as exp(-decay_rate * days); 0 before starting or after the window.
+    """
+    age = np.asarray(age_steps)
+    inside = (age >= 0) & (age < active_limit)
+    if decay_rate == 0:  # no exp needed (the docking scenarios, and faster)
+        return _scalar_or_array(inside.astype(float))
+    w = np.where(inside, np.exp(-decay_rate * np.maximum(age, 0) * dt), 0.0)
+    return _scalar_or_array(w)
+
+
+def post_probability(weight, speed, dt):
+    """Chance that a talking person posts on a layer this step: talk weight times min(1, speed * dt)."""
+    return _scalar_or_array(np.asarray(weight, dtype=float) * min(1.0, speed * dt))
+
+
+def post_life_steps(persistence, dt):
+    """Steps a post stays visible: at least the step it is made in."""
+    return max(1, int(np.ceil(persistence / dt - 1e-9)))
+
+
+def read_probability_per_step(reach, life_steps):
+    """Per-step chance a contact sees a live post, so that over the post's life it is seen with prob `reach`."""
+    reach = min(1.0, max(0.0, reach))
+    if reach >= 1.0:
+        return 1.0
+    return 1.0 - (1.0 - reach) ** (1.0 / life_steps)
+
+
+def persuasion_probability(transmission, trust):
+    """Chance that a seen message persuades: base transmission weighted by the tie strength it travels on."""
+    return _scalar_or_array(np.clip(np.asarray(transmission, dtype=float) * trust, 0.0, 1.0))
+
+
+def at_least_one(per_trial, n_trials):
+    """Chance that at least one of n independent trials of probability `per_trial` succeeds."""
+    return _scalar_or_array(1.0 - np.power(1.0 - np.asarray(per_trial, dtype=float), n_trials))
+
+
+def field_probability(rate, dt):
+    """Chance of a contact this step from a rate (per day) of an external field (ads, well-mixed talk)."""
+    return min(1.0, max(0.0, rate * dt))
+
+
+# --- funnel: what a contact does ------------------------------------------------------------------
+
+
+def contact_outcome(state, saw, persuaded_pos, persuaded_neg, convert_p, rejection, u_convert, u_reject):
+    """New funnel state of a person after this step's contacts.
+
+    A credible negative message turns a not-yet-adopter away; otherwise a persuasive positive message
+    leads to buying with the engine's conversion probability, and a failed evaluation ends in rejection
+    with probability `rejection`; anything seen makes an unaware person aware.
+    """
+    state = np.asarray(state, dtype=np.int8)
+    open_ = state <= Funnel.AWARE  # unaware or aware
+    neg = open_ & persuaded_neg
+    pos = open_ & ~neg & persuaded_pos
+    buys = pos & (u_convert < convert_p)
+    rejects = neg | (pos & ~buys & (u_reject < rejection))
+    new = np.where(saw & (state == Funnel.UNAWARE), np.int8(Funnel.AWARE), state)
+    new = np.where(rejects, np.int8(Funnel.REJECTER), np.where(buys, np.int8(Funnel.ADOPTER), new))
+    return _scalar_or_array(new)
+
+
+# --- relationship chain ---------------------------------------------------------------------------
+
+
+def strengthen(strength, growth):
+    """Tie strength after one interaction: closes a fraction `growth` of the gap to 1."""
+    return _scalar_or_array(np.asarray(strength, dtype=float) + growth * (1.0 - np.asarray(strength, dtype=float)))
+
+
+def relax(strength, base, decay_rate, elapsed_days):
+    """Tie strength after `elapsed_days` without interaction: exponential return to its base level."""
+    s = np.asarray(strength, dtype=float)
+    return _scalar_or_array(base + (s - base) * np.exp(-decay_rate * np.asarray(elapsed_days, dtype=float)))
+
+
+def fan_transition(state, valence, brand_tie, fan_threshold, fan_exit):
+    """Advocating adopters whose brand tie reaches the threshold become fans; fans whose tie falls below exit drop back."""
+    state = np.asarray(state)
+    to_fan = (state == Funnel.ADOPTER) & (np.asarray(valence) == POSITIVE) & (np.asarray(brand_tie) >= fan_threshold)
+    from_fan = (state == Funnel.FAN) & (np.asarray(brand_tie) < fan_exit)
+    new = np.where(to_fan, Funnel.FAN, np.where(from_fan, Funnel.ADOPTER, state))
+    return _scalar_or_array(new.astype(np.int8))
+
+
+# --- the participation playbook -------------------------------------------------------------------
+
+
+def focused_quality(base_quality, budget, products, quality_per_budget):
+    """Hit product: quality a product gets from its share of the budget (diminishing returns)."""
+    return base_quality + quality_per_budget * np.sqrt(budget / products)
+
+
+def variety_gap(products, variety_fit):
+    """Hit product: how much closer a portfolio of k products comes to each person's taste."""
+    return variety_fit * np.log2(products)
+
+
+def interaction_multiplier(simplicity, benefit, fun, authenticity):
+    """Interaction design: participation multiplier, 1 at neutral scores (0.5 each), up to 2."""
+    return (simplicity + benefit + fun + authenticity) / 2.0
+
+
+def achievement(fun, authenticity):
+    """Interaction design: the sense of achievement a participation gives (0-1)."""
+    return (fun + authenticity) / 2.0
+
+
+def participation_probability(rate, multiplier, dt):
+    """Chance of taking part this step at `rate` per day scaled by a person's multiplier."""
+    return _scalar_or_array(np.clip(np.asarray(rate, dtype=float) * multiplier * dt, 0.0, 1.0))
+
+
+def release_gain(feedback, max_gain, feedback_scale):
+    """Product iteration: a release's quality gain grows with the feedback gathered, saturating."""
+    return _scalar_or_array(max_gain * (1.0 - np.exp(-np.asarray(feedback, dtype=float) / feedback_scale)))
+
+
+def node_rate(base_rate, need, user_benefit, activity):
+    """Participation node: more functional needs and more user benefit draw more participants."""
+    return base_rate * need * user_benefit * activity
+
+
+def mutual_benefit(user_benefit, brand_benefit):
+    """Participation node: only what benefits both sides builds the relationship (0-1, 2x min)."""
+    return 2.0 * min(user_benefit, brand_benefit)
+
+
+def node_activity(activity, neglect_rate, brand_benefit, dt):
+    """Participation node: the brand neglects a node in proportion to its missing benefit."""
+    return activity * float(np.exp(-neglect_rate * (1.0 - brand_benefit) * dt))
+
+
+def unfollow_probability(posts_per_day, tolerance, unfollow_rate, dt):
+    """Self-media overload: chance a follower unfollows this step, growing with posts above tolerance."""
+    return field_probability(unfollow_rate * max(0.0, posts_per_day - tolerance), dt)
+
+
+def attention(posts_per_day, tolerance):
+    """Self-media overload: share of attention each post gets when posts exceed the tolerance."""
+    return 1.0 if posts_per_day <= tolerance or posts_per_day == 0 else tolerance / posts_per_day
+
+
+def peer_rate(peer_rate, horizontal, fan_share):
+    """Community economy: fans draw each other in, so peer participation grows with the share of fans."""
+    return peer_rate * horizontal * fan_share

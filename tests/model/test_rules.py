@@ -1,0 +1,70 @@
+"""The behaviour rules give the same answer on scalars and arrays, and the documented edge cases."""
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
+
+
+def test_conversion_is_logistic_and_hard_threshold_at_zero_sensitivity():
+    assert rules.conversion_probability(0.5, 0.5, 0.1, 0.8) == 0.4
+    assert rules.conversion_probability(1.0, 0.0, 0.0, 1.0) == 1.0
+    assert rules.conversion_probability(0.0, 0.1, 0.0, 1.0) == 0.0
+    e = np.array([0.2, 0.5, 0.9])
+    arr = rules.conversion_probability(0.6, e, 0.1, 0.5)
+    assert np.allclose(arr, [rules.conversion_probability(0.6, x, 0.1, 0.5) for x in e])
+    assert np.all(np.diff(arr) < 0)  # higher expectation, lower conversion
+
+
+def test_valence_from_experience_margin():
+    m = np.array([0.2, 0.0, -0.1, -0.3])
+    assert list(rules.talk_valence(m, 0.0, -0.15)) == [POSITIVE, POSITIVE, QUIET, NEGATIVE]
+    assert rules.talk_valence(-0.3, 0.0, -0.15) == NEGATIVE
+    assert rules.state_after_adoption(NEGATIVE) == Funnel.DETRACTOR
+    assert rules.state_after_adoption(QUIET) == Funnel.ADOPTER
+
+
+def test_talk_weight_window_and_decay():
+    # active_steps = 1: talk only at age 0 (independent cascade)
+    assert rules.talk_weight(0, 1.0, 1, 0.0) == 1.0
+    assert rules.talk_weight(1, 1.0, 1, 0.0) == 0.0
+    assert rules.talk_weight(-1, 1.0, 1, 0.0) == 0.0
+    # forever, no decay: Bass / SI
+    assert rules.talk_weight(10_000, 1.0, np.inf, 0.0) == 1.0
+    ages = np.arange(5)
+    assert np.allclose(rules.talk_weight(ages, 0.5, np.inf, 0.2), np.exp(-0.2 * 0.5 * ages))
+
+
+def test_read_probability_spreads_reach_over_post_life():
+    life = rules.post_life_steps(14, 1.0)
+    assert life == 14
+    r = rules.read_probability_per_step(0.2, life)
+    assert np.isclose(1 - (1 - r) ** life, 0.2)
+    assert rules.post_life_steps(0.0, 1.0) == 1 and rules.post_life_steps(0.5, 0.05) == 10
+    assert rules.read_probability_per_step(1.0, 7) == 1.0
+
+
+def test_contact_outcome_funnel_moves():
+    U, A, AD, F, R = (Funnel.UNAWARE, Funnel.AWARE, Funnel.ADOPTER, Funnel.FAN, Funnel.REJECTER)
+    state = np.array([U, U, A, A, U, AD, R, F], dtype=np.int8)
+    pos = np.array([False, True, True, True, True, True, True, True])
+    neg = np.array([False, False, False, False, True, False, False, False])
+    u_conv = np.array([0.9, 0.1, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1])
+    u_rej = np.array([0.9, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9, 0.9])
+    out = rules.contact_outcome(state, True, pos, neg, 0.5, 0.2, u_conv, u_rej)
+    assert list(out) == [A, AD, A, R, R, AD, R, F]
+    # scalar call gives the same as the array element
+    assert rules.contact_outcome(U, True, True, False, 0.5, 0.2, 0.1, 0.9) == AD
+
+
+def test_ties_grow_and_relax():
+    assert rules.strengthen(0.5, 0.1) == 0.55
+    assert np.isclose(rules.relax(0.9, 0.5, 0.1, 10.0), 0.5 + 0.4 * np.exp(-1.0))
+    assert rules.relax(0.9, 0.5, 0.0, 100.0) == 0.9
+
+
+def test_fans_made_and_lost_by_brand_tie():
+    s = np.array([Funnel.ADOPTER, Funnel.ADOPTER, Funnel.FAN, Funnel.FAN], dtype=np.int8)
+    v = np.array([POSITIVE, QUIET, POSITIVE, POSITIVE], dtype=np.int8)
+    tie = np.array([0.7, 0.9, 0.2, 0.5])
+    assert list(rules.fan_transition(s, v, tie, 0.6, 0.3)) == [Funnel.FAN, Funnel.ADOPTER, Funnel.ADOPTER, Funnel.FAN]

@@ -1,0 +1,152 @@
+"""Tests of the closed-form reference results in sim.theory."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.special import lambertw
+
+from sim.model.theory import (
+    bass_cdf,
+    bass_discrete,
+    bass_euler,
+    bass_pdf,
+    bass_peak_time,
+    cascade_threshold,
+    percolation_giant_fraction,
+)
+
+#: Parameter sets used throughout: a typical consumer durable and a word-of-mouth-heavy one.
+BASS_CASES = [(0.03, 0.38), (0.01, 0.5)]
+HORIZON = 40.0
+ODE_TOLERANCE = 1e-6
+#: Measured Euler error constants C = max|F_euler - F| / dt on t in [0, 40]
+#: (0.0721 for (0.03, 0.38) and 0.1666 for (0.01, 0.5)).
+EULER_CONSTANTS = {(0.03, 0.38): 0.0721, (0.01, 0.5): 0.1666}
+
+
+def euler_error(p: float, q: float, dt: float) -> float:
+    """Largest gap between the step-dt recursion and the closed form on the dt grid over [0, HORIZON]."""
+    times = dt * np.arange(round(HORIZON / dt) + 1)
+    return float(np.max(np.abs(bass_euler(times, p, q, dt) - bass_cdf(times, p, q))))
+
+
+@pytest.mark.parametrize("p, q", BASS_CASES)
+def test_bass_cdf_solves_the_bass_ode(p, q):
+    times = np.linspace(0.0, HORIZON, 401)
+    solution = solve_ivp(
+        lambda _t, f: (p + q * f) * (1 - f),
+        (0.0, HORIZON),
+        [0.0],
+        t_eval=times,
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    assert solution.success
+    np.testing.assert_allclose(bass_cdf(times, p, q), solution.y[0], atol=ODE_TOLERANCE)
+
+
+@pytest.mark.parametrize("p, q", BASS_CASES)
+def test_bass_pdf_is_the_derivative_of_the_cdf(p, q):
+    times = np.linspace(0.0, HORIZON, 401)
+    f = bass_cdf(times, p, q)
+    # (1 - F) loses digits as F -> 1, hence the absolute floor.
+    np.testing.assert_allclose(bass_pdf(times, p, q), (p + q * f) * (1 - f), rtol=1e-9, atol=1e-14)
+    # And numerically, by central differences (truncation ~h^2, rounding ~eps/h).
+    h = 1e-5
+    numeric = (bass_cdf(times + h, p, q) - bass_cdf(times - h, p, q)) / (2 * h)
+    np.testing.assert_allclose(bass_pdf(times, p, q), numeric, rtol=1e-6, atol=1e-10)
+
+
+def test_bass_cdf_limits_and_vectorisation():
+    assert bass_cdf(0.0, 0.03, 0.38) == 0.0
+    assert bass_cdf(1e4, 0.03, 0.38) == pytest.approx(1.0)
+    assert bass_cdf(np.zeros((2, 3)), 0.03, 0.38).shape == (2, 3)
+    # q = 0 is pure external influence: F = 1 - exp(-p t).
+    assert bass_cdf(10.0, 0.1, 0.0) == pytest.approx(1 - np.exp(-1.0))
+
+
+def test_bass_rejects_non_positive_p():
+    with pytest.raises(ValueError):
+        bass_cdf(1.0, 0.0, 0.3)
+
+
+def test_bass_discrete_first_steps_by_hand():
+    p, q = 0.03, 0.38
+    f1 = 0.0 + (0.03 + 0.0) * 1.0  # 0.03
+    f2 = f1 + (p + q * f1) * (1 - f1)  # 0.03 + 0.0414 * 0.97 = 0.070158
+    f3 = f2 + (p + q * f2) * (1 - f2)
+    assert f2 == pytest.approx(0.070158)
+    f = bass_discrete(3, p, q)
+    assert f.shape == (4,)
+    np.testing.assert_allclose(f, [0.0, f1, f2, f3], rtol=1e-14)
+
+
+def test_bass_discrete_with_seed_fraction():
+    f = bass_discrete(1, 0.03, 0.38, f0=0.1)
+    assert f[1] == pytest.approx(0.1 + (0.03 + 0.038) * 0.9)
+
+
+def test_bass_euler_with_unit_step_is_bass_discrete():
+    np.testing.assert_allclose(bass_euler(np.arange(11.0), 0.03, 0.38, dt=1.0), bass_discrete(10, 0.03, 0.38))
+
+
+@pytest.mark.parametrize("p, q", BASS_CASES)
+def test_bass_euler_converges_linearly_in_dt(p, q):
+    errors = {dt: euler_error(p, q, dt) for dt in (0.1, 0.01, 0.001)}
+    # Converges to the closed form ...
+    assert errors[0.001] < 1e-3
+    # ... at first order: error / dt is (nearly) constant, and matches the recorded constant.
+    for dt, error in errors.items():
+        assert error / dt == pytest.approx(EULER_CONSTANTS[(p, q)], rel=0.01)
+
+
+def test_bass_euler_interpolates_between_grid_points():
+    times = np.array([0.0, 0.05, 0.1])
+    f = bass_euler(times, 0.03, 0.38, dt=0.1)
+    assert f[1] == pytest.approx((f[0] + f[2]) / 2)
+
+
+@pytest.mark.parametrize("p, q", BASS_CASES)
+def test_peak_time_matches_argmax_of_pdf(p, q):
+    dt = 1e-4
+    times = np.arange(0.0, HORIZON, dt)
+    argmax_time = times[np.argmax(bass_pdf(times, p, q))]
+    assert bass_peak_time(p, q) == pytest.approx(argmax_time, abs=dt)
+
+
+def test_peak_time_is_zero_without_dominant_word_of_mouth():
+    assert bass_peak_time(0.3, 0.1) == 0.0
+    assert bass_peak_time(0.2, 0.2) == 0.0
+
+
+@pytest.mark.parametrize("k, t", [(10, 0.1), (4, 0.25), (2, 0.3), (0, 1.0)])
+def test_no_giant_cascade_at_or_below_threshold(k, t):
+    assert percolation_giant_fraction(k, t) == 0.0
+
+
+def test_giant_fraction_known_values():
+    # Both have k*T = 2, so the same final size S = 1 - exp(-2 S) ~ 0.7968.
+    assert percolation_giant_fraction(10, 0.2) == pytest.approx(0.79681213, abs=1e-8)
+    assert percolation_giant_fraction(5, 0.4) == pytest.approx(percolation_giant_fraction(10, 0.2))
+    # (5, 0.5) has k*T = 2.5, a larger cascade.
+    assert percolation_giant_fraction(5, 0.5) == pytest.approx(0.89264475, abs=1e-8)
+
+
+@pytest.mark.parametrize("c", [1.001, 1.5, 2.0, 3.0, 8.0])
+def test_giant_fraction_matches_lambert_w_and_solves_its_equation(c):
+    s = percolation_giant_fraction(c, 1.0)
+    assert s == pytest.approx(1 - np.exp(-c * s), abs=1e-12)
+    # Closed form S = 1 + W(-c e^{-c}) / c on the principal branch.
+    assert s == pytest.approx(1 + lambertw(-c * np.exp(-c)).real / c, abs=1e-9)
+
+
+def test_giant_fraction_just_above_threshold_is_about_twice_the_excess():
+    # Expanding S = 1 - exp(-cS) near c = 1 gives S ~ 2 (c - 1).
+    excess = 1e-6
+    assert percolation_giant_fraction(1 + excess, 1.0) == pytest.approx(2 * excess, rel=1e-3)
+
+
+def test_cascade_threshold():
+    assert cascade_threshold(10) == pytest.approx(0.1)
+    assert percolation_giant_fraction(10, cascade_threshold(10)) == 0.0
+    assert percolation_giant_fraction(10, 1.01 * cascade_threshold(10)) > 0.0

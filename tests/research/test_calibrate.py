@@ -1,0 +1,143 @@
+"""fit-bass on synthetic Bass series, series validation, the TOML writer, and calibration recovering a known value."""
+
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from sim.cli.research import register
+from sim.config.scenario import load_scenario
+from sim.model.theory import bass_cdf
+from sim.research.calibrate import SeriesError, dumps_toml, load_series, parse_vary, with_values
+from sim.run.runner import replicate_seeds, run_replicate
+
+ROOT = Path(__file__).resolve().parents[2]
+BASS = ROOT / "scenarios" / "docking" / "bass.toml"
+
+app = typer.Typer()
+register(app)
+cli = CliRunner()
+
+TRUE_P, TRUE_Q, TRUE_M = 0.03, 0.38, 100_000
+#: fit-bass must recover p and q within 5% (the issue's requirement). With Poisson noise on a market of
+#: 100,000 the estimates vary by 1.0% (p) and 0.6% (q) across noise seeds 0-19, so 5% is 5 sigma.
+FIT_TOLERANCE = 0.05
+
+
+def synthetic_bass_csv(path: Path, cumulative: bool, seed: int = 0, days: int = 30) -> Path:
+    """Daily Bass series (p = 0.03, q = 0.38, m = 100,000) with Poisson noise on each day's new adopters."""
+    t = np.arange(1, days + 1, dtype=float)
+    expected = TRUE_M * np.diff(bass_cdf(np.concatenate(([0.0], t)), TRUE_P, TRUE_Q))
+    new = np.random.default_rng(seed).poisson(expected)
+    column = {"adopted_total": np.cumsum(new)} if cumulative else {"new_adopters": new}
+    pd.DataFrame({"time": t, **column}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("cumulative", [False, True])
+def test_fit_bass_recovers_p_and_q(tmp_path, cumulative):
+    csv = synthetic_bass_csv(tmp_path / "series.csv", cumulative)
+    result = cli.invoke(app, ["fit-bass", str(csv), "--json"])
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.stdout)
+    assert set(fit) >= {"p", "q", "m", "p_se", "q_se", "m_se", "r2"}
+    assert fit["p"] == pytest.approx(TRUE_P, rel=FIT_TOLERANCE)
+    assert fit["q"] == pytest.approx(TRUE_Q, rel=FIT_TOLERANCE)
+    assert 0 < fit["p_se"] < TRUE_P and 0 < fit["q_se"] < TRUE_Q
+    assert (tmp_path / "series.fit.png").stat().st_size > 0
+    table = cli.invoke(app, ["fit-bass", str(csv)])
+    assert table.exit_code == 0 and "q = 0.3" in table.output
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("day,adopted_total\n1,5\n2,9\n", "needs a 'time' column"),
+        ("time,sales\n1,5\n2,9\n", "one of adopted_total, new_adopters"),
+        ("time,new_adopters\n1,5\n2,x\n", "row 3"),
+        ("time,new_adopters\n1,5\n1,9\n", "distinct"),
+    ],
+)
+def test_bad_series_exit_2(tmp_path, content, message):
+    csv = tmp_path / "bad.csv"
+    csv.write_text(content)
+    result = cli.invoke(app, ["fit-bass", str(csv), "--json"])
+    assert result.exit_code == 2 and str(csv) in result.output and message in result.output
+
+
+def test_toml_writer_round_trips():
+    data = {
+        "name": 'a "quoted" ü',
+        "run": {"days": 30.0, "seed": 3, "stop": math.inf},
+        "channels": {"weibo": {"enabled": True, "reach": 0.25}, "forum": {"enabled": False}},
+        "official": {"channels": ["forum", "weibo"]},
+        "odd key": {"x.y": -1e-5},
+    }
+    assert tomllib.loads(dumps_toml(data)) == data
+
+
+def test_parse_vary():
+    assert parse_vary("wom.q=0.1:0.9").low == 0.1
+    for bad in ("wom.q", "wom.q=0.1", "wom.q=a:b", "wom.q=0.9:0.1", "=0:1"):
+        with pytest.raises(SeriesError):
+            parse_vary(bad)
+
+
+def test_calibrate_rejects_a_target_beyond_the_horizon(tmp_path):
+    csv = synthetic_bass_csv(tmp_path / "long.csv", cumulative=True, days=60)
+    result = cli.invoke(
+        app,
+        ["calibrate", str(BASS), "--target", str(csv), "--vary", "wom.q=0.1:0.9", "--out", str(tmp_path / "c.toml")],
+    )
+    assert result.exit_code == 2 and "run.days=60" in result.output
+
+
+# Calibration: the docking Bass scenario at 2,000 people, dt = 0.5, 30 days (about 20 ms a replicate).
+CALIBRATION_SET = ["population.size=2000", "run.dt=0.5", "run.days=30"]
+TRUE_WOM_Q = 0.38
+#: The target is the mean of 4 replicates (seed 101); calibration uses 3 others (seed 7), so seed noise
+#: is real. Over 8 target seeds the estimate had a standard deviation of 0.005 and a largest error of
+#: 0.01 with this budget (24 evaluations); 0.03 (8% of q) is about 6 standard deviations.
+CALIBRATION_TOLERANCE = 0.03
+
+
+@pytest.mark.slow
+def test_calibrate_recovers_a_known_value(tmp_path):
+    scenario = with_values(load_scenario(BASS, CALIBRATION_SET), {"wom.q": TRUE_WOM_Q})
+    frames = [run_replicate(scenario, seq, r) for r, seq in enumerate(replicate_seeds(101, 4))]
+    mean = pd.concat(frames).groupby("time")["adopted_total"].mean()
+    daily = mean[mean.index == mean.index.round()]
+    target = tmp_path / "target.csv"
+    pd.DataFrame({"time": daily.index, "adopted_total": daily.to_numpy()}).to_csv(target, index=False)
+    out = tmp_path / "calibrated.toml"
+    args = [
+        "calibrate",
+        str(BASS),
+        "--target",
+        str(target),
+        "--vary",
+        "wom.q=0.05:1.0",
+        "--replicates",
+        "3",
+        "--seed",
+        "7",
+        "--max-evals",
+        "24",
+        "--out",
+        str(out),
+        "--quiet",
+        *sum((["--set", s] for s in CALIBRATION_SET), []),
+    ]
+    result = cli.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    calibrated = load_scenario(out)
+    assert calibrated.wom.q == pytest.approx(TRUE_WOM_Q, abs=CALIBRATION_TOLERANCE)
+    assert calibrated.population.size == 2000 and calibrated.name == "docking-bass-calibrated"
+    assert "RMSE" in result.output and out.with_suffix(".png").stat().st_size > 0
+    assert load_series(target).column == "adopted_total"
