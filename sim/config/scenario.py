@@ -20,6 +20,22 @@ class ScenarioError(ValueError):
     """A scenario file or override that cannot be used; the message says where and why."""
 
 
+#: Keys renamed since earlier versions: old dotted path -> new dotted path. An old key is an error that
+#: names the new one (silently ignoring or translating it would hide that a file is out of date).
+RENAMED_KEYS = {"run.engine": "run.backend"}
+
+
+def _check_renamed(data: dict[str, Any], source: str) -> None:
+    """Refuse keys that were renamed, naming their new path."""
+    for old, new in RENAMED_KEYS.items():
+        table: Any = data
+        *parents, leaf = old.split(".")
+        for part in parents:
+            table = table.get(part) if isinstance(table, dict) else None
+        if isinstance(table, dict) and leaf in table:
+            raise ScenarioError(f"{source}: invalid scenario\n  {old}: renamed to {new} (same values)")
+
+
 def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate."""
     if path is None:
@@ -72,6 +88,7 @@ def scenario_from_dict(
     for item in overrides:
         key, value = parse_override(item, source)
         set_dotted(data, key, value, source)
+    _check_renamed(data, source)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -35,7 +35,7 @@ class RunConfig(Section):
     dt: float = Field(1.0, gt=0, le=30, description="Length of one step (days). Small dt approaches continuous time.")
     seed: int = Field(0, ge=0, description="Master seed; replicates get independent spawned streams.")
     replicates: int = Field(1, ge=1, le=100_000, description="Independent runs of the scenario.")
-    engine: Literal["vector", "agents"] = Field(
+    backend: Literal["vector", "agents"] = Field(
         "vector",
         description="'vector': whole population as numpy arrays (fast, default); "
         "'agents': one Mesa agent per person (readable reference, small populations).",

@@ -2,7 +2,7 @@
 
 A Consumer is the readable, per-agent version of the vectorised step in `sim.model.model`: it keeps its
 state in the model's arrays (entry `index`) and decides with the same rule functions from `sim.model.rules`,
-one person at a time. It is used with `run.engine = "agents"` (teaching, checking the vector engine).
+one person at a time. It is used with `run.backend = "agents"` (teaching, checking the vector engine).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The word-of-mouth model: a Mesa model of people on a multiplex social graph.
 
 People's state lives in numpy arrays (one entry per person) so that the whole population can step at
-once (`engine = "vector"`); with `engine = "agents"` each person is a Mesa `Consumer` agent that makes
+once (`run.backend = "vector"`); with `run.backend = "agents"` each person is a Mesa `Consumer` agent that makes
 the same decisions one at a time (see `sim.model.agents`). Steps are synchronous: everyone decides from the
 state at the start of the step, then all changes apply.
 
@@ -74,7 +74,7 @@ class WomModel(mesa.Model):
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
-        self.engine = scenario.run.engine
+        self.backend = scenario.run.backend
         self._build_people(np.random.default_rng(people_seq))
         self.playbook = Playbook(self)
         self.expectation += self.playbook.expectation_shift
@@ -83,8 +83,8 @@ class WomModel(mesa.Model):
         self._build_channels(np.random.default_rng(net_seq))
         self._place_initial_users(np.random.default_rng(child_seed(people_seq, 0)))
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
-        self.consumers = [Consumer(self, i) for i in range(self.n)] if self.engine == "agents" else []
-        self._scratch = Scratch(self.n) if self.engine == "vector" else None
+        self.consumers = [Consumer(self, i) for i in range(self.n)] if self.backend == "agents" else []
+        self._scratch = Scratch(self.n) if self.backend == "vector" else None
         self.cost = 0.0
         self._ads_on = False
         self.new_adopters = 0
@@ -328,7 +328,7 @@ class WomModel(mesa.Model):
         channels = self.open_channels(day)
         for official in self.officials:
             official.post(step, day, channels)
-        if self.engine == "vector":
+        if self.backend == "vector":
             moves, used_ties = self._vector_step(step, day, channels)
         else:
             moves, used_ties = self._agents_step(step, day, channels)
@@ -461,7 +461,7 @@ class WomModel(mesa.Model):
     def _experience(self, adopters: np.ndarray) -> np.ndarray:
         """Engine: lived experience of new adopters sets who advocates, stays quiet or detracts."""
         e = self.cfg.engine
-        if self.engine == "agents":
+        if self.backend == "agents":
             noise = np.array([self.consumers[i].experience_noise() for i in adopters], dtype=float)
         else:
             noise = self.rng.normal(0.0, e.experience_sd, len(adopters)) if e.experience_sd > 0 else 0.0
@@ -483,7 +483,7 @@ class WomModel(mesa.Model):
         if sources:
             mult = self.playbook.participation_multiplier(pool)
             probs = [rules.participation_probability(s.rate, mult, self.dt) for s in sources]
-            if self.engine == "agents":
+            if self.backend == "agents":
                 draws = (
                     np.array(
                         [

@@ -336,7 +336,7 @@ class AppModel(WomModel):
         unknown = sorted(set(controls) - set(known))
         if unknown:
             raise TypeError(f"AppModel got unknown controls {unknown}; known: {sorted(known)}")
-        page_settings: dict[str, Any] = {"population.size": int(population), "run.engine": "vector"}
+        page_settings: dict[str, Any] = {"population.size": int(population), "run.backend": "vector"}
         settings = dict(page_settings)
         if apply_controls:
             for name, value in controls.items():

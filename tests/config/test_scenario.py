@@ -34,7 +34,7 @@ def test_empty_file_gives_defaults(tmp_path):
         ("[population]\nsize = -5\n", "population.size", "greater than or equal to 1"),
         ("[engine]\nqualty = 0.5\n", "engine.qualty", "allowed keys here: advocate_margin"),
         ("[bogus]\nx = 1\n", "bogus", "allowed keys here:"),
-        ('[run]\nengine = "gpu"\n', "run.engine", "'vector' or 'agents'"),
+        ('[run]\nbackend = "gpu"\n', "run.backend", "'vector' or 'agents'"),
         ('[population]\nsize = "many"\n', "population.size", "valid integer"),
         ('[network]\nkind = "edgelist"\n', "network", "network.path is required"),
         ("[wom]\nactive_steps = 0\n", "wom.active_steps", "forever"),
@@ -88,12 +88,12 @@ def test_overrides_are_typed_and_validated(tmp_path):
         [
             "engine.quality=0.9",
             "channels.forum.enabled=true",
-            'run.engine="agents"',
-            "run.engine=agents",
+            'run.backend="agents"',
+            "run.backend=agents",
             "advertising.stop_day=inf",
         ],
     )
-    assert sc.engine.quality == 0.9 and sc.channels.forum.enabled and sc.run.engine == "agents"
+    assert sc.engine.quality == 0.9 and sc.channels.forum.enabled and sc.run.backend == "agents"
     assert sc.advertising.stop_day == float("inf")
     with pytest.raises(ScenarioError, match="engine.quality"):
         load_scenario(path, ["engine.quality=high"])
@@ -121,3 +121,12 @@ def test_extends_merges_base_and_detects_cycles(tmp_path):
         load_scenario(tmp_path / "a.toml")
     with pytest.raises(ScenarioError, match="extends: file not found"):
         load_scenario(write(tmp_path, 'extends = "nope.toml"\n', "c.toml"))
+
+
+@pytest.mark.parametrize("where", ["file", "override"])
+def test_renamed_key_names_its_new_path(tmp_path, where):
+    path = tmp_path / "old.toml"
+    path.write_text('[run]\nengine = "agents"\n' if where == "file" else "")
+    overrides = ['run.engine="agents"'] if where == "override" else []
+    with pytest.raises(ScenarioError, match=r"run\.engine: renamed to run\.backend"):
+        load_scenario(path, overrides)

@@ -27,7 +27,7 @@ def wom() -> str:
 def run_case(name: str, scenario: str, overrides: list[str], engine: str, out: Path) -> None:
     """Run one case with the CLI (the stable interface across a restructuring) into `out`."""
     cmd = [wom(), "run", str(ROOT / scenario), "--out", str(out), "--seed", str(SEED), "--quiet", "--force"]
-    for o in [*COMMON, "seed_users.count=20", f'run.engine="{engine}"', *overrides]:
+    for o in [*COMMON, "seed_users.count=20", f'run.backend="{engine}"', *overrides]:
         cmd += ["--set", o]
     subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
 

@@ -18,7 +18,7 @@ from tests.golden.cases import CASES, ENGINES
 from tests.golden.make_golden import DATA, comparable_summary, run_case
 
 #: Scenario keys renamed since the golden files were recorded: old dotted path -> new dotted path.
-RENAMED: dict[str, str] = {}
+RENAMED: dict[str, str] = {"run.engine": "run.backend"}
 
 
 def renamed(scenario: dict) -> dict:

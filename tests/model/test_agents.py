@@ -96,7 +96,7 @@ CASES = {
 
 
 def outcomes(path, overrides, engine, seed):
-    sc = load_scenario(path, overrides + [f"run.engine={engine}"])
+    sc = load_scenario(path, overrides + [f"run.backend={engine}"])
     ts = run_scenario(sc, seed=seed, replicates=REPLICATES).timeseries
     rows = [summarize_replicate(g, sc.population.size) for _, g in ts.groupby("replicate")]
     return {m: np.array([r[m] for r in rows], dtype=float) for m in METRICS}
@@ -124,7 +124,7 @@ def test_agents_engine_uses_mesa_agents():
     from sim.model.agents import Consumer
     from sim.model.model import WomModel
 
-    sc = load_scenario(SCENARIOS / "default.toml", ["population.size=200", "seed_users.count=5", "run.engine=agents"])
+    sc = load_scenario(SCENARIOS / "default.toml", ["population.size=200", "seed_users.count=5", "run.backend=agents"])
     model = WomModel(sc, 0)
     consumers = model.agents.select(agent_type=Consumer)
     assert len(consumers) == 200

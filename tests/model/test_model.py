@@ -32,7 +32,7 @@ def test_bookkeeping_is_consistent(engine):
         DEFAULT,
         SMALL_DEFAULT
         + [
-            f"run.engine={engine}",
+            f"run.backend={engine}",
             "population.size=400",
             "run.days=30",
             "seed_users.count=10",
