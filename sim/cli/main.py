@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from sim.cli.console import EXIT_BAD_INPUT, fail  # noqa: F401  (EXIT_BAD_INPUT re-exported)
-from sim.config.scenario import ScenarioError, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario
 
 app = typer.Typer(
     add_completion=False,

@@ -119,7 +119,8 @@ def app_command(
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this computer only).")] = DEFAULT_HOST,
 ) -> None:
     """Start the interactive page (Mesa + Solara) and print its address; Ctrl+C stops it."""
-    from sim.config.scenario import ScenarioError, load_scenario
+    from sim.config.errors import ScenarioError
+    from sim.config.scenario import load_scenario
 
     if not 0 <= port <= 65535:
         fail(f"--port must be between 0 and 65535 (got {port})")

@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
-from sim.config.scenario import ScenarioError, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario
 
 #: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
 EXIT_INTERRUPTED = 130

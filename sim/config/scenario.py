@@ -13,12 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.config.errors import InputError, ScenarioError
 from sim.config.schema import Scenario
-
-
-class ScenarioError(ValueError):
-    """A scenario file or override that cannot be used; the message says where and why."""
-
+from sim.config.toml import read_toml
 
 #: Keys renamed since earlier versions: old dotted path -> new dotted path. An old key is an error that
 #: names the new one (silently ignoring or translating it would hide that a file is out of date).
@@ -48,14 +45,10 @@ def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[s
 def read_scenario_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The raw table of a scenario file, with `extends = "base.toml"` merged in (the file's keys win)."""
     source = str(path)
-    if not path.is_file():
-        raise ScenarioError(f"{source}: file not found")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{source}: not a UTF-8 text file: {exc}") from None
+        data = read_toml(path)
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
     base = data.pop("extends", None)
     if base is None:
         return data

@@ -24,7 +24,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.config.scenario import ScenarioError
+from sim.config.errors import ScenarioError
 from sim.config.schema import Scenario
 from sim.model import rules
 from sim.model.agents import Consumer, OfficialAccount

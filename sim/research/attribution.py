@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from sim.config.scenario import ScenarioError, scenario_from_dict
+from sim.config.errors import ScenarioError
+from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
 from sim.run.metrics import BAND_LEVEL, MILESTONES, time_to_fraction, to_jsonable
 from sim.run.runner import replicate_seeds, run_replicate

@@ -49,7 +49,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy import optimize, stats
 
-from sim.config.scenario import ScenarioError, format_validation_error, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import EngineConfig, Scenario
 from sim.model import rules
 from sim.run.metrics import BAND_LEVEL, summarize_replicate, to_jsonable

@@ -50,7 +50,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.config.scenario import ScenarioError, load_scenario, scenario_from_dict, set_dotted
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.run.metrics import REPLICATE_COLUMNS, summarize_replicate
 from sim.run.runner import package_versions, run_replicate

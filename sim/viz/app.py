@@ -38,7 +38,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from mesa.visualization import SolaraViz
 
-from sim.config.scenario import ScenarioError, load_scenario, scenario_from_dict, set_dotted
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Mechanism, Scenario
 from sim.model.channels import EdgeChannel, csr_ranges
 from sim.model.model import WomModel

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.config.scenario import ScenarioError, load_scenario, parse_override
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario, parse_override
 from sim.config.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

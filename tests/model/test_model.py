@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config.scenario import ScenarioError, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario
 from sim.model import theory
 from sim.model.model import WomModel
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS

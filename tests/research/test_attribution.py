@@ -11,7 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli.research import register
-from sim.config.scenario import ScenarioError, load_scenario
+from sim.config.errors import ScenarioError
+from sim.config.scenario import load_scenario
 from sim.research.attribution import (
     FACTOR_SECTIONS,
     FACTORS,
