@@ -43,7 +43,7 @@ from sim.model.state import (
     Funnel,
     tally,
 )
-from sim.networks import graphs as network
+from sim import networks as network
 from sim.playbook.playbook import Playbook, positive_users
 
 #: talk_start of someone who never talks.
