@@ -11,7 +11,7 @@ Workloads (see benchmarks/README.md for the exact definitions):
 * ``cascade`` - independent cascade on an Erdos-Renyi graph, N nodes, mean degree 10,
   transmission T = 0.2, 10 random seeds, everyone talks once.  Implementations: the reference
   frontier kernel (``reference``: self-contained numpy graph build; ``reference-simgraph``: on
-  ``sim.networks.graphs.erdos_renyi``), the project's model (``wom``: build and every step timed), the
+  ``sim.networks.erdos_renyi``), the project's model (``wom``: build and every step timed), the
   whole ``wom run`` (``wom-run``), and the peers (Mesa's virus_on_network, NDlib, EoN).
 * ``default`` - ``scenarios/default.toml`` at population N for 365 days (30 with --quick)
   (``wom``) and one sparse matrix-vector product over its whole multiplex graph

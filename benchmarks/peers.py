@@ -1,7 +1,7 @@
 """Peer implementations of the independent cascade, run the way their users would run them.
 
 Each peer gets the *same* graph as the project and the reference kernel (the project's
-``sim.networks.graphs.erdos_renyi`` graph for the workload's seed, converted to a networkx ``Graph``;
+``sim.networks.erdos_renyi`` graph for the workload's seed, converted to a networkx ``Graph``;
 the conversion counts as the peer's build time, as a networkx graph is what these libraries
 need) and 10 random seed nodes, and is configured so that one run is an independent cascade
 with transmission probability T: every newly infected node tries each susceptible neighbour
@@ -55,7 +55,7 @@ class PeerRun:
 
 
 def networkx_graph(layer):
-    """networkx Graph of an undirected ``sim.networks.graphs.EdgeLayer`` (each edge once, no attributes)."""
+    """networkx Graph of an undirected ``sim.networks.EdgeLayer`` (each edge once, no attributes)."""
     import networkx as nx
 
     src = np.repeat(np.arange(layer.n, dtype=np.int64), np.diff(layer.indptr))

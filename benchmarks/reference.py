@@ -20,7 +20,7 @@ Two graph builds are offered so that build times can be compared fairly:
 
 * :func:`er_csr_numpy` - a self-contained numpy build (G(n, M) with M ~ Binomial, i.e. an ER
   graph up to the ~k^2/2 duplicate pairs it drops; one 64-bit sort of packed (row, col) keys);
-* the project's exact G(n, p) generator ``sim.networks.graphs.erdos_renyi`` (used with
+* the project's exact G(n, p) generator ``sim.networks.erdos_renyi`` (used with
   :func:`csr_of_layer`), so that the kernel can also run on exactly the project's graph.
 """
 
@@ -107,7 +107,7 @@ def er_csr_numpy(n: int, mean_degree: float, rng: np.random.Generator) -> CsrGra
 
 
 def csr_of_layer(layer) -> CsrGraph:
-    """The CSR arrays of a ``sim.networks.graphs.EdgeLayer`` (no copy)."""
+    """The CSR arrays of a ``sim.networks.EdgeLayer`` (no copy)."""
     return CsrGraph(layer.n, layer.indptr, layer.indices)
 
 

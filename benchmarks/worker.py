@@ -34,7 +34,7 @@ def run_reference(
     """The reference frontier kernel on a self-contained numpy graph or on the project's ER graph:
     `repeats` cascades from different seed nodes on one graph, their active steps pooled."""
     from benchmarks import reference
-    from sim.networks import graphs as network
+    from sim import networks as network
 
     rng = np.random.default_rng(seed)
     t0 = now()
@@ -62,7 +62,7 @@ def run_reference(
 def run_peer(impl: str, n: int, mean_degree: float, transmission: float, n_seeds: int, seed: int) -> dict:
     """A peer library on the project's ER graph (see ``benchmarks.peers``)."""
     from benchmarks import peers, reference
-    from sim.networks import graphs as network
+    from sim import networks as network
 
     rng = np.random.default_rng(seed)
     layer = network.erdos_renyi(n, mean_degree, rng)

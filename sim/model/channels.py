@@ -17,7 +17,7 @@ from sim.config.schema import LayerConfig, RelationshipConfig, WomConfig
 from sim.model import rules
 from sim.model.funnel import Contacts
 from sim.model.state import CHANNEL, NEGATIVE
-from sim.networks.graphs import EdgeLayer, Groups, ranges
+from sim.networks import EdgeLayer, Groups, ranges
 
 #: visible_until value of someone with no live post.
 NO_POST = 0

@@ -24,6 +24,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim import networks as network
 from sim.config.errors import ScenarioError
 from sim.config.schema import Scenario
 from sim.model import rules
@@ -43,7 +44,6 @@ from sim.model.state import (
     Funnel,
     tally,
 )
-from sim.networks import graphs as network
 from sim.playbook.playbook import Playbook, positive_users
 
 #: talk_start of someone who never talks.

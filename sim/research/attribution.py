@@ -34,26 +34,15 @@ from scipy.stats import norm
 from sim.config.errors import ScenarioError
 from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
+from sim.playbook.registry import factor_sections
 from sim.run.metrics import BAND_LEVEL, MILESTONES, time_to_fraction, to_jsonable
 from sim.run.runner import replicate_seeds, run_replicate
 
-#: The iron triangle: each factor and the scenario sections it consists of. Sections not listed
-#: here (run, population, seed_users, wom, network, official, and any section added later) are the
-#: context and always come from the scenario. Extend this mapping when strategy sections are added.
-FACTOR_SECTIONS: dict[str, tuple[str, ...]] = {
-    "engine": ("engine", "hit_product", "iteration"),
-    "accelerator": ("channels", "advertising", "self_media", "events"),
-    "relationship_chain": (
-        "relationship",
-        "fan_building",
-        "participation_nodes",
-        "interaction",
-        "forum_service",
-        "meetups",
-        "referral",
-        "community",
-    ),
-}
+#: The iron triangle: each factor and the scenario sections it consists of, derived from the core
+#: sections (sim.playbook.core.CORE_SECTIONS) and the factor each playbook mechanism declares, so a
+#: new mechanism is attributed without editing this module. Sections not listed (run, population,
+#: seed_users, wom, network, official) are the context and always come from the scenario.
+FACTOR_SECTIONS: dict[str, tuple[str, ...]] = factor_sections()
 FACTORS = tuple(FACTOR_SECTIONS)
 #: Top-level keys that name a scenario rather than configure it.
 LABEL_KEYS = ("name", "description")

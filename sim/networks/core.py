@@ -1,4 +1,4 @@
-"""Social-graph layers as compressed (CSR) numpy arrays.
+"""The common form of every network kind: CSR social-graph layers and group memberships.
 
 Populations reach 10^6 agents, where a networkx graph costs more than a gigabyte and
 tens of seconds to build; the CSR arrays here cost O(E) memory and every generator is
@@ -13,34 +13,18 @@ Two kinds of structure:
 
 Sorting and transposing CSR structures is delegated to ``scipy.sparse`` (O(nnz) counting
 conversions in C++), which is several times faster than ``numpy.argsort`` at 10^7 entries.
+
+Each network kind is one module of `sim.networks` built on these (see `sim.networks.OFFLINE_KINDS`).
 """
 
 from __future__ import annotations
 
-import errno
 import functools
-import io
 import math
-import warnings
 from dataclasses import dataclass
-from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-
-__all__ = [
-    "EdgeLayer",
-    "Groups",
-    "boards",
-    "chat_groups",
-    "community_blocks",
-    "erdos_renyi",
-    "followers",
-    "from_edgelist",
-    "from_pairs",
-    "small_world",
-]
 
 _MAX_NODES = np.iinfo(np.int32).max  # node ids are stored as int32
 
@@ -263,7 +247,7 @@ class Groups:
 
 
 # --------------------------------------------------------------------------------------
-# Edge-layer generators
+# Building layers from edge arrays (shared by the kinds)
 # --------------------------------------------------------------------------------------
 
 
@@ -281,31 +265,6 @@ def from_pairs(n: int, src, dst, directed: bool) -> EdgeLayer:
     return _directed(n, src, dst) if directed else _undirected(n, src, dst)
 
 
-def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> EdgeLayer:
-    """Undirected G(n, p) random graph with p = mean_degree/(n-1), exactly distributed.
-
-    Each of the n(n-1)/2 node pairs is present independently with probability p: the
-    present pair indices are generated as a Bernoulli process via geometric gaps (O(E), no
-    rejection, no duplicates), then mapped to (u, v) pairs of the lower triangle.
-    A mean_degree above n-1 is capped at n-1 (the complete graph), so tiny test
-    populations still work.
-    """
-    _check_rng(rng)
-    n = _check_n(n)
-    mean_degree = float(mean_degree)
-    if not math.isfinite(mean_degree) or mean_degree < 0:
-        raise ValueError(f"mean_degree must be a finite number >= 0, got {mean_degree}")
-    if n < 2 or mean_degree == 0:
-        return _empty_layer(n, directed=False)
-    p = min(mean_degree / (n - 1), 1.0)
-    n_pairs = n * (n - 1) // 2  # < 2^61 since n < 2^31
-    # Bernoulli(p) process over pair indices 0..n_pairs-1: successive gaps are Geometric(p).
-    pos = _bernoulli_positions(n_pairs, p, rng)
-    u, v = _lower_pair(pos)  # increasing pos is CSR order of the lower triangle
-    low_ptr = _ptr_from_counts(np.bincount(u, minlength=n))
-    return _symmetrize(n, low_ptr, v)
-
-
 def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices in [0, n_items) of a Bernoulli(p) process: geometric gaps, O(hits), no duplicates."""
     if n_items <= 0 or p <= 0:
@@ -319,260 +278,6 @@ def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np
         last = int(pos[-1])
     pos = np.concatenate(parts)
     return pos[: np.searchsorted(pos, n_items)]
-
-
-def community_blocks(
-    n: int, blocks: int, mean_degree: float, mixing: float, rng: np.random.Generator
-) -> tuple[EdgeLayer, np.ndarray]:
-    """Planted-partition stochastic block model: `blocks` communities of near-equal size (people are
-    assigned to them at random); each pair inside a community is tied with probability p_in, each pair
-    across communities with p_out, all independently, such that a person has `mean_degree` ties on
-    average, a share `mixing` of them outside their community (p_in = mean_degree (1 - mixing) /
-    (n / blocks - 1), p_out = mean_degree mixing / (n - n / blocks)).
-
-    Sampled as arrays in O(E): a Bernoulli(p_in) process over the concatenated within-community pair
-    indices and a Bernoulli(p_out) process over all pairs, of which the within-community ones are dropped.
-    With one community every tie is inside it (mixing is ignored). Returns the layer and each person's
-    community (int64, shape (n,)).
-    """
-    _check_rng(rng)
-    n = _check_n(n)
-    mean_degree, mixing = float(mean_degree), float(mixing)
-    if int(blocks) != blocks or not 1 <= blocks <= max(n, 1):
-        raise ValueError(f"blocks must be an integer in [1, n={n}], got {blocks}")
-    if not math.isfinite(mean_degree) or mean_degree < 0:
-        raise ValueError(f"mean_degree must be a finite number >= 0, got {mean_degree}")
-    if not 0.0 <= mixing <= 1.0:
-        raise ValueError(f"mixing must be in [0, 1], got {mixing}")
-    blocks = int(blocks)
-    community = _near_equal_chunks(n, blocks)  # contiguous ids per community, relabelled at the end
-    size = np.bincount(community, minlength=blocks)
-    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    block_size = n / blocks
-    mixing = mixing if blocks > 1 else 0.0  # one community: every tie is inside it
-    p_in = min(1.0, mean_degree * (1.0 - mixing) / (block_size - 1)) if block_size > 1 else 0.0
-    p_out = min(1.0, mean_degree * mixing / (n - block_size)) if blocks > 1 else 0.0
-    # within: pair index k of community c lies in [offset[c], offset[c] + size_c (size_c - 1) / 2)
-    pairs = size.astype(np.int64) * (size - 1) // 2
-    offset = np.concatenate([[0], np.cumsum(pairs)]).astype(np.int64)
-    pos = _bernoulli_positions(int(offset[-1]), p_in, rng)
-    c = np.searchsorted(offset, pos, side="right") - 1
-    u_in, v_in = _lower_pair(pos - offset[c])
-    u_in, v_in = u_in + start[c], v_in.astype(np.int64) + start[c]
-    # across: all pairs, keeping those whose ends lie in different communities
-    u_out, v_out = _lower_pair(_bernoulli_positions(n * (n - 1) // 2, p_out, rng))
-    across = community[u_out] != community[v_out]
-    u = np.concatenate([u_in, np.compress(across, u_out)])
-    v = np.concatenate([v_in, np.compress(across, v_out).astype(np.int64)])
-    label = rng.permutation(n)  # random membership: community c is people label[start[c]:start[c]+size_c]
-    membership = np.empty(n, dtype=np.int64)
-    membership[label] = community
-    return _undirected(n, label[u], label[v]), membership
-
-
-def small_world(n: int, mean_degree: int, rewire: float, rng: np.random.Generator) -> EdgeLayer:
-    """Watts-Strogatz graph: clustered "strong offline ties" with a few long-range shortcuts.
-
-    Ring lattice joining each node to its mean_degree/2 nearest neighbours on each side
-    (mean_degree must be even; mean_degree >= n gives the complete graph).  Each lattice
-    edge's far end is rewired with probability ``rewire`` to a uniform node; a draw that
-    would make a self loop or duplicate a tie of the final graph is redrawn, for up to 100
-    rounds, after which the edge keeps its lattice end (as networkx does when no rewiring
-    is possible) unless that pair was already taken by another rewired edge.  So the layer
-    keeps exactly n*mean_degree/2 edges except, very rarely, in near-complete graphs.
-    Unlike networkx, draws are made in parallel rather than edge by edge.
-    """
-    _check_rng(rng)
-    n = _check_n(n)
-    if int(mean_degree) != mean_degree or mean_degree < 0 or mean_degree % 2:
-        raise ValueError(f"mean_degree must be a non-negative even integer, got {mean_degree}")
-    if not 0.0 <= rewire <= 1.0:
-        raise ValueError(f"rewire must be in [0, 1], got {rewire}")
-    half = int(mean_degree) // 2
-    if half == 0:
-        return _empty_layer(n, directed=False)
-    if mean_degree >= n:
-        lower = np.tril_indices(n, -1)
-        return _undirected(n, lower[0], lower[1])
-    # lattice edge e = (d-1)*n + i joins i and (i+d) % n for d = 1..half
-    near = np.tile(np.arange(n, dtype=np.int64), half)
-    far = near + np.repeat(np.arange(1, half + 1, dtype=np.int64), n)
-    far[far >= n] -= n
-    m = len(near)
-    lattice_far = far.copy()
-    rewired = np.flatnonzero(rng.random(m) < rewire)
-    kept_lattice = np.ones(m, dtype=bool)
-    kept_lattice[rewired] = False
-
-    def is_kept_lattice_edge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        d = b - a
-        d[d < 0] += n  # ring distance from a forward to b
-        fwd, bwd = d <= half, d >= n - half  # disjoint because 2*half < n
-        edge = np.full(len(a), -1, dtype=np.int64)
-        edge[fwd] = (d[fwd] - 1) * n + a[fwd]
-        edge[bwd] = (n - d[bwd] - 1) * n + b[bwd]
-        hit = edge >= 0
-        hit[hit] = kept_lattice[edge[hit]]
-        return hit
-
-    accepted = np.empty(0, dtype=np.int64)  # sorted keys max*n+min of accepted rewired edges
-    pending = rewired  # lattice edges whose new far end is still to be drawn
-    for _ in range(100):
-        if len(pending) == 0:
-            break
-        a = near[pending]
-        b = rng.integers(0, n - 1, size=len(pending))
-        b += b >= a  # uniform over nodes != a
-        key = np.maximum(a, b) * n + np.minimum(a, b)
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        first = np.ones(len(key), dtype=bool)  # first occurrence within this batch
-        first[order[1:]] = sorted_key[1:] != sorted_key[:-1]
-        ok = first & ~is_kept_lattice_edge(a, b)
-        if len(accepted):
-            pos = np.minimum(np.searchsorted(accepted, key), len(accepted) - 1)
-            ok &= accepted[pos] != key
-        far[pending[ok]] = b[ok]
-        new_keys = sorted_key[ok[order]]
-        accepted = np.insert(accepted, np.searchsorted(accepted, new_keys), new_keys)
-        pending = pending[~ok]
-    if len(pending):  # give up rewiring: restore the lattice edge unless its pair is taken
-        a, b = near[pending], lattice_far[pending]
-        key = np.maximum(a, b) * n + np.minimum(a, b)
-        pos = np.minimum(np.searchsorted(accepted, key), max(len(accepted) - 1, 0))
-        free = accepted[pos] != key if len(accepted) else np.ones(len(key), dtype=bool)
-        far[pending[free]] = b[free]
-        pending = pending[~free]
-    keep = np.ones(m, dtype=bool)
-    keep[pending] = False
-    return _undirected(n, near[keep], far[keep])
-
-
-def followers(n: int, follows_mean: float, exponent: float, rng: np.random.Generator) -> EdgeLayer:
-    """Directed broadcast layer like Weibo: edge j -> i when i follows j (j's posts reach i).
-
-    Accounts have popularity weights w_j ~ Pareto(x_m=1, tail ``exponent`` > 1).  Each
-    node makes Poisson(follows_mean) follow draws, each picking an account other than
-    itself with probability proportional to w; repeated follows are dropped.  By Poisson
-    splitting this is sampled per account instead: j receives Poisson(n*follows_mean*w_j/W)
-    draws from uniformly chosen other nodes, so follower counts are heavy-tailed (same
-    tail as w) and the follows per node average follows_mean (minus the dropped repeats,
-    and at most n-1).
-    """
-    _check_rng(rng)
-    n = _check_n(n)
-    follows_mean = float(follows_mean)
-    if not math.isfinite(follows_mean) or follows_mean < 0:
-        raise ValueError(f"follows_mean must be a finite number >= 0, got {follows_mean}")
-    if not exponent > 1:
-        raise ValueError(f"exponent must be > 1, got {exponent}")
-    if n < 2 or follows_mean == 0:
-        return _empty_layer(n, directed=True)
-    weight = 1.0 + rng.pareto(exponent, size=n)  # numpy's pareto is Lomax; +1 gives Pareto(x_m=1)
-    n_draws = rng.poisson(follows_mean * n * (weight / weight.sum()))
-    source = np.repeat(np.arange(n, dtype=np.int32), n_draws)
-    follower = rng.integers(0, n - 1, size=len(source), dtype=np.int32)
-    follower += follower >= source  # uniform over nodes != source
-    return _directed(n, source, follower)
-
-
-def from_edgelist(path: str | PathLike, n: int | None = None, directed: bool = False, *, return_labels: bool = False):
-    """Load an edge list file: two columns of node labels per line, separated by whitespace or commas.
-
-    '#' starts a comment; columns after the second (e.g. weights) are ignored.  Labels are
-    relabelled 0..L-1 in sorted label order (numeric if all labels are integers, else
-    lexicographic), so a file whose labels are exactly 0..L-1 keeps its ids.  If ``n`` is
-    larger than L, isolated nodes L..n-1 are appended.  Directed lines ``u v`` mean u -> v
-    (messages of u reach v).  With ``return_labels=True`` also returns ``labels[id]``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(errno.ENOENT, "edge list file not found", str(path))
-    try:
-        text = path.read_text().replace(",", " ")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a text edge list: {exc}") from exc
-    pairs = None
-    for dtype in (np.int64, str):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-                pairs = np.loadtxt(io.StringIO(text), comments="#", usecols=(0, 1), dtype=dtype, ndmin=2)
-            break
-        except ValueError as exc:
-            error = exc
-    if pairs is None:
-        raise ValueError(f"{path}: malformed edge list (need two columns of node labels): {error}") from error
-    labels, ids = unique_inverse(pairs.ravel())
-    n_labels = len(labels)
-    if n is None:
-        n = n_labels
-    elif n < n_labels:
-        raise ValueError(f"{path}: n={n} is smaller than the {n_labels} node labels in the file")
-    try:
-        n = _check_n(n)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
-    ids = ids.reshape(-1, 2)
-    layer = from_pairs(n, ids[:, 0], ids[:, 1], directed)
-    return (layer, labels) if return_labels else layer
-
-
-# --------------------------------------------------------------------------------------
-# Group generators
-# --------------------------------------------------------------------------------------
-
-
-def boards(
-    n: int, membership: float, board_size: int, rng: np.random.Generator, members: np.ndarray | None = None
-) -> Groups:
-    """A forum: round(membership*n) uniformly random members (or exactly ``members`` if given,
-    ignoring ``membership``), split at random into ceil(M/board_size) boards of near-equal
-    size; every member is in exactly one board and non-members in none.
-    """
-    _check_rng(rng)
-    n = _check_n(n)
-    board_size = int(board_size)
-    if board_size < 1:
-        raise ValueError(f"board_size must be >= 1, got {board_size}")
-    if members is None:
-        if not 0.0 <= membership <= 1.0:
-            raise ValueError(f"membership must be in [0, 1], got {membership}")
-        pool = rng.permutation(n)[: round(membership * n)]
-    else:
-        pool = rng.permutation(_check_node_subset(members, n))
-    n_boards = -(-len(pool) // board_size)
-    board = _near_equal_chunks(len(pool), n_boards)
-    group_ptr, member_ids, _ = _sorted_csr(n_boards, n, board, pool, np.zeros(len(pool), dtype=np.int64))
-    return _groups_from_csr(n, n_boards, group_ptr, member_ids)
-
-
-def chat_groups(n: int, group_size: int, groups_per_person: int, rng: np.random.Generator) -> Groups:
-    """Close chat circles like WeChat groups: each agent joins ``groups_per_person`` distinct groups.
-
-    In each of groups_per_person rounds the agents are randomly permuted and cut into
-    ceil(n/group_size) consecutive groups of near-equal size (<= group_size), giving about
-    n*groups_per_person/group_size groups.  Each group is a clique of the agents' contact
-    graph, which is where the clustering comes from; rounds are independent.
-    """
-    _check_rng(rng)
-    n = _check_n(n)
-    group_size, groups_per_person = int(group_size), int(groups_per_person)
-    if group_size < 1:
-        raise ValueError(f"group_size must be >= 1, got {group_size}")
-    if groups_per_person < 0:
-        raise ValueError(f"groups_per_person must be >= 0, got {groups_per_person}")
-    per_round = -(-n // group_size)
-    group_of_position = _near_equal_chunks(n, per_round)
-    agents, groups = [], []
-    for r in range(groups_per_person):
-        agents.append(rng.permutation(n))
-        groups.append(group_of_position + r * per_round)
-    n_groups = per_round * groups_per_person
-    agents = np.concatenate(agents) if agents else np.empty(0, dtype=np.int64)
-    groups = np.concatenate(groups) if groups else np.empty(0, dtype=np.int64)
-    group_ptr, member_ids, _ = _sorted_csr(n_groups, n, groups, agents, np.zeros(len(agents), dtype=np.int64))
-    return _groups_from_csr(n, n_groups, group_ptr, member_ids)
 
 
 # --------------------------------------------------------------------------------------
@@ -729,27 +434,3 @@ def _groups_from_csr(n: int, n_groups: int, group_ptr: np.ndarray, members: np.n
     agent_ptr, _, agent_slots = _transpose(n_groups, n, group_ptr, members)
     slot_group = np.repeat(np.arange(n_groups, dtype=np.int32), np.diff(group_ptr))
     return Groups(n, n_groups, group_ptr, members, agent_ptr, agent_slots, slot_group)
-
-
-if __name__ == "__main__":  # quick timing: python -m sim.networks.graphs [n]
-    import resource
-    import sys
-    import time
-
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 10**6
-    gen = np.random.default_rng(0)
-    for name, build in [
-        ("erdos_renyi k=10", lambda: erdos_renyi(size, 10, gen)),
-        ("small_world k=8 rewire=0.1", lambda: small_world(size, 8, 0.1, gen)),
-        ("small_world k=8 rewire=1", lambda: small_world(size, 8, 1.0, gen)),
-        ("followers mean=20 exp=2", lambda: followers(size, 20, 2.0, gen)),
-        ("boards 30% size=500", lambda: boards(size, 0.3, 500, gen)),
-        ("chat_groups 30x3", lambda: chat_groups(size, 30, 3, gen)),
-    ]:
-        t0 = time.perf_counter()
-        result = build()
-        elapsed = time.perf_counter() - t0
-        arrays = [v for v in vars(result).values() if isinstance(v, np.ndarray)]
-        mb = sum(a.nbytes for a in arrays) / 1e6
-        print(f"{name:28s} {elapsed:6.2f} s  {mb:7.1f} MB arrays  {result!r}")
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")

@@ -1,0 +1,182 @@
+"""The one shape of a playbook mechanism: built from its scenario section, hooks with no-op defaults.
+
+A mechanism is a class with a `section` (its section name in `sim.config.schema.Scenario`), a
+`factor` (the iron-triangle factor attribution counts it in) and an `effect` (the outcome switching
+it on changes, checked by the contract test). It overrides only the hooks it needs; every hook below
+does nothing by default, and `sim.playbook.playbook.Playbook` calls a hook only on the mechanisms that
+override it, in the registry's order (`sim.playbook.registry`), which fixes the order of their
+random draws.
+
+Hooks that need facts shared by the whole playbook (is the brand still active, what share of its
+effort goes to this product, the sense of achievement, the composed official posting rate) read them
+from `model.playbook`, the composition. Mechanisms never import the model: they use its arrays and
+helpers (`state`, `rng`, `brand_tie_now`, `set_brand_tie`, `renew_talk`, `channels`, ...) by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from sim.config.schema import Scenario
+
+Factor = Literal["engine", "accelerator", "relationship_chain"]
+#: The iron-triangle factors, in attribution's order.
+FACTORS: tuple[Factor, ...] = ("engine", "accelerator", "relationship_chain")
+#: Directions of a documented effect.
+RAISES, LOWERS = 1, -1
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of participation: a per-day rate (scalar or one per pool member) and its effects."""
+
+    name: str
+    rate: float | np.ndarray
+    tie_building: float = 1.0
+    cost: float = 0.0
+    feedback: float = 1.0
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What switching a mechanism on does: it raises or lowers the final value of a time-series column."""
+
+    column: str
+    direction: int  # RAISES or LOWERS
+    why: str
+
+
+class Mechanism:
+    """Base of every playbook mechanism and core part: construction from the scenario and no-op hooks."""
+
+    #: Scenario section that configures it (a `sim.config.schema.Mechanism` section for mechanisms).
+    section: ClassVar[str]
+    #: Iron-triangle factor it belongs to.
+    factor: ClassVar[Factor]
+    #: The outcome it documents (checked by tests/playbook/test_contract.py); None for core parts.
+    effect: ClassVar[Effect | None] = None
+    #: Whether it can move people's ties to the brand (else the model may skip the relationship phase).
+    builds_brand_ties: ClassVar[bool] = False
+    #: Whether it marks people who share automatically next step (`Playbook.share_next`).
+    marks_sharers: ClassVar[bool] = False
+
+    def __init__(self, scenario: Scenario, n: int):
+        """Build from the scenario (its own section is `self.cfg`) for a population of n people."""
+        self.cfg = getattr(scenario, self.section)
+        self.n = n
+
+    @classmethod
+    def enabled(cls, scenario: Scenario) -> bool:
+        """Whether the scenario switches it on (its section's `enabled`)."""
+        return bool(getattr(scenario, cls.section).enabled)
+
+    # --- set-up: the values start from the engine section and pass through every mechanism ---------
+
+    def initial_quality(self, quality: float) -> float:
+        """The product's quality at the start (value units)."""
+        return quality
+
+    def expectation_shift(self) -> float:
+        """Added to every person's expectation at the start (value units; negative = closer fit)."""
+        return 0.0
+
+    def effort_share(self) -> float:
+        """Share of what the brand can sustain (its participation sources) that goes to this product
+        (shares multiply)."""
+        return 1.0
+
+    def sense_of_achievement(self) -> float:
+        """Sense of achievement a participation gives (0-1; achievements add up)."""
+        return 0.0
+
+    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+        """Act on the initial users (seed users and employees) once they are chosen."""
+
+    # --- who talks, who may buy ---------------------------------------------------------------
+
+    def brand_active(self, day: float) -> bool:
+        """Whether the brand still interacts with its fans on this day."""
+        return True
+
+    def topic_boost(self, day: float) -> float:
+        """Talk multiplier of official events on this day (the largest one counts)."""
+        return 1.0
+
+    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Factor on how much `people` talk on this day (factors multiply)."""
+        return 1.0
+
+    def meme_active(self, day: float) -> bool:
+        """Whether aware non-owners pass the meme on this day (any mechanism may say so)."""
+        return False
+
+    def launched(self, day: float) -> bool:
+        """Whether the product can be bought on this day (every mechanism must agree)."""
+        return True
+
+    def ads_running(self, model, day: float) -> bool:
+        """Whether advertising runs on this day (every part must agree)."""
+        return True
+
+    def gate_purchases(self, buyers: np.ndarray, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Of the would-be buyers (and their channels), those who may buy now."""
+        return buyers, channels
+
+    # --- official accounts: a mechanism that answers replaces the default ----------------------------
+
+    def official_rate(self, day: float) -> float | None:
+        """Posts per day of each official account, or None to leave the default."""
+        return None
+
+    def content_mix(self) -> np.ndarray | None:
+        """Shares of useful, emotional and interactive official posts, or None to leave the default."""
+        return None
+
+    def content_effects(self) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """Per content kind reach and persuasion multipliers and the attention per post, or None."""
+        return None
+
+    def note_interactive_readers(self, readers: np.ndarray) -> None:
+        """Readers of interactive official posts this step."""
+
+    # --- participation --------------------------------------------------------------------------
+
+    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+        """Sources that make the pool (advocates and fans) take part this step."""
+        return []
+
+    def participation_multiplier(self, pool: np.ndarray) -> np.ndarray | float:
+        """Factor on each pool member's participation chances (factors multiply)."""
+        return 1.0
+
+    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+        """React to this step's participants and the feedback they gave."""
+
+    def on_adoption(self, model, adopters: np.ndarray) -> None:
+        """React to new adopters."""
+
+    # --- the brand's actions at the end of a step ---------------------------------------------------
+
+    def improved_quality(self, quality: float, day_end: float) -> float:
+        """The product's quality after this step's releases (value units)."""
+        return quality
+
+    def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Act at the end of a step; may return people who buy now and their channels."""
+        return None
+
+
+#: Every hook a mechanism may override (Playbook dispatches each only to the mechanisms overriding it).
+HOOKS = tuple(
+    name
+    for name, value in vars(Mechanism).items()
+    if callable(value) and not name.startswith("_") and name != "enabled"
+)
+
+
+def overrides(part: Mechanism, hook: str) -> bool:
+    """Whether a mechanism implements `hook` itself (rather than the base's no-op)."""
+    return getattr(type(part), hook) is not getattr(Mechanism, hook)

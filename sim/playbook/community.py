@@ -1,0 +1,29 @@
+"""Fan economy versus community economy: fans drawing each other in, and the brand stepping back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.state import Funnel
+from sim.playbook.base import RAISES, Effect, Mechanism, Source
+
+
+class Community(Mechanism):
+    """Horizontal interaction (fan <-> fan) at peer_rate * horizontal * share of fans in the pool; the
+    brand's own interaction stops on brand_steps_back_day (`brand_active`)."""
+
+    section = "community"
+    factor = "relationship_chain"
+    effect = Effect("participations", RAISES, "fans interacting with each other add participation")
+    builds_brand_ties = True
+
+    def brand_active(self, day: float) -> bool:
+        return day < self.cfg.brand_steps_back_day
+
+    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+        c = self.cfg
+        if c.horizontal <= 0:
+            return []
+        fan_share = model.counts[Funnel.FAN] / len(pool)
+        return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share))]

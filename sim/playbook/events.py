@@ -1,0 +1,46 @@
+"""WOM events: sharing embedded in the product, official topic events, and a launch day."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.playbook.base import RAISES, Effect, Mechanism
+
+
+class Events(Mechanism):
+    """Topic events multiply everyone's talk while they run (the largest boost counts) and let aware
+    non-owners pass the meme on; before launch_day nobody can buy. A share_fraction of new adopters,
+    and participants with the sense of achievement of the interaction design, share automatically
+    next step (`Playbook.share_next`)."""
+
+    section = "events"
+    factor = "accelerator"
+    effect = Effect("adopted_total", RAISES, "use shared automatically by new adopters brings more adopters")
+    marks_sharers = True
+
+    def topic_boost(self, day: float) -> float:
+        boost = 1.0
+        for t in self.cfg.topics:
+            if t.day <= day < t.day + t.days:
+                boost = max(boost, t.talk_boost)
+        return boost
+
+    def talk_multiplier(self, model, people: np.ndarray, day: float) -> float:
+        return self.topic_boost(day)
+
+    def meme_active(self, day: float) -> bool:
+        return self.cfg.meme_talk and self.topic_boost(day) > 1.0
+
+    def launched(self, day: float) -> bool:
+        return day >= self.cfg.launch_day
+
+    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+        """Participation with a sense of achievement is shared (router example)."""
+        achievement = model.playbook.achievement
+        if self.cfg.achievement_sharing and achievement > 0 and len(participants):
+            model.playbook.share_next[participants[model.rng.random(len(participants)) < achievement]] = True
+
+    def on_adoption(self, model, adopters: np.ndarray) -> None:
+        """Embedded sharing: a share of new adopters' use is posted automatically."""
+        if self.cfg.share_fraction > 0 and len(adopters):
+            model.playbook.share_next[adopters[model.rng.random(len(adopters)) < self.cfg.share_fraction]] = True

@@ -1,0 +1,54 @@
+"""Fan building: incentives to take part (sharing, honour, material benefit) and an honour group."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.playbook.base import RAISES, Effect, Mechanism, Source
+
+#: The incentives, in the seed's order: function and information sharing, honour, material benefit.
+INCENTIVES = ("sharing", "honour", "benefit")
+
+
+class FanBuilding(Mechanism):
+    """Each incentive adds participation at its rate (split over the brand's products) with its own tie
+    building and cost while the brand is active; the honour group is `super_users` seed users drawn at
+    random (uniformly, without replacement) who start with a full brand tie and take part at
+    super_user_participation per day, each participation bringing super_user_feedback."""
+
+    section = "fan_building"
+    factor = "relationship_chain"
+    effect = Effect("fans", RAISES, "incentives and an honour group strengthen brand ties and make fans")
+    builds_brand_ties = True
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        self.super_user = np.zeros(n, dtype=bool)
+
+    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+        """The honour group: super users drawn uniformly at random among the seed users."""
+        if self.cfg.super_users:
+            chosen = model.rng.choice(seeds, size=min(self.cfg.super_users, len(seeds)), replace=False)
+            self.super_user[chosen] = True
+            model.brand_tie[chosen] = 1.0
+
+    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+        fb = self.cfg
+        if not model.playbook.brand_active(day):
+            return []
+        split = model.playbook.split
+        sources = []
+        for name in INCENTIVES:
+            inc = getattr(fb, name)
+            if inc.rate > 0:
+                sources.append(Source(name, inc.rate * split, inc.tie_building, inc.cost))
+        if self.super_user.any():
+            sources.append(
+                Source(
+                    "honour_group",
+                    np.where(self.super_user[pool], fb.super_user_participation, 0.0),
+                    feedback=fb.super_user_feedback,
+                )
+            )
+        return sources

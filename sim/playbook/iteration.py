@@ -1,0 +1,35 @@
+"""Product iteration: a release every N days improves quality with the feedback gathered since the last."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.playbook.base import RAISES, Effect, Mechanism
+
+
+class Iteration(Mechanism):
+    """Collects participants' feedback; each release adds a gain that saturates with the feedback, up to
+    max_quality (a release never lowers quality: a product already above the cap keeps its quality)."""
+
+    section = "iteration"
+    factor = "engine"
+    effect = Effect("quality", RAISES, "releases built on users' feedback raise the product's quality")
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        self.feedback = 0.0
+        self.next_release = self.cfg.every_days
+
+    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+        self.feedback += feedback
+
+    def improved_quality(self, quality: float, day_end: float) -> float:
+        it = self.cfg
+        if day_end < self.next_release:
+            return quality
+        gain = rules.release_gain(self.feedback, it.max_gain, it.feedback_scale)
+        self.feedback = 0.0
+        self.next_release += it.every_days
+        return max(quality, min(it.max_quality, quality + gain))  # never worse

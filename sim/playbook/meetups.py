@@ -1,0 +1,49 @@
+"""City meetups: users meet the brand's engineers face to face."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.playbook.base import RAISES, Effect, Mechanism
+
+
+class Meetups(Mechanism):
+    """Every every_days days, while the brand is active, a meetup is held in the city with the most
+    adopters relative to the meetups it has already had (adopters / (1 + past meetups there): the
+    biggest cities first, then in turn); min..max attendees (uniform) are drawn from its adopters, their
+    brand ties grow by brand_growth and their talk restarts; each meetup costs `cost`."""
+
+    section = "meetups"
+    factor = "relationship_chain"
+    effect = Effect("cost", RAISES, "every meetup held costs money")
+    builds_brand_ties = True
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        self.cities = scenario.population.cities
+        self.next_meetup = self.cfg.every_days
+        self.city_visits = np.zeros(self.cities)
+
+    def end_of_step(self, model, step: int, day_end: float) -> None:
+        if day_end >= self.next_meetup:
+            self.next_meetup += self.cfg.every_days
+            if model.playbook.brand_active(day_end):
+                self._meetup(model, step, day_end)
+        return None
+
+    def _meetup(self, model, step: int, day: float) -> None:
+        mu = self.cfg
+        users = model.adopter_indices()
+        if len(users) == 0:
+            return
+        per_city = np.bincount(model.city[users], minlength=self.cities)
+        city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
+        self.city_visits[city] += 1
+        local = users[model.city[users] == city]
+        size = int(model.rng.integers(mu.min_attendees, mu.max_attendees + 1))
+        attendees = model.rng.choice(local, size=min(size, len(local)), replace=False)
+        model.set_brand_tie(attendees, rules.strengthen(model.brand_tie_now(attendees, day), mu.brand_growth), day)
+        model.renew_talk(attendees, step)
+        model.cost += mu.cost

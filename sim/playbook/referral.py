@@ -1,0 +1,64 @@
+"""Referral gating (F-codes): buying needs a purchase code handed out by the community."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model.state import NO_CHANNEL, Funnel
+from sim.playbook.base import LOWERS, Effect, Mechanism
+
+
+class Referral(Mechanism):
+    """Seed users, employees and adopters hold codes; a would-be buyer without one waits (stays aware).
+    Each step Poisson(rate * dt) codes go to people still waiting, where the rate adds codes_per_fan
+    per fan, codes_per_forum_senior per senior forum member, codes_per_owner per senior adopter and
+    codes_per_repost_event; those reached buy at once, credited to the channel that persuaded them."""
+
+    section = "referral"
+    factor = "relationship_chain"
+    effect = Effect("adopted_total", LOWERS, "buyers wait for a code, which delays adoptions")
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        self.has_code = np.zeros(n, dtype=bool)
+        self.waiting = np.zeros(n, dtype=bool)
+        self.waiting_channel = np.full(n, NO_CHANNEL, dtype=np.int8)
+
+    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+        self.has_code[seeds] = True
+        self.has_code[employees] = True
+
+    def gate_purchases(self, buyers: np.ndarray, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        gated = ~self.has_code[buyers]
+        channels = np.broadcast_to(channels, buyers.shape)
+        self.waiting[buyers[gated]] = True
+        self.waiting_channel[buyers[gated]] = channels[gated]
+        return buyers[~gated], channels[~gated]
+
+    def on_adoption(self, model, adopters: np.ndarray) -> None:
+        self.waiting[adopters] = False
+        self.has_code[adopters] = True
+
+    def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """F-codes from fans, senior forum members, certified owners and repost events go to people waiting."""
+        if not self.waiting.any():
+            return None
+        rf = self.cfg
+        users = model.adopter_indices()
+        senior = users[day_end - model.adopt_day[users] >= rf.senior_days]
+        forum = model.channels.get("forum")
+        senior_forum = int(forum.member[senior].sum()) if forum is not None else 0
+        rate = (
+            model.counts[Funnel.FAN] * rf.codes_per_fan
+            + senior_forum * rf.codes_per_forum_senior
+            + len(senior) * rf.codes_per_owner
+            + rf.codes_per_repost_event
+        )
+        codes = int(model.rng.poisson(rate * model.dt))
+        waiting = np.flatnonzero(self.waiting & (model.state == Funnel.AWARE))
+        if codes == 0 or len(waiting) == 0:
+            return None
+        lucky = np.sort(model.rng.choice(waiting, size=min(codes, len(waiting)), replace=False))
+        self.has_code[lucky] = True
+        return lucky, self.waiting_channel[lucky]

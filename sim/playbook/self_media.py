@@ -1,0 +1,72 @@
+"""Self-media: official accounts as information nodes with a content mix and a posting frequency."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.model.state import EMPLOYEE, Funnel
+from sim.playbook.base import RAISES, Effect, Mechanism, Source
+
+
+class SelfMedia(Mechanism):
+    """Official accounts post at posts_per_day (replacing official.posts_per_day) in a mix of useful
+    (more persuasive), emotional (seen more) and interactive posts (readers may take part next step);
+    past the fatigue level followers unfollow and each post gets less attention. Employees and fans are
+    spokespeople (they talk spokesperson_factor times more); new adopters may follow the account."""
+
+    section = "self_media"
+    factor = "accelerator"
+    effect = Effect("adopted_total", RAISES, "spokespeople and persuasive official content bring more adopters")
+    builds_brand_ties = True
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        self.interactive_readers = np.empty(0, dtype=np.int64)
+
+    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray:
+        spokes = (model.state[people] == Funnel.FAN) | (model.kind[people] == EMPLOYEE)
+        return np.where(spokes, self.cfg.spokesperson_factor, 1.0)
+
+    def official_rate(self, day: float) -> float:
+        return self.cfg.posts_per_day
+
+    def content_mix(self) -> np.ndarray:
+        sm = self.cfg
+        return np.array([sm.useful, sm.emotional, sm.interactive])
+
+    def content_effects(self) -> tuple[np.ndarray, np.ndarray, float]:
+        sm = self.cfg
+        reach = np.array([1.0, sm.emotional_reach, 1.0])
+        persuasion = np.array([sm.useful_persuasion, 1.0, 1.0])
+        return reach, persuasion, rules.attention(sm.posts_per_day, sm.fatigue_posts_per_day)
+
+    def note_interactive_readers(self, readers: np.ndarray) -> None:
+        if len(readers):
+            self.interactive_readers = np.union1d(self.interactive_readers, readers)
+
+    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+        """Readers of interactive posts take part once, each with interactive_participation."""
+        if not len(self.interactive_readers):
+            return []
+        readers = np.isin(pool, self.interactive_readers)
+        self.interactive_readers = np.empty(0, dtype=np.int64)
+        return [Source("interactive", np.where(readers, self.cfg.interactive_participation / dt, 0.0))]
+
+    def on_adoption(self, model, adopters: np.ndarray) -> None:
+        weibo = model.channels.get("weibo")
+        if weibo is not None and len(adopters):
+            weibo.follow(adopters[model.rng.random(len(adopters)) < self.cfg.follow_on_adopt])
+
+    def end_of_step(self, model, step: int, day_end: float) -> None:
+        """Followers tired of too many posts unfollow."""
+        sm = self.cfg
+        weibo = model.channels.get("weibo")
+        if weibo is None or not len(weibo.official_followers):
+            return None
+        rate = model.playbook.official_rate(day_end)
+        p = rules.unfollow_probability(rate, sm.fatigue_posts_per_day, sm.unfollow_rate, model.dt)
+        if p > 0:
+            weibo.unfollow(weibo.official_followers[model.rng.random(len(weibo.official_followers)) < p])
+        return None

@@ -1,0 +1,31 @@
+"""sim.networks.boards: forum boards."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim import networks as nw
+from tests.networks.helpers import (
+    check_groups,
+    rng,
+)
+
+
+def test_boards():
+    n, membership, size = 10_000, 0.3, 70
+    groups = nw.boards(n, membership, size, rng(2))
+    check_groups(groups)
+    counts = np.bincount(groups.members, minlength=n)
+    assert counts.max() == 1 and counts.sum() == round(membership * n)  # each member exactly once
+    sizes = groups.group_sizes()
+    assert groups.n_groups == math.ceil(3000 / size)
+    assert sizes.max() <= size and sizes.max() - sizes.min() <= 1
+
+    chosen = np.array([5, 1, 99, 42, 7])
+    given = nw.boards(100, 0.9, 2, rng(), members=chosen)
+    check_groups(given)
+    assert sorted(given.members.tolist()) == sorted(chosen.tolist())
+    assert given.n_groups == 3
+    assert nw.boards(100, 0.0, 10, rng()).n_groups == 0

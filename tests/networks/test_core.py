@@ -1,0 +1,158 @@
+"""sim.networks.core: the CSR layer and group forms every kind produces, and reproducibility of every kind."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim import networks as nw
+from sim.networks.core import _lower_pair
+from tests.networks.helpers import (
+    check_groups,
+    check_layer,
+    edge_set,
+    rng,
+    same_layer,
+    sources,
+)
+
+# ------------------------------------------------------------------------- reproducibility
+
+GENERATORS = {
+    "erdos_renyi": lambda g: nw.erdos_renyi(2000, 6.0, g),
+    "small_world": lambda g: nw.small_world(2000, 6, 0.2, g),
+    "followers": lambda g: nw.followers(2000, 8.0, 2.0, g),
+    "community_blocks": lambda g: nw.community_blocks(2000, 20, 6.0, 0.2, g)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_edge_generators_reproducible(name):
+    build = GENERATORS[name]
+    a, b, c = build(rng(7)), build(rng(7)), build(rng(8))
+    check_layer(a)
+    assert same_layer(a, b)
+    assert not same_layer(a, c)
+
+
+def test_group_generators_reproducible():
+    def arrays(g: nw.Groups):
+        return [g.group_ptr, g.members, g.agent_ptr, g.agent_slots, g.slot_group]
+
+    for build in (lambda r: nw.boards(3000, 0.3, 50, r), lambda r: nw.chat_groups(3000, 20, 3, r)):
+        a, b, c = build(rng(1)), build(rng(1)), build(rng(2))
+        assert all(np.array_equal(x, y) for x, y in zip(arrays(a), arrays(b)))
+        assert not all(np.array_equal(x, y) for x, y in zip(arrays(a), arrays(c)))
+
+
+def test_generators_require_a_generator():
+    with pytest.raises(TypeError, match="Generator"):
+        nw.erdos_renyi(10, 2, 42)
+
+
+# ------------------------------------------------------------------- from_pairs / CSR API
+
+
+def test_from_pairs_cleans_edges_and_shares_tie_ids():
+    src = np.array([0, 1, 2, 2, 3, 1, 4])
+    dst = np.array([1, 0, 2, 3, 2, 0, 0])
+    und = nw.from_pairs(5, src, dst, directed=False)
+    check_layer(und)
+    assert edge_set(und) == {(0, 1), (1, 0), (2, 3), (3, 2), (0, 4), (4, 0)}
+    assert und.n_ties == 3
+    t01 = und.tie[und.indptr[0] + np.flatnonzero(und.neighbours(0) == 1)[0]]
+    t10 = und.tie[und.indptr[1] + np.flatnonzero(und.neighbours(1) == 0)[0]]
+    assert t01 == t10
+    di = nw.from_pairs(5, src, dst, directed=True)
+    check_layer(di)
+    assert edge_set(di) == {(0, 1), (1, 0), (2, 3), (3, 2), (4, 0)}
+    assert np.array_equal(di.out_degree(), [1, 1, 1, 1, 1])
+    assert np.array_equal(di.in_degree(), [2, 1, 1, 1, 0])
+    assert np.array_equal(und.in_degree(), und.out_degree())
+    with pytest.raises(ValueError):
+        nw.from_pairs(3, [0, 3], [1, 1], False)
+    with pytest.raises(ValueError):
+        nw.from_pairs(3, [0, 1], [1], False)
+
+
+def test_layer_arrays_are_read_only():
+    layer = nw.erdos_renyi(100, 4, rng())
+    with pytest.raises(ValueError):
+        layer.indices[0] = 1
+    with pytest.raises(AttributeError):
+        layer.n = 5
+
+
+def test_in_neighbours_csr_matches_brute_force():
+    layer = nw.followers(300, 6.0, 1.5, rng(9))
+    inc = layer.in_neighbours_csr()
+    assert inc is layer.in_neighbours_csr()  # cached
+    assert np.array_equal(inc.out_degree(), layer.in_degree())
+    src = sources(layer)
+    for i in range(layer.n):
+        entries = np.flatnonzero(layer.indices == i)
+        lo, hi = inc.indptr[i], inc.indptr[i + 1]
+        assert np.array_equal(inc.indices[lo:hi], src[entries])  # sources of i, sorted
+        assert np.array_equal(inc.tie[lo:hi], layer.tie[entries])
+    und = nw.small_world(100, 4, 0.3, rng())
+    assert und.in_neighbours_csr() is und
+
+
+def test_to_networkx_and_subgraph():
+    layer = nw.small_world(300, 6, 0.3, rng(6))
+    graph = layer.to_networkx()
+    assert graph.number_of_nodes() == 300 and graph.number_of_edges() == layer.n_ties
+    assert {d["tie"] for _, _, d in graph.edges(data=True)} == set(range(layer.n_ties))
+
+    nodes = rng(1).choice(300, size=60, replace=False)
+    sub, tie_map = layer.subgraph(nodes, return_tie_map=True)
+    check_layer(sub)
+    expected = nx.relabel_nodes(graph.subgraph(nodes.tolist()), {int(v): k for k, v in enumerate(nodes)})
+    assert edge_set(sub) == {(u, v) for u, v in expected.edges} | {(v, u) for u, v in expected.edges}
+    for (u, v), t in zip(zip(sources(sub), sub.indices), sub.tie):
+        assert graph.edges[int(nodes[u]), int(nodes[v])]["tie"] == tie_map[t]
+
+    directed = nw.followers(200, 5, 2.0, rng(2))
+    dsub, dmap = directed.subgraph(np.arange(50, 150), return_tie_map=True)
+    check_layer(dsub)
+    assert edge_set(dsub) == {(u - 50, v - 50) for u, v in edge_set(directed) if 50 <= u < 150 and 50 <= v < 150}
+    assert np.array_equal(directed.indices[dmap], dsub.indices + 50)
+    with pytest.raises(ValueError):
+        layer.subgraph(np.array([1, 1]))
+
+
+def test_pair_index_mapping_exact_at_triangle_boundaries():
+    # rows u = 2 .. 2^31-1; pair indices reach ~2.3e18, where float64 sqrt alone is off by one
+    u = np.unique(np.concatenate([np.arange(2, 3000), np.geomspace(3000, 2**31 - 1, 2000).astype(np.int64)]))
+    start = u * (u - 1) // 2  # first pair index of row u
+    pos = np.concatenate([start, start + u - 1, start - 1])  # first and last of row u, last of row u-1
+    want_u = np.concatenate([u, u, u - 1])
+    want_v = np.concatenate([np.zeros_like(u), u - 1, u - 2])
+    got_u, got_v = _lower_pair(pos)
+    assert np.array_equal(got_u, want_u) and np.array_equal(got_v, want_v)
+
+
+def test_groups_subset():
+    groups = nw.chat_groups(500, 10, 2, rng(4))
+    nodes = rng(5).choice(500, size=80, replace=False)
+    sub, slot_map = groups.subset(nodes, return_slot_map=True)
+    check_groups(sub)
+    assert sub.n == 80 and sub.n_groups == groups.n_groups
+    assert np.array_equal(nodes[sub.members], groups.members[slot_map])
+    assert np.array_equal(sub.slot_group, groups.slot_group[slot_map])
+    expected = np.isin(groups.members, nodes).sum()
+    assert len(sub.members) == expected
+
+
+def test_offline_kinds_cover_every_network_kind_with_a_graph():
+    from typing import get_args
+
+    from sim.config.schema import NetworkConfig
+
+    kinds = set(get_args(NetworkConfig.model_fields["kind"].annotation))
+    assert set(nw.OFFLINE_KINDS) == kinds - {"well_mixed"}
+    net = NetworkConfig(kind="small_world", mean_degree=5.2, rewire=0.3)
+    assert same_layer(nw.offline_network(net, 300, rng(1)), nw.small_world(300, 6, 0.3, rng(1)))
+    net = NetworkConfig(kind="community_blocks", blocks=3, mean_degree=4.0, mixing=0.2)
+    assert same_layer(nw.offline_network(net, 90, rng(2)), nw.community_blocks(90, 3, 4.0, 0.2, rng(2))[0])

@@ -1,0 +1,103 @@
+"""The contract every playbook mechanism keeps (issue 10), checked over the whole registry.
+
+For each registered mechanism, on one small scenario chosen before looking at any result:
+- switched off (its section present with the settings below but enabled = false) it changes nothing:
+  the time series is identical to the scenario without the section;
+- the same seed gives the same result;
+- switched on, it moves the outcome it documents (`Mechanism.effect`) in the documented direction:
+  the mean over REPLICATES replicates (common seeds) of the column's final value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config.scenario import load_scenario
+from sim.config.schema import Mechanism as MechanismSection
+from sim.config.schema import Scenario
+from sim.playbook.base import FACTORS, LOWERS, RAISES
+from sim.playbook.registry import MECHANISMS
+from sim.run.runner import replicate_seeds, run_replicate
+
+SEED = 20261130
+REPLICATES = 4
+#: A small population over two months, with the forum (30% members) and Weibo on, some employees.
+BASE = [
+    "population.size=600",
+    "population.employees=10",
+    "seed_users.count=20",
+    "run.days=60",
+    "channels.forum.enabled=true",
+    "channels.forum.membership=0.3",
+    "channels.weibo.enabled=true",
+]
+#: How each mechanism is switched on (besides enabled = true): the settings its effect is about.
+SETTINGS = {
+    "hit_product": [],
+    "interaction": ["interaction.simplicity=1", "interaction.benefit=1", "interaction.fun=1"],
+    "iteration": [],
+    "community": ["community.horizontal=1"],
+    "fan_building": [],
+    "participation_nodes": ["participation_nodes.product.open=true"],
+    "forum_service": [],
+    "events": ["events.share_fraction=1"],
+    "meetups": [],
+    "self_media": [],
+    "referral": [],
+}
+
+
+def scenario(extra: list[str]) -> Scenario:
+    return load_scenario(None, BASE + extra)
+
+
+def switched(section: str, on: bool) -> Scenario:
+    return scenario([f"{section}.enabled={'true' if on else 'false'}", *SETTINGS[section]])
+
+
+def series(sc: Scenario, replicates: int = 1) -> list[pd.DataFrame]:
+    return [run_replicate(sc, seq, r) for r, seq in enumerate(replicate_seeds(SEED, replicates))]
+
+
+def final_mean(frames: list[pd.DataFrame], column: str) -> float:
+    return float(np.mean([f[column].iloc[-1] for f in frames]))
+
+
+@pytest.fixture(scope="module")
+def baseline() -> list[pd.DataFrame]:
+    return series(scenario([]), REPLICATES)
+
+
+def test_every_mechanism_section_is_registered_once_with_a_test_setting():
+    sections = [m.section for m in MECHANISMS]
+    declared = [
+        name
+        for name, field in Scenario.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, MechanismSection)
+    ]
+    assert sorted(sections) == sorted(declared) and len(set(sections)) == len(sections)
+    assert set(SETTINGS) == set(sections)
+    for m in MECHANISMS:
+        assert m.factor in FACTORS and m.effect is not None and m.effect.direction in (RAISES, LOWERS)
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.section)
+def test_switched_off_changes_nothing(mechanism, baseline):
+    off = series(switched(mechanism.section, False))[0]
+    pd.testing.assert_frame_equal(off, baseline[0], check_exact=True)
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.section)
+def test_same_seed_same_result(mechanism):
+    on = switched(mechanism.section, True)
+    pd.testing.assert_frame_equal(series(on)[0], series(on)[0], check_exact=True)
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.section)
+def test_switched_on_moves_its_documented_outcome(mechanism, baseline):
+    effect = mechanism.effect
+    on = final_mean(series(switched(mechanism.section, True), REPLICATES), effect.column)
+    off = final_mean(baseline, effect.column)
+    assert np.sign(on - off) == effect.direction, f"{mechanism.section}: {effect.why} (on {on}, off {off})"

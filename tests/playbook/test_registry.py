@@ -1,0 +1,55 @@
+"""The registry and the factor mapping attribution derives from it."""
+
+from __future__ import annotations
+
+from sim.config.scenario import load_scenario
+from sim.playbook import registry
+from sim.playbook.base import RAISES, Effect, Mechanism
+from sim.playbook.core import CORE_SECTIONS
+from sim.playbook.playbook import Playbook
+from sim.research.attribution import FACTOR_SECTIONS
+
+
+def test_attribution_maps_every_core_section_and_mechanism_to_its_factor_once():
+    assert FACTOR_SECTIONS == registry.factor_sections()
+    listed = [s for sections in FACTOR_SECTIONS.values() for s in sections]
+    assert len(listed) == len(set(listed))
+    for factor, core in CORE_SECTIONS.items():
+        assert FACTOR_SECTIONS[factor][: len(core)] == core
+    for m in registry.MECHANISMS:
+        assert m.section in FACTOR_SECTIONS[m.factor]
+
+
+def test_a_new_mechanism_is_attributed_without_editing_attribution(monkeypatch):
+    class Newcomer(Mechanism):
+        section = "official"  # any scenario section outside the factors stands in for a new one
+        factor = "accelerator"
+        effect = Effect("adopted_total", RAISES, "stands in for a new mechanism")
+
+    monkeypatch.setattr(registry, "MECHANISMS", (*registry.MECHANISMS, Newcomer))
+    sections = registry.factor_sections()
+    assert "official" in sections["accelerator"] and "official" not in sections["engine"]
+
+
+class FakeModel:
+    """What the Playbook reads when it is built: the scenario and the population size."""
+
+    def __init__(self, overrides):
+        self.cfg = load_scenario(None, overrides)
+        self.n = self.cfg.population.size
+
+
+def test_playbook_builds_only_switched_on_mechanisms_and_dispatches_hooks_to_implementers():
+    pb = Playbook(FakeModel(["population.size=50", "seed_users.count=5", "iteration.enabled=true"]))
+    assert [m.section for m in pb.mechanisms] == ["iteration"]
+    assert pb.mechanism("iteration") is pb.mechanisms[0] and pb.mechanism("referral") is None
+    assert pb._hooks["improved_quality"] == pb.mechanisms and pb._hooks["gate_purchases"] == []
+    assert not pb.builds_brand_ties()
+
+
+def test_plain_playbook_is_the_plain_model():
+    pb = Playbook(FakeModel(["population.size=50", "seed_users.count=5"]))
+    assert pb.mechanisms == [] and pb.quality == pb.cfg.engine.quality and pb.expectation_shift == 0.0
+    assert pb.split == 1.0 and pb.achievement == 0.0 and pb.launched(0.0) and not pb.meme_active(0.0)
+    assert pb.official_rate(0.0) == pb.cfg.official.posts_per_day and pb.talk_multiplier(None, [], 0.0) == 1.0
+    assert pb.content_mix().tolist() == [1.0, 0.0, 0.0]
