@@ -378,10 +378,9 @@ def test_picker_loads_every_shipped_scenario_in_the_browser(page_url, new_page, 
     page.screenshot(path=str(artifacts / "app-miui.png"))
 
 
-@pytest.mark.slow
-def test_projector_layout_at_1280x720(page_url, new_page, artifacts):
-    page = open_page(new_page, page_url)
-    boxes = page.evaluate(
+def layout_boxes(page) -> list[dict]:
+    """The counts and every chart image: their box, drawn size, and whether they are on top at their centre."""
+    return page.evaluate(
         """() => Array.from(document.querySelectorAll('.wom-chart img, .wom-counts')).map(e => {
             const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2;
             return {cls: e.parentElement.className + ' ' + e.className, left: r.left, top: r.top, right: r.right,
@@ -389,12 +388,23 @@ def test_projector_layout_at_1280x720(page_url, new_page, artifacts):
                     onTop: document.elementFromPoint(x, y) === e || e.contains(document.elementFromPoint(x, y))};
         })"""
     )
+
+
+def assert_projector_layout(page, width: int = 1280, height: int = 720) -> None:
+    """The four charts and the counts inside the viewport, uncovered, charts drawn at screen size."""
+    boxes = layout_boxes(page)
     assert len(boxes) == 5, boxes
     for box in boxes:
-        assert box["left"] >= 0 and box["top"] >= 0 and box["right"] <= 1280 and box["bottom"] <= 720, box
+        assert box["left"] >= 0 and box["top"] >= 0 and box["right"] <= width and box["bottom"] <= height, box
         assert box["onTop"], f"something covers {box['cls']}"
         if box["natural"]:  # drawn at screen size: the charts' text is CHART_FONT_PX (>= 14 px) on screen
             assert box["natural"] == box["width"] == CHART_PX[0], box
+
+
+@pytest.mark.slow
+def test_projector_layout_at_1280x720(page_url, new_page, artifacts):
+    page = open_page(new_page, page_url)
+    assert_projector_layout(page)
     assert page.locator("text=This website runs on Solara").count() == 0
     assert page.locator("text=Use Threads").count() == 0
     page.screenshot(path=str(artifacts / "app-projector.png"))
@@ -458,4 +468,5 @@ def test_the_spiral_lesson_shows_fans_and_who_convinced_whom(page_url, new_page,
     page.get_by_role("button", name="Pause").click()
     fans = int(page.inner_text(".wom-fans .wom-value").replace(",", ""))
     assert fans > 40  # more fans than seed users: participation made fans (seed: 0; see docs/app.md)
+    assert_projector_layout(page)  # a long description does not push the charts down
     page.screenshot(path=str(artifacts / "app-spiral.png"))

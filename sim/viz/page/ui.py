@@ -163,7 +163,7 @@ PAGE_CSS = f"""
 .wom-side .v-slider {{ margin: 0 4px; }}
 .wom-buttons {{ display: flex; gap: 6px; margin: 4px 0; }}
 .wom-buttons .v-btn {{ flex: 1; min-width: 0 !important; }}
-.wom-head {{ display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; font-size: 15px; }}
+.wom-head {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 15px; }}
 .wom-head b {{ font-size: 17px; }}
 .wom-changes {{ font-size: 14px; color: #555; }}
 .wom-pending {{ color: #a05a00; font-weight: 600; }}
@@ -298,9 +298,9 @@ def Dashboard(session: Session):
     model = session.model
     sc = model.cfg
     solara.Style(PAGE_CSS)
-    with solara.Div(classes=["wom-head"]):
-        solara.HTML(tag="span", unsafe_innerHTML=f"<b>{html.escape(sc.name)}</b>: {html.escape(sc.description)}")
-        solara.HTML(tag="span", unsafe_innerHTML=f"{model.n:,} people, {sc.run.days:g} days")
+    # One line, cut with an ellipsis (the whole text on hover), so the charts keep their place on a projector.
+    head = f"{model.n:,} people, {sc.run.days:g} days. <b>{html.escape(sc.name)}</b>: {html.escape(sc.description)}"
+    solara.HTML(tag="div", classes=["wom-head"], unsafe_innerHTML=head, attributes={"title": sc.description})
     changes = changes_from_file(s)
     pending = s != session.applied
     text = "Changed from the file: " + "; ".join(changes) if changes else "As in the scenario file."
