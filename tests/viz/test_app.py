@@ -466,6 +466,11 @@ def test_the_spiral_lesson_shows_fans_and_who_convinced_whom(page_url, new_page,
     page.get_by_role("button", name="Play").click()
     wait_day(page, "d >= 120", PAGE_TIMEOUT_MS * 2)
     page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()  # paused: after the last frame, the day stays
+    time.sleep(1.0)
+    paused = day(page)
+    time.sleep(1.5)
+    assert day(page) == paused
     fans = int(page.inner_text(".wom-fans .wom-value").replace(",", ""))
     assert fans > 40  # more fans than seed users: participation made fans (seed: 0; see docs/app.md)
     assert_projector_layout(page)  # a long description does not push the charts down

@@ -132,7 +132,12 @@ class Session:
             frame_start = time.monotonic()
             budget = max(FRAME_S, DRAW_SHARE_INVERSE * draw_s)
             with self.lock:
-                while not self.model.finished and time.monotonic() - frame_start < budget:
+                while (
+                    self.playing.value
+                    and not cancel.is_set()
+                    and not self.model.finished
+                    and time.monotonic() - frame_start < budget
+                ):  # Pause takes effect within one step
                     due = rate is None or self.steps_played < (time.monotonic() - self.play_started) * rate
                     if not due:
                         break
@@ -338,6 +343,6 @@ def Page():
 
 
 @solara.component
-def Layout(children=()):  # noqa: B006 - Solara's signature; no app bar, the page fills the window
+def Layout(children=()):
     """The page without Solara's default app bar, so the charts get the whole window."""
     solara.Column(children=list(children), style={"padding": "0"})
