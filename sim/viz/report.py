@@ -295,11 +295,11 @@ def stat_cell(st: Stat, fmt: Callable[[float], str]) -> str:
 
 #: What a strategist decides on, first in the report: (metric, column heading, formatter).
 DECISION_METRICS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
-    ("final_adoption", "Adopted (% of people)", _fmt_pct),
-    ("time_to_50pct", "Day 50% adopted", _fmt_days),
-    ("fan_share", "Fans (% of adopters)", _fmt_pct),
-    ("detractor_share", "Detractors (% of adopters)", _fmt_pct),
-    ("cost_per_adopter", "Cost per adopter (currency units)", _fmt_num),
+    ("final_adoption", "Adopted", _fmt_pct),
+    ("time_to_50pct", "Day 50%", _fmt_days),
+    ("fan_share", "Fans", _fmt_pct),
+    ("detractor_share", "Detrac&shy;tors", _fmt_pct),
+    ("cost_per_adopter", "Cost per adopter", _fmt_num),
 )
 
 
@@ -427,9 +427,11 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         f" (mesa {html.escape(versions.get('mesa', ''))}). Baseline: {html.escape(scenarios[0].label)}.</p>",
         notes,
         '<h2 id="summary">Summary</h2>',
-        f"<p>Mean over replicates. Cost per adopter: the scenario's spend (ads, incentives, meetups) in "
-        f"{COST_UNIT} gained during the run (seed users excluded); none when nothing was spent.</p>",
         decision_table(scenarios),
+        '<p class="meta">Means over replicates. Adopted: share of people who ever adopted. Day 50%: the day '
+        "half the people had adopted. Fans, detractors: shares of adopters at the end. Cost per adopter: the "
+        f"scenario's spend (ads, incentives, meetups) in {COST_UNIT} gained during the run (seed users "
+        "excluded); none when nothing was spent.</p>",
         f'<ul class="summary">{summary}</ul>',
         '<h2 id="adoption">Adoption curves</h2>',
         _figure(

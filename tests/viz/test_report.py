@@ -166,7 +166,10 @@ def test_summary_leads_with_fans_detractors_and_cost_with_its_unit():
     assert "detractors (share of adopters) 2.0% against 10%" in line
     assert "cost per adopter 86 against 509 currency units per adopter" in line
     table = report.decision_table([a, b])
-    assert "Fans (% of adopters)" in table and "97.0%" in table and "Cost per adopter (currency units)" in table
+    assert "<th>Fans</th>" in table and "97.0%" in table and "<th>Cost per adopter</th>" in table
+    text = report.render_report(report.Inputs([a, b]))
+    assert text.index('table class="decisions"') < text.index('class="summary"')  # decisions lead
+    assert "currency units per adopter gained" in text
 
 
 def test_report_command_writes_the_file_and_rejects_bad_input(runs, tmp_path):
@@ -211,6 +214,9 @@ def test_report_reads_on_a_phone_without_sideways_scrolling(runs, tmp_path, new_
     page.wait_for_load_state("load")
     widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")
     assert max(widths[:2]) <= widths[2] == 390, widths
-    first = page.evaluate("document.querySelector('table.decisions').getBoundingClientRect().top")
-    assert first < 844  # the decisions are on the first screen
+    table = page.evaluate(
+        "(() => { const r = document.querySelector('table.decisions').getBoundingClientRect();"
+        " return [r.top, r.right]; })()"
+    )
+    assert table[0] < 844 and table[1] <= 390, table  # the decisions are whole on the first screen
     page.screenshot(path=str(artifacts / "report-phone.png"), full_page=True)
