@@ -3,8 +3,9 @@
 #   1. Chromium (Debian's `chromium` package -> /usr/bin/chromium), driven by Playwright in the tests.
 #      Playwright's own browser download is not used.
 #   2. The page's web assets (Solara's JavaScript app, require.js, Font Awesome), which Solara would
-#      otherwise fetch from a public CDN at run time. They are taken from the npm registry with npm and
-#      unpacked into Solara's asset cache in .venv, so the page works without that CDN.
+#      otherwise fetch from a public CDN at run time. `wom app --fetch-assets` takes them from the npm
+#      registry with npm and unpacks them into Solara's asset cache in .venv, so the page works without
+#      that CDN (`wom app` says so, with that command, when they are missing).
 # Idempotent and quiet: does nothing when both are there. Run after scripts/setup.sh (needs .venv).
 # Usage: scripts/install-browser.sh [--assets-only]
 # Set WOM_CHROMIUM=/path/to/chromium to use another Chromium binary (then nothing is installed for it).
@@ -53,46 +54,16 @@ install_chromium() {
     echo "install-browser: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM") ready"
 }
 
-# The npm packages (name@version) the Solara page loads from its CDN, read from the installed Solara.
-solara_cdn_packages() {
-    "$PYTHON" - <<'EOF'
-import re
-from pathlib import Path
-
-import solara.server
-from solara.server.settings import assets
-
-template = (Path(solara.server.__file__).parent / "templates" / "solara.html.j2").read_text()
-packages = set(re.findall(r"\{\{cdn\}\}/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/", template))
-packages.add(assets.fontawesome_path.strip("/").split("/")[0])
-print("\n".join(sorted(packages)))
-EOF
-}
-
+# The page's web assets: `wom app --fetch-assets` (sim.cli.present) reads the packages the installed
+# Solara loads from its CDN, and fetches the missing ones with `npm pack` into Solara's asset cache.
 install_page_assets() {
     [[ -x "$PYTHON" ]] || die "$PYTHON not found: run scripts/setup.sh first"
-    local cache packages missing=()
-    cache="$("$PYTHON" -c 'from solara.server.settings import assets; print(assets.proxy_cache_dir)')"
-    packages="$(solara_cdn_packages)" || die "could not read the page's asset list from Solara"
-    for pkg in $packages; do
-        [[ -d "$cache/$pkg" ]] || missing+=("$pkg")
-    done
-    [[ ${#missing[@]} -eq 0 ]] && return 0
-    command -v npm >/dev/null 2>&1 || die "npm is needed to fetch the page's web assets (${missing[*]})" \
+    "$PYTHON" -c 'import sys; from sim.cli.present import missing_assets; sys.exit(1 if missing_assets() else 0)' \
+        && return 0
+    command -v npm >/dev/null 2>&1 || die "npm is needed to fetch the page's web assets" \
         "Install Node.js and npm, or give the page internet access to its CDN."
-    echo "install-browser: fetching the page's web assets with npm: ${missing[*]}"
-    local tmp; tmp="$(mktemp -d)"
-    trap 'rm -rf "$tmp"' RETURN
-    for pkg in "${missing[@]}"; do
-        quietly "npm pack" npm pack "$pkg" --pack-destination "$tmp" --silent || die "npm pack $pkg failed"
-        local tarball; tarball="$(ls -t "$tmp"/*.tgz | head -n 1)"
-        mkdir -p "$tmp/unpacked" && tar -xzf "$tarball" -C "$tmp/unpacked"
-        mkdir -p "$(dirname "$cache/$pkg")"
-        rm -rf "$cache/$pkg.partial" && mv "$tmp/unpacked/package" "$cache/$pkg.partial"
-        mv "$cache/$pkg.partial" "$cache/$pkg"
-        rm -rf "$tmp/unpacked" "$tarball"
-    done
-    echo "install-browser: page assets ready in $cache"
+    echo "install-browser: fetching the page's web assets with npm ..."
+    "$PYTHON" -m sim.cli.present app --fetch-assets || die "fetching the page's web assets failed"
 }
 
 case "${1:-}" in

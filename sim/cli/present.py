@@ -7,10 +7,16 @@ stays quick. Bad input exits with status 2 through `sim.cli.console.fail`.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +39,88 @@ SERVER_POLL_S = 0.25
 #: Seconds to wait for the server to stop after Ctrl+C before killing it.
 SERVER_STOP_TIMEOUT_S = 10
 DEFAULT_REPORT = Path("results") / "report.html"
+#: Exit statuses after a signal (128 + its number, as a shell reports them), and for environment faults.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+EXIT_ENVIRONMENT = 1
+#: Linux prctl option: the kernel sends the child this signal when its parent dies.
+PR_SET_PDEATHSIG = 1
+#: What fetches the page's web assets when they are missing (the command printed then).
+FETCH_ASSETS_COMMAND = "wom app --fetch-assets"
+
+
+class Stopped(Exception):
+    """`wom app` was asked to stop by a signal (SIGINT or SIGTERM)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame) -> None:
+    raise Stopped(signum)
+
+
+def _die_with_parent() -> None:
+    """In the server process (before exec): ask Linux to send SIGTERM when `wom app` dies, even by SIGKILL."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: stop_server and the signal handlers still stop it
+        pass
+
+
+# --- The page's web assets ------------------------------------------------------------------------------
+
+
+def page_asset_packages() -> list[str]:
+    """The npm packages (name@version) the installed Solara's page loads from its CDN."""
+    import solara.server
+    from solara.server.settings import assets
+
+    template = (Path(solara.server.__file__).parent / "templates" / "solara.html.j2").read_text()
+    packages = set(re.findall(r"\{\{cdn\}\}/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/", template))
+    packages.add(assets.fontawesome_path.strip("/").split("/")[0])
+    return sorted(packages)
+
+
+def asset_cache() -> Path:
+    """Where Solara looks for those packages before asking its CDN."""
+    from solara.server.settings import assets
+
+    return Path(assets.proxy_cache_dir)
+
+
+def missing_assets() -> list[str]:
+    """The page's asset packages not in Solara's cache (the page then needs the internet to load)."""
+    cache = asset_cache()
+    return [pkg for pkg in page_asset_packages() if not (cache / pkg).is_dir()]
+
+
+def fetch_assets() -> list[str]:
+    """Fetch the missing asset packages from the npm registry with `npm pack` into Solara's cache.
+
+    Each package is unpacked beside its place and moved there whole, so a cache entry is complete
+    whenever it exists. Raises EnvironmentFault (one line) when npm is missing or fails.
+    """
+    from sim.config.errors import EnvironmentFault
+
+    missing, cache = missing_assets(), asset_cache()
+    if missing and shutil.which("npm") is None:
+        raise EnvironmentFault(f"npm is needed to fetch the page's web assets ({', '.join(missing)}); install Node.js")
+    for pkg in missing:
+        target = cache / pkg
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".wom-assets-") as tmp:
+            done = subprocess.run(
+                ["npm", "pack", pkg, "--pack-destination", tmp, "--silent"], capture_output=True, text=True
+            )
+            tarballs = list(Path(tmp).glob("*.tgz"))
+            if done.returncode != 0 or not tarballs:
+                raise EnvironmentFault(f"npm pack {pkg} failed: {(done.stderr or done.stdout).strip()[-300:]}")
+            with tarfile.open(tarballs[0]) as archive:
+                archive.extractall(tmp, filter="data")
+            os.replace(Path(tmp) / "package", target)
+    return missing
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -117,10 +205,25 @@ def app_command(
     ] = None,
     port: Annotated[int, typer.Option(help="Port to serve on (0 = any free port).")] = DEFAULT_PORT,
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 = this computer only).")] = DEFAULT_HOST,
+    fetch: Annotated[
+        bool,
+        typer.Option("--fetch-assets", help="Fetch the page's web assets into this Python environment (npm) and exit."),
+    ] = False,
 ) -> None:
-    """Start the interactive page (Mesa + Solara) and print its address; Ctrl+C stops it."""
-    from sim.config.errors import ScenarioError
+    """Start the interactive page and print its address once it answers; Ctrl+C (or SIGTERM) stops it."""
+    from sim.config.errors import EnvironmentFault, ScenarioError
     from sim.config.scenario import load_scenario
+
+    if fetch:
+        try:
+            fetched = fetch_assets()
+        except (EnvironmentFault, OSError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_ENVIRONMENT) from None
+        typer.echo(
+            f"wom app: page assets ready in {asset_cache()}" + (f" (fetched {', '.join(fetched)})" if fetched else "")
+        )
+        return
 
     if not 0 <= port <= 65535:
         fail(f"--port must be between 0 and 65535 (got {port})")
@@ -137,17 +240,34 @@ def app_command(
     port = port or free_port(host)
     url = page_url(host, port)
     env = server_environment(scenario)
-    process = subprocess.Popen(server_command(host, port), env=env)
+    missing = missing_assets()
+    if missing:
+        typer.echo(
+            f"wom app: the page's web assets are missing ({', '.join(missing)}), so it loads them from the internet "
+            f"or stays blank; fetch them once with: {FETCH_ASSETS_COMMAND}",
+            err=True,
+        )
+    # From here on SIGTERM and SIGINT stop the server (and the server dies with us even if we are killed).
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    process = None
     try:
+        process = subprocess.Popen(server_command(host, port), env=env, preexec_fn=_die_with_parent)
         if not wait_until_serving(url, process):
             stop_server(process)
-            fail(f"the page's server did not start on {host}:{port}")
+            typer.echo(f"error: the page's server did not start on {host}:{port}", err=True)
+            raise typer.Exit(EXIT_ENVIRONMENT)
         typer.echo(f"wom app: the page is at {url}  (Ctrl+C to stop)")
         process.wait()
-    except KeyboardInterrupt:
+    except Stopped as stop:
         typer.echo("wom app: stopping")
+        raise typer.Exit(EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_TERMINATED) from None
     finally:
-        stop_server(process)
+        if process is not None:
+            for sig in previous:  # a second Ctrl+C or SIGTERM must not leave the server behind
+                signal.signal(sig, signal.SIG_IGN)
+            stop_server(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def report_command(
@@ -157,16 +277,23 @@ def report_command(
             help="Run directories (wom run) or sweep directories (wom sweep) to compare; the first is the baseline."
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = DEFAULT_REPORT,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write (a file, not a directory).")] = (
+        DEFAULT_REPORT
+    ),
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing report file.")] = False,
 ) -> None:
-    """Write one self-contained HTML report comparing runs or sweeps side by side."""
-    from sim.viz.report import ReportError, write_report
+    """Write one self-contained HTML report comparing runs or sweeps side by side (atomically)."""
+    from sim.config.errors import EnvironmentFault, InputError
+    from sim.viz.report import write_report
 
     try:
-        path = write_report(runs, out, title=title)
-    except ReportError as exc:
+        path = write_report(runs, out, title=title, force=force)
+    except InputError as exc:  # ReportError and OutputError: bad input, exit 2
         fail(str(exc))
+    except EnvironmentFault as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ENVIRONMENT) from None
     typer.echo(f"wrote {path}")
 
 

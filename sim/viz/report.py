@@ -1,14 +1,15 @@
-"""One self-contained HTML report comparing scenarios side by side, to read in a browser or print.
+"""One self-contained HTML report comparing scenarios side by side, to read in a browser, on a phone, or print.
 
-Inputs are run directories (`wom run`: timeseries.csv, summary.json, maybe attribution.json) and sweep
-directories (`wom sweep`: design.parquet, runs/*.parquet, timeseries/*.parquet; every design point is
-compared as a scenario). The first scenario is the baseline the others are compared with.
+It leads with what a strategist decides on, for every scenario: final adoption, how soon half the
+population adopted, fans and detractors (shares of adopters), and cost per adopter (currency units
+of the scenario's spend per adopter gained). Then the same differences in words, worded as
+differences between simulated scenarios, never as causes: what caused a difference is what the
+iron-triangle attribution measures, where an input has one. Shares of adoptions by channel use one
+basis everywhere (share of all adoptions), in the summary and in the table. Then adoption curves with
+90% bands, key metrics (mean and 90% interval over replicates), the funnel and the channels.
 
-Sections: a generated plain-language summary ("B reached 50% 40 days sooner, mainly through the forum
-layer"), adoption curves with 90% bands, key metrics (mean and 90% interval over replicates), the
-funnel (final shares and over time), channel attribution (shares of adoptions) and iron-triangle
-attribution where an attribution.json is present. Charts are PNGs embedded as base64 data, so the one
-file can be mailed; it references nothing outside itself.
+Charts are PNGs embedded as base64 data, so the one file can be mailed; it references nothing
+outside itself. Inputs are read by `sim.viz.report_inputs`, charts drawn by `sim.viz.report_charts`.
 """
 
 from __future__ import annotations
@@ -16,50 +17,37 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
-import json
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS
-from sim.research.sweep import (
-    MANIFEST_FILE,
-    RUNS_DIR,
-    STATUS_OK,
-    TIMESERIES_DIR,
-    read_design,
-    read_runs,
-    read_timeseries,
-)
-from sim.run.metrics import BAND_LEVEL, mean_and_band
+from sim.run.io import check_output_file, write_text
+from sim.run.metrics import BAND_LEVEL
 from sim.run.runner import package_versions
-from sim.viz.charts import (
-    BAND_ALPHA,
-    COLORS,
-    DPI,
-    FIGSIZE,
-    FUNNEL_LABELS,
-    GRID_ALPHA,
-    LINE_WIDTH,
-    SCENARIO_COLORS,
-    TIME_LABEL,
-    channels_with_adoptions,
-    final_channel_shares,
+from sim.viz.charts import COLORS, FUNNEL_LABELS, channels_with_adoptions, final_channel_shares
+from sim.viz.report_charts import (
+    adoption_chart,
+    attribution_chart,
+    funnel_chart,
+    new_adopters_chart,
+    stacked_bars_chart,
+)
+from sim.viz.report_inputs import (
+    ATTRIBUTION,
+    Inputs,
+    ReportError,
+    ScenarioResult,
+    Stat,
+    channel_adoption_shares,
+    funnel_final_shares,
+    metric,
+    read_inputs,
+    spread,
 )
 
-# --- Input layout ---------------------------------------------------------------------------------
-RUN_TIMESERIES = "timeseries.csv"
-RUN_SUMMARY = "summary.json"
-ATTRIBUTION = "attribution.json"
-#: More scenarios than this make the charts unreadable; the rest are left out (and the report says so).
-MAX_SCENARIOS = 10
+__all__ = ["ReportError", "ScenarioResult", "read_inputs", "render_report", "spread", "write_report"]
 
 # --- Comparisons ----------------------------------------------------------------------------------
 #: The milestone the summary compares (a metric of sim.run.metrics) and how it is named.
@@ -71,267 +59,17 @@ SAME_SHARE = 0.005
 MAX_TITLE_NAMES = 80
 #: Scenario columns in one key-metrics table (more are split over several tables).
 SCENARIOS_PER_TABLE = 5
-#: Small multiples of the funnel per row.
-FUNNEL_COLUMNS_PER_ROW = 3
-SMALL_TITLE_SIZE = 11
-#: Height of a bar chart: per scenario, plus room for the axis and legend (inches).
-BAR_HEIGHT_PER_ROW, BAR_HEIGHT_EXTRA = 0.45, 1.5
-#: Channel segments narrower than this share carry no label in the channel chart.
-MIN_LABELLED_SHARE = 0.06
+#: The unit of cost per adopter: the scenario's spend (ads, incentives, meetups) per adopter gained.
+COST_UNIT = "currency units per adopter"
 CHANNEL_PHRASES = {
     "seed": "the seed users",
     "offline": "offline talk",
-    "forum": "the forum layer",
+    "forum": "the forum",
     "weibo": "Weibo",
     "wechat": "WeChat groups",
     "official": "the official accounts",
     "advertising": "advertising",
 }
-
-
-class ReportError(ValueError):
-    """An input directory that is neither a run nor a sweep, or holds nothing to compare."""
-
-
-# ==================================================================================================
-# Reading inputs
-# ==================================================================================================
-
-
-@dataclass
-class ScenarioResult:
-    """One compared scenario: its label, per-step series over replicates and per-replicate metrics."""
-
-    label: str
-    source: Path
-    description: str
-    population: int
-    timeseries: pd.DataFrame  # columns replicate, step, time, funnel counts, adopt_<c>, ...
-    metrics: pd.DataFrame  # one row per replicate, columns as sim.run.metrics.summarize_replicate
-    attribution: dict | None = None  # {"factors": {name: {"final_adoption": v, "time_to_50pct": v}}}
-    group: str = ""  # the sweep a design point belongs to ("" for a run)
-
-    @property
-    def replicates(self) -> int:
-        return int(self.timeseries["replicate"].nunique())
-
-
-@dataclass
-class Inputs:
-    """Everything read from the input directories, and what was left out and why."""
-
-    scenarios: list[ScenarioResult]
-    notes: list[str] = field(default_factory=list)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read JSON: {exc}") from None
-
-
-def read_attribution(directory: Path) -> dict | None:
-    """attribution.json of a directory if it has usable factors, else None."""
-    path = directory / ATTRIBUTION
-    if not path.is_file():
-        return None
-    factors = _read_json(path).get("factors")
-    return {"factors": factors} if isinstance(factors, dict) and factors else None
-
-
-def read_run(directory: Path) -> ScenarioResult:
-    """A `wom run` directory as one scenario."""
-    summary = _read_json(directory / RUN_SUMMARY)
-    try:
-        ts = pd.read_csv(directory / RUN_TIMESERIES)
-        scenario = summary["scenario"]
-        per_replicate = summary["metrics"]["per_replicate"]
-        population = int(scenario["population"]["size"])
-    except (OSError, KeyError, TypeError, ValueError, pd.errors.ParserError) as exc:
-        raise ReportError(f"{directory}: not a complete run directory ({type(exc).__name__}: {exc})") from None
-    metrics = pd.DataFrame.from_records(per_replicate)
-    return ScenarioResult(
-        str(scenario.get("name") or directory.name),
-        directory,
-        str(scenario.get("description", "")),
-        population,
-        ts,
-        metrics,
-        read_attribution(directory),
-    )
-
-
-def _point_label(design: pd.DataFrame, point: int) -> str:
-    """'key=value, ...' of a sweep's design point; keys shortened to their last part when unambiguous."""
-    if point not in design.index:
-        return f"point {point}"
-    keys = list(design.columns)
-    short = [k.rsplit(".", 1)[-1] for k in keys]
-    names = short if len(set(short)) == len(short) else keys
-    return ", ".join(f"{name}={_short(design.loc[point, key])}" for name, key in zip(names, keys))
-
-
-def _short(value) -> str:
-    """A parameter value in few characters."""
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.4g}"
-    return str(value)
-
-
-def spread(n: int, k: int) -> list[int]:
-    """k of the indices 0..n-1, evenly spread and including both ends (all of them if n <= k)."""
-    if n <= k:
-        return list(range(n))
-    return sorted({int(round(x)) for x in np.linspace(0, n - 1, k)})
-
-
-def read_sweep(directory: Path, limit: int = MAX_SCENARIOS) -> tuple[list[ScenarioResult], list[str]]:
-    """A `wom sweep` directory as one scenario per design point with finished runs; with notes.
-
-    A sweep with more points than `limit` is shown by `limit` points spread evenly over the design.
-    """
-    try:
-        runs, series = read_runs(directory), read_timeseries(directory)
-        design = read_design(directory)
-    except Exception as exc:  # noqa: BLE001 -- pyarrow raises many kinds; any of them means unreadable
-        raise ReportError(f"{directory}: cannot read the sweep ({type(exc).__name__}: {exc})") from None
-    name = directory.name
-    if (directory / MANIFEST_FILE).is_file():
-        name = str(_read_json(directory / MANIFEST_FILE).get("name", name))
-    notes = []
-    failed = int((runs["status"] != STATUS_OK).sum()) if "status" in runs else 0
-    if failed:
-        notes.append(f"{directory}: {failed} failed run(s) left out")
-    runs = runs[runs["status"] == STATUS_OK] if "status" in runs else runs
-    points = sorted(set(runs["point"]) & set(series["point"])) if len(runs) else []
-    if not points:
-        raise ReportError(f"{directory}: the sweep has no finished runs with time series yet")
-    chosen = [points[i] for i in spread(len(points), limit)]
-    if len(chosen) < len(points):
-        notes.append(
-            f"{name}: {len(chosen)} of its {len(points)} design points are shown "
-            f"(points {', '.join(map(str, chosen))}, spread evenly over the design)"
-        )
-    attribution = read_attribution(directory)
-    scenarios = []
-    for point in chosen:
-        rows = runs[runs["point"] == point].reset_index(drop=True)
-        ts = series[series["point"] == point].drop(columns=["run_id", "point"], errors="ignore")
-        scenarios.append(
-            ScenarioResult(
-                _point_label(design, int(point)),
-                directory,
-                f"design point {point} of sweep {name}",
-                int(rows["population"].iloc[0]),
-                ts.reset_index(drop=True),
-                rows,
-                attribution,
-                group=name,
-            )
-        )
-    return scenarios, notes
-
-
-def is_sweep(directory: Path) -> bool:
-    """Whether a directory looks like `wom sweep` output (runs/ and timeseries/ folders)."""
-    return (directory / RUNS_DIR).is_dir() and (directory / TIMESERIES_DIR).is_dir()
-
-
-def read_inputs(directories: list[Path]) -> Inputs:
-    """Read every input directory (runs and sweeps), keep at most MAX_SCENARIOS, make labels unique."""
-    if not directories:
-        raise ReportError("give at least one run or sweep directory")
-    scenarios, notes = [], []
-    for directory in map(Path, directories):
-        if not directory.is_dir():
-            raise ReportError(f"{directory}: no such directory")
-        if is_sweep(directory):
-            found, more_notes = read_sweep(directory, max(1, MAX_SCENARIOS - len(scenarios)))
-            scenarios += found
-            notes += more_notes
-        elif (directory / RUN_SUMMARY).is_file() and (directory / RUN_TIMESERIES).is_file():
-            scenarios.append(read_run(directory))
-        else:
-            raise ReportError(
-                f"{directory}: neither a run directory ({RUN_TIMESERIES}, {RUN_SUMMARY}) "
-                f"nor a sweep directory ({RUNS_DIR}/, {TIMESERIES_DIR}/)"
-            )
-    if len(scenarios) > MAX_SCENARIOS:
-        notes.append(
-            f"{len(scenarios) - MAX_SCENARIOS} more scenario(s) left out: a report compares at most {MAX_SCENARIOS}"
-        )
-        scenarios = scenarios[:MAX_SCENARIOS]
-    if len(directories) > 1:
-        for s in scenarios:
-            if s.group:
-                s.label = f"{s.group}: {s.label}"
-    _unique_labels(scenarios)
-    return Inputs(scenarios, notes)
-
-
-def _unique_labels(scenarios: list[ScenarioResult]) -> None:
-    """Scenarios with the same name are told apart by their directory (then by a number)."""
-    seen: dict[str, int] = {}
-    for s in scenarios:
-        if sum(o.label == s.label for o in scenarios) > 1:
-            s.label = f"{s.label} ({s.source.name})"
-    for s in scenarios:
-        seen[s.label] = seen.get(s.label, 0) + 1
-        if seen[s.label] > 1:
-            s.label = f"{s.label} #{seen[s.label]}"
-
-
-# ==================================================================================================
-# Numbers
-# ==================================================================================================
-
-
-@dataclass(frozen=True)
-class Stat:
-    """Mean and central interval of a metric over replicates, and how many replicates had a value."""
-
-    mean: float
-    lo: float
-    hi: float
-    n: int
-    of: int
-
-    @property
-    def ok(self) -> bool:
-        return self.n > 0
-
-
-def stat(values) -> Stat:
-    """Mean and BAND_LEVEL interval of the finite values (NaN/None = never reached or undefined)."""
-    x = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
-    finite = x[np.isfinite(x)]
-    if finite.size == 0:
-        return Stat(math.nan, math.nan, math.nan, 0, len(x))
-    lo, hi = np.quantile(finite, [(1 - BAND_LEVEL) / 2, (1 + BAND_LEVEL) / 2])
-    return Stat(float(finite.mean()), float(lo), float(hi), int(finite.size), len(x))
-
-
-def metric(s: ScenarioResult, name: str) -> Stat:
-    """Stat of one metric of a scenario (all NaN if the input did not record it)."""
-    return stat(s.metrics[name] if name in s.metrics else [math.nan] * s.replicates)
-
-
-def final_rows(s: ScenarioResult) -> pd.DataFrame:
-    """The last step of each replicate."""
-    return s.timeseries.sort_values("step").groupby("replicate").tail(1)
-
-
-def channel_population_shares(s: ScenarioResult) -> pd.Series:
-    """Mean final adoptions through each channel, as a share of the population."""
-    last = final_rows(s)
-    return pd.Series({c: last[f"adopt_{c}"].mean() / s.population for c in CHANNELS if f"adopt_{c}" in last})
-
-
-def funnel_final_shares(s: ScenarioResult) -> pd.Series:
-    """Mean share of the population in each funnel state at the end."""
-    last = final_rows(s)
-    return pd.Series({c: last[c].mean() / s.population for c in FUNNEL_COLUMNS if c in last})
 
 
 # ==================================================================================================
@@ -344,12 +82,17 @@ def _days(x: float) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+    """A share as a percentage: whole numbers, one decimal below 10%."""
+    return f"{100 * x:.1f}%" if 0 < abs(x) < 0.1 else f"{100 * x:.0f}%"
 
 
 def _partly(st: Stat) -> str:
     """' in k of R replicates' when not every replicate has the value."""
     return f" in {st.n} of {st.of} replicates" if st.n < st.of else ""
+
+
+def _overlap(a: Stat, b: Stat) -> bool:
+    return b.lo <= a.hi and a.lo <= b.hi and min(a.of, b.of) > 1
 
 
 def milestone_sentence(base: ScenarioResult, other: ScenarioResult) -> str:
@@ -365,35 +108,59 @@ def milestone_sentence(base: ScenarioResult, other: ScenarioResult) -> str:
     if abs(diff) < SAME_DAYS:
         text = f"{other.label} reached {MILESTONE_TEXT} at about the same time (day {b.mean:.0f})"
     else:
-        text = f"{other.label} reached {MILESTONE_TEXT} {_days(abs(diff))} {'sooner' if diff > 0 else 'later'}"
+        text = (
+            f"{other.label} reached {MILESTONE_TEXT} {_days(abs(diff))} {'sooner' if diff > 0 else 'later'} "
+            f"(day {b.mean:.0f} against {a.mean:.0f})"
+        )
     if b.n < b.of or a.n < a.of:
         text += f" (when reached: {b.n} of {b.of} replicates, baseline {a.n} of {a.of})"
-    if b.lo <= a.hi and a.lo <= b.hi and abs(diff) >= SAME_DAYS:
+    if _overlap(a, b) and abs(diff) >= SAME_DAYS:
         text += f" (the {BAND_LEVEL:.0%} intervals overlap)"
     return text
 
 
-def channel_phrase(base: ScenarioResult, other: ScenarioResult) -> str:
-    """The channel whose adoptions changed most from `base` to `other` (as shares of the population)."""
-    a, b = channel_population_shares(base), channel_population_shares(other)
-    diff = b.sub(a, fill_value=0.0).drop("seed", errors="ignore")
-    if diff.empty or diff.abs().max() < SAME_SHARE:
+def share_clause(base: ScenarioResult, other: ScenarioResult, name: str, what: str) -> str:
+    """'; fans 97% of adopters against 3.5%' for a metric that is a share (or '' when either is missing)."""
+    a, b = metric(base, name), metric(other, name)
+    if not (a.ok and b.ok):
         return ""
-    c = diff.abs().idxmax()
-    how = "mainly through" if diff[c] > 0 else "with fewer adoptions through"
-    return f", {how} {CHANNEL_PHRASES.get(c, c)} ({_pct(b.get(c, 0))} of people against {_pct(a.get(c, 0))})"
+    if abs(b.mean - a.mean) < SAME_SHARE or _overlap(a, b):
+        return f"; {what} about the same ({_pct(b.mean)} against {_pct(a.mean)})"
+    return f"; {what} {_pct(b.mean)} against {_pct(a.mean)}"
 
 
 def adoption_clause(base: ScenarioResult, other: ScenarioResult) -> str:
-    """Final adoption of `other` against `base`; 'about the same' when the intervals overlap."""
+    """Final adoption of `other` against `base`, in points; 'about the same' when the intervals overlap."""
     a, b = metric(base, "final_adoption"), metric(other, "final_adoption")
     if not (a.ok and b.ok):
         return ""
     points = round(100 * (b.mean - a.mean))
-    if points == 0 or (b.lo <= a.hi and a.lo <= b.hi and min(a.of, b.of) > 1):
+    if points == 0 or _overlap(a, b):
         return f"; final adoption about the same ({_pct(b.mean)} against {_pct(a.mean)})"
     unit = "point" if abs(points) == 1 else "points"
     return f"; final adoption {_pct(b.mean)} against {_pct(a.mean)} ({points:+d} {unit})"
+
+
+def cost_clause(base: ScenarioResult, other: ScenarioResult) -> str:
+    """'; cost per adopter 86 against 509 currency units per adopter' (or no spend in either)."""
+    a, b = metric(base, "cost_per_adopter"), metric(other, "cost_per_adopter")
+    if not a.ok and not b.ok:
+        return ""
+    shown = [f"{s.mean:,.0f}" if s.ok else "none" for s in (b, a)]
+    return f"; cost per adopter {shown[0]} against {shown[1]} {COST_UNIT}"
+
+
+def channel_phrase(base: ScenarioResult, other: ScenarioResult) -> str:
+    """The channel whose share of adoptions differs most between `base` and `other` (a description, not a cause)."""
+    a, b = channel_adoption_shares(base), channel_adoption_shares(other)
+    diff = b.sub(a, fill_value=0.0).drop("seed", errors="ignore")
+    if diff.empty or diff.abs().max() < SAME_SHARE:
+        return ""
+    c = diff.abs().idxmax()
+    return (
+        f" The largest difference by channel: {_pct(b.get(c, 0))} of {other.label}'s adoptions came through "
+        f"{CHANNEL_PHRASES.get(c, c)}, against {_pct(a.get(c, 0))} of the baseline's."
+    )
 
 
 def attribution_sentence(s: ScenarioResult) -> str:
@@ -408,8 +175,8 @@ def attribution_sentence(s: ScenarioResult) -> str:
         return ""
     name = max(effects, key=lambda k: abs(effects[k]))
     return (
-        f"In {s.label}, the {name.replace('_', ' ')} mattered most for final adoption "
-        f"({100 * effects[name]:+.0f} points)."
+        f"In {s.label}, switching factors off one at a time (the iron-triangle attribution) changed final adoption "
+        f"most for the {name.replace('_', ' ')} ({100 * effects[name]:+.0f} points)."
     )
 
 
@@ -424,161 +191,22 @@ def summary_sentences(scenarios: list[ScenarioResult]) -> list[str]:
         f"(mean of {base.replicates} replicate{'s' if base.replicates != 1 else ''})."
     ]
     for other in scenarios[1:]:
-        lines.append(milestone_sentence(base, other) + channel_phrase(base, other) + adoption_clause(base, other) + ".")
+        lines.append(
+            milestone_sentence(base, other)
+            + adoption_clause(base, other)
+            + share_clause(base, other, "fan_share", "fans (share of adopters)")
+            + share_clause(base, other, "detractor_share", "detractors (share of adopters)")
+            + cost_clause(base, other)
+            + "."
+            + channel_phrase(base, other)
+        )
     lines += [x for x in (attribution_sentence(s) for s in scenarios) if x]
+    if len(scenarios) > 1:
+        lines.append(
+            "These are differences between simulated scenarios; which setting caused them is not measured here"
+            + (" beyond the attribution above." if any(s.attribution for s in scenarios) else ".")
+        )
     return lines
-
-
-# ==================================================================================================
-# Charts (PNG bytes)
-# ==================================================================================================
-
-
-def _fig_png(fig: Figure, layout: bool = True) -> bytes:
-    """A figure as PNG bytes at the run charts' resolution, cropped to what is drawn (nothing is cut).
-
-    `layout` runs a tight layout first; pass False when the figure is already laid out.
-    """
-    buf = io.BytesIO()
-    if layout:
-        fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    return buf.getvalue()
-
-
-def comparison_chart(
-    scenarios: list[ScenarioResult], name: str, ylabel: str, share: Callable[[pd.DataFrame, ScenarioResult], pd.Series]
-) -> bytes:
-    """Mean and band over replicates of a per-step share of the population, one line per scenario.
-
-    Like sim.viz.charts.plot_comparison, but each scenario is divided by its own population and the legend
-    sits right of the axes in one column, so that many or long scenario labels stay readable.
-    """
-    fig = Figure(figsize=FIGSIZE)
-    ax = fig.add_subplot()
-    for i, s in enumerate(scenarios):
-        color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
-        stats = mean_and_band(s.timeseries.assign(value=share(s.timeseries, s)), "value")
-        ax.plot(stats["time"], stats["mean"], color=color, lw=LINE_WIDTH, label=s.label)
-        if s.replicates > 1:
-            ax.fill_between(stats["time"], stats["lo"], stats["hi"], color=color, alpha=BAND_ALPHA, lw=0)
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(TIME_LABEL)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=GRID_ALPHA)
-    ax.set_title(name)
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.02, 1.0),
-        frameon=False,
-        fontsize=9,
-        title=f"mean, {BAND_LEVEL:.0%} band",
-        title_fontsize=9,
-    )
-    return _fig_png(fig, layout=False)
-
-
-def adoption_chart(scenarios: list[ScenarioResult]) -> bytes:
-    """Share who ever adopted, mean and band per scenario."""
-    return comparison_chart(
-        scenarios, "Ever adopted", "Ever adopted (% of population)", lambda ts, s: ts["adopted_total"] / s.population
-    )
-
-
-def new_adopters_chart(scenarios: list[ScenarioResult]) -> bytes:
-    """New adopters per day as a share of the population, mean and band per scenario."""
-
-    def per_day(ts: pd.DataFrame, s: ScenarioResult) -> pd.Series:
-        step = np.diff(np.sort(ts["time"].unique()))
-        return ts["new_adopters"] / (step[0] if len(step) else 1.0) / s.population
-
-    return comparison_chart(scenarios, "New adopters per day", "New adopters per day (% of population)", per_day)
-
-
-def funnel_chart(scenarios: list[ScenarioResult]) -> bytes:
-    """Small multiples: the mean funnel over time of every scenario, on shared axes."""
-    cols = min(FUNNEL_COLUMNS_PER_ROW, len(scenarios))
-    rows = math.ceil(len(scenarios) / cols)
-    fig = Figure(figsize=(4.2 * cols + 1.6, 3.0 * rows + 0.4))
-    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
-    for ax, s in zip(axes.flat, scenarios):
-        means = s.timeseries.groupby("time", sort=True)[list(FUNNEL_COLUMNS)].mean() / s.population
-        ax.stackplot(
-            means.index,
-            *(means[c] for c in FUNNEL_COLUMNS),
-            colors=[COLORS[c] for c in FUNNEL_COLUMNS],
-            labels=[FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS],
-            lw=0,
-        )
-        ax.set_title(s.label, fontsize=SMALL_TITLE_SIZE)
-        ax.set_ylim(0, 1)
-        ax.set_xlim(means.index.min(), means.index.max())
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.grid(alpha=GRID_ALPHA)
-    for ax in axes.flat[len(scenarios) :]:
-        ax.set_visible(False)
-    for col in range(cols):  # the lowest panel of each column carries the time axis
-        lowest = axes[(len(scenarios) - 1 - col) // cols, col] if col < len(scenarios) else None
-        if lowest is not None:
-            lowest.xaxis.set_tick_params(labelbottom=True)
-            lowest.set_xlabel(TIME_LABEL)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="center right", frameon=False)
-    fig.tight_layout(rect=(0, 0, 1 - 1.4 / fig.get_figwidth(), 1))
-    return _fig_png(fig, layout=False)
-
-
-def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names: dict[str, str], xlabel: str) -> bytes:
-    """One horizontal bar per scenario, split into shares (labelled when wide enough)."""
-    labels = list(rows)
-    keys = [k for k in colors if any(rows[r].get(k, 0) > 0 for r in labels)]
-    fig = Figure(figsize=(9, BAR_HEIGHT_PER_ROW * len(labels) + BAR_HEIGHT_EXTRA))
-    ax = fig.add_subplot()
-    left = np.zeros(len(labels))
-    for k in keys:
-        width = np.array([rows[r].get(k, 0.0) for r in labels])
-        bars = ax.barh(labels, width, left=left, color=colors[k], label=names.get(k, k))
-        ax.bar_label(
-            bars,
-            labels=[f"{w:.0%}" if w >= MIN_LABELLED_SHARE else "" for w in width],
-            label_type="center",
-            fontsize=8,
-            color="white" if k in DARK_SEGMENTS else "black",
-        )
-        left += width
-    ax.invert_yaxis()
-    ax.set_xlim(0, max(1.0, left.max()))
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(xlabel)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(keys), 7), frameon=False, fontsize=8)
-    return _fig_png(fig)
-
-
-#: Segments dark enough to need white labels.
-DARK_SEGMENTS = {"seed", "rejecters", "detractors", "offline", "forum", "official"}
-
-
-def attribution_chart(scenarios: list[ScenarioResult]) -> bytes | None:
-    """Grouped bars: each factor's effect on final adoption (points), per scenario with attribution."""
-    rows = {s.label: s.attribution["factors"] for s in scenarios if s.attribution}
-    factors = list(dict.fromkeys(f for factors in rows.values() for f in factors))  # in the files' order
-    if not factors:
-        return None
-    fig = Figure(figsize=(9, 0.5 * len(factors) * max(1, len(rows)) + 1.5))
-    ax = fig.add_subplot()
-    height = 0.8 / len(rows)
-    y = np.arange(len(factors))
-    for i, (label, fs) in enumerate(rows.items()):
-        values = [100 * float(fs.get(f, {}).get("final_adoption", 0) or 0) for f in factors]
-        ax.barh(y + i * height, values, height, label=label, color=SCENARIO_COLORS[i % len(SCENARIO_COLORS)])
-    ax.set_yticks(y + height * (len(rows) - 1) / 2, [f.replace("_", " ") for f in factors])
-    ax.invert_yaxis()
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("Effect on final adoption (percentage points)")
-    ax.grid(axis="x", alpha=GRID_ALPHA)
-    ax.legend(frameon=False, fontsize=8)
-    return _fig_png(fig)
 
 
 # ==================================================================================================
@@ -587,21 +215,23 @@ def attribution_chart(scenarios: list[ScenarioResult]) -> bytes | None:
 
 CSS = """
 body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: #222; max-width: 1100px;
-       margin: 24px auto; padding: 0 20px; line-height: 1.45; }
-h1 { font-size: 1.6em; margin-bottom: 0.1em; } h2 { font-size: 1.25em; margin-top: 1.8em;
+       margin: 16px auto; padding: 0 12px; line-height: 1.45; overflow-wrap: anywhere; }
+h1 { font-size: 1.5em; margin-bottom: 0.1em; } h2 { font-size: 1.2em; margin-top: 1.6em;
      border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .meta { color: #666; font-size: 0.9em; }
-.summary { background: #f4f7fb; border-left: 4px solid #1f77b4; padding: 10px 18px; }
+.summary { background: #f4f7fb; border-left: 4px solid #1f77b4; padding: 8px 10px 8px 26px; margin: 8px 0; }
 .summary li { margin: 4px 0; }
 figure { margin: 12px 0; page-break-inside: avoid; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; }
+.scroll { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 10px 0; font-size: 0.92em; page-break-inside: avoid; }
-th, td { border: 1px solid #ddd; padding: 5px 9px; text-align: right; vertical-align: top; }
+th, td { border: 1px solid #ddd; padding: 4px 7px; text-align: right; vertical-align: top; overflow-wrap: normal; }
 th:first-child, td:first-child { text-align: left; } thead th { background: #f2f2f2; }
 table.attribution td:nth-child(2), table.attribution th:nth-child(2) { text-align: left; }
 td .ci { color: #777; font-size: 0.85em; white-space: nowrap; }
 .note { color: #8a5a00; } .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } }
+@media (max-width: 600px) { table { font-size: 0.8em; } th, td { padding: 3px 4px; } }
+@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } .scroll { overflow: visible; } }
 """
 
 
@@ -621,7 +251,7 @@ def _table(header: list[str], rows: list[list[str]], css: str = "") -> str:
     """An HTML table; cells are already HTML."""
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<div class="scroll"><table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _fmt_pct(x: float) -> str:
@@ -645,7 +275,7 @@ KEY_METRICS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("peak_time", "Day of the peak", _fmt_days),
     ("fan_share", "Fans (share of adopters)", _fmt_pct),
     ("detractor_share", "Detractors (share of adopters)", _fmt_pct),
-    ("cost_per_adopter", "Cost per adopter", _fmt_num),
+    ("cost_per_adopter", f"Cost per adopter ({COST_UNIT})", _fmt_num),
     ("bass_p", "Fitted Bass p (per day)", _fmt_num),
     ("bass_q", "Fitted Bass q (per day)", _fmt_num),
 )
@@ -661,6 +291,28 @@ def stat_cell(st: Stat, fmt: Callable[[float], str]) -> str:
     if st.n < st.of:
         cell += f' <span class="ci">({st.of - st.n} of {st.of} never)</span>'
     return cell
+
+
+#: What a strategist decides on, first in the report: (metric, column heading, formatter).
+DECISION_METRICS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("final_adoption", "Adopted", _fmt_pct),
+    ("time_to_50pct", "Day 50%", _fmt_days),
+    ("fan_share", "Fans", _fmt_pct),
+    ("detractor_share", "Detrac&shy;tors", _fmt_pct),
+    ("cost_per_adopter", "Cost per adopter", _fmt_num),
+)
+
+
+def decision_table(scenarios: list[ScenarioResult]) -> str:
+    """One row per scenario with what a strategist decides on (means over replicates)."""
+    rows = []
+    for s in scenarios:
+        cells = []
+        for name, _, fmt in DECISION_METRICS:
+            st = metric(s, name)
+            cells.append(html.escape(fmt(st.mean)) if st.ok else ("never" if name == MILESTONE else "none"))
+        rows.append([html.escape(s.label)] + cells)
+    return _table(["Scenario"] + [h for _, h, _ in DECISION_METRICS], rows, "decisions")
 
 
 def metrics_table(scenarios: list[ScenarioResult]) -> str:
@@ -775,6 +427,11 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         f" (mesa {html.escape(versions.get('mesa', ''))}). Baseline: {html.escape(scenarios[0].label)}.</p>",
         notes,
         '<h2 id="summary">Summary</h2>',
+        decision_table(scenarios),
+        '<p class="meta">Means over replicates. Adopted: share of people who ever adopted. Day 50%: the day '
+        "half the people had adopted. Fans, detractors: shares of adopters at the end. Cost per adopter: the "
+        f"scenario's spend (ads, incentives, meetups) in {COST_UNIT} gained during the run (seed users "
+        "excluded); none when nothing was spent.</p>",
         f'<ul class="summary">{summary}</ul>',
         '<h2 id="adoption">Adoption curves</h2>',
         _figure(
@@ -807,12 +464,12 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
     )
 
 
-def write_report(dirs: list[Path], out: Path, title: str | None = None) -> Path:
-    """Read the run or sweep directories and write the HTML report to `out` (written whole or not at all)."""
+def write_report(dirs: list[Path], out: Path, title: str | None = None, force: bool = False) -> Path:
+    """Read the run or sweep directories and write the HTML report to the file `out`, whole or not at all.
+
+    `out` is checked before anything is read: a directory, or an existing file without `force`, is an
+    OutputError (bad input); an unwritable place an EnvironmentFault.
+    """
+    out = check_output_file(out, force)
     text = render_report(read_inputs([Path(d) for d in dirs]), title)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_text(out, text, force=force)

@@ -135,14 +135,41 @@ def synthetic(label, t50_days, forum_share, replicates=3, population=1000):
     return report.ScenarioResult(label, ROOT, "", population, pd.DataFrame(rows), pd.DataFrame(metrics))
 
 
-def test_summary_says_how_much_sooner_and_through_which_channel():
+def test_summary_says_how_much_sooner_and_describes_channels_without_causes():
     a, b = synthetic("A", 100, 0.1), synthetic("B", 60, 0.5)
-    sentence = report.milestone_sentence(a, b) + report.channel_phrase(a, b)
-    assert sentence == "B reached 50% 40 days sooner, mainly through the forum layer (40% of people against 8%)"
+    assert report.milestone_sentence(a, b) == "B reached 50% 40 days sooner (day 62 against 102)"
+    # one basis: shares of adoptions, as in the channel table (offline 0.3 of 0.8 -> 37.5%, of 0.4 -> 75%)
+    assert report.channel_phrase(a, b) == (
+        " The largest difference by channel: 37% of B's adoptions came through offline talk, against 75% of the"
+        " baseline's."
+    )
     lines = report.summary_sentences([a, b])
     assert lines[0].startswith("Baseline A") and "final adoption about the same" in lines[1]
+    assert "not measured" in lines[-1]
+    for causal in ("mainly through", "because", "thanks to", "led to", "fewer adoptions through"):
+        assert causal not in " ".join(lines)
     later = report.milestone_sentence(b, a)
     assert later.startswith("A reached 50% 40 days later")
+
+
+def with_metrics(s, **values):
+    """The scenario with some per-replicate metrics set (same value in every replicate)."""
+    s.metrics = s.metrics.assign(**values)
+    return s
+
+
+def test_summary_leads_with_fans_detractors_and_cost_with_its_unit():
+    a = with_metrics(synthetic("ads-first", 100, 0.1), fan_share=0.035, detractor_share=0.10, cost_per_adopter=509.0)
+    b = with_metrics(synthetic("miui", 60, 0.5), fan_share=0.97, detractor_share=0.02, cost_per_adopter=86.0)
+    line = report.summary_sentences([a, b])[1]
+    assert "fans (share of adopters) 97% against 3.5%" in line
+    assert "detractors (share of adopters) 2.0% against 10%" in line
+    assert "cost per adopter 86 against 509 currency units per adopter" in line
+    table = report.decision_table([a, b])
+    assert "<th>Fans</th>" in table and "97.0%" in table and "<th>Cost per adopter</th>" in table
+    text = report.render_report(report.Inputs([a, b]))
+    assert text.index('table class="decisions"') < text.index('class="summary"')  # decisions lead
+    assert "currency units per adopter gained" in text
 
 
 def test_report_command_writes_the_file_and_rejects_bad_input(runs, tmp_path):
@@ -156,6 +183,13 @@ def test_report_command_writes_the_file_and_rejects_bad_input(runs, tmp_path):
     bad = runner.invoke(cli, ["report", str(tmp_path / "nope"), "--out", str(tmp_path / "x.html")])
     assert bad.exit_code == 2 and "no such directory" in bad.output
     assert not (tmp_path / "x.html").exists()
+    into_dir = runner.invoke(cli, ["report", str(runs[0]), "--out", str(tmp_path)])
+    assert into_dir.exit_code == 2 and "not a regular file" in into_dir.output and "Traceback" not in into_dir.output
+    again = runner.invoke(cli, ["report", str(runs[0]), "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    forced = runner.invoke(cli, ["report", str(runs[0]), "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries left
 
 
 @pytest.mark.slow
@@ -170,3 +204,19 @@ def test_report_renders_in_a_browser_without_broken_images(runs, tmp_path, new_p
     assert not broken, f"broken images: {broken}"
     assert page.locator("h2#summary").is_visible()
     page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+
+
+@pytest.mark.slow
+def test_report_reads_on_a_phone_without_sideways_scrolling(runs, tmp_path, new_page, artifacts):
+    out = report.write_report(list(runs), tmp_path / "report.html")
+    page = new_page(390, 844)  # a phone held upright (CSS pixels)
+    page.goto(out.resolve().as_uri())
+    page.wait_for_load_state("load")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")
+    assert max(widths[:2]) <= widths[2] == 390, widths
+    table = page.evaluate(
+        "(() => { const r = document.querySelector('table.decisions').getBoundingClientRect();"
+        " return [r.top, r.right]; })()"
+    )
+    assert table[0] < 844 and table[1] <= 390, table  # the decisions are whole on the first screen
+    page.screenshot(path=str(artifacts / "report-phone.png"), full_page=True)

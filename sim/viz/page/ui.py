@@ -1,0 +1,348 @@
+"""The page itself (Solara components): the sidebar of controls, the player, the counts and the charts.
+
+`Session` holds one browser tab's state: the controls (`Settings`), the model they built, its charts
+and the last drawn `Frame`. Picking a scenario loads that file's values into every control and
+builds its model at once; other controls take effect on Reset (building a model of a million people
+takes a while, so it does not happen on every slider move). Playing steps the model as fast as the
+chosen speed asks and redraws at most every FRAME_S seconds: the steps between two frames are not
+drawn one by one, which is how the page keeps up with the vector engine (see docs/app.md, Speed).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import solara
+
+from sim.viz import SCENARIO_ENV
+from sim.viz.charts import COLORS
+from sim.viz.page.controls import (
+    DEFAULT_SCENARIO,
+    SEED_RANGE,
+    Control,
+    Settings,
+    all_controls,
+    changes_from_file,
+    file_settings,
+    population_choices,
+    scenario_choices,
+    scenario_label,
+)
+from sim.viz.page.live import CHART_PX, KINDS, LiveCharts
+from sim.viz.page.model import AppModel
+from sim.viz.page.view import ALL_LAYERS, LAYERS
+
+PAGE_TITLE = "wom-sim: word of mouth, step by step"
+#: Seconds between two frames while playing, at least; a frame also waits until the model has
+#: stepped for DRAW_SHARE_INVERSE times as long as the last frame took to draw.
+FRAME_S = 0.25
+DRAW_SHARE_INVERSE = 2
+#: Play speeds offered (steps per second of play); "fastest" steps as fast as the machine can.
+FASTEST = "fastest"
+SPEEDS = ("1", "2", "5", "10", "20", "50", FASTEST)
+DEFAULT_SPEED = "10"
+LAYER_CHOICES = (ALL_LAYERS, *LAYERS)
+
+
+def startup_scenario() -> str:
+    """The scenario the page starts with ($WOM_APP_SCENARIO, set by `wom app`), as the picker names it."""
+    path = os.environ.get(SCENARIO_ENV)
+    return scenario_label(path) if path else DEFAULT_SCENARIO
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What the page shows of one moment of a model: its charts, counts and state."""
+
+    step: int
+    record: dict
+    n: int
+    pngs: dict[str, bytes]
+    finished: bool
+    drawn_at: float  # time.monotonic() when drawn
+
+
+class Session:
+    """One browser tab: its controls, model, charts and last frame, and the player that steps the model."""
+
+    def __init__(self, scenario_file: str):
+        self.settings = solara.reactive(file_settings(scenario_file))
+        self.applied = self.settings.value  # the settings the current model was built from
+        self.layer = solara.reactive(ALL_LAYERS)
+        self.paths = solara.reactive(True)
+        self.speed = solara.reactive(DEFAULT_SPEED)
+        self.playing = solara.reactive(False)
+        self.frame = solara.reactive(None)
+        self.lock = threading.RLock()  # the model and its charts are used by one thread at a time
+        self.model: AppModel | None = None
+        self.charts: LiveCharts | None = None
+        self.steps_played = 0  # since Play was last pressed, and the seconds it took (for the speed test)
+        self.play_started = 0.0
+        self.reset()
+
+    # --- actions -----------------------------------------------------------------------------------
+    def pick(self, scenario_file: str) -> None:
+        """Load a scenario file's values into every control and build its model."""
+        self.settings.value = file_settings(scenario_file, self.settings.value.seed)
+        self.reset()
+
+    def set_control(self, name: str, value) -> None:
+        self.settings.value = self.settings.value.with_value(name, value)
+
+    def reset(self) -> None:
+        """Build a new model from the controls (stops playing)."""
+        self.playing.value = False
+        with self.lock:
+            self.applied = self.settings.value
+            self.model = AppModel.from_settings(self.applied)
+            self.charts = LiveCharts(self.model, self.layer.value, self.paths.value)
+            self.draw()
+
+    def redraw_view(self) -> None:
+        """Rebuild the charts after a change of the network view's layer or paths."""
+        with self.lock:
+            self.charts = LiveCharts(self.model, self.layer.value, self.paths.value)
+            self.draw()
+
+    def step(self) -> None:
+        with self.lock:
+            if not self.model.finished:
+                self.model.step()
+            self.draw()
+
+    def draw(self) -> None:
+        """Render the charts at the model's current step and show them."""
+        with self.lock:
+            m = self.model
+            pngs = self.charts.render(m)
+            self.frame.value = Frame(m.step_index, dict(m.records[-1]), m.n, pngs, m.finished, time.monotonic())
+
+    def play(self, cancel: threading.Event) -> None:
+        """Step and draw until paused, cancelled or finished (runs in a thread while playing)."""
+        self.steps_played, self.play_started = 0, time.monotonic()
+        draw_s = 0.0
+        while not cancel.is_set() and self.playing.value and not self.model.finished:
+            speed = self.speed.value
+            rate = None if speed == FASTEST else float(speed)
+            frame_start = time.monotonic()
+            budget = max(FRAME_S, DRAW_SHARE_INVERSE * draw_s)
+            with self.lock:
+                while (
+                    self.playing.value
+                    and not cancel.is_set()
+                    and not self.model.finished
+                    and time.monotonic() - frame_start < budget
+                ):  # Pause takes effect within one step
+                    due = rate is None or self.steps_played < (time.monotonic() - self.play_started) * rate
+                    if not due:
+                        break
+                    self.model.step()
+                    self.steps_played += 1
+                drawing = time.monotonic()
+                self.draw()
+                draw_s = time.monotonic() - drawing
+            rest = FRAME_S - (time.monotonic() - frame_start)
+            if rest > 0:
+                cancel.wait(rest)
+        self.playing.value = False
+
+
+# --- Components -------------------------------------------------------------------------------------
+
+PAGE_CSS = f"""
+.wom-root {{ display: flex; height: 100vh; overflow: hidden; font-size: 15px; }}
+.wom-side {{ width: 300px; min-width: 300px; overflow-y: auto; padding: 6px 10px; background: #fafafa;
+    border-right: 1px solid #ddd; }}
+.wom-main {{ flex: 1; overflow: auto; padding: 2px 8px; }}
+.wom-main > div, .wom-main > span {{ margin: 0 !important; }}
+.wom-side h3 {{ font-size: 14px; margin: 10px 0 0 0; color: #444; text-transform: uppercase; letter-spacing: .04em; }}
+.wom-side .v-input {{ margin-top: 0; padding-top: 0; }}
+.wom-side .v-input__slot {{ margin-bottom: 0; }}
+.wom-side .v-messages {{ display: none; }}
+.wom-side .v-input--selection-controls {{ margin: 0; }}
+.wom-side .v-slider {{ margin: 0 4px; }}
+.wom-buttons {{ display: flex; gap: 6px; margin: 4px 0; }}
+.wom-buttons .v-btn {{ flex: 1; min-width: 0 !important; }}
+.wom-head {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 15px; }}
+.wom-head b {{ font-size: 17px; }}
+.wom-changes {{ font-size: 14px; color: #555; }}
+.wom-pending {{ color: #a05a00; font-weight: 600; }}
+.wom-counts {{ display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0; }}
+.wom-tile {{ background: #f3f4f6; border-radius: 6px; padding: 2px 10px; }}
+.wom-tile .wom-value {{ font-size: 20px; font-weight: 600; line-height: 1.2; }}
+.wom-tile .wom-label {{ font-size: 14px; color: #444; }}
+.wom-swatch {{ display: inline-block; width: 11px; height: 11px; border-radius: 6px; margin-right: 4px; }}
+.wom-finished {{ background: #fff3cd; border: 2px solid #d39e00; border-radius: 6px; padding: 2px 12px;
+    font-size: 18px; font-weight: 600; }}
+.wom-charts {{ display: grid; grid-template-columns: repeat(2, {CHART_PX[0]}px); gap: 4px 8px; }}
+.wom-chart img {{ width: {CHART_PX[0]}px; height: {CHART_PX[1]}px; display: block; }}
+.wom-params {{ display: none; }}
+/* Solara's "This website runs on Solara" banner would cover a chart on a projector. */
+.solara-watermark, .v-footer {{ display: none !important; }}
+"""
+
+#: Headline tiles: (css class, label, colour key or None, value of a record row).
+TILES = (
+    ("wom-day", "day", None, lambda r, n: f"{r['time']:g}"),
+    ("wom-adopted", "ever adopted", "adopted", lambda r, n: f"{r['adopted_total']:,} ({r['adopted_total'] / n:.0%})"),
+    ("wom-adopters", "adopters", "adopters", lambda r, n: f"{r['adopters']:,}"),
+    ("wom-fans", "fans", "fans", lambda r, n: f"{r['fans']:,}"),
+    ("wom-detractors", "detractors", "detractors", lambda r, n: f"{r['detractors']:,}"),
+    ("wom-aware", "aware", "aware", lambda r, n: f"{r['aware']:,}"),
+)
+
+
+def counts_html(record: dict, n: int) -> str:
+    """The headline counts of a step as HTML tiles (classes let tests find them)."""
+    tiles = []
+    for css, label, color, value in TILES:
+        swatch = f'<span class="wom-swatch" style="background:{COLORS[color]}"></span>' if color else ""
+        tiles.append(
+            f'<div class="wom-tile {css}"><div class="wom-value">{html.escape(value(record, n))}</div>'
+            f'<div class="wom-label">{swatch}{label}</div></div>'
+        )
+    return f'<div class="wom-counts">{"".join(tiles)}</div>'
+
+
+def _widened(control: Control, value) -> tuple[float, float]:
+    return min(control.min, value), max(control.max, value)
+
+
+@solara.component
+def ControlWidget(session: Session, control: Control, value):
+    """One control bound to the session's settings."""
+
+    def on_value(v):
+        session.set_control(control.name, v)
+
+    label = control.label
+    if control.widget == "Checkbox":
+        solara.Checkbox(label=label, value=bool(value), on_value=on_value)
+    elif control.widget == "Select":
+        solara.Select(label=label, value=value, values=list(control.values), on_value=on_value)
+    elif control.widget == "SliderInt":
+        lo, hi = _widened(control, value)
+        solara.SliderInt(
+            f"{label}: {value:,}", value=int(value), min=int(lo), max=int(hi), step=int(control.step), on_value=on_value
+        )
+    else:
+        lo, hi = _widened(control, value)
+        solara.SliderFloat(
+            f"{label}: {value:g}", value=float(value), min=lo, max=hi, step=control.step, on_value=on_value
+        )
+
+
+@solara.component
+def Sidebar(session: Session):
+    """Scenario, player buttons, speed, network view, then every control of the scenario."""
+    s = session.settings.value
+    frame = session.frame.value
+    playing = session.playing.value
+    finished = frame is not None and frame.finished
+    solara.Select(
+        label="Scenario (loads its values)",
+        value=s.scenario_file,
+        values=scenario_choices(s.scenario_file),
+        on_value=session.pick,
+    )
+    with solara.Div(classes=["wom-buttons"]):
+        solara.Button("Reset", on_click=session.reset, color="primary")
+        solara.Button(
+            "Pause" if playing else "Play", on_click=lambda: session.playing.set(not playing), disabled=finished
+        )
+        solara.Button("Step", on_click=session.step, disabled=playing or finished)
+    solara.Select(
+        label="Speed (days per second)", value=session.speed.value, values=list(SPEEDS), on_value=session.speed.set
+    )
+    solara.HTML(tag="h3", unsafe_innerHTML="Network view")
+
+    def set_layer(v):
+        session.layer.set(v)
+        session.redraw_view()
+
+    def set_paths(v):
+        session.paths.set(v)
+        session.redraw_view()
+
+    solara.Select(label="Ties shown", value=session.layer.value, values=list(LAYER_CHOICES), on_value=set_layer)
+    solara.Checkbox(label="Show who convinced whom", value=session.paths.value, on_value=set_paths)
+    solara.HTML(tag="h3", unsafe_innerHTML="People (on Reset)")
+    sizes = population_choices(s.population)
+    solara.Select(
+        label="Population (people)",
+        value=f"{s.population:,}",
+        values=[f"{n:,}" for n in sizes],
+        on_value=lambda v: session.settings.set(Settings(s.scenario_file, int(v.replace(",", "")), s.seed, s.values)),
+    )
+    solara.SliderInt(
+        f"Random seed: {s.seed}",
+        value=s.seed,
+        min=SEED_RANGE[0],
+        max=SEED_RANGE[1],
+        on_value=lambda v: session.settings.set(Settings(s.scenario_file, s.population, int(v), s.values)),
+    )
+    group = None
+    for control in all_controls():
+        heading = {"engine": "Iron triangle", "strategy": "Strategies"}.get(control.help.split(":")[0], None)
+        if heading and heading != group and (group is None or heading == "Strategies"):
+            group = heading
+            solara.HTML(tag="h3", unsafe_innerHTML=heading + " (on Reset)")
+        ControlWidget(session, control, s.values[control.name])
+
+
+@solara.component
+def Dashboard(session: Session):
+    """The scenario line, what differs from the file, the counts and the four charts."""
+    frame = session.frame.value
+    s = session.settings.value
+    model = session.model
+    sc = model.cfg
+    solara.Style(PAGE_CSS)
+    # One line, cut with an ellipsis (the whole text on hover), so the charts keep their place on a projector.
+    head = f"{model.n:,} people, {sc.run.days:g} days. <b>{html.escape(sc.name)}</b>: {html.escape(sc.description)}"
+    solara.HTML(tag="div", classes=["wom-head"], unsafe_innerHTML=head, attributes={"title": sc.description})
+    changes = changes_from_file(s)
+    pending = s != session.applied
+    text = "Changed from the file: " + "; ".join(changes) if changes else "As in the scenario file."
+    extra = ' <span class="wom-pending">Press Reset to apply.</span>' if pending else ""
+    solara.HTML(tag="div", classes=["wom-changes"], unsafe_innerHTML=html.escape(text) + extra)
+    params = {"scenario_file": s.scenario_file, "population": s.population, "values": s.values}
+    solara.HTML(tag="pre", classes=["wom-params"], unsafe_innerHTML=html.escape(json.dumps(params)))
+    with solara.Row(style={"align-items": "center", "gap": "10px", "flex-wrap": "wrap"}):
+        solara.HTML(tag="div", unsafe_innerHTML=counts_html(frame.record, frame.n))
+        if frame.finished:
+            solara.HTML(
+                tag="div",
+                classes=["wom-finished"],
+                unsafe_innerHTML=f"Finished at day {frame.record['time']:g} - press Reset to run again",
+            )
+    for note in model.notes:
+        solara.HTML(tag="div", classes=["wom-changes", "wom-note"], unsafe_innerHTML=html.escape("Note: " + note))
+    with solara.Div(classes=["wom-charts"]):
+        for kind in KINDS:
+            with solara.Div(classes=["wom-chart", f"wom-{kind}"]):
+                solara.Image(frame.pngs[kind])
+
+
+@solara.component
+def Page():
+    """The whole page: the sidebar of controls beside the dashboard."""
+    session = solara.use_memo(lambda: Session(startup_scenario()), [])
+    solara.use_thread(session.play, dependencies=[session.playing.value], intrusive_cancel=False)
+    solara.Title(PAGE_TITLE)
+    with solara.Div(classes=["wom-root"]):
+        with solara.Div(classes=["wom-side"]):
+            Sidebar(session)
+        with solara.Div(classes=["wom-main"]):
+            Dashboard(session)
+
+
+@solara.component
+def Layout(children=()):
+    """The page without Solara's default app bar, so the charts get the whole window."""
+    solara.Column(children=list(children), style={"padding": "0"})
