@@ -49,6 +49,8 @@ OPTION_RANGES: dict[str, tuple[int, int]] = {
     "max_evals": (1, 1_000_000),
     "port": (1, 65_535),
 }
+#: The options by which commands name their output (named in an error when a write fails).
+OUTPUT_OPTIONS = ("--out", "-o")
 #: Commands defined outside sim.cli.main: name -> (module with `register(app)`, one-line help for --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sim.cli.research", "Run (or resume) a parameter sweep on Dask."),
@@ -87,15 +89,17 @@ def os_error_text(exc: OSError) -> str:
         errno.EDQUOT: "disk quota exceeded",
     }
     reason = reasons.get(exc.errno) or exc.strerror or str(exc) or type(exc).__name__
-    where = exc.filename if exc.filename is not None else None
-    if where is None:
-        return str(exc) if str(exc) else reason
-    return f"{where}: {reason}"
+    if exc.filename is None:
+        return reason
+    return f"{exc.filename}: {reason}"
 
 
 @contextmanager
-def boundary() -> Iterator[None]:
-    """Run a command and turn every exception into one line and an exit status (see the module doc)."""
+def boundary(output: str | None = None) -> Iterator[None]:
+    """Run a command and turn every exception into one line and an exit status (see the module doc).
+
+    `output` is the command's --out, named when a write fails without saying where (a full disk is
+    reported by the write that no longer fits, which knows no path)."""
     try:
         yield
     except (typer.Exit, typer.Abort, typer.TyperException, SystemExit):
@@ -112,7 +116,11 @@ def boundary() -> Iterator[None]:
         raise typer.Exit(EXIT_FAULT) from None
     except OSError as exc:
         _debug()
-        _say(os_error_text(exc))
+        text = os_error_text(exc)
+        if exc.filename is None:
+            where = output if output is not None else "the output folder"
+            text = f"{where}: {text.removeprefix(f'[Errno {exc.errno}] ')} (while writing)"
+        _say(text)
         raise typer.Exit(EXIT_FAULT) from None
     except MemoryError:
         _debug()
@@ -192,8 +200,19 @@ class WomGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         """Run the chosen command inside the error boundary."""
-        with boundary():
+        with boundary(_option_value([*ctx._protected_args, *ctx.args], OUTPUT_OPTIONS)):
             return super().invoke(ctx)
+
+
+def _option_value(args: list[str], names: tuple[str, ...]) -> str | None:
+    """The value given to one of the options `names` on a command line (`--out X` or `--out=X`)."""
+    for i, arg in enumerate(args):
+        if arg in names and i + 1 < len(args):
+            return args[i + 1]
+        for name in names:
+            if name.startswith("--") and arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
 
 
 def run_app(app: Callable[[], object]) -> None:
