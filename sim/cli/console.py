@@ -149,7 +149,11 @@ def bound_options(command: Any) -> Any:
         limits = OPTION_RANGES.get(param.name or "")
         descriptor = getattr(param, "type_descriptor", None)
         info = getattr(descriptor, "parameter_info", None)
-        if limits and info is not None and int in (descriptor.annotation, *getattr(descriptor.annotation, "__args__", ())):
+        if (
+            limits
+            and info is not None
+            and int in (descriptor.annotation, *getattr(descriptor.annotation, "__args__", ()))
+        ):
             if info.min != limits[0] or info.max != limits[1]:
                 info.min, info.max = limits
                 param._runtime_param = None  # rebuilt with the range on next use

@@ -161,7 +161,7 @@ def scenarios(
     rows = shipped_scenarios()
     width = max(len(name) for name in rows)
     typer.echo("Shipped scenarios (wom run NAME, or a path to your own file):")
-    for name, (path, description) in rows.items():
+    for name, (_path, description) in rows.items():
         typer.echo(f"  {name:<{width}}  {description}")
     typer.echo("Example data (wom scenarios --copy DIR puts them in DIR):")
     for path in example_files():

@@ -171,12 +171,17 @@ class EventsConfig(Mechanism):
         True, description="Participation with achievement raises sharing toward 100% (router example)."
     )
     launch_day: float = Field(
-        0.0, ge=0, le=MAX_DAYS, description="Day the product can be bought; before it, talk spreads the meme (awareness) only."
+        0.0,
+        ge=0,
+        le=MAX_DAYS,
+        description="Day the product can be bought; before it, talk spreads the meme (awareness) only.",
     )
     meme_talk: bool = Field(
         True, description="During topic events, aware non-adopters pass the meme on (talk without having the product)."
     )
-    topics: list[TopicEventConfig] = Field(default_factory=list, max_length=MAX_LIST, description="Official topic events.")
+    topics: list[TopicEventConfig] = Field(
+        default_factory=list, max_length=MAX_LIST, description="Official topic events."
+    )
 
 
 class IterationConfig(Mechanism):
@@ -184,7 +189,9 @@ class IterationConfig(Mechanism):
 
     every_days: float = Field(7.0, gt=0, le=3650, description="Days between releases (MIUI: weekly).")
     max_gain: float = Field(0.01, ge=0, le=10, description="Largest quality gain of one release (value units).")
-    feedback_scale: float = Field(200.0, gt=0, le=1e12, description="Feedback items at which a release gets 63% of max_gain.")
+    feedback_scale: float = Field(
+        200.0, gt=0, le=1e12, description="Feedback items at which a release gets 63% of max_gain."
+    )
     max_quality: float = Field(1.0, ge=-10, le=10, description="Quality ceiling.")
 
 
@@ -192,7 +199,9 @@ class ForumServiceConfig(Mechanism):
     """Forum responsiveness: engineers answer feedback posts; answered feedback builds ties, unanswered erodes them."""
 
     engineers: int = Field(5, ge=0, le=MAX_POPULATION, description="Engineers answering posts.")
-    replies_per_engineer: float = Field(150.0, ge=0, le=1e9, description="Replies per engineer per day (MIUI: about 150).")
+    replies_per_engineer: float = Field(
+        150.0, ge=0, le=1e9, description="Replies per engineer per day (MIUI: about 150)."
+    )
     answered_growth: Probability = Field(0.1, ge=0, le=1, description="Brand-tie growth of an answered poster.")
     unanswered_loss: Probability = Field(
         0.05, ge=0, le=1, description="Fraction of brand tie lost by an unanswered poster."
@@ -228,9 +237,13 @@ class ReferralConfig(Mechanism):
     codes_per_forum_senior: float = Field(
         0.02, ge=0, le=100, description="Codes per day per forum member who adopted at least senior_days ago."
     )
-    senior_days: float = Field(30.0, ge=0, le=MAX_DAYS, description="Days of use that make an adopter senior / certified.")
+    senior_days: float = Field(
+        30.0, ge=0, le=MAX_DAYS, description="Days of use that make an adopter senior / certified."
+    )
     codes_per_owner: float = Field(0.01, ge=0, le=100, description="Codes per day per certified owner doing tasks.")
-    codes_per_repost_event: float = Field(0.0, ge=0, le=1e9, description="Codes per day released through Weibo repost events.")
+    codes_per_repost_event: float = Field(
+        0.0, ge=0, le=1e9, description="Codes per day released through Weibo repost events."
+    )
 
 
 class CommunityConfig(Mechanism):
@@ -249,5 +262,9 @@ class CommunityConfig(Mechanism):
         0.2, ge=0, le=100, description="Participations per day among peers when everyone is a fan."
     )
     brand_steps_back_day: float = Field(
-        NEVER, ge=0, le=NEVER, allow_inf_nan=True, description="Day the brand stops interacting with fans (inf = never)."
+        NEVER,
+        ge=0,
+        le=NEVER,
+        allow_inf_nan=True,
+        description="Day the brand stops interacting with fans (inf = never).",
     )

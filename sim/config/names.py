@@ -12,7 +12,9 @@ import re
 #: A name that may become a file or directory name.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: The pattern in words, for error messages and documentation.
-NAME_RULE = "a plain file name (letters, digits, '.', '_', '-'; starting with a letter or digit; at most 100 characters)"
+NAME_RULE = (
+    "a plain file name (letters, digits, '.', '_', '-'; starting with a letter or digit; at most 100 characters)"
+)
 
 
 def is_safe_name(name: object) -> bool:

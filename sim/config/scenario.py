@@ -208,7 +208,10 @@ def _bounds_rule(loc: tuple, err: dict) -> str | None:
                 low, low_text = value, text
             else:
                 high, high_text = value, text
-    parts = [f"{low_text} {_num(low)}" if low is not None else "", f"{high_text} {_num(high)}" if high is not None else ""]
+    parts = [
+        f"{low_text} {_num(low)}" if low is not None else "",
+        f"{high_text} {_num(high)}" if high is not None else "",
+    ]
     rule = " and ".join(p for p in parts if p)
     if field.json_schema_extra is None and high == float("inf"):
         rule += " (inf = never)"

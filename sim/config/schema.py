@@ -47,9 +47,7 @@ STEP_TOLERANCE = 1e-9
 class RunConfig(Section):
     """How long and how finely to simulate, and how many replicates."""
 
-    days: float = Field(
-        365.0, gt=0, le=MAX_DAYS, description="Simulated horizon (days); a whole multiple of dt."
-    )
+    days: float = Field(365.0, gt=0, le=MAX_DAYS, description="Simulated horizon (days); a whole multiple of dt.")
     dt: float = Field(
         1.0, gt=0, le=MAX_DT, description="Length of one step (days). Small dt approaches continuous time."
     )
@@ -95,9 +93,7 @@ class PopulationConfig(Section):
         description="Employees; they start as fans (the seed's 'employees become fans first').",
     )
     official_accounts: int = Field(1, ge=0, le=1000, description="Brand official accounts that post on the channels.")
-    cities: int = Field(
-        10, ge=1, le=MAX_POPULATION, description="Cities people live in (used by offline meetups)."
-    )
+    cities: int = Field(10, ge=1, le=MAX_POPULATION, description="Cities people live in (used by offline meetups).")
 
     @model_validator(mode="after")
     def _employees_fit(self) -> PopulationConfig:
@@ -305,7 +301,9 @@ class ForumConfig(LayerConfig):
 
     enabled: bool = Field(False, description="Switch the channel on.")
     membership: Probability = Field(0.05, ge=0, le=1, description="Fraction of people who are forum members.")
-    board_size: int = Field(500, ge=2, le=MAX_POPULATION, description="Members per board (sub-forum); a post is visible to its board.")
+    board_size: int = Field(
+        500, ge=2, le=MAX_POPULATION, description="Members per board (sub-forum); a post is visible to its board."
+    )
     speed: float = Field(0.3, ge=0, le=1000, description="Posts per day by a talking member.")
     reach: Probability = Field(0.2, ge=0, le=1, description="Share of the board that reads a post during its life.")
     persistence: float = Field(14.0, ge=0, le=3650, description="Days a forum post stays visible (posts persist).")

@@ -93,7 +93,10 @@ def test_options_out_of_range_are_usage_errors_before_work(args):
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (OSError(errno.ENOSPC, "No space left on device", "/data/out"), "error: /data/out: no space left on the device"),
+        (
+            OSError(errno.ENOSPC, "No space left on device", "/data/out"),
+            "error: /data/out: no space left on the device",
+        ),
         (OSError(errno.EROFS, "Read-only file system", "/ro/out"), "error: /ro/out: read-only file system"),
         (PermissionError(errno.EACCES, "Permission denied", "/root/x"), "error: /root/x: permission denied"),
         (MemoryError(), "error: out of memory"),
@@ -162,7 +165,9 @@ def mount_tmpfs(tmp_path):
     def mount(options: str) -> Path:
         point = tmp_path / f"mnt{len(mounted)}"
         point.mkdir()
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True, text=True)
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True, text=True
+        )
         if proc.returncode != 0:
             reason = f"cannot mount a tmpfs here ({proc.stderr.strip() or 'mount failed'}); needs root"
             if os.environ.get("CI") == "true":

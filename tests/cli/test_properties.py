@@ -49,7 +49,10 @@ scalars = st.one_of(
     st.sampled_from(["forever", "vector", "agents", "edgelist", "well_mixed", "community", "..", "/tmp", "hubs"]),
 )
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=4)
-key_names = st.one_of(st.sampled_from(sorted({k for ks in KEYS.values() for k in ks})), st.text(string.ascii_lowercase, min_size=1, max_size=6))
+key_names = st.one_of(
+    st.sampled_from(sorted({k for ks in KEYS.values() for k in ks})),
+    st.text(string.ascii_lowercase, min_size=1, max_size=6),
+)
 tables = st.dictionaries(key_names, values, max_size=4)
 scenarios = st.fixed_dictionaries(
     {},

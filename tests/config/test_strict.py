@@ -92,7 +92,9 @@ def test_every_number_has_an_upper_bound_and_every_section_is_strict():
         assert model.model_config.get("strict") and model.model_config.get("allow_inf_nan") is False
         for name, field in model.model_fields.items():
             if field.annotation in (int, float):
-                if not any(getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None for m in field.metadata):
+                if not any(
+                    getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None for m in field.metadata
+                ):
                     unbounded.append(f"{model.__name__}.{name}")
     assert unbounded == []
 
