@@ -113,8 +113,8 @@ def test_installed_wheel_fits_the_shipped_example_series(installed, tmp_path):
     res = wom(installed, tmp_path, "fit-bass", "mine/data/sales.csv", "--json")
     assert res.returncode == 0, res.stderr
     fit = json.loads(res.stdout.splitlines()[0])
-    # sales.csv is the Bass curve with p = 0.01, q = 0.35, m = 10^6 rounded to whole people
+    # sales.csv is the Bass curve with p = 0.01, q = 0.35 per day, m = 10^4, rounded to whole people
     assert fit["p"] == pytest.approx(0.01, rel=0.05) and fit["q"] == pytest.approx(0.35, rel=0.05)
-    assert fit["m"] == pytest.approx(1e6, rel=0.02)
+    assert fit["m"] == pytest.approx(1e4, rel=0.02)
     again = wom(installed, tmp_path, "scenarios", "--copy", "mine")
     assert again.returncode == 2 and "already exists" in again.stderr

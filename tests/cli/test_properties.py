@@ -24,10 +24,18 @@ from sim.config.toml import dumps_toml, toml_value
 
 runner = CliRunner()
 SETTINGS = settings(
-    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 RUN_SETTINGS = settings(
-    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 #: Keys of the schema (a few per section) that random structures draw from, beside random names.
 KEYS = {
@@ -166,7 +174,7 @@ def test_fit_bass_random_csv(tmp_path_factory, header, rows):
         assert all(v is None or (isinstance(v, (int, float)) and not math.isinf(v)) for v in fit.values())
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=10, deadline=None, derandomize=True, database=None)
 @given(name=st.text(max_size=20))
 def test_run_random_scenario_names(name):
     res = runner.invoke(app, ["validate", name])
