@@ -35,7 +35,7 @@ def refused(*overrides: str) -> str:
         ("channels.forum.enabled=1", "channels.forum.enabled", "must be true or false (got 1, an integer)"),
         ("engine.quality=true", "engine.quality", "must be a number"),
         ('engine.quality="0.9"', "engine.quality", "must be a number"),
-        ("population.size=500.0", "population.size", "must be an integer"),
+        ("population.size=500.5", "population.size", "must be an integer"),
         ("wom.active_steps=true", "wom.active_steps", 'an integer >= 1 or "forever"'),
         ("name=5", "name", "must be a string"),
     ],
@@ -53,7 +53,7 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ("advertising.spend_per_day=inf", "advertising.spend_per_day", "finite"),
         ("advertising.spend_per_day=1e13", "advertising.spend_per_day", "<= 1e+12"),
         ("population.cities=1000000000000", "population.cities", ">= 1 and <= 50000000"),
-        ("population.cities=1e12", "population.cities", "must be an integer"),
+        ("population.cities=1e12", "population.cities", ">= 1 and <= 50000000 (got 1000000000000, an integer)"),
         ("run.days=1e9", "run.days", "<= 36500"),
         ("run.seed=-1", "run.seed", ">= 0"),
         ("advertising.stop_day=nan", "advertising.stop_day", "inf = never"),
@@ -149,3 +149,8 @@ def test_experiment_sets_are_valid_scenarios():
         spec = read_toml(path)
         for key in ("set", "ci_set"):
             load_scenario(ROOT / "scenarios" / "default.toml", spec.get(key, []))
+
+
+def test_whole_real_numbers_are_accepted_for_integer_keys():
+    sc = scenario_from_dict({}, ["population.size=1e6", "seed_users.count=20.0"])
+    assert sc.population.size == 1_000_000 and type(sc.population.size) is int and sc.seed_users.count == 20
