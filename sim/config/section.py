@@ -9,7 +9,6 @@ means "never" (a stop day) opts in to `inf` with `allow_inf_nan=True` and is bou
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
