@@ -154,3 +154,15 @@ def test_experiment_sets_are_valid_scenarios():
 def test_whole_real_numbers_are_accepted_for_integer_keys():
     sc = scenario_from_dict({}, ["population.size=1e6", "seed_users.count=20.0"])
     assert sc.population.size == 1_000_000 and type(sc.population.size) is int and sc.seed_users.count == 20
+
+
+def test_every_shipped_experiment_plans_under_strict_validation():
+    """Every arm and condition of the claims and every point of the sweeps is a valid scenario."""
+    from sim.research.claims import arm_scenarios, load_experiment
+    from sim.research.sweep import plan_sweep
+
+    for path in sorted((ROOT / "experiments" / "claims").glob("*.toml")):
+        for ci in (True, False):
+            arm_scenarios(load_experiment(path), path, ci)
+    for path in sorted((ROOT / "experiments" / "sweeps").glob("*.toml")):
+        plan_sweep(path)
