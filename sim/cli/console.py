@@ -180,7 +180,7 @@ class WomGroup(TyperGroup):
     def _load(self, cmd_name: str) -> Any:
         """Import the module that registers `cmd_name` and take its Click command."""
         module = importlib.import_module(LAZY_COMMANDS[cmd_name][0])
-        sub = typer.Typer(add_completion=False)
+        sub = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
         module.register(sub)
         group = typer.main.get_command(sub)
         for name, command in getattr(group, "commands", {}).items():
