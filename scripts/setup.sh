@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Create .venv with a Python >= 3.12 and install the project.
+# Create .venv with a Python >= 3.12 and install the project with the exact versions it was tested with
+# (constraints.txt, made by scripts/lock.sh). About 2-3 minutes the first time (downloads ~400 MB of
+# wheels: numpy, scipy, pandas, Mesa, Solara, Dask, pyarrow), a few seconds when nothing changed.
 # Usage: scripts/setup.sh [extra ...]   e.g. scripts/setup.sh test
+# WOM_UNPINNED=1 installs the newest versions pyproject.toml allows instead (to try an upgrade; to
+# record one, run scripts/lock.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +44,15 @@ fi
 extras="${1:-}"
 spec="."
 [[ -n "$extras" ]] && spec=".[$extras]"
+pins=(-c constraints.txt)
+pinned="the pinned versions of constraints.txt"
+if [[ "${WOM_UNPINNED:-}" == "1" ]]; then
+    pins=()
+    pinned="the newest allowed versions (WOM_UNPINNED=1)"
+fi
+start=$SECONDS
+echo "setup: installing wom-sim (extras: ${extras:-none}) into .venv with $pinned"
+echo "setup: this takes about 2-3 minutes the first time, seconds when everything is installed ..."
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e "$spec"
-echo "setup: ready (.venv, extras: ${extras:-none})"
+.venv/bin/python -m pip install --quiet "${pins[@]}" -e "$spec"
+echo "setup: ready in $((SECONDS - start)) s (.venv, extras: ${extras:-none}); the command is .venv/bin/wom"

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 # Chromium and the page's web assets, for the browser tests (required in CI; elsewhere they are skipped).
+echo "test: next, the browser tests' needs: Debian's chromium package with apt-get (about 1 minute, ~300 MB)"
+echo "test: and the page's web assets from the npm registry with npm, each only if missing"
 if ! bash scripts/install-browser.sh; then
     [[ "${CI:-}" == "true" ]] && exit 1
     echo "test: going on without the browser; the browser tests will be skipped" >&2
@@ -14,4 +16,5 @@ echo "test: checking import layers and ruff"
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 .venv/bin/ruff check sim tests benchmarks
 .venv/bin/ruff format --check sim tests benchmarks
+echo "test: running the suite on 2 workers: about 5 minutes for -m 'not slow', 15-30 minutes in full on 2 cores"
 exec .venv/bin/python -m pytest -n 2 --timeout 1800 "$@"

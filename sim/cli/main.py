@@ -1,7 +1,10 @@
 """The `wom` command line.
 
-Typer gives typed options, --help and shell completion for free; tqdm draws the progress bar.
-Bad scenarios exit with status 2 before anything is written.
+Typer gives typed options and --help; tqdm draws the progress bar. Every command runs inside one error
+boundary (sim.cli.console.WomGroup): bad input is one line and exit 2, environment faults one line and
+exit 1, Ctrl-C exit 130, never a traceback. Start-up is kept light: this module imports Typer and the
+light parts of sim.config only; each command imports what it needs inside its function, and the
+commands defined in other modules are loaded only when called (console.LAZY_COMMANDS).
 """
 
 from __future__ import annotations
@@ -12,15 +15,48 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.console import EXIT_BAD_INPUT, fail  # noqa: F401  (EXIT_BAD_INPUT re-exported)
+from sim.cli.console import EXIT_BAD_INPUT, WomGroup, fail, run_app  # noqa: F401  (EXIT_BAD_INPUT re-exported)
 from sim.config.errors import ScenarioError
-from sim.config.scenario import load_scenario
 
 app = typer.Typer(
+    cls=WomGroup,
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     help="Word-of-mouth diffusion simulator: the iron triangle and the participation 3x3 rule.",
 )
+
+
+def _version(value: bool) -> None:
+    """--version: the project's version and, in a git checkout, its commit."""
+    if value:
+        from sim.config.version import version_info
+
+        info = version_info()
+        commit = f" (commit {info['commit']})" if info["commit"] else ""
+        typer.echo(f"wom-sim {info['version']}{commit}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _wom(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Word-of-mouth diffusion simulator: the iron triangle and the participation 3x3 rule."""
+
+
+def load_scenario(path: Path | str, overrides: list[str] | tuple[str, ...] = ()):
+    """The scenario of `wom run`: a shipped name (`wom scenarios`) or a path, validated, and refused
+    (exit 2, with the estimate) when this machine cannot hold it (sim.config.limits.check_memory)."""
+    from sim.config.limits import check_memory
+    from sim.config.scenario import load_scenario as load
+
+    scenario = load(path, overrides)
+    check_memory(scenario, 1, str(path))
+    return scenario
 
 
 @app.command()
@@ -97,34 +133,44 @@ def plain_summary(name: str, m: dict, replicates: int) -> str:
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, or the name of a shipped scenario.")],
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key (repeatable).")] = None,
 ) -> None:
-    """Check a scenario file and print the resolved scenario as JSON."""
-    try:
-        sc = load_scenario(scenario, list(set_ or []))
-    except ScenarioError as exc:
-        fail(str(exc))
+    """Check a scenario file and print the resolved scenario as JSON (and its memory estimate on stderr)."""
+    from sim.config.limits import memory_note
+    from sim.config.scenario import load_scenario as load
+
+    sc = load(scenario, list(set_ or []))
     typer.echo(sc.model_dump_json(indent=2))
+    typer.echo(f"note: {memory_note(sc, 1)}", err=True)
 
 
-def _register_commands() -> None:
-    """Commands that live beside their concern: research tools, experiments, the app and the report."""
-    from sim.cli import claims as cli_experiment
-    from sim.cli import present as cli_present
-    from sim.cli import research as cli_research
+@app.command()
+def scenarios(
+    copy: Annotated[
+        Path | None,
+        typer.Option(help="Copy the shipped scenarios, experiments and example data into this new folder."),
+    ] = None,
+) -> None:
+    """List the shipped scenarios (usable by name: wom run miui) and example data, with what each is."""
+    from sim.config.shipped import copy_shipped, example_files, shipped_scenarios
 
-    cli_research.register(app)
-    cli_experiment.register(app)
-    cli_present.register(app)
-
-
-_register_commands()
+    if copy is not None:
+        typer.echo(f"copied the shipped files to {copy_shipped(copy)}/")
+        return
+    rows = shipped_scenarios()
+    width = max(len(name) for name in rows)
+    typer.echo("Shipped scenarios (wom run NAME, or a path to your own file):")
+    for name, (_path, description) in rows.items():
+        typer.echo(f"  {name:<{width}}  {description}")
+    typer.echo("Example data (wom scenarios --copy DIR puts them in DIR):")
+    for path in example_files():
+        typer.echo(f"  {path.name}")
 
 
 def main() -> None:
-    """Entry point of the `wom` console script."""
-    app()
+    """Entry point of the `wom` console script (see sim.cli.entry for the start-up guard)."""
+    run_app(app)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.config.errors import InputError, ScenarioError
+from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
+from sim.config.shipped import resolve_scenario
 from sim.config.toml import read_toml
 
 #: Keys renamed since earlier versions: old dotted path -> new dotted path. An old key is an error that
@@ -34,10 +36,13 @@ def _check_renamed(data: dict[str, Any], source: str) -> None:
 
 
 def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate."""
+    """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate.
+
+    `path` is a file, or the name of a shipped scenario (`miui`, `default`; see `wom scenarios`).
+    """
     if path is None:
         return scenario_from_dict({}, overrides, source="<defaults>", base_dir=Path.cwd())
-    path = Path(path)
+    path = resolve_scenario(path)
     data = read_scenario_dict(path)
     return scenario_from_dict(data, overrides, source=str(path), base_dir=path.resolve().parent)
 
@@ -77,7 +82,7 @@ def scenario_from_dict(
     data: dict[str, Any], overrides=(), source: str = "<dict>", base_dir: Path | None = None
 ) -> Scenario:
     """Validate a scenario given as a nested dict (plus overrides); `source` names it in errors."""
-    data = copy.deepcopy(data)
+    data = _plain(data)
     for item in overrides:
         key, value = parse_override(item, source)
         set_dotted(data, key, value, source)
@@ -87,6 +92,35 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source)) from None
     return _resolve_files(scenario, source, base_dir or Path.cwd())
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy with numpy scalars (from a sweep design or a slider) as the Python numbers they hold.
+
+    Validation is strict (no coercion between strings, bools and numbers), and a numpy integer is not a
+    Python int; `.item()` gives the same number exactly, so this is not a coercion.
+    """
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()
+    return copy.deepcopy(value)
+
+
+#: Plain-words names of the types a key allows, by pydantic error type (the rest use pydantic's text).
+_TYPE_WORDS = {
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string in quotes",
+    "list_type": "must be an array [...]",
+    "model_type": "must be a table",
+    "dict_type": "must be a table",
+    "finite_number": "must be a finite number",
+}
 
 
 def parse_override(item: str, source: str = "--set") -> tuple[str, Any]:
@@ -130,19 +164,81 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 def format_validation_error(exc: ValidationError, source: str) -> str:
     """One readable message: file, then one line per problem with its dotted key and what is allowed."""
     lines = [f"{source}: invalid scenario"]
+    union_keys: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if p not in ("function-after",))
-        key = ".".join(str(p) for p in loc) or "(top level)"
+        # a union's alternatives appear as extra loc parts (`int`, `literal['forever']`): one line per key
+        loc_keys = tuple(p for p in loc if not (isinstance(p, str) and (p in ("int", "float", "str") or "[" in p)))
+        key = ".".join(str(p) for p in loc_keys) or "(top level)"
         if err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             allowed = ", ".join(sorted(owner.model_fields)) if owner else "see docs/model.md"
             lines.append(f"  {key}: unknown key; allowed keys here: {allowed}")
             continue
-        msg = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        got_text = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+        got_text = "" if isinstance(got, dict) or got is None else f" (got {_shown(got)})"
+        if loc_keys != loc:
+            union_keys.setdefault(key, []).append(got_text)
+            continue
+        msg = _TYPE_WORDS.get(err["type"]) or _bounds_rule(loc, err) or err["msg"].removeprefix("Value error, ")
         lines.append(f"  {key}: {msg}{got_text}")
+    for key, got in union_keys.items():
+        lines.append(f"  {key}: {_union_rule(key)}{got[0]}")
     return "\n".join(lines)
+
+
+def _bounds_rule(loc: tuple, err: dict) -> str | None:
+    """'must be between LO and HI' (or the name rule) for a value outside its field's allowed range."""
+    if err["type"] == "string_pattern_mismatch":
+        return f"must be {NAME_RULE}"
+    if err["type"] not in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return None
+    owner = _model_at(loc)
+    field = owner.model_fields.get(loc[-1]) if owner and isinstance(loc[-1], str) else None
+    if field is None:
+        return None
+    low = high = None
+    low_text, high_text = ">=", "<="
+    for m in field.metadata:
+        for attr, is_low, text in (("ge", True, ">="), ("gt", True, ">"), ("le", False, "<="), ("lt", False, "<")):
+            value = getattr(m, attr, None)
+            if value is None:
+                continue
+            if is_low:
+                low, low_text = value, text
+            else:
+                high, high_text = value, text
+    parts = [
+        f"{low_text} {_num(low)}" if low is not None else "",
+        f"{high_text} {_num(high)}" if high is not None else "",
+    ]
+    rule = " and ".join(p for p in parts if p)
+    if field.json_schema_extra is None and high == float("inf"):
+        rule += " (inf = never)"
+    return f"must be {rule}" if rule else None
+
+
+def _num(x: float) -> str:
+    """A bound as people read it: 50000000, 0.5, 1e+12, inf."""
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e9):
+        return str(int(x))
+    return f"{x:g}"
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it, with its TOML type when that is the problem (a quoted number)."""
+    kind = {bool: "a boolean", str: "a string", int: "an integer", float: "a number", list: "an array"}
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text}, {kind.get(type(value), type(value).__name__)}"
+
+
+def _union_rule(key: str) -> str:
+    """What a key that takes one of several types allows (wom.active_steps: an integer or "forever")."""
+    if key.endswith("active_steps"):
+        return 'must be an integer >= 1 or "forever"'
+    return "has a value of the wrong type"
 
 
 def _resolve_files(scenario: Scenario, source: str, base_dir: Path) -> Scenario:

@@ -207,7 +207,8 @@ def combo_scenario(scenario: Scenario, baseline: Scenario, on: Combination) -> S
         if factor not in on:
             for section in FACTOR_SECTIONS[factor]:
                 data[section] = base[section]
-    data["name"] = f"{scenario.name} [{combo_label(on)}]"
+    # the name must stay a plain file name (sim.config.names); the combination goes in the description
+    data["description"] = f"{scenario.name} [{combo_label(on)}]"
     return scenario_from_dict(data, source=f"attribution combination {combo_label(on)}")
 
 

@@ -134,7 +134,7 @@ def test_failure_during_run_leaves_nothing(tmp_path, monkeypatch):
 
 def test_validate_prints_resolved_scenario():
     res = invoke("validate", DEFAULT, "--set", "engine.quality=0.9")
-    assert res.exit_code == 0 and json.loads(res.output)["engine"]["quality"] == 0.9
+    assert res.exit_code == 0 and json.loads(res.stdout)["engine"]["quality"] == 0.9
 
 
 def test_console_script_exit_code(tmp_path):

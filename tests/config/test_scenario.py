@@ -31,12 +31,12 @@ def test_empty_file_gives_defaults(tmp_path):
 @pytest.mark.parametrize(
     "text, key, allowed",
     [
-        ("[engine]\nmax_conversion = 1.5\n", "engine.max_conversion", "less than or equal to 1"),
-        ("[population]\nsize = -5\n", "population.size", "greater than or equal to 1"),
+        ("[engine]\nmax_conversion = 1.5\n", "engine.max_conversion", "<= 1"),
+        ("[population]\nsize = -5\n", "population.size", ">= 1"),
         ("[engine]\nqualty = 0.5\n", "engine.qualty", "allowed keys here: advocate_margin"),
         ("[bogus]\nx = 1\n", "bogus", "allowed keys here:"),
         ('[run]\nbackend = "gpu"\n', "run.backend", "'vector' or 'agents'"),
-        ('[population]\nsize = "many"\n', "population.size", "valid integer"),
+        ('[population]\nsize = "many"\n', "population.size", "must be an integer"),
         ('[network]\nkind = "edgelist"\n', "network", "network.path is required"),
         ("[wom]\nactive_steps = 0\n", "wom.active_steps", "forever"),
         ("[seed_users]\ncount = 200\n[population]\nsize = 100\n", "", "cannot exceed population.size"),
@@ -45,7 +45,7 @@ def test_empty_file_gives_defaults(tmp_path):
             "network.blocks",
             "cannot exceed population.size",
         ),
-        ("[network]\nmixing = 1.5\n", "network.mixing", "less than or equal to 1"),
+        ("[network]\nmixing = 1.5\n", "network.mixing", "<= 1"),
     ],
 )
 def test_bad_values_name_file_key_and_what_is_allowed(tmp_path, text, key, allowed):

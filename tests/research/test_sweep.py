@@ -132,7 +132,7 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
     out = tmp_path / "out"
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2, result.output
-    assert "point 1 (engine.max_conversion=1.5)" in result.output and "less than or equal to 1" in result.output
+    assert "point 1 (engine.max_conversion=1.5)" in result.output and "<= 1" in result.output
     assert not out.exists()
 
 

@@ -1,0 +1,53 @@
+"""The base of every scenario section: strict types, finite numbers, unknown keys refused.
+
+`Section` is strict: a string is never read as a number, a bool never as a number, a number never as
+a bool. An integer is accepted where a real number is expected, and a whole real number (`1e6`) where
+an integer is expected, so `size = 1e6` means 1000000 and `cities = 1e12` is refused for its range. Numbers must be finite; a field that
+means "never" (a stop day) opts in to `inf` with `allow_inf_nan=True` and is bounded by `NEVER`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: A probability: a real number in [0, 1] (each field states its bounds).
+Probability = float
+#: The value of wom.active_steps meaning "talk for ever".
+FOREVER = "forever"
+#: A day that never comes (the default stop day of ads and layers).
+NEVER = math.inf
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        ser_json_inf_nan="strings",
+        strict=True,
+        allow_inf_nan=False,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers_as_integers(cls, data: Any) -> Any:
+        """A finite whole float given for an integer key is that integer (1e6 -> 1000000); 2.5 stays an error."""
+        if not isinstance(data, dict):
+            return data
+        fixed = None
+        for name, field in cls.model_fields.items():
+            value = data.get(name)
+            if field.annotation is int and type(value) is float and math.isfinite(value) and value.is_integer():
+                fixed = fixed if fixed is not None else dict(data)
+                fixed[name] = int(value)
+        return fixed if fixed is not None else data
+
+
+class Mechanism(Section):
+    """A playbook mechanism: off unless the scenario switches it on."""
+
+    enabled: bool = Field(False, description="Switch the mechanism on.")

@@ -1,0 +1,168 @@
+"""Strict types and bounds of the scenario schema (issue 11): no coercion, every number finite and
+bounded, the horizon covered exactly, names that cannot become paths, and the shipped files still valid."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from sim.config import schema
+from sim.config.errors import ScenarioError
+from sim.config.limits import MAX_STEPS
+from sim.config.scenario import load_scenario, scenario_from_dict
+from sim.config.section import NEVER, Section
+from sim.config.shipped import shipped_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def refused(*overrides: str) -> str:
+    """The message of the ScenarioError that the defaults with these overrides raise."""
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict({}, overrides, source="s.toml")
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "allowed"),
+    [
+        ('population.size="500"', "population.size", "must be an integer (got '500', a string)"),
+        ("seed_users.count=true", "seed_users.count", "must be an integer (got True, a boolean)"),
+        ('channels.forum.enabled="yes"', "channels.forum.enabled", "must be true or false"),
+        ("channels.forum.enabled=1", "channels.forum.enabled", "must be true or false (got 1, an integer)"),
+        ("engine.quality=true", "engine.quality", "must be a number"),
+        ('engine.quality="0.9"', "engine.quality", "must be a number"),
+        ("population.size=500.5", "population.size", "must be an integer"),
+        ("wom.active_steps=true", "wom.active_steps", 'an integer >= 1 or "forever"'),
+        ("name=5", "name", "must be a string"),
+    ],
+)
+def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
+    msg = refused(override)
+    assert f"  {key}: " in msg and allowed in msg
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "allowed"),
+    [
+        ("run.days=inf", "run.days", "finite"),
+        ("run.days=nan", "run.days", "finite"),
+        ("advertising.spend_per_day=inf", "advertising.spend_per_day", "finite"),
+        ("advertising.spend_per_day=1e13", "advertising.spend_per_day", "<= 1e+12"),
+        ("population.cities=1000000000000", "population.cities", ">= 1 and <= 50000000"),
+        ("population.cities=1e12", "population.cities", ">= 1 and <= 50000000 (got 1000000000000, an integer)"),
+        ("run.days=1e9", "run.days", "<= 36500"),
+        ("run.seed=-1", "run.seed", ">= 0"),
+        ("advertising.stop_day=nan", "advertising.stop_day", "inf = never"),
+        ("meetups.cost=1e300", "meetups.cost", "<= 1e+12"),
+    ],
+)
+def test_numbers_are_finite_and_bounded(override, key, allowed):
+    msg = refused(override)
+    assert f"  {key}: " in msg and allowed in msg
+
+
+def test_never_days_may_be_inf():
+    sc = scenario_from_dict({}, ["advertising.stop_day=inf", "channels.weibo.stop_day=inf"])
+    assert sc.advertising.stop_day == NEVER and sc.channels.weibo.stop_day == NEVER
+
+
+def _sections() -> list[type[BaseModel]]:
+    """Every section class reachable from Scenario."""
+    seen, todo = [], [schema.Scenario]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.append(model)
+        for field in model.model_fields.values():
+            for t in (field.annotation, *typing.get_args(field.annotation)):
+                if isinstance(t, type) and issubclass(t, BaseModel):
+                    todo.append(t)
+    return seen
+
+
+def test_every_number_has_an_upper_bound_and_every_section_is_strict():
+    unbounded = []
+    for model in _sections():
+        assert issubclass(model, Section), model
+        assert model.model_config.get("strict") and model.model_config.get("allow_inf_nan") is False
+        for name, field in model.model_fields.items():
+            if field.annotation in (int, float):
+                if not any(
+                    getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None for m in field.metadata
+                ):
+                    unbounded.append(f"{model.__name__}.{name}")
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "allowed"),
+    [
+        (["run.days=5", "run.dt=10"], "run.dt (10) must be <= run.days (5)"),
+        (["run.days=0.001"], "run.dt (1) must be <= run.days (0.001)"),
+        (["run.days=10", "run.dt=3"], "whole multiple of run.dt"),
+        (["run.dt=1e-9"], f"at most {MAX_STEPS} steps"),
+        (["run.days=36500", "run.dt=0.1"], f"at most {MAX_STEPS} steps"),
+    ],
+)
+def test_horizon_is_covered_exactly_and_steps_are_capped(overrides, allowed):
+    assert allowed in refused(*overrides)
+
+
+@pytest.mark.parametrize(("days", "dt", "steps"), [(365, 1, 365), (30, 0.05, 600), (10, 2.5, 4), (100000, 1, None)])
+def test_whole_steps_end_exactly_at_the_horizon(days, dt, steps):
+    if steps is None:  # days over MAX_DAYS
+        refused(f"run.days={days}")
+        return
+    sc = scenario_from_dict({}, [f"run.days={days}", f"run.dt={dt}"])
+    assert sc.run.n_steps == steps and sc.run.n_steps * sc.run.dt == pytest.approx(days)
+
+
+@pytest.mark.parametrize("name", [".", "..", "../x", "/tmp/x", "a/b", ".hidden", "", "x" * 101, "a b", "a\\b"])
+def test_scenario_name_cannot_be_a_path(name):
+    msg = refused(f"name={name!r}".replace("'", '"') if "\\" not in name else 'name="a\\\\b"')
+    assert "  name: must be a plain file name" in msg
+
+
+def test_numpy_numbers_from_a_design_are_the_numbers_they_hold():
+    np = pytest.importorskip("numpy")
+    sc = scenario_from_dict({"population": {"size": np.int64(700)}, "engine": {"quality": np.float64(0.8)}})
+    assert sc.population.size == 700 and type(sc.population.size) is int and sc.engine.quality == 0.8
+
+
+def test_every_shipped_scenario_and_claim_arm_still_loads():
+    files = sorted(shipped_folder("scenarios").rglob("*.toml"))
+    assert len(files) >= 20
+    for path in files:
+        load_scenario(path)
+
+
+def test_experiment_sets_are_valid_scenarios():
+    """The `set` and `ci_set` of every shipped experiment give valid scenarios with the default file."""
+    from sim.config.toml import read_toml
+
+    for path in sorted((ROOT / "experiments").rglob("*.toml")):
+        spec = read_toml(path)
+        for key in ("set", "ci_set"):
+            load_scenario(ROOT / "scenarios" / "default.toml", spec.get(key, []))
+
+
+def test_whole_real_numbers_are_accepted_for_integer_keys():
+    sc = scenario_from_dict({}, ["population.size=1e6", "seed_users.count=20.0"])
+    assert sc.population.size == 1_000_000 and type(sc.population.size) is int and sc.seed_users.count == 20
+
+
+def test_every_shipped_experiment_plans_under_strict_validation():
+    """Every arm and condition of the claims and every point of the sweeps is a valid scenario."""
+    from sim.research.claims import arm_scenarios, load_experiment
+    from sim.research.sweep import plan_sweep
+
+    for path in sorted((ROOT / "experiments" / "claims").glob("*.toml")):
+        for ci in (True, False):
+            arm_scenarios(load_experiment(path), path, ci)
+    for path in sorted((ROOT / "experiments" / "sweeps").glob("*.toml")):
+        plan_sweep(path)
