@@ -36,7 +36,7 @@ from sim.model.backends import BACKENDS
 from sim.model.channels import Channel, UsedTies
 from sim.model.context import StepContext
 from sim.model.funnel import Moves
-from sim.model.record import model_reporters
+from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
 from sim.model.talk import TalkPool
@@ -76,7 +76,7 @@ class WomModel(mesa.Model):
         self.cost = 0.0
         self._ads_on = False
         self.new_adopters = 0
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
+        self.datacollector = SeriesCollector(model_reporters())
         self.running = True
         self._record()
 

