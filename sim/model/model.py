@@ -227,7 +227,8 @@ class WomModel(mesa.Model):
     # --- the step -------------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance one step of length dt (synchronous update); past the horizon, do nothing."""
+        """Advance one step of length dt (synchronous update); past the horizon, do nothing (no draws, no
+        record, `step_index` stays; Mesa's own `steps` and `time` counters still count the call)."""
         if self.step_index >= self.cfg.run.n_steps:
             return
         step = self.step_index + 1
