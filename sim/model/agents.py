@@ -1,8 +1,10 @@
 """Mesa agents: a person (`Consumer`) and the brand's `OfficialAccount`.
 
-A Consumer is the readable, per-agent version of the vectorised step in `sim.model.model`: it keeps its
-state in the model's arrays (entry `index`) and decides with the same rule functions from `sim.model.rules`,
-one person at a time. It is used with `run.backend = "agents"` (teaching, checking the vector engine).
+A Consumer is the readable, per-agent version of the vectorised step (`sim.model.backends`): it keeps
+its state in the model's arrays (entry `index`) and decides with the same rule functions from
+`sim.model.rules`, one person at a time. It is used with `run.backend = "agents"` (teaching, checking
+the vector backend). Agents read the model through its public attributes and methods; what they decide
+in a step goes into the step's `StepContext` and is applied after everyone has decided.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import mesa
 import numpy as np
 
 from sim.model import rules
+from sim.model.context import StepContext
 from sim.model.state import CHANNEL, NO_CHANNEL, Funnel
 
 
@@ -39,10 +42,10 @@ class Consumer(mesa.Agent):
     def state(self) -> Funnel:
         return Funnel(self.model.state[self.index])
 
-    def talk(self) -> None:
-        """Decide, from the start-of-step state, on which open channels to post this step."""
+    def talk(self, ctx: StepContext) -> None:
+        """Decide, from the start-of-step state, on which open channels to post this step (into `ctx.posts`)."""
         m = self.model
-        step, day, channels, _ = m._step_context
+        step, day, channels = ctx.step, ctx.day, ctx.channels
         i = self.index
         me = np.array([i])
         if m.state[i] == Funnel.AWARE and m.playbook.meme_active(day):
@@ -58,22 +61,23 @@ class Consumer(mesa.Agent):
             if not ch.can_post(me)[0]:
                 continue
             if shares or m.rng.random() < rules.post_probability(weight, ch.cfg.speed, m.dt):
-                m._pending_posts[ch.name].append(i)
+                ctx.posts[ch.name].append(i)
 
-    def listen(self) -> None:
-        """Meet this step's posts and fields, then decide the next funnel state (applied after everyone)."""
+    def listen(self, ctx: StepContext) -> None:
+        """Meet this step's posts and fields, then decide the next funnel state (into `ctx.changes`, applied
+        after everyone); the ties read along go into `ctx.ties`."""
         m = self.model
         i = self.index
         if m.state[i] not in (Funnel.UNAWARE, Funnel.AWARE):
-            self._listen_only_for_ties()
+            self._listen_only_for_ties(ctx)
             return
-        step, day, channels, (p_ads, q_pos, q_neg) = m._step_context
+        step, day, channels, (p_ads, q_pos, q_neg) = ctx.step, ctx.day, ctx.channels, ctx.field_rates
         rng = m.rng
         found = []  # (channel, negative, persuaded)
         for ch in channels:
             got, ties = ch.contacts_of(i, step, day, rng)
             found += got
-            m._pending_ties[ch.name] += ties
+            ctx.ties[ch.name] += ties
             found += ch.official_contact_of(m, i, rng)
         total = p_ads + q_pos
         if total > 0 and rng.random() < rules.field_probability(total, m.dt):
@@ -91,15 +95,14 @@ class Consumer(mesa.Agent):
         )
         aware_ch = found[rng.integers(len(found))][0]
         adopt_ch = positive[rng.integers(len(positive))] if positive else NO_CHANNEL
-        m._pending_changes.append((i, new, aware_ch, adopt_ch))
+        ctx.changes.append((i, new, aware_ch, adopt_ch))
 
-    def _listen_only_for_ties(self) -> None:
+    def _listen_only_for_ties(self, ctx: StepContext) -> None:
         """Adopters and rejecters still read posts: ties they are read along grow, interactive posts invite them in."""
         m = self.model
-        step, day, channels, _ = m._step_context
-        for ch in channels:
-            _, ties = ch.contacts_of(self.index, step, day, m.rng)
-            m._pending_ties[ch.name] += ties
+        for ch in ctx.channels:
+            _, ties = ch.contacts_of(self.index, ctx.step, ctx.day, m.rng)
+            ctx.ties[ch.name] += ties
             ch.official_contact_of(m, self.index, m.rng)  # may note an interactive reader
 
     def experience_noise(self) -> float:

@@ -1,0 +1,187 @@
+"""The two ways a population steps (`run.backend`): `VectorBackend` and `AgentsBackend`.
+
+Both take stages 2-4 of `WomModel.step` (posting, contacts, funnel decisions) and the two per-person
+draws of the later stages (experience noise of new adopters, participation), with the same rule
+functions (`sim.model.rules`) and channel code, and hand their decisions back to the model, which
+applies them the same way for both. They draw random numbers in different orders, so they give
+statistically equivalent, not identical, runs (`tests/model/test_agents.py`).
+
+- `VectorBackend` ("vector", the default): people are entries of the model's numpy arrays and the
+  whole population steps at once; work goes where something happens (the talk pool, live posts,
+  contacts; see `sim.model.funnel`).
+- `AgentsBackend` ("agents"): one Mesa `Consumer` agent per person decides on its own, one at a
+  time (teaching, and checking the vector backend). A consumer decides as it listens, so its
+  stage 3 already holds the decisions and stage 4 only collects them.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.agents import Consumer
+from sim.model.channels import UsedTies
+from sim.model.context import StepContext
+from sim.model.funnel import Moves, Scratch, resolve
+from sim.model.state import CHANNEL
+
+
+class Backend:
+    """The interface of a backend (one per model, built after the model's people and channels)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def post(self, ctx: StepContext) -> None:
+        """Stage 2: talkers, meme passers and sharers post on the open channels."""
+        raise NotImplementedError
+
+    def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
+        """Stage 3: people meet this step's posts, the official posts and the fields; returns the ties used
+        per channel name."""
+        raise NotImplementedError
+
+    def decide(self, ctx: StepContext) -> Moves:
+        """Stage 4: the funnel moves the contacts cause."""
+        raise NotImplementedError
+
+    def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
+        """How far each new adopter's lived experience falls from the product's quality (value units)."""
+        raise NotImplementedError
+
+    def participation_draws(self, pool: np.ndarray, probs: list) -> list[np.ndarray]:
+        """For each participation source (its per-step probability, one or per person of `pool`), whether
+        each person of `pool` takes part through it this step."""
+        raise NotImplementedError
+
+
+class VectorBackend(Backend):
+    """The whole population at once, on the model's arrays."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.scratch = Scratch(model.n)  # work arrays for grouping contacts by person
+
+    def post(self, ctx: StepContext) -> None:
+        """Talkers and meme passers post on each channel they are on by chance; sharers once on every one."""
+        m, rng, channels = self.model, self.model.rng, ctx.channels
+        pool = m.talk.members
+        meme = m.meme_talkers(ctx.day)
+        posters = np.concatenate([pool, meme]) if len(meme) else pool
+        if len(posters) and channels:
+            w = m.talk_weights(pool, ctx.step, ctx.day)
+            if len(meme):
+                w = np.concatenate([w, np.full(len(meme), m.playbook.topic_boost(ctx.day))])
+            for ch in channels:
+                p = rules.post_probability(w, ch.cfg.speed, m.dt)
+                who = np.compress(ch.can_post(posters) & (rng.random(len(posters)) < p), posters)
+                if len(who):
+                    ch.post(who, m.post_valence(who), ctx.step)
+        sharers = m.playbook.take_sharers()
+        if len(sharers):
+            for ch in channels:
+                on = np.compress(ch.can_post(sharers), sharers)
+                ch.post(on, m.post_valence(on), ctx.step)
+
+    def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
+        """Contacts of every open channel, then of the fields, into `ctx.contacts`."""
+        m, rng = self.model, self.model.rng
+        used_ties = {}
+        for ch in ctx.channels:
+            ch.prepare(ctx.step)
+            used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, rng, ctx.contacts)
+            ch.official_contacts(m, rng, ctx.contacts)
+        self._field_contacts(ctx)
+        return used_ties
+
+    def _field_contacts(self, ctx: StepContext) -> None:
+        """Advertising and well-mixed talk: each person is contacted independently with the same chance."""
+        rng, dt, contacts = self.model.rng, self.model.dt, ctx.contacts
+        p_ads, q_pos, q_neg = ctx.field_rates
+        total = p_ads + q_pos
+        if total > 0:
+            hit = self._sample_people(rules.field_probability(total, dt))
+            from_ads = rng.random(len(hit)) < p_ads / total
+            contacts.add(hit[from_ads], CHANNEL["advertising"], False, np.ones(int(from_ads.sum()), bool))
+            contacts.add(hit[~from_ads], CHANNEL["offline"], False, np.ones(int((~from_ads).sum()), bool))
+        if q_neg > 0:
+            hit = self._sample_people(rules.field_probability(q_neg, dt))
+            contacts.add(hit, CHANNEL["offline"], True, np.ones(len(hit), bool))
+
+    def _sample_people(self, p: float) -> np.ndarray:
+        """Each of the n people independently with probability p, in O(expected hits)."""
+        n, rng = self.model.n, self.model.rng
+        k = rng.binomial(n, p)
+        return np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
+
+    def decide(self, ctx: StepContext) -> Moves:
+        """The two-tier funnel of `sim.model.funnel` over this step's contacts."""
+        m = self.model
+        conversion = partial(m.conversion, day=ctx.day)
+        return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng)
+
+    def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
+        """One normal draw per adopter (none when the experience has no noise)."""
+        sd = self.model.cfg.engine.experience_sd
+        return self.model.rng.normal(0.0, sd, len(adopters)) if sd > 0 else 0.0
+
+    def participation_draws(self, pool: np.ndarray, probs: list) -> list[np.ndarray]:
+        """One uniform draw per person and source, source by source."""
+        return [self.model.rng.random(len(pool)) < p for p in probs]
+
+
+class AgentsBackend(Backend):
+    """One Mesa `Consumer` per person, stepping one at a time in index order."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.consumers = [Consumer(model, i) for i in range(model.n)]
+
+    def post(self, ctx: StepContext) -> None:
+        """Every consumer decides where to post; then the posts go up together."""
+        m = self.model
+        ctx.posts = {ch.name: [] for ch in ctx.channels}
+        for agent in self.consumers:
+            agent.talk(ctx)
+        m.playbook.share_next[:] = False
+        for ch in ctx.channels:
+            who = np.array(ctx.posts[ch.name], dtype=np.int64)
+            if len(who):
+                ch.post(who, m.post_valence(who), ctx.step)
+            ch.prepare(ctx.step)
+
+    def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
+        """Every consumer listens and decides (its decision waits in `ctx.changes`)."""
+        ctx.ties = {ch.name: [] for ch in ctx.channels}
+        for agent in self.consumers:
+            agent.listen(ctx)
+        return {name: UsedTies(np.array(t, dtype=np.int64)) for name, t in ctx.ties.items()}
+
+    def decide(self, ctx: StepContext) -> Moves:
+        """The decisions the consumers took while listening, as funnel moves."""
+        if ctx.changes:
+            people, new, aware_ch, adopt_ch = (np.array(x) for x in zip(*ctx.changes))
+        else:
+            people = np.empty(0, dtype=np.int64)
+            new, aware_ch, adopt_ch = (np.empty(0, dtype=np.int8),) * 3
+        people = people.astype(np.int64)
+        return Moves.from_outcomes(
+            people, self.model.state[people], new.astype(np.int8), aware_ch.astype(np.int8), adopt_ch.astype(np.int8)
+        )
+
+    def experience_noise(self, adopters: np.ndarray) -> np.ndarray:
+        """Each new adopter draws its own noise."""
+        return np.array([self.consumers[i].experience_noise() for i in adopters], dtype=float)
+
+    def participation_draws(self, pool: np.ndarray, probs: list) -> list[np.ndarray]:
+        """Each advocate or fan draws its own participations, source by source."""
+        per_person = [
+            self.consumers[i].participates([p[k] if np.ndim(p) else p for p in probs]) for k, i in enumerate(pool)
+        ]
+        return list(np.array(per_person).reshape(len(pool), len(probs)).T)
+
+
+#: The backends by their `run.backend` name.
+BACKENDS: dict[str, type[Backend]] = {"vector": VectorBackend, "agents": AgentsBackend}

@@ -1,0 +1,82 @@
+"""Building a model's world: the channels people talk on, contacts per person, and the seed users.
+
+Used once, by `WomModel.__init__`. The channels are the accelerator's layers (`sim.model.channels`)
+over the graphs of `sim.networks`: the offline layer (a generated or loaded graph, unless the
+population is well-mixed), forum boards, Weibo followers and WeChat groups. Seed users are chosen
+at random, as the best-connected people ("hubs"), or inside one community.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import networks as network
+from sim.config.errors import ScenarioError
+from sim.config.schema import Scenario, SeedUsersConfig
+from sim.model.channels import Channel, EdgeChannel, GroupChannel
+
+
+def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel]:
+    """The enabled channels by name, in a fixed order (offline, forum, weibo, wechat): each draws its graph
+    from `rng` in that order, so the same seed gives the same graphs."""
+    n, dt, wom, rel = cfg.population.size, cfg.run.dt, cfg.wom, cfg.relationship
+    net = cfg.network
+    channels: dict[str, Channel] = {}
+    if net.enabled and net.kind != "well_mixed":
+        try:
+            layer = network.offline_network(net, n, rng)  # the builder registered for network.kind
+        except (OSError, ValueError) as exc:
+            if net.kind != "edgelist":
+                raise
+            raise ScenarioError(f"network.path: {exc}") from None
+        channels["offline"] = EdgeChannel("offline", layer, net, wom, rel, n, dt)
+    ch = cfg.channels
+    if ch.forum.enabled:
+        groups = network.boards(n, ch.forum.membership, ch.forum.board_size, rng)
+        channels["forum"] = GroupChannel("forum", groups, ch.forum, wom, rel, n, dt, official_audience="members")
+    if ch.weibo.enabled:
+        layer = network.followers(n, ch.weibo.follows_mean, ch.weibo.popularity_exponent, rng)
+        followers = np.flatnonzero(rng.random(n) < ch.weibo.official_followers)
+        channels["weibo"] = EdgeChannel("weibo", layer, ch.weibo, wom, rel, n, dt, official_followers=followers)
+    if ch.wechat.enabled:
+        groups = network.chat_groups(n, ch.wechat.group_size, ch.wechat.groups_per_person, rng)
+        channels["wechat"] = GroupChannel("wechat", groups, ch.wechat, wom, rel, n, dt, official_audience="adopters")
+    return channels
+
+
+def degree(channels: dict[str, Channel], n: int) -> np.ndarray:
+    """Contacts per person over all layers (followers count on Weibo, fellow members in groups)."""
+    deg = np.zeros(n, dtype=np.int64)
+    for ch in channels.values():
+        if isinstance(ch, EdgeChannel):
+            deg += ch.layer.out_degree()
+        else:
+            sizes = ch.groups.group_sizes()
+            per_slot = sizes[ch.groups.slot_group] - 1
+            deg += np.bincount(ch.groups.members, weights=per_slot, minlength=n).astype(np.int64)
+    return deg
+
+
+def choose_seed_users(
+    cfg: SeedUsersConfig, channels: dict[str, Channel], free: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """`cfg.count` seed users among the `free` people (a mask), sorted by index."""
+    if cfg.choice == "random":
+        candidates = rng.permutation(np.flatnonzero(free))
+    elif cfg.choice == "hubs":
+        candidates = np.flatnonzero(free)
+        tiebreak = rng.random(len(candidates))
+        candidates = candidates[np.lexsort((tiebreak, -degree(channels, len(free))[candidates]))]
+    else:
+        ch = channels.get(cfg.community)
+        if not isinstance(ch, GroupChannel):
+            raise ScenarioError(
+                f"seed_users.community = '{cfg.community}' needs channels.{cfg.community}.enabled = true"
+            )
+        candidates = rng.permutation(np.flatnonzero(free & ch.member))
+    if len(candidates) < cfg.count:
+        raise ScenarioError(
+            f"seed_users.count = {cfg.count} but only {len(candidates)} people can be chosen "
+            f"with seed_users.choice = '{cfg.choice}'"
+        )
+    return np.sort(candidates[: cfg.count]).astype(np.int64)

@@ -1,0 +1,63 @@
+"""Stage 5a of a step, the relationship chain's participation: advocates and fans take part, fans are
+made and lost (docs/model.md, "Brand tie and participation").
+
+Every advocate (an adopter who talks positively) and every fan may take part through each of the
+playbook's participation sources (the brand's own invitation, peers, fan-building incentives,
+participation nodes, interactive posts): taking part strengthens their tie to the brand, costs the
+brand, yields feedback for the next release and renews their talk window. Then fans are made (brand
+tie at or above `relationship.fan_threshold`) and lost (below `relationship.fan_exit`). Whether each
+person takes part is drawn by the model's backend (`participation_draws`), the rest is shared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.state import Funnel
+from sim.playbook.playbook import positive_users
+
+
+def take_part(model, step: int, day: float) -> None:
+    """Advocates and fans take part on `day` (the end of `step`); their brand ties and fan status follow."""
+    rel = model.cfg.relationship
+    if not can_change(model):
+        return
+    pool = positive_users(model.state, model.valence)
+    if len(pool) == 0:
+        return
+    sources = model.playbook.participation_sources(model, pool, day, model.dt)
+    tie = model.brand_tie_now(pool, day)
+    joined = np.zeros(len(pool), dtype=bool)
+    feedback = 0.0
+    if sources:
+        mult = model.playbook.participation_multiplier(pool)
+        probs = [rules.participation_probability(s.rate, mult, model.dt) for s in sources]
+        for s, joins in zip(sources, model.backend.participation_draws(pool, probs)):
+            tie = np.where(joins, rules.strengthen(tie, min(1.0, rel.brand_growth * s.tie_building)), tie)
+            n_join = int(joins.sum())
+            model.cost += s.cost * n_join
+            feedback += s.feedback * n_join
+            joined |= joins
+    model.set_brand_tie(pool, tie, day)
+    participants = pool[joined]
+    model.renew_talk(participants, step)
+    model.playbook.after_participation(model, participants, feedback, day)
+    tie = model.brand_tie[pool]
+    new = rules.fan_transition(model.state[pool], model.valence[pool], tie, rel.fan_threshold, rel.fan_exit)
+    changed = new != model.state[pool]
+    if changed.any():
+        became_fan = pool[changed & (new == Funnel.FAN)]
+        model.set_state(pool[changed], new[changed])
+        model.talk.add(became_fan)
+
+
+def can_change(model) -> bool:
+    """Whether anyone can take part or change fan status (else the stage is skipped: docking, speed)."""
+    cfg = model.cfg
+    return (
+        cfg.relationship.participation_rate > 0
+        or model.counts[Funnel.FAN] > 0
+        or cfg.relationship.initial_brand_tie >= cfg.relationship.fan_threshold
+        or model.playbook.builds_brand_ties()
+    )
