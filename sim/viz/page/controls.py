@@ -16,10 +16,13 @@ from typing import Any
 
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Mechanism, Scenario
+from sim.config.shipped import shipped_folder
 
 #: The project folder (scenario paths in the picker are relative to it).
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
+#: The shipped scenarios folder (the checkout's scenarios/, or the installed package's copy) and its parent,
+#: against which the picker names files ("scenarios/playbook/miui.toml").
+SCENARIOS_DIR = shipped_folder("scenarios")
+PROJECT_ROOT = SCENARIOS_DIR.parent
 DEFAULT_SCENARIO = "scenarios/default.toml"
 
 #: Population sizes offered by the page (people); a file's own size is added when it is not one of them.
