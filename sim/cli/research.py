@@ -7,19 +7,25 @@ like `wom run`; an interrupted sweep exits with 130 after saying how to resume.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
-from sim.config.errors import ScenarioError
+from sim.config.errors import InputError, ScenarioError
 from sim.config.scenario import load_scenario
+from sim.config.schema import Scenario
+from sim.run.io import output_name
 
 #: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
 EXIT_INTERRUPTED = 130
+#: Exit status of an environment fault (read-only or full disk, unreachable scheduler).
+EXIT_ENVIRONMENT = 1
 #: Where attribution and calibration outputs go by default.
 RESULTS_ROOT = Path("results")
 
@@ -36,10 +42,41 @@ def _bar(total: int, desc: str, quiet: bool, unit: str = "run"):
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True)
 
 
-def _check_new(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output without --force (as `wom run` does)."""
-    if path.exists() and not force:
-        _fail(f"{path} already exists; use --force to overwrite it")
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """InputError -> one line and exit 2, EnvironmentFault/OSError -> one line and exit 1.
+
+    The shared error boundary of `wom` (sim.cli.console) does the same for every command; this keeps
+    the research commands' exit codes right on their own (python -m sim.cli.research) as well.
+    """
+    try:
+        yield
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ENVIRONMENT) from None
+
+
+def run_options(sc: Scenario, replicates: int | None = None, seed: int | None = None) -> Scenario:
+    """The scenario with --replicates / --seed applied, checked against the file's own limits
+    (sim.config.schema.RunConfig) before any work; an InputError names the option."""
+    from pydantic import ValidationError
+
+    for option, key, value in (("--replicates", "replicates", replicates), ("--seed", "seed", seed)):
+        if value is None:
+            continue
+        try:
+            run = type(sc.run).model_validate(sc.run.model_dump() | {key: value})
+        except ValidationError as exc:
+            raise InputError(f"{option} {value}: {exc.errors()[0]['msg']}") from None
+        sc = sc.model_copy(update={"run": run})
+    return sc
+
+
+def default_output(name: str, suffix: str = "") -> Path:
+    """RESULTS_ROOT / <name><suffix>, with `name` checked to be a plain file name (never a path)."""
+    return RESULTS_ROOT / (output_name(name, "scenario name") + suffix)
 
 
 # ==================================================================================================

@@ -36,7 +36,6 @@ import math
 import multiprocessing
 import shutil
 import sys
-import tempfile
 import tomllib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -54,7 +53,8 @@ from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import EngineConfig, Scenario
 from sim.model import rules
 from sim.run.metrics import BAND_LEVEL, summarize_replicate, to_jsonable
-from sim.run.runner import package_versions, replace_dir, replicate_seeds, run_replicate
+from sim.run.io import atomic_directory, check_output
+from sim.run.runner import package_versions, replicate_seeds, run_replicate
 
 # --- Layout --------------------------------------------------------------------------------------
 #: Where `wom experiment` writes unless --out is given: RESULTS_ROOT / <name> (or <name>-ci).
@@ -67,6 +67,8 @@ MARKDOWN_TABLE = "table.md"
 COMPARISONS_TABLE = "comparisons.csv"
 RUNS_TABLE = "runs.csv"
 VERDICT_FILE = "verdict.json"
+#: Output kind of a claim's results folder (sim.run.io markers).
+CLAIM_KIND = "claim"
 
 # --- Statistics ----------------------------------------------------------------------------------
 DEFAULT_ALPHA = 0.05
@@ -847,8 +849,8 @@ def run_experiment(
     """
     path = Path(path)
     experiment = load_experiment(path)
-    if out_dir is not None and Path(out_dir).exists() and not force:
-        raise ExperimentError(f"{out_dir} already exists; use --force to overwrite it")
+    if out_dir is not None:
+        check_output(out_dir, CLAIM_KIND, force)
     n_rep = replicates or (experiment.ci_replicates if ci and experiment.ci_replicates else experiment.replicates)
     seed = experiment.seed if seed is None else seed
     points = experiment.condition_grid(ci)
@@ -864,7 +866,7 @@ def run_experiment(
     results = _run_with_bar(tasks, workers, progress, experiment.name)
     result = _collect(experiment, path, ci, seed, n_rep, points, results)
     if out_dir is not None:
-        result.out_dir = write_experiment(result, out_dir)
+        result.out_dir = write_experiment(result, out_dir, force)
     return result
 
 
@@ -921,12 +923,9 @@ def default_out_dir(experiment: Experiment, ci: bool) -> Path:
     return RESULTS_ROOT / (experiment.name + (CI_SUFFIX if ci else ""))
 
 
-def write_experiment(result: ExperimentResult, out_dir: str | Path) -> Path:
-    """Write charts, tables and verdict.json into out_dir, all at once (temporary folder, then renamed)."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    try:
+def write_experiment(result: ExperimentResult, out_dir: str | Path, force: bool = False) -> Path:
+    """Write charts, tables and verdict.json into out_dir, all at once (sim.run.io.atomic_directory)."""
+    with atomic_directory(out_dir, CLAIM_KIND, force) as tmp:
         charts = write_charts(result, tmp)
         result.arms_frame().to_csv(tmp / ARMS_TABLE, index=False)
         result.comparisons_frame().to_csv(tmp / COMPARISONS_TABLE, index=False)
@@ -934,11 +933,7 @@ def write_experiment(result: ExperimentResult, out_dir: str | Path) -> Path:
         (tmp / MARKDOWN_TABLE).write_text(markdown_report(result))
         verdict = verdict_dict(result, [str(c.relative_to(tmp)) for c in charts])
         (tmp / VERDICT_FILE).write_text(json.dumps(to_jsonable(verdict), indent=2, allow_nan=False) + "\n")
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
 
 
 def headline_point(result: ExperimentResult) -> int:

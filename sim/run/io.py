@@ -142,6 +142,7 @@ def atomic_directory(target: str | Path, kind: str, force: bool = False) -> Iter
 def atomic_file(target: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside `target`; when the block ends without error it replaces `target`."""
     target = check_output_file(target, force)
+    clean_stale(target.parent)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent)
     os.close(fd)
     tmp = Path(name)

@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS  # noqa: E402
 from sim.run.metrics import BAND_LEVEL, mean_and_band  # noqa: E402
+from sim.run.runner import RunResult, reference_curves  # noqa: E402
 
 # --- Look -------------------------------------------------------------------------
 DPI = 120
@@ -328,3 +329,19 @@ def write_run_charts(
         plot_funnel(ts, population, out_dir / "funnel.png", title),
         plot_channels(ts, out_dir / "channels.png", title),
     ]
+
+
+def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
+    """The run's charts (adoption with its Bass reference, funnel, channels) into `folder`.
+
+    Passed as `draw` to `sim.run.runner.write_run`, so the charts are part of the atomic run directory.
+    """
+    sc = result.scenario
+    return write_run_charts(
+        result.timeseries,
+        sc.population.size,
+        sc.run.dt,
+        folder,
+        title=sc.name,
+        reference=reference_curves(sc, sc.run.days),
+    )

@@ -1,0 +1,162 @@
+"""The one way many simulations run: a `concurrent.futures.Executor`, serial, local processes or Dask.
+
+Every command that runs many replicates (`wom run`, sweeps, claims, attribution, calibration) hands
+its tasks to `run_tasks(executor, fn, tasks, on_result)` with an executor from `open_executor`:
+
+- `SerialExecutor`: runs each task when it is submitted, in this process (workers = 1; no start-up
+  cost, and tracebacks point at the task).
+- `concurrent.futures.ProcessPoolExecutor` on the "forkserver" start method (workers > 1): forking a
+  process that already runs threads (BLAS, tqdm) can deadlock. Workers ignore SIGINT, so Ctrl-C in a
+  terminal reaches only the parent, which cancels what has not started and exits.
+- Dask's executor (`distributed.Client.get_executor`) when a `scheduler` address is given, or an
+  embedded `LocalCluster` for sweeps (see sim.research.sweep).
+
+Results never depend on the executor: every task carries its own seed stream, so the same tasks
+give identical bytes with 1 worker, N workers or a cluster.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from sim.config.errors import EnvironmentFault, InputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Largest number of local worker processes accepted from --workers (a bound, not a default).
+MAX_WORKERS = 1024
+#: Seconds allowed to connect to a --scheduler address before it counts as unreachable.
+CONNECT_TIMEOUT_S = 10
+#: URL schemes Dask's comm layer accepts in a scheduler address.
+SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "inproc", "ws", "wss")
+
+
+class SerialExecutor(cf.Executor):
+    """A `concurrent.futures.Executor` that runs every task at `submit`, in this process."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> cf.Future[R]:
+        future: cf.Future[R] = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 -- delivered through the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+def available_cores() -> int:
+    """CPU cores this process may use (the default number of local workers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def check_workers(workers: int | None, option: str = "--workers") -> int | None:
+    """`workers` if it is None or in 1..MAX_WORKERS, else an InputError naming the option."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"{option} {workers}: must be between 1 and {MAX_WORKERS}")
+    return workers
+
+
+def check_scheduler(address: str, option: str = "--scheduler") -> str:
+    """A scheduler address must be SCHEME://HOST:PORT with a Dask scheme; else an InputError (exit 2)."""
+    scheme, sep, rest = address.partition("://")
+    host, colon, port = rest.rpartition(":")
+    if not sep or scheme not in SCHEDULER_SCHEMES or not colon or not host or not port.isdigit():
+        raise InputError(
+            f"{option} {address!r}: not a scheduler address; expected SCHEME://HOST:PORT with SCHEME one of "
+            f"{', '.join(SCHEDULER_SCHEMES)}, e.g. tcp://10.0.0.5:8786"
+        )
+    return address
+
+
+def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """A pool of `workers` forkserver processes that ignore SIGINT (the parent handles Ctrl-C)."""
+    return cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
+    )
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A Dask client of an existing scheduler; EnvironmentFault (exit 1) if it cannot be reached in time."""
+    from distributed import Client
+
+    check_scheduler(address)
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise EnvironmentFault(
+            f"--scheduler {address}: cannot connect within {CONNECT_TIMEOUT_S} s: {exc or type(exc).__name__}"
+        ) from None
+    with client:
+        yield client
+
+
+@contextlib.contextmanager
+def open_executor(workers: int | None = None, scheduler: str | None = None, tasks: int | None = None) -> Iterator[cf.Executor]:
+    """The executor for a batch of `tasks` runs: Dask at `scheduler`, else `workers` local processes.
+
+    workers defaults to the machine's cores, and is never more than the tasks; 1 gives the serial
+    executor. The executor is shut down on exit (pending tasks cancelled after an exception).
+    """
+    if scheduler:
+        with connect(scheduler) as client:
+            yield client.get_executor(pure=False)
+        return
+    n = available_cores() if workers is None else workers
+    if tasks is not None:
+        n = min(n, max(tasks, 1))
+    if n <= 1:
+        yield SerialExecutor()
+        return
+    pool = process_pool(n)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_tasks(
+    executor: cf.Executor,
+    fn: Callable[[T], R],
+    tasks: Iterable[T],
+    on_result: Callable[[T, R], None] | None = None,
+) -> list[R]:
+    """Run fn on every task; results in task order. `on_result(task, result)` is called as each finishes.
+
+    A task's exception propagates (after the outstanding tasks are cancelled), as does Ctrl-C.
+    """
+    tasks = list(tasks)
+    if isinstance(executor, SerialExecutor):  # one at a time, so progress is reported as it happens
+        results = []
+        for task in tasks:
+            results.append(fn(task))
+            if on_result is not None:
+                on_result(task, results[-1])
+        return results
+    futures = {executor.submit(fn, task): i for i, task in enumerate(tasks)}
+    results: list[Any] = [None] * len(tasks)
+    try:
+        for future in cf.as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            if on_result is not None:
+                on_result(tasks[i], results[i])
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return results
