@@ -14,7 +14,9 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli  # `fail`
+from sim.cli.research import reported
 from sim.research.claims import (
+    CLAIM_KIND,
     ExperimentError,
     ExperimentResult,
     arm_scenarios,
@@ -24,6 +26,7 @@ from sim.research.claims import (
     point_label,
     run_experiment,
 )
+from sim.run.io import check_output
 
 
 def _fail(message: str) -> None:
@@ -78,6 +81,8 @@ def experiment(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run one experiment (or all in a directory): charts, tables and a verdict per claim."""
+    from sim.viz.research_charts import draw_claim
+
     if replicates is not None and replicates < 2:
         _fail("--replicates must be >= 2 (the tests compare replicates)")
     if seed is not None and seed < 0:
@@ -91,9 +96,9 @@ def experiment(
         dirs = _out_dirs(files, out, ci, path.is_dir())
     except ExperimentError as exc:
         _fail(str(exc))
-    existing = [d for d in dirs if d.exists()]
-    if existing and not force:
-        _fail(f"{existing[0]} already exists; use --force to overwrite it")
+    with reported():
+        for out_dir in dirs:
+            check_output(out_dir, CLAIM_KIND, force)
     for file, out_dir in zip(files, dirs):
         try:
             result = run_experiment(
@@ -105,6 +110,7 @@ def experiment(
                 progress=not quiet,
                 out_dir=out_dir,
                 force=force,
+                draw=draw_claim,
             )
         except ExperimentError as exc:
             _fail(str(exc))

@@ -20,7 +20,7 @@ import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
 from sim.config.errors import InputError, ScenarioError
 from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
-from sim.run.io import output_name
+from sim.run.io import check_output, check_output_file, output_name
 
 #: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
 EXIT_INTERRUPTED = 130
@@ -122,14 +122,15 @@ def analyze(
 ) -> None:
     """Per-point means and 90% intervals, Bass fits, heatmaps, Sobol indices -> RESULTS_DIR/analysis/."""
     from sim.research.analysis import analyze as run_analysis
+    from sim.research.analysis import write_analysis
+    from sim.viz.research_charts import draw_analysis
 
-    try:
+    with reported():
         result = run_analysis(results_dir)
-    except ScenarioError as exc:
-        _fail(str(exc))
+        files = write_analysis(result, draw_analysis)
     for note in result.notes:
         typer.echo(f"note: {note}")
-    typer.echo("wrote " + ", ".join(str(p) for p in result.files))
+    typer.echo("wrote " + ", ".join(str(p) for p in files))
 
 
 # ==================================================================================================
@@ -160,8 +161,9 @@ def attribute(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
-    from sim.research.attribution import all_combinations, write_attribution
+    from sim.research.attribution import ATTRIBUTION_KIND, all_combinations, write_attribution
     from sim.research.attribution import attribute as run_attribution
+    from sim.viz.research_charts import draw_attribution
 
     if baseline is None and not baseline_set:
         _fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
@@ -176,15 +178,15 @@ def attribute(
         _fail(str(exc))
     if baseline is None:
         base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
-    out = out or RESULTS_ROOT / f"{sc.name}-attribution"
-    _check_new(out, force)
+    out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
     n_rep = replicates or sc.run.replicates
     with _bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
         try:
             result = run_attribution(sc, base, replicates, seed, progress=bar.update)
         except ScenarioError as exc:
             _fail(str(exc))
-    files = write_attribution(result, out)
+    with reported():
+        files = write_attribution(result, out, force, draw=draw_attribution)
     typer.echo(result.table())
     if result.ignored_differences:
         typer.echo(
@@ -200,26 +202,37 @@ def attribute(
 def fit_bass_command(
     series: Annotated[Path, typer.Argument(help="CSV with a time column and adopted_total or new_adopters.")],
     json_: Annotated[bool, typer.Option("--json", help="Print a JSON object (p, q, m, p_se, q_se, m_se, r2).")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing chart SERIES.fit.png.")] = False,
 ) -> None:
-    """Fit Bass p, q, m (with standard errors) to an adoption series; chart SERIES.fit.png beside it."""
-    from sim.research.calibrate import SeriesError, fit_chart_path, fit_series, load_series, plot_bass_fit
-    from sim.run.metrics import to_jsonable
+    """Fit Bass p, q, m (with standard errors) to an adoption series; chart SERIES.fit.png beside it.
 
-    try:
+    A series the Bass model cannot describe (no adoption, R^2 < 0, p or q on its bound) is reported as
+    not identified, with the reason, and its values are null.
+    """
+    from sim.research.calibrate import fit_chart_path, fit_series, load_series, not_identified
+    from sim.run.metrics import to_jsonable
+    from sim.viz.research_charts import plot_bass_fit
+
+    with reported():
         data = load_series(series)
-    except SeriesError as exc:
-        _fail(str(exc))
-    fit = fit_series(data)
-    chart = plot_bass_fit(data, fit, fit_chart_path(series))
-    values = fit.as_dict()
+        chart_path = check_output_file(fit_chart_path(series), force, option="chart")
+        fit = fit_series(data)
+        reason = not_identified(data, fit)
+        values = fit.as_dict() | {"identified": reason is None, "reason": reason}
+        if reason is not None:
+            values |= {k: None for k in ("p", "q", "m", "p_se", "q_se", "m_se")}
+        chart = plot_bass_fit(data, fit, chart_path, reason)
     if json_:
         typer.echo(json.dumps(to_jsonable(values)))
         typer.echo(f"wrote {chart}", err=True)
         return
     typer.echo(f"Bass fit of {series} ({data.column}, {fit.n_points} periods, fitted on per-period increments)")
-    for name in ("p", "q", "m"):
-        typer.echo(f"  {name} = {values[name]:.6g}   (standard error {values[name + '_se']:.3g})")
-    typer.echo(f"  R^2 of the cumulative curve = {fit.r2:.4f}")
+    if reason is not None:
+        typer.echo(f"  not identified: {reason}")
+    else:
+        for name in ("p", "q", "m"):
+            typer.echo(f"  {name} = {values[name]:.6g}   (standard error {values[name + '_se']:.3g})")
+        typer.echo(f"  R^2 of the cumulative curve = {fit.r2:.4f}")
     typer.echo(f"wrote {chart}")
 
 
@@ -254,9 +267,9 @@ def calibrate_command(
         default_max_evals,
         load_series,
         parse_vary,
-        plot_calibration,
         write_calibrated_scenario,
     )
+    from sim.viz.research_charts import plot_calibration
 
     if max_evals is not None and max_evals < 1:
         _fail("--max-evals must be >= 1")
@@ -271,16 +284,17 @@ def calibrate_command(
         varies = [parse_vary(v) for v in vary]
     except (ScenarioError, SeriesError) as exc:
         _fail(str(exc))
-    out = out or RESULTS_ROOT / f"{sc.name}-calibrated.toml"
-    _check_new(out, force)
+    out = check_output_file(out or default_output(sc.name, "-calibrated.toml"), force)
+    check_output_file(out.with_suffix(".png"), force)
     budget = default_max_evals(len(varies)) if max_evals is None else max_evals
     with _bar(budget, f"calibrating {sc.name}", quiet, unit="eval") as bar:
         try:
             result = calibrate(sc, data, varies, replicates, seed, max_evals, progress=bar.update)
         except (ScenarioError, SeriesError) as exc:
             _fail(str(exc))
-    written = write_calibrated_scenario(scenario, overrides, result, out)
-    chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
+    with reported():
+        written = write_calibrated_scenario(scenario, overrides, result, out, force)
+        chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
     typer.echo(f"calibrated {sc.name} against {target} ({data.column}) in {result.evaluations} evaluations:")
     for key, value in result.values.items():
         bounds = next(v for v in varies if v.key == key)

@@ -34,7 +34,6 @@ import itertools
 import json
 import math
 import multiprocessing
-import shutil
 import sys
 import tomllib
 from collections.abc import Callable
@@ -52,8 +51,8 @@ from sim.config.errors import ScenarioError
 from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import EngineConfig, Scenario
 from sim.model import rules
-from sim.run.metrics import BAND_LEVEL, summarize_replicate, to_jsonable
 from sim.run.io import atomic_directory, check_output
+from sim.run.metrics import BAND_LEVEL, summarize_replicate, to_jsonable
 from sim.run.runner import package_versions, replicate_seeds, run_replicate
 
 # --- Layout --------------------------------------------------------------------------------------
@@ -840,10 +839,12 @@ def run_experiment(
     progress: bool = False,
     out_dir: str | Path | None = None,
     force: bool = False,
+    draw: Callable[[ExperimentResult, Path], list[Path]] | None = None,
 ) -> ExperimentResult:
     """Run an experiment file and, when out_dir is given, write its results folder.
 
     ci: use `ci_set`, `ci_replicates` and `ci_conditions` (the small settings the tests use).
+    draw(result, folder): adds the charts (sim.viz.research_charts.draw_claim).
     replicates / seed: override the file's. workers > 1 runs replicates in that many processes
     (results are identical: every run's seed is fixed by (seed, replicate)).
     """
@@ -866,7 +867,7 @@ def run_experiment(
     results = _run_with_bar(tasks, workers, progress, experiment.name)
     result = _collect(experiment, path, ci, seed, n_rep, points, results)
     if out_dir is not None:
-        result.out_dir = write_experiment(result, out_dir, force)
+        result.out_dir = write_experiment(result, out_dir, force, draw)
     return result
 
 
@@ -923,10 +924,16 @@ def default_out_dir(experiment: Experiment, ci: bool) -> Path:
     return RESULTS_ROOT / (experiment.name + (CI_SUFFIX if ci else ""))
 
 
-def write_experiment(result: ExperimentResult, out_dir: str | Path, force: bool = False) -> Path:
-    """Write charts, tables and verdict.json into out_dir, all at once (sim.run.io.atomic_directory)."""
+def write_experiment(
+    result: ExperimentResult,
+    out_dir: str | Path,
+    force: bool = False,
+    draw: Callable[[ExperimentResult, Path], list[Path]] | None = None,
+) -> Path:
+    """Write tables, verdict.json and what `draw` adds (the charts) into out_dir, all at once
+    (sim.run.io.atomic_directory; --force replaces only a previous claim output)."""
     with atomic_directory(out_dir, CLAIM_KIND, force) as tmp:
-        charts = write_charts(result, tmp)
+        charts = draw(result, tmp) if draw is not None else []
         result.arms_frame().to_csv(tmp / ARMS_TABLE, index=False)
         result.comparisons_frame().to_csv(tmp / COMPARISONS_TABLE, index=False)
         result.runs.to_csv(tmp / RUNS_TABLE, index=False)
@@ -943,25 +950,6 @@ def headline_point(result: ExperimentResult) -> int:
         if all(point.get(k) == v for k, v in wanted.items()):
             return i
     return 0
-
-
-def write_charts(result: ExperimentResult, folder: Path) -> list[Path]:
-    """comparison.png (headline point, first chart column) and charts/<column>--<point>.png for all."""
-    from sim.viz.charts import plot_comparison
-
-    exp = result.experiment
-    written = []
-    for p, point in enumerate(result.points):
-        arms = {arm.label: result.series[(p, a)] for a, arm in enumerate(exp.arms)}
-        size = int(result.runs.loc[result.runs["point"] == p, "population"].iloc[0])
-        for column in exp.charts:
-            short = point_label(point, short=True)
-            title = f"{exp.name}, {short}" if len(exp.name) + len(short) <= MAX_TITLE_CHARS else short
-            path = folder / CHARTS_DIR / f"{column}--{point_slug(point)}.png"
-            written.append(plot_comparison(arms, column, size, path, title=title, ylabel=CHART_LABELS[column]))
-    first = folder / CHARTS_DIR / f"{exp.charts[0]}--{point_slug(result.points[headline_point(result)])}.png"
-    shutil.copyfile(first, folder / HEADLINE_CHART)
-    return [folder / HEADLINE_CHART, *written]
 
 
 def _fmt(x: float) -> str:

@@ -19,21 +19,27 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 from sim.config.errors import EnvironmentFault, InputError
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 #: Largest number of local worker processes accepted from --workers (a bound, not a default).
 MAX_WORKERS = 1024
 #: Seconds allowed to connect to a --scheduler address before it counts as unreachable.
 CONNECT_TIMEOUT_S = 10
+#: Log level of an embedded Dask cluster: its routine INFO/WARNING chatter would hide the progress bar.
+CLUSTER_LOG_LEVEL = logging.ERROR
+#: Seconds allowed to shut an embedded cluster down.
+CLOSE_TIMEOUT_S = 10
+#: Where an embedded scheduler serves its HTTP endpoint: any free port on loopback (not 8787, which
+#: another cluster or app on the machine may hold).
+HTTP_ADDRESS = "127.0.0.1:0"
 #: URL schemes Dask's comm layer accepts in a scheduler address.
 SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "inproc", "ws", "wss")
 
@@ -41,8 +47,8 @@ SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "inproc", "ws", "wss")
 class SerialExecutor(cf.Executor):
     """A `concurrent.futures.Executor` that runs every task at `submit`, in this process."""
 
-    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> cf.Future[R]:
-        future: cf.Future[R] = cf.Future()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 -- delivered through the future, as a pool would
@@ -104,7 +110,9 @@ def connect(address: str) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def open_executor(workers: int | None = None, scheduler: str | None = None, tasks: int | None = None) -> Iterator[cf.Executor]:
+def open_executor(
+    workers: int | None = None, scheduler: str | None = None, tasks: int | None = None
+) -> Iterator[cf.Executor]:
     """The executor for a batch of `tasks` runs: Dask at `scheduler`, else `workers` local processes.
 
     workers defaults to the machine's cores, and is never more than the tasks; 1 gives the serial
@@ -129,7 +137,7 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, task
     pool.shutdown(wait=True)
 
 
-def run_tasks(
+def run_tasks[T, R](
     executor: cf.Executor,
     fn: Callable[[T], R],
     tasks: Iterable[T],
@@ -160,3 +168,64 @@ def run_tasks(
             future.cancel()
         raise
     return results
+
+
+# Dask: embedded clusters and clients (sweeps run on Dask so they can also use a remote cluster)
+def local_cluster(workers: int | None = None, processes: bool = True) -> Any:
+    """A LocalCluster of single-threaded workers (default one per core) without a dashboard.
+
+    The scheduler's HTTP endpoint (health checks) goes to a free loopback port rather than 8787, which
+    another cluster or app on the machine may hold. `processes=False` runs the workers as threads of
+    this process (quick to start; used by tests).
+    """
+    from distributed import LocalCluster
+
+    with _workers_ignore_ctrl_c():
+        return LocalCluster(
+            n_workers=workers or available_cores(),
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": HTTP_ADDRESS},
+            silence_logs=CLUSTER_LOG_LEVEL,
+        )
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while worker processes are spawned, so that they inherit "ignore".
+
+    Ctrl-C in a terminal signals the whole foreground process group. The workers should not die
+    with tracebacks: the sweep process alone handles it, cancels the runs and closes the cluster.
+    (Signal handlers can only be changed from the main thread; elsewhere this does nothing.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client: connected to `scheduler` if given, else to an embedded LocalCluster.
+
+    The local cluster has `workers` single-threaded worker processes (default: one per core) and no
+    dashboard. Both are closed on exit, also after Ctrl-C.
+    """
+    from distributed import Client
+
+    if scheduler:
+        with connect(scheduler) as client:
+            yield client
+        return
+    cluster = local_cluster(workers)
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close(timeout=CLOSE_TIMEOUT_S)
+        cluster.close(timeout=CLOSE_TIMEOUT_S)

@@ -37,6 +37,8 @@ P_STARTS = (0.001, 0.01, 0.05)
 Q_STARTS = (0.05, 0.3, 1.0)
 #: Start value of m as a multiple of the largest observed value.
 M_START_FACTOR = 1.1
+#: Relative distance to a search bound within which a fitted p or q counts as stuck on it.
+BOUND_RTOL = 1e-3
 #: Three parameters are fitted, so at least one more point is needed for a residual
 #: variance (and hence standard errors).
 MIN_FIT_POINTS = 4
@@ -80,6 +82,15 @@ class BassFit:
     def as_dict(self) -> dict:
         """The fit as a plain dict (NaN kept as float NaN; see `to_jsonable` for JSON)."""
         return asdict(self)
+
+
+def bound_reason(fit: BassFit) -> str | None:
+    """Why a finished fit does not identify p and q: one of them sits on its search bound (the data
+    do not pin it down, e.g. a series that never took off), else None. Bounds are P_BOUNDS, Q_BOUNDS."""
+    for name, value, (low, high) in (("p", fit.p, P_BOUNDS), ("q", fit.q, Q_BOUNDS)):
+        if np.isclose(value, low, rtol=BOUND_RTOL, atol=0) or np.isclose(value, high, rtol=BOUND_RTOL, atol=0):
+            return f"{name} = {value:.3g} is on its search bound [{low:g}, {high:g}]: not identified by the data"
+    return None
 
 
 def _nan_fit(n_points: int) -> BassFit:

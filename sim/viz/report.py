@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS
-from sim.research.sweep import (
+from sim.research.sweep_store import (
     MANIFEST_FILE,
     RUNS_DIR,
     STATUS_OK,

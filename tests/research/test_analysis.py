@@ -13,14 +13,11 @@ from typer.testing import CliRunner
 from sim.cli.research import register
 from sim.research.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
 from sim.research.sweep import (
-    STATUS_ERROR,
-    STATUS_OK,
-    Experiment,
-    build_design,
-    local_cluster,
     run_sweep,
-    salib_problem,
 )
+from sim.research.sweep_spec import SweepSpec, build_design, salib_problem
+from sim.research.sweep_store import STATUS_ERROR, STATUS_OK
+from sim.run.executor import local_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The Bass docking scenario at 300 people: S-curves that saturate within 20 days, so the per-run
@@ -43,7 +40,7 @@ ISHIGAMI_TOLERANCE = 0.02
 
 
 def test_sobol_indices_recover_ishigami():
-    experiment = Experiment.model_validate(
+    experiment = SweepSpec.model_validate(
         {
             "name": "ishigami",
             "scenario": "unused.toml",

@@ -19,26 +19,19 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli.research import register
-from sim.research.sweep import (
+from sim.research.sweep import metric_names, pending_specs, plan_sweep, run_seed, run_sweep, write_sweep_files
+from sim.research.sweep_spec import SweepSpecError, build_design, load_sweep_spec
+from sim.research.sweep_store import (
     EXPERIMENT_COPY,
     LOCK_FILE,
     RUNS_DIR,
     STATUS_ERROR,
     STATUS_OK,
     TIMESERIES_DIR,
-    ExperimentError,
-    build_design,
-    load_experiment,
-    local_cluster,
-    metric_names,
-    pending_specs,
-    plan_sweep,
     read_runs,
     read_timeseries,
-    run_seed,
-    run_sweep,
-    write_sweep_files,
 )
+from sim.run.executor import local_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -122,8 +115,8 @@ def thread_client():
 def test_bad_experiment_names_file_and_key(tmp_path, body, message):
     path = tmp_path / "bad.toml"
     path.write_text(body)
-    with pytest.raises(ExperimentError) as info:
-        load_experiment(path)
+    with pytest.raises(SweepSpecError) as info:
+        load_sweep_spec(path)
     assert str(path) in str(info.value) and message in str(info.value)
 
 
@@ -137,12 +130,12 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
 
 
 def test_designs(tmp_path):
-    grid = load_experiment(
+    grid = load_sweep_spec(
         write_experiment(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
     )
     design = build_design(grid)
     assert design.shape == (6, 2) and list(design.iloc[1]) == [0.4, 0.2]  # first parameter slowest
-    lhs = load_experiment(
+    lhs = load_sweep_spec(
         write_experiment(
             tmp_path / "l.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"seed_users.count" = { low = 5, high = 12, integer = true }',
@@ -154,7 +147,7 @@ def test_designs(tmp_path):
     assert len(design) == 16 and design["engine.quality"].between(0.4, 0.8).all()
     assert design["seed_users.count"].dtype == np.int64 and design["seed_users.count"].between(5, 12).all()
     assert build_design(lhs).equals(design)  # seeded: the same on every invocation (resume relies on it)
-    sobol = load_experiment(
+    sobol = load_sweep_spec(
         write_experiment(
             tmp_path / "s.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"wom.transmission" = { low = 0.05, high = 0.2 }',
