@@ -98,17 +98,17 @@ def sweep(
 ) -> None:
     """Run (or resume) a parameter sweep on Dask; results go to results/<name>/ as runs finish."""
     from sim.research.sweep import run_sweep
+    from sim.run.executor import check_scheduler, check_workers
 
-    if workers is not None and workers < 1:
-        _fail("--workers must be >= 1")
     if workers is not None and scheduler:
         _fail("give --workers (local cluster) or --scheduler (existing cluster), not both")
-    try:
+    with reported():
+        check_workers(workers)
+        if scheduler:
+            check_scheduler(scheduler)
         report = run_sweep(
             experiment, out, workers=workers, scheduler=scheduler, retry_failed=retry_failed, progress=not quiet
         )
-    except ScenarioError as exc:
-        _fail(str(exc))
     typer.echo(report.summary())
     if report.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)

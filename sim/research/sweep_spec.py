@@ -172,7 +172,7 @@ def _is_power_of_two(n: int | None) -> bool:
 
 def _format_spec_error(exc: ValidationError, source: str) -> str:
     """One readable message, like sim.config.scenario's: file, then one line per problem with its key."""
-    lines = [f"{source}: invalid experiment"]
+    lines = [f"{source}: invalid sweep spec"]
     for err in exc.errors():
         loc = [p for p in err["loc"] if p not in ("function-after", "function-before")]
         key = ".".join(f'"{p}"' if "." in str(p) else str(p) for p in loc) or "(top level)"

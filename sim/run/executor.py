@@ -75,7 +75,8 @@ def check_scheduler(address: str, option: str = "--scheduler") -> str:
     """A scheduler address must be SCHEME://HOST:PORT with a Dask scheme; else an InputError (exit 2)."""
     scheme, sep, rest = address.partition("://")
     host, colon, port = rest.rpartition(":")
-    if not sep or scheme not in SCHEDULER_SCHEMES or not colon or not host or not port.isdigit():
+    in_process = scheme == "inproc" and bool(rest)  # inproc://IP/PID/N: a scheduler of this process
+    if not in_process and (not sep or scheme not in SCHEDULER_SCHEMES or not colon or not host or not port.isdigit()):
         raise InputError(
             f"{option} {address!r}: not a scheduler address; expected SCHEME://HOST:PORT with SCHEME one of "
             f"{', '.join(SCHEDULER_SCHEMES)}, e.g. tcp://10.0.0.5:8786"

@@ -124,3 +124,19 @@ def test_analyze_sobol_and_one_parameter_charts(tmp_path):
 def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path):
     result = cli.invoke(app, ["analyze", str(tmp_path)])
     assert result.exit_code == 2 and "not a sweep results folder" in result.output
+
+
+def test_analyze_with_a_text_parameter_whose_point_only_failed(tmp_path):
+    """seed_users.choice = "community" with an empty forum fails at every replicate of that point."""
+    exp = tmp_path / "e.toml"
+    exp.write_text(
+        f'name = "t"\nscenario = "{BASS.parent.parent / "default.toml"}"\nseed = 1\nreplicates = 2\n'
+        'set = ["population.size=300", "run.days=15", "seed_users.count=10"]\n[design]\nkind = "grid"\n'
+        '[parameters]\n"seed_users.choice" = ["community", "random"]\n"channels.forum.membership" = [0.0, 0.05]\n'
+    )
+    out = tmp_path / "out"
+    assert cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"]).exit_code == 0
+    res = cli.invoke(app, ["analyze", str(out)])
+    assert res.exit_code == 0, res.output
+    points = pd.read_csv(out / ANALYSIS_DIR / "points.csv")
+    assert points["runs_failed"].tolist() == [2, 0, 0, 0]

@@ -51,7 +51,8 @@ def test_fit_bass_recovers_p_and_q(tmp_path, cumulative):
     assert fit["q"] == pytest.approx(TRUE_Q, rel=FIT_TOLERANCE)
     assert 0 < fit["p_se"] < TRUE_P and 0 < fit["q_se"] < TRUE_Q
     assert (tmp_path / "series.fit.png").stat().st_size > 0
-    table = cli.invoke(app, ["fit-bass", str(csv)])
+    assert cli.invoke(app, ["fit-bass", str(csv)]).exit_code == 2  # the chart exists: --force needed
+    table = cli.invoke(app, ["fit-bass", str(csv), "--force"])
     assert table.exit_code == 0 and "q = 0.3" in table.output
 
 

@@ -297,3 +297,46 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     assert {k: after[k] for k in before} == before  # finished runs were neither re-run nor rewritten
     assert read_timeseries(out, columns=["run_id"])["run_id"].nunique() == points * replicates
     assert not list(out.rglob(".*.tmp")) and not (out / LOCK_FILE).exists()
+
+
+def test_design_size_is_capped_before_planning(tmp_path):
+    """A 10^8-run grid is refused at once (it would take gigabytes to plan), naming the cap."""
+    values = ", ".join(str(i) for i in range(1, 101))
+    exp = write_experiment(
+        tmp_path / "e.toml",
+        f'"wom.q" = [{values}]\n"engine.quality" = [{values}]\n"engine.expectation_mean" = [{values}]\n'
+        f'"advertising.p" = [{values}]',
+    )
+    started = time.perf_counter()
+    with pytest.raises(SweepSpecError, match="at most 100000 runs"):
+        plan_sweep(exp)
+    assert time.perf_counter() - started < 5
+
+
+def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
+    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5]')
+    (tmp_path / "file").write_text("x")
+    res = cli.invoke(app, ["sweep", str(exp), "--out", str(tmp_path / "file"), "--quiet"])
+    assert res.exit_code == 2 and "is a file" in res.output
+    res = cli.invoke(app, ["sweep", str(exp), "--scheduler", "notaurl", "--quiet"])
+    assert res.exit_code == 2 and "--scheduler" in res.output and "Traceback" not in res.output
+    started = time.perf_counter()
+    res = cli.invoke(app, ["sweep", str(exp), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
+    assert res.exit_code == 1 and "cannot connect" in res.output
+    assert time.perf_counter() - started < 60
+
+
+def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
+    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    out = tmp_path / "out"
+    run_sweep(exp, out, client=thread_client, progress=False)
+    good = {p.name: p.read_bytes() for p in (out / RUNS_DIR).glob("run-*.parquet")}
+    bad = out / RUNS_DIR / "run-00001-000.parquet"
+    bad.write_bytes(b"not parquet at all")
+    res = cli.invoke(app, ["analyze", str(out)])
+    assert res.exit_code == 0 and str(bad) in res.output  # analyze names the file and goes on
+    report = run_sweep(exp, out, client=thread_client, progress=False)
+    assert (report.skipped, report.ok) == (3, 1)
+    assert any(str(bad) in note for note in report.notes)
+    assert (out / "corrupt" / RUNS_DIR / bad.name).read_bytes() == b"not parquet at all"
+    assert bad.read_bytes() == good[bad.name]  # the same seed gives the same run again
