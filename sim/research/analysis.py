@@ -29,7 +29,7 @@ from sim.research.sweep import metric_names
 from sim.research.sweep_spec import SweepSpec, SweepSpecError, load_sweep_spec, salib_problem
 from sim.research.sweep_store import EXPERIMENT_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
 from sim.run.io import atomic_directory
-from sim.run.metrics import MILESTONES, fit_bass, mean_and_band
+from sim.run.metrics import MILESTONES, fit_bass, fit_problem, mean_and_band
 
 ANALYSIS_DIR = "analysis"
 #: Output kind of the analysis folder (sim.run.io markers).
@@ -126,7 +126,11 @@ def bass_table(timeseries: pd.DataFrame, runs: pd.DataFrame, design: pd.DataFram
     fits = {}
     for point, curve in mean_curves.groupby(level="point"):
         fit = fit_bass(curve.index.get_level_values("time"), adopted_total=curve.to_numpy(), target="increments")
-        fits[point] = fit.as_dict() | {"m_share": fit.m / population.get(point, math.nan)}
+        fits[point] = fit.as_dict() | {"m_share": fit.m / population.get(point, math.nan), "not_identified": ""}
+        problem = fit_problem(fit)
+        if problem is not None:  # null values with the reason, not numbers stuck at bounds
+            nan = dict.fromkeys(("p", "q", "m", "p_se", "q_se", "m_se", "m_share"), math.nan)
+            fits[point] |= nan | {"not_identified": problem}
     fitted = pd.DataFrame.from_dict(fits, orient="index")
     return table.join(fitted).reset_index()
 

@@ -36,7 +36,7 @@ from sim.config.schema import Scenario
 from sim.config.toml import dumps_toml, loads_toml
 from sim.model.theory import bass_cdf
 from sim.run.io import write_text
-from sim.run.metrics import BassFit, bound_reason, fit_bass
+from sim.run.metrics import BassFit, fit_bass, fit_problem
 from sim.run.runner import replicate_seeds, run_replicate
 
 TIME_COLUMN = "time"
@@ -140,11 +140,7 @@ def not_identified(series: TargetSeries, fit: BassFit) -> str | None:
     """
     if not np.any(series.cumulative_values() > series.cumulative_values()[0]):
         return "no adoption after the first period: nothing to fit"
-    if not np.isfinite(fit.p):
-        return "the fit failed (series too short or flat)"
-    if fit.r2 < 0:
-        return f"R^2 = {fit.r2:.3g} < 0: the Bass curve fits worse than a constant; not a Bass fit"
-    return bound_reason(fit)
+    return fit_problem(fit)
 
 
 def bass_curve(series: TargetSeries, fit: BassFit, t: np.ndarray) -> np.ndarray:

@@ -37,8 +37,10 @@ P_STARTS = (0.001, 0.01, 0.05)
 Q_STARTS = (0.05, 0.3, 1.0)
 #: Start value of m as a multiple of the largest observed value.
 M_START_FACTOR = 1.1
-#: Relative distance to a search bound within which a fitted p or q counts as stuck on it.
+#: Relative distance to a search bound within which a fitted p or q counts as stuck on it (for the
+#: bound q = 0, an absolute distance of BOUND_RTOL * BOUND_ATOL).
 BOUND_RTOL = 1e-3
+BOUND_ATOL = 1e-9
 #: Three parameters are fitted, so at least one more point is needed for a residual
 #: variance (and hence standard errors).
 MIN_FIT_POINTS = 4
@@ -88,9 +90,18 @@ def bound_reason(fit: BassFit) -> str | None:
     """Why a finished fit does not identify p and q: one of them sits on its search bound (the data
     do not pin it down, e.g. a series that never took off), else None. Bounds are P_BOUNDS, Q_BOUNDS."""
     for name, value, (low, high) in (("p", fit.p, P_BOUNDS), ("q", fit.q, Q_BOUNDS)):
-        if np.isclose(value, low, rtol=BOUND_RTOL, atol=0) or np.isclose(value, high, rtol=BOUND_RTOL, atol=0):
+        if any(abs(value - bound) <= BOUND_RTOL * max(abs(bound), BOUND_ATOL) for bound in (low, high)):
             return f"{name} = {value:.3g} is on its search bound [{low:g}, {high:g}]: not identified by the data"
     return None
+
+
+def fit_problem(fit: BassFit) -> str | None:
+    """Why a Bass fit is not a usable estimate (None if it is): no fit, R^2 < 0, or p/q on a bound."""
+    if not np.isfinite(fit.p):
+        return "no fit (series too short or flat)"
+    if fit.r2 < 0:
+        return f"R^2 = {fit.r2:.3g} < 0: the Bass curve fits worse than a constant; not a Bass fit"
+    return bound_reason(fit)
 
 
 def _nan_fit(n_points: int) -> BassFit:
@@ -284,7 +295,7 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     """Headline metrics of one replicate's time series, as a flat dict of floats.
 
     Keys: final_adoption (fraction of `population`), time_to_10pct / time_to_50pct
-    (NaN if never reached), peak_adoption_rate (people per unit of `time`, i.e. per day)
+    (NaN if never reached; NaN too when the fit is not identified, see `fit_problem`), peak_adoption_rate (people per unit of `time`, i.e. per day)
     and peak_time, bass_p / bass_q / bass_m / bass_r2 (`fit_bass` of adopted_total vs
     time; m in people), fan_share and detractor_share (of everyone who ever adopted,
     0 if nobody did), cost_per_adopter (final cumulative spend / adopters gained during
@@ -309,6 +320,8 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     gained = final_adopted - adopted[0]
     peak, peak_time = peak_rate(time, new / dt)
     fit = fit_bass(time, adopted_total=adopted)
+    if fit_problem(fit) is not None:  # a series that never took off: no numbers stuck at bounds
+        fit = _nan_fit(fit.n_points)
 
     summary = {"final_adoption": float(final_adopted / population)}
     for name, level in MILESTONES.items():

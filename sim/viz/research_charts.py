@@ -362,13 +362,18 @@ def plot_bass_fit(series: TargetSeries, fit: BassFit, path: Path, reason: str | 
     t = np.linspace(0.0, series.time.max(), CURVE_POINTS)
     cumulative = series.cumulative_values()
     t_from0 = np.concatenate(([0.0], series.time)) if series.time[0] > 0 else series.time
-    fitted_increments = np.diff(bass_curve(series, fit, t_from0))
     observed_increments = np.diff(np.concatenate(([0.0], cumulative)) if series.time[0] > 0 else cumulative)
     fig, (cum_ax, inc_ax) = plt.subplots(1, 2, figsize=FIGSIZE_WIDE)
     cum_ax.plot(series.time, cumulative, "o", ms=DATA_MARKER_SIZE, color=COLORS["adopted"], label="data")
-    if reason is None and np.isfinite(fit.p):
+    if reason is None and np.isfinite(fit.p):  # no curve of a fit that is not identified
         cum_ax.plot(t, bass_curve(series, fit, t), color=COLORS["reference"], lw=REFERENCE_WIDTH, label="Bass fit")
-        inc_ax.plot(t_from0[1:], fitted_increments, color=COLORS["reference"], lw=REFERENCE_WIDTH, label="Bass fit")
+        inc_ax.plot(
+            t_from0[1:],
+            np.diff(bass_curve(series, fit, t_from0)),
+            color=COLORS["reference"],
+            lw=REFERENCE_WIDTH,
+            label="Bass fit",
+        )
     inc_ax.plot(t_from0[1:], observed_increments, "o", ms=DATA_MARKER_SIZE, color=COLORS["new_adopters"], label="data")
     cum_ax.set_ylabel("Adopted (people, cumulative)")
     inc_ax.set_ylabel("New adopters per period (people)")

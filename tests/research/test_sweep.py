@@ -321,7 +321,9 @@ def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
     res = cli.invoke(app, ["sweep", str(exp), "--scheduler", "notaurl", "--quiet"])
     assert res.exit_code == 2 and "--scheduler" in res.output and "Traceback" not in res.output
     started = time.perf_counter()
-    res = cli.invoke(app, ["sweep", str(exp), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
+    res = cli.invoke(
+        app, ["sweep", str(exp), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"]
+    )
     assert res.exit_code == 1 and "cannot connect" in res.output
     assert time.perf_counter() - started < 60
 
