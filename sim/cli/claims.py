@@ -15,17 +15,8 @@ import typer
 
 import sim.cli.console as wom_cli  # `fail`
 from sim.cli.research import reported
-from sim.research.claims import (
-    CLAIM_KIND,
-    ExperimentError,
-    ExperimentResult,
-    arm_scenarios,
-    default_out_dir,
-    experiment_files,
-    load_experiment,
-    point_label,
-    run_experiment,
-)
+from sim.research.claim_spec import ClaimError, arm_scenarios, claim_files, load_claim, point_label
+from sim.research.claims import CLAIM_KIND, ClaimResult, default_out_dir, run_claim
 from sim.run.io import check_output
 
 
@@ -38,17 +29,17 @@ def _out_dirs(files: list[Path], out: Path | None, ci: bool, directory: bool) ->
     """Output folder of each file: --out itself for one file, --out/<name> for a directory of files."""
     dirs = []
     for path in files:
-        experiment = load_experiment(path)
+        spec = load_claim(path)
         if out is None:
-            dirs.append(default_out_dir(experiment, ci))
+            dirs.append(default_out_dir(spec, ci))
         elif directory:
-            dirs.append(out / default_out_dir(experiment, ci).name)
+            dirs.append(out / default_out_dir(spec, ci).name)
         else:
             dirs.append(out)
     return dirs
 
 
-def report(result: ExperimentResult) -> str:
+def report(result: ClaimResult) -> str:
     """A few lines: the claim, the verdict, and each claimed comparison."""
     lines = [f"{result.experiment.name}: {result.summary}", f"  claim: {result.experiment.claim}"]
     for c in result.comparisons:
@@ -90,18 +81,18 @@ def experiment(
     if workers < 1:
         _fail("--workers must be >= 1")
     try:
-        files = experiment_files(path)
+        files = claim_files(path)
         for file in files:  # check everything before running anything
-            arm_scenarios(load_experiment(file), file, ci)
+            arm_scenarios(load_claim(file), file, ci)
         dirs = _out_dirs(files, out, ci, path.is_dir())
-    except ExperimentError as exc:
+    except ClaimError as exc:
         _fail(str(exc))
     with reported():
         for out_dir in dirs:
             check_output(out_dir, CLAIM_KIND, force)
     for file, out_dir in zip(files, dirs):
         try:
-            result = run_experiment(
+            result = run_claim(
                 file,
                 ci=ci,
                 replicates=replicates,
@@ -112,7 +103,7 @@ def experiment(
                 force=force,
                 draw=draw_claim,
             )
-        except ExperimentError as exc:
+        except ClaimError as exc:
             _fail(str(exc))
         typer.echo(report(result))
 

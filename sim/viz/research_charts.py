@@ -40,16 +40,9 @@ from sim.research.attribution import (
     combo_label,
 )
 from sim.research.calibrate import CURVE_POINTS, Calibration, TargetSeries, bass_curve
-from sim.research.claims import (
-    CHART_LABELS,
-    CHARTS_DIR,
-    HEADLINE_CHART,
-    MAX_TITLE_CHARS,
-    ExperimentResult,
-    headline_point,
-    point_label,
-    point_slug,
-)
+from sim.research.claim_metrics import CHART_LABELS, MAX_TITLE_CHARS
+from sim.research.claim_spec import point_label, point_slug
+from sim.research.claims import CHARTS_DIR, HEADLINE_CHART, ClaimResult, headline_point
 from sim.run.metrics import BAND_LEVEL, BassFit
 from sim.viz.charts import (
     BAND_ALPHA,
@@ -426,7 +419,7 @@ def plot_calibration(result: Calibration, path: Path, title: str = "") -> Path:
 # ==================================================================================================
 # Claims
 # ==================================================================================================
-def draw_claim(result: ExperimentResult, folder: Path) -> list[Path]:
+def draw_claim(result: ClaimResult, folder: Path) -> list[Path]:
     """comparison.png (headline point, first chart column) and charts/<column>--<point>.png for all."""
     exp = result.experiment
     written = []
