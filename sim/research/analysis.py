@@ -38,16 +38,6 @@ ANALYSIS_KIND = "analysis"
 HEADLINE_METRICS = ("final_adoption", "time_to_10pct", "time_to_50pct", "peak_adoption_rate")
 #: Milestone metrics censored at the horizon when never reached.
 MILESTONE_METRICS = tuple(MILESTONES)
-#: Metrics that are shares of people: shown as percentages.
-SHARE_METRICS = ("final_adoption", "fan_share", "detractor_share")
-#: Metrics where lower is better: drawn with a reversed colour map so that "better" is always brighter.
-LOWER_IS_BETTER = (*MILESTONE_METRICS, "peak_time", "cost_per_adopter")
-METRIC_LABELS = {
-    "final_adoption": "Final adoption (% of population)",
-    "time_to_10pct": "Days to 10% adoption",
-    "time_to_50pct": "Days to 50% adoption",
-    "peak_adoption_rate": "Peak adoption rate (people / day)",
-}
 #: Sobol: confidence level of the bootstrap intervals and number of bootstrap resamples.
 SOBOL_CONF_LEVEL = 0.95
 SOBOL_RESAMPLES = 1000
@@ -72,11 +62,6 @@ class AnalysisResult:
 # ==================================================================================================
 # Tables
 # ==================================================================================================
-def metric_label(metric: str) -> str:
-    """Axis label of a metric."""
-    return METRIC_LABELS.get(metric, metric.replace("_", " "))
-
-
 def censor_milestones(runs: pd.DataFrame) -> pd.DataFrame:
     """Copy of finished runs with milestones never reached set to the horizon (`days`).
 

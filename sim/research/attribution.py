@@ -62,8 +62,7 @@ ATTRIBUTION_FILE = "attribution.json"
 LABEL_KEYS = ("name", "description")
 #: The milestone attributed besides final adoption.
 MILESTONE = "time_to_50pct"
-METRICS = ("final_adoption", MILESTONE)
-METRIC_LABELS = {"final_adoption": "Final adoption (% of population)", MILESTONE: "Time to 50% adoption (days)"}
+ATTRIBUTED_METRICS = ("final_adoption", MILESTONE)
 #: How contributions are shown: multiplier and unit (shares in percentage points, times in days).
 DISPLAY = {"final_adoption": (100.0, " pp"), MILESTONE: (1.0, " d")}
 #: Width of the factor column and of each metric column of the printed table.
@@ -102,7 +101,7 @@ class Attribution:
         """Plain-text table: each factor's Shapley values ± standard error, and the total they add up to."""
         full, none = frozenset(FACTORS), frozenset()
         header = f"{'factor':<{TABLE_NAME_WIDTH}}" + "".join(
-            f"{m + ' (' + DISPLAY[m][1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in METRICS
+            f"{m + ' (' + DISPLAY[m][1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in ATTRIBUTED_METRICS
         )
         lines = [
             f"{self.scenario_name} vs {self.baseline_name}: Shapley contributions "
@@ -112,10 +111,10 @@ class Attribution:
         for factor in FACTORS:
             cells = [
                 f"{self.shapley[factor][m] * DISPLAY[m][0]:+.2f} ± {self.standard_errors[factor][m] * DISPLAY[m][0]:.2f}"
-                for m in METRICS
+                for m in ATTRIBUTED_METRICS
             ]
             lines.append(f"{factor:<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in cells))
-        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * DISPLAY[m][0]:+.2f}" for m in METRICS]
+        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * DISPLAY[m][0]:+.2f}" for m in ATTRIBUTED_METRICS]
         lines.append(
             f"{'total (scenario - base)':<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in totals)
         )
@@ -133,13 +132,13 @@ class Attribution:
                     {
                         **{f: f in combo for f in FACTORS},
                         "label": combo_label(combo),
-                        **{m: self.mean(combo, m) for m in METRICS},
+                        **{m: self.mean(combo, m) for m in ATTRIBUTED_METRICS},
                         f"{MILESTONE}_reached": reached[combo],
                     }
                     for combo in all_combinations()
                 ],
-                "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in METRICS}},
-                "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in METRICS}},
+                "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in ATTRIBUTED_METRICS}},
+                "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in ATTRIBUTED_METRICS}},
                 "factor_sections": FACTOR_SECTIONS,
                 "replicates": self.replicates,
                 "seed": self.seed,
@@ -303,7 +302,7 @@ def _shapley_with_errors(values: dict[Combination, dict[str, np.ndarray]], repli
     """
     shapley = {f: {} for f in FACTORS}
     errors = {f: {} for f in FACTORS}
-    for metric in METRICS:
+    for metric in ATTRIBUTED_METRICS:
         per_rep = [shapley_values(FACTORS, lambda s, r=r, m=metric: values[s][m][r]) for r in range(replicates)]
         for factor in FACTORS:
             draws = np.array([row[factor] for row in per_rep])

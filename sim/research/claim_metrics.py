@@ -18,7 +18,7 @@ from scipy import optimize, stats
 
 from sim.config.schema import EngineConfig
 from sim.model import rules
-from sim.run.metrics import BAND_LEVEL, summarize_replicate
+from sim.run.metrics import BAND_LEVEL, METRICS, SERIES_LABELS, summarize_replicate
 
 # --- Statistics ----------------------------------------------------------------------------------
 DEFAULT_ALPHA = 0.05
@@ -30,16 +30,7 @@ MIN_PAIRS = 3
 
 # --- Metrics -------------------------------------------------------------------------------------
 #: Metrics of `sim.run.metrics.summarize_replicate` an experiment may compare.
-SUMMARY_METRICS = (
-    "final_adoption",
-    "time_to_10pct",
-    "time_to_50pct",
-    "peak_adoption_rate",
-    "peak_time",
-    "fan_share",
-    "detractor_share",
-    "cost_per_adopter",
-)
+SUMMARY_METRICS = tuple(name for name, metric in METRICS.items() if metric.comparable)
 #: Milestone times are NaN when the level is never reached; experiments count such a run as reaching it
 #: at the horizon (right-censored), which can only understate a difference.
 CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct")
@@ -50,16 +41,8 @@ DEFAULT_WINDOW = 30.0
 #: Time-series columns a chart may draw (recorded by every run, see sim/model/model.py `_record`), with their
 #: y-axis label; `sim.viz.charts.plot_comparison` divides each by the population and shows it in percent.
 CHART_LABELS = {
-    "unaware": "Unaware (% of population)",
-    "aware": "Aware (% of population)",
-    "adopters": "Adopters, fans excluded (% of population)",
-    "fans": "Fans (% of population)",
-    "detractors": "Detractors (% of population)",
-    "rejecters": "Rejecters (% of population)",
-    "adopted_total": "Ever adopted (% of population)",
-    "new_adopters": "New adopters per step (% of population)",
-    "participations": "Cumulative participations per person (100% = 1)",
-    "talking": "Expected talkers (% of population)",
+    column: f"{label} ({'100% = 1' if column == 'participations' else '% of population'})"
+    for column, label in SERIES_LABELS.items()
 }
 CHART_COLUMNS = tuple(CHART_LABELS)
 #: Longest experiment name + point label that still fits a chart title with the experiment's name.
@@ -134,7 +117,8 @@ SERIES_METRICS = {
     "participation_retention": SeriesMetric(participation_retention, True),
     "fan_retention": SeriesMetric(fan_retention, True),
 }
-METRICS = (*SUMMARY_METRICS, *SERIES_METRICS)
+#: Every metric a claim may compare.
+CLAIM_METRICS = (*SUMMARY_METRICS, *SERIES_METRICS)
 
 
 def needs_day(metric: str) -> bool:

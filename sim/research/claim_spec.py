@@ -21,9 +21,9 @@ from sim.config.schema import Scenario
 from sim.config.toml import read_toml, toml_value
 from sim.research.claim_metrics import (
     CHART_COLUMNS,
+    CLAIM_METRICS,
     DEFAULT_ALPHA,
     DEFAULT_WINDOW,
-    METRICS,
     TABLE_METRICS,
     MetricSpec,
     needs_day,
@@ -59,7 +59,7 @@ class Arm(_Strict):
 class Expectation(_Strict):
     """What the claim expects of one metric: a contrast of arms, a direction and a test."""
 
-    metric: str = Field(description="A metric name (see METRICS).")
+    metric: str = Field(description="A metric name (see CLAIM_METRICS).")
     arms: list[str] | None = Field(
         None,
         min_length=1,
@@ -89,8 +89,8 @@ class Expectation(_Strict):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, v: str) -> str:
-        if v not in METRICS:
-            raise ValueError(f"unknown metric {v!r}; allowed: {', '.join(METRICS)}")
+        if v not in CLAIM_METRICS:
+            raise ValueError(f"unknown metric {v!r}; allowed: {', '.join(CLAIM_METRICS)}")
         return v
 
     @model_validator(mode="after")

@@ -398,3 +398,95 @@ def to_jsonable(obj: Any) -> Any:
         value = float(obj)
         return value if math.isfinite(value) else None
     return obj
+
+
+# --- The metric registry --------------------------------------------------------------
+@dataclass(frozen=True)
+class Metric:
+    """A metric of one replicate: its name (the key in summaries and tables), axis label, unit, what it
+    is computed from, and how it is shown. Every module names and labels metrics through `METRICS`."""
+
+    name: str
+    label: str
+    unit: str
+    computed: str
+    #: A fraction (of the population or of adopters), shown in percent.
+    share: bool = False
+    #: Smaller is better (a colour map is reversed for it, so "better" is always brighter).
+    lower_is_better: bool = False
+    #: Claims may compare it (the Bass coefficients describe a curve, not an outcome).
+    comparable: bool = True
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "final_adoption",
+            "Final adoption (% of population)",
+            "share of population",
+            "adopted_total at the last step / population",
+            share=True,
+        ),
+        Metric(
+            "time_to_10pct",
+            "Days to 10% adoption",
+            "days",
+            "first time adopted_total reaches 10% of the population (linear interpolation)",
+            lower_is_better=True,
+        ),
+        Metric(
+            "time_to_50pct",
+            "Days to 50% adoption",
+            "days",
+            "first time adopted_total reaches 50% of the population (linear interpolation)",
+            lower_is_better=True,
+        ),
+        Metric(
+            "peak_adoption_rate", "Peak adoption rate (people / day)", "people per day", "largest new_adopters / dt"
+        ),
+        Metric(
+            "peak_time", "Day of peak adoption rate", "days", "time of the peak adoption rate", lower_is_better=True
+        ),
+        Metric("bass_p", "Bass p (per day)", "per day", "fit_bass of adopted_total: innovation", comparable=False),
+        Metric("bass_q", "Bass q (per day)", "per day", "fit_bass of adopted_total: imitation", comparable=False),
+        Metric("bass_m", "Bass m (people)", "people", "fit_bass of adopted_total: market size", comparable=False),
+        Metric("bass_r2", "Bass fit R^2", "1", "R^2 of the fitted cumulative curve", comparable=False),
+        Metric("fan_share", "Fans (% of adopters)", "share of adopters", "fans at the end / ever adopted", share=True),
+        Metric(
+            "detractor_share",
+            "Detractors (% of adopters)",
+            "share of adopters",
+            "detractors at the end / ever adopted",
+            share=True,
+            lower_is_better=True,
+        ),
+        Metric(
+            "cost_per_adopter",
+            "Cost per adopter",
+            "currency per person",
+            "final cumulative spend / adopters gained during the run",
+            lower_is_better=True,
+        ),
+    )
+}
+
+#: Per-step columns of a run's time series (sim.model records them) that charts draw, with their
+#: labels; counts of people unless the unit says otherwise.
+SERIES_LABELS: dict[str, str] = {
+    "unaware": "Unaware",
+    "aware": "Aware",
+    "adopters": "Adopters, fans excluded",
+    "fans": "Fans",
+    "detractors": "Detractors",
+    "rejecters": "Rejecters",
+    "adopted_total": "Ever adopted",
+    "new_adopters": "New adopters per step",
+    "participations": "Cumulative participations per person",
+    "talking": "Expected talkers",
+}
+
+
+def metric_label(name: str) -> str:
+    """Axis or table label of a metric (its name in words when it is not registered)."""
+    return METRICS[name].label if name in METRICS else name.replace("_", " ")

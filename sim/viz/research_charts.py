@@ -21,18 +21,14 @@ from scipy.stats import norm
 
 from sim.research.analysis import (
     HEADLINE_METRICS,
-    LOWER_IS_BETTER,
     MILESTONE_METRICS,
-    SHARE_METRICS,
     SOBOL_CONF_LEVEL,
     AnalysisResult,
-    metric_label,
 )
 from sim.research.attribution import (
+    ATTRIBUTED_METRICS,
     DISPLAY,
     FACTORS,
-    METRIC_LABELS,
-    METRICS,
     MILESTONE,
     Attribution,
     Combination,
@@ -43,7 +39,7 @@ from sim.research.calibrate import CURVE_POINTS, Calibration, TargetSeries, bass
 from sim.research.claim_metrics import CHART_LABELS, MAX_TITLE_CHARS
 from sim.research.claim_spec import point_label, point_slug
 from sim.research.claims import CHARTS_DIR, HEADLINE_CHART, ClaimResult, headline_point
-from sim.run.metrics import BAND_LEVEL, BassFit
+from sim.run.metrics import BAND_LEVEL, METRICS, BassFit, metric_label
 from sim.viz.charts import (
     BAND_ALPHA,
     COLORS,
@@ -97,11 +93,16 @@ REFERENCE_WIDTH = 1.5
 # ==================================================================================================
 # Sweep analysis
 # ==================================================================================================
+def _is_share(metric: str) -> bool:
+    """Whether a metric is a fraction, shown in percent (sim.run.metrics.METRICS)."""
+    return metric in METRICS and METRICS[metric].share
+
+
 def _format_value(metric: str, value: float) -> str:
     """A cell or tick label: percentages for shares, whole days for milestones, 3 significant digits otherwise."""
     if not np.isfinite(value):
         return "n/a"
-    if metric in SHARE_METRICS:
+    if _is_share(metric):
         return f"{value:.0%}"
     if metric in MILESTONE_METRICS:
         return f"{value:.0f}"
@@ -110,7 +111,7 @@ def _format_value(metric: str, value: float) -> str:
 
 def _cmap(metric: str) -> str:
     """Colour map: brighter is better."""
-    return f"{HEATMAP_CMAP}_r" if metric in LOWER_IS_BETTER else HEATMAP_CMAP
+    return f"{HEATMAP_CMAP}_r" if metric in METRICS and METRICS[metric].lower_is_better else HEATMAP_CMAP
 
 
 def _censoring_note(points: pd.DataFrame, metric: str, horizon: float) -> tuple[pd.Series, str]:
@@ -144,7 +145,7 @@ def plot_heatmap(
     ax.set_ylabel(y)
     colorbar = fig.colorbar(image, ax=ax)
     colorbar.set_label(metric_label(metric))
-    if metric in SHARE_METRICS:
+    if _is_share(metric):
         colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"{metric_label(metric)}: mean of {replicates} replicates per cell" + (f"\n{title}" if title else ""))
     if footnote:  # an axes text, so that tight_layout keeps room for it under the x label
@@ -203,7 +204,7 @@ def plot_metric_vs_parameters(
         ax.scatter(x[~full], mean[~full], s=SCATTER_SIZE, facecolors="none", edgecolors=POINT_COLOR)
         ax.set_xlabel(parameter)
         ax.grid(alpha=GRID_ALPHA)
-        if metric in SHARE_METRICS:
+        if _is_share(metric):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     if line:
         axes[0].legend(loc="best")
@@ -284,8 +285,8 @@ def _level_text(result: Attribution, combo: Combination, metric: str) -> str:
 def plot_attribution(result: Attribution, path: Path) -> Path:
     """Bars of each factor's Shapley value for both metrics, with 90% error bars and value labels."""
     full, none = frozenset(FACTORS), frozenset()
-    fig, axes = plt.subplots(1, len(METRICS), figsize=BAR_FIGSIZE)
-    for ax, metric in zip(axes, METRICS):
+    fig, axes = plt.subplots(1, len(ATTRIBUTED_METRICS), figsize=BAR_FIGSIZE)
+    for ax, metric in zip(axes, ATTRIBUTED_METRICS):
         scale, unit = DISPLAY[metric]
         vals = np.array([result.shapley[f][metric] for f in FACTORS]) * scale
         errs = np.array([result.standard_errors[f][metric] for f in FACTORS]) * scale * Z_BAND
@@ -316,7 +317,7 @@ def plot_attribution(result: Attribution, path: Path) -> Path:
         change = (result.mean(full, metric) - result.mean(none, metric)) * scale
         censored = metric == MILESTONE and any(np.mean(v[f"{MILESTONE}_reached"]) < 1 for v in result.values.values())
         ax.set_title(
-            f"{METRIC_LABELS[metric]}\nbaseline {_level_text(result, none, metric)} -> scenario "
+            f"{metric_label(metric)}\nbaseline {_level_text(result, none, metric)} -> scenario "
             f"{_level_text(result, full, metric)} (change {change:+.1f}{unit})"
             + (f"\nnot reaching 50% counts as the horizon, {result.horizon:g} d" if censored else "")
         )
