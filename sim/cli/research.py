@@ -17,9 +17,10 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
-from sim.config.errors import InputError, ScenarioError
+from sim.config.errors import InputError
 from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
+from sim.run.executor import available_cores, check_workers
 from sim.run.io import check_output, check_output_file, output_name
 
 #: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
@@ -98,7 +99,7 @@ def sweep(
 ) -> None:
     """Run (or resume) a parameter sweep on Dask; results go to results/<name>/ as runs finish."""
     from sim.research.sweep import run_sweep
-    from sim.run.executor import check_scheduler, check_workers
+    from sim.run.executor import check_scheduler
 
     if workers is not None and scheduler:
         _fail("give --workers (local cluster) or --scheduler (existing cluster), not both")
@@ -157,6 +158,9 @@ def attribute(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>-attribution).")
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output folder.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -174,7 +178,7 @@ def attribute(
     try:
         sc = load_scenario(scenario, list(set_ or []))
         base = load_scenario(baseline or scenario, [*(set_ or []), *(baseline_set or [])])
-    except ScenarioError as exc:
+    except InputError as exc:
         _fail(str(exc))
     if baseline is None:
         base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
@@ -182,8 +186,10 @@ def attribute(
     n_rep = replicates or sc.run.replicates
     with _bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
         try:
-            result = run_attribution(sc, base, replicates, seed, progress=bar.update)
-        except ScenarioError as exc:
+            result = run_attribution(
+                sc, base, replicates, seed, progress=bar.update, workers=check_workers(workers) or available_cores()
+            )
+        except InputError as exc:
             _fail(str(exc))
     with reported():
         files = write_attribution(result, out, force, draw=draw_attribution)
@@ -257,12 +263,14 @@ def calibrate_command(
     max_evals: Annotated[
         int | None, typer.Option(help="Most candidate values simulated (default 48 per --vary key).")
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Find the values of the --vary keys whose simulated mean adoption best matches a target series."""
     from sim.research.calibrate import (
-        SeriesError,
         calibrate,
         default_max_evals,
         load_series,
@@ -282,15 +290,24 @@ def calibrate_command(
         sc = load_scenario(scenario, overrides)
         data = load_series(target)
         varies = [parse_vary(v) for v in vary]
-    except (ScenarioError, SeriesError) as exc:
+    except InputError as exc:
         _fail(str(exc))
     out = check_output_file(out or default_output(sc.name, "-calibrated.toml"), force)
     check_output_file(out.with_suffix(".png"), force)
     budget = default_max_evals(len(varies)) if max_evals is None else max_evals
     with _bar(budget, f"calibrating {sc.name}", quiet, unit="eval") as bar:
         try:
-            result = calibrate(sc, data, varies, replicates, seed, max_evals, progress=bar.update)
-        except (ScenarioError, SeriesError) as exc:
+            result = calibrate(
+                sc,
+                data,
+                varies,
+                replicates,
+                seed,
+                max_evals,
+                progress=bar.update,
+                workers=check_workers(workers) or available_cores(),
+            )
+        except InputError as exc:
             _fail(str(exc))
     with reported():
         written = write_calibrated_scenario(scenario, overrides, result, out, force)

@@ -20,6 +20,7 @@ the slowest possible outcome rather than a hole in the average.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -33,6 +34,7 @@ import pandas as pd
 from sim.config.errors import ScenarioError
 from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
+from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.metrics import MILESTONES, time_to_fraction, to_jsonable
 from sim.run.runner import replicate_seeds, run_replicate
@@ -249,13 +251,15 @@ def attribute(
     seed: int | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Attribution:
     """Shapley attribution of the scenario's final adoption and time to 50% over the baseline.
 
     Runs the 2^3 combinations with `replicates` (default run.replicates) replicates each, seeded
     from `seed` (default run.seed) identically in every combination. `runner(scenario, seed_seq,
     replicate)` returns one replicate's time series (default `sim.run.runner.run_replicate`); `progress`
-    is called with 1 after each run.
+    is called with 1 after each run. `workers` processes run the replicates (sim.run.executor; a
+    `runner` must then be a module-level function) with identical results.
     """
     check_factors_differ(scenario, baseline)
     replicates = scenario.run.replicates if replicates is None else replicates
@@ -266,16 +270,15 @@ def attribute(
     horizon = float(scenario.run.days)
     population = scenario.population.size
     seeds = replicate_seeds(seed, replicates)
+    combos = all_combinations()
+    tasks = [(combo_scenario(scenario, baseline, combo), seq, r) for combo in combos for r, seq in enumerate(seeds)]
+    with open_executor(workers, tasks=len(tasks)) as executor:
+        done = (lambda task, ts: progress(1)) if progress else None
+        frames_all = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
     values, series = {}, {}
-    for combo in all_combinations():
-        combo_sc = combo_scenario(scenario, baseline, combo)
-        frames, rows = [], []
-        for r, seq in enumerate(seeds):
-            ts = runner(combo_sc, seq, r)
-            rows.append(replicate_metrics(ts, population, horizon))
-            frames.append(ts.assign(replicate=r))
-            if progress:
-                progress(1)
+    for i, combo in enumerate(combos):
+        frames = [ts.assign(replicate=r) for r, ts in enumerate(frames_all[i * replicates : (i + 1) * replicates])]
+        rows = [replicate_metrics(ts, population, horizon) for ts in frames]
         values[combo] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
         series[combo] = pd.concat(frames, ignore_index=True)
     shapley, errors = _shapley_with_errors(values, replicates)

@@ -21,6 +21,7 @@ minimum with 10x the best RMSE in one of six trials, differential evolution in n
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from sim.config.scenario import parse_override, read_scenario_dict, scenario_fro
 from sim.config.schema import Scenario
 from sim.config.toml import dumps_toml, loads_toml
 from sim.model.theory import bass_cdf
+from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import write_text
 from sim.run.metrics import BassFit, fit_bass, fit_problem
 from sim.run.runner import replicate_seeds, run_replicate
@@ -271,13 +273,15 @@ def calibrate(
     max_evals: int | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Calibration:
     """Find values of the varied keys whose simulated mean series matches the target (least RMSE).
 
     Every candidate runs `replicates` replicates (default run.replicates) with the same seeds spawned
     from `seed` (default run.seed). At most `max_evals` candidates are simulated (default
     EVALS_PER_KEY per key); `progress` is called with 1 after each. Candidates that fail validation
-    raise ScenarioError naming the key.
+    raise ScenarioError naming the key. `workers` processes run each candidate's replicates
+    (sim.run.executor) with identical results.
     """
     from scipy.optimize import differential_evolution
 
@@ -300,7 +304,8 @@ def calibrate(
         point = tuple(float(v) for v in np.atleast_1d(x))
         if point not in cache:
             candidate = with_values(scenario, dict(zip(keys, point)))
-            frames = [runner(candidate, seq, r) for r, seq in enumerate(seeds)]
+            tasks = [(candidate, seq, r) for r, seq in enumerate(seeds)]
+            frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks)
             simulated = simulated_series(frames, target)
             cache[point] = (rmse(simulated, target.values), simulated)
             if progress:
@@ -315,9 +320,10 @@ def calibrate(
             f"--max-evals {max_evals} is below one generation of the search "
             f"({population} = {DE_POPSIZE} per key); raise it"
         )
-    result = differential_evolution(
-        objective, bounds, seed=seed, popsize=DE_POPSIZE, maxiter=max_evals // population - 1, polish=False, tol=0
-    )
+    with open_executor(workers, tasks=replicates) as executor:
+        result = differential_evolution(
+            objective, bounds, seed=seed, popsize=DE_POPSIZE, maxiter=max_evals // population - 1, polish=False, tol=0
+        )
     best = min(cache, key=lambda p: cache[p][0])
     return Calibration(
         dict(zip(keys, best)),

@@ -230,3 +230,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     finally:
         client.close(timeout=CLOSE_TIMEOUT_S)
         cluster.close(timeout=CLOSE_TIMEOUT_S)
+
+
+def apply_runner(runner: Callable[..., Any], task: tuple) -> Any:
+    """runner(*task): with functools.partial(apply_runner, runner), a picklable task function for a
+    module-level runner such as sim.run.runner.run_replicate."""
+    return runner(*task)
