@@ -171,18 +171,14 @@ def attribute(
 
     if baseline is None and not baseline_set:
         _fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
-    if replicates is not None and replicates < 1:
-        _fail("--replicates must be >= 1")
-    if seed is not None and seed < 0:
-        _fail("--seed must be >= 0")
-    try:
+    with reported():
         sc = load_scenario(scenario, list(set_ or []))
+        run_options(sc, replicates, seed)  # the file's limits, before any work
+        check_workers(workers)
         base = load_scenario(baseline or scenario, [*(set_ or []), *(baseline_set or [])])
-    except InputError as exc:
-        _fail(str(exc))
+        out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
     if baseline is None:
         base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
-    out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
     n_rep = replicates or sc.run.replicates
     with _bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
         try:
@@ -281,19 +277,15 @@ def calibrate_command(
 
     if max_evals is not None and max_evals < 1:
         _fail("--max-evals must be >= 1")
-    if replicates is not None and replicates < 1:
-        _fail("--replicates must be >= 1")
-    if seed is not None and seed < 0:
-        _fail("--seed must be >= 0")
     overrides = list(set_ or [])
-    try:
+    with reported():
         sc = load_scenario(scenario, overrides)
+        run_options(sc, replicates, seed)  # the file's limits, before any work
+        check_workers(workers)
         data = load_series(target)
         varies = [parse_vary(v) for v in vary]
-    except InputError as exc:
-        _fail(str(exc))
-    out = check_output_file(out or default_output(sc.name, "-calibrated.toml"), force)
-    check_output_file(out.with_suffix(".png"), force)
+        out = check_output_file(out or default_output(sc.name, "-calibrated.toml"), force)
+        check_output_file(out.with_suffix(".png"), force, option="chart")
     budget = default_max_evals(len(varies)) if max_evals is None else max_evals
     with _bar(budget, f"calibrating {sc.name}", quiet, unit="eval") as bar:
         try:

@@ -188,3 +188,21 @@ def test_force_never_replaces_a_foreign_directory(tmp_path):
     res = invoke("run", DEFAULT, "--out", home, "--force", *FAST)
     assert res.exit_code == 2 and "not a previous run output" in res.output
     assert (home / "notes.txt").read_text() == "precious"
+
+
+@pytest.mark.parametrize("command", ["attribute", "calibrate"])
+def test_research_commands_never_use_a_scenario_name_as_a_path(tmp_path, monkeypatch, command):
+    series = tmp_path / "series.csv"
+    series.write_text("time,adopted_total\n1,5\n2,9\n3,20\n")
+    args = {
+        "attribute": ["attribute", DEFAULT, "--baseline-set", "engine.quality=0.5"],
+        "calibrate": ["calibrate", DEFAULT, "--target", series, "--vary", "wom.q=0.1:0.5"],
+    }[command]
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    res = invoke(*args, "--replicates", 200000)
+    assert res.exit_code == 2 and "--replicates" in res.output
+    res = invoke(*args, "--set", 'name="../../x"')
+    assert res.exit_code == 2 and "plain file name" in res.output
+    assert list(cwd.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "series.csv"]
