@@ -18,6 +18,7 @@ from sim.research.sweep import (
 from sim.research.sweep_spec import SweepSpec, build_design, salib_problem
 from sim.research.sweep_store import STATUS_ERROR, STATUS_OK
 from sim.run.executor import local_cluster
+from sim.run.io import MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The Bass docking scenario at 300 people: S-curves that saturate within 20 days, so the per-run
@@ -95,7 +96,7 @@ def _sweep(tmp_path: Path, design: str, parameters: str, replicates: int = 2) ->
 def _analyze(out: Path) -> list[str]:
     result = cli.invoke(app, ["analyze", str(out)])
     assert result.exit_code == 0, result.output
-    return sorted(p.name for p in (out / ANALYSIS_DIR).iterdir())
+    return sorted(p.name for p in (out / ANALYSIS_DIR).iterdir() if p.name != MARKER)
 
 
 def test_analyze_grid_writes_tables_and_heatmaps(tmp_path):
