@@ -141,9 +141,19 @@ def open_executor(
     try:
         yield pool
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool now (after Ctrl-C or an error): cancel pending tasks and terminate the workers, so
+    nobody waits for a long replicate whose result is no longer wanted. (Python 3.14 has
+    `terminate_workers()`; before it the processes are only reachable through `_processes`.)"""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_tasks[T, R](
