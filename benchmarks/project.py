@@ -101,6 +101,7 @@ def cascade_wom_run(n: int, mean_degree: float, transmission: float, seed: int) 
     """The whole ``wom run`` of the cascade scenario with 1 replicate, in process, outputs included."""
     from sim.config.scenario import load_scenario
     from sim.run.runner import run_scenario, write_run
+    from sim.viz.charts import draw_run
 
     t0 = now()
     sc = load_scenario(CASCADE_SCENARIO, cascade_overrides(n, mean_degree, transmission))
@@ -108,7 +109,7 @@ def cascade_wom_run(n: int, mean_degree: float, transmission: float, seed: int) 
     run = now() - t0
     with tempfile.TemporaryDirectory(prefix="wom-bench-") as tmp:
         t0 = now()
-        write_run(result, Path(tmp) / "run")
+        write_run(result, Path(tmp) / "run", draw=draw_run)
         write = now() - t0
     final = result.summary["metrics"]["mean"]["final_adoption"]
     return {

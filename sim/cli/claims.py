@@ -14,16 +14,10 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli  # `fail`
-from sim.research.claims import (
-    ExperimentError,
-    ExperimentResult,
-    arm_scenarios,
-    default_out_dir,
-    experiment_files,
-    load_experiment,
-    point_label,
-    run_experiment,
-)
+from sim.cli.research import reported
+from sim.research.claim_spec import ClaimError, arm_scenarios, claim_files, load_claim, point_label
+from sim.research.claims import CLAIM_KIND, ClaimResult, default_out_dir, run_claim
+from sim.run.io import check_output
 
 
 def _fail(message: str) -> None:
@@ -35,17 +29,17 @@ def _out_dirs(files: list[Path], out: Path | None, ci: bool, directory: bool) ->
     """Output folder of each file: --out itself for one file, --out/<name> for a directory of files."""
     dirs = []
     for path in files:
-        experiment = load_experiment(path)
+        spec = load_claim(path)
         if out is None:
-            dirs.append(default_out_dir(experiment, ci))
+            dirs.append(default_out_dir(spec, ci))
         elif directory:
-            dirs.append(out / default_out_dir(experiment, ci).name)
+            dirs.append(out / default_out_dir(spec, ci).name)
         else:
             dirs.append(out)
     return dirs
 
 
-def report(result: ExperimentResult) -> str:
+def report(result: ClaimResult) -> str:
     """A few lines: the claim, the verdict, and each claimed comparison."""
     lines = [f"{result.experiment.name}: {result.summary}", f"  claim: {result.experiment.claim}"]
     for c in result.comparisons:
@@ -78,6 +72,8 @@ def experiment(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run one experiment (or all in a directory): charts, tables and a verdict per claim."""
+    from sim.viz.research_charts import draw_claim
+
     if replicates is not None and replicates < 2:
         _fail("--replicates must be >= 2 (the tests compare replicates)")
     if seed is not None and seed < 0:
@@ -85,18 +81,18 @@ def experiment(
     if workers < 1:
         _fail("--workers must be >= 1")
     try:
-        files = experiment_files(path)
+        files = claim_files(path)
         for file in files:  # check everything before running anything
-            arm_scenarios(load_experiment(file), file, ci)
+            arm_scenarios(load_claim(file), file, ci)
         dirs = _out_dirs(files, out, ci, path.is_dir())
-    except ExperimentError as exc:
+    except ClaimError as exc:
         _fail(str(exc))
-    existing = [d for d in dirs if d.exists()]
-    if existing and not force:
-        _fail(f"{existing[0]} already exists; use --force to overwrite it")
+    with reported():
+        for out_dir in dirs:
+            check_output(out_dir, CLAIM_KIND, force)
     for file, out_dir in zip(files, dirs):
         try:
-            result = run_experiment(
+            result = run_claim(
                 file,
                 ci=ci,
                 replicates=replicates,
@@ -105,8 +101,9 @@ def experiment(
                 progress=not quiet,
                 out_dir=out_dir,
                 force=force,
+                draw=draw_claim,
             )
-        except ExperimentError as exc:
+        except ClaimError as exc:
             _fail(str(exc))
         typer.echo(report(result))
 

@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 
 from sim.cli.console import EXIT_BAD_INPUT, WomGroup, fail, run_app  # noqa: F401  (EXIT_BAD_INPUT re-exported)
-from sim.config.errors import ScenarioError
 
 app = typer.Typer(
     cls=WomGroup,
@@ -72,43 +71,39 @@ def run(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a key: --set engine.quality=0.9 (repeatable).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output directory.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing output directory (only an empty one or a previous run).")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario and write timeseries.csv, summary.json and charts."""
     from tqdm import tqdm
 
-    from sim.run.runner import OutputExistsError, run_scenario, write_run
+    import sim.viz.charts
+    from sim.cli.research import default_output, reported, run_options
+    from sim.run.executor import available_cores, check_workers
+    from sim.run.io import check_output
+    from sim.run.runner import RUN_KIND, run_scenario, write_run
 
-    overrides = list(set_ or [])
-    if seed is not None and seed < 0:
-        fail("--seed must be >= 0")
-    if replicates is not None and replicates < 1:
-        fail("--replicates must be >= 1")
-    try:
-        sc = load_scenario(scenario, overrides)
-    except ScenarioError as exc:
-        fail(str(exc))
-    out = out or Path("results") / sc.name
-    if out.exists() and not force:
-        fail(f"{out} already exists; use --force to overwrite it")
-    n_rep = replicates or sc.run.replicates
-    with tqdm(
-        total=n_rep * sc.run.n_steps,
-        unit="step",
-        desc=f"{sc.name} x{n_rep}",
-        disable=quiet,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    ) as bar:
-        try:
-            result = run_scenario(sc, seed=seed, replicates=replicates, progress=bar.update)
-        except ScenarioError as exc:
-            fail(f"{scenario}: {exc}")
-    try:
-        path = write_run(result, out, force=force)
-    except OutputExistsError as exc:
-        fail(str(exc))
+    with reported():
+        check_workers(workers)
+        sc = run_options(load_scenario(scenario, list(set_ or [])), replicates, seed)
+        out = check_output(out or default_output(sc.name), RUN_KIND, force)
+        n_rep = sc.run.replicates
+        with tqdm(
+            total=n_rep * sc.run.n_steps,
+            unit="step",
+            desc=f"{sc.name} x{n_rep}",
+            disable=quiet,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        ) as bar:
+            result = run_scenario(sc, progress=bar.update, workers=workers or available_cores())
+        path = write_run(result, out, force=force, draw=sim.viz.charts.draw_run)
     m = result.summary["metrics"]["mean"]
     typer.echo(plain_summary(sc.name, m, n_rep))
     typer.echo(f"wrote {path}/ (timeseries.csv, summary.json, adoption.png, funnel.png, channels.png)")

@@ -7,19 +7,26 @@ like `wom run`; an interrupted sweep exits with 130 after saying how to resume.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
-from sim.config.errors import ScenarioError
+from sim.config.errors import InputError
 from sim.config.scenario import load_scenario
+from sim.config.schema import Scenario
+from sim.run.executor import available_cores, check_workers
+from sim.run.io import check_output, check_output_file, output_name
 
 #: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
 EXIT_INTERRUPTED = 130
+#: Exit status of an environment fault (read-only or full disk, unreachable scheduler).
+EXIT_ENVIRONMENT = 1
 #: Where attribution and calibration outputs go by default.
 RESULTS_ROOT = Path("results")
 
@@ -36,10 +43,41 @@ def _bar(total: int, desc: str, quiet: bool, unit: str = "run"):
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True)
 
 
-def _check_new(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output without --force (as `wom run` does)."""
-    if path.exists() and not force:
-        _fail(f"{path} already exists; use --force to overwrite it")
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """InputError -> one line and exit 2, EnvironmentFault/OSError -> one line and exit 1.
+
+    The shared error boundary of `wom` (sim.cli.console) does the same for every command; this keeps
+    the research commands' exit codes right on their own (python -m sim.cli.research) as well.
+    """
+    try:
+        yield
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ENVIRONMENT) from None
+
+
+def run_options(sc: Scenario, replicates: int | None = None, seed: int | None = None) -> Scenario:
+    """The scenario with --replicates / --seed applied, checked against the file's own limits
+    (sim.config.schema.RunConfig) before any work; an InputError names the option."""
+    from pydantic import ValidationError
+
+    for option, key, value in (("--replicates", "replicates", replicates), ("--seed", "seed", seed)):
+        if value is None:
+            continue
+        try:
+            run = type(sc.run).model_validate(sc.run.model_dump() | {key: value})
+        except ValidationError as exc:
+            raise InputError(f"{option} {value}: {exc.errors()[0]['msg']}") from None
+        sc = sc.model_copy(update={"run": run})
+    return sc
+
+
+def default_output(name: str, suffix: str = "") -> Path:
+    """RESULTS_ROOT / <name><suffix>, with `name` checked to be a plain file name (never a path)."""
+    return RESULTS_ROOT / (output_name(name, "scenario name") + suffix)
 
 
 # ==================================================================================================
@@ -61,17 +99,17 @@ def sweep(
 ) -> None:
     """Run (or resume) a parameter sweep on Dask; results go to results/<name>/ as runs finish."""
     from sim.research.sweep import run_sweep
+    from sim.run.executor import check_scheduler
 
-    if workers is not None and workers < 1:
-        _fail("--workers must be >= 1")
     if workers is not None and scheduler:
         _fail("give --workers (local cluster) or --scheduler (existing cluster), not both")
-    try:
+    with reported():
+        check_workers(workers)
+        if scheduler:
+            check_scheduler(scheduler)
         report = run_sweep(
             experiment, out, workers=workers, scheduler=scheduler, retry_failed=retry_failed, progress=not quiet
         )
-    except ScenarioError as exc:
-        _fail(str(exc))
     typer.echo(report.summary())
     if report.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -85,14 +123,15 @@ def analyze(
 ) -> None:
     """Per-point means and 90% intervals, Bass fits, heatmaps, Sobol indices -> RESULTS_DIR/analysis/."""
     from sim.research.analysis import analyze as run_analysis
+    from sim.research.analysis import write_analysis
+    from sim.viz.research_charts import draw_analysis
 
-    try:
+    with reported():
         result = run_analysis(results_dir)
-    except ScenarioError as exc:
-        _fail(str(exc))
+        files = write_analysis(result, draw_analysis)
     for note in result.notes:
         typer.echo(f"note: {note}")
-    typer.echo("wrote " + ", ".join(str(p) for p in result.files))
+    typer.echo("wrote " + ", ".join(str(p) for p in files))
 
 
 # ==================================================================================================
@@ -119,35 +158,37 @@ def attribute(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>-attribution).")
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output folder.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
-    from sim.research.attribution import all_combinations, write_attribution
+    from sim.research.attribution import ATTRIBUTION_KIND, all_combinations, write_attribution
     from sim.research.attribution import attribute as run_attribution
+    from sim.viz.research_charts import draw_attribution
 
     if baseline is None and not baseline_set:
         _fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
-    if replicates is not None and replicates < 1:
-        _fail("--replicates must be >= 1")
-    if seed is not None and seed < 0:
-        _fail("--seed must be >= 0")
-    try:
+    with reported():
         sc = load_scenario(scenario, list(set_ or []))
+        run_options(sc, replicates, seed)  # the file's limits, before any work
+        check_workers(workers)
         base = load_scenario(baseline or scenario, [*(set_ or []), *(baseline_set or [])])
-    except ScenarioError as exc:
-        _fail(str(exc))
+        out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
     if baseline is None:
         base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
-    out = out or RESULTS_ROOT / f"{sc.name}-attribution"
-    _check_new(out, force)
     n_rep = replicates or sc.run.replicates
     with _bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
         try:
-            result = run_attribution(sc, base, replicates, seed, progress=bar.update)
-        except ScenarioError as exc:
+            result = run_attribution(
+                sc, base, replicates, seed, progress=bar.update, workers=check_workers(workers) or available_cores()
+            )
+        except InputError as exc:
             _fail(str(exc))
-    files = write_attribution(result, out)
+    with reported():
+        files = write_attribution(result, out, force, draw=draw_attribution)
     typer.echo(result.table())
     if result.ignored_differences:
         typer.echo(
@@ -163,26 +204,37 @@ def attribute(
 def fit_bass_command(
     series: Annotated[Path, typer.Argument(help="CSV with a time column and adopted_total or new_adopters.")],
     json_: Annotated[bool, typer.Option("--json", help="Print a JSON object (p, q, m, p_se, q_se, m_se, r2).")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing chart SERIES.fit.png.")] = False,
 ) -> None:
-    """Fit Bass p, q, m (with standard errors) to an adoption series; chart SERIES.fit.png beside it."""
-    from sim.research.calibrate import SeriesError, fit_chart_path, fit_series, load_series, plot_bass_fit
-    from sim.run.metrics import to_jsonable
+    """Fit Bass p, q, m (with standard errors) to an adoption series; chart SERIES.fit.png beside it.
 
-    try:
+    A series the Bass model cannot describe (no adoption, R^2 < 0, p or q on its bound) is reported as
+    not identified, with the reason, and its values are null.
+    """
+    from sim.research.calibrate import fit_chart_path, fit_series, load_series, not_identified
+    from sim.run.metrics import to_jsonable
+    from sim.viz.research_charts import plot_bass_fit
+
+    with reported():
         data = load_series(series)
-    except SeriesError as exc:
-        _fail(str(exc))
-    fit = fit_series(data)
-    chart = plot_bass_fit(data, fit, fit_chart_path(series))
-    values = fit.as_dict()
+        chart_path = check_output_file(fit_chart_path(series), force, option="chart")
+        fit = fit_series(data)
+        reason = not_identified(data, fit)
+        values = fit.as_dict() | {"identified": reason is None, "reason": reason}
+        if reason is not None:
+            values |= {k: None for k in ("p", "q", "m", "p_se", "q_se", "m_se")}
+        chart = plot_bass_fit(data, fit, chart_path, reason)
     if json_:
         typer.echo(json.dumps(to_jsonable(values)))
         typer.echo(f"wrote {chart}", err=True)
         return
     typer.echo(f"Bass fit of {series} ({data.column}, {fit.n_points} periods, fitted on per-period increments)")
-    for name in ("p", "q", "m"):
-        typer.echo(f"  {name} = {values[name]:.6g}   (standard error {values[name + '_se']:.3g})")
-    typer.echo(f"  R^2 of the cumulative curve = {fit.r2:.4f}")
+    if reason is not None:
+        typer.echo(f"  not identified: {reason}")
+    else:
+        for name in ("p", "q", "m"):
+            typer.echo(f"  {name} = {values[name]:.6g}   (standard error {values[name + '_se']:.3g})")
+        typer.echo(f"  R^2 of the cumulative curve = {fit.r2:.4f}")
     typer.echo(f"wrote {chart}")
 
 
@@ -207,43 +259,51 @@ def calibrate_command(
     max_evals: Annotated[
         int | None, typer.Option(help="Most candidate values simulated (default 48 per --vary key).")
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Find the values of the --vary keys whose simulated mean adoption best matches a target series."""
     from sim.research.calibrate import (
-        SeriesError,
         calibrate,
         default_max_evals,
         load_series,
         parse_vary,
-        plot_calibration,
         write_calibrated_scenario,
     )
+    from sim.viz.research_charts import plot_calibration
 
     if max_evals is not None and max_evals < 1:
         _fail("--max-evals must be >= 1")
-    if replicates is not None and replicates < 1:
-        _fail("--replicates must be >= 1")
-    if seed is not None and seed < 0:
-        _fail("--seed must be >= 0")
     overrides = list(set_ or [])
-    try:
+    with reported():
         sc = load_scenario(scenario, overrides)
+        run_options(sc, replicates, seed)  # the file's limits, before any work
+        check_workers(workers)
         data = load_series(target)
         varies = [parse_vary(v) for v in vary]
-    except (ScenarioError, SeriesError) as exc:
-        _fail(str(exc))
-    out = out or RESULTS_ROOT / f"{sc.name}-calibrated.toml"
-    _check_new(out, force)
+        out = check_output_file(out or default_output(sc.name, "-calibrated.toml"), force)
+        check_output_file(out.with_suffix(".png"), force, option="chart")
     budget = default_max_evals(len(varies)) if max_evals is None else max_evals
     with _bar(budget, f"calibrating {sc.name}", quiet, unit="eval") as bar:
         try:
-            result = calibrate(sc, data, varies, replicates, seed, max_evals, progress=bar.update)
-        except (ScenarioError, SeriesError) as exc:
+            result = calibrate(
+                sc,
+                data,
+                varies,
+                replicates,
+                seed,
+                max_evals,
+                progress=bar.update,
+                workers=check_workers(workers) or available_cores(),
+            )
+        except InputError as exc:
             _fail(str(exc))
-    written = write_calibrated_scenario(scenario, overrides, result, out)
-    chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
+    with reported():
+        written = write_calibrated_scenario(scenario, overrides, result, out, force)
+        chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
     typer.echo(f"calibrated {sc.name} against {target} ({data.column}) in {result.evaluations} evaluations:")
     for key, value in result.values.items():
         bounds = next(v for v in varies if v.key == key)

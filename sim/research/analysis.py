@@ -18,95 +18,50 @@ replicates that did reach them (``<metric>_reached``).
 from __future__ import annotations
 
 import math
-import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt  # noqa: E402  (after sim.viz.charts chose the backend)
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from sim.research.sweep import (
-    EXPERIMENT_COPY,
-    STATUS_OK,
-    Experiment,
-    ExperimentError,
-    load_experiment,
-    metric_names,
-    read_design,
-    read_runs,
-    read_timeseries,
-    salib_problem,
-)
-from sim.run.metrics import BAND_LEVEL, MILESTONES, fit_bass, mean_and_band
-from sim.viz.charts import (  # sim.viz.charts selects the Agg backend
-    BAND_ALPHA,
-    FIGSIZE,
-    GRID_ALPHA,
-    LINE_WIDTH,
-    save_figure,
-)
+from sim.research.sweep import metric_names
+from sim.research.sweep_spec import SweepSpec, SweepSpecError, load_sweep_spec, salib_problem
+from sim.research.sweep_store import EXPERIMENT_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
+from sim.run.io import atomic_directory
+from sim.run.metrics import MILESTONES, fit_bass, fit_problem, mean_and_band
 
 ANALYSIS_DIR = "analysis"
+#: Output kind of the analysis folder (sim.run.io markers).
+ANALYSIS_KIND = "analysis"
 #: Metrics drawn in heatmaps, metric charts and the Sobol chart (all metrics go to points.csv).
 HEADLINE_METRICS = ("final_adoption", "time_to_10pct", "time_to_50pct", "peak_adoption_rate")
 #: Milestone metrics censored at the horizon when never reached.
 MILESTONE_METRICS = tuple(MILESTONES)
-#: Metrics that are shares of people: shown as percentages.
-SHARE_METRICS = ("final_adoption", "fan_share", "detractor_share")
-#: Metrics where lower is better: drawn with a reversed colour map so that "better" is always brighter.
-LOWER_IS_BETTER = (*MILESTONE_METRICS, "peak_time", "cost_per_adopter")
-METRIC_LABELS = {
-    "final_adoption": "Final adoption (% of population)",
-    "time_to_10pct": "Days to 10% adoption",
-    "time_to_50pct": "Days to 50% adoption",
-    "peak_adoption_rate": "Peak adoption rate (people / day)",
-}
-HEATMAP_CMAP = "viridis"
-#: Figure sizes: a heatmap, one metric-vs-parameter panel, one Sobol panel.
-HEATMAP_FIGSIZE = (9, 6)
-PANEL_SIZE = (4.2, 3.6)
-#: Extra figure height (inches) for a multi-line title above a row of panels.
-TITLE_ROOM_IN = 0.6
-#: Characters of a 12-point title per inch of figure width, to wrap titles that would be cut off.
-TITLE_CHARS_PER_INCH = 10
-MAX_PANEL_COLUMNS = 4
-#: Cells whose colour is darker than this (0-1 luminance) get white annotations.
-DARK_CELL_LUMINANCE = 0.5
-HEATMAP_FONT_SIZE = 8
-#: Vertical position (axes fraction) of a chart's footnote: below the x label.
-FOOTNOTE_Y = -0.12
-#: Marker of points whose milestone some replicate never reached (censored at the horizon).
-CENSORED_MARK = "*"
-SCATTER_SIZE = 18
-POINT_COLOR = "tab:blue"
-SCATTER_ALPHA = 0.8
-ERRORBAR_ALPHA = 0.25
 #: Sobol: confidence level of the bootstrap intervals and number of bootstrap resamples.
 SOBOL_CONF_LEVEL = 0.95
 SOBOL_RESAMPLES = 1000
-SOBOL_COLORS = {"S1": "tab:blue", "ST": "tab:orange"}
-SOBOL_BAR_WIDTH = 0.38
-ERRORBAR_CAPSIZE = 3
 
 
 @dataclass
 class AnalysisResult:
-    """Files written by `analyze`, and notes on what could not be done and why."""
+    """The tables of a sweep's analysis, what the charts need, and notes on what could not be done."""
 
-    files: list[Path] = field(default_factory=list)
+    results_dir: Path
+    title: str
+    points: pd.DataFrame
+    bass: pd.DataFrame
+    horizon: float
+    replicates: int
+    varying: list[str]
+    heatmap_axes: tuple[str, str] | None = None
+    sobol: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
 
 # ==================================================================================================
 # Tables
 # ==================================================================================================
-def metric_label(metric: str) -> str:
-    """Axis label of a metric."""
-    return METRIC_LABELS.get(metric, metric.replace("_", " "))
-
-
 def censor_milestones(runs: pd.DataFrame) -> pd.DataFrame:
     """Copy of finished runs with milestones never reached set to the horizon (`days`).
 
@@ -156,7 +111,11 @@ def bass_table(timeseries: pd.DataFrame, runs: pd.DataFrame, design: pd.DataFram
     fits = {}
     for point, curve in mean_curves.groupby(level="point"):
         fit = fit_bass(curve.index.get_level_values("time"), adopted_total=curve.to_numpy(), target="increments")
-        fits[point] = fit.as_dict() | {"m_share": fit.m / population.get(point, math.nan)}
+        fits[point] = fit.as_dict() | {"m_share": fit.m / population.get(point, math.nan), "not_identified": ""}
+        problem = fit_problem(fit)
+        if problem is not None:  # null values with the reason, not numbers stuck at bounds
+            nan = dict.fromkeys(("p", "q", "m", "p_se", "q_se", "m_se", "m_share"), math.nan)
+            fits[point] |= nan | {"not_identified": problem}
     fitted = pd.DataFrame.from_dict(fits, orient="index")
     return table.join(fitted).reset_index()
 
@@ -195,7 +154,7 @@ def sobol_indices(problem: dict, y: np.ndarray, second_order: bool = False, seed
 
 
 def sobol_table(
-    experiment: Experiment, points: pd.DataFrame, metrics: tuple[str, ...]
+    experiment: SweepSpec, points: pd.DataFrame, metrics: tuple[str, ...]
 ) -> tuple[pd.DataFrame, list[str]]:
     """Sobol indices of each metric's point means; metrics that cannot be analysed are noted instead."""
     problem = salib_problem(experiment)
@@ -217,214 +176,66 @@ def sobol_table(
 
 
 # ==================================================================================================
-# Charts
-# ==================================================================================================
-def _format_value(metric: str, value: float) -> str:
-    """A cell or tick label: percentages for shares, whole days for milestones, 3 significant digits otherwise."""
-    if not np.isfinite(value):
-        return "n/a"
-    if metric in SHARE_METRICS:
-        return f"{value:.0%}"
-    if metric in MILESTONE_METRICS:
-        return f"{value:.0f}"
-    return f"{value:.3g}"
-
-
-def _cmap(metric: str) -> str:
-    """Colour map: brighter is better."""
-    return f"{HEATMAP_CMAP}_r" if metric in LOWER_IS_BETTER else HEATMAP_CMAP
-
-
-def _censoring_note(points: pd.DataFrame, metric: str, horizon: float) -> tuple[pd.Series, str]:
-    """Which points have a censored milestone, and the footnote explaining the mark."""
-    column = f"{metric}_reached"
-    if column not in points:
-        return pd.Series(False, index=points.index), ""
-    censored = points[column] < 1
-    if not censored.any():
-        return censored, ""
-    return censored, (f"{CENSORED_MARK} some replicates never reached it; they count as the horizon ({horizon:g} days)")
-
-
-def plot_heatmap(
-    points: pd.DataFrame, x: str, y: str, metric: str, path: Path, horizon: float, replicates: int, title: str = ""
-) -> Path:
-    """Mean of `metric` over a two-parameter grid: `x` across, `y` up, each cell annotated."""
-    grid = points.pivot_table(index=y, columns=x, values=f"{metric}_mean", aggfunc="mean").sort_index()
-    censored, footnote = _censoring_note(points, metric, horizon)
-    marks = points.assign(_c=censored).pivot_table(index=y, columns=x, values="_c", aggfunc="max").reindex_like(grid)
-    fig, ax = plt.subplots(figsize=HEATMAP_FIGSIZE)
-    image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=_cmap(metric))
-    cmap, norm = image.get_cmap(), image.norm
-    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
-        text = _format_value(metric, value) + (CENSORED_MARK if bool(marks.iat[i, j]) else "")
-        dark = np.isfinite(value) and _luminance(cmap(norm(value))) < DARK_CELL_LUMINANCE
-        ax.text(j, i, text, ha="center", va="center", fontsize=HEATMAP_FONT_SIZE, color="white" if dark else "black")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    colorbar = fig.colorbar(image, ax=ax)
-    colorbar.set_label(metric_label(metric))
-    if metric in SHARE_METRICS:
-        colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(f"{metric_label(metric)}: mean of {replicates} replicates per cell" + (f"\n{title}" if title else ""))
-    if footnote:  # an axes text, so that tight_layout keeps room for it under the x label
-        ax.text(0.0, FOOTNOTE_Y, footnote, transform=ax.transAxes, fontsize=HEATMAP_FONT_SIZE, ha="left", va="top")
-    return save_figure(fig, path)
-
-
-def _luminance(rgba) -> float:
-    """Perceived brightness (0-1) of an RGBA colour, to pick readable text on it."""
-    r, g, b = rgba[:3]
-    return 0.299 * r + 0.587 * g + 0.114 * b
-
-
-def _panel_grid(n: int) -> tuple[plt.Figure, list]:
-    """A figure with n panels in rows of at most MAX_PANEL_COLUMNS (a single panel gets the usual size)."""
-    cols = min(n, MAX_PANEL_COLUMNS)
-    rows = math.ceil(n / cols)
-    size = FIGSIZE if n == 1 else (PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + TITLE_ROOM_IN)
-    fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True)
-    flat = list(axes.flat)
-    for ax in flat[n:]:
-        ax.set_visible(False)
-    return fig, flat[:n]
-
-
-def wrapped_suptitle(fig: plt.Figure, lines: list[str]) -> None:
-    """A figure title, each line wrapped to the figure's width."""
-    width = int(fig.get_figwidth() * TITLE_CHARS_PER_INCH)
-    fig.suptitle("\n".join(textwrap.fill(line, width) for line in lines if line))
-
-
-def plot_metric_vs_parameters(
-    points: pd.DataFrame, parameters: list[str], metric: str, path: Path, horizon: float, title: str = ""
-) -> Path:
-    """Point means of `metric` against each varied parameter, with the 90% interval of replicates.
-
-    One parameter: a line through the means and a shaded band. Several (lhs, sobol): one scatter
-    panel per parameter, the interval as faint error bars. Points where some replicate never reached
-    a milestone (censored at the horizon) are drawn hollow.
-    """
-    censored, footnote = _censoring_note(points, metric, horizon)
-    # A line only makes sense through distinct x values (Saltelli samples repeat values).
-    line = len(parameters) == 1 and points[parameters[0]].is_unique
-    fig, axes = _panel_grid(len(parameters))
-    for ax, parameter in zip(axes, parameters):
-        data = points.assign(_censored=censored).sort_values(parameter)
-        x, mean = data[parameter], data[f"{metric}_mean"]
-        lo, hi = data[f"{metric}_lo"], data[f"{metric}_hi"]
-        if line:
-            ax.plot(x, mean, color=POINT_COLOR, lw=LINE_WIDTH, label="mean")
-            ax.fill_between(x, lo, hi, color=POINT_COLOR, alpha=BAND_ALPHA, lw=0, label=f"{BAND_LEVEL:.0%} interval")
-        else:
-            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor=POINT_COLOR, alpha=ERRORBAR_ALPHA)
-        full = ~data["_censored"]
-        ax.scatter(x[full], mean[full], s=SCATTER_SIZE, color=POINT_COLOR, alpha=SCATTER_ALPHA)
-        ax.scatter(x[~full], mean[~full], s=SCATTER_SIZE, facecolors="none", edgecolors=POINT_COLOR)
-        ax.set_xlabel(parameter)
-        ax.grid(alpha=GRID_ALPHA)
-        if metric in SHARE_METRICS:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    if line:
-        axes[0].legend(loc="best")
-    axes[0].set_ylabel(metric_label(metric))
-    wrapped_suptitle(
-        fig,
-        [
-            f"{metric_label(metric)} by parameter: point means, bars/band = {BAND_LEVEL:.0%} of replicates",
-            f"hollow points: {footnote.removeprefix(CENSORED_MARK).strip()}" if footnote else "",
-            title,
-        ],
-    )
-    return save_figure(fig, path)
-
-
-def plot_sobol(table: pd.DataFrame, path: Path, title: str = "") -> Path:
-    """Bars of first-order (S1) and total (ST) indices per parameter, one panel per metric, with CIs."""
-    metrics = list(dict.fromkeys(table["metric"]))
-    fig, axes = _panel_grid(len(metrics))
-    for ax, metric in zip(axes, metrics):
-        rows = table[table["metric"] == metric]
-        x = np.arange(len(rows))
-        for index, offset in (("S1", -0.5), ("ST", 0.5)):
-            ax.bar(
-                x + offset * SOBOL_BAR_WIDTH,
-                rows[index],
-                SOBOL_BAR_WIDTH,
-                yerr=rows[f"{index}_conf"],
-                capsize=ERRORBAR_CAPSIZE,
-                color=SOBOL_COLORS[index],
-                label={"S1": "first order (S1)", "ST": "total (ST)"}[index],
-            )
-        ax.set_xticks(x, rows["parameter"], rotation=20, ha="right")
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(metric_label(metric))
-        ax.grid(axis="y", alpha=GRID_ALPHA)
-    axes[0].set_ylabel("Sobol index (share of output variance)")
-    axes[0].legend(loc="upper right")
-    wrapped_suptitle(fig, [f"Sobol sensitivity indices, error bars = {SOBOL_CONF_LEVEL:.0%} bootstrap interval", title])
-    return save_figure(fig, path)
-
-
-# ==================================================================================================
 # The whole analysis
 # ==================================================================================================
 def analyze(results_dir: str | Path) -> AnalysisResult:
-    """Write points.csv, bass.csv and the charts of a sweep into results_dir/analysis/ (see module doc)."""
+    """The analysis of a sweep's results folder: per-point tables, Bass fits, Sobol indices (see module doc).
+
+    Unreadable run files are left out and named in the notes (`wom sweep` moves them aside and runs
+    them again on resume).
+    """
     results_dir = Path(results_dir)
     if not (results_dir / EXPERIMENT_COPY).is_file():
-        raise ExperimentError(
+        raise SweepSpecError(
             f"{results_dir}: not a sweep results folder (no {EXPERIMENT_COPY}); "
             "give the folder `wom sweep` wrote, e.g. results/<name>"
         )
-    experiment = load_experiment(results_dir / EXPERIMENT_COPY)
+    spec = load_sweep_spec(results_dir / EXPERIMENT_COPY)
     design = read_design(results_dir)
+    notes = [f"{bad}: unreadable run file left out; `wom sweep` runs it again" for bad in corrupt_files(results_dir)]
     runs = read_runs(results_dir)
     if runs.empty:
-        raise ExperimentError(f"{results_dir}: no runs written yet; run `wom sweep` first")
-    out = results_dir / ANALYSIS_DIR
-    out.mkdir(exist_ok=True)
-    result = AnalysisResult()
-    expected = len(design) * experiment.replicates
+        raise SweepSpecError(f"{results_dir}: no runs written yet; run `wom sweep` first")
+    expected = len(design) * spec.replicates
     if len(runs) < expected:
-        result.notes.append(f"{len(runs)} of {expected} runs present: the sweep is incomplete")
+        notes.append(f"{len(runs)} of {expected} runs present: the sweep is incomplete")
     failed = int((runs["status"] != STATUS_OK).sum())
     if failed:
-        result.notes.append(f"{failed} run(s) failed and are left out (see the error column of runs/)")
-
+        notes.append(f"{failed} run(s) failed and are left out (see the error column of runs/)")
     metrics = [m for m in metric_names() if m in runs.columns]
     points = point_table(runs, design, metrics)
-    result.files.append(_write_csv(points, out / "points.csv"))
     ok = runs[runs["status"] == STATUS_OK]
     timeseries = read_timeseries(results_dir, columns=["point", "time", "adopted_total"])
-    result.files.append(_write_csv(bass_table(timeseries, ok, design), out / "bass.csv"))
-
-    title = experiment.name
-    horizon = float(runs["days"].max())
     varying = varying_parameters(design)
-    if experiment.design.kind == "grid" and len(varying) == 2:
-        x, y = varying
-        for metric in HEADLINE_METRICS:
-            result.files.append(
-                plot_heatmap(points, x, y, metric, out / f"heatmap_{metric}.png", horizon, experiment.replicates, title)
-            )
-    elif varying:
-        for metric in HEADLINE_METRICS:
-            result.files.append(
-                plot_metric_vs_parameters(points, varying, metric, out / f"metric_{metric}.png", horizon, title)
-            )
-    if experiment.design.kind == "sobol":
-        table, notes = sobol_table(experiment, points, HEADLINE_METRICS)
-        result.notes += notes
-        result.files.append(_write_csv(table, out / "sobol.csv"))
-        if not table.empty:
-            result.files.append(plot_sobol(table, out / "sobol.png", title))
+    result = AnalysisResult(
+        results_dir,
+        spec.name,
+        points,
+        bass_table(timeseries, ok, design),
+        float(runs["days"].max()),
+        spec.replicates,
+        varying,
+        heatmap_axes=tuple(varying) if spec.design.kind == "grid" and len(varying) == 2 else None,
+        notes=notes,
+    )
+    if spec.design.kind == "sobol":
+        result.sobol, sobol_notes = sobol_table(spec, points, HEADLINE_METRICS)
+        result.notes += sobol_notes
     return result
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a table without its index; returns the path."""
-    frame.to_csv(path, index=False)
-    return path
+def write_analysis(
+    result: AnalysisResult, draw: Callable[[AnalysisResult, Path], list[Path]] | None = None
+) -> list[Path]:
+    """Write points.csv, bass.csv (sobol.csv) and what `draw` adds (the charts) into results_dir/analysis/,
+    all at once (sim.run.io.atomic_directory; a previous analysis is replaced)."""
+    out = result.results_dir / ANALYSIS_DIR
+    with atomic_directory(out, ANALYSIS_KIND, force=True) as tmp:
+        tables = {"points.csv": result.points, "bass.csv": result.bass}
+        if result.sobol is not None:
+            tables["sobol.csv"] = result.sobol
+        for name, frame in tables.items():
+            frame.to_csv(tmp / name, index=False)
+        drawn = draw(result, tmp) if draw is not None else []
+        names = [*tables, *(p.name for p in drawn)]
+    return [out / name for name in names]

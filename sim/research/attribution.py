@@ -20,6 +20,7 @@ the slowest possible outcome rather than a hole in the average.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -29,13 +30,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from sim.config.errors import ScenarioError
 from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
 from sim.playbook.registry import factor_sections
-from sim.run.metrics import BAND_LEVEL, MILESTONES, time_to_fraction, to_jsonable
+from sim.run.executor import apply_runner, open_executor, run_tasks
+from sim.run.io import atomic_directory
+from sim.run.metrics import MILESTONES, time_to_fraction, to_jsonable
 from sim.run.runner import replicate_seeds, run_replicate
 
 #: The iron triangle: each factor and the scenario sections it consists of, derived from the core
@@ -44,24 +46,19 @@ from sim.run.runner import replicate_seeds, run_replicate
 #: seed_users, wom, network, official) are the context and always come from the scenario.
 FACTOR_SECTIONS: dict[str, tuple[str, ...]] = factor_sections()
 FACTORS = tuple(FACTOR_SECTIONS)
+#: Output kind of an attribution folder (sim.run.io markers) and its data file.
+ATTRIBUTION_KIND = "attribution"
+ATTRIBUTION_FILE = "attribution.json"
 #: Top-level keys that name a scenario rather than configure it.
 LABEL_KEYS = ("name", "description")
 #: The milestone attributed besides final adoption.
 MILESTONE = "time_to_50pct"
-METRICS = ("final_adoption", MILESTONE)
-METRIC_LABELS = {"final_adoption": "Final adoption (% of population)", MILESTONE: "Time to 50% adoption (days)"}
+ATTRIBUTED_METRICS = ("final_adoption", MILESTONE)
 #: How contributions are shown: multiplier and unit (shares in percentage points, times in days).
 DISPLAY = {"final_adoption": (100.0, " pp"), MILESTONE: (1.0, " d")}
 #: Width of the factor column and of each metric column of the printed table.
 TABLE_NAME_WIDTH = 24
 TABLE_COLUMN_WIDTH = 26
-#: Error bars: normal interval of the same coverage as the bands elsewhere (90%).
-Z_BAND = float(norm.ppf((1 + BAND_LEVEL) / 2))
-FACTOR_COLORS = {"engine": "tab:red", "accelerator": "tab:blue", "relationship_chain": "tab:green"}
-BAR_FIGSIZE = (13, 4.8)
-ERRORBAR_CAPSIZE = 4
-#: Room beyond the longest bar for its value label (fraction of the axis span).
-LABEL_MARGIN = 0.25
 
 Runner = Callable[[Scenario, np.random.SeedSequence, int], pd.DataFrame]
 Combination = frozenset  # of factor names switched on
@@ -95,7 +92,7 @@ class Attribution:
         """Plain-text table: each factor's Shapley values ± standard error, and the total they add up to."""
         full, none = frozenset(FACTORS), frozenset()
         header = f"{'factor':<{TABLE_NAME_WIDTH}}" + "".join(
-            f"{m + ' (' + DISPLAY[m][1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in METRICS
+            f"{m + ' (' + DISPLAY[m][1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in ATTRIBUTED_METRICS
         )
         lines = [
             f"{self.scenario_name} vs {self.baseline_name}: Shapley contributions "
@@ -105,10 +102,10 @@ class Attribution:
         for factor in FACTORS:
             cells = [
                 f"{self.shapley[factor][m] * DISPLAY[m][0]:+.2f} ± {self.standard_errors[factor][m] * DISPLAY[m][0]:.2f}"
-                for m in METRICS
+                for m in ATTRIBUTED_METRICS
             ]
             lines.append(f"{factor:<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in cells))
-        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * DISPLAY[m][0]:+.2f}" for m in METRICS]
+        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * DISPLAY[m][0]:+.2f}" for m in ATTRIBUTED_METRICS]
         lines.append(
             f"{'total (scenario - base)':<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in totals)
         )
@@ -126,13 +123,13 @@ class Attribution:
                     {
                         **{f: f in combo for f in FACTORS},
                         "label": combo_label(combo),
-                        **{m: self.mean(combo, m) for m in METRICS},
+                        **{m: self.mean(combo, m) for m in ATTRIBUTED_METRICS},
                         f"{MILESTONE}_reached": reached[combo],
                     }
                     for combo in all_combinations()
                 ],
-                "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in METRICS}},
-                "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in METRICS}},
+                "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in ATTRIBUTED_METRICS}},
+                "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in ATTRIBUTED_METRICS}},
                 "factor_sections": FACTOR_SECTIONS,
                 "replicates": self.replicates,
                 "seed": self.seed,
@@ -244,13 +241,15 @@ def attribute(
     seed: int | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Attribution:
     """Shapley attribution of the scenario's final adoption and time to 50% over the baseline.
 
     Runs the 2^3 combinations with `replicates` (default run.replicates) replicates each, seeded
     from `seed` (default run.seed) identically in every combination. `runner(scenario, seed_seq,
     replicate)` returns one replicate's time series (default `sim.run.runner.run_replicate`); `progress`
-    is called with 1 after each run.
+    is called with 1 after each run. `workers` processes run the replicates (sim.run.executor; a
+    `runner` must then be a module-level function) with identical results.
     """
     check_factors_differ(scenario, baseline)
     replicates = scenario.run.replicates if replicates is None else replicates
@@ -261,16 +260,15 @@ def attribute(
     horizon = float(scenario.run.days)
     population = scenario.population.size
     seeds = replicate_seeds(seed, replicates)
+    combos = all_combinations()
+    tasks = [(combo_scenario(scenario, baseline, combo), seq, r) for combo in combos for r, seq in enumerate(seeds)]
+    with open_executor(workers, tasks=len(tasks)) as executor:
+        done = (lambda task, ts: progress(1)) if progress else None
+        frames_all = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
     values, series = {}, {}
-    for combo in all_combinations():
-        combo_sc = combo_scenario(scenario, baseline, combo)
-        frames, rows = [], []
-        for r, seq in enumerate(seeds):
-            ts = runner(combo_sc, seq, r)
-            rows.append(replicate_metrics(ts, population, horizon))
-            frames.append(ts.assign(replicate=r))
-            if progress:
-                progress(1)
+    for i, combo in enumerate(combos):
+        frames = [ts.assign(replicate=r) for r, ts in enumerate(frames_all[i * replicates : (i + 1) * replicates])]
+        rows = [replicate_metrics(ts, population, horizon) for ts in frames]
         values[combo] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
         series[combo] = pd.concat(frames, ignore_index=True)
     shapley, errors = _shapley_with_errors(values, replicates)
@@ -297,7 +295,7 @@ def _shapley_with_errors(values: dict[Combination, dict[str, np.ndarray]], repli
     """
     shapley = {f: {} for f in FACTORS}
     errors = {f: {} for f in FACTORS}
-    for metric in METRICS:
+    for metric in ATTRIBUTED_METRICS:
         per_rep = [shapley_values(FACTORS, lambda s, r=r, m=metric: values[s][m][r]) for r in range(replicates)]
         for factor in FACTORS:
             draws = np.array([row[factor] for row in per_rep])
@@ -309,87 +307,18 @@ def _shapley_with_errors(values: dict[Combination, dict[str, np.ndarray]], repli
 # ==================================================================================================
 # Output
 # ==================================================================================================
-def _level_text(result: Attribution, combo: Combination, metric: str) -> str:
-    """A combination's mean as text: '72.8%' or '96 d'; '>= 365 d' when some replicate never got there."""
-    if metric == "final_adoption":
-        return f"{result.mean(combo, metric):.1%}"
-    censored = np.mean(result.values[combo][f"{MILESTONE}_reached"]) < 1
-    return f"{'>= ' if censored else ''}{result.mean(combo, metric):.0f} d"
-
-
-def plot_attribution(result: Attribution, path: Path) -> Path:
-    """Bars of each factor's Shapley value for both metrics, with 90% error bars and value labels."""
-    import matplotlib.pyplot as plt
-
-    from sim.research.analysis import wrapped_suptitle
-    from sim.viz.charts import GRID_ALPHA, save_figure  # selects the Agg backend
-
-    full, none = frozenset(FACTORS), frozenset()
-    fig, axes = plt.subplots(1, len(METRICS), figsize=BAR_FIGSIZE)
-    for ax, metric in zip(axes, METRICS):
-        scale, unit = DISPLAY[metric]
-        vals = np.array([result.shapley[f][metric] for f in FACTORS]) * scale
-        errs = np.array([result.standard_errors[f][metric] for f in FACTORS]) * scale * Z_BAND
-        y = np.arange(len(FACTORS))
-        ax.barh(
-            y,
-            vals,
-            xerr=np.nan_to_num(errs),
-            capsize=ERRORBAR_CAPSIZE,
-            color=[FACTOR_COLORS.get(f, "gray") for f in FACTORS],
-        )
-        for yi, v in zip(y, vals):
-            ax.annotate(
-                f"{v:+.1f}{unit}",
-                (v, yi),
-                xytext=(6 if v >= 0 else -6, 8),
-                textcoords="offset points",
-                ha="left" if v >= 0 else "right",
-                va="bottom",
-            )
-        ax.set_yticks(y, [f.replace("_", " ") for f in FACTORS])
-        ax.invert_yaxis()
-        ax.axvline(0, color="black", lw=0.8)
-        lo, hi = ax.get_xlim()
-        span = hi - lo
-        ax.set_xlim(lo - LABEL_MARGIN * span * (lo < 0), hi + LABEL_MARGIN * span * (hi > 0))
-        ax.grid(axis="x", alpha=GRID_ALPHA)
-        change = (result.mean(full, metric) - result.mean(none, metric)) * scale
-        censored = metric == MILESTONE and any(np.mean(v[f"{MILESTONE}_reached"]) < 1 for v in result.values.values())
-        ax.set_title(
-            f"{METRIC_LABELS[metric]}\nbaseline {_level_text(result, none, metric)} -> scenario "
-            f"{_level_text(result, full, metric)} (change {change:+.1f}{unit})"
-            + (f"\nnot reaching 50% counts as the horizon, {result.horizon:g} d" if censored else "")
-        )
-        ax.set_xlabel("Shapley contribution" + (" (negative = faster)" if metric == MILESTONE else ""))
-    wrapped_suptitle(
-        fig,
-        [
-            f"Iron-triangle attribution: {result.scenario_name} vs {result.baseline_name}",
-            f"{result.replicates} replicates per combination, error bars: {BAND_LEVEL:.0%} interval",
-        ],
-    )
-    return save_figure(fig, path)
-
-
-def write_attribution(result: Attribution, out_dir: str | Path) -> list[Path]:
-    """Write attribution.json, attribution.png and combos.png (mean adoption of each combination)."""
-    from sim.viz.charts import plot_comparison
-
+def write_attribution(
+    result: Attribution,
+    out_dir: str | Path,
+    force: bool = False,
+    draw: Callable[[Attribution, Path], list[Path]] | None = None,
+) -> list[Path]:
+    """Write attribution.json and what `draw` adds (the charts) into out_dir, all at once
+    (sim.run.io.atomic_directory; --force replaces only a previous attribution)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "attribution.json"
-    json_path.write_text(json.dumps(result.as_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    series = {combo_label(c): result.timeseries[c] for c in all_combinations() if c in result.timeseries}
-    return [
-        json_path,
-        plot_attribution(result, out_dir / "attribution.png"),
-        plot_comparison(
-            series,
-            "adopted_total",
-            result.population,
-            out_dir / "combos.png",
-            title=f"{result.scenario_name}: the {len(series)} factor combinations",
-            ylabel="Ever adopted (% of population)",
-        ),
-    ]
+    with atomic_directory(out_dir, ATTRIBUTION_KIND, force) as tmp:
+        (tmp / ATTRIBUTION_FILE).write_text(
+            json.dumps(result.as_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
+        drawn = draw(result, tmp) if draw is not None else []
+    return [out_dir / ATTRIBUTION_FILE, *(out_dir / p.name for p in drawn)]

@@ -21,21 +21,24 @@ minimum with 10x the best RMSE in one of six trials, differential evolution in n
 
 from __future__ import annotations
 
-import json
+import functools
 import math
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.config.scenario import load_scenario, parse_override, read_scenario_dict, scenario_from_dict, set_dotted
+from sim.config.errors import InputError
+from sim.config.scenario import parse_override, read_scenario_dict, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
+from sim.config.toml import dumps_toml, loads_toml
 from sim.model.theory import bass_cdf
-from sim.run.metrics import BassFit, fit_bass
+from sim.run.executor import apply_runner, open_executor, run_tasks
+from sim.run.io import write_text
+from sim.run.metrics import BassFit, fit_bass, fit_problem
 from sim.run.runner import replicate_seeds, run_replicate
 
 TIME_COLUMN = "time"
@@ -45,6 +48,8 @@ INCREMENTS = "new_adopters"
 VALUE_COLUMNS = (CUMULATIVE, INCREMENTS)
 #: Suffix of the chart written beside a fitted series: data/x.csv -> data/x.fit.png.
 FIT_CHART_SUFFIX = ".fit.png"
+#: Largest time (days) or count (people) accepted in a series: beyond it floats lose whole people.
+MAX_SERIES_VALUE = 1e12
 #: The fit's model points drawn per chart.
 CURVE_POINTS = 400
 
@@ -57,7 +62,7 @@ DE_POPSIZE = 8
 Runner = Callable[[Scenario, np.random.SeedSequence, int], pd.DataFrame]
 
 
-class SeriesError(ValueError):
+class SeriesError(InputError):
     """A series CSV or a --vary option that cannot be used; the message says which and why."""
 
 
@@ -110,6 +115,13 @@ def load_series(path: str | Path) -> TargetSeries:
         raise SeriesError(f"{path}: needs at least 2 rows")
     if time[0] < 0 or np.any(np.diff(time) == 0):
         raise SeriesError(f"{path}: times must be >= 0 and distinct")
+    if time[-1] > MAX_SERIES_VALUE or np.max(np.abs(values)) > MAX_SERIES_VALUE:
+        raise SeriesError(f"{path}: '{TIME_COLUMN}' and '{column}' must be at most {MAX_SERIES_VALUE:g}")
+    if np.any(values < 0):
+        raise SeriesError(f"{path}: row {int(np.flatnonzero(values < 0)[0]) + 2}: '{column}' must be >= 0 (people)")
+    if column == CUMULATIVE and np.any(np.diff(values) < 0):
+        row = int(np.flatnonzero(np.diff(values) < 0)[0]) + 3
+        raise SeriesError(f"{path}: row {row}: '{CUMULATIVE}' decreases; a cumulative count of adopters cannot")
     return TargetSeries(path, time, values, column)
 
 
@@ -120,6 +132,17 @@ def fit_series(series: TargetSeries) -> BassFit:
     """Bass p, q, m with standard errors, fitted on the increments (see the module doc)."""
     kwargs = {CUMULATIVE: series.values} if series.cumulative else {INCREMENTS: series.values}
     return fit_bass(series.time, **kwargs, target="increments")
+
+
+def not_identified(series: TargetSeries, fit: BassFit) -> str | None:
+    """Why the Bass parameters cannot be read off this series (None if they can).
+
+    A series without adoption, one the fit cannot follow (no fit, or R^2 < 0: worse than its mean),
+    or a fit whose p or q sits on its search bound (the data do not pin it down) is not identified.
+    """
+    if not np.any(series.cumulative_values() > series.cumulative_values()[0]):
+        return "no adoption after the first period: nothing to fit"
+    return fit_problem(fit)
 
 
 def bass_curve(series: TargetSeries, fit: BassFit, t: np.ndarray) -> np.ndarray:
@@ -136,43 +159,6 @@ def fit_chart_path(csv_path: str | Path) -> Path:
     """Where the chart of a fitted series goes: beside it, data/x.csv -> data/x.fit.png."""
     csv_path = Path(csv_path)
     return csv_path.with_name(csv_path.stem + FIT_CHART_SUFFIX)
-
-
-def plot_bass_fit(series: TargetSeries, fit: BassFit, path: Path) -> Path:
-    """Data and fitted Bass curve: cumulative (left) and per-period adoptions (right)."""
-    import matplotlib.pyplot as plt
-
-    from sim.viz.charts import COLORS, GRID_ALPHA, TIME_LABEL, save_figure  # selects the Agg backend
-
-    t = np.linspace(0.0, series.time.max(), CURVE_POINTS)
-    cumulative = series.cumulative_values()
-    t_from0 = np.concatenate(([0.0], series.time)) if series.time[0] > 0 else series.time
-    fitted_increments = np.diff(bass_curve(series, fit, t_from0))
-    observed_increments = np.diff(np.concatenate(([0.0], cumulative)) if series.time[0] > 0 else cumulative)
-    fig, (cum_ax, inc_ax) = plt.subplots(1, 2, figsize=(13, 5))
-    cum_ax.plot(series.time, cumulative, "o", ms=3, color=COLORS["adopted"], label="data")
-    if np.isfinite(fit.p):
-        cum_ax.plot(t, bass_curve(series, fit, t), color=COLORS["reference"], lw=1.5, label="Bass fit")
-        inc_ax.plot(t_from0[1:], fitted_increments, color=COLORS["reference"], lw=1.5, label="Bass fit")
-    inc_ax.plot(t_from0[1:], observed_increments, "o", ms=3, color=COLORS["new_adopters"], label="data")
-    cum_ax.set_ylabel("Adopted (people, cumulative)")
-    inc_ax.set_ylabel("New adopters per period (people)")
-    for ax in (cum_ax, inc_ax):
-        ax.set_xlabel(TIME_LABEL)
-        ax.grid(alpha=GRID_ALPHA)
-        ax.legend(loc="best")
-    fig.suptitle(f"Bass fit of {series.path.name}: " + _fit_text(fit))
-    return save_figure(fig, path)
-
-
-def _fit_text(fit: BassFit) -> str:
-    """'p = 0.0301 ± 0.0012, q = ..., m = ..., R² = ...' or a note when the fit failed."""
-    if not np.isfinite(fit.p):
-        return "no fit (series too short or flat)"
-    return (
-        f"p = {fit.p:.4g} ± {fit.p_se:.2g}, q = {fit.q:.4g} ± {fit.q_se:.2g}, "
-        f"m = {fit.m:.4g} ± {fit.m_se:.2g} (± standard errors), R² = {fit.r2:.4f}"
-    )
 
 
 # ==================================================================================================
@@ -197,6 +183,8 @@ def parse_vary(text: str) -> Vary:
         vary = None
     if not sep or not sep2 or vary is None or not key.strip():
         raise SeriesError(f"--vary {text!r}: expected KEY=LO:HI with numbers, e.g. wom.transmission=0.02:0.3")
+    if not (math.isfinite(vary.low) and math.isfinite(vary.high)):
+        raise SeriesError(f"--vary {text!r}: LO and HI must be finite numbers (a search range is bounded)")
     if not vary.low < vary.high:
         raise SeriesError(f"--vary {text!r}: LO must be < HI")
     return vary
@@ -254,7 +242,6 @@ class Calibration:
     target: TargetSeries
     evaluations: int
     message: str
-    history: list[tuple[dict[str, float], float]] = field(default_factory=list)
 
     @property
     def relative_rmse(self) -> float:
@@ -286,13 +273,15 @@ def calibrate(
     max_evals: int | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Calibration:
     """Find values of the varied keys whose simulated mean series matches the target (least RMSE).
 
     Every candidate runs `replicates` replicates (default run.replicates) with the same seeds spawned
     from `seed` (default run.seed). At most `max_evals` candidates are simulated (default
     EVALS_PER_KEY per key); `progress` is called with 1 after each. Candidates that fail validation
-    raise ScenarioError naming the key.
+    raise ScenarioError naming the key. `workers` processes run each candidate's replicates
+    (sim.run.executor) with identical results.
     """
     from scipy.optimize import differential_evolution
 
@@ -315,7 +304,8 @@ def calibrate(
         point = tuple(float(v) for v in np.atleast_1d(x))
         if point not in cache:
             candidate = with_values(scenario, dict(zip(keys, point)))
-            frames = [runner(candidate, seq, r) for r, seq in enumerate(seeds)]
+            tasks = [(candidate, seq, r) for r, seq in enumerate(seeds)]
+            frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks)
             simulated = simulated_series(frames, target)
             cache[point] = (rmse(simulated, target.values), simulated)
             if progress:
@@ -330,9 +320,10 @@ def calibrate(
             f"--max-evals {max_evals} is below one generation of the search "
             f"({population} = {DE_POPSIZE} per key); raise it"
         )
-    result = differential_evolution(
-        objective, bounds, seed=seed, popsize=DE_POPSIZE, maxiter=max_evals // population - 1, polish=False, tol=0
-    )
+    with open_executor(workers, tasks=replicates) as executor:
+        result = differential_evolution(
+            objective, bounds, seed=seed, popsize=DE_POPSIZE, maxiter=max_evals // population - 1, polish=False, tol=0
+        )
     best = min(cache, key=lambda p: cache[p][0])
     return Calibration(
         dict(zip(keys, best)),
@@ -341,59 +332,12 @@ def calibrate(
         target,
         len(cache),
         str(getattr(result, "message", "")),
-        [(dict(zip(keys, p)), v[0]) for p, v in cache.items()],
     )
 
 
 # ==================================================================================================
 # Writing the calibrated scenario
 # ==================================================================================================
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _toml_key(key: str) -> str:
-    """A bare key when allowed, else a quoted one."""
-    return key if _BARE_KEY.match(key) else json.dumps(key)
-
-
-def _toml_value(value: Any) -> str:
-    """A TOML literal for a bool, number, string or list of those."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value).replace("\x7f", "\\u007f")  # JSON escapes are valid TOML basic-string escapes
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as TOML")
-
-
-def dumps_toml(data: dict, _path: tuple[str, ...] = ()) -> str:
-    """TOML text of a nested dict of tables, scalars and lists of scalars (what scenario files use).
-
-    Values of a table come first, then its sub-tables as [a.b] sections. Arrays of tables and dates
-    are not needed for scenarios and are not supported.
-    """
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
-    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
-    lines = []
-    if _path and (scalars or not tables):
-        lines.append(f"[{'.'.join(_toml_key(p) for p in _path)}]")
-    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
-    for key, table in tables.items():
-        if lines:
-            lines.append("")
-        lines.append(dumps_toml(table, (*_path, key)).rstrip("\n"))
-    return "\n".join(lines) + "\n"
-
-
 def calibrated_data(scenario_path: Path, overrides: list[str], values: dict[str, float]) -> dict:
     """The scenario file's own dict (`extends` merged) with --set overrides and the calibrated values applied.
 
@@ -411,7 +355,9 @@ def calibrated_data(scenario_path: Path, overrides: list[str], values: dict[str,
     return data
 
 
-def write_calibrated_scenario(scenario_path: Path, overrides: list[str], result: Calibration, out: Path) -> Path:
+def write_calibrated_scenario(
+    scenario_path: Path, overrides: list[str], result: Calibration, out: Path, force: bool = False
+) -> Path:
     """Write the calibrated scenario TOML (with a header saying how it was made) and check it loads."""
     header = [
         f"# Calibrated by `wom calibrate` from {scenario_path} against {result.target.path}",
@@ -420,32 +366,5 @@ def write_calibrated_scenario(scenario_path: Path, overrides: list[str], result:
         *(f"# {k} = {v:.6g}" for k, v in result.values.items()),
     ]
     text = "\n".join(header) + "\n" + dumps_toml(calibrated_data(scenario_path, overrides, result.values))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    load_scenario(out)  # the written file must be a valid scenario
-    return out
-
-
-def plot_calibration(result: Calibration, path: Path, title: str = "") -> Path:
-    """Target series and the calibrated simulation's mean series on the target's grid."""
-    import matplotlib.pyplot as plt
-
-    from sim.viz.charts import COLORS, GRID_ALPHA, TIME_LABEL, save_figure
-
-    target = result.target
-    fig, ax = plt.subplots(figsize=(9, 5))
-    ax.plot(target.time, target.values, "o", ms=3, color=COLORS["adopted"], label=f"target ({target.path.name})")
-    ax.plot(
-        target.time,
-        result.simulated,
-        color=COLORS["reference"],
-        lw=1.5,
-        label="calibrated simulation (mean of replicates)",
-    )
-    ax.set_xlabel(TIME_LABEL)
-    ax.set_ylabel(f"{target.column} (people)")
-    ax.grid(alpha=GRID_ALPHA)
-    ax.legend(loc="best")
-    values = ", ".join(f"{k} = {v:.4g}" for k, v in result.values.items())
-    ax.set_title(f"Calibration {title}: {values}\nRMSE {result.rmse:.4g} people ({result.relative_rmse:.2%} of max)")
-    return save_figure(fig, path)
+    scenario_from_dict(loads_toml(text, str(out)), source=str(out))  # valid before it is written
+    return write_text(out, text, force)

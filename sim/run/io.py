@@ -139,9 +139,15 @@ def atomic_directory(target: str | Path, kind: str, force: bool = False) -> Iter
 
 
 @contextlib.contextmanager
-def atomic_file(target: str | Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; when the block ends without error it replaces `target`."""
+def atomic_file(target: str | Path, force: bool = False, clean: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; when the block ends without error it replaces `target`.
+
+    `clean=False` skips cleaning stale temporaries of the folder, for many files written into one
+    folder (a sweep's runs/, cleaned once when the sweep starts).
+    """
     target = check_output_file(target, force)
+    if clean:
+        clean_stale(target.parent)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent)
     os.close(fd)
     tmp = Path(name)

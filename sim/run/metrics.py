@@ -37,6 +37,10 @@ P_STARTS = (0.001, 0.01, 0.05)
 Q_STARTS = (0.05, 0.3, 1.0)
 #: Start value of m as a multiple of the largest observed value.
 M_START_FACTOR = 1.1
+#: Relative distance to a search bound within which a fitted p or q counts as stuck on it (for the
+#: bound q = 0, an absolute distance of BOUND_RTOL * BOUND_ATOL).
+BOUND_RTOL = 1e-3
+BOUND_ATOL = 1e-9
 #: Three parameters are fitted, so at least one more point is needed for a residual
 #: variance (and hence standard errors).
 MIN_FIT_POINTS = 4
@@ -80,6 +84,24 @@ class BassFit:
     def as_dict(self) -> dict:
         """The fit as a plain dict (NaN kept as float NaN; see `to_jsonable` for JSON)."""
         return asdict(self)
+
+
+def bound_reason(fit: BassFit) -> str | None:
+    """Why a finished fit does not identify p and q: one of them sits on its search bound (the data
+    do not pin it down, e.g. a series that never took off), else None. Bounds are P_BOUNDS, Q_BOUNDS."""
+    for name, value, (low, high) in (("p", fit.p, P_BOUNDS), ("q", fit.q, Q_BOUNDS)):
+        if any(abs(value - bound) <= BOUND_RTOL * max(abs(bound), BOUND_ATOL) for bound in (low, high)):
+            return f"{name} = {value:.3g} is on its search bound [{low:g}, {high:g}]: not identified by the data"
+    return None
+
+
+def fit_problem(fit: BassFit) -> str | None:
+    """Why a Bass fit is not a usable estimate (None if it is): no fit, R^2 < 0, or p/q on a bound."""
+    if not np.isfinite(fit.p):
+        return "no fit (series too short or flat)"
+    if fit.r2 < 0:
+        return f"R^2 = {fit.r2:.3g} < 0: the Bass curve fits worse than a constant; not a Bass fit"
+    return bound_reason(fit)
 
 
 def _nan_fit(n_points: int) -> BassFit:
@@ -273,7 +295,7 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     """Headline metrics of one replicate's time series, as a flat dict of floats.
 
     Keys: final_adoption (fraction of `population`), time_to_10pct / time_to_50pct
-    (NaN if never reached), peak_adoption_rate (people per unit of `time`, i.e. per day)
+    (NaN if never reached; NaN too when the fit is not identified, see `fit_problem`), peak_adoption_rate (people per unit of `time`, i.e. per day)
     and peak_time, bass_p / bass_q / bass_m / bass_r2 (`fit_bass` of adopted_total vs
     time; m in people), fan_share and detractor_share (of everyone who ever adopted,
     0 if nobody did), cost_per_adopter (final cumulative spend / adopters gained during
@@ -298,6 +320,8 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     gained = final_adopted - adopted[0]
     peak, peak_time = peak_rate(time, new / dt)
     fit = fit_bass(time, adopted_total=adopted)
+    if fit_problem(fit) is not None:  # a series that never took off: no numbers stuck at bounds
+        fit = _nan_fit(fit.n_points)
 
     summary = {"final_adoption": float(final_adopted / population)}
     for name, level in MILESTONES.items():
@@ -374,3 +398,95 @@ def to_jsonable(obj: Any) -> Any:
         value = float(obj)
         return value if math.isfinite(value) else None
     return obj
+
+
+# --- The metric registry --------------------------------------------------------------
+@dataclass(frozen=True)
+class Metric:
+    """A metric of one replicate: its name (the key in summaries and tables), axis label, unit, what it
+    is computed from, and how it is shown. Every module names and labels metrics through `METRICS`."""
+
+    name: str
+    label: str
+    unit: str
+    computed: str
+    #: A fraction (of the population or of adopters), shown in percent.
+    share: bool = False
+    #: Smaller is better (a colour map is reversed for it, so "better" is always brighter).
+    lower_is_better: bool = False
+    #: Claims may compare it (the Bass coefficients describe a curve, not an outcome).
+    comparable: bool = True
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "final_adoption",
+            "Final adoption (% of population)",
+            "share of population",
+            "adopted_total at the last step / population",
+            share=True,
+        ),
+        Metric(
+            "time_to_10pct",
+            "Days to 10% adoption",
+            "days",
+            "first time adopted_total reaches 10% of the population (linear interpolation)",
+            lower_is_better=True,
+        ),
+        Metric(
+            "time_to_50pct",
+            "Days to 50% adoption",
+            "days",
+            "first time adopted_total reaches 50% of the population (linear interpolation)",
+            lower_is_better=True,
+        ),
+        Metric(
+            "peak_adoption_rate", "Peak adoption rate (people / day)", "people per day", "largest new_adopters / dt"
+        ),
+        Metric(
+            "peak_time", "Day of peak adoption rate", "days", "time of the peak adoption rate", lower_is_better=True
+        ),
+        Metric("bass_p", "Bass p (per day)", "per day", "fit_bass of adopted_total: innovation", comparable=False),
+        Metric("bass_q", "Bass q (per day)", "per day", "fit_bass of adopted_total: imitation", comparable=False),
+        Metric("bass_m", "Bass m (people)", "people", "fit_bass of adopted_total: market size", comparable=False),
+        Metric("bass_r2", "Bass fit R^2", "1", "R^2 of the fitted cumulative curve", comparable=False),
+        Metric("fan_share", "Fans (% of adopters)", "share of adopters", "fans at the end / ever adopted", share=True),
+        Metric(
+            "detractor_share",
+            "Detractors (% of adopters)",
+            "share of adopters",
+            "detractors at the end / ever adopted",
+            share=True,
+            lower_is_better=True,
+        ),
+        Metric(
+            "cost_per_adopter",
+            "Cost per adopter",
+            "currency per person",
+            "final cumulative spend / adopters gained during the run",
+            lower_is_better=True,
+        ),
+    )
+}
+
+#: Per-step columns of a run's time series (sim.model records them) that charts draw, with their
+#: labels; counts of people unless the unit says otherwise.
+SERIES_LABELS: dict[str, str] = {
+    "unaware": "Unaware",
+    "aware": "Aware",
+    "adopters": "Adopters, fans excluded",
+    "fans": "Fans",
+    "detractors": "Detractors",
+    "rejecters": "Rejecters",
+    "adopted_total": "Ever adopted",
+    "new_adopters": "New adopters per step",
+    "participations": "Cumulative participations per person",
+    "talking": "Expected talkers",
+}
+
+
+def metric_label(name: str) -> str:
+    """Axis or table label of a metric (its name in words when it is not registered)."""
+    return METRICS[name].label if name in METRICS else name.replace("_", " ")

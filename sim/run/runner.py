@@ -1,17 +1,16 @@
-"""Running a scenario's replicates and writing the run directory atomically.
+"""Running a scenario's replicates and writing the run directory atomically (sim.run.io).
 
 Replicate r of a run with seed s uses the r-th child of `numpy.random.SeedSequence(s)`, so results
-depend only on (scenario, seed, replicate), never on the order or process they run in.
+depend only on (scenario, seed, replicate), never on the order or process they run in: `workers`
+processes give the same bytes as one. Charts are the viz layer's (the `run` command passes
+`sim.viz.charts.draw_run` as `draw`, so they land in the same atomic directory).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
-import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +21,16 @@ import pandas as pd
 from sim.config.schema import Scenario
 from sim.model import theory
 from sim.model.model import WomModel, child_seed
+from sim.run.executor import open_executor, run_tasks
+from sim.run.io import atomic_directory
 from sim.run.metrics import summarize
 
 #: Packages whose versions are stored with every run.
 VERSIONED_PACKAGES = ("wom-sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pydantic", "matplotlib")
-
-
-class OutputExistsError(FileExistsError):
-    """The output directory already holds a run and --force was not given."""
+#: Output kind of a run directory (sim.run.io markers).
+RUN_KIND = "run"
+TIMESERIES_FILE = "timeseries.csv"
+SUMMARY_FILE = "summary.json"
 
 
 @dataclass
@@ -61,19 +62,35 @@ def run_replicate(
     return frame
 
 
+def _replicate_task(task: tuple[Scenario, np.random.SeedSequence, int]) -> pd.DataFrame:
+    """One replicate in a worker process (a module-level function, so it pickles)."""
+    return run_replicate(*task)
+
+
 def run_scenario(
     scenario: Scenario,
     seed: int | None = None,
     replicates: int | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> RunResult:
-    """Run all replicates of a scenario (seed and replicates default to the scenario's run section)."""
+    """Run all replicates of a scenario (seed and replicates default to the scenario's run section).
+
+    `workers` > 1 runs replicates in that many processes (sim.run.executor) with identical results;
+    `progress` is then called with a replicate's steps when it finishes, else after every step.
+    """
     seed = scenario.run.seed if seed is None else seed
     replicates = scenario.run.replicates if replicates is None else replicates
     scenario = scenario.model_copy(
         update={"run": scenario.run.model_copy(update={"seed": seed, "replicates": replicates})}
     )
-    frames = [run_replicate(scenario, seq, r, progress) for r, seq in enumerate(replicate_seeds(seed, replicates))]
+    seeds = replicate_seeds(seed, replicates)
+    if workers <= 1 or replicates <= 1:
+        frames = [run_replicate(scenario, seq, r, progress) for r, seq in enumerate(seeds)]
+    else:
+        done = (lambda task, frame: progress(scenario.run.n_steps)) if progress else None
+        with open_executor(workers, tasks=replicates) as executor:
+            frames = run_tasks(executor, _replicate_task, [(scenario, seq, r) for r, seq in enumerate(seeds)], done)
     ts = pd.concat(frames, ignore_index=True)
     summary = {
         "scenario": json.loads(scenario.model_dump_json()),  # inf as "Infinity"
@@ -109,41 +126,17 @@ def reference_curves(scenario: Scenario, t_max: float) -> dict | None:
     }
 
 
-def write_run(result: RunResult, out_dir: str | Path, force: bool = False, charts: bool = True) -> Path:
-    """Write timeseries.csv, summary.json and the charts into out_dir, all at once or not at all."""
-    from sim.viz.charts import write_run_charts  # matplotlib only when writing
-
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not force:
-        raise OutputExistsError(f"{out_dir} already exists; use --force to overwrite it")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    try:
-        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, allow_nan=False) + "\n")
-        if charts:
-            sc = result.scenario
-            write_run_charts(
-                result.timeseries,
-                sc.population.size,
-                sc.run.dt,
-                tmp,
-                title=sc.name,
-                reference=reference_curves(sc, sc.run.days),
-            )
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
-def replace_dir(new: Path, target: Path) -> None:
-    """Move a finished directory into place; an old one is moved aside first and removed afterwards."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def write_run(
+    result: RunResult,
+    out_dir: str | Path,
+    force: bool = False,
+    draw: Callable[[RunResult, Path], object] | None = None,
+) -> Path:
+    """Write timeseries.csv, summary.json (and what `draw(result, folder)` adds, e.g. charts) into
+    out_dir, all at once or not at all (sim.run.io.atomic_directory; --force replaces only a run)."""
+    with atomic_directory(out_dir, RUN_KIND, force) as tmp:
+        result.timeseries.to_csv(tmp / TIMESERIES_FILE, index=False)
+        (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary, indent=2, allow_nan=False) + "\n")
+        if draw is not None:
+            draw(result, tmp)
+    return Path(out_dir)

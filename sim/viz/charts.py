@@ -23,7 +23,8 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS  # noqa: E402
-from sim.run.metrics import BAND_LEVEL, mean_and_band  # noqa: E402
+from sim.run.metrics import BAND_LEVEL, SERIES_LABELS, mean_and_band  # noqa: E402
+from sim.run.runner import RunResult, reference_curves  # noqa: E402
 
 # --- Look -------------------------------------------------------------------------
 DPI = 120
@@ -64,14 +65,7 @@ REFERENCE_STYLES = ("--", ":", "-.")
 #: Colours cycled over the scenarios of `plot_comparison`.
 SCENARIO_COLORS = plt.get_cmap("tab10").colors
 
-FUNNEL_LABELS = {
-    "unaware": "Unaware",
-    "aware": "Aware",
-    "adopters": "Adopters",
-    "fans": "Fans",
-    "detractors": "Detractors",
-    "rejecters": "Rejecters",
-}
+FUNNEL_LABELS = {c: SERIES_LABELS[c] for c in FUNNEL_COLUMNS}
 TIME_LABEL = "Time (days)"
 BAND_LABEL = f"{BAND_LEVEL:.0%} band"
 #: Vertical position (axes fraction) of legends placed under the axes, below the x label.
@@ -197,7 +191,7 @@ def plot_adoption(
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(TIME_LABEL)
-    ax.set_ylabel("Ever adopted (% of population)", color=COLORS["adopted"])
+    ax.set_ylabel(f"{SERIES_LABELS['adopted_total']} (% of population)", color=COLORS["adopted"])
     ax.grid(alpha=GRID_ALPHA)
 
     rate_ax = ax.twinx()
@@ -328,3 +322,19 @@ def write_run_charts(
         plot_funnel(ts, population, out_dir / "funnel.png", title),
         plot_channels(ts, out_dir / "channels.png", title),
     ]
+
+
+def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
+    """The run's charts (adoption with its Bass reference, funnel, channels) into `folder`.
+
+    Passed as `draw` to `sim.run.runner.write_run`, so the charts are part of the atomic run directory.
+    """
+    sc = result.scenario
+    return write_run_charts(
+        result.timeseries,
+        sc.population.size,
+        sc.run.dt,
+        folder,
+        title=sc.name,
+        reference=reference_curves(sc, sc.run.days),
+    )

@@ -26,6 +26,7 @@ def test_run_writes_everything(tmp_path):
     res = invoke("run", DEFAULT, "--out", out, "--replicates", 2, "--seed", 4, *FAST)
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".wom-output",
         "adoption.png",
         "channels.png",
         "funnel.png",
@@ -146,3 +147,62 @@ def test_console_script_exit_code(tmp_path):
     assert proc.returncode == 2 and "wom.transmission" in proc.stderr
     proc = subprocess.run([wom, "run", DEFAULT, "--out", tmp_path / "ok", *FAST], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_workers_give_identical_bytes(tmp_path):
+    """Replicate seeds depend only on (seed, replicate): 2 processes write what 1 process writes."""
+    for workers in (1, 2):
+        res = invoke("run", DEFAULT, "--out", tmp_path / f"w{workers}", "-r", 3, "--workers", workers, *FAST)
+        assert res.exit_code == 0, res.output
+    for name in ("timeseries.csv", "summary.json"):
+        assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", [".", "..", "/tmp/x", "../../x"])
+def test_scenario_name_is_never_a_path(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("run", DEFAULT, "--set", f'name="{name}"', "--force", *FAST)
+    assert res.exit_code == 2 and "plain file name" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--replicates", "99999999999999999999"], "--replicates"),
+        (["--replicates", "0"], "--replicates"),
+        (["--seed", "-1"], "--seed"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_run_options_are_checked_before_work(tmp_path, args, message):
+    res = invoke("run", DEFAULT, "--out", tmp_path / "out", *args, *FAST)
+    assert res.exit_code == 2 and message in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_force_never_replaces_a_foreign_directory(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "notes.txt").write_text("precious")
+    res = invoke("run", DEFAULT, "--out", home, "--force", *FAST)
+    assert res.exit_code == 2 and "not a previous run output" in res.output
+    assert (home / "notes.txt").read_text() == "precious"
+
+
+@pytest.mark.parametrize("command", ["attribute", "calibrate"])
+def test_research_commands_never_use_a_scenario_name_as_a_path(tmp_path, monkeypatch, command):
+    series = tmp_path / "series.csv"
+    series.write_text("time,adopted_total\n1,5\n2,9\n3,20\n")
+    args = {
+        "attribute": ["attribute", DEFAULT, "--baseline-set", "engine.quality=0.5"],
+        "calibrate": ["calibrate", DEFAULT, "--target", series, "--vary", "wom.q=0.1:0.5"],
+    }[command]
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    res = invoke(*args, "--replicates", 200000)
+    assert res.exit_code == 2 and "--replicates" in res.output
+    res = invoke(*args, "--set", 'name="../../x"')
+    assert res.exit_code == 2 and "plain file name" in res.output
+    assert list(cwd.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "series.csv"]

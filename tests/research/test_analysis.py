@@ -13,14 +13,12 @@ from typer.testing import CliRunner
 from sim.cli.research import register
 from sim.research.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
 from sim.research.sweep import (
-    STATUS_ERROR,
-    STATUS_OK,
-    Experiment,
-    build_design,
-    local_cluster,
     run_sweep,
-    salib_problem,
 )
+from sim.research.sweep_spec import SweepSpec, build_design, salib_problem
+from sim.research.sweep_store import STATUS_ERROR, STATUS_OK
+from sim.run.executor import local_cluster
+from sim.run.io import MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The Bass docking scenario at 300 people: S-curves that saturate within 20 days, so the per-run
@@ -43,7 +41,7 @@ ISHIGAMI_TOLERANCE = 0.02
 
 
 def test_sobol_indices_recover_ishigami():
-    experiment = Experiment.model_validate(
+    experiment = SweepSpec.model_validate(
         {
             "name": "ishigami",
             "scenario": "unused.toml",
@@ -98,7 +96,7 @@ def _sweep(tmp_path: Path, design: str, parameters: str, replicates: int = 2) ->
 def _analyze(out: Path) -> list[str]:
     result = cli.invoke(app, ["analyze", str(out)])
     assert result.exit_code == 0, result.output
-    return sorted(p.name for p in (out / ANALYSIS_DIR).iterdir())
+    return sorted(p.name for p in (out / ANALYSIS_DIR).iterdir() if p.name != MARKER)
 
 
 def test_analyze_grid_writes_tables_and_heatmaps(tmp_path):
@@ -127,3 +125,19 @@ def test_analyze_sobol_and_one_parameter_charts(tmp_path):
 def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path):
     result = cli.invoke(app, ["analyze", str(tmp_path)])
     assert result.exit_code == 2 and "not a sweep results folder" in result.output
+
+
+def test_analyze_with_a_text_parameter_whose_point_only_failed(tmp_path):
+    """seed_users.choice = "community" with an empty forum fails at every replicate of that point."""
+    exp = tmp_path / "e.toml"
+    exp.write_text(
+        f'name = "t"\nscenario = "{BASS.parent.parent / "default.toml"}"\nseed = 1\nreplicates = 2\n'
+        'set = ["population.size=300", "run.days=15", "seed_users.count=10"]\n[design]\nkind = "grid"\n'
+        '[parameters]\n"seed_users.choice" = ["community", "random"]\n"channels.forum.membership" = [0.0, 0.05]\n'
+    )
+    out = tmp_path / "out"
+    assert cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"]).exit_code == 0
+    res = cli.invoke(app, ["analyze", str(out)])
+    assert res.exit_code == 0, res.output
+    points = pd.read_csv(out / ANALYSIS_DIR / "points.csv")
+    assert points["runs_failed"].tolist() == [2, 0, 0, 0]

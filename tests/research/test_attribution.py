@@ -23,6 +23,7 @@ from sim.research.attribution import (
     shapley_values,
     write_attribution,
 )
+from sim.viz.research_charts import draw_attribution
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -130,8 +131,8 @@ def test_attribute_with_a_known_answer(tmp_path):
     assert result.mean(none, MILESTONE) == days  # 0.1 adoption: never reaches 50%, censored
     total = sum(result.shapley[f][MILESTONE] for f in FACTORS)
     assert total == pytest.approx(result.mean(full, MILESTONE) - result.mean(none, MILESTONE))
-    files = write_attribution(result, tmp_path)
-    doc = json.loads((tmp_path / "attribution.json").read_text())
+    files = write_attribution(result, tmp_path / "attr", draw=draw_attribution)
+    doc = json.loads((tmp_path / "attr" / "attribution.json").read_text())
     assert doc["factors"]["engine"]["final_adoption"] == pytest.approx(0.25)
     assert len(doc["combos"]) == 8 and doc["baseline"]["final_adoption"] == pytest.approx(
         result.mean(none, "final_adoption")

@@ -51,7 +51,8 @@ def test_fit_bass_recovers_p_and_q(tmp_path, cumulative):
     assert fit["q"] == pytest.approx(TRUE_Q, rel=FIT_TOLERANCE)
     assert 0 < fit["p_se"] < TRUE_P and 0 < fit["q_se"] < TRUE_Q
     assert (tmp_path / "series.fit.png").stat().st_size > 0
-    table = cli.invoke(app, ["fit-bass", str(csv)])
+    assert cli.invoke(app, ["fit-bass", str(csv)]).exit_code == 2  # the chart exists: --force needed
+    table = cli.invoke(app, ["fit-bass", str(csv), "--force"])
     assert table.exit_code == 0 and "q = 0.3" in table.output
 
 
@@ -62,6 +63,10 @@ def test_fit_bass_recovers_p_and_q(tmp_path, cumulative):
         ("time,sales\n1,5\n2,9\n", "one of adopted_total, new_adopters"),
         ("time,new_adopters\n1,5\n2,x\n", "row 3"),
         ("time,new_adopters\n1,5\n1,9\n", "distinct"),
+        ("time,new_adopters\n1,5\n2,-9\n3,4\n", "must be >= 0"),
+        ("time,adopted_total\n1,5\n2,9\n3,4\n", "decreases"),
+        ("time,adopted_total\n1,5\n2,1e300\n", "at most"),
+        ("time,adopted_total\n1,5\n2,inf\n", "must be numbers"),
     ],
 )
 def test_bad_series_exit_2(tmp_path, content, message):
@@ -69,6 +74,26 @@ def test_bad_series_exit_2(tmp_path, content, message):
     csv.write_text(content)
     result = cli.invoke(app, ["fit-bass", str(csv), "--json"])
     assert result.exit_code == 2 and str(csv) in result.output and message in result.output
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("time,new_adopters\n" + "".join(f"{t},0\n" for t in range(1, 11)), "no adoption"),
+        # Adoption that stopped at once: a step, not an S-curve; p or q cannot be pinned down.
+        ("time,adopted_total\n0,0\n" + "".join(f"{t},100\n" for t in range(1, 11)), "not identified"),
+    ],
+)
+def test_series_that_never_took_off_are_not_identified(tmp_path, content, reason):
+    csv = tmp_path / "flat.csv"
+    csv.write_text(content)
+    result = cli.invoke(app, ["fit-bass", str(csv), "--json"])
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.stdout)
+    assert fit["identified"] is False and fit["p"] is None and fit["q"] is None and fit["m"] is None
+    assert fit["reason"]
+    table = cli.invoke(app, ["fit-bass", str(csv), "--force"])
+    assert table.exit_code == 0 and "not identified" in table.output
 
 
 def test_toml_writer_round_trips():
@@ -84,7 +109,7 @@ def test_toml_writer_round_trips():
 
 def test_parse_vary():
     assert parse_vary("wom.q=0.1:0.9").low == 0.1
-    for bad in ("wom.q", "wom.q=0.1", "wom.q=a:b", "wom.q=0.9:0.1", "=0:1"):
+    for bad in ("wom.q", "wom.q=0.1", "wom.q=a:b", "wom.q=0.9:0.1", "=0:1", "wom.q=0:inf", "wom.q=nan:1"):
         with pytest.raises(SeriesError):
             parse_vary(bad)
 

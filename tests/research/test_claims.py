@@ -19,21 +19,17 @@ from typer.testing import CliRunner
 
 from sim.cli.claims import register
 from sim.config.schema import EngineConfig
-from sim.research.claims import (
+from sim.research.claim_metrics import (
     HOLDS,
     INCONCLUSIVE,
     REVERSED,
-    Expectation,
-    ExperimentError,
     adopter_valence_shares,
-    compare,
-    experiment_files,
-    load_experiment,
     margins_for_shift,
     participation_retention,
-    run_experiment,
     talk_days_per_adopter,
 )
+from sim.research.claim_spec import ClaimError, Expectation, claim_files, load_claim
+from sim.research.claims import compare, run_claim
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "experiments" / "claims"
@@ -41,7 +37,7 @@ DEFAULT = ROOT / "scenarios" / "default.toml"
 TINY = ["population.size=300", "run.days=20", "seed_users.count=10", "channels.forum.membership=0.2"]
 
 
-def write_experiment(folder: Path, text: str, name: str = "tiny.toml") -> Path:
+def write_claim(folder: Path, text: str, name: str = "tiny.toml") -> Path:
     path = folder / name
     path.write_text(text)
     return path
@@ -85,12 +81,12 @@ def cli_app() -> typer.Typer:
 
 # --- the file format ------------------------------------------------------------------------------
 def test_claim_files_validate_with_their_scenarios():
-    from sim.research.claims import arm_scenarios
+    from sim.research.claim_spec import arm_scenarios
 
-    files = experiment_files(CLAIMS)
+    files = claim_files(CLAIMS)
     assert [f.name[:2] for f in files] == [f"{i:02d}" for i in range(1, 11)]
     for path in files:
-        experiment = load_experiment(path)
+        experiment = load_claim(path)
         for ci in (False, True):
             scenarios = arm_scenarios(experiment, path, ci)
             assert len(scenarios) == len(experiment.condition_grid(ci))
@@ -123,21 +119,19 @@ def test_claim_files_validate_with_their_scenarios():
         ),
     ],
 )
-def test_bad_experiment_files_name_file_and_key(tmp_path, edit, expected):
-    path = write_experiment(tmp_path, TINY_EXPERIMENT.replace(*edit))
-    with pytest.raises(ExperimentError) as err:
-        load_experiment(path)
+def test_bad_claim_files_name_file_and_key(tmp_path, edit, expected):
+    path = write_claim(tmp_path, TINY_EXPERIMENT.replace(*edit))
+    with pytest.raises(ClaimError) as err:
+        load_claim(path)
     message = str(err.value).replace("Value error, ", "") if "Value error" not in expected else str(err.value)
-    assert str(path) in message and "invalid experiment" in message
+    assert str(path) in message and "invalid claim spec" in message
     assert expected.replace("Value error, ", "") in message.replace("Value error, ", "")
 
 
 def test_bad_arm_scenario_names_arm_and_key(tmp_path):
-    path = write_experiment(
-        tmp_path, TINY_EXPERIMENT.replace('set = ["engine.quality=0.3"]', 'set = ["engine.qualty=0.3"]')
-    )
-    with pytest.raises(ExperimentError) as err:
-        run_experiment(path)
+    path = write_claim(tmp_path, TINY_EXPERIMENT.replace('set = ["engine.quality=0.3"]', 'set = ["engine.qualty=0.3"]'))
+    with pytest.raises(ClaimError) as err:
+        run_claim(path)
     assert "arm 'poor'" in str(err.value) and "engine.qualty: unknown key" in str(err.value)
 
 
@@ -146,7 +140,7 @@ def test_claim_10_margins_move_the_same_share():
     engine = EngineConfig()
     base = adopter_valence_shares(engine)
     detractor_margin, advocate_margin = margins_for_shift(engine, 0.05)
-    experiment = load_experiment(CLAIMS / "10_negative_wom.toml")
+    experiment = load_claim(CLAIMS / "10_negative_wom.toml")
     sets = {arm.label: dict(s.split("=") for s in arm.set) for arm in experiment.arms}
     assert float(sets["5% more dissatisfied"]["engine.detractor_margin"]) == pytest.approx(detractor_margin, abs=1e-4)
     assert float(sets["5% more satisfied"]["engine.advocate_margin"]) == pytest.approx(advocate_margin, abs=1e-4)
@@ -203,7 +197,7 @@ def test_time_series_metrics():
 
 # --- running and the command ----------------------------------------------------------------------
 def test_command_writes_charts_tables_and_verdict(tmp_path):
-    path = write_experiment(tmp_path, TINY_EXPERIMENT)
+    path = write_claim(tmp_path, TINY_EXPERIMENT)
     out = tmp_path / "out"
     res = CliRunner().invoke(cli_app(), ["experiment", str(path), "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
@@ -222,9 +216,9 @@ def test_command_writes_charts_tables_and_verdict(tmp_path):
 
 def test_common_random_numbers_and_reproducibility(tmp_path):
     one_point = TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
-    path = write_experiment(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))
-    first = run_experiment(path).runs
-    second = run_experiment(path, workers=2).runs
+    path = write_claim(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))
+    first = run_claim(path).runs
+    second = run_claim(path, workers=2).runs
     pd.testing.assert_frame_equal(first, second)
     # identical arms with the same seed streams give identical runs
     good, poor = (first[first.arm == a].drop(columns="arm").reset_index(drop=True) for a in ("good", "poor"))
@@ -234,10 +228,10 @@ def test_common_random_numbers_and_reproducibility(tmp_path):
 def test_directory_runs_every_file_and_checks_all_first(tmp_path):
     folder = tmp_path / "claims"
     folder.mkdir()
-    write_experiment(
+    write_claim(
         folder, TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.1]'), "a.toml"
     )
-    write_experiment(
+    write_claim(
         folder, TINY_EXPERIMENT.replace('name = "tiny"', 'name = "broken"').replace("seed = 3", "sed = 3"), "b.toml"
     )
     out = tmp_path / "out"
@@ -251,8 +245,8 @@ def test_directory_runs_every_file_and_checks_all_first(tmp_path):
 
 
 # --- the seeds' claims ----------------------------------------------------------------------------
-def run_claim(name: str):
-    return run_experiment(CLAIMS / name, ci=True)
+def run_seed_claim(name: str):
+    return run_claim(CLAIMS / name, ci=True)
 
 
 def assert_verdict(result, expectation: int, verdict: str, **point):
@@ -277,7 +271,7 @@ def test_claim_01_engine_marketing_amplifies_the_product():
     Poor product (quality 0.45): more marketing ends with more detractors (holds), but the model does
     not reproduce "no more adopters": ads bring significantly more adopters (reversed). Good product
     (quality 0.85): marketing helps, 50% is reached sooner (holds)."""
-    result = run_claim("01_engine.toml")
+    result = run_seed_claim("01_engine.toml")
     check_settings(result, replicates=10, seed=101)
     assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.45})
     assert_verdict(result, 1, REVERSED, **{"engine.quality": 0.45})
@@ -288,7 +282,7 @@ def test_claim_01_engine_marketing_amplifies_the_product():
 def test_claim_02_accelerator_layers_reach_half_far_sooner():
     """Claim 2, holds. CI: 10 replicates per arm, seed 202, 3,000 people, 250 days; one-sided Wilcoxon
     signed-rank test at alpha = 0.05 that time-to-50% with the layers is below 0.75 x offline only."""
-    result = run_claim("02_accelerator.toml")
+    result = run_seed_claim("02_accelerator.toml")
     check_settings(result, replicates=10, seed=202)
     assert result.holds
     assert_verdict(result, 0, HOLDS, **{"wom.transmission": 0.1})
@@ -299,7 +293,7 @@ def test_claim_03_participation_raises_fans_and_talk():
     """Claim 3, holds. CI: 10 replicates per arm, seed 303, 3,000 people, 150 days; one-sided Wilcoxon
     signed-rank tests at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
     talk windows."""
-    result = run_claim("03_relationship.toml")
+    result = run_seed_claim("03_relationship.toml")
     check_settings(result, replicates=10, seed=303)
     for renew in (True, False):
         for expectation in (0, 1):
@@ -311,7 +305,7 @@ def test_claim_04_community_persists_fan_economy_decays():
     """Claim 4, holds. CI: 10 replicates per arm, seed 404, 3,000 people, 250 days (the brand steps back
     on day 150); one-sided Wilcoxon signed-rank tests at alpha = 0.05: community > fan economy in
     engagement and fan retention, community engagement retention > 0.5, fan economy's < 0.5."""
-    result = run_claim("04_community.toml")
+    result = run_seed_claim("04_community.toml")
     check_settings(result, replicates=10, seed=404)
     for expectation in range(4):
         assert_verdict(result, expectation, HOLDS)
@@ -321,7 +315,7 @@ def test_claim_04_community_persists_fan_economy_decays():
 def test_claim_05_seeds_chosen_well_beat_random():
     """Claim 5, holds at 10,000 people. CI: 8 replicates per arm, seed 505, 10,000 people, 130 days;
     one-sided Wilcoxon signed-rank tests at alpha = 0.05 that hub and forum seeds reach 50% sooner."""
-    result = run_claim("05_seeding.toml")
+    result = run_seed_claim("05_seeding.toml")
     check_settings(result, replicates=8, seed=505)
     assert_verdict(result, 0, HOLDS, **{"population.size": 10000})
     assert_verdict(result, 1, HOLDS, **{"population.size": 10000})
@@ -333,7 +327,7 @@ def test_claim_06_forum_first_retains_more_fans_with_iteration():
     scenario, mean expectation 0.7 (high threshold); one-sided Wilcoxon signed-rank tests at
     alpha = 0.05. Forum first ends with more fans when weekly releases improve the product (holds) and
     not without them."""
-    result = run_claim("06_channel_order.toml")
+    result = run_seed_claim("06_channel_order.toml")
     check_settings(result, replicates=10, seed=606)
     assert_verdict(result, 0, HOLDS, **{"engine.expectation_mean": 0.7, "iteration.enabled": True})
     no_iteration = result.comparison(0, **{"engine.expectation_mean": 0.7, "iteration.enabled": False})
@@ -345,7 +339,7 @@ def test_claim_07_hit_product_beats_portfolio():
     """Claim 7, holds at the scenario's variety fit (0.02). CI: 10 replicates per arm, seed 707, 3,000
     people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on final adoption and
     time to 50%."""
-    result = run_claim("07_hit_product.toml")
+    result = run_seed_claim("07_hit_product.toml")
     check_settings(result, replicates=10, seed=707)
     assert result.holds
     assert_verdict(result, 0, HOLDS, **{"hit_product.variety_fit": 0.02})
@@ -358,7 +352,7 @@ def test_claim_08_moderate_posting_beats_overload_only_with_fatigue():
     following the official account; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on time to 50%.
     When followers tire past 3 posts a day, moderate useful posting reaches 50% sooner (holds); without
     fatigue, ten posts a day reach it sooner (reversed)."""
-    result = run_claim("08_self_media.toml")
+    result = run_seed_claim("08_self_media.toml")
     check_settings(result, replicates=40, seed=808)
     fatigue = {"channels.weibo.official_followers": 0.3}
     assert_verdict(result, 0, HOLDS, **fatigue, **{"self_media.fatigue_posts_per_day": 3.0})
@@ -372,7 +366,7 @@ def test_claim_09_wom_first_then_ads_costs_less():
     ads-first's minus 0.01 (non-inferiority), and a lower cost per adopter. The arms' final adoptions
     differ by about 0.1-0.4 points against a 1-point margin: 10 replicates gave p = 0.06-0.1, 30 give
     p = 0.002 (measured with this seed)."""
-    result = run_claim("09_wom_then_ads.toml")
+    result = run_seed_claim("09_wom_then_ads.toml")
     check_settings(result, replicates=30, seed=909)
     assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.7})
     assert_verdict(result, 1, HOLDS, **{"engine.quality": 0.7})
@@ -385,7 +379,7 @@ def test_claim_10_bad_news_outweighs_good_news():
     dissatisfied + satisfied - 2 x baseline (time to 50%: > 0; final adoption: 2 x baseline - the two > 0).
     The time-to-50% contrast is about 5 days with a spread of the same size: 10 replicates gave
     p = 0.05, 30 give p = 0.0003 (measured with this seed)."""
-    result = run_claim("10_negative_wom.toml")
+    result = run_seed_claim("10_negative_wom.toml")
     check_settings(result, replicates=30, seed=1010)
     default = {"wom.negative_transmission_factor": 2.0, "wom.negative_reach_factor": 1.5}
     assert_verdict(result, 0, HOLDS, **default)

@@ -19,26 +19,19 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli.research import register
-from sim.research.sweep import (
+from sim.research.sweep import metric_names, pending_specs, plan_sweep, run_seed, run_sweep, write_sweep_files
+from sim.research.sweep_spec import SweepSpecError, build_design, load_sweep_spec
+from sim.research.sweep_store import (
     EXPERIMENT_COPY,
     LOCK_FILE,
     RUNS_DIR,
     STATUS_ERROR,
     STATUS_OK,
     TIMESERIES_DIR,
-    ExperimentError,
-    build_design,
-    load_experiment,
-    local_cluster,
-    metric_names,
-    pending_specs,
-    plan_sweep,
     read_runs,
     read_timeseries,
-    run_seed,
-    run_sweep,
-    write_sweep_files,
 )
+from sim.run.executor import local_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -122,8 +115,8 @@ def thread_client():
 def test_bad_experiment_names_file_and_key(tmp_path, body, message):
     path = tmp_path / "bad.toml"
     path.write_text(body)
-    with pytest.raises(ExperimentError) as info:
-        load_experiment(path)
+    with pytest.raises(SweepSpecError) as info:
+        load_sweep_spec(path)
     assert str(path) in str(info.value) and message in str(info.value)
 
 
@@ -137,12 +130,12 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
 
 
 def test_designs(tmp_path):
-    grid = load_experiment(
+    grid = load_sweep_spec(
         write_experiment(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
     )
     design = build_design(grid)
     assert design.shape == (6, 2) and list(design.iloc[1]) == [0.4, 0.2]  # first parameter slowest
-    lhs = load_experiment(
+    lhs = load_sweep_spec(
         write_experiment(
             tmp_path / "l.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"seed_users.count" = { low = 5, high = 12, integer = true }',
@@ -154,7 +147,7 @@ def test_designs(tmp_path):
     assert len(design) == 16 and design["engine.quality"].between(0.4, 0.8).all()
     assert design["seed_users.count"].dtype == np.int64 and design["seed_users.count"].between(5, 12).all()
     assert build_design(lhs).equals(design)  # seeded: the same on every invocation (resume relies on it)
-    sobol = load_experiment(
+    sobol = load_sweep_spec(
         write_experiment(
             tmp_path / "s.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"wom.transmission" = { low = 0.05, high = 0.2 }',
@@ -304,3 +297,48 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     assert {k: after[k] for k in before} == before  # finished runs were neither re-run nor rewritten
     assert read_timeseries(out, columns=["run_id"])["run_id"].nunique() == points * replicates
     assert not list(out.rglob(".*.tmp")) and not (out / LOCK_FILE).exists()
+
+
+def test_design_size_is_capped_before_planning(tmp_path):
+    """A 10^8-run grid is refused at once (it would take gigabytes to plan), naming the cap."""
+    values = ", ".join(str(i) for i in range(1, 101))
+    exp = write_experiment(
+        tmp_path / "e.toml",
+        f'"wom.q" = [{values}]\n"engine.quality" = [{values}]\n"engine.expectation_mean" = [{values}]\n'
+        f'"advertising.p" = [{values}]',
+    )
+    started = time.perf_counter()
+    with pytest.raises(SweepSpecError, match="at most 100000 runs"):
+        plan_sweep(exp)
+    assert time.perf_counter() - started < 5
+
+
+def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
+    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5]')
+    (tmp_path / "file").write_text("x")
+    res = cli.invoke(app, ["sweep", str(exp), "--out", str(tmp_path / "file"), "--quiet"])
+    assert res.exit_code == 2 and "is a file" in res.output
+    res = cli.invoke(app, ["sweep", str(exp), "--scheduler", "notaurl", "--quiet"])
+    assert res.exit_code == 2 and "--scheduler" in res.output and "Traceback" not in res.output
+    started = time.perf_counter()
+    res = cli.invoke(
+        app, ["sweep", str(exp), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"]
+    )
+    assert res.exit_code == 1 and "cannot connect" in res.output
+    assert time.perf_counter() - started < 60
+
+
+def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
+    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    out = tmp_path / "out"
+    run_sweep(exp, out, client=thread_client, progress=False)
+    good = {p.name: p.read_bytes() for p in (out / RUNS_DIR).glob("run-*.parquet")}
+    bad = out / RUNS_DIR / "run-00001-000.parquet"
+    bad.write_bytes(b"not parquet at all")
+    res = cli.invoke(app, ["analyze", str(out)])
+    assert res.exit_code == 0 and str(bad) in res.output  # analyze names the file and goes on
+    report = run_sweep(exp, out, client=thread_client, progress=False)
+    assert (report.skipped, report.ok) == (3, 1)
+    assert any(str(bad) in note for note in report.notes)
+    assert (out / "corrupt" / RUNS_DIR / bad.name).read_bytes() == b"not parquet at all"
+    assert bad.read_bytes() == good[bad.name]  # the same seed gives the same run again

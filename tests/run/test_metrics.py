@@ -276,3 +276,26 @@ def test_summarize_all_nan_metric_is_none():
 def test_to_jsonable():
     data = {"a": np.float64("nan"), "b": [np.int64(3), np.inf], "c": (np.bool_(True), "x"), 1: np.array([1.5, np.nan])}
     assert to_jsonable(data) == {"a": None, "b": [3, None], "c": [True, "x"], "1": [1.5, None]}
+
+
+def test_metric_registry_names_exactly_what_a_replicate_summary_reports():
+    """Every metric summarize_replicate reports is registered (label, unit, how computed), in its order."""
+    from sim.run.metrics import METRICS, REPLICATE_COLUMNS
+
+    probe = pd.DataFrame({column: [0] for column in REPLICATE_COLUMNS})
+    assert list(summarize_replicate(probe, population=1)) == list(METRICS)
+    assert all(m.label and m.unit and m.computed for m in METRICS.values())
+
+
+def test_bass_parameters_on_a_search_bound_are_not_identified():
+    from sim.run.metrics import P_BOUNDS, Q_BOUNDS, BassFit, fit_problem
+
+    inner = BassFit(0.01, 0.3, 100.0, 0.001, 0.01, 1.0, 0.99, 30)
+    assert fit_problem(inner) is None
+    for fit in (
+        BassFit(P_BOUNDS[0], 0.3, 100.0, 0, 0, 0, 0.99, 30),
+        BassFit(0.01, Q_BOUNDS[1], 100.0, 0, 0, 0, 0.99, 30),
+        BassFit(0.01, 0.0, 100.0, 0, 0, 0, 0.99, 30),
+    ):
+        assert "search bound" in fit_problem(fit)
+    assert "not a Bass fit" in fit_problem(BassFit(0.01, 0.3, 100.0, 0, 0, 0, -0.5, 30))

@@ -38,7 +38,7 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)|url\(\s*["']
 def make_run(path, *extra, replicates=2, seed=1):
     """Run the tiny scenario (plus overrides) and write it as a run directory."""
     scenario = load_scenario(DEFAULT, TINY + list(extra))
-    return write_run(run_scenario(scenario, seed=seed, replicates=replicates), path, charts=False)
+    return write_run(run_scenario(scenario, seed=seed, replicates=replicates), path)
 
 
 @pytest.fixture(scope="module")

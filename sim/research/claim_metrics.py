@@ -1,0 +1,231 @@
+"""What a claim measures: metrics of one replicate's time series, and the valence shares of adopters.
+
+`replicate_metrics` gives, for one replicate, the summary metrics of sim.run.metrics that claims may
+compare (`SUMMARY_METRICS`) plus metrics read off the time series at a day or over a window
+(`SERIES_METRICS`: fans retained, participation kept after the brand steps back, ...).
+`adopter_valence_shares` and `margins_for_shift` compute what "the same share of adopters" means for
+the engine's valence margins (claim 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from sim.config.schema import EngineConfig
+from sim.model import rules
+from sim.run.metrics import BAND_LEVEL, METRICS, SERIES_LABELS, summarize_replicate
+
+# --- Statistics ----------------------------------------------------------------------------------
+DEFAULT_ALPHA = 0.05
+HOLDS, REVERSED, INCONCLUSIVE = "holds", "reversed", "inconclusive"
+#: Quantiles of the across-replicate interval reported per arm (the same 90% as run summaries).
+INTERVAL = ((1 - BAND_LEVEL) / 2, (1 + BAND_LEVEL) / 2)
+#: Fewest usable replicate pairs for a test; with fewer the verdict is inconclusive (p = 1).
+MIN_PAIRS = 3
+
+# --- Metrics -------------------------------------------------------------------------------------
+#: Metrics of `sim.run.metrics.summarize_replicate` an experiment may compare.
+SUMMARY_METRICS = tuple(name for name, metric in METRICS.items() if metric.comparable)
+#: Milestone times are NaN when the level is never reached; experiments count such a run as reaching it
+#: at the horizon (right-censored), which can only understate a difference.
+CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct")
+#: Metrics always reported in the arms table, besides those the expectations compare.
+TABLE_METRICS = ("final_adoption", "time_to_50pct", "fan_share", "detractor_share")
+#: Default length (days) of the windows of `participation_retention`.
+DEFAULT_WINDOW = 30.0
+#: Time-series columns a chart may draw (recorded by every run, see sim/model/model.py `_record`), with their
+#: y-axis label; `sim.viz.charts.plot_comparison` divides each by the population and shows it in percent.
+CHART_LABELS = {
+    column: f"{label} ({'100% = 1' if column == 'participations' else '% of population'})"
+    for column, label in SERIES_LABELS.items()
+}
+CHART_COLUMNS = tuple(CHART_LABELS)
+#: Longest experiment name + point label that still fits a chart title with the experiment's name.
+MAX_TITLE_CHARS = 60
+
+
+# ==================================================================================================
+# Metrics computed from a replicate's time series
+# ==================================================================================================
+def _value_at(ts: pd.DataFrame, column: str, day: float) -> float:
+    """The column's value at the last record on or before `day` (the first record if none)."""
+    before = ts[ts["time"] <= day + 1e-9]
+    row = before.iloc[-1] if len(before) else ts.iloc[0]
+    return float(row[column])
+
+
+def fans_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fans at the end of the run, as a fraction of the population (fans retained)."""
+    return float(ts["fans"].iloc[-1]) / population
+
+
+def detractors_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Detractors at the end of the run, as a fraction of the population."""
+    return float(ts["detractors"].iloc[-1]) / population
+
+
+def adoption_at_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fraction of the population that had adopted by `day`."""
+    return _value_at(ts, "adopted_total", day) / population
+
+
+def talk_days_per_adopter(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Expected talk-days per adopter: the sum over steps of `talking` (the expected number of talkers)
+    times dt, divided by everyone who ever adopted. Longer talk windows and renewed talk raise it."""
+    time = ts["time"].to_numpy(dtype=float)
+    dt = float(time[1] - time[0]) if len(time) > 1 else 1.0
+    adopted = float(ts["adopted_total"].iloc[-1])
+    talk = float(ts["talking"].iloc[:-1].sum()) * dt  # the last record's talkers belong to a step not run
+    return talk / adopted if adopted > 0 else float("nan")
+
+
+def participation_retention(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Engagement kept: participations per day over the last `window` days of the run divided by
+    participations per day over the `window` days before `day` (e.g. the day the brand steps back).
+    1 = engagement persists at its level, 0 = it died out; NaN if nobody took part before `day`."""
+    end = float(ts["time"].iloc[-1])
+    before = _value_at(ts, "participations", day) - _value_at(ts, "participations", day - window)
+    after = _value_at(ts, "participations", end) - _value_at(ts, "participations", end - window)
+    return after / before if before > 0 else float("nan")
+
+
+def fan_retention(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fans at the end divided by fans on `day`; NaN if there were none on `day`."""
+    on_day = _value_at(ts, "fans", day)
+    return float(ts["fans"].iloc[-1]) / on_day if on_day > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class SeriesMetric:
+    """A metric computed from one replicate's time series; `needs_day` if it reads the series at a day."""
+
+    compute: Callable[[pd.DataFrame, int, float | None, float], float]
+    needs_day: bool
+
+
+#: Metrics computed here from the time series (in addition to SUMMARY_METRICS).
+SERIES_METRICS = {
+    "fans_end": SeriesMetric(fans_end, False),
+    "detractors_end": SeriesMetric(detractors_end, False),
+    "adoption_at_day": SeriesMetric(adoption_at_day, True),
+    "talk_days_per_adopter": SeriesMetric(talk_days_per_adopter, False),
+    "participation_retention": SeriesMetric(participation_retention, True),
+    "fan_retention": SeriesMetric(fan_retention, True),
+}
+#: Every metric a claim may compare.
+CLAIM_METRICS = (*SUMMARY_METRICS, *SERIES_METRICS)
+
+
+def needs_day(metric: str) -> bool:
+    """Whether the metric is read at a day (an expectation must then give `day`)."""
+    return metric in SERIES_METRICS and SERIES_METRICS[metric].needs_day
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric with the day and window it is read at; `key` names it in tables ('fan_retention@200')."""
+
+    name: str
+    day: float | None = None
+    window: float = DEFAULT_WINDOW
+
+    @property
+    def key(self) -> str:
+        if self.day is None:
+            return self.name
+        suffix = f"@{self.day:g}"
+        if self.name == "participation_retention" and self.window != DEFAULT_WINDOW:
+            suffix += f"w{self.window:g}"
+        return self.name + suffix
+
+
+def replicate_metrics(ts: pd.DataFrame, population: int, specs: list[MetricSpec]) -> dict[str, float]:
+    """The metrics of one replicate: `summarize_replicate` plus the time-series metrics of `specs`.
+
+    Milestone times are raw here (NaN = never reached); `metric_values` applies the censoring.
+    """
+    summary = summarize_replicate(ts, population)
+    out = {name: float(summary[name]) for name in SUMMARY_METRICS}
+    for spec in specs:
+        if spec.name in SERIES_METRICS:
+            out[spec.key] = SERIES_METRICS[spec.name].compute(ts, population, spec.day, spec.window)
+    return out
+
+
+# ==================================================================================================
+# Valence shares of adopters (what "the same share" means in claim 10)
+# ==================================================================================================
+#: Grid points and width (in expectation standard deviations) of the integral in `adopter_valence_shares`.
+VALENCE_GRID_POINTS = 4001
+VALENCE_GRID_SDS = 8.0
+
+
+@dataclass(frozen=True)
+class ValenceShares:
+    """Expected shares of new adopters who complain, stay quiet and advocate."""
+
+    detractor: float
+    quiet: float
+    advocate: float
+
+
+def adopter_valence_shares(engine: EngineConfig) -> ValenceShares:
+    """Expected valence shares of buyers, from the engine's distributions (docs/model.md section 5.1).
+
+    A persuaded person with expectation e ~ Normal(expectation_mean, expectation_sd) buys with chance
+    c(e) (`rules.conversion_probability`), so buyers' expectations have density proportional to
+    pdf(e) * c(e); a buyer's margin is quality - e + Normal(0, experience_sd). This weights a person by
+    one persuasion; people persuaded several times are weighted a little more towards low expectations,
+    so realised shares differ slightly (the experiment reports the realised detractor share).
+    """
+    q = engine.quality
+    sd = max(engine.expectation_sd, 1e-12)
+    e = np.linspace(
+        engine.expectation_mean - VALENCE_GRID_SDS * sd,
+        engine.expectation_mean + VALENCE_GRID_SDS * sd,
+        VALENCE_GRID_POINTS,
+    )
+    weight = stats.norm.pdf(e, engine.expectation_mean, sd) * np.asarray(
+        rules.conversion_probability(q, e, engine.sensitivity, engine.max_conversion)
+    )
+    weight = weight / weight.sum()
+    gap = q - e
+    if engine.experience_sd > 0:
+        below = lambda m: stats.norm.cdf((m - gap) / engine.experience_sd)  # noqa: E731
+    else:
+        below = lambda m: (gap < m).astype(float)  # noqa: E731
+    detractor = float(np.sum(weight * below(engine.detractor_margin)))
+    advocate = float(np.sum(weight * (1.0 - below(engine.advocate_margin))))
+    return ValenceShares(detractor, 1.0 - detractor - advocate, advocate)
+
+
+def margins_for_shift(engine: EngineConfig, share: float) -> tuple[float, float]:
+    """(detractor_margin, advocate_margin) that move `share` of adopters out of the quiet band.
+
+    The first raises engine.detractor_margin so that `share` more adopters complain; the second lowers
+    engine.advocate_margin so that `share` more advocate; both take them from the quiet band, so the
+    two arms differ from the baseline by the same expected share of adopters, in opposite directions.
+    """
+    base = adopter_valence_shares(engine)
+    if share > base.quiet:
+        raise ValueError(f"share {share} exceeds the quiet band ({base.quiet:.3f}) of this engine")
+
+    def shifted(**margins) -> ValenceShares:
+        return adopter_valence_shares(engine.model_copy(update=margins))
+
+    detractor = optimize.brentq(
+        lambda m: shifted(detractor_margin=m).detractor - base.detractor - share,
+        engine.detractor_margin,
+        engine.advocate_margin,
+    )
+    advocate = optimize.brentq(
+        lambda m: shifted(advocate_margin=m).advocate - base.advocate - share,
+        engine.detractor_margin,
+        engine.advocate_margin,
+    )
+    return float(detractor), float(advocate)

@@ -1,0 +1,203 @@
+"""The one atomic writer (sim.run.io): safe names, --force only over our own outputs, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sim.config.errors import EnvironmentFault
+from sim.run import io
+from sim.run.io import (
+    MARKER,
+    OutputError,
+    atomic_directory,
+    atomic_file,
+    check_output,
+    clean_stale,
+    output_name,
+    write_text,
+)
+
+
+def dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped), so it is certainly not running."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def write_run_dir(target, text="new", force=False):
+    with atomic_directory(target, "run", force) as tmp:
+        (tmp / "summary.json").write_text(text)
+        (tmp / "timeseries.csv").write_text(text)
+    return target
+
+
+@pytest.mark.parametrize("name", [".", "..", "/x", "../x", "a/b", "", ".hidden", "x" * 101, "a\\b", "a b"])
+def test_unsafe_names_are_refused(name):
+    with pytest.raises(OutputError, match="plain file name"):
+        output_name(name)
+
+
+@pytest.mark.parametrize("name", ["default", "miui-2.0", "a_b", "X" * 100])
+def test_plain_names_are_accepted(name):
+    assert output_name(name) == name
+
+
+def test_new_directory_is_written_with_marker(tmp_path):
+    target = write_run_dir(tmp_path / "out")
+    assert (target / "summary.json").read_text() == "new"
+    assert (target / MARKER).read_text().strip() == "run"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporaries left
+
+
+def test_existing_output_needs_force(tmp_path):
+    target = write_run_dir(tmp_path / "out", "old")
+    with pytest.raises(OutputError, match="--force"):
+        write_run_dir(target)
+    assert (target / "summary.json").read_text() == "old"
+
+
+def test_force_replaces_a_previous_output_of_the_same_kind(tmp_path):
+    target = write_run_dir(tmp_path / "out", "old")
+    write_run_dir(target, "new", force=True)
+    assert (target / "summary.json").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_force_accepts_an_empty_directory(tmp_path):
+    (tmp_path / "out").mkdir()
+    write_run_dir(tmp_path / "out", force=False)  # empty: nothing to lose, no --force needed
+    assert (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_force_accepts_an_unmarked_output_with_the_kinds_signature(tmp_path):
+    old = tmp_path / "out"
+    old.mkdir()
+    (old / "summary.json").write_text("old")
+    (old / "timeseries.csv").write_text("old")
+    write_run_dir(old, "new", force=True)
+    assert (old / "summary.json").read_text() == "new"
+
+
+def test_force_refuses_a_foreign_directory(tmp_path):
+    foreign = tmp_path / "home"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("precious")
+    with pytest.raises(OutputError, match="not a previous run output"):
+        write_run_dir(foreign, force=True)
+    assert (foreign / "thesis.tex").read_text() == "precious"
+
+
+def test_force_refuses_an_output_of_another_kind(tmp_path):
+    target = tmp_path / "out"
+    with atomic_directory(target, "sweep") as tmp:
+        (tmp / "sweep.json").write_text("{}")
+    with pytest.raises(OutputError, match="not a previous run output"):
+        write_run_dir(target, force=True)
+    assert (target / "sweep.json").is_file()
+
+
+def test_force_refuses_a_file_or_symlink(tmp_path):
+    (tmp_path / "file").write_text("x")
+    real = tmp_path / "real"
+    write_run_dir(real)
+    (tmp_path / "link").symlink_to(real)
+    for target in (tmp_path / "file", tmp_path / "link"):
+        with pytest.raises(OutputError):
+            check_output(target, "run", force=True)
+
+
+def test_exception_mid_write_keeps_the_old_output(tmp_path):
+    target = write_run_dir(tmp_path / "out", "old")
+    with pytest.raises(KeyboardInterrupt), atomic_directory(target, "run", force=True) as tmp:
+        (tmp / "summary.json").write_text("half")
+        raise KeyboardInterrupt  # what Ctrl-C or a kill-like signal turned into an exception does
+    assert (target / "summary.json").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_kill_mid_write_keeps_the_old_output_and_the_partial_is_cleaned(tmp_path):
+    target = write_run_dir(tmp_path / "out", "old")
+    code = (
+        "import os, sys\n"
+        "from sim.run.io import atomic_directory\n"
+        f"with atomic_directory({str(target)!r}, 'run', True) as tmp:\n"
+        "    (tmp / 'summary.json').write_text('half')\n"
+        "    os._exit(9)\n"  # no cleanup at all, as with SIGKILL
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 9
+    assert (target / "summary.json").read_text() == "old"
+    assert any(".partial-" in p.name for p in tmp_path.iterdir())  # the killed process left its partial
+    write_run_dir(target, "new", force=True)  # the next write cleans it
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (target / "summary.json").read_text() == "new"
+
+
+def test_stale_partials_of_dead_processes_are_cleaned_live_ones_kept(tmp_path):
+    pid = dead_pid()
+    stale_dir = tmp_path / f".out.partial-{pid}-abc"
+    stale_dir.mkdir()
+    stale_file = tmp_path / f".x.csv.partial-{pid}-def"
+    stale_file.write_text("x")
+    live = tmp_path / f".out.partial-{os.getpid()}-ghi"
+    live.mkdir()
+    clean_stale(tmp_path)
+    assert not stale_dir.exists() and not stale_file.exists()
+    assert live.exists()
+
+
+def test_an_old_output_moved_aside_by_a_killed_process_is_restored(tmp_path):
+    aside = tmp_path / f".out.old-{dead_pid()}"
+    aside.mkdir()
+    (aside / "summary.json").write_text("old")
+    clean_stale(tmp_path)
+    assert (tmp_path / "out" / "summary.json").read_text() == "old"
+    assert not aside.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_read_only_parent_is_an_environment_fault(tmp_path):
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o500)
+    try:
+        with pytest.raises(EnvironmentFault, match="cannot write"):
+            check_output(parent / "out", "run", force=False)
+    finally:
+        parent.chmod(0o700)
+
+
+def test_unwritable_parent_is_an_environment_fault(tmp_path):
+    """Works as root too: the parent 'directory' is a regular file, so nothing can be created in it."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(EnvironmentFault, match="cannot write"):
+        check_output(blocker / "out", "run", force=False)
+
+
+def test_atomic_file_replaces_only_with_force_and_keeps_old_on_error(tmp_path):
+    target = tmp_path / "a.toml"
+    write_text(target, "old")
+    with pytest.raises(OutputError, match="--force"):
+        write_text(target, "new")
+    with pytest.raises(RuntimeError), atomic_file(target, force=True) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old"
+    write_text(target, "new", force=True)
+    assert target.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.toml"]
+
+
+def test_atomic_file_refuses_a_directory(tmp_path):
+    (tmp_path / "d").mkdir()
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_text(tmp_path / "d", "x", force=True)
+
+
+def test_signatures_cover_every_kind_with_a_marker_free_past():
+    assert set(io.SIGNATURES) >= {"run", "sweep", "claim", "analysis", "attribution"}
