@@ -16,7 +16,7 @@ The names below are the documented API; each is imported on first use, so `impor
 Scenarios: `load_scenario(path_or_name, overrides)`, `scenario_from_dict(dict)`, `Scenario` (the
 pydantic model, every key documented with its unit and range), `shipped_scenarios()`.
 Running: `WomModel` (the Mesa model), `run_scenario` -> `RunResult` (`.timeseries`, `.summary`),
-`write_run(result, folder)` (the files `wom run` writes), `mean_and_band(frame, column)` (mean and
+`write_run(result, folder, draw=sim.viz.charts.draw_run)` (the files `wom run` writes; without `draw`, no charts), `mean_and_band(frame, column)` (mean and
 90% band over replicates per time).
 Research: `run_sweep(experiment_file, folder)` then `read_runs(folder)` and `read_timeseries(folder)`
 (DataFrames), `fit_bass(time, cumulative=...)` (Bass p, q, m with standard errors).
@@ -48,8 +48,8 @@ _API: dict[str, str] = {
     "fit_bass": "sim.run.metrics",
     "mean_and_band": "sim.run.metrics",
     "run_sweep": "sim.research.sweep",
-    "read_runs": "sim.research.sweep",
-    "read_timeseries": "sim.research.sweep",
+    "read_runs": "sim.research.sweep_store",
+    "read_timeseries": "sim.research.sweep_store",
 }
 
 __all__ = sorted(_API)

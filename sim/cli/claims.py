@@ -87,7 +87,7 @@ def experiment(
         dirs = _out_dirs(files, out, ci, path.is_dir())
     except ClaimError as exc:
         _fail(str(exc))
-    with reported():
+    with reported(out):
         for out_dir in dirs:
             check_output(out_dir, CLAIM_KIND, force)
     for file, out_dir in zip(files, dirs):

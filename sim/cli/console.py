@@ -16,7 +16,6 @@ No traceback is ever printed unless `WOM_DEBUG=1` is set. Commands are loaded la
 
 from __future__ import annotations
 
-import errno
 import importlib
 import os
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from sim.config.errors import EnvironmentFault, InputError
+from sim.config.errors import EnvironmentFault, InputError, os_error_text
 from sim.config.limits import MAX_REPLICATES, MAX_SEED
 
 #: Exit status for bad input (scenario files, overrides, options, existing outputs).
@@ -76,22 +75,6 @@ def _say(message: str) -> None:
         typer.echo(f"error: {message}", err=True)
     except Exception:  # noqa: BLE001  (nothing more can be said)
         pass
-
-
-def os_error_text(exc: OSError) -> str:
-    """`<path>: <reason>` for an OSError, with plain words for the usual faults."""
-    reasons = {
-        errno.ENOSPC: "no space left on the device",
-        errno.EROFS: "read-only file system",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "operation not permitted",
-        errno.ENOENT: "no such file or directory",
-        errno.EDQUOT: "disk quota exceeded",
-    }
-    reason = reasons.get(exc.errno) or exc.strerror or str(exc) or type(exc).__name__
-    if exc.filename is None:
-        return reason
-    return f"{exc.filename}: {reason}"
 
 
 @contextmanager

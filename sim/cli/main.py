@@ -89,7 +89,7 @@ def run(
     from sim.run.io import check_output
     from sim.run.runner import RUN_KIND, run_scenario, write_run
 
-    with reported():
+    with reported(out):
         check_workers(workers)
         sc = run_options(load_scenario(scenario, list(set_ or [])), replicates, seed)
         out = check_output(out or default_output(sc.name), RUN_KIND, force)

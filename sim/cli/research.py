@@ -7,10 +7,8 @@ like `wom run`; an interrupted sweep exits with 130 after saying how to resume.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -23,10 +21,6 @@ from sim.config.schema import Scenario
 from sim.run.executor import available_cores, check_workers
 from sim.run.io import check_output, check_output_file, output_name
 
-#: Exit status of a sweep stopped by Ctrl-C (128 + SIGINT), after its finished runs were kept.
-EXIT_INTERRUPTED = 130
-#: Exit status of an environment fault (read-only or full disk, unreachable scheduler).
-EXIT_ENVIRONMENT = 1
 #: Where attribution and calibration outputs go by default.
 RESULTS_ROOT = Path("results")
 
@@ -43,20 +37,11 @@ def _bar(total: int, desc: str, quiet: bool, unit: str = "run"):
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True)
 
 
-@contextlib.contextmanager
-def reported() -> Iterator[None]:
-    """InputError -> one line and exit 2, EnvironmentFault/OSError -> one line and exit 1.
-
-    The shared error boundary of `wom` (sim.cli.console) does the same for every command; this keeps
-    the research commands' exit codes right on their own (python -m sim.cli.research) as well.
-    """
-    try:
-        yield
-    except InputError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ENVIRONMENT) from None
+def reported(out: object = None):
+    """The shared error boundary of `wom` (sim.cli.console.boundary): one line, exit 2 for bad input,
+    exit 1 for environment faults. Used around each command body so that `python -m sim.cli.research`
+    reports errors the same way as `wom`."""
+    return wom_cli.boundary(None if out is None else str(out))
 
 
 def run_options(sc: Scenario, replicates: int | None = None, seed: int | None = None) -> Scenario:
@@ -103,7 +88,7 @@ def sweep(
 
     if workers is not None and scheduler:
         _fail("give --workers (local cluster) or --scheduler (existing cluster), not both")
-    with reported():
+    with reported(out):
         check_workers(workers)
         if scheduler:
             check_scheduler(scheduler)
@@ -112,7 +97,7 @@ def sweep(
         )
     typer.echo(report.summary())
     if report.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(wom_cli.EXIT_INTERRUPTED)
 
 
 # ==================================================================================================
@@ -171,7 +156,7 @@ def attribute(
 
     if baseline is None and not baseline_set:
         _fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
-    with reported():
+    with reported(out):
         sc = load_scenario(scenario, list(set_ or []))
         run_options(sc, replicates, seed)  # the file's limits, before any work
         check_workers(workers)
@@ -187,7 +172,7 @@ def attribute(
             )
         except InputError as exc:
             _fail(str(exc))
-    with reported():
+    with reported(out):
         files = write_attribution(result, out, force, draw=draw_attribution)
     typer.echo(result.table())
     if result.ignored_differences:
@@ -278,7 +263,7 @@ def calibrate_command(
     if max_evals is not None and max_evals < 1:
         _fail("--max-evals must be >= 1")
     overrides = list(set_ or [])
-    with reported():
+    with reported(out):
         sc = load_scenario(scenario, overrides)
         run_options(sc, replicates, seed)  # the file's limits, before any work
         check_workers(workers)
@@ -301,7 +286,7 @@ def calibrate_command(
             )
         except InputError as exc:
             _fail(str(exc))
-    with reported():
+    with reported(out):
         written = write_calibrated_scenario(scenario, overrides, result, out, force)
         chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
     typer.echo(f"calibrated {sc.name} against {target} ({data.column}) in {result.evaluations} evaluations:")

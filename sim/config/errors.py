@@ -8,6 +8,18 @@ sentences naming the file or option, the key and what is allowed.
 
 from __future__ import annotations
 
+import errno
+
+#: Plain words for the usual environment faults (errno -> reason).
+OS_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOENT: "no such file or directory",
+    errno.EDQUOT: "disk quota exceeded",
+}
+
 
 class InputError(ValueError):
     """Bad input from a file, an option, a CSV or an edge list (exit status 2)."""
@@ -19,3 +31,14 @@ class ScenarioError(InputError):
 
 class EnvironmentFault(OSError):
     """The environment refused: unwritable or full disk, unreachable address, not enough memory (exit 1)."""
+
+
+def os_reason(exc: OSError) -> str:
+    """The reason of an OSError in plain words ("read-only file system"), without its path."""
+    return OS_REASONS.get(exc.errno) or exc.strerror or str(exc) or type(exc).__name__
+
+
+def os_error_text(exc: OSError) -> str:
+    """`<path>: <reason>` for an OSError (just the reason when it names no path)."""
+    reason = os_reason(exc)
+    return reason if exc.filename is None else f"{exc.filename}: {reason}"

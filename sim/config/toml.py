@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.config.errors import InputError
+from sim.config.errors import InputError, os_reason
 
 #: Largest TOML file read (bytes). Shipped scenarios are under 4 KB.
 MAX_TOML_BYTES = 1_000_000
@@ -35,7 +35,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             raise InputError(f"{path}: {size} bytes; a TOML file may have at most {MAX_TOML_BYTES} bytes")
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        raise InputError(f"{path}: cannot be read: {os_reason(exc)}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

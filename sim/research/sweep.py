@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config.errors import EnvironmentFault, ScenarioError
+from sim.config.errors import EnvironmentFault, ScenarioError, os_reason
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.research.sweep_spec import (
@@ -328,7 +328,7 @@ def run_sweep(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise EnvironmentFault(f"--out {out}: cannot create the folder: {exc.strerror or exc}") from None
+        raise EnvironmentFault(f"--out {out}: cannot create the folder: {os_reason(exc)}") from None
     with sweep_lock(out):
         write_sweep_files(plan, out, manifest_data)
         remove_stale_tmp(out)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config.version import version_info
 from sim.research.sweep_spec import SweepSpec, SweepSpecError
 from sim.run.io import MARKER, atomic_file, clean_stale, output_name
 
@@ -39,8 +39,6 @@ TIMESERIES_DIR = "timeseries"
 #: Lock file marking a folder that a sweep process is writing to (holds "pid@host").
 LOCK_FILE = ".lock"
 PARQUET_SUFFIX = ".parquet"
-#: Seconds allowed for the git commands that record the code version.
-GIT_TIMEOUT_S = 5
 #: Characters of a commit hash shown in messages.
 SHORT_COMMIT = 7
 #: Where unreadable run files are moved (outside runs/ and timeseries/, which are read as datasets).
@@ -103,22 +101,13 @@ def _write_text(text: str, path: Path) -> None:
 
 
 def code_version() -> dict:
-    """The git commit of the simulator's source and whether sim/ had uncommitted changes.
-
-    Stored in sweep.json so that results can be traced to the model that made them; None values
-    outside a git checkout.
-    """
-    package_dir = Path(__file__).resolve().parents[1]  # sim/
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=package_dir, capture_output=True, text=True, check=True, timeout=GIT_TIMEOUT_S
-        ).stdout.strip()
-
-    try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "."))}
-    except (OSError, subprocess.SubprocessError):
+    """The git commit of the simulator's checkout and whether it had uncommitted changes
+    (sim.config.version.version_info), stored in sweep.json so that results can be traced to the model
+    that made them; None values outside a git checkout."""
+    commit = version_info()["commit"]
+    if commit is None:
         return {"commit": None, "dirty": None}
+    return {"commit": commit.removesuffix("+dirty"), "dirty": commit.endswith("+dirty")}
 
 
 def check_same_sweep(plan: Any, new: dict, results_dir: Path) -> list[str]:

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from sim.config.errors import EnvironmentFault, InputError
+from sim.config.errors import EnvironmentFault, InputError, os_reason
 
 #: Marker file written into every output directory; its text is the output's kind.
 MARKER = ".wom-output"
@@ -95,7 +95,7 @@ def check_output(target: str | Path, kind: str, force: bool, option: str = "--ou
         with tempfile.NamedTemporaryFile(dir=parent, prefix=".wom-probe-"):
             pass
     except OSError as exc:
-        raise EnvironmentFault(f"{option} {target}: cannot write in {parent}: {exc.strerror or exc}") from None
+        raise EnvironmentFault(f"{option} {target}: cannot write in {parent}: {os_reason(exc)}") from None
     return target
 
 
@@ -114,7 +114,7 @@ def check_output_file(target: str | Path, force: bool, option: str = "--out") ->
         with tempfile.NamedTemporaryFile(dir=parent, prefix=".wom-probe-"):
             pass
     except OSError as exc:
-        raise EnvironmentFault(f"{option} {target}: cannot write in {parent}: {exc.strerror or exc}") from None
+        raise EnvironmentFault(f"{option} {target}: cannot write in {parent}: {os_reason(exc)}") from None
     return target
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Scenario
+from sim.config.version import version_info
 from sim.model import theory
 from sim.model.model import WomModel, child_seed
 from sim.run.executor import open_executor, run_tasks
@@ -102,14 +103,15 @@ def run_scenario(
     return RunResult(scenario, seed, ts, summary)
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape results."""
+def package_versions() -> dict[str, str | None]:
+    """Versions of Python and the packages that shape results, and the project's commit."""
     versions = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    versions["wom-sim commit"] = version_info()["commit"]  # None outside a git checkout
     return versions
 
 

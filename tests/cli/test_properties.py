@@ -15,7 +15,6 @@ import math
 import string
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -194,12 +193,6 @@ numeric_series = st.lists(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wom fit-bass on a negative, all-zero or huge series ends in an internal error (ValueError from the "
-    "Bass fit: p = nan) instead of its 'no fit' message; sim/research/calibrate.py (issue 11). Remove this "
-    "marker when fixed.",
-)
 @SETTINGS
 @given(values=numeric_series)
 def test_fit_bass_random_numeric_series(tmp_path_factory, values):
