@@ -11,6 +11,7 @@ import json
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,21 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a UTF-8 text file: {exc}") from None
     return loads_toml(text, str(path))
+
+
+def read_spec(path: str | Path, model: type, error: type[InputError], format_error: Callable) -> Any:
+    """A TOML file validated by a pydantic `model` (a sweep spec, a claim): any problem is one `error`
+    naming the file (read_toml's message, or `format_error(validation_error, file)` with the keys)."""
+    from pydantic import ValidationError
+
+    try:
+        data = read_toml(path)
+    except InputError as exc:
+        raise error(str(exc)) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(format_error(exc, str(path))) from None
 
 
 def loads_toml(text: str, source: str) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.config.errors import InputError, ScenarioError
+from sim.config.errors import ScenarioError
 from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import Scenario
-from sim.config.toml import read_toml, toml_value
+from sim.config.toml import read_spec, toml_value
 from sim.research.claim_metrics import (
     CHART_COLUMNS,
     CLAIM_METRICS,
@@ -277,17 +277,7 @@ def format_claim_error(exc: ValidationError, source: str) -> str:
 
 def load_claim(path: str | Path) -> ClaimSpec:
     """Read and validate an experiment file; any problem is one ClaimError naming the file and key."""
-    path = Path(path)
-    try:
-        data = read_toml(path)
-    except ScenarioError:
-        raise
-    except InputError as exc:
-        raise ClaimError(str(exc)) from None
-    try:
-        return ClaimSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ClaimError(format_claim_error(exc, str(path))) from None
+    return read_spec(path, ClaimSpec, ClaimError, format_claim_error)
 
 
 def claim_files(path: str | Path) -> list[Path]:

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.config.errors import InputError, ScenarioError
-from sim.config.toml import read_toml
+from sim.config.errors import ScenarioError
+from sim.config.toml import read_spec
 from sim.run.io import NAME_PATTERN
 
 #: Seeds are stored in Parquet int64 columns.
@@ -188,17 +188,7 @@ def _format_spec_error(exc: ValidationError, source: str) -> str:
 
 def load_sweep_spec(path: str | Path) -> SweepSpec:
     """Read and validate an experiment TOML file; any problem is one SweepSpecError naming file and key."""
-    path = Path(path)
-    try:
-        data = read_toml(path)
-    except ScenarioError:
-        raise
-    except InputError as exc:
-        raise SweepSpecError(str(exc)) from None
-    try:
-        return SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SweepSpecError(_format_spec_error(exc, str(path))) from None
+    return read_spec(path, SweepSpec, SweepSpecError, _format_spec_error)
 
 
 # ==================================================================================================

@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim.config.version import version_info
 from sim.research.sweep_spec import SweepSpec, SweepSpecError
-from sim.run.io import MARKER, atomic_file, clean_stale, output_name
+from sim.run.io import MARKER, atomic_file, clean_stale, output_name, process_alive
 
 #: Where `wom sweep` writes unless --out is given: RESULTS_ROOT / <experiment name>.
 RESULTS_ROOT = Path("results")
@@ -203,15 +203,6 @@ def quarantine_corrupt(results_dir: Path) -> list[str]:
         notes.append(f"{bad}: unreadable run file moved to {results_dir / CORRUPT_DIR}/; its run is run again")
     return notes
 
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
@@ -227,7 +218,7 @@ def sweep_lock(results_dir: Path) -> Iterator[None]:
     if lock.exists():
         owner = lock.read_text(encoding="utf-8").strip()
         pid_text, _, host = owner.partition("@")
-        if host != socket.gethostname() or (pid_text.isdigit() and _pid_alive(int(pid_text))):
+        if host != socket.gethostname() or (pid_text.isdigit() and process_alive(int(pid_text))):
             raise SweepSpecError(
                 f"{results_dir} is being written by another sweep ({owner}); "
                 f"wait for it, or delete {lock} if that process is gone"

@@ -89,6 +89,12 @@ def check_output(target: str | Path, kind: str, force: bool, option: str = "--ou
                 f"{option} {target}: exists and is not a previous {kind} output of this tool; "
                 "--force replaces only those (choose another path)"
             )
+    _check_parent_writable(target, option)
+    return target
+
+
+def _check_parent_writable(target: Path, option: str) -> None:
+    """Create `target`'s parent if needed and write a probe file in it; EnvironmentFault (exit 1) if not."""
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +102,6 @@ def check_output(target: str | Path, kind: str, force: bool, option: str = "--ou
             pass
     except OSError as exc:
         raise EnvironmentFault(f"{option} {target}: cannot write in {parent}: {os_reason(exc)}") from None
-    return target
 
 
 def check_output_file(target: str | Path, force: bool, option: str = "--out") -> Path:
@@ -108,13 +113,7 @@ def check_output_file(target: str | Path, force: bool, option: str = "--out") ->
             raise OutputError(f"{option} {target}: exists and is not a regular file")
         if not force:
             raise OutputError(f"{option} {target}: already exists; use --force to replace it")
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=".wom-probe-"):
-            pass
-    except OSError as exc:
-        raise EnvironmentFault(f"{option} {target}: cannot write in {parent}: {os_reason(exc)}") from None
+    _check_parent_writable(target, option)
     return target
 
 
@@ -196,7 +195,7 @@ def clean_stale(parent: Path) -> None:
         return
     for entry in entries:
         m = _TEMP_PARTS.match(entry.name)
-        if not m or _alive(int(m["pid"])):
+        if not m or process_alive(int(m["pid"])):
             continue
         if m["what"] == "partial":
             _remove(entry)
@@ -217,7 +216,7 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether a process with this PID exists (on this machine)."""
     if pid == os.getpid():
         return True
