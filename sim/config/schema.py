@@ -235,9 +235,7 @@ class LayerConfig(Section):
     persistence: float = Field(
         0.0, ge=0, le=3650, description="How long a post stays visible (days); 0 = only in the step it is made."
     )
-    tie_strength: Probability = Field(
-        0.5, ge=0, le=1, description="Initial tie strength on this layer (trust weight, 0-1)."
-    )
+    tie_strength: Probability = Field(0.5, ge=0, le=1, description="Initial tie strength on this layer (0-1).")
     transmission_factor: float = Field(1.0, ge=0, le=100, description="Multiplies wom.transmission on this layer.")
     start_day: float = Field(0.0, ge=0, le=MAX_DAYS, description="Day the layer opens (channel sequencing).")
     stop_day: float = Field(
@@ -363,7 +361,7 @@ class OfficialConfig(Section):
 class RelationshipConfig(Section):
     """The relationship chain: tie strengths grow with interaction and decay without it.
 
-    A message's persuasiveness is multiplied by the tie strength (trust) it travels along; the tie to
+    A message's persuasiveness is multiplied by the strength of the tie it travels along; the tie to
     the brand grows when a person participates, and an adopter whose brand tie passes fan_threshold
     becomes a fan (and falls back below fan_exit).
     """

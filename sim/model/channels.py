@@ -35,12 +35,12 @@ class UsedTies:
     """Ties that messages travelled along this step, and their strength when read on `day` (None: not kept)."""
 
     ties: np.ndarray
-    trust: np.ndarray | None = None
+    strength: np.ndarray | None = None
     day: float = 0.0
 
 
 class TieStrengths:
-    """The strength (trust) of each tie of a layer: grows with use, relaxes back to the layer's base level.
+    """The strength of each tie of a layer: grows with use, relaxes back to the layer's base level.
 
     Each tie is stored as its strength carried to a shared reference day (`epoch`) by the relaxation
     rule, so that reading ties is one lookup and one exp shared by all of them (rather than a per-tie
@@ -74,8 +74,8 @@ class TieStrengths:
             self.epoch = day
         current = (
             self.now(used.ties, day)
-            if used.trust is None
-            else rules.relax(used.trust, self.base, self.decay, day - used.day)
+            if used.strength is None
+            else rules.relax(used.strength, self.base, self.decay, day - used.day)
         )
         self.at_epoch[used.ties] = rules.relax(
             rules.strengthen(current, self.growth), self.base, self.decay, self.epoch - day
@@ -148,19 +148,19 @@ class Channel:
         """Official posts currently visible, per content kind (useful, emotional, interactive)."""
         return sum((k for _, k in self.official_posts), np.zeros(3, dtype=np.int64))
 
-    def official_probabilities(self, model, trust: np.ndarray):
-        """Chances that a reader with brand tie `trust` sees an official post, is persuaded by one,
+    def official_probabilities(self, model, brand_tie: np.ndarray):
+        """Chances that a reader with brand tie `brand_tie` sees an official post, is persuaded by one,
         and sees an interactive one, given the live posts and the content's effects."""
         n_live = self.n_official_live()
         reach, persuasion, attention = model.playbook.content_effects()
-        miss = np.ones(len(trust))
-        unpersuaded = np.ones(len(trust))
+        miss = np.ones(len(brand_tie))
+        unpersuaded = np.ones(len(brand_tie))
         for k in range(len(n_live)):
             if n_live[k] == 0:
                 continue
             r = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[k]), self.life) * attention
             miss *= (1.0 - r) ** n_live[k]
-            p = r * rules.persuasion_probability(self.transmission_pos * persuasion[k], trust)
+            p = r * rules.persuasion_probability(self.transmission_pos * persuasion[k], brand_tie)
             unpersuaded *= (1.0 - p) ** n_live[k]
         r_i = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[2]), self.life) * attention
         return 1.0 - miss, 1.0 - unpersuaded, rules.at_least_one(r_i, n_live[2])
@@ -214,7 +214,7 @@ class EdgeChannel(Channel):
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
-        ties_used, trust_used = [], []
+        ties_used, strength_used = [], []
         live = self.live
         negative_post = self.visible_valence[live] == NEGATIVE
         any_negative = bool(negative_post.any())
@@ -234,16 +234,16 @@ class EdgeChannel(Channel):
                 seen = np.flatnonzero(u < read_p)
                 targets, u = targets[seen], u[seen]
                 ties = None if ties is None else ties[seen]
-            trust = self.ties.now(ties, day)
+            strength = self.ties.now(ties, day)
             transmission = self.transmission_neg if negative else self.transmission_pos
-            persuaded = u < read_p * rules.persuasion_probability(transmission, trust)
+            persuaded = u < read_p * rules.persuasion_probability(transmission, strength)
             out.add(targets, self.code, negative, persuaded)
             if growing:
                 ties_used.append(ties)
-                trust_used.append(trust)
+                strength_used.append(strength)
         if not ties_used:
             return UsedTies(np.empty(0, dtype=np.int64))
-        return UsedTies(np.concatenate(ties_used), np.concatenate(trust_used), day)
+        return UsedTies(np.concatenate(ties_used), np.concatenate(strength_used), day)
 
     def incoming(self) -> EdgeLayer:
         """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
@@ -266,10 +266,10 @@ class EdgeChannel(Channel):
             if u >= read_p:
                 continue
             tie = int(inc.tie[k])
-            trust = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
+            strength = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
             transmission = self.transmission_neg if negative else self.transmission_pos
             found.append(
-                (self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, trust)))
+                (self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, strength)))
             )
             used.append(tie)
         return found, used
@@ -329,7 +329,7 @@ class GroupChannel(Channel):
         own_neg = own_live & (self.visible_valence[who] == NEGATIVE)
         k_pos = self.n_pos[g] - (own_live & ~own_neg)
         k_neg = self.n_neg[g] - own_neg
-        trust = self.ties.now(slots, day)
+        strength = self.ties.now(slots, day)
         results = []
         for negative, k, read_p, transmission in (
             (False, k_pos, self.read_pos, self.transmission_pos),
@@ -337,7 +337,7 @@ class GroupChannel(Channel):
         ):
             u = rng.random(len(slots))
             seen = u < rules.at_least_one(read_p, k)
-            persuaded = u < rules.at_least_one(read_p * rules.persuasion_probability(transmission, trust), k)
+            persuaded = u < rules.at_least_one(read_p * rules.persuasion_probability(transmission, strength), k)
             results.append((negative, seen, persuaded))
         return who, results
 

@@ -89,9 +89,9 @@ def read_probability_per_step(reach, life_steps):
     return 1.0 - (1.0 - reach) ** (1.0 / life_steps)
 
 
-def persuasion_probability(transmission, trust):
+def persuasion_probability(transmission, tie_strength):
     """Chance that a seen message persuades: base transmission weighted by the tie strength it travels on."""
-    return _scalar_or_array(np.clip(np.asarray(transmission, dtype=float) * trust, 0.0, 1.0))
+    return _scalar_or_array(np.clip(np.asarray(transmission, dtype=float) * tie_strength, 0.0, 1.0))
 
 
 def at_least_one(per_trial, n_trials):
