@@ -94,12 +94,31 @@ def process_pool(workers: int) -> cf.ProcessPoolExecutor:
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
-    return cf.ProcessPoolExecutor(
+    pool = cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=signal.signal,
         initargs=(signal.SIGINT, signal.SIG_IGN),
     )
+    # Start every worker before any real work, with Ctrl-C held back until they all run: a worker still
+    # starting when the parent stops finds the pool's semaphores gone and prints a traceback. A Ctrl-C
+    # during this warm-up (a second or two) stops the pool right after it.
+    interrupted: list[bool] = []
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True)) if in_main else None
+    try:
+        for ready in [pool.submit(os.getpid) for _ in range(workers)]:
+            ready.result()
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        _stop(pool)
+        raise KeyboardInterrupt
+    return pool
 
 
 @contextlib.contextmanager
