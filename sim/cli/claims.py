@@ -1,4 +1,4 @@
-"""`wom experiment`: run the seeds' claims as experiments (see docs/experiments.md).
+"""`wom experiment`: run the sources' claims as experiments (see docs/experiments.md).
 
 `register(app)` adds the command to a Typer app (sim/cli/main.py does so for `wom`). Bad input (a file, a
 key, an arm's scenario, an existing output without --force) prints one error and exits with status 2

@@ -57,7 +57,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "attribute": ("sim.cli.research", "Shapley attribution to engine, accelerator and relationship chain."),
     "fit-bass": ("sim.cli.research", "Fit Bass p, q, m (with standard errors) to an adoption series."),
     "calibrate": ("sim.cli.research", "Find the values of keys that best match a target series."),
-    "experiment": ("sim.cli.claims", "Run the seeds' claims as experiments: charts, tables, verdicts."),
+    "experiment": ("sim.cli.claims", "Run the sources' claims as experiments: charts, tables, verdicts."),
     "app": ("sim.cli.present", "Interactive page: watch the model spread and change its levers."),
     "report": ("sim.cli.present", "One self-contained HTML report comparing runs or sweeps."),
 }

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.console import EXIT_BAD_INPUT, WomGroup, fail, run_app  # noqa: F401  (EXIT_BAD_INPUT re-exported)
+from sim.cli.console import WomGroup, run_app
 
 app = typer.Typer(
     cls=WomGroup,

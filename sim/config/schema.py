@@ -112,7 +112,7 @@ class SeedUsersConfig(Section):
         "'community': members of the named community (forum geeks).",
     )
     community: Literal["forum", "wechat"] = Field(
-        "forum", description="Community seeds come from when choice = 'community'."
+        "forum", description="The community seed users are chosen in when choice = 'community'."
     )
 
 

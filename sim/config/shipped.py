@@ -1,4 +1,4 @@
-"""The scenarios, experiments (the seeds' claims, the sweeps) and example data that ship with the package.
+"""The scenarios, experiments (the sources' claims, the sweeps) and example data that ship with the package.
 
 In a git checkout they are the top-level `scenarios/` and `experiments/` folders (the source of truth)
 and `sim/data/examples/`; a built wheel carries copies of the first two in `sim/data/` (setup.py's

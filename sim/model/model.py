@@ -107,10 +107,10 @@ class WomModel(mesa.Model):
         self.kind[employees] = EMPLOYEE
         free = np.ones(self.n, dtype=bool)
         free[employees] = False
-        seeds = build.choose_seed_users(self.cfg.seed_users, self.channels, free, rng)
-        self.kind[seeds] = SEED_USER
-        self.playbook.place(self, seeds, employees)
-        for who, state in ((employees, Funnel.FAN), (seeds, Funnel.ADOPTER)):
+        seed_users = build.choose_seed_users(self.cfg.seed_users, self.channels, free, rng)
+        self.kind[seed_users] = SEED_USER
+        self.playbook.place(self, seed_users, employees)
+        for who, state in ((employees, Funnel.FAN), (seed_users, Funnel.ADOPTER)):
             self.set_state(who, np.full(len(who), state, dtype=np.int8))
             self.valence[who] = POSITIVE
             self.talk_start[who] = 1
@@ -118,10 +118,10 @@ class WomModel(mesa.Model):
             self.aware_channel[who] = CHANNEL["seed"]
             self.adopt_day[who] = 0.0
         self.brand_tie[employees] = 1.0
-        self.adopted_total = len(employees) + len(seeds)
+        self.adopted_total = len(employees) + len(seed_users)
         self.adopt_by_channel[CHANNEL["seed"]] = self.adopted_total
         self.aware_by_channel[CHANNEL["seed"]] = self.adopted_total
-        self.talk.add(np.sort(np.concatenate([employees, seeds])).astype(np.int64))
+        self.talk.add(np.sort(np.concatenate([employees, seed_users])).astype(np.int64))
 
     # --- what agents, channels and the playbook read and change ---------------------------------------
 

@@ -1,4 +1,4 @@
-"""Experiments: the seeds' claims as comparisons of scenarios, run with common random numbers.
+"""Experiments: the sources' claims as comparisons of scenarios, run with common random numbers.
 
 An experiment file (TOML, see docs/experiments.md) states one claim, the scenarios it compares (the
 *arms*), the metrics and the direction the claim expects, the statistical test and its level, and

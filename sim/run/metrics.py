@@ -144,7 +144,7 @@ def fit_bass(
     clock starting at t = 0. y0, the adopters already present at t = 0 (seeds), is fixed
     from the data: the value at t = 0 when the series has one, otherwise 0. So m is the
     total market *including* the seeds, and the Bass dynamics describe how the rest of
-    the market (m - y0) adopts; the seeds' own word of mouth is absorbed into p.
+    the market (m - y0) adopts; the sources' own word of mouth is absorbed into p.
     Give either `adopted_total` (cumulative) or `new_adopters` (per period, `time` being
     the period end; it is cumulated).
 

@@ -1,4 +1,4 @@
-"""Experiments: the file format, the statistics, the command, and the seeds' ten claims.
+"""Experiments: the file format, the statistics, the command, and the sources' ten claims.
 
 The claim tests (marked slow) run each file of experiments/claims/ with its CI settings (`--ci`: the
 file's ci_set, ci_replicates and ci_conditions) and assert what docs/experiments.md reports: the claimed
@@ -244,7 +244,7 @@ def test_directory_runs_every_file_and_checks_all_first(tmp_path):
     assert (out / "tiny" / "comparison.png").is_file()
 
 
-# --- the seeds' claims ----------------------------------------------------------------------------
+# --- the sources' claims ----------------------------------------------------------------------------
 def run_seed_claim(name: str):
     return run_claim(CLAIMS / name, ci=True)
 
