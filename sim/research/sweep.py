@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.errors import EnvironmentFault, ScenarioError, os_reason
+from sim.config.limits import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.research.sweep_spec import (
@@ -58,7 +59,7 @@ from sim.research.sweep_store import (
     write_outcome,
     write_sweep_folder,
 )
-from sim.run.executor import dask_client
+from sim.run.executor import available_cores, dask_client
 from sim.run.metrics import REPLICATE_COLUMNS, summarize_replicate
 from sim.run.runner import package_versions, run_replicate
 
@@ -322,6 +323,10 @@ def run_sweep(
     if out is not None:
         check_sweep_out(out)
     plan = plan_sweep(spec_path)
+    if scheduler is None:  # local workers hold one run each: the largest point must fit that many times
+        at_once = min(workers or available_cores(), len(plan.specs))
+        largest = max((s.scenario for s in plan.specs), key=lambda s: s["population"]["size"])
+        check_memory(Scenario.model_validate(largest), at_once, source=str(spec_path))
     out = out or default_out_dir(plan.experiment)
     manifest_data = manifest(plan)
     notes = check_same_sweep(plan, manifest_data, out)

@@ -342,3 +342,19 @@ def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
     assert any(str(bad) in note for note in report.notes)
     assert (out / "corrupt" / RUNS_DIR / bad.name).read_bytes() == b"not parquet at all"
     assert bad.read_bytes() == good[bad.name]  # the same seed gives the same run again
+
+
+def test_sweep_too_large_for_memory_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    """The largest point, times the runs held at once, is checked against the machine's memory first."""
+    import sim.config.limits as limits
+    from sim.config.errors import InputError
+
+    monkeypatch.setattr(limits, "available_bytes", lambda: 1_000_000_000)  # a 1 GB machine
+    spec = tmp_path / "big.toml"
+    spec.write_text(
+        f'name = "big"\nscenario = "{ROOT / "scenarios" / "default.toml"}"\nreplicates = 1\nset = ["run.days=4"]\n'
+        '[design]\nkind = "grid"\n[parameters]\n"population.size" = [1000, 2000000]\n'
+    )
+    with pytest.raises(InputError, match="too large for this machine"):
+        run_sweep(spec, tmp_path / "out", workers=2)
+    assert not (tmp_path / "out").exists()
