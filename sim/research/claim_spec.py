@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.config.errors import ScenarioError
+from sim.config.names import NAME_PATTERN
 from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import Scenario
 from sim.config.toml import read_spec, toml_value
@@ -28,7 +29,6 @@ from sim.research.claim_metrics import (
     MetricSpec,
     needs_day,
 )
-from sim.run.io import NAME_PATTERN
 
 
 class ClaimError(ScenarioError):

@@ -19,8 +19,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.config.errors import ScenarioError
+from sim.config.names import NAME_PATTERN
 from sim.config.toml import read_spec
-from sim.run.io import NAME_PATTERN
 
 #: Seeds are stored in Parquet int64 columns.
 MAX_SEED = 2**63 - 1

@@ -28,12 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.config.errors import EnvironmentFault, InputError, os_reason
+from sim.config.names import NAME_PATTERN, NAME_RULE, is_safe_name  # noqa: F401  (NAME_PATTERN: the one rule)
 
 #: Marker file written into every output directory; its text is the output's kind.
 MARKER = ".wom-output"
-#: A name that may become a file or directory name: letters, digits, '.', '_', '-'; starts with a
-#: letter or digit; at most 100 characters (so never '.', '..', hidden, or a path).
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: Files by which an output of each kind written before markers existed is recognised.
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "run": ("summary.json", "timeseries.csv"),
@@ -50,12 +48,9 @@ class OutputError(InputError):
 
 
 def output_name(name: str, what: str = "name") -> str:
-    """`name` if it is a safe file name (NAME_PATTERN), else an OutputError naming `what`."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise OutputError(
-            f"{what} = {name!r}: must be a plain file name (letters, digits, '.', '_', '-'; starting with a "
-            "letter or digit; at most 100 characters)"
-        )
+    """`name` if it is a safe file name (sim.config.names.NAME_PATTERN), else an OutputError naming `what`."""
+    if not is_safe_name(name):
+        raise OutputError(f"{what} = {name!r}: must be {NAME_RULE}")
     return name
 
 
@@ -163,11 +158,6 @@ def write_text(target: str | Path, text: str, force: bool = False) -> Path:
     with atomic_file(target, force) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
-
-
-def replace_file(tmp: Path, target: Path) -> None:
-    """Move a finished file over `target` atomically (same directory): for files written in pieces."""
-    os.replace(tmp, target)
 
 
 def _replace_dir(new: Path, target: Path) -> None:
