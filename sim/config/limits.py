@@ -8,7 +8,6 @@ prints the estimate.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import TYPE_CHECKING
 
@@ -146,8 +145,3 @@ def check_memory(scenario: Scenario, replicates_at_once: int = 1, source: str = 
             "lower population.size (or the replicates run at once)"
         )
     return need
-
-
-def steps_for(days: float, dt: float) -> int:
-    """Steps that cover `days` exactly (days must be a whole multiple of dt, checked by the schema)."""
-    return max(1, int(math.ceil(days / dt - 1e-9)))
