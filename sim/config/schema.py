@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.config.generations import MAX_GENERATIONS, GenerationsConfig, ProductConfig  # noqa: F401  (re-exported)
 from sim.config.limits import MAX_DAYS, MAX_DT, MAX_MONEY, MAX_POPULATION, MAX_REPLICATES, MAX_SEED, MAX_STEPS, MAX_TEXT
 from sim.config.mechanisms import (  # noqa: F401  (re-exported: the schema is one namespace)
     CommunityConfig,
@@ -429,6 +430,7 @@ class Scenario(Section):
     meetups: MeetupsConfig = MeetupsConfig()
     referral: ReferralConfig = ReferralConfig()
     community: CommunityConfig = CommunityConfig()
+    generations: GenerationsConfig = GenerationsConfig()
 
     @model_validator(mode="after")
     def _super_users_are_seeds(self) -> Scenario:

@@ -16,6 +16,7 @@ One step (k = 1, 2, ...; it covers days (k-1)*dt to k*dt), as numbered in `WomMo
      satisfaction sets new adopters' valence;
   5. the relationship chain: used ties grow; advocates and fans take part (brand tie, feedback,
      talk renewal), fans are made or lost; the brand acts (releases, meetups, codes handed out);
+     owners of an older product generation may upgrade to the newest (`sim.model.generations`);
   6. the step's counts are recorded (`datacollector`, columns in `sim.model.record`).
 
 Mesa conventions: `running` turns False when the scenario's horizon (`run.n_steps` steps) is
@@ -30,12 +31,13 @@ import mesa
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.model import build, rules
+from sim.model import build, generations, rules
 from sim.model.agents import OfficialAccount
 from sim.model.backends import BACKENDS
 from sim.model.channels import Channel, UsedTies
 from sim.model.context import StepContext
 from sim.model.funnel import Moves
+from sim.model.generations import ProductLine
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
@@ -71,12 +73,17 @@ class WomModel(mesa.Model):
         self.well_mixed = scenario.network.kind == "well_mixed"
         self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(net_seq))
         self._place_initial_users(np.random.default_rng(child_seed(people_seq, 0)))
+        self.generations = ProductLine(scenario, self.n) if ProductLine.active(scenario) else None
+        if self.generations is not None:  # the initial users own the first product, as advocates
+            users = self.adopter_indices()
+            margin = self.quality - self.expectation[users]
+            self.generations.buy(users, np.maximum(margin, scenario.engine.advocate_margin), 0.0)
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self.cost = 0.0
         self._ads_on = False
         self.new_adopters = 0
-        self.datacollector = SeriesCollector(model_reporters())
+        self.datacollector = SeriesCollector(model_reporters(scenario.generations.count))
         self.running = True
         self._record()
 
@@ -132,8 +139,17 @@ class WomModel(mesa.Model):
 
     @property
     def quality(self) -> float:
-        """The product's current quality (the engine; releases may raise it)."""
-        return self.playbook.quality
+        """The quality of the product on sale now (the engine; releases may raise it, a later generation
+        adds its quality gain)."""
+        if self.generations is None:
+            return self.playbook.quality
+        return self.playbook.quality + self.generations.quality_gain[self.generations.newest(self.day) - 1]
+
+    def expectation_of(self, people: np.ndarray, day: float) -> np.ndarray:
+        """What `people` expect of the product on sale on `day` (value units; later generations shift it)."""
+        if self.generations is None:
+            return self.expectation[people]
+        return self.expectation[people] + self.generations.expectation_shift[self.generations.newest(day) - 1]
 
     def degree(self) -> np.ndarray:
         """Contacts per person over all layers (followers count on Weibo, fellow members in groups)."""
@@ -218,7 +234,8 @@ class WomModel(mesa.Model):
         e = self.cfg.engine
         if not self.playbook.launched(day):
             return np.zeros(len(people))
-        return rules.conversion_probability(self.quality, self.expectation[people], e.sensitivity, e.max_conversion)
+        expectation = self.expectation_of(people, day)
+        return rules.conversion_probability(self.quality, expectation, e.sensitivity, e.max_conversion)
 
     def rejection(self, day: float) -> float:
         """Chance a persuaded non-buyer turns away (nobody rejects a product not yet launched)."""
@@ -267,6 +284,8 @@ class WomModel(mesa.Model):
         take_part(self, step, day_end)
         bought_with_code, channels = self.playbook.end_of_step(self, step, day_end)
         self._adopt(bought_with_code, channels, step)
+        if self.generations is not None:
+            self._upgrade(step, day_end)
 
     def _become_aware(self, people: np.ndarray, channels: np.ndarray) -> None:
         """Unaware people become aware (the step's later moves may take them further); credit their channel."""
@@ -280,7 +299,9 @@ class WomModel(mesa.Model):
         """New adopters: lived experience sets their valence; they start talking next step."""
         if len(adopters) == 0:
             return
-        valence = self._experience(adopters)
+        margin, valence = self._experience(adopters)
+        if self.generations is not None:
+            self.generations.buy(adopters, margin, self.day)
         self.set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
         self.valence[adopters] = valence
         self.adopt_channel[adopters] = channels
@@ -293,13 +314,38 @@ class WomModel(mesa.Model):
         self.adopted_total += len(adopters)
         self.playbook.on_adoption(self, adopters)
 
-    def _experience(self, adopters: np.ndarray) -> np.ndarray:
-        """Engine: lived experience of new adopters sets who advocates, stays quiet or detracts."""
+    def _upgrade(self, step: int, day_end: float) -> None:
+        """Owners of an older generation may upgrade to the newest (`sim.model.generations`): a purchase whose
+        new experience sets their valence; fans stay fans unless it disappoints them; talkers start again."""
+        line = self.generations
+        owns = (self.state >= Funnel.ADOPTER) & (self.state <= Funnel.DETRACTOR)  # adopters, fans, detractors
+        owners = line.behind(np.flatnonzero(owns), self.day)
+        if len(owners) == 0:
+            return
+        fan = self.state[owners] == Funnel.FAN
+        hazard = line.hazard(owners, self.brand_tie_now(owners, day_end), fan)
+        takes = self.backend.participation_draws(owners, [generations.upgrade_probability(hazard, self.dt)])[0]
+        upgraders, fan = owners[takes], fan[takes]
+        if len(upgraders) == 0:
+            return
+        margin, valence = self._experience(upgraders)
+        line.buy(upgraders, margin, self.day)
+        state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
+        self.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
+        self.valence[upgraders] = valence
+        talkers = np.compress(valence != QUIET, upgraders)
+        self.talk_start[talkers] = step + 1
+        self.talk.add(talkers)
+
+    def _experience(self, buyers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Engine: lived experience of buyers, as (margin in value units, valence): who advocates, stays quiet
+        or detracts."""
         e = self.cfg.engine
         margin = rules.experience_margin(
-            self.quality, self.expectation[adopters], self.backend.experience_noise(adopters)
+            self.quality, self.expectation_of(buyers, self.day), self.backend.experience_noise(buyers)
         )
-        return np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8).reshape(-1)
+        valence = np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8)
+        return margin, valence.reshape(-1)
 
     # --- recording and running ------------------------------------------------------------------------
 

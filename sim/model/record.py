@@ -7,7 +7,11 @@
 (currency, cumulative), `quality` (value units), `participations` (cumulative), `talking` (summed talk
 weight, without the playbook's multipliers, of the talk pool for the coming step), then
 `aware_<channel>` and `adopt_<channel>` (people, cumulative, by the channel credited) for each of
-`CHANNELS`. Every value is a Python int or float, so the series are plain int64 / float64 columns.
+`CHANNELS`. Only when the scenario has product generations (`sim.model.generations`), then:
+`purchases_total` (first purchases and upgrades, cumulative), `repeat_buyers` (people who bought at
+least twice), and for each generation g = 1, 2, ...: `owners_gen<g>` (people owning it now) and
+`purchases_gen<g>` (its purchases, cumulative). Every value is a Python int or float, so the series
+are plain int64 / float64 columns.
 
 `SeriesCollector` is a Mesa `DataCollector` (same storage, same `get_model_vars_dataframe`) whose
 `collect` skips what plain numbers do not need: Mesa's per-call reporter dispatch and deep copy of
@@ -83,9 +87,26 @@ def _adopt_by(model, code: int) -> int:
     return int(model.adopt_by_channel[code])
 
 
-def model_reporters() -> dict[str, Callable]:
+def _purchases_total(model) -> int:
+    return int(model.generations.purchases.sum())
+
+
+def _repeat_buyers(model) -> int:
+    return int(model.generations.repeat_buyers)
+
+
+def _owners_of(model, g: int) -> int:
+    return model.generations.owners_of(g)
+
+
+def _purchases_of(model, g: int) -> int:
+    return int(model.generations.purchases[g - 1])
+
+
+def model_reporters(generations: int = 1) -> dict[str, Callable]:
     """The `DataCollector` model reporters, by column name in output order (module functions and partials,
-    so a model with its collector can be pickled)."""
+    so a model with its collector can be pickled); the product-line columns only for more than one
+    generation."""
     reporters: dict[str, Callable] = {"step": _step, "time": _time}
     for col, code in zip(FUNNEL_COLUMNS, Funnel):
         reporters[col] = partial(_count, code=code)
@@ -101,4 +122,10 @@ def model_reporters() -> dict[str, Callable]:
         reporters[f"aware_{name}"] = partial(_aware_by, code=code)
     for name, code in CHANNEL.items():
         reporters[f"adopt_{name}"] = partial(_adopt_by, code=code)
+    if generations > 1:
+        reporters |= {"purchases_total": _purchases_total, "repeat_buyers": _repeat_buyers}
+        for g in range(1, generations + 1):
+            reporters[f"owners_gen{g}"] = partial(_owners_of, g=g)
+        for g in range(1, generations + 1):
+            reporters[f"purchases_gen{g}"] = partial(_purchases_of, g=g)
     return reporters

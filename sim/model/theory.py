@@ -134,3 +134,72 @@ def cascade_threshold(mean_degree: float) -> float:
     if not mean_degree > 0:
         raise ValueError(f"mean_degree must be > 0, got {mean_degree!r}")
     return CRITICAL_BRANCHING / mean_degree
+
+
+# --- successive generations (Norton and Bass 1987) ---------------------------------------------------
+
+
+def _generation_cdfs(t: np.ndarray, p: float, q: float, launch_days: np.ndarray) -> np.ndarray:
+    """F_g(t - tau_g) for generations g = 1..G (tau_1 = 0; zero before a launch), shape (G, len(t))."""
+    taus = np.concatenate(([0.0], launch_days))
+    since = t[None, :] - taus[:, None]
+    return np.where(since >= 0, bass_cdf(np.maximum(since, 0.0), p, q), 0.0)
+
+
+def norton_bass(t: ArrayLike, p: float, q: float, m: ArrayLike, launch_days: ArrayLike) -> np.ndarray:
+    """Units in use of each generation under Norton and Bass (1987), substitution included.
+
+    Generation g (g = 1..G) launches at tau_g (tau_1 = 0, `launch_days` = tau_2..tau_G, increasing) and
+    diffuses as F_g(t) = F(t - tau_g; p, q) with the Bass CDF F; its own new market is m_g. With
+    A_1 = m_1 F_1 and A_g = F_g (m_g + A_{g-1}) (the market that has reached generation g or later),
+    S_g = A_g (1 - F_{g+1}) and S_G = A_G: S_1 = F_1 m_1 (1 - F_2), S_2 = F_2 (m_2 + F_1 m_1)(1 - F_3), ...
+    Returns S, shape (G, len(t)), in the units of m.
+    """
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    m = np.asarray(m, dtype=float)
+    launch_days = np.asarray(launch_days, dtype=float)
+    if len(m) != len(launch_days) + 1:
+        raise ValueError(f"need one market size per generation: {len(m)} sizes for {len(launch_days) + 1} generations")
+    cdf = _generation_cdfs(t, p, q, launch_days)
+    reached = np.empty_like(cdf)
+    carried = np.zeros_like(t)
+    for g in range(len(m)):
+        carried = cdf[g] * (m[g] + carried)
+        reached[g] = carried
+    units = reached.copy()
+    units[:-1] *= 1.0 - cdf[1:]
+    return units
+
+
+def generation_owners(t: ArrayLike, p: float, q: float, launch_days: ArrayLike, upgrade_rate: float) -> np.ndarray:
+    """Share of the population owning each generation in the model's well-mixed limit (sim.model.generations).
+
+    The assumptions, which the docking scenario makes exact: a well-mixed population of Bass word of mouth
+    in which every owner talks for ever whatever they own, so owners of any generation are a Bass
+    fraction F(t; p, q); every newcomer buys the newest generation on sale (complete leapfrogging); every
+    owner of an older generation upgrades straight to the newest at the constant hazard `upgrade_rate`
+    (per day). Then, with tau_g the launch days (tau_1 = 0), for t >= tau_{g+1} generation g only loses
+    owners, S_g(t) = S_g(tau_{g+1}) exp(-r (t - tau_{g+1})), and the newest holds the rest, F(t) minus
+    the older ones. This is Norton and Bass's form with one market (m_1 = N, m_g = 0 for g > 1),
+    substitution by an exponential F_{g+1} (p = r, q = 0) and no sales of an old generation after the
+    next launch: S_1(t) = F(min(t, tau_2)) (1 - F_2(t - tau_2)) before the third launch.
+    Returns shares, shape (G, len(t)).
+    """
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    launch_days = np.asarray(launch_days, dtype=float)
+    if np.any(np.diff(launch_days) <= 0) or np.any(launch_days <= 0):
+        raise ValueError(f"launch days must be positive and increasing, got {launch_days}")
+    if upgrade_rate < 0:
+        raise ValueError(f"upgrade_rate must be >= 0, got {upgrade_rate!r}")
+    owners = bass_cdf(t, p, q)
+    replaced = np.zeros(len(launch_days))  # S_g at the launch that replaces generation g (g = 1..G-1)
+    for g, tau in enumerate(launch_days):
+        older = sum(replaced[h] * np.exp(-upgrade_rate * (tau - launch_days[h])) for h in range(g))
+        replaced[g] = float(bass_cdf(tau, p, q)) - older
+    shares = np.zeros((len(launch_days) + 1, len(t)))
+    for g, tau in enumerate(launch_days):  # after its replacement a generation only loses owners
+        shares[g] = np.where(t >= tau, replaced[g] * np.exp(-upgrade_rate * np.maximum(t - tau, 0.0)), 0.0)
+    newest = np.searchsorted(launch_days, t, side="right")  # index of the generation on sale
+    for g in range(len(launch_days) + 1):  # the newest holds every other owner
+        shares[g] = np.where(newest == g, owners - shares[:g].sum(axis=0), shares[g])
+    return shares

@@ -14,6 +14,7 @@ from sim.playbook.core import CORE_PARTS, CORE_SECTIONS
 from sim.playbook.events import Events
 from sim.playbook.fan_building import FanBuilding
 from sim.playbook.forum_service import ForumService
+from sim.playbook.generations import Generations
 from sim.playbook.hit_product import HitProduct
 from sim.playbook.interaction import Interaction
 from sim.playbook.iteration import Iteration
@@ -35,6 +36,7 @@ MECHANISMS: tuple[type[Mechanism], ...] = (
     Meetups,
     SelfMedia,
     Referral,
+    Generations,
 )
 
 

@@ -1,5 +1,7 @@
 """Summary metrics of simulated adoption series: Bass fits, milestones, peaks and bands.
 
+The fits themselves live in sim.run.bass_fit and are re-exported here.
+
 The simulator records, per replicate and per step, how many people have adopted. This
 module turns those series into the numbers reported in results and charts: fitted Bass
 coefficients (p, q, m), the time to reach 10% / 50% of the population, the peak adoption
@@ -10,40 +12,35 @@ All results are JSON-serialisable through `to_jsonable`.
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import asdict, dataclass
-from itertools import product
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.optimize import OptimizeWarning, curve_fit
 
-from sim.model.theory import bass_cdf
+from sim.run.bass_fit import (  # noqa: F401  (re-exported: fits were defined here)
+    BOUND_ATOL,
+    BOUND_RTOL,
+    M_LOWER_FACTOR,
+    M_START_FACTOR,
+    M_UPPER_FACTOR,
+    MIN_FIT_POINTS,
+    P_BOUNDS,
+    P_STARTS,
+    Q_BOUNDS,
+    Q_STARTS,
+    BassFit,
+    NortonBassFit,
+    _nan_fit,
+    bound_reason,
+    fit_bass,
+    fit_norton_bass,
+    fit_problem,
+    norton_bass_problem,
+)
+from sim.config.generations import MAX_GENERATIONS
 
-# --- Bass fit settings -------------------------------------------------------------
-#: Bounds of the innovation coefficient p (per unit time); p must stay > 0 for F(t).
-P_BOUNDS = (1e-6, 1.0)
-#: Bounds of the imitation coefficient q (per unit time).
-Q_BOUNDS = (0.0, 5.0)
-#: The market size m is searched between these multiples of the largest observed value:
-#: a series may stop before saturating (m above the data) but m cannot be far below it.
-M_LOWER_FACTOR = 0.5
-M_UPPER_FACTOR = 20.0
-#: Start values tried for p and q; the fit with the smallest squared error is kept,
-#: which protects against local minima of the nonlinear least squares.
-P_STARTS = (0.001, 0.01, 0.05)
-Q_STARTS = (0.05, 0.3, 1.0)
-#: Start value of m as a multiple of the largest observed value.
-M_START_FACTOR = 1.1
-#: Relative distance to a search bound within which a fitted p or q counts as stuck on it (for the
-#: bound q = 0, an absolute distance of BOUND_RTOL * BOUND_ATOL).
-BOUND_RTOL = 1e-3
-BOUND_ATOL = 1e-9
-#: Three parameters are fitted, so at least one more point is needed for a residual
-#: variance (and hence standard errors).
-MIN_FIT_POINTS = 4
 
 # --- Replicate summaries -----------------------------------------------------------
 #: Coverage of the across-replicate bands and intervals (5% and 95% quantiles).
@@ -62,179 +59,6 @@ REPLICATE_COLUMNS = (
     "cost",
 )
 
-
-@dataclass
-class BassFit:
-    """Fitted Bass parameters with standard errors, goodness of fit and sample size.
-
-    p, q are per unit of the time axis; m is in the units of the series (people, or a
-    fraction of the population) and includes any adopters present at t = 0. All fields
-    are NaN when the series cannot be fitted (too short or flat).
-    """
-
-    p: float
-    q: float
-    m: float
-    p_se: float
-    q_se: float
-    m_se: float
-    r2: float
-    n_points: int
-
-    def as_dict(self) -> dict:
-        """The fit as a plain dict (NaN kept as float NaN; see `to_jsonable` for JSON)."""
-        return asdict(self)
-
-
-def bound_reason(fit: BassFit) -> str | None:
-    """Why a finished fit does not identify p and q: one of them sits on its search bound (the data
-    do not pin it down, e.g. a series that never took off), else None. Bounds are P_BOUNDS, Q_BOUNDS."""
-    for name, value, (low, high) in (("p", fit.p, P_BOUNDS), ("q", fit.q, Q_BOUNDS)):
-        if any(abs(value - bound) <= BOUND_RTOL * max(abs(bound), BOUND_ATOL) for bound in (low, high)):
-            return f"{name} = {value:.3g} is on its search bound [{low:g}, {high:g}]: not identified by the data"
-    return None
-
-
-def fit_problem(fit: BassFit) -> str | None:
-    """Why a Bass fit is not a usable estimate (None if it is): no fit, R^2 < 0, or p/q on a bound."""
-    if not np.isfinite(fit.p):
-        return "no fit (series too short or flat)"
-    if fit.r2 < 0:
-        return f"R^2 = {fit.r2:.3g} < 0: the Bass curve fits worse than a constant; not a Bass fit"
-    return bound_reason(fit)
-
-
-def _nan_fit(n_points: int) -> BassFit:
-    """The result returned when a series cannot be fitted."""
-    nan = float("nan")
-    return BassFit(nan, nan, nan, nan, nan, nan, nan, n_points)
-
-
-def _cumulative_series(
-    time: ArrayLike, adopted_total: ArrayLike | None, new_adopters: ArrayLike | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (time, cumulative) as float arrays with non-finite pairs dropped.
-
-    If only `new_adopters` is given, each value counts adopters during the period ending
-    at the matching time, so the cumulative series is its running sum.
-    """
-    if (adopted_total is None) == (new_adopters is None):
-        raise ValueError("give exactly one of adopted_total or new_adopters")
-    t = np.asarray(time, dtype=float)
-    if adopted_total is not None:
-        y = np.asarray(adopted_total, dtype=float)
-    else:
-        y = np.cumsum(np.asarray(new_adopters, dtype=float))
-    if t.shape != y.shape:
-        raise ValueError(f"time and series lengths differ: {t.shape} vs {y.shape}")
-    keep = np.isfinite(t) & np.isfinite(y)
-    return t[keep], y[keep]
-
-
-def fit_bass(
-    time: ArrayLike,
-    adopted_total: ArrayLike | None = None,
-    new_adopters: ArrayLike | None = None,
-    *,
-    target: str = "cumulative",
-) -> BassFit:
-    """Fit the Bass curve to an adoption series by nonlinear least squares.
-
-    The model is y(t) = y0 + (m - y0) F(t; p, q), with F the Bass CDF (F(0) = 0) and the
-    clock starting at t = 0. y0, the adopters already present at t = 0 (seeds), is fixed
-    from the data: the value at t = 0 when the series has one, otherwise 0. So m is the
-    total market *including* the seeds, and the Bass dynamics describe how the rest of
-    the market (m - y0) adopts; the sources' own word of mouth is absorbed into p.
-    Give either `adopted_total` (cumulative) or `new_adopters` (per period, `time` being
-    the period end; it is cumulated).
-
-    `target` chooses what is fitted:
-
-    * "cumulative" (default): the curve y(t) to the cumulative series.
-    * "increments": the per-period gains (m - y0)(F(t_i) - F(t_{i-1})) to the series'
-      increments (Srinivasan & Mason, 1986).
-
-    Both give similar estimates, but cumulative residuals are strongly autocorrelated
-    (each count carries all earlier noise), so the "cumulative" standard errors are far
-    too small; use "increments" when the standard errors matter. Standard errors are
-    sqrt(diag(covariance)), scaled by the residual variance. r2 is always that of the
-    fitted cumulative curve against the cumulative series. Several (p, q) starts are
-    tried and the smallest squared error kept. Fewer than MIN_FIT_POINTS fitted points,
-    a flat series or a failed fit give a BassFit of NaNs instead of an exception.
-    """
-    t, y = _cumulative_series(time, adopted_total, new_adopters)
-    if t.size and t.min() < 0:
-        raise ValueError("times must be >= 0: the Bass clock starts at t = 0")
-    order = np.argsort(t, kind="stable")
-    t, y = t[order], y[order]
-
-    # The series anchored at t = 0; without a sample there, nobody had adopted yet.
-    if t.size and t[0] == 0:
-        t_from0, y_from0 = t, y
-    else:
-        t_from0, y_from0 = np.concatenate(([0.0], t)), np.concatenate(([0.0], y))
-    y0 = float(y_from0[0])
-
-    def cumulative_model(t_: np.ndarray, p: float, q: float, m: float) -> np.ndarray:
-        return y0 + (m - y0) * bass_cdf(t_, p, q)
-
-    if target == "cumulative":
-        x_obs, y_obs = t, y
-        model = cumulative_model
-    elif target == "increments":
-        x_obs, y_obs = t_from0[1:], np.diff(y_from0)
-
-        def model(_: np.ndarray, p: float, q: float, m: float) -> np.ndarray:
-            return np.diff(cumulative_model(t_from0, p, q, m))
-    else:
-        raise ValueError(f"target must be 'cumulative' or 'increments', got {target!r}")
-
-    n_points = int(x_obs.size)
-    if n_points < MIN_FIT_POINTS or np.ptp(y) <= 0 or np.ptp(t_from0) <= 0:
-        return _nan_fit(n_points)
-
-    # m may not fall below the seeds already counted at t = 0.
-    y_max = float(np.max(y))
-    m_bounds = (max(M_LOWER_FACTOR * y_max, y0), M_UPPER_FACTOR * y_max)
-    lower = (P_BOUNDS[0], Q_BOUNDS[0], m_bounds[0])
-    upper = (P_BOUNDS[1], Q_BOUNDS[1], m_bounds[1])
-    m_start = float(np.clip(M_START_FACTOR * y_max, *m_bounds))
-
-    best_params, best_cov, best_sse = None, None, math.inf
-    for p_start, q_start in product(P_STARTS, Q_STARTS):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", OptimizeWarning)
-                params, cov = curve_fit(
-                    model,
-                    x_obs,
-                    y_obs,
-                    p0=(p_start, q_start, m_start),
-                    bounds=(lower, upper),
-                    x_scale="jac",
-                )
-        except (RuntimeError, ValueError):
-            continue
-        sse = float(np.sum((y_obs - model(x_obs, *params)) ** 2))
-        if sse < best_sse:
-            best_params, best_cov, best_sse = params, cov, sse
-    if best_params is None:
-        return _nan_fit(n_points)
-
-    se = np.sqrt(np.abs(np.diag(best_cov)))
-    cumulative_sse = float(np.sum((y - cumulative_model(t, *best_params)) ** 2))
-    sst = float(np.sum((y - np.mean(y)) ** 2))
-    p, q, m = (float(v) for v in best_params)
-    return BassFit(
-        p=p,
-        q=q,
-        m=m,
-        p_se=float(se[0]),
-        q_se=float(se[1]),
-        m_se=float(se[2]),
-        r2=1.0 - cumulative_sse / sst,
-        n_points=n_points,
-    )
 
 
 def time_to_fraction(time: ArrayLike, fraction_series: ArrayLike, level: float) -> float:
@@ -299,8 +123,10 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     and peak_time, bass_p / bass_q / bass_m / bass_r2 (`fit_bass` of adopted_total vs
     time; m in people), fan_share and detractor_share (of everyone who ever adopted,
     0 if nobody did), cost_per_adopter (final cumulative spend / adopters gained during
-    the run, seeds excluded; NaN if none). Rates use dt = time[1] - time[0] (1 with a
-    single row).
+    the run, seeds excluded; NaN if none). With product generations (the frame has their
+    columns, sim.model.record): lifetime_adoption (all purchases / population),
+    repeat_buyers (share of everyone who ever adopted) and adoption_gen<g> (purchases of
+    generation g / population). Rates use dt = time[1] - time[0] (1 with a single row).
     """
     missing = [c for c in REPLICATE_COLUMNS if c not in df_one_replicate.columns]
     if missing:
@@ -337,6 +163,13 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
         "detractor_share": _share(df["detractors"].iloc[-1], final_adopted),
         "cost_per_adopter": float(df["cost"].iloc[-1] / gained) if gained > 0 else float("nan"),
     }
+    if "purchases_total" in df:  # a product line of several generations
+        summary["lifetime_adoption"] = float(df["purchases_total"].iloc[-1] / population)
+        summary["repeat_buyers"] = _share(df["repeat_buyers"].iloc[-1], final_adopted)
+        g = 1
+        while f"purchases_gen{g}" in df:
+            summary[f"adoption_gen{g}"] = float(df[f"purchases_gen{g}"].iloc[-1] / population)
+            g += 1
     return summary
 
 
@@ -416,6 +249,8 @@ class Metric:
     lower_is_better: bool = False
     #: Claims may compare it (the Bass coefficients describe a curve, not an outcome).
     comparable: bool = True
+    #: Reported only by runs with product generations (sim.model.generations), which record its columns.
+    generations_only: bool = False
 
 
 METRICS: dict[str, Metric] = {
@@ -468,6 +303,31 @@ METRICS: dict[str, Metric] = {
             "final cumulative spend / adopters gained during the run",
             lower_is_better=True,
         ),
+        Metric(
+            "lifetime_adoption",
+            "Lifetime adoption (purchases per person)",
+            "purchases per person",
+            "purchases_total at the last step / population: first purchases and upgrades (product generations)",
+            generations_only=True,
+        ),
+        Metric(
+            "repeat_buyers",
+            "Repeat buyers (% of adopters)",
+            "share of adopters",
+            "people who bought at least twice / ever adopted (product generations)",
+            share=True,
+            generations_only=True,
+        ),
+        *(
+            Metric(
+                f"adoption_gen{g}",
+                f"Generation {g} adoption (purchases per person)",
+                "purchases per person",
+                f"purchases_gen{g} at the last step / population: newcomers and upgraders (product generations)",
+                generations_only=True,
+            )
+            for g in range(1, MAX_GENERATIONS + 1)
+        ),
     )
 }
 
@@ -484,6 +344,8 @@ SERIES_LABELS: dict[str, str] = {
     "new_adopters": "New adopters per step",
     "participations": "Cumulative participations per person",
     "talking": "Expected talkers",
+    "purchases_total": "Purchases (first and upgrades)",
+    "repeat_buyers": "Repeat buyers",
 }
 
 

@@ -46,6 +46,7 @@ SETTINGS = {
     "meetups": [],
     "self_media": [],
     "referral": [],
+    "generations": ["generations.products=[{launch_day = 20, quality_gain = 0.15}]", "generations.upgrade_rate=0.05"],
 }
 
 

@@ -1,0 +1,86 @@
+"""The scenario section of product generations: later products and how owners upgrade to them.
+
+Part of the scenario schema (sim.config.schema re-exports both classes); the same strict, bounded
+validation applies (sim.config.section.Section). The model's rules are in sim.model.generations and
+docs/model.md ("Product generations"): one product at a time per person, an upgrade is a purchase,
+owners upgrade at `upgrade_rate` scaled by how their product lived up to their expectation, by their
+tie to the brand and, for fans, by `fan_lead`.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from sim.config.limits import MAX_DAYS
+from sim.config.section import Mechanism, Probability, Section
+
+#: Most generations of one product line (the first product and at most 8 later ones): the recorded
+#: columns and the metric registry have one entry per generation.
+MAX_GENERATIONS = 9
+
+
+class ProductConfig(Section):
+    """One later product of the line (generation 2, 3, ...): when it launches, how good it is and how much
+    more people expect of it."""
+
+    launch_day: float = Field(
+        ..., gt=0, le=MAX_DAYS, description="Day the product goes on sale (days); it replaces the previous one."
+    )
+    quality_gain: float = Field(
+        0.0,
+        ge=-10,
+        le=10,
+        description="Its quality minus the first product's (value units), so the engine's quality carries over.",
+    )
+    expectation_shift: float = Field(
+        0.0,
+        ge=-10,
+        le=10,
+        description="Added to everyone's expectation when judging this product (value units; expectations rise).",
+    )
+
+
+class GenerationsConfig(Mechanism):
+    """Product generations (Norton and Bass 1987; Xiaomi's Mi 1, Mi 2, Mi 3): later products on sale from
+    their launch day. A newcomer buys the newest product on sale; an owner of an older one upgrades with a
+    per-day hazard upgrade_rate * satisfaction(lived margin) * loyalty(brand tie) * (fan_lead if a fan)."""
+
+    products: list[ProductConfig] = Field(
+        default_factory=list,
+        max_length=MAX_GENERATIONS - 1,
+        description="The later products (generation 2, 3, ...), launch days strictly increasing.",
+    )
+    upgrade_rate: float = Field(
+        0.01,
+        ge=0,
+        le=100,
+        description="Upgrades per day of a fully satisfied, fully loyal owner of an older product (per day).",
+    )
+    satisfaction_sensitivity: float = Field(
+        0.1,
+        ge=0,
+        le=10,
+        description="Width of the satisfaction curve in the lived margin (value units); 0 = only owners "
+        "whose product met their expectation (margin >= 0) upgrade.",
+    )
+    tie_weight: Probability = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="How much the brand tie gates upgrading: loyalty = 1 - tie_weight + tie_weight * brand tie.",
+    )
+    fan_lead: float = Field(
+        3.0, ge=0, le=100, description="Fans upgrade this many times faster than other owners (fans lead)."
+    )
+
+    @model_validator(mode="after")
+    def _launches_in_order(self) -> GenerationsConfig:
+        days = [p.launch_day for p in self.products]
+        if any(b <= a for a, b in zip(days, days[1:])):
+            raise ValueError(f"generations.products: launch days must be strictly increasing (got {days})")
+        return self
+
+    @property
+    def count(self) -> int:
+        """Generations of the product line when switched on (1 = the first product only)."""
+        return 1 + len(self.products) if self.enabled else 1

@@ -1,0 +1,115 @@
+"""Product generations: which product each person owns, the upgrade rule, and the purchases counted.
+
+Docs: docs/model.md, "Product generations". The assumptions, in short:
+- one product at a time per person: an owner holds exactly one generation g (1 = the first product);
+- the newest product on sale on a day is generation 1 + (later products launched by then); a newcomer
+  (a persuaded non-owner) buys it, judged with the usual conversion rule against the newest product's
+  quality and their expectation plus its `expectation_shift`;
+- an owner of an older generation upgrades to the newest with the per-day hazard of `upgrade_hazard`
+  (their lived margin with the product they own, their brand tie, fans lead); an upgrade is a purchase;
+  the upgrader's valence is drawn again from the new experience and their funnel state follows it
+  (negative -> detractor, else a fan stays a fan and others are adopters); they start talking again;
+- purchases: first purchases (the model's adoptions) plus upgrades; a repeat buyer bought at least twice.
+
+The rules are pure functions over scalars and arrays, shared by both backends; the per-person draws
+come from the model's backend. `ProductLine` holds the per-person state, built only when the scenario
+switches generations on with at least one later product, so runs without them draw and record nothing
+new.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+
+#: Generation code of a person who owns no product.
+NO_PRODUCT = 0
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+
+def newest_generation(day, launch_days):
+    """The newest generation on sale on `day`: 1 plus the later products launched by then (launch days sorted)."""
+    return 1 + np.searchsorted(np.asarray(launch_days, dtype=float), day, side="right")
+
+
+def satisfaction(margin, sensitivity):
+    """How much an owner's lived margin (experience minus expectation, value units) makes them want the brand's
+    next product: logistic(margin / sensitivity) in [0, 1], a hard threshold at margin 0 when sensitivity = 0."""
+    return rules.conversion_probability(margin, 0.0, sensitivity, 1.0)
+
+
+def loyalty(brand_tie, tie_weight):
+    """How much the brand tie (0-1) lets an owner come back: 1 - tie_weight + tie_weight * tie (1 when the
+    weight is 0)."""
+    return 1.0 - tie_weight + tie_weight * np.asarray(brand_tie, dtype=float)
+
+
+def upgrade_hazard(margin, brand_tie, is_fan, upgrade_rate, sensitivity, tie_weight, fan_lead):
+    """Upgrades per day of an owner of an older generation: upgrade_rate * satisfaction * loyalty, times
+    fan_lead for fans (per day)."""
+    lead = np.where(np.asarray(is_fan, dtype=bool), fan_lead, 1.0)
+    return upgrade_rate * satisfaction(margin, sensitivity) * loyalty(brand_tie, tie_weight) * lead
+
+
+def upgrade_probability(hazard, dt):
+    """Chance of upgrading within a step of dt days at a constant hazard (per day): 1 - exp(-hazard * dt)."""
+    return -np.expm1(-np.asarray(hazard, dtype=float) * dt)
+
+
+# --- state ----------------------------------------------------------------------------------------
+
+
+class ProductLine:
+    """Who owns which generation, their lived margin with it, and the purchases counted so far."""
+
+    def __init__(self, scenario: Scenario, n: int):
+        cfg = scenario.generations
+        self.cfg = cfg
+        self.count = cfg.count
+        self.launch_days = np.array([p.launch_day for p in cfg.products], dtype=float)
+        #: Quality of each generation minus the first's, and expectation shift (value units), index g - 1.
+        self.quality_gain = np.array([0.0] + [p.quality_gain for p in cfg.products])
+        self.expectation_shift = np.array([0.0] + [p.expectation_shift for p in cfg.products])
+        self.owned = np.full(n, NO_PRODUCT, dtype=np.int8)
+        self.margin = np.zeros(n)  # lived margin with the product owned (value units)
+        self.bought = np.zeros(n, dtype=np.int32)  # purchases per person
+        #: Cumulative purchases of each generation (index g - 1), and repeat buyers.
+        self.purchases = np.zeros(self.count, dtype=np.int64)
+        self.repeat_buyers = 0
+
+    @staticmethod
+    def active(scenario: Scenario) -> bool:
+        """Whether the scenario has a line of more than one product."""
+        return scenario.generations.count > 1
+
+    def newest(self, day: float) -> int:
+        """The generation on sale on `day`."""
+        return int(newest_generation(day, self.launch_days))
+
+    def owners_of(self, g: int) -> int:
+        """People owning generation g now."""
+        return int(np.count_nonzero(self.owned == g))
+
+    def behind(self, owners: np.ndarray, day: float) -> np.ndarray:
+        """Of the `owners`, those holding an older generation than the newest on sale on `day`."""
+        return np.compress(self.owned[owners] < self.newest(day), owners)
+
+    def hazard(self, people: np.ndarray, brand_tie: np.ndarray, is_fan: np.ndarray) -> np.ndarray:
+        """Upgrade hazard (per day) of owners of older generations."""
+        c = self.cfg
+        return upgrade_hazard(
+            self.margin[people], brand_tie, is_fan, c.upgrade_rate, c.satisfaction_sensitivity, c.tie_weight, c.fan_lead
+        )
+
+    def buy(self, people: np.ndarray, margin: np.ndarray | float, day: float) -> None:
+        """`people` buy the generation on sale on `day`, living it with `margin` (value units)."""
+        g = self.newest(day)
+        self.owned[people] = g
+        self.margin[people] = margin
+        self.repeat_buyers += int(np.count_nonzero(self.bought[people] == 1))
+        self.bought[people] += 1
+        self.purchases[g - 1] += len(people)
