@@ -30,7 +30,7 @@ MIN_PAIRS = 3
 
 # --- Metrics -------------------------------------------------------------------------------------
 #: Metrics of `sim.run.metrics.summarize_replicate` an experiment may compare.
-SUMMARY_METRICS = tuple(name for name, metric in METRICS.items() if metric.comparable)
+SUMMARY_METRICS = tuple(name for name, m in METRICS.items() if m.comparable and not m.generations_only)
 #: Milestone times are NaN when the level is never reached; experiments count such a run as reaching it
 #: at the horizon (right-censored), which can only understate a difference.
 CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct")

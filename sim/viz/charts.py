@@ -307,6 +307,46 @@ def plot_comparison(
     return save_figure(fig, path)
 
 
+def generations_in(ts: pd.DataFrame) -> int:
+    """Generations of the product line a time series recorded (1 when it has no per-generation columns)."""
+    g = 1
+    while f"owners_gen{g + 1}" in ts:
+        g += 1
+    return g
+
+
+def plot_generations(
+    ts: pd.DataFrame, population: int, path: str | Path, title: str = "", launch_days: list[float] | None = None
+) -> Path:
+    """Product generations: the share of the population owning each generation (left) and the cumulative
+    purchases of each, with all purchases (lifetime adoption), per person (right); launches dotted."""
+    n_gen = generations_in(ts)
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, n_gen))
+    fig, (own_ax, buy_ax) = plt.subplots(1, 2, figsize=FIGSIZE_WIDE)
+    n_rep = _n_replicates(ts)
+    handles, labels = [], []
+    for g in range(1, n_gen + 1):
+        handles.append(_mean_band_line(own_ax, ts["time"], ts[f"owners_gen{g}"] / population, n_rep, colors[g - 1]))
+        _mean_band_line(buy_ax, ts["time"], ts[f"purchases_gen{g}"] / population, n_rep, colors[g - 1])
+        labels.append(f"Generation {g}")
+    handles.append(_mean_band_line(buy_ax, ts["time"], ts["purchases_total"] / population, n_rep, COLORS["reference"]))
+    labels.append(SERIES_LABELS["purchases_total"])
+    for ax in (own_ax, buy_ax):
+        for day in launch_days or []:
+            ax.axvline(day, color=COLORS["reference"], ls=":", lw=1)
+        ax.set_xlabel(TIME_LABEL)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=GRID_ALPHA)
+    own_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    own_ax.set_ylabel("Owners (% of population)")
+    own_ax.set_title("Who owns which generation")
+    buy_ax.set_ylabel("Cumulative purchases per person")
+    buy_ax.set_title("Purchases by generation (first and upgrades)")
+    _legend_below(own_ax, handles, labels, _band_note([n_rep]))
+    fig.suptitle(_title("Product generations (launches dotted)", title))
+    return save_figure(fig, path)
+
+
 def write_run_charts(
     ts: pd.DataFrame,
     population: int,
@@ -314,18 +354,23 @@ def write_run_charts(
     out_dir: str | Path,
     title: str = "",
     reference: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    launch_days: list[float] | None = None,
 ) -> list[Path]:
-    """Write adoption.png, funnel.png and channels.png of one run into `out_dir`."""
+    """Write adoption.png, funnel.png and channels.png of one run into `out_dir`, and generations.png when it
+    has product generations (launched on `launch_days`)."""
     out_dir = Path(out_dir)
-    return [
+    charts = [
         plot_adoption(ts, population, dt, out_dir / "adoption.png", title, reference),
         plot_funnel(ts, population, out_dir / "funnel.png", title),
         plot_channels(ts, out_dir / "channels.png", title),
     ]
+    if generations_in(ts) > 1:
+        charts.append(plot_generations(ts, population, out_dir / "generations.png", title, launch_days))
+    return charts
 
 
 def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
-    """The run's charts (adoption with its Bass reference, funnel, channels) into `folder`.
+    """The run's charts (adoption with its Bass reference, funnel, channels; generations if any) into `folder`.
 
     Passed as `draw` to `sim.run.runner.write_run`, so the charts are part of the atomic run directory.
     """
@@ -337,4 +382,5 @@ def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
         folder,
         title=sc.name,
         reference=reference_curves(sc, sc.run.days),
+        launch_days=[p.launch_day for p in sc.generations.products] if sc.generations.enabled else None,
     )
