@@ -148,6 +148,14 @@ def attribute(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output folder.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            help="Attribute this metric too (repeatable): lifetime_adoption, repeat_buyers, adoption_gen<g> "
+            "(product generations).",
+        ),
+    ] = None,
 ) -> None:
     """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
     from sim.research.attribution import ATTRIBUTION_KIND, all_combinations, write_attribution
@@ -168,7 +176,13 @@ def attribute(
     with _bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
         try:
             result = run_attribution(
-                sc, base, replicates, seed, progress=bar.update, workers=check_workers(workers) or available_cores()
+                sc,
+                base,
+                replicates,
+                seed,
+                progress=bar.update,
+                workers=check_workers(workers) or available_cores(),
+                metrics=metric or (),
             )
         except InputError as exc:
             _fail(str(exc))

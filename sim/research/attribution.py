@@ -15,7 +15,9 @@ standard errors reported beside the means.
 
 Metrics: mean final adoption (share of the population) and mean time to 50% adoption (days). A
 replicate that never reaches 50% counts as the horizon, run.days: "not within the horizon" is then
-the slowest possible outcome rather than a hole in the average.
+the slowest possible outcome rather than a hole in the average. The product-generation metrics of the
+registry (lifetime_adoption, repeat_buyers, adoption_gen<g>; sim.run.metrics.generation_metrics) can be
+attributed too (`metrics`); a combination without generations sold one product.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from sim.config.schema import Scenario
 from sim.playbook.registry import factor_sections
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import atomic_directory
-from sim.run.metrics import MILESTONES, time_to_fraction, to_jsonable
+from sim.run.metrics import METRICS, MILESTONES, generation_metrics, time_to_fraction, to_jsonable
 from sim.run.runner import replicate_seeds, run_replicate
 
 #: The iron triangle: each factor and the scenario sections it consists of, derived from the core
@@ -56,6 +58,17 @@ MILESTONE = "time_to_50pct"
 ATTRIBUTED_METRICS = ("final_adoption", MILESTONE)
 #: How contributions are shown: multiplier and unit (shares in percentage points, times in days).
 DISPLAY = {"final_adoption": (100.0, " pp"), MILESTONE: (1.0, " d")}
+#: Metrics that may be attributed besides ATTRIBUTED_METRICS: the registry's product-generation metrics.
+EXTRA_METRICS = tuple(name for name, m in METRICS.items() if m.generations_only)
+
+
+def display(metric: str) -> tuple[float, str]:
+    """Multiplier and unit a metric's contributions are shown in (shares in percentage points)."""
+    if metric in DISPLAY:
+        return DISPLAY[metric]
+    return (100.0, " pp") if METRICS[metric].share else (1.0, f" {METRICS[metric].unit}")
+
+
 #: Width of the factor column and of each metric column of the printed table.
 TABLE_NAME_WIDTH = 24
 TABLE_COLUMN_WIDTH = 26
@@ -83,6 +96,8 @@ class Attribution:
     timeseries: dict[Combination, pd.DataFrame] = field(default_factory=dict)
     population: int = 0
     ignored_differences: list[str] = field(default_factory=list)
+    #: The metrics attributed: ATTRIBUTED_METRICS and any of EXTRA_METRICS asked for.
+    metrics: tuple[str, ...] = ATTRIBUTED_METRICS
 
     def mean(self, combo: Combination, metric: str) -> float:
         """Mean of a metric over the replicates of a combination."""
@@ -92,7 +107,7 @@ class Attribution:
         """Plain-text table: each factor's Shapley values ± standard error, and the total they add up to."""
         full, none = frozenset(FACTORS), frozenset()
         header = f"{'factor':<{TABLE_NAME_WIDTH}}" + "".join(
-            f"{m + ' (' + DISPLAY[m][1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in ATTRIBUTED_METRICS
+            f"{m + ' (' + display(m)[1].strip() + ')':>{TABLE_COLUMN_WIDTH}}" for m in self.metrics
         )
         lines = [
             f"{self.scenario_name} vs {self.baseline_name}: Shapley contributions "
@@ -101,11 +116,11 @@ class Attribution:
         ]
         for factor in FACTORS:
             cells = [
-                f"{self.shapley[factor][m] * DISPLAY[m][0]:+.2f} ± {self.standard_errors[factor][m] * DISPLAY[m][0]:.2f}"
-                for m in ATTRIBUTED_METRICS
+                f"{self.shapley[factor][m] * display(m)[0]:+.2f} ± {self.standard_errors[factor][m] * display(m)[0]:.2f}"
+                for m in self.metrics
             ]
             lines.append(f"{factor:<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in cells))
-        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * DISPLAY[m][0]:+.2f}" for m in ATTRIBUTED_METRICS]
+        totals = [f"{(self.mean(full, m) - self.mean(none, m)) * display(m)[0]:+.2f}" for m in self.metrics]
         lines.append(
             f"{'total (scenario - base)':<{TABLE_NAME_WIDTH}}" + "".join(f"{c:>{TABLE_COLUMN_WIDTH}}" for c in totals)
         )
@@ -123,13 +138,13 @@ class Attribution:
                     {
                         **{f: f in combo for f in FACTORS},
                         "label": combo_label(combo),
-                        **{m: self.mean(combo, m) for m in ATTRIBUTED_METRICS},
+                        **{m: self.mean(combo, m) for m in self.metrics},
                         f"{MILESTONE}_reached": reached[combo],
                     }
                     for combo in all_combinations()
                 ],
-                "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in ATTRIBUTED_METRICS}},
-                "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in ATTRIBUTED_METRICS}},
+                "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in self.metrics}},
+                "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in self.metrics}},
                 "factor_sections": FACTOR_SECTIONS,
                 "replicates": self.replicates,
                 "seed": self.seed,
@@ -222,16 +237,23 @@ def check_factors_differ(scenario: Scenario, baseline: Scenario) -> None:
 # ==================================================================================================
 # Running the combinations
 # ==================================================================================================
-def replicate_metrics(ts: pd.DataFrame, population: int, horizon: float) -> dict[str, float]:
-    """Final adoption share and time to 50% (the horizon if never reached) of one replicate."""
+def replicate_metrics(
+    ts: pd.DataFrame, population: int, horizon: float, extra: tuple[str, ...] = (), generations: int = 1
+) -> dict[str, float]:
+    """Final adoption share and time to 50% (the horizon if never reached) of one replicate, and the `extra`
+    metrics (of EXTRA_METRICS; `generations`: the most generations any combination has)."""
     ts = ts.sort_values("time")
     share = ts["adopted_total"].to_numpy(dtype=float) / population
     t50 = time_to_fraction(ts["time"].to_numpy(dtype=float), share, MILESTONES[MILESTONE])
-    return {
+    out = {
         "final_adoption": float(share[-1]),
         MILESTONE: horizon if math.isnan(t50) else t50,
         f"{MILESTONE}_reached": float(not math.isnan(t50)),
     }
+    if extra:
+        lines = generation_metrics(ts, population, generations)
+        out |= {m: lines.get(m, 0.0) for m in extra}  # a generation beyond the line sold nothing
+    return out
 
 
 def attribute(
@@ -242,8 +264,10 @@ def attribute(
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    metrics: Iterable[str] = (),
 ) -> Attribution:
-    """Shapley attribution of the scenario's final adoption and time to 50% over the baseline.
+    """Shapley attribution of the scenario's final adoption and time to 50% over the baseline (and of
+    `metrics`, any of EXTRA_METRICS: lifetime and per-generation adoption).
 
     Runs the 2^3 combinations with `replicates` (default run.replicates) replicates each, seeded
     from `seed` (default run.seed) identically in every combination. `runner(scenario, seed_seq,
@@ -252,6 +276,12 @@ def attribute(
     `runner` must then be a module-level function) with identical results.
     """
     check_factors_differ(scenario, baseline)
+    extra = tuple(m for m in dict.fromkeys(metrics) if m not in ATTRIBUTED_METRICS)
+    unknown = [m for m in extra if m not in EXTRA_METRICS]
+    if unknown:
+        allowed = ", ".join((*ATTRIBUTED_METRICS, *EXTRA_METRICS))
+        raise ScenarioError(f"--metric {unknown[0]}: not an attributable metric; allowed: {allowed}")
+    generations = max(scenario.generations.count, baseline.generations.count)
     replicates = scenario.run.replicates if replicates is None else replicates
     seed = scenario.run.seed if seed is None else seed
     if replicates < 1:
@@ -268,10 +298,10 @@ def attribute(
     values, series = {}, {}
     for i, combo in enumerate(combos):
         frames = [ts.assign(replicate=r) for r, ts in enumerate(frames_all[i * replicates : (i + 1) * replicates])]
-        rows = [replicate_metrics(ts, population, horizon) for ts in frames]
+        rows = [replicate_metrics(ts, population, horizon, extra, generations) for ts in frames]
         values[combo] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
         series[combo] = pd.concat(frames, ignore_index=True)
-    shapley, errors = _shapley_with_errors(values, replicates)
+    shapley, errors = _shapley_with_errors(values, replicates, (*ATTRIBUTED_METRICS, *extra))
     return Attribution(
         scenario.name,
         baseline.name,
@@ -284,10 +314,13 @@ def attribute(
         series,
         population,
         ignored_differences(scenario, baseline),
+        (*ATTRIBUTED_METRICS, *extra),
     )
 
 
-def _shapley_with_errors(values: dict[Combination, dict[str, np.ndarray]], replicates: int):
+def _shapley_with_errors(
+    values: dict[Combination, dict[str, np.ndarray]], replicates: int, metrics: tuple[str, ...] = ATTRIBUTED_METRICS
+):
     """Shapley values of the replicate means, and their standard errors from per-replicate Shapley values.
 
     Shapley values are linear in the value function, so the mean of the per-replicate values equals
@@ -295,7 +328,7 @@ def _shapley_with_errors(values: dict[Combination, dict[str, np.ndarray]], repli
     """
     shapley = {f: {} for f in FACTORS}
     errors = {f: {} for f in FACTORS}
-    for metric in ATTRIBUTED_METRICS:
+    for metric in metrics:
         per_rep = [shapley_values(FACTORS, lambda s, r=r, m=metric: values[s][m][r]) for r in range(replicates)]
         for factor in FACTORS:
             draws = np.array([row[factor] for row in per_rep])

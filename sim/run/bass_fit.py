@@ -277,14 +277,21 @@ def fit_norton_bass(time: ArrayLike, units: ArrayLike, launch_days: ArrayLike) -
     m_upper = M_UPPER_FACTOR * total_max
     lower = (P_BOUNDS[0], Q_BOUNDS[0], *(0.0,) * n_gen)
     upper = (P_BOUNDS[1], Q_BOUNDS[1], *(m_upper,) * n_gen)
-    m_start = [M_START_FACTOR * float(y[0].max())] + [max(float(y[g].max()) - float(y[g - 1].max()), 0.0) + 1e-3 * total_max for g in range(1, n_gen)]
+    m_start = [M_START_FACTOR * float(y[0].max())] + [
+        max(float(y[g].max()) - float(y[g - 1].max()), 0.0) + 1e-3 * total_max for g in range(1, n_gen)
+    ]
     best, best_sse = None, math.inf
     for p_start, q_start in product(P_STARTS, Q_STARTS):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", OptimizeWarning)
                 params, cov = curve_fit(
-                    model, t, y.ravel(), p0=(p_start, q_start, *np.clip(m_start, 0, m_upper)), bounds=(lower, upper), x_scale="jac"
+                    model,
+                    t,
+                    y.ravel(),
+                    p0=(p_start, q_start, *np.clip(m_start, 0, m_upper)),
+                    bounds=(lower, upper),
+                    x_scale="jac",
                 )
         except (RuntimeError, ValueError):
             continue

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from sim.config.generations import MAX_GENERATIONS
 from sim.run.bass_fit import (  # noqa: F401  (re-exported: fits were defined here)
     BOUND_ATOL,
     BOUND_RTOL,
@@ -39,8 +40,6 @@ from sim.run.bass_fit import (  # noqa: F401  (re-exported: fits were defined he
     fit_problem,
     norton_bass_problem,
 )
-from sim.config.generations import MAX_GENERATIONS
-
 
 # --- Replicate summaries -----------------------------------------------------------
 #: Coverage of the across-replicate bands and intervals (5% and 95% quantiles).
@@ -58,7 +57,6 @@ REPLICATE_COLUMNS = (
     "adopters",
     "cost",
 )
-
 
 
 def time_to_fraction(time: ArrayLike, fraction_series: ArrayLike, level: float) -> float:
@@ -164,13 +162,25 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
         "cost_per_adopter": float(df["cost"].iloc[-1] / gained) if gained > 0 else float("nan"),
     }
     if "purchases_total" in df:  # a product line of several generations
-        summary["lifetime_adoption"] = float(df["purchases_total"].iloc[-1] / population)
-        summary["repeat_buyers"] = _share(df["repeat_buyers"].iloc[-1], final_adopted)
-        g = 1
-        while f"purchases_gen{g}" in df:
-            summary[f"adoption_gen{g}"] = float(df[f"purchases_gen{g}"].iloc[-1] / population)
-            g += 1
+        summary |= generation_metrics(df, population)
     return summary
+
+
+def generation_metrics(df_one_replicate: pd.DataFrame, population: int, generations: int = 0) -> dict[str, float]:
+    """lifetime_adoption, repeat_buyers and adoption_gen<g> of one replicate (sorted by step), for the
+    generations it recorded or, if more, `generations` of them. A run without product generations
+    sold one product: all purchases are first purchases (lifetime = final adoption, generation 1 only,
+    no repeat buyers), so runs with and without them compare (attribution switches them off)."""
+    last = df_one_replicate.iloc[-1]
+    adopted = float(last["adopted_total"])
+    purchases = [float(last[f"purchases_gen{g}"]) for g in range(1, MAX_GENERATIONS + 1) if f"purchases_gen{g}" in last]
+    purchases = purchases or [adopted]
+    purchases += [0.0] * max(0, generations - len(purchases))
+    out = {
+        "lifetime_adoption": float(last.get("purchases_total", adopted) / population),
+        "repeat_buyers": _share(last.get("repeat_buyers", 0.0), adopted),
+    }
+    return out | {f"adoption_gen{g}": bought / population for g, bought in enumerate(purchases, start=1)}
 
 
 def _share(part: float, whole: float) -> float:

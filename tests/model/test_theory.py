@@ -12,6 +12,8 @@ from sim.model.theory import (
     bass_pdf,
     bass_peak_time,
     cascade_threshold,
+    generation_owners,
+    norton_bass,
     percolation_giant_fraction,
 )
 
@@ -150,3 +152,31 @@ def test_cascade_threshold():
     assert cascade_threshold(10) == pytest.approx(0.1)
     assert percolation_giant_fraction(10, cascade_threshold(10)) == 0.0
     assert percolation_giant_fraction(10, 1.01 * cascade_threshold(10)) > 0.0
+
+
+# --- successive generations ---------------------------------------------------------------------------
+
+
+def test_norton_bass_with_one_generation_is_bass_and_markets_add_up():
+    t = np.linspace(0, 40, 81)
+    np.testing.assert_allclose(norton_bass(t, 0.03, 0.4, [100.0], [])[0], 100 * bass_cdf(t, 0.03, 0.4))
+    s = norton_bass(t, 0.03, 0.4, [100.0, 50.0, 20.0], [10.0, 25.0])
+    f2 = np.where(t >= 10, bass_cdf(np.maximum(t - 10, 0), 0.03, 0.4), 0)
+    f3 = np.where(t >= 25, bass_cdf(np.maximum(t - 25, 0), 0.03, 0.4), 0)
+    # everyone in use: m1 F1 + m2 F2 + m3 F3 (substitution moves units, it does not create them)
+    np.testing.assert_allclose(s.sum(axis=0), 100 * bass_cdf(t, 0.03, 0.4) + 50 * f2 + 20 * f3)
+    np.testing.assert_allclose(s[0], 100 * bass_cdf(t, 0.03, 0.4) * (1 - f2))
+    assert (s[1][t < 10] == 0).all() and (s[2][t < 25] == 0).all()
+
+
+def test_generation_owners_splits_the_bass_curve_and_replaced_generations_decay():
+    t = np.linspace(0, 30, 301)
+    s = generation_owners(t, 0.03, 0.38, [10.0, 20.0], 0.2)
+    np.testing.assert_allclose(s.sum(axis=0), bass_cdf(t, 0.03, 0.38), atol=1e-12)
+    f10 = bass_cdf(10.0, 0.03, 0.38)
+    later = t >= 10
+    np.testing.assert_allclose(s[0][later], f10 * np.exp(-0.2 * (t[later] - 10)))
+    np.testing.assert_allclose(s[0][~later], bass_cdf(t[~later], 0.03, 0.38))
+    # without upgrades every replaced generation keeps what it had at the next launch
+    frozen = generation_owners(t, 0.03, 0.38, [10.0, 20.0], 0.0)
+    assert frozen[1][-1] == pytest.approx(bass_cdf(20.0, 0.03, 0.38) - f10)

@@ -283,7 +283,8 @@ def test_metric_registry_names_exactly_what_a_replicate_summary_reports():
     from sim.run.metrics import METRICS, REPLICATE_COLUMNS
 
     probe = pd.DataFrame({column: [0] for column in REPLICATE_COLUMNS})
-    assert list(summarize_replicate(probe, population=1)) == list(METRICS)
+    always = [name for name, m in METRICS.items() if not m.generations_only]
+    assert list(summarize_replicate(probe, population=1)) == always
     assert all(m.label and m.unit and m.computed for m in METRICS.values())
 
 
@@ -299,3 +300,34 @@ def test_bass_parameters_on_a_search_bound_are_not_identified():
     ):
         assert "search bound" in fit_problem(fit)
     assert "not a Bass fit" in fit_problem(BassFit(0.01, 0.3, 100.0, 0, 0, 0, -0.5, 30))
+
+
+# --- product generations -------------------------------------------------------------------------------
+
+
+def test_norton_bass_fit_recovers_known_parameters_and_reports_a_flat_series():
+    from sim.model.theory import norton_bass
+    from sim.run.metrics import fit_norton_bass, norton_bass_problem
+
+    t = np.arange(0.0, 60.0, 0.5)
+    launches = [15.0, 35.0]
+    units = norton_bass(t, 0.02, 0.35, [1000.0, 400.0, 200.0], launches)
+    fit = fit_norton_bass(t, units, launches)
+    assert norton_bass_problem(fit) is None and fit.r2 > 0.9999
+    np.testing.assert_allclose([fit.p, fit.q, *fit.m], [0.02, 0.35, 1000, 400, 200], rtol=1e-3)
+    flat = fit_norton_bass(t, np.zeros((3, t.size)), launches)
+    assert np.isnan(flat.p) and "no fit" in norton_bass_problem(flat)
+
+
+def test_generation_metrics_only_with_generation_columns():
+    from sim.run.metrics import METRICS, REPLICATE_COLUMNS
+
+    probe = pd.DataFrame({column: [0, 10] for column in REPLICATE_COLUMNS})
+    probe["adopted_total"] = [5, 8]
+    plain = summarize_replicate(probe, population=10)
+    assert not any(METRICS[k].generations_only for k in plain)
+    lines = probe.assign(purchases_total=[5, 12], repeat_buyers=[0, 3], purchases_gen1=[5, 8], purchases_gen2=[0, 4])
+    got = summarize_replicate(lines, population=10)
+    assert (got["lifetime_adoption"], got["repeat_buyers"]) == (1.2, 3 / 8)
+    assert (got["adoption_gen1"], got["adoption_gen2"]) == (0.8, 0.4) and "adoption_gen3" not in got
+    assert all(k in METRICS for k in got)

@@ -162,3 +162,29 @@ def test_plot_channels_with_no_adoptions(ts, tmp_path):
     assert channels_with_adoptions(empty) == []
     path = plot_channels(empty, tmp_path / "channels.png")
     assert path.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_generations_chart_only_when_the_run_has_generations(ts, tmp_path):
+    """Two generations split the synthetic adopters (the second launched halfway): generations.png is
+    written beside the three run charts and is a real PNG; a run without them gets no such file."""
+    from sim.viz.charts import generations_in, plot_generations
+
+    assert generations_in(ts) == 1
+    half = ts["step"] >= N_STEPS // 2
+    lines = ts.assign(
+        owners_gen1=np.where(half, ts["adopted_total"] // 2, ts["adopted_total"]),
+        owners_gen2=np.where(half, ts["adopted_total"] - ts["adopted_total"] // 2, 0),
+    )
+    lines = lines.assign(
+        purchases_gen1=ts["adopted_total"],
+        purchases_gen2=lines["owners_gen2"],
+        purchases_total=ts["adopted_total"] + lines["owners_gen2"],
+    )
+    assert generations_in(lines) == 2
+    paths = write_run_charts(lines, POPULATION, DT, tmp_path / "with", launch_days=[N_STEPS // 2 * DT])
+    assert [p.name for p in paths][-1] == "generations.png"
+    png = (tmp_path / "with" / "generations.png").read_bytes()
+    assert png.startswith(PNG_MAGIC) and len(png) > MIN_PNG_BYTES
+    write_run_charts(ts, POPULATION, DT, tmp_path / "without")
+    assert not (tmp_path / "without" / "generations.png").exists()
+    assert plot_generations(lines, POPULATION, tmp_path / "g.png").exists()
