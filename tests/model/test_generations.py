@@ -84,9 +84,10 @@ def test_one_generation_records_no_new_column_and_draws_nothing_new():
 
 @pytest.mark.parametrize("backend", ["vector", "agents"])
 def test_the_product_line_keeps_its_books(backend):
-    """Seed 3, 1,500 people, 90 days, launches on days 30 and 60: every owner owns one generation, every
+    """Seed 3, 400 people, 90 days, launches on days 30 and 60: every owner owns one generation, every
     purchase is counted once, and upgrades happen only after a launch."""
-    df, model = frame([*TWO_LATER, "generations.upgrade_rate=0.05", f"run.backend={backend}"])
+    small = ["population.size=400", "seed_users.count=20", "generations.upgrade_rate=0.05", f"run.backend={backend}"]
+    df, model = frame([*TWO_LATER, *small])
     owners = df[[f"owners_gen{g}" for g in (1, 2, 3)]].sum(axis=1)
     np.testing.assert_array_equal(owners, df.adopters + df.fans + df.detractors)
     np.testing.assert_array_equal(df.purchases_total, df[[f"purchases_gen{g}" for g in (1, 2, 3)]].sum(axis=1))
