@@ -106,7 +106,8 @@ def run(
         path = write_run(result, out, force=force, draw=sim.viz.charts.draw_run)
     m = result.summary["metrics"]["mean"]
     typer.echo(plain_summary(sc.name, m, n_rep))
-    typer.echo(f"wrote {path}/ (timeseries.csv, summary.json, adoption.png, funnel.png, channels.png)")
+    lines_chart = ", generations.png" if sc.generations.count > 1 else ""
+    typer.echo(f"wrote {path}/ (timeseries.csv, summary.json, adoption.png, funnel.png, channels.png{lines_chart})")
 
 
 def plain_summary(name: str, m: dict, replicates: int) -> str:
@@ -123,6 +124,12 @@ def plain_summary(name: str, m: dict, replicates: int) -> str:
     ]
     if m.get("bass_p") is not None:
         lines.append(f"  fitted Bass p = {m['bass_p']:.4f}, q = {m['bass_q']:.3f} (R^2 {m['bass_r2']:.3f})")
+    if m.get("lifetime_adoption") is not None:  # product generations
+        per_gen = ", ".join(f"{100 * m[k]:.1f}%" for k in m if k.startswith("adoption_gen"))
+        lines.append(
+            f"  lifetime adoption {m['lifetime_adoption']:.2f} purchases per person (by generation: {per_gen} "
+            f"of the population); repeat buyers {100 * m['repeat_buyers']:.1f}% of adopters"
+        )
     return "\n".join(lines)
 
 
