@@ -10,7 +10,7 @@ where a real number is expected), and every number is finite and bounded (sim.co
 "never" days (`stop_day`, `brand_steps_back_day`) may be `inf`. The horizon is covered exactly:
 `run.days` must be a whole multiple of `run.dt` (so `days = 5, dt = 10` or `days = 0.001` with the
 default `dt = 1` are errors), and `days / dt` is at most `MAX_STEPS`. The playbook's mechanism sections
-live in sim.config.mechanisms and are re-exported here.
+live in sim.config.mechanisms (product generations in sim.config.generations) and are re-exported here.
 """
 
 from __future__ import annotations

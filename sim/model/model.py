@@ -324,6 +324,7 @@ class WomModel(mesa.Model):
             return
         fan = self.state[owners] == Funnel.FAN
         hazard = line.hazard(owners, self.brand_tie_now(owners, day_end), fan)
+        # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
         takes = self.backend.participation_draws(owners, [generations.upgrade_probability(hazard, self.dt)])[0]
         upgraders, fan = owners[takes], fan[takes]
         if len(upgraders) == 0:
