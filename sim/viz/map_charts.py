@@ -1,7 +1,7 @@
 """Chart of an attribution map (sim.research.attribution_map): where one factor outweighs another.
 
 Left: the grid as a heat map of the difference between the two compared factors' Shapley values
-(diverging colours centred on 0; each cell annotated with both values). Right: one panel per swept
+(diverging colours centred on 0; each cell annotated with the difference ± its standard error and both values). Right: one panel per swept
 line key, both factors' Shapley values against the key's value, one pair of lines per line setting.
 """
 
@@ -17,6 +17,7 @@ from matplotlib.colors import TwoSlopeNorm
 from sim.research.attribution import DISPLAY
 from sim.research.attribution_map import MapSpec
 from sim.viz.charts import save_figure
+from sim.viz.research_charts import DARK_CELL_LUMINANCE, _luminance
 
 #: Size of the figure per panel (inches) and the font of the cell annotations.
 PANEL_SIZE = (5.6, 4.4)
@@ -46,21 +47,25 @@ def plot_attribution_map(spec: MapSpec, table: pd.DataFrame, path: Path) -> Path
     bound = max(float(np.nanmax(np.abs(values))), 1e-9)
     ax = axes[0]
     image = ax.imshow(values, origin="lower", aspect="auto", cmap="PuOr_r", norm=TwoSlopeNorm(0.0, -bound, bound))
+    se = grid.pivot_table(index="y", columns="x", values=f"{a}_minus_{b}_se").reindex_like(diff) * mult
+    cmap, norm = image.get_cmap(), image.norm
     for (i, j), v in np.ndenumerate(values):
+        dark = _luminance(cmap(norm(v))) < DARK_CELL_LUMINANCE
         ax.text(
             j,
             i,
-            f"{v:+.1f}\n({phi_a.iat[i, j]:.1f} vs {phi_b.iat[i, j]:.1f})",
+            f"{v:+.1f} ± {se.iat[i, j]:.1f}\n({phi_a.iat[i, j]:.1f} vs {phi_b.iat[i, j]:.1f})",
             ha="center",
             va="center",
             fontsize=CELL_FONT_SIZE,
+            color="white" if dark else "black",
         )
     ax.set_xticks(range(diff.shape[1]), [f"{v:g}" for v in diff.columns])
     ax.set_yticks(range(diff.shape[0]), [f"{v:g}" for v in diff.index])
     ax.set_xlabel(spec.grid.x.key)
     ax.set_ylabel(spec.grid.y.key)
     fig.colorbar(image, ax=ax).set_label(f"{a} - {b} ({spec.metric},{unit})")
-    ax.set_title(f"Shapley {a} - {b}\n(cell: {a} vs {b})", fontsize=10)
+    ax.set_title(f"Shapley {a} - {b} ± s.e.\n(cell: {a} vs {b})", fontsize=10)
     for ax, axis in zip(axes[1:], spec.lines):
         for style, setting in zip(SETTING_STYLES, spec.line_settings):
             rows = table[(table["kind"] == "line") & (table["key"] == axis.key) & (table["setting"] == setting)]
@@ -80,6 +85,8 @@ def plot_attribution_map(spec: MapSpec, table: pd.DataFrame, path: Path) -> Path
         ax.legend(fontsize=CELL_FONT_SIZE)
         ax.set_title(f"{a} and {b} along {axis.key}", fontsize=10)
     fig.suptitle(
-        f"{spec.name}: {spec.scenario} vs {spec.baseline}, {spec.replicates} replicates per point", fontsize=11
+        f"{spec.name}: {Path(spec.scenario).stem} vs {Path(spec.baseline).stem}, {spec.metric}, "
+        f"{spec.replicates} replicates per point",
+        fontsize=11,
     )
     return save_figure(fig, path)
