@@ -55,6 +55,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sim.cli.research", "Run (or resume) a parameter sweep on Dask."),
     "analyze": ("sim.cli.research", "Per-point means, Bass fits, heatmaps and Sobol indices of a sweep."),
     "attribute": ("sim.cli.research", "Shapley attribution to engine, accelerator and relationship chain."),
+    "attribute-map": ("sim.cli.research", "Shapley attribution across a grid of one factor's parameters."),
     "fit-bass": ("sim.cli.research", "Fit Bass p, q, m (with standard errors) to an adoption series."),
     "calibrate": ("sim.cli.research", "Find the values of keys that best match a target series."),
     "experiment": ("sim.cli.claims", "Run the sources' claims as experiments: charts, tables, verdicts."),

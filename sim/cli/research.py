@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli  # `fail` and EXIT_BAD_INPUT
+from sim.cli.maps import attribute_map
 from sim.config.errors import InputError
 from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
@@ -319,6 +320,7 @@ def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep)
     app.command("analyze")(analyze)
     app.command("attribute")(attribute)
+    app.command("attribute-map")(attribute_map)
     app.command("fit-bass")(fit_bass_command)
     app.command("calibrate")(calibrate_command)
 

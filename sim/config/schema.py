@@ -392,6 +392,20 @@ class RelationshipConfig(Section):
     fan_exit: Probability = Field(
         0.4, ge=0, le=1, description="Brand tie below which a fan falls back to an ordinary adopter."
     )
+    tie_assurance: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Strong ties in the decision: share of a shortfall of value below expectation closed per unit "
+        "of the persuading tie's strength (0 = the decision ignores ties).",
+    )
+    answer_back: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fans who answer back: a complaint's persuasion falls by this share times the share of fans "
+        "among its audience on forum boards, WeChat groups and Weibo followers (0 = fans stay silent).",
+    )
 
     @model_validator(mode="after")
     def _exit_below_entry(self) -> RelationshipConfig:

@@ -73,7 +73,7 @@ class Consumer(mesa.Agent):
             return
         step, day, channels, (p_ads, q_pos, q_neg) = ctx.step, ctx.day, ctx.channels, ctx.field_rates
         rng = m.rng
-        found = []  # (channel, negative, persuaded)
+        found = []  # (channel, negative, persuaded, strength of the tie it came along: 0 for ads and fields)
         for ch in channels:
             got, ties = ch.contacts_of(i, step, day, rng)
             found += got
@@ -82,20 +82,27 @@ class Consumer(mesa.Agent):
         total = p_ads + q_pos
         if total > 0 and rng.random() < rules.field_probability(total, m.dt):
             channel = CHANNEL["advertising"] if rng.random() < p_ads / total else CHANNEL["offline"]
-            found.append((channel, False, True))
+            found.append((channel, False, True, 0.0))
         if q_neg > 0 and rng.random() < rules.field_probability(q_neg, m.dt):
-            found.append((CHANNEL["offline"], True, True))
+            found.append((CHANNEL["offline"], True, True, 0.0))
         if not found:
             return
-        positive = [c for c, neg, pers in found if pers and not neg]
-        negative = any(pers and neg for _, neg, pers in found)
-        convert_p = m.conversion(np.array([i]), day)[0]
+        positive = [c for c, neg, pers, _ in found if pers and not neg]
+        negative = any(pers and neg for _, neg, pers, _ in found)
+        convert_p = m.conversion(np.array([i]), day, tie=self._persuading_tie(found))[0]
         new = rules.contact_outcome(
             m.state[i], True, bool(positive), negative, convert_p, m.rejection(day), rng.random(), rng.random()
         )
         aware_ch = found[rng.integers(len(found))][0]
         adopt_ch = positive[rng.integers(len(positive))] if positive else NO_CHANNEL
         ctx.changes.append((i, new, aware_ch, adopt_ch))
+
+    def _persuading_tie(self, found: list) -> np.ndarray | None:
+        """Strong ties in the decision: the strongest tie among this person's persuasive positive contacts
+        (None when ties do not weigh in the decision, relationship.tie_assurance = 0)."""
+        if self.model.cfg.relationship.tie_assurance == 0:
+            return None
+        return np.array([max((s for _, neg, pers, s in found if pers and not neg), default=0.0)])
 
     def _listen_only_for_ties(self, ctx: StepContext) -> None:
         """Adopters and rejecters still read posts: ties they are read along grow, interactive posts invite them in."""

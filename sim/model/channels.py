@@ -16,11 +16,14 @@ import numpy as np
 from sim.config.schema import LayerConfig, RelationshipConfig, WomConfig
 from sim.model import rules
 from sim.model.funnel import Contacts
-from sim.model.state import CHANNEL, NEGATIVE
+from sim.model.state import CHANNEL, NEGATIVE, Funnel
 from sim.networks import EdgeLayer, Groups, ranges
 
 #: visible_until value of someone with no live post.
 NO_POST = 0
+#: Channels where a complaint is public and fans who read it can answer back (relationship.answer_back):
+#: forum boards, WeChat groups, the poster's Weibo followers. Offline talk is private.
+ANSWERED_CHANNELS = ("forum", "wechat", "weibo")
 
 
 def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,6 +104,16 @@ class Channel:
         self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
         self._pruned = -1  # the step `live` was last pruned for
         self.official_posts: list[tuple[int, np.ndarray]] = []  # (visible until step, posts per content kind)
+        #: Strong ties in the decision: contacts report the strength of their tie (relationship.tie_assurance).
+        self.assurance = rel.tie_assurance > 0
+        #: Fans who answer back here: the share of a complaint's persuasion their replies take away at most.
+        self.answer_back = rel.answer_back if name in ANSWERED_CHANNELS else 0.0
+        #: People's funnel states (the model's array), set by the model when fans answer back.
+        self.state: np.ndarray | None = None
+
+    def answering(self) -> bool:
+        """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
+        return self.answer_back > 0 and self.state is not None
 
     def strengthen(self, used: UsedTies, day: float) -> None:
         """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
@@ -179,18 +192,20 @@ class Channel:
         p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(audience))
         u = rng.random(len(audience))
         seen = u < p_read
-        out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers))
+        tie = np.compress(seen, model.brand_tie_now(audience)) if self.assurance else None
+        out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers), tie)
         model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
 
-    def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool]]:
-        """The same official-post rule for one person i."""
+    def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool, float]]:
+        """The same official-post rule for one person i: (channel, negative, persuaded, tie strength)."""
         if not self.official_posts or not self.in_official_audience(model, i):
             return []
-        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(np.array([i])))
+        brand_tie = model.brand_tie_now(np.array([i]))
+        p_read, p_pers, p_inter = self.official_probabilities(model, brand_tie)
         u = rng.random()
         if rng.random() < p_inter:
             model.playbook.note_interactive_readers(np.array([i]))
-        return [(CHANNEL["official"], False, bool(u < p_pers[0]))] if u < p_read[0] else []
+        return [(CHANNEL["official"], False, bool(u < p_pers[0]), float(brand_tie[0]))] if u < p_read[0] else []
 
     def in_official_audience(self, model, i: int) -> bool:
         return False
@@ -228,22 +243,34 @@ class EdgeChannel(Channel):
             targets, ties = self.layer.out_ties(senders, with_ties=growing)
             if growing:
                 ties = ties.astype(np.intp)  # once: the ids index the strengths now and when strengthened
+            answered = negative and self.answering()
+            share = self._audience_fan_share(senders, targets) if answered else None
             read_p = self.read_neg if negative else self.read_pos
             u = rng.random(len(targets))
             if read_p < 1.0:
                 seen = np.flatnonzero(u < read_p)
                 targets, u = targets[seen], u[seen]
                 ties = None if ties is None else ties[seen]
+                share = None if share is None else share[seen]
             strength = self.ties.now(ties, day)
             transmission = self.transmission_neg if negative else self.transmission_pos
-            persuaded = u < read_p * rules.persuasion_probability(transmission, strength)
-            out.add(targets, self.code, negative, persuaded)
+            p = rules.persuasion_probability(transmission, strength)
+            if answered:
+                p = rules.answered_persuasion(p, self.answer_back, share)
+            persuaded = u < read_p * p
+            out.add(targets, self.code, negative, persuaded, strength if self.assurance and not negative else None)
             if growing:
                 ties_used.append(ties)
                 strength_used.append(strength)
         if not ties_used:
             return UsedTies(np.empty(0, dtype=np.int64))
         return UsedTies(np.concatenate(ties_used), np.concatenate(strength_used), day)
+
+    def _audience_fan_share(self, senders: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """For each out-tie of `senders` (`targets`, row after row), the share of fans among its sender's audience."""
+        counts = self.layer.indptr[senders + 1] - self.layer.indptr[senders]
+        owner = np.repeat(np.arange(len(senders)), counts)
+        return rules.fan_share(self.state[targets] == Funnel.FAN, owner, len(senders))[owner]
 
     def incoming(self) -> EdgeLayer:
         """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
@@ -268,9 +295,12 @@ class EdgeChannel(Channel):
             tie = int(inc.tie[k])
             strength = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
             transmission = self.transmission_neg if negative else self.transmission_pos
-            found.append(
-                (self.code, bool(negative), bool(u < read_p * rules.persuasion_probability(transmission, strength)))
-            )
+            p = rules.persuasion_probability(transmission, strength)
+            if negative and self.answering():
+                audience = self.layer.indices[self.layer.indptr[j] : self.layer.indptr[j + 1]]
+                share = rules.fan_share(self.state[audience] == Funnel.FAN, np.zeros(len(audience), np.intp), 1)
+                p = rules.answered_persuasion(p, self.answer_back, share[0])
+            found.append((self.code, bool(negative), bool(u < read_p * p), float(strength)))
             used.append(tie)
         return found, used
 
@@ -303,6 +333,7 @@ class GroupChannel(Channel):
         self.audience_kind = official_audience  # "members" (forum) or "adopters" (service account)
         self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
         self.n_neg = np.zeros(groups.n_groups, dtype=np.int64)
+        self.fan_share = np.zeros(groups.n_groups)  # share of fans among each group's members (fans answering)
 
     def can_post(self, people: np.ndarray) -> np.ndarray:
         return self.member[people]
@@ -310,6 +341,11 @@ class GroupChannel(Channel):
     def prepare(self, step: int) -> None:
         """Count live positive and negative posts per group: what every member sees this step."""
         super().prepare(step)
+        if self.answering():
+            members = self.groups.members.astype(np.intp)
+            self.fan_share = rules.fan_share(
+                self.state[members] == Funnel.FAN, self.groups.slot_group, self.groups.n_groups
+            )
         live = self.live
         self.n_pos[:] = 0
         self.n_neg[:] = 0
@@ -337,9 +373,12 @@ class GroupChannel(Channel):
         ):
             u = rng.random(len(slots))
             seen = u < rules.at_least_one(read_p, k)
-            persuaded = u < rules.at_least_one(read_p * rules.persuasion_probability(transmission, strength), k)
+            p = rules.persuasion_probability(transmission, strength)
+            if negative and self.answering():
+                p = rules.answered_persuasion(p, self.answer_back, self.fan_share[g])
+            persuaded = u < rules.at_least_one(read_p * p, k)
             results.append((negative, seen, persuaded))
-        return who, results
+        return who, results, strength
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
         """Members of groups with live posts meet those posts. Returns the membership slots used."""
@@ -347,10 +386,13 @@ class GroupChannel(Channel):
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
-        who, results = self._slot_contacts(slots, step, day, rng)
+        who, results, strength = self._slot_contacts(slots, step, day, rng)
         used = np.zeros(len(slots), dtype=bool)
         for negative, seen, persuaded in results:
-            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded))
+            tie = None
+            if self.assurance and not negative:
+                tie = np.compress(seen, np.broadcast_to(strength, slots.shape))
+            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded), tie)
             used |= seen
         return UsedTies(np.compress(used, slots))
 
@@ -362,10 +404,10 @@ class GroupChannel(Channel):
             g = self.groups.slot_group[slot]
             if self.n_pos[g] + self.n_neg[g] == 0:
                 continue
-            _, results = self._slot_contacts(np.array([slot]), step, day, rng)
+            _, results, strength = self._slot_contacts(np.array([slot]), step, day, rng)
             for negative, seen, persuaded in results:
                 if seen[0]:
-                    found.append((self.code, negative, bool(persuaded[0])))
+                    found.append((self.code, negative, bool(persuaded[0]), float(np.max(strength))))
                     used.append(int(slot))
         return found, used
 

@@ -34,6 +34,8 @@ class Block:
     channel: int
     negative: bool
     persuaded: np.ndarray  # bool per contact
+    #: strength (0-1) of the tie each contact came along, for strong ties in the decision; None: not used
+    strength: np.ndarray | None = None
 
 
 @dataclass
@@ -42,10 +44,20 @@ class Contacts:
 
     blocks: list[Block] = field(default_factory=list)
 
-    def add(self, target: np.ndarray, channel: int, negative: bool, persuaded: np.ndarray) -> None:
-        """Record contacts on one channel with one valence (nothing when `target` is empty)."""
+    def add(
+        self,
+        target: np.ndarray,
+        channel: int,
+        negative: bool,
+        persuaded: np.ndarray,
+        strength: np.ndarray | float | None = None,
+    ) -> None:
+        """Record contacts on one channel with one valence (nothing when `target` is empty); `strength`, the
+        tie strength of each contact (or one for all), only where strong ties weigh in the decision."""
         if len(target):
-            self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool)))
+            if strength is not None:
+                strength = np.broadcast_to(np.asarray(strength, dtype=float), np.shape(target))
+            self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength))
 
 
 @dataclass
@@ -174,7 +186,9 @@ def resolve(
     pos_hit = scratch.flags(people, pos) if neg else True
     neg_hit = scratch.flags(people, neg) if neg else False
     u_reject = rng.random(k) if rejection > 0 else 1.0  # no draw when nobody can reject
-    new = rules.contact_outcome(before, True, pos_hit, neg_hit, conversion(people), rejection, rng.random(k), u_reject)
+    tie = strongest_persuasive_tie(people, positive, scratch)
+    convert_p = conversion(people) if tie is None else conversion(people, tie=tie)
+    new = rules.contact_outcome(before, True, pos_hit, neg_hit, convert_p, rejection, rng.random(k), u_reject)
     buyers = np.compress(new == Funnel.ADOPTER, people)
     buy_channel = random_channel(buyers, [(t, b.channel) for t, b in zip(pos, positive)], scratch, rng)
     # tier 2: everyone else unaware who met a message
@@ -184,6 +198,25 @@ def resolve(
     if np.ndim(aware_channel):  # channels differ between people: buyers take the channel that sold them
         _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch)
     return Moves(aware, aware_channel, buyers, buy_channel, np.compress(new == Funnel.REJECTER, people))
+
+
+def strongest_persuasive_tie(people: np.ndarray, positive: list[Block], scratch: Scratch) -> np.ndarray | None:
+    """For each of `people` (distinct), the strongest tie among their persuasive positive contacts: the tie
+    that counts in the decision when several persuaded them (contacts without a tie, such as ads, count
+    as 0). None when no block carries strengths (strong ties do not weigh in the decision)."""
+    carrying = [b for b in positive if b.strength is not None]
+    if not carrying:
+        return None
+    rank = scratch.rank
+    rank[people] = np.arange(len(people))
+    best = np.zeros(len(people))
+    for b in carrying:
+        r = rank[np.compress(b.persuaded, b.target)]
+        s = np.compress(b.persuaded, b.strength)
+        hit = r >= 0
+        np.maximum.at(best, r[hit], s[hit])
+    rank[people] = -1
+    return best
 
 
 def _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch: Scratch) -> None:

@@ -72,6 +72,9 @@ class WomModel(mesa.Model):
         self.expectation += self.playbook.expectation_shift
         self.well_mixed = scenario.network.kind == "well_mixed"
         self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(net_seq))
+        if scenario.relationship.answer_back > 0:  # fans answer complaints where they read them
+            for ch in self.channels.values():
+                ch.state = self.state
         self._place_initial_users(np.random.default_rng(child_seed(people_seq, 0)))
         self.generations = ProductLine(scenario, self.n) if ProductLine.active(scenario) else None
         if self.generations is not None:  # the initial users own the first product, as advocates
@@ -229,12 +232,16 @@ class WomModel(mesa.Model):
             neg = q * self.cfg.wom.negative_transmission_factor * w[v == NEGATIVE].sum() / self.n
         return p, pos, neg
 
-    def conversion(self, people: np.ndarray, day: float) -> np.ndarray:
-        """Engine: chance each persuaded person buys (0 before the launch)."""
+    def conversion(self, people: np.ndarray, day: float, tie: np.ndarray | None = None) -> np.ndarray:
+        """Engine: chance each persuaded person buys (0 before the launch); `tie`, the strength of the tie
+        that persuaded each, narrows a shortfall below their expectation (relationship.tie_assurance)."""
         e = self.cfg.engine
         if not self.playbook.launched(day):
             return np.zeros(len(people))
         expectation = self.expectation_of(people, day)
+        assurance = self.cfg.relationship.tie_assurance
+        if tie is not None and assurance > 0:
+            expectation = rules.assured_expectation(expectation, self.quality, tie, assurance)
         return rules.conversion_probability(self.quality, expectation, e.sensitivity, e.max_conversion)
 
     def rejection(self, day: float) -> float:

@@ -148,6 +148,41 @@ def fan_transition(state, valence, brand_tie, fan_threshold, fan_exit):
     return _scalar_or_array(new.astype(np.int8))
 
 
+def assured_expectation(expectation, quality, tie, tie_assurance):
+    """Strong ties in the decision: the expectation a persuaded person weighs the product against.
+
+    The trust carried by the tie that persuaded them (`tie`, 0-1: the persuading contact's tie strength,
+    or their brand tie for an official post) closes a share `tie_assurance * tie` of any shortfall of the
+    product's value below their expectation (value units): a trusted recommender lowers the risk the
+    buyer perceives in a product that may disappoint, and changes nothing when the product already meets
+    the expectation. tie_assurance = 0 returns the expectation unchanged (docs/model.md, "Strong ties in
+    the decision").
+    """
+    e = np.asarray(expectation, dtype=float)
+    shortfall = np.maximum(0.0, e - np.asarray(quality, dtype=float))
+    return _scalar_or_array(e - tie_assurance * np.asarray(tie, dtype=float) * shortfall)
+
+
+def answered_persuasion(persuasion, answer_back, fan_share):
+    """Fans who answer back: a complaint's persuasion probability where fans read and reply to it.
+
+    Each reader meets the fans' replies in proportion to the share of fans among the complaint's audience
+    (`fan_share`, 0-1: the board or group's members, the poster's followers); a reader who meets them is
+    no longer persuaded with probability `answer_back` (0-1). answer_back = 0 leaves the probability
+    unchanged (docs/model.md, "Fans who answer back").
+    """
+    factor = 1.0 - answer_back * np.asarray(fan_share, dtype=float)
+    return _scalar_or_array(np.asarray(persuasion, dtype=float) * factor)
+
+
+def fan_share(is_fan, owner, n_owners):
+    """Share of fans among each owner's audience: `is_fan[k]` for audience entry k belonging to `owner[k]`
+    (owners with no audience: 0)."""
+    fans = np.bincount(owner, weights=np.asarray(is_fan, dtype=float), minlength=n_owners)
+    size = np.bincount(owner, minlength=n_owners)
+    return fans / np.maximum(size, 1)
+
+
 # --- the participation playbook -------------------------------------------------------------------
 
 

@@ -8,10 +8,12 @@ sections of each iron-triangle factor; attribution adds every mechanism's sectio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.playbook.base import Mechanism, Source
+from sim.playbook.base import LOWERS, RAISES, Effect, Mechanism, Source
 
 #: The core sections of each iron-triangle factor (mechanisms add their own sections to these).
 CORE_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -19,6 +21,35 @@ CORE_SECTIONS: dict[str, tuple[str, ...]] = {
     "accelerator": ("channels", "advertising"),
     "relationship_chain": ("relationship",),
 }
+
+
+@dataclass(frozen=True)
+class CoreSwitch:
+    """A core parameter whose zero switches a documented behaviour off (the model without it).
+
+    People's own behaviour rather than a brand tactic, so a parameter of a core section, not a playbook
+    mechanism; it counts in the factor of its section (CORE_SECTIONS) and keeps the mechanisms'
+    contract (tests/playbook/test_contract.py): zero changes nothing, switched on (`on`) it moves `effect`.
+    """
+
+    key: str  # dotted scenario key
+    on: float  # a value that switches it on, for the contract test
+    effect: Effect
+
+
+#: The core switches (issue 17: where relationships act on the decision; docs/model.md).
+CORE_SWITCHES: tuple[CoreSwitch, ...] = (
+    CoreSwitch(
+        "relationship.tie_assurance",
+        1.0,
+        Effect("adopted_total", RAISES, "a trusted persuader narrows the shortfall below expectation: more buy"),
+    ),
+    CoreSwitch(
+        "relationship.answer_back",
+        1.0,
+        Effect("rejecters", LOWERS, "fans' replies weaken complaints on boards, groups and Weibo: fewer turn away"),
+    ),
+)
 
 
 class BrandParticipation(Mechanism):

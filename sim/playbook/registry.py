@@ -10,7 +10,7 @@ from __future__ import annotations
 from sim.config.schema import Scenario
 from sim.playbook.base import FACTORS, Mechanism
 from sim.playbook.community import Community
-from sim.playbook.core import CORE_PARTS, CORE_SECTIONS
+from sim.playbook.core import CORE_PARTS, CORE_SECTIONS, CORE_SWITCHES
 from sim.playbook.events import Events
 from sim.playbook.fan_building import FanBuilding
 from sim.playbook.forum_service import ForumService
@@ -51,4 +51,10 @@ def factor_sections() -> dict[str, tuple[str, ...]]:
     return result
 
 
-__all__ = ["CORE_PARTS", "CORE_SECTIONS", "MECHANISMS", "factor_sections"]
+def switch_factor(key: str) -> str:
+    """The iron-triangle factor a core switch (sim.playbook.core.CORE_SWITCHES) counts in: its section's."""
+    section = key.split(".")[0]
+    return next(f for f, sections in CORE_SECTIONS.items() if section in sections)
+
+
+__all__ = ["CORE_PARTS", "CORE_SECTIONS", "CORE_SWITCHES", "MECHANISMS", "factor_sections", "switch_factor"]

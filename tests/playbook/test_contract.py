@@ -1,5 +1,8 @@
 """The contract every playbook mechanism keeps (issue 10), checked over the whole registry.
 
+The same contract holds for the core switches (sim.playbook.core.CORE_SWITCHES: core parameters whose zero
+switches a behaviour off), each with its own settings (SWITCH_SETTINGS) and SWITCH_REPLICATES replicates.
+
 For each registered mechanism, on one small scenario chosen before looking at any result:
 - switched off (its section present with the settings below but enabled = false) it changes nothing:
   the time series is identical to the scenario without the section;
@@ -18,7 +21,7 @@ from sim.config.scenario import load_scenario
 from sim.config.schema import Mechanism as MechanismSection
 from sim.config.schema import Scenario
 from sim.playbook.base import FACTORS, LOWERS, RAISES
-from sim.playbook.registry import MECHANISMS
+from sim.playbook.registry import CORE_SWITCHES, MECHANISMS, factor_sections, switch_factor
 from sim.run.runner import replicate_seeds, run_replicate
 
 SEED = 20261130
@@ -102,3 +105,42 @@ def test_switched_on_moves_its_documented_outcome(mechanism, baseline):
     on = final_mean(series(switched(mechanism.section, True), REPLICATES), effect.column)
     off = final_mean(baseline, effect.column)
     assert np.sign(on - off) == effect.direction, f"{mechanism.section}: {effect.why} (on {on}, off {off})"
+
+
+#: Settings under which each core switch has something to act on (chosen before looking at results):
+#: a product short of most expectations (assurance narrows a shortfall); for fans answering back, a
+#: quarter of the population fans from the start, every disappointed buyer complaining and no rejection
+#: after a failed evaluation (so people turn away only because of complaints).
+SWITCH_SETTINGS = {
+    "relationship.tie_assurance": ["engine.quality=0.45"],
+    "relationship.answer_back": [
+        "engine.quality=0.45",
+        "population.employees=150",
+        "engine.rejection=0",
+        "engine.detractor_margin=0",
+    ],
+}
+SWITCH_REPLICATES = 8
+
+
+def test_every_core_switch_has_a_setting_and_counts_in_a_factor():
+    assert set(SWITCH_SETTINGS) == {s.key for s in CORE_SWITCHES}
+    for s in CORE_SWITCHES:
+        assert s.key.split(".")[0] in factor_sections()[switch_factor(s.key)]
+        assert s.effect.direction in (RAISES, LOWERS)
+
+
+@pytest.mark.parametrize("switch", CORE_SWITCHES, ids=lambda s: s.key)
+def test_core_switch_at_zero_changes_nothing(switch):
+    settings = SWITCH_SETTINGS[switch.key]
+    zero = series(scenario([*settings, f"{switch.key}=0"]))[0]
+    pd.testing.assert_frame_equal(zero, series(scenario(settings))[0], check_exact=True)
+
+
+@pytest.mark.parametrize("switch", CORE_SWITCHES, ids=lambda s: s.key)
+def test_core_switch_on_moves_its_documented_outcome(switch):
+    settings = SWITCH_SETTINGS[switch.key]
+    effect = switch.effect
+    on = final_mean(series(scenario([*settings, f"{switch.key}={switch.on}"]), SWITCH_REPLICATES), effect.column)
+    off = final_mean(series(scenario(settings), SWITCH_REPLICATES), effect.column)
+    assert np.sign(on - off) == effect.direction, f"{switch.key}: {effect.why} (on {on}, off {off})"

@@ -1,0 +1,266 @@
+"""Attribution maps: how the Shapley split between the iron-triangle factors changes as parameters vary.
+
+`wom attribute` answers "how much does each factor contribute?" for one scenario against one baseline.
+A map asks it again at many settings of some parameters of the scenario (dotted keys, as `--set`):
+on a grid of two keys (a heat map), and along one key at a time (lines), each line drawn once per
+named setting of the other keys. At each point it reports each factor's Shapley value of a metric, its
+share (the value over the sum of the factors' absolute values: between -1 and 1, and meaningful even
+when contributions cancel out), and which of two compared factors is larger (difference of their
+per-replicate Shapley values, with its standard error).
+
+The swept keys must belong to one factor (`factor` in the spec, e.g. relationship_chain): then the
+combinations with that factor off do not depend on the point and are run once for the whole map (the
+other half are run per point), with the same replicate seeds everywhere (common random numbers, as in
+`sim.research.attribution`). The metric is a parameter: any of attribution's metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.config.errors import ScenarioError
+from sim.config.names import NAME_PATTERN
+from sim.config.scenario import load_scenario
+from sim.config.schema import Scenario
+from sim.config.toml import read_spec
+from sim.research.attribution import (
+    ATTRIBUTED_METRICS,
+    FACTOR_SECTIONS,
+    FACTORS,
+    all_combinations,
+    check_factors_differ,
+    combo_scenario,
+    replicate_metrics,
+    shapley_values,
+)
+from sim.run.executor import apply_runner, open_executor, run_tasks
+from sim.run.runner import replicate_seeds, run_replicate
+
+#: Output kind of a map folder (sim.run.io markers) and its table.
+MAP_KIND = "attribution-map"
+MAP_FILE = "map.csv"
+#: Most runs a map may ask for (checked before any work): about an hour on 2 cores at 600 people.
+MAX_MAP_RUNS = 20_000
+
+
+class MapSpecError(ScenarioError):
+    """A map spec that cannot be used (names the file and key)."""
+
+
+class Axis(BaseModel):
+    """One swept key and its values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(description="Dotted scenario key, as in --set (e.g. relationship.tie_assurance).")
+    values: list[float] = Field(min_length=1)
+
+
+class Grid(BaseModel):
+    """The heat map: every pair of an x value and a y value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    x: Axis
+    y: Axis
+
+
+class MapSpec(BaseModel):
+    """A map spec file (experiments/maps/*.toml): scenario and baseline, the keys swept, the metric."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    scenario: str = Field(description="Scenario TOML (relative to the spec file).")
+    baseline: str = Field(description="Baseline scenario TOML (relative to the spec file).")
+    set: list[str] = Field(default_factory=list, description="Overrides of both scenario and baseline.")
+    factor: str = Field("relationship_chain", description="The factor whose sections the swept keys are in.")
+    compare: list[str] = Field(default_factory=lambda: ["relationship_chain", "engine"], min_length=2, max_length=2)
+    metric: str = "final_adoption"
+    replicates: int = Field(4, ge=1, le=1000)
+    seed: int = Field(20261130, ge=0)
+    grid: Grid
+    lines: list[Axis] = Field(default_factory=list)
+    #: name -> overrides of the scenario the lines are drawn at (each line once per setting).
+    line_settings: dict[str, list[str]] = Field(default_factory=lambda: {"default": []})
+
+    @field_validator("factor")
+    @classmethod
+    def _known_factor(cls, v: str) -> str:
+        if v not in FACTORS:
+            raise ValueError(f"must be one of {', '.join(FACTORS)}")
+        return v
+
+    @field_validator("compare")
+    @classmethod
+    def _known_factors(cls, v: list[str]) -> list[str]:
+        unknown = [f for f in v if f not in FACTORS]
+        if unknown or v[0] == v[1]:
+            raise ValueError(f"two different factors of {', '.join(FACTORS)}")
+        return v
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        if v not in ATTRIBUTED_METRICS:
+            raise ValueError(f"must be one of {', '.join(ATTRIBUTED_METRICS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _keys_in_factor(self) -> MapSpec:
+        sections = FACTOR_SECTIONS[self.factor]
+        keys = [self.grid.x.key, self.grid.y.key, *(a.key for a in self.lines)]
+        keys += [kv.partition("=")[0] for s in self.line_settings.values() for kv in s]
+        outside = [k for k in keys if k.split(".")[0] not in sections]
+        if outside:
+            raise ValueError(f"keys {', '.join(outside)} are not in the {self.factor} sections ({', '.join(sections)})")
+        return self
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return f"{source}: {where}: {err['msg']}"
+
+
+def load_map_spec(path: str | Path) -> MapSpec:
+    """Read and validate a map spec; every problem is one MapSpecError naming the file and key."""
+    return read_spec(path, MapSpec, MapSpecError, _format_error)
+
+
+def points(spec: MapSpec) -> list[dict]:
+    """Every point of the map: its kind (grid or a line's key), setting, x key and value, y value, overrides."""
+    result = []
+    gx, gy = spec.grid.x, spec.grid.y
+    for y in gy.values:
+        for x in gx.values:
+            result.append(
+                {
+                    "kind": "grid",
+                    "setting": "",
+                    "key": gx.key,
+                    "x": x,
+                    "y": y,
+                    "overrides": [f"{gx.key}={x:g}", f"{gy.key}={y:g}"],
+                }
+            )
+    for setting, extra in spec.line_settings.items():
+        for axis in spec.lines:
+            for x in axis.values:
+                result.append(
+                    {
+                        "kind": "line",
+                        "setting": setting,
+                        "key": axis.key,
+                        "x": x,
+                        "y": math.nan,
+                        "overrides": [*extra, f"{axis.key}={x:g}"],
+                    }
+                )
+    return result
+
+
+def map_runs(spec: MapSpec) -> int:
+    """Runs the map makes: the combinations without the swept factor once, those with it per point."""
+    combos = all_combinations()
+    with_factor = sum(spec.factor in c for c in combos)
+    return spec.replicates * (len(combos) - with_factor + with_factor * len(points(spec)))
+
+
+def attribution_map(
+    spec: MapSpec,
+    base_dir: Path,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+    runner=run_replicate,
+) -> pd.DataFrame:
+    """The map: one row per point with each factor's Shapley value and share of the metric, and the
+    per-replicate standard error of the compared factors' difference."""
+    runs = map_runs(spec)
+    if runs > MAX_MAP_RUNS:
+        raise MapSpecError(f"the map needs {runs} runs, more than {MAX_MAP_RUNS}: fewer values or replicates")
+    scenario = load_scenario(base_dir / spec.scenario, spec.set)
+    baseline = load_scenario(base_dir / spec.baseline, spec.set)
+    check_factors_differ(scenario, baseline)
+    pts = points(spec)
+    at_point = [_with(scenario, p["overrides"], base_dir / spec.scenario, spec.set) for p in pts]
+    combos = all_combinations()
+    shared = [c for c in combos if spec.factor not in c]
+    own = [c for c in combos if spec.factor in c]
+    seeds = replicate_seeds(spec.seed, spec.replicates)
+    tasks = [(combo_scenario(scenario, baseline, c), seq, r) for c in shared for r, seq in enumerate(seeds)]
+    for sc in at_point:
+        tasks += [(combo_scenario(sc, baseline, c), seq, r) for c in own for r, seq in enumerate(seeds)]
+    population, horizon = scenario.population.size, float(scenario.run.days)
+    with open_executor(workers, tasks=len(tasks)) as executor:
+        done = (lambda task, ts: progress(1)) if progress else None
+        frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
+    metric_of = [replicate_metrics(ts, population, horizon)[spec.metric] for ts in frames]
+    n_rep = spec.replicates
+    values_shared = {c: metric_of[i * n_rep : (i + 1) * n_rep] for i, c in enumerate(shared)}
+    offset = len(shared) * n_rep
+    rows = []
+    for k, p in enumerate(pts):
+        start = offset + k * len(own) * n_rep
+        values = dict(values_shared)
+        values.update({c: metric_of[start + i * n_rep : start + (i + 1) * n_rep] for i, c in enumerate(own)})
+        rows.append(_row(spec, p, values, n_rep))
+    return pd.DataFrame(rows)
+
+
+def _with(scenario: Scenario, overrides: list[str], path: Path, common: list[str]) -> Scenario:
+    """The scenario with a point's overrides (validated like --set)."""
+    return load_scenario(path, [*common, *overrides]) if overrides else scenario
+
+
+def _row(spec: MapSpec, point: dict, values: dict, n_rep: int) -> dict:
+    """One point's row: Shapley values (means of per-replicate values), shares and the compared difference."""
+    per_rep = [shapley_values(FACTORS, lambda s, r=r: values[s][r]) for r in range(n_rep)]
+    phi = {f: float(np.mean([row[f] for row in per_rep])) for f in FACTORS}
+    total = sum(phi.values())
+    scale = sum(abs(v) for v in phi.values())  # shares of the absolute contributions: bounded, even near total 0
+    a, b = spec.compare
+    diff = np.array([row[a] - row[b] for row in per_rep])
+    row = {k: point[k] for k in ("kind", "setting", "key", "x", "y")}
+    row |= {f"phi_{f}": phi[f] for f in FACTORS}
+    row |= {f"share_{f}": phi[f] / scale if scale > 0 else math.nan for f in FACTORS}
+    row["total"] = total
+    row[f"{a}_minus_{b}"] = float(diff.mean())
+    row[f"{a}_minus_{b}_se"] = float(diff.std(ddof=1) / math.sqrt(n_rep)) if n_rep > 1 else math.nan
+    row["scenario_value"] = float(np.mean(values[frozenset(FACTORS)]))
+    row["baseline_value"] = float(np.mean(values[frozenset()]))
+    return row
+
+
+def summary(spec: MapSpec, table: pd.DataFrame) -> str:
+    """Plain-text answer: at how many points the first compared factor's Shapley value exceeds the second's
+    (by more than two standard errors), and where."""
+    a, b = spec.compare
+    col, se = f"{a}_minus_{b}", f"{a}_minus_{b}_se"
+    ahead = table[table[col] > 2 * table[se].fillna(0)]
+    behind = table[table[col] < -2 * table[se].fillna(0)]
+    lines = [
+        f"{spec.name}: Shapley value of {spec.metric}, {a} vs {b}, at {len(table)} points "
+        f"({spec.replicates} replicates each)",
+        f"  {a} larger (by > 2 s.e.) at {len(ahead)} points, smaller at {len(behind)}, "
+        f"not distinguishable at {len(table) - len(ahead) - len(behind)}",
+    ]
+    for _, r in table.iterrows():
+        where = (
+            f"{spec.grid.x.key}={r['x']:g}, {spec.grid.y.key}={r['y']:g}"
+            if r["kind"] == "grid"
+            else f"[{r['setting']}] {r['key']}={r['x']:g}"
+        )
+        lines.append(
+            f"  {where:<58} {a} {r[f'phi_{a}']:+.3f}  {b} {r[f'phi_{b}']:+.3f}  "
+            f"(share {r[f'share_{a}']:.0%} vs {r[f'share_{b}']:.0%})"
+        )
+    return "\n".join(lines)
