@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field, SerializationInfo, field_validator, model_serializer, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.generations import MAX_GENERATIONS, GenerationsConfig, ProductConfig  # noqa: F401  (re-exported)
 from sim.config.limits import MAX_DAYS, MAX_DT, MAX_MONEY, MAX_POPULATION, MAX_REPLICATES, MAX_SEED, MAX_STEPS, MAX_TEXT
@@ -414,10 +414,6 @@ class RelationshipConfig(Section):
         return self
 
 
-#: Sections added after run files were first recorded (tests/golden): left out of the JSON form at their defaults.
-LATE_SECTIONS = ("generations",)
-
-
 class Scenario(Section):
     """A whole scenario: every section has defaults, so an empty file is a valid (plain) scenario."""
 
@@ -449,18 +445,6 @@ class Scenario(Section):
     referral: ReferralConfig = ReferralConfig()
     community: CommunityConfig = CommunityConfig()
     generations: GenerationsConfig = GenerationsConfig()
-
-    @model_serializer(mode="wrap")
-    def _json_without_unused_late_sections(self, handler, info: SerializationInfo) -> dict:
-        """The JSON form (summary.json, `wom validate`) leaves out LATE_SECTIONS while at their defaults, so a
-        run that does not use them writes the same bytes as before they existed (read back, they get the
-        same defaults)."""
-        data = handler(self)
-        if info.mode_is_json():
-            for name in LATE_SECTIONS:
-                if getattr(self, name) == type(getattr(self, name))():
-                    data.pop(name, None)
-        return data
 
     @model_validator(mode="after")
     def _super_users_are_seeds(self) -> Scenario:

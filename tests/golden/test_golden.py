@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.config.generations import GenerationsConfig
 from tests.golden.cases import CASES, ENGINES
 from tests.golden.make_golden import DATA, comparable_summary, run_case
 
@@ -24,7 +25,11 @@ RENAMED: dict[str, str] = {"run.engine": "run.backend"}
 
 #: Scenario keys added since the golden files were recorded, with the value that gives the recorded
 #: behaviour (their zero): a run echoing exactly this value matches a recording without the key.
-ADDED: dict[str, object] = {"relationship.tie_assurance": 0.0, "relationship.answer_back": 0.0}
+ADDED: dict[str, object] = {
+    "relationship.tie_assurance": 0.0,
+    "relationship.answer_back": 0.0,
+    "generations": GenerationsConfig().model_dump(mode="json"),
+}
 
 
 def without_added(scenario: dict) -> dict:
