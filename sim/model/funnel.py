@@ -34,6 +34,7 @@ class Block:
     channel: int
     negative: bool
     persuaded: np.ndarray  # bool per contact
+    source: np.ndarray | None = None  # the sender of each contact, when its channel keeps them
 
 
 @dataclass
@@ -42,10 +43,10 @@ class Contacts:
 
     blocks: list[Block] = field(default_factory=list)
 
-    def add(self, target: np.ndarray, channel: int, negative: bool, persuaded: np.ndarray) -> None:
+    def add(self, target: np.ndarray, channel: int, negative: bool, persuaded: np.ndarray, source=None) -> None:
         """Record contacts on one channel with one valence (nothing when `target` is empty)."""
         if len(target):
-            self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool)))
+            self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), source))
 
 
 @dataclass

@@ -282,6 +282,7 @@ class WomModel(mesa.Model):
             return
         valence = self._experience(adopters)
         self.set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
+        self.backend.adopted(adopters)  # the adoption rule (`wom.rule`) may count them
         self.valence[adopters] = valence
         self.adopt_channel[adopters] = channels
         self.adopt_by_channel += tally(channels, len(CHANNELS), len(adopters))

@@ -134,3 +134,87 @@ def cascade_threshold(mean_degree: float) -> float:
     if not mean_degree > 0:
         raise ValueError(f"mean_degree must be > 0, got {mean_degree!r}")
     return CRITICAL_BRANCHING / mean_degree
+
+
+# --- Watts (2002): global cascades of the fractional threshold rule on random graphs -------------------
+
+#: Slack when turning 1 / phi into the largest vulnerable degree, so that phi = 0.2 gives 5, not 4.
+DEGREE_SLACK = 1e-9
+#: Fixed-point iterations of the vulnerable-cluster equation stop when u moves less than this.
+FIXED_POINT_TOLERANCE = 1e-13
+#: ... or after this many iterations (convergence is geometric except exactly at a boundary).
+FIXED_POINT_ITERATIONS = 1_000_000
+
+
+def _check_threshold(phi: float) -> None:
+    if not 0 < phi <= 1:
+        raise ValueError(f"threshold phi must be in (0, 1], got {phi!r}")
+
+
+def vulnerable_degree(phi: float) -> int:
+    """Largest degree at which one adopted neighbour reaches the share phi: floor(1 / phi).
+
+    People of degree 1..floor(1/phi) are vulnerable: a single adopting neighbour persuades them.
+    """
+    _check_threshold(phi)
+    return int(np.floor(1.0 / phi + DEGREE_SLACK))
+
+
+def watts_cascade_condition(mean_degree: float, phi: float) -> float:
+    """Left side of Watts's cascade condition on an Erdos-Renyi graph with uniform threshold phi:
+    z * P(Poisson(z) <= floor(1/phi) - 2). Global cascades are possible only where it exceeds 1.
+
+    It is G0''(1) / z for the vulnerable degrees (sum over k <= K of k (k-1) p_k, divided by z): the
+    mean number of further vulnerable people reached through one vulnerable person.
+    """
+    from scipy.stats import poisson
+
+    if mean_degree < 0:
+        raise ValueError(f"mean_degree must be >= 0, got {mean_degree!r}")
+    return float(mean_degree * poisson.cdf(vulnerable_degree(phi) - 2, mean_degree))
+
+
+def watts_cascade_window(phi: float, z_max: float = 50.0) -> tuple[float, float]:
+    """The mean degrees (z_low, z_high) between which global cascades are possible (condition > 1);
+    (nan, nan) if nowhere below z_max."""
+    zs = np.linspace(1e-6, z_max, 20_001)
+    inside = np.array([watts_cascade_condition(z, phi) for z in zs]) > CRITICAL_BRANCHING
+    if not inside.any():
+        return float("nan"), float("nan")
+    first, last = np.flatnonzero(inside)[[0, -1]]
+
+    def excess(z: float) -> float:
+        return watts_cascade_condition(z, phi) - CRITICAL_BRANCHING
+
+    low = brentq(excess, zs[first - 1], zs[first]) if first > 0 else zs[0]
+    high = brentq(excess, zs[last], zs[last + 1]) if last + 1 < len(zs) else zs[-1]
+    return float(low), float(high)
+
+
+def watts_cascade_probability(mean_degree: float, phi: float) -> float:
+    """Size S_e of the extended vulnerable cluster on an Erdos-Renyi graph with uniform threshold phi:
+    the chance that one random seed starts a global cascade (Watts 2002).
+
+    The seed sets off a global cascade when it is in, or next to, the giant cluster of vulnerable people.
+    Following a tie, the person reached has Poisson(z) further ties and is vulnerable when its degree
+    (further ties + 1) is at most floor(1/phi); u, the chance that a tie does not lead into the giant
+    vulnerable cluster, is the smallest root in [0, 1] of
+        u = 1 - P(vulnerable) + sum_{e <= K-1} Poisson(e; z) u^e,
+    and a random person (Poisson(z) ties) has at least one tie into it with probability 1 - exp(z (u - 1)).
+    Returns 0 outside the window.
+    """
+    from scipy.stats import poisson
+
+    if mean_degree < 0:
+        raise ValueError(f"mean_degree must be >= 0, got {mean_degree!r}")
+    if watts_cascade_condition(mean_degree, phi) <= CRITICAL_BRANCHING:
+        return 0.0
+    q = poisson.pmf(np.arange(vulnerable_degree(phi)), mean_degree)  # further ties e = 0..K-1: vulnerable
+    u = 0.0
+    for _ in range(FIXED_POINT_ITERATIONS):
+        nxt = 1.0 - q.sum() + float(np.polynomial.polynomial.polyval(u, q))
+        if abs(nxt - u) < FIXED_POINT_TOLERANCE:
+            u = nxt
+            break
+        u = nxt
+    return float(-np.expm1(mean_degree * (u - 1.0)))
