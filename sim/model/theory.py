@@ -177,8 +177,10 @@ def watts_cascade_condition(mean_degree: float, phi: float) -> float:
 def watts_cascade_window(phi: float, z_max: float = 50.0) -> tuple[float, float]:
     """The mean degrees (z_low, z_high) between which global cascades are possible (condition > 1);
     (nan, nan) if nowhere below z_max."""
+    from scipy.stats import poisson
+
     zs = np.linspace(1e-6, z_max, 20_001)
-    inside = np.array([watts_cascade_condition(z, phi) for z in zs]) > CRITICAL_BRANCHING
+    inside = zs * poisson.cdf(vulnerable_degree(phi) - 2, zs) > CRITICAL_BRANCHING
     if not inside.any():
         return float("nan"), float("nan")
     first, last = np.flatnonzero(inside)[[0, -1]]
@@ -209,10 +211,12 @@ def watts_cascade_probability(mean_degree: float, phi: float) -> float:
         raise ValueError(f"mean_degree must be >= 0, got {mean_degree!r}")
     if watts_cascade_condition(mean_degree, phi) <= CRITICAL_BRANCHING:
         return 0.0
-    q = poisson.pmf(np.arange(vulnerable_degree(phi)), mean_degree)  # further ties e = 0..K-1: vulnerable
-    u = 0.0
+    z, last = mean_degree, vulnerable_degree(phi) - 1  # further ties 0..K-1: vulnerable
+    not_vulnerable = poisson.sf(last, z)
+    u = 0.0  # iterating from 0 climbs monotonically to the smallest root
     for _ in range(FIXED_POINT_ITERATIONS):
-        nxt = 1.0 - q.sum() + float(np.polynomial.polynomial.polyval(u, q))
+        # sum_{e <= K-1} Poisson(e; z) u^e = exp(z (u - 1)) P(Poisson(z u) <= K - 1)
+        nxt = not_vulnerable + float(np.exp(z * (u - 1.0)) * poisson.cdf(last, z * u))
         if abs(nxt - u) < FIXED_POINT_TOLERANCE:
             u = nxt
             break
