@@ -78,7 +78,9 @@ class Consumer(mesa.Agent):
         rule = m.backend.rule
         for ch in channels:
             mine = [] if rule is not None and ch.code == rule.code else None
-            got, ties = ch.contacts_of(i, step, day, rng, mine) if mine is not None else ch.contacts_of(i, step, day, rng)
+            got, ties = (
+                ch.contacts_of(i, step, day, rng, mine) if mine is not None else ch.contacts_of(i, step, day, rng)
+            )
             found += got
             senders += mine if mine is not None else [-1] * len(got)
             ctx.ties[ch.name] += ties

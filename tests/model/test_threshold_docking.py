@@ -17,15 +17,17 @@ neighbours of a step's adopters can be persuaded in the next step, so nothing ca
 step and the final count is the one the full horizon gives.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from sim.config.scenario import load_scenario
-from tests.model.test_adoption import THRESHOLD
 from sim.model import theory
 from sim.model.model import WomModel
 from sim.run.runner import replicate_seeds
 
+THRESHOLD = Path(__file__).resolve().parents[2] / "scenarios" / "docking" / "threshold.toml"
 PHI = 0.18
 SEED = 2002
 GLOBAL = 0.10  # share adopted that makes a cascade global
