@@ -212,6 +212,7 @@ EQUIVALENCE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", EQUIVALENCE)
 def test_engines_agree_on_the_rule(case):
     """40 replicates per engine (seeds 7 agents, 8 vector): final adoption and the day 50% of the final

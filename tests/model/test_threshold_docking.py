@@ -48,6 +48,7 @@ def final_share(scenario, seq) -> float:
     return model.adopted_total / model.n
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("z", [0.6, 1.5, 3.0, 5.0, 6.5, 8.0, 10.0])
 def test_global_cascades_follow_watts(z):
     sc = load_scenario(
