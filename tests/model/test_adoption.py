@@ -106,6 +106,45 @@ def test_dose_threshold_one_is_the_independent_rule():
     assert ind.adopted_total.iloc[-1] > 300  # it spread, so the comparison says something
 
 
+def dose_rule(distinct: bool):
+    sc = load_scenario(
+        CASCADE,
+        [
+            "population.size=10",
+            "seed_users.count=1",
+            "wom.rule=dose_response",
+            f"wom.distinct_sources={str(distinct).lower()}",
+            "wom.memory_days=2",
+        ],
+    )
+    return WomModel(sc, 0).backend.rule
+
+
+def test_dose_memory_counts_and_forgets():
+    """Memory of 2 steps: doses of step s count in steps s and s + 1; a returning sender refreshes its dose."""
+    rule = dose_rule(distinct=True)
+    rule.begin_step(1)
+    rule.receive(np.array([3, 3, 3]), np.array([5, 5, 6]), 1)
+    assert rule.count[3] == 2  # senders 5 and 6, 5 counted once
+    rule.begin_step(2)
+    rule.receive(np.array([3]), np.array([5]), 2)  # 5 again: refreshed, not counted twice
+    assert rule.count[3] == 2
+    rule.begin_step(3)
+    assert rule.count[3] == 1  # 6 (step 1) forgotten, 5 (step 2) remembered
+    rule.begin_step(4)
+    assert rule.count[3] == 0 and rule.count.sum() == 0
+    rule = dose_rule(distinct=False)
+    rule.begin_step(1)
+    rule.receive(np.array([3, 3]), None, 1)
+    rule.begin_step(2)
+    rule.receive(np.array([3]), None, 2)
+    assert rule.count[3] == 3  # every dose counts
+    rule.begin_step(3)
+    assert rule.count[3] == 1
+    rule.begin_step(4)
+    assert rule.count[3] == 0
+
+
 def test_dose_memory_forgets():
     """Two doses needed from whoever sends them; five seed users who keep talking, each posting on a day
     with probability 0.3: with a one-day memory a person needs two posts on the same day (rare), with a
