@@ -1,12 +1,14 @@
 """Closed-form results from the diffusion literature that the simulator must reduce to.
 
-Two reference models are used to validate the agent-based simulator:
+Three reference models are used to validate the agent-based simulator:
 
 * the Bass (1969) diffusion model, whose adopted fraction F(t) solves
   dF/dt = (p + q F)(1 - F) with F(0) = 0 (p = innovation / external influence,
   q = imitation / word of mouth, both per unit time);
 * the independent-cascade model on an Erdos-Renyi graph, whose final size when
-  the cascade takes off equals the giant component of bond percolation.
+  the cascade takes off equals the giant component of bond percolation;
+* Watts's (2002) threshold model on an Erdos-Renyi graph (the `threshold` adoption rule): the
+  window of mean degrees where global cascades are possible, and their probability from one seed.
 
 Every function here is pure and vectorised over numpy arrays where that makes sense.
 """
