@@ -194,6 +194,49 @@ class WomConfig(Section):
     negative_reach_factor: float = Field(
         1.5, ge=0, le=100, description="Negative messages are seen by this many times more contacts."
     )
+    rule: Literal["independent", "threshold", "dose_response"] = Field(
+        "independent",
+        description="How peers on `rule_layer` persuade (docs/model.md, 'Adoption rules'): 'independent': "
+        "every persuasive contact persuades on its own; 'threshold': once the share of a person's neighbours who "
+        "adopted reaches their threshold (Watts); 'dose_response': once the persuasive contacts remembered "
+        "for memory_days reach dose_threshold (Dodds-Watts; Centola with distinct_sources).",
+    )
+    rule_layer: Literal["offline", "weibo"] = Field(
+        "offline",
+        description="The pairwise layer the threshold and dose-response rules read (its channel must be on); "
+        "on Weibo a person's neighbours are the accounts they follow.",
+    )
+    threshold: Probability = Field(
+        0.18,
+        ge=0,
+        le=1,
+        description="rule = 'threshold': mean share (0-1) of a person's neighbours who must have adopted "
+        "(at least one neighbour always).",
+    )
+    threshold_sd: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="rule = 'threshold': spread of thresholds across people (share units; normal, clipped "
+        "to 0-1); 0 = the same threshold for everyone.",
+    )
+    dose_threshold: int = Field(
+        2,
+        ge=1,
+        le=1000,
+        description="rule = 'dose_response': doses (persuasive contacts) in memory that persuade; 1 = independent.",
+    )
+    memory_days: float = Field(
+        30.0,
+        gt=0,
+        le=MAX_DAYS,
+        description="rule = 'dose_response': how long a dose is remembered (days; at least the step it came in).",
+    )
+    distinct_sources: bool = Field(
+        False,
+        description="rule = 'dose_response': count distinct senders in memory, not contacts "
+        "(k distinct exposures: Centola's complex contagion).",
+    )
 
     @field_validator("active_steps")
     @classmethod

@@ -74,17 +74,27 @@ class Consumer(mesa.Agent):
         step, day, channels, (p_ads, q_pos, q_neg) = ctx.step, ctx.day, ctx.channels, ctx.field_rates
         rng = m.rng
         found = []  # (channel, negative, persuaded, strength of the tie it came along: 0 for ads and fields)
+        senders = []  # the sender of each of `found` (-1: not a peer on the rule's layer)
+        rule = m.backend.rule
         for ch in channels:
-            got, ties = ch.contacts_of(i, step, day, rng)
+            mine = [] if rule is not None and ch.code == rule.code else None
+            got, ties = (
+                ch.contacts_of(i, step, day, rng, mine) if mine is not None else ch.contacts_of(i, step, day, rng)
+            )
             found += got
+            senders += mine if mine is not None else [-1] * len(got)
             ctx.ties[ch.name] += ties
-            found += ch.official_contact_of(m, i, rng)
+            official = ch.official_contact_of(m, i, rng)
+            found += official
+            senders += [-1] * len(official)
         total = p_ads + q_pos
         if total > 0 and rng.random() < rules.field_probability(total, m.dt):
             channel = CHANNEL["advertising"] if rng.random() < p_ads / total else CHANNEL["offline"]
             found.append((channel, False, True, 0.0))
         if q_neg > 0 and rng.random() < rules.field_probability(q_neg, m.dt):
             found.append((CHANNEL["offline"], True, True, 0.0))
+        if rule is not None:  # the rule decides which peer contacts on its layer persuade
+            found = rule.persuades_one(i, found, senders + [-1] * (len(found) - len(senders)), step)
         if not found:
             return
         positive = [c for c, neg, pers, _ in found if pers and not neg]

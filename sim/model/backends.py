@@ -21,6 +21,7 @@ from functools import partial
 import numpy as np
 
 from sim.model import rules
+from sim.model.adoption import make_rule
 from sim.model.agents import Consumer
 from sim.model.channels import UsedTies
 from sim.model.context import StepContext
@@ -33,6 +34,12 @@ class Backend:
 
     def __init__(self, model):
         self.model = model
+        self.rule = make_rule(model)  # the adoption rule (`wom.rule`); None: independent contacts
+
+    def adopted(self, people: np.ndarray) -> None:
+        """People adopted (the model tells, whatever moved them): the adoption rule may count them."""
+        if self.rule is not None:
+            self.rule.adopted(people)
 
     def post(self, ctx: StepContext) -> None:
         """Stage 2: talkers, meme passers and sharers post on the open channels."""
@@ -119,6 +126,9 @@ class VectorBackend(Backend):
     def decide(self, ctx: StepContext) -> Moves:
         """The two-tier funnel of `sim.model.funnel` over this step's contacts."""
         m = self.model
+        if self.rule is not None:  # the rule decides which peer contacts on its layer persuade
+            self.rule.begin_step(ctx.step)
+            self.rule.persuade_all(ctx.contacts, ctx.step)
         conversion = partial(m.conversion, day=ctx.day)
         return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng)
 
@@ -155,6 +165,8 @@ class AgentsBackend(Backend):
     def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
         """Every consumer listens and decides (its decision waits in `ctx.changes`)."""
         ctx.ties = {ch.name: [] for ch in ctx.channels}
+        if self.rule is not None:
+            self.rule.begin_step(ctx.step)
         for agent in self.consumers:
             agent.listen(ctx)
         return {name: UsedTies(np.array(t, dtype=np.int64)) for name, t in ctx.ties.items()}

@@ -226,6 +226,7 @@ class EdgeChannel(Channel):
         self._follower_mask = np.zeros(n, dtype=bool)
         self._follower_mask[self.official_followers] = True
         self._incoming: EdgeLayer | None = None
+        self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
@@ -241,6 +242,8 @@ class EdgeChannel(Channel):
             if len(senders) == 0:
                 continue
             targets, ties = self.layer.out_ties(senders, with_ties=growing)
+            ptr = self.layer.indptr
+            source = np.repeat(senders, ptr[senders + 1] - ptr[senders]) if self.keep_sources else None
             if growing:
                 ties = ties.astype(np.intp)  # once: the ids index the strengths now and when strengthened
             answered = negative and self.answering()
@@ -252,13 +255,15 @@ class EdgeChannel(Channel):
                 targets, u = targets[seen], u[seen]
                 ties = None if ties is None else ties[seen]
                 share = None if share is None else share[seen]
+                source = None if source is None else source[seen]
             strength = self.ties.now(ties, day)
             transmission = self.transmission_neg if negative else self.transmission_pos
             p = rules.persuasion_probability(transmission, strength)
             if answered:
                 p = rules.answered_persuasion(p, self.answer_back, share)
             persuaded = u < read_p * p
-            out.add(targets, self.code, negative, persuaded, strength if self.assurance and not negative else None)
+            assured = strength if self.assurance and not negative else None
+            out.add(targets, self.code, negative, persuaded, assured, source)
             if growing:
                 ties_used.append(ties)
                 strength_used.append(strength)
@@ -278,8 +283,9 @@ class EdgeChannel(Channel):
             self._incoming = self.layer if not self.layer.directed else self.layer.in_neighbours_csr()
         return self._incoming
 
-    def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
-        """Per-agent rule: person i looks at each contact with a live post. Returns (contacts, ties used)."""
+    def contacts_of(self, i: int, step: int, day: float, rng, senders: list | None = None) -> tuple[list, list]:
+        """Per-agent rule: person i looks at each contact with a live post. Returns (contacts, ties used);
+        the sender of each contact goes into `senders` if given."""
         inc = self.incoming()
         lo, hi = inc.indptr[i], inc.indptr[i + 1]
         found, used = [], []
@@ -302,6 +308,8 @@ class EdgeChannel(Channel):
                 p = rules.answered_persuasion(p, self.answer_back, share[0])
             found.append((self.code, bool(negative), bool(u < read_p * p), float(strength)))
             used.append(tie)
+            if senders is not None:
+                senders.append(int(j))
         return found, used
 
     def official_audience(self, model) -> np.ndarray:

@@ -36,6 +36,7 @@ class Block:
     persuaded: np.ndarray  # bool per contact
     #: strength (0-1) of the tie each contact came along, for strong ties in the decision; None: not used
     strength: np.ndarray | None = None
+    source: np.ndarray | None = None  # the sender of each contact, when its channel keeps them
 
 
 @dataclass
@@ -51,13 +52,16 @@ class Contacts:
         negative: bool,
         persuaded: np.ndarray,
         strength: np.ndarray | float | None = None,
+        source: np.ndarray | None = None,
     ) -> None:
         """Record contacts on one channel with one valence (nothing when `target` is empty); `strength`, the
-        tie strength of each contact (or one for all), only where strong ties weigh in the decision."""
+        tie strength of each contact (or one for all), only where strong ties weigh in the decision;
+        `source`, the sender of each contact, only where the adoption rule counts distinct senders."""
         if len(target):
             if strength is not None:
                 strength = np.broadcast_to(np.asarray(strength, dtype=float), np.shape(target))
-            self.blocks.append(Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength))
+            block = Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength, source)
+            self.blocks.append(block)
 
 
 @dataclass

@@ -310,6 +310,7 @@ class WomModel(mesa.Model):
         if self.generations is not None:
             self.generations.buy(adopters, margin, self.day)
         self.set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
+        self.backend.adopted(adopters)  # the adoption rule (`wom.rule`) may count them
         self.valence[adopters] = valence
         self.adopt_channel[adopters] = channels
         self.adopt_by_channel += tally(channels, len(CHANNELS), len(adopters))

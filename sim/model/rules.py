@@ -244,3 +244,31 @@ def attention(posts_per_day, tolerance):
 def peer_rate(peer_rate, horizontal, fan_share):
     """Community economy: fans draw each other in, so peer participation grows with the share of fans."""
     return peer_rate * horizontal * fan_share
+
+
+# --- adoption rules: when peers persuade (sim.model.adoption) --------------------------------------
+
+#: Slack when turning a threshold share into a count of neighbours, so that e.g. 0.2 * 5 needs 1, not 2.
+SHARE_SLACK = 1e-9
+
+
+def neighbours_needed(threshold, degree):
+    """Fractional threshold (Watts): adopted neighbours a person needs, the smallest count whose share of
+    `degree` neighbours reaches `threshold`, and never fewer than one (nobody is persuaded by no one)."""
+    need = np.ceil(np.asarray(threshold, dtype=float) * np.asarray(degree, dtype=float) - SHARE_SLACK)
+    return _scalar_or_array(np.maximum(need, 1).astype(np.int64))
+
+
+def threshold_reached(adopted_neighbours, needed):
+    """Whether a person's adopted neighbours reach the count their threshold needs."""
+    return _scalar_or_array(np.asarray(adopted_neighbours) >= np.asarray(needed))
+
+
+def memory_steps(memory_days, dt):
+    """Steps a dose is remembered (dose-response rule): the step it came in at least."""
+    return max(1, int(np.ceil(memory_days / dt - SHARE_SLACK)))
+
+
+def dose_reached(doses_in_memory, dose_threshold):
+    """Dose-response (Dodds-Watts): whether the doses remembered reach the person's dose threshold."""
+    return _scalar_or_array(np.asarray(doses_in_memory) >= dose_threshold)

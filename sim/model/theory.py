@@ -1,12 +1,14 @@
 """Closed-form results from the diffusion literature that the simulator must reduce to.
 
-Two reference models are used to validate the agent-based simulator:
+Three reference models are used to validate the agent-based simulator:
 
 * the Bass (1969) diffusion model, whose adopted fraction F(t) solves
   dF/dt = (p + q F)(1 - F) with F(0) = 0 (p = innovation / external influence,
   q = imitation / word of mouth, both per unit time);
 * the independent-cascade model on an Erdos-Renyi graph, whose final size when
-  the cascade takes off equals the giant component of bond percolation.
+  the cascade takes off equals the giant component of bond percolation;
+* Watts's (2002) threshold model on an Erdos-Renyi graph (the `threshold` adoption rule): the
+  window of mean degrees where global cascades are possible, and their probability from one seed.
 
 Every function here is pure and vectorised over numpy arrays where that makes sense.
 """
@@ -203,3 +205,91 @@ def generation_owners(t: ArrayLike, p: float, q: float, launch_days: ArrayLike, 
     for g in range(len(launch_days) + 1):  # the newest holds every other owner
         shares[g] = np.where(newest == g, owners - shares[:g].sum(axis=0), shares[g])
     return shares
+
+
+# --- Watts (2002): global cascades of the fractional threshold rule on random graphs -------------------
+
+#: Slack when turning 1 / phi into the largest vulnerable degree, so that phi = 0.2 gives 5, not 4.
+DEGREE_SLACK = 1e-9
+#: Fixed-point iterations of the vulnerable-cluster equation stop when u moves less than this.
+FIXED_POINT_TOLERANCE = 1e-13
+#: ... or after this many iterations (convergence is geometric except exactly at a boundary).
+FIXED_POINT_ITERATIONS = 1_000_000
+
+
+def _check_threshold(phi: float) -> None:
+    if not 0 < phi <= 1:
+        raise ValueError(f"threshold phi must be in (0, 1], got {phi!r}")
+
+
+def vulnerable_degree(phi: float) -> int:
+    """Largest degree at which one adopted neighbour reaches the share phi: floor(1 / phi).
+
+    People of degree 1..floor(1/phi) are vulnerable: a single adopting neighbour persuades them.
+    """
+    _check_threshold(phi)
+    return int(np.floor(1.0 / phi + DEGREE_SLACK))
+
+
+def watts_cascade_condition(mean_degree: float, phi: float) -> float:
+    """Left side of Watts's cascade condition on an Erdos-Renyi graph with uniform threshold phi:
+    z * P(Poisson(z) <= floor(1/phi) - 2). Global cascades are possible only where it exceeds 1.
+
+    It is G0''(1) / z for the vulnerable degrees (sum over k <= K of k (k-1) p_k, divided by z): the
+    mean number of further vulnerable people reached through one vulnerable person.
+    """
+    from scipy.stats import poisson
+
+    if mean_degree < 0:
+        raise ValueError(f"mean_degree must be >= 0, got {mean_degree!r}")
+    return float(mean_degree * poisson.cdf(vulnerable_degree(phi) - 2, mean_degree))
+
+
+def watts_cascade_window(phi: float, z_max: float = 50.0) -> tuple[float, float]:
+    """The mean degrees (z_low, z_high) between which global cascades are possible (condition > 1);
+    (nan, nan) if nowhere below z_max."""
+    from scipy.stats import poisson
+
+    zs = np.linspace(1e-6, z_max, 20_001)
+    inside = zs * poisson.cdf(vulnerable_degree(phi) - 2, zs) > CRITICAL_BRANCHING
+    if not inside.any():
+        return float("nan"), float("nan")
+    first, last = np.flatnonzero(inside)[[0, -1]]
+
+    def excess(z: float) -> float:
+        return watts_cascade_condition(z, phi) - CRITICAL_BRANCHING
+
+    low = brentq(excess, zs[first - 1], zs[first]) if first > 0 else zs[0]
+    high = brentq(excess, zs[last], zs[last + 1]) if last + 1 < len(zs) else zs[-1]
+    return float(low), float(high)
+
+
+def watts_cascade_probability(mean_degree: float, phi: float) -> float:
+    """Size S_e of the extended vulnerable cluster on an Erdos-Renyi graph with uniform threshold phi:
+    the chance that one random seed starts a global cascade (Watts 2002).
+
+    The seed sets off a global cascade when it is in, or next to, the giant cluster of vulnerable people.
+    Following a tie, the person reached has Poisson(z) further ties and is vulnerable when its degree
+    (further ties + 1) is at most floor(1/phi); u, the chance that a tie does not lead into the giant
+    vulnerable cluster, is the smallest root in [0, 1] of
+        u = 1 - P(vulnerable) + sum_{e <= K-1} Poisson(e; z) u^e,
+    and a random person (Poisson(z) ties) has at least one tie into it with probability 1 - exp(z (u - 1)).
+    Returns 0 outside the window.
+    """
+    from scipy.stats import poisson
+
+    if mean_degree < 0:
+        raise ValueError(f"mean_degree must be >= 0, got {mean_degree!r}")
+    if watts_cascade_condition(mean_degree, phi) <= CRITICAL_BRANCHING:
+        return 0.0
+    z, last = mean_degree, vulnerable_degree(phi) - 1  # further ties 0..K-1: vulnerable
+    not_vulnerable = poisson.sf(last, z)
+    u = 0.0  # iterating from 0 climbs monotonically to the smallest root
+    for _ in range(FIXED_POINT_ITERATIONS):
+        # sum_{e <= K-1} Poisson(e; z) u^e = exp(z (u - 1)) P(Poisson(z u) <= K - 1)
+        nxt = not_vulnerable + float(np.exp(z * (u - 1.0)) * poisson.cdf(last, z * u))
+        if abs(nxt - u) < FIXED_POINT_TOLERANCE:
+            u = nxt
+            break
+        u = nxt
+    return float(-np.expm1(mean_degree * (u - 1.0)))

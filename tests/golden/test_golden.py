@@ -21,28 +21,20 @@ from tests.golden.make_golden import DATA, comparable_summary, run_case
 
 #: Scenario keys renamed since the golden files were recorded: old dotted path -> new dotted path.
 RENAMED: dict[str, str] = {"run.engine": "run.backend"}
-
-
-#: Scenario keys added since the golden files were recorded, with the value that gives the recorded
-#: behaviour (their zero): a run echoing exactly this value matches a recording without the key.
+#: Scenario keys added since the golden files were recorded, with the default value the recorded runs
+#: had implicitly: a summary that shows one at this value is not a change of behaviour.
 ADDED: dict[str, object] = {
+    "wom.rule": "independent",
+    "wom.rule_layer": "offline",
+    "wom.threshold": 0.18,
+    "wom.threshold_sd": 0.0,
+    "wom.dose_threshold": 2,
+    "wom.memory_days": 30.0,
+    "wom.distinct_sources": False,
     "relationship.tie_assurance": 0.0,
     "relationship.answer_back": 0.0,
     "generations": GenerationsConfig().model_dump(mode="json"),
 }
-
-
-def without_added(scenario: dict) -> dict:
-    """The run's scenario section without the added keys that hold their recorded-behaviour value."""
-    scenario = json.loads(json.dumps(scenario))
-    for key, value in ADDED.items():
-        *parents, leaf = key.split(".")
-        section = scenario
-        for part in parents:
-            section = section.get(part, {})
-        if section.get(leaf, value) == value:
-            section.pop(leaf, None)
-    return scenario
 
 
 def renamed(scenario: dict) -> dict:
@@ -59,6 +51,18 @@ def renamed(scenario: dict) -> dict:
         for part in new_parents:
             dst = dst.setdefault(part, {})
         dst[new_leaf] = value
+    return scenario
+
+
+def without_added(scenario: dict) -> dict:
+    """The run's scenario section without the keys added since recording, each checked to be at its default."""
+    scenario = json.loads(json.dumps(scenario))
+    for key, default in ADDED.items():
+        *parents, leaf = key.split(".")
+        section = scenario
+        for part in parents:
+            section = section[part]
+        assert section.pop(leaf) == default, f"{key} is not at its default"
     return scenario
 
 
