@@ -120,7 +120,7 @@ class VectorBackend(Backend):
         """The two-tier funnel of `sim.model.funnel` over this step's contacts."""
         m = self.model
         conversion = partial(m.conversion, day=ctx.day)
-        return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng)
+        return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng, m.counts)
 
     def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
         """One normal draw per adopter (none when the experience has no noise)."""
