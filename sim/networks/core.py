@@ -426,7 +426,9 @@ def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
 
 def _undirected(n: int, a: np.ndarray, b: np.ndarray) -> EdgeLayer:
     keep = a != b
-    a, b = a[keep], b[keep]
+    if not keep.all():  # copies only when there are self loops to drop
+        a, b = a[keep], b[keep]
+    del keep
     low_ptr, low_idx = _structure(n, n, np.maximum(a, b), np.minimum(a, b))
     return _symmetrize(n, low_ptr, low_idx)
 
