@@ -5,6 +5,7 @@ kernel doubles as a check of itself: its cascades must end near the bond-percola
 """
 
 import csv
+import json
 import math
 import subprocess
 import sys
@@ -145,3 +146,40 @@ def test_loglog_slope_and_merge():
     new = [_row("cascade", "wom", 10**4, per_step=1), _row("cascade", "reference", 10**4, per_step=0.1)]
     merged = merge_rows(old, new)
     assert [(r["implementation"], r["per_step_ms"]) for r in merged] == [("reference", 0.1), ("wom", 1), ("mesa", 50)]
+
+
+def test_scale_step_ratio_finds_peak_and_saturated_steps():
+    from benchmarks.scale import step_ratio
+
+    # adopted total after steps 0..8: the most new adopters (40) in step 3, 99% of the final 100 from step 5
+    adopted = [0, 10, 30, 70, 90, 99, 100, 100, 100]
+    steps = [1.0, 2.0, 4.0, 3.0, 2.0, 0.5, 0.5, 0.5]  # seconds of steps 1..8
+    saturated, peak, peak_step, first_saturated = step_ratio(steps, adopted)
+    assert (peak_step, first_saturated) == (3, 5)
+    assert peak == 2.0  # median of steps 1..5
+    assert saturated == 0.5  # median of steps 6..8
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_scale_benchmark_reports_the_growth_ratios(tmp_path):
+    out = tmp_path / "scale"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scale", "--sizes", "2e3,2e4", "--days", "20", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=290,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = json.loads((out / "scale.json").read_text())
+    assert [(r["workload"], r["N"]) for r in rows] == [
+        ("default", 2000),
+        ("default", 20000),
+        ("cascade", 2000),
+        ("cascade", 20000),
+    ]
+    for r in rows:
+        assert r["cpu_s"] > 0 and 0 <= r["sys_share"] < 1 and r["peak_rss_bytes"] > 0 and r["steps"] == 20
+    table = (out / "scale.md").read_text()
+    assert "system / total CPU time" in table and "saturated step / peak step" in table

@@ -130,7 +130,7 @@ class VectorBackend(Backend):
             self.rule.begin_step(ctx.step)
             self.rule.persuade_all(ctx.contacts, ctx.step)
         conversion = partial(m.conversion, day=ctx.day)
-        return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng)
+        return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng, m.counts)
 
     def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
         """One normal draw per adopter (none when the experience has no noise)."""

@@ -24,6 +24,8 @@ NO_POST = 0
 #: Channels where a complaint is public and fans who read it can answer back (relationship.answer_back):
 #: forum boards, WeChat groups, the poster's Weibo followers. Offline talk is private.
 ANSWERED_CHANNELS = ("forum", "wechat", "weibo")
+#: Out-ties an edge channel handles at once (2^20: its work arrays are about 8 MB, kept between steps).
+CHUNK_CONTACTS = 1 << 20
 
 
 def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +33,22 @@ def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     starts = indptr[rows]
     counts = indptr[rows + 1] - starts
     return ranges(starts, counts), np.repeat(rows, counts)
+
+
+class WorkBuffers:
+    """A uniform draw and a mask per contact, kept and reused between chunks and steps (no fresh large
+    arrays each step: above glibc's mmap threshold, ~32 MB, each would be mapped, faulted in and unmapped)."""
+
+    def __init__(self):
+        self._u = np.empty(0)
+        self._mask = np.empty(0, dtype=bool)
+
+    def take(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Views of k float64 and k bool entries (contents undefined), grown when too small."""
+        if len(self._u) < k:
+            self._u = np.empty(k)
+            self._mask = np.empty(k, dtype=bool)
+        return self._u[:k], self._mask[:k]
 
 
 @dataclass
@@ -99,7 +117,7 @@ class Channel:
         self.read_neg = rules.read_probability_per_step(min(1.0, cfg.reach * wom.negative_reach_factor), self.life)
         self.transmission_pos = wom.transmission * cfg.transmission_factor
         self.transmission_neg = self.transmission_pos * wom.negative_transmission_factor
-        self.visible_until = np.full(n, NO_POST, dtype=np.int64)
+        self.visible_until = np.full(n, NO_POST, dtype=np.int32)  # steps (run.n_steps fits int32)
         self.visible_valence = np.zeros(n, dtype=np.int8)
         self.live = np.empty(0, dtype=np.int64)  # people whose post is still visible
         self._pruned = -1  # the step `live` was last pruned for
@@ -227,9 +245,15 @@ class EdgeChannel(Channel):
         self._follower_mask[self.official_followers] = True
         self._incoming: EdgeLayer | None = None
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
+        self._work = WorkBuffers()
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
-        """Frontier step: only out-ties of people with a live post are visited. Returns the ties used."""
+        """Frontier step: only out-ties of people with a live post are visited. Returns the ties used.
+
+        Senders are taken in chunks of about CHUNK_CONTACTS out-ties: one uniform per tie, drawn into a
+        buffer reused between chunks and steps (the same stream as one draw for all ties, since each
+        float64 takes one value of the generator), so the work arrays stay a few MB whatever the population.
+        """
         ties_used, strength_used = [], []
         live = self.live
         negative_post = self.visible_valence[live] == NEGATIVE
@@ -239,34 +263,32 @@ class EdgeChannel(Channel):
             if negative and not any_negative:
                 break
             senders = np.compress(negative_post == negative, live) if any_negative else live
-            if len(senders) == 0:
-                continue
-            targets, ties = self.layer.out_ties(senders, with_ties=growing)
-            ptr = self.layer.indptr
-            source = np.repeat(senders, ptr[senders + 1] - ptr[senders]) if self.keep_sources else None
-            if growing:
-                ties = ties.astype(np.intp)  # once: the ids index the strengths now and when strengthened
-            answered = negative and self.answering()
-            share = self._audience_fan_share(senders, targets) if answered else None
             read_p = self.read_neg if negative else self.read_pos
-            u = rng.random(len(targets))
-            if read_p < 1.0:
-                seen = np.flatnonzero(u < read_p)
-                targets, u = targets[seen], u[seen]
-                ties = None if ties is None else ties[seen]
-                share = None if share is None else share[seen]
-                source = None if source is None else source[seen]
-            strength = self.ties.now(ties, day)
             transmission = self.transmission_neg if negative else self.transmission_pos
-            p = rules.persuasion_probability(transmission, strength)
-            if answered:
-                p = rules.answered_persuasion(p, self.answer_back, share)
-            persuaded = u < read_p * p
-            assured = strength if self.assurance and not negative else None
-            out.add(targets, self.code, negative, persuaded, assured, source)
-            if growing:
-                ties_used.append(ties)
-                strength_used.append(strength)
+            answered = negative and self.answering()
+            indptr = self.layer.indptr
+            for chunk in self._chunks(senders):
+                targets, ties = self.layer.out_ties(chunk, with_ties=growing)
+                source = np.repeat(chunk, indptr[chunk + 1] - indptr[chunk]) if self.keep_sources else None
+                share = self._audience_fan_share(chunk, targets) if answered else None
+                u, seen = self._work.take(len(targets))
+                rng.random(out=u)
+                if read_p < 1.0:
+                    np.less(u, read_p, out=seen)
+                    targets, u = np.compress(seen, targets), np.compress(seen, u)
+                    ties = None if ties is None else np.compress(seen, ties)
+                    share = None if share is None else np.compress(seen, share)
+                    source = None if source is None else np.compress(seen, source)
+                strength = self.ties.now(ties, day)
+                p = rules.persuasion_probability(transmission, strength)
+                if answered:
+                    p = rules.answered_persuasion(p, self.answer_back, share)
+                persuaded = u < read_p * p
+                assured = strength if self.assurance and not negative else None
+                out.add(targets, self.code, negative, persuaded, assured, source)
+                if growing:
+                    ties_used.append(ties)
+                    strength_used.append(strength)
         if not ties_used:
             return UsedTies(np.empty(0, dtype=np.int64))
         return UsedTies(np.concatenate(ties_used), np.concatenate(strength_used), day)
@@ -276,6 +298,18 @@ class EdgeChannel(Channel):
         counts = self.layer.indptr[senders + 1] - self.layer.indptr[senders]
         owner = np.repeat(np.arange(len(senders)), counts)
         return rules.fan_share(self.state[targets] == Funnel.FAN, owner, len(senders))[owner]
+
+    def _chunks(self, senders: np.ndarray) -> list[np.ndarray]:
+        """`senders` cut, in order, into runs of at most about CHUNK_CONTACTS out-ties each (a sender with
+        more ties is a run of its own)."""
+        if len(senders) == 0:
+            return []
+        indptr = self.layer.indptr
+        reach = np.cumsum(indptr[senders + 1] - indptr[senders])
+        if reach[-1] <= CHUNK_CONTACTS:
+            return [senders]
+        cuts = np.unique(np.searchsorted(reach, np.arange(CHUNK_CONTACTS, reach[-1], CHUNK_CONTACTS), side="right"))
+        return [c for c in np.split(senders, cuts) if len(c)]
 
     def incoming(self) -> EdgeLayer:
         """Receiver-centric view (who can reach each person), built once for the per-agent engine."""

@@ -100,9 +100,9 @@ class Scratch:
 
     def __init__(self, n: int):
         self.n = n
-        self.slot = np.zeros(n, dtype=np.int64)
+        self.slot = np.zeros(n, dtype=np.int32)  # positions (< 2^31) in one step's contact list
         self.mark = np.zeros(n, dtype=bool)
-        self.rank = np.full(n, -1, dtype=np.int64)
+        self.rank = np.full(n, -1, dtype=np.int32)
 
     def distinct(
         self,
@@ -177,13 +177,24 @@ def random_channel(
 
 
 def resolve(
-    contacts: Contacts, state: np.ndarray, conversion, rejection: float, scratch: Scratch, rng: np.random.Generator
+    contacts: Contacts,
+    state: np.ndarray,
+    conversion,
+    rejection: float,
+    scratch: Scratch,
+    rng: np.random.Generator,
+    counts: np.ndarray | None = None,
 ) -> Moves:
-    """Funnel moves of this step's contacts (`conversion(people)`: each one's chance to buy when persuaded)."""
+    """Funnel moves of this step's contacts (`conversion(people)`: each one's chance to buy when persuaded).
+
+    `counts` (people per funnel state, if given) lets a tier be skipped when nobody can take it: no
+    persuasion pass once nobody is unaware or aware, no awareness pass once nobody is unaware (after
+    saturation). Skipping draws nothing a full pass would have drawn (an empty tier draws no numbers)."""
     blocks = contacts.blocks
     positive = [b for b in blocks if not b.negative]
-    pos = _persuasive(positive)
-    neg = _persuasive([b for b in blocks if b.negative])
+    open_left = counts is None or counts[Funnel.UNAWARE] + counts[Funnel.AWARE] > 0
+    pos = _persuasive(positive) if open_left else []
+    neg = _persuasive([b for b in blocks if b.negative]) if open_left else []
     people = scratch.distinct(pos + neg, state, upto=Funnel.AWARE)  # tier 1: a persuasive contact
     k = len(people)
     before = state[people]
@@ -196,7 +207,10 @@ def resolve(
     buyers = np.compress(new == Funnel.ADOPTER, people)
     buy_channel = random_channel(buyers, [(t, b.channel) for t, b in zip(pos, positive)], scratch, rng)
     # tier 2: everyone else unaware who met a message
-    aware_only = scratch.distinct([b.target for b in blocks], state, upto=Funnel.UNAWARE, exclude=people)
+    if counts is None or counts[Funnel.UNAWARE] > 0:
+        aware_only = scratch.distinct([b.target for b in blocks], state, upto=Funnel.UNAWARE, exclude=people)
+    else:
+        aware_only = people[:0]
     aware = np.concatenate([np.compress(before == Funnel.UNAWARE, people), aware_only])
     aware_channel = random_channel(aware, [(b.target, b.channel) for b in blocks], scratch, rng)
     if np.ndim(aware_channel):  # channels differ between people: buyers take the channel that sold them

@@ -44,8 +44,8 @@ from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, P
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
-#: talk_start of someone who never talks.
-NEVER = np.iinfo(np.int64).max // 2
+#: talk_start of someone who never talks (int32 steps: run.n_steps is far below it, and step - NEVER still fits).
+NEVER = np.iinfo(np.int32).max // 2
 
 
 def child_seed(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
@@ -95,10 +95,10 @@ class WomModel(mesa.Model):
         cfg, n = self.cfg, self.n
         self.state = np.full(n, Funnel.UNAWARE, dtype=np.int8)
         self.valence = np.full(n, QUIET, dtype=np.int8)
-        self.talk_start = np.full(n, NEVER, dtype=np.int64)  # first step a person talks in
+        self.talk_start = np.full(n, NEVER, dtype=np.int32)  # first step a person talks in
         self.kind = np.zeros(n, dtype=np.int8)  # PUBLIC
         self.expectation = rng.normal(cfg.engine.expectation_mean, cfg.engine.expectation_sd, n)
-        self.city = rng.integers(0, cfg.population.cities, n).astype(np.int32)
+        self.city = rng.integers(0, cfg.population.cities, n).astype(np.min_scalar_type(cfg.population.cities - 1))
         self.brand_tie = np.full(n, cfg.relationship.initial_brand_tie, dtype=np.float64)
         self.brand_day = np.zeros(n, dtype=np.float64)  # day the brand tie last changed
         self.aware_channel = np.full(n, NO_CHANNEL, dtype=np.int8)

@@ -45,9 +45,10 @@ class EdgeLayer:
     n: int  # number of nodes, ids 0..n-1
     indptr: np.ndarray  # int64, shape (n+1,)
     indices: np.ndarray  # int32, targets, shape (nnz,)
-    # int64 (nnz,): id of the tie (relationship) each CSR entry belongs to.  Undirected:
-    # both directions of one edge share the tie id.  Directed: tie == arange(nnz), except
-    # in the transposed view from in_neighbours_csr(), which keeps the original ids.
+    # (nnz,): id of the tie (relationship) each CSR entry belongs to, int32 while n_ties fits
+    # (int64 beyond: `tie_dtype`).  Undirected: both directions of one edge share the tie id.
+    # Directed: tie == arange(nnz), except in the transposed view from in_neighbours_csr(),
+    # which keeps the original ids.
     tie: np.ndarray
     n_ties: int  # number of distinct tie ids (0..n_ties-1)
     directed: bool
@@ -56,7 +57,7 @@ class EdgeLayer:
         n = _check_n(self.n)
         indptr = _frozen_array(self.indptr, np.int64, "indptr")
         indices = _frozen_array(self.indices, np.int32, "indices")
-        tie = _frozen_array(self.tie, np.int64, "tie")
+        tie = _frozen_array(self.tie, tie_dtype(self.n_ties), "tie")
         if indptr.shape != (n + 1,):
             raise ValueError(f"indptr must have shape ({n + 1},), got {indptr.shape}")
         if indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
@@ -113,7 +114,7 @@ class EdgeLayer:
 
     @functools.cached_property
     def _rows_and_ties(self) -> sp.csr_array:
-        return self._matrix(self.tie.astype(np.int32) if self.n_ties <= _MAX_NODES else self.tie)
+        return self._matrix(self.tie)  # int32 ids (while they fit) are shared with the layer, not copied
 
     def _matrix(self, data: np.ndarray) -> sp.csr_array:
         """The layer as a scipy CSR array with `data` per entry (32-bit index arrays when they fit: no copy of indices)."""
@@ -285,6 +286,12 @@ def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np
 # --------------------------------------------------------------------------------------
 
 
+def tie_dtype(n_ties: int) -> type:
+    """The narrowest integer type of tie ids 0..n_ties-1 that scipy indexes without a copy: int32 below 2^31
+    ties (4 bytes per stored tie end instead of 8), int64 beyond."""
+    return np.int32 if n_ties <= _MAX_NODES else np.int64
+
+
 def _check_rng(rng) -> None:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
@@ -406,11 +413,11 @@ def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
     up_ptr, up_idx, up_tie = _transpose(n, n, low_ptr, low_idx)  # row j: neighbours > j
     indptr = low_ptr + up_ptr
     indices = np.empty(2 * m, dtype=np.int32)
-    tie = np.empty(2 * m, dtype=np.int64)
+    tie = np.empty(2 * m, dtype=tie_dtype(m))
     # row i of the result = lower part of row i, then its upper part
     pos = np.arange(m, dtype=np.int64) + np.repeat(up_ptr[:-1], np.diff(low_ptr))
     indices[pos] = low_idx
-    tie[pos] = np.arange(m, dtype=np.int64)
+    tie[pos] = np.arange(m, dtype=tie.dtype)
     pos = np.arange(m, dtype=np.int64) + np.repeat(low_ptr[1:], np.diff(up_ptr))
     indices[pos] = up_idx
     tie[pos] = up_tie
@@ -419,7 +426,9 @@ def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
 
 def _undirected(n: int, a: np.ndarray, b: np.ndarray) -> EdgeLayer:
     keep = a != b
-    a, b = a[keep], b[keep]
+    if not keep.all():  # copies only when there are self loops to drop
+        a, b = a[keep], b[keep]
+    del keep
     low_ptr, low_idx = _structure(n, n, np.maximum(a, b), np.minimum(a, b))
     return _symmetrize(n, low_ptr, low_idx)
 
@@ -427,7 +436,8 @@ def _undirected(n: int, a: np.ndarray, b: np.ndarray) -> EdgeLayer:
 def _directed(n: int, src: np.ndarray, dst: np.ndarray) -> EdgeLayer:
     keep = src != dst
     indptr, indices = _structure(n, n, src[keep], dst[keep])
-    return EdgeLayer(n, indptr, indices, np.arange(len(indices), dtype=np.int64), len(indices), directed=True)
+    nnz = len(indices)
+    return EdgeLayer(n, indptr, indices, np.arange(nnz, dtype=tie_dtype(nnz)), nnz, directed=True)
 
 
 def _groups_from_csr(n: int, n_groups: int, group_ptr: np.ndarray, members: np.ndarray) -> Groups:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from sim.networks.core import EdgeLayer, _check_n, _check_rng, _directed, _empty_layer
+from sim.networks.core import EdgeLayer, _check_n, _check_rng, _empty_layer, _structure, tie_dtype
 
 
 def followers(n: int, follows_mean: float, exponent: float, rng: np.random.Generator) -> EdgeLayer:
@@ -34,4 +34,8 @@ def followers(n: int, follows_mean: float, exponent: float, rng: np.random.Gener
     source = np.repeat(np.arange(n, dtype=np.int32), n_draws)
     follower = rng.integers(0, n - 1, size=len(source), dtype=np.int32)
     follower += follower >= source  # uniform over nodes != source
-    return _directed(n, source, follower)
+    # no self loops by construction: the CSR directly, and the draws freed before the tie ids are made
+    indptr, indices = _structure(n, n, source, follower)
+    del source, follower
+    nnz = len(indices)
+    return EdgeLayer(n, indptr, indices, np.arange(nnz, dtype=tie_dtype(nnz)), nnz, directed=True)

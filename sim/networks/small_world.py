@@ -31,12 +31,13 @@ def small_world(n: int, mean_degree: int, rewire: float, rng: np.random.Generato
     if mean_degree >= n:
         lower = np.tril_indices(n, -1)
         return _undirected(n, lower[0], lower[1])
-    # lattice edge e = (d-1)*n + i joins i and (i+d) % n for d = 1..half
-    near = np.tile(np.arange(n, dtype=np.int64), half)
-    far = near + np.repeat(np.arange(1, half + 1, dtype=np.int64), n)
+    # lattice edge e = (d-1)*n + i joins i and (i+d) % n for d = 1..half; node ids stored as int32
+    # (n < 2^31; arithmetic on them below is done in int64), the lattice's far ends recomputed when needed
+    ids = np.int32 if n + half <= np.iinfo(np.int32).max else np.int64
+    near = np.tile(np.arange(n, dtype=ids), half)
+    far = near + np.repeat(np.arange(1, half + 1, dtype=ids), n)
     far[far >= n] -= n
     m = len(near)
-    lattice_far = far.copy()
     rewired = np.flatnonzero(rng.random(m) < rewire)
     kept_lattice = np.ones(m, dtype=bool)
     kept_lattice[rewired] = False
@@ -57,7 +58,7 @@ def small_world(n: int, mean_degree: int, rewire: float, rng: np.random.Generato
     for _ in range(100):
         if len(pending) == 0:
             break
-        a = near[pending]
+        a = near[pending].astype(np.int64)
         b = rng.integers(0, n - 1, size=len(pending))
         b += b >= a  # uniform over nodes != a
         key = np.maximum(a, b) * n + np.minimum(a, b)
@@ -74,15 +75,19 @@ def small_world(n: int, mean_degree: int, rewire: float, rng: np.random.Generato
         accepted = np.insert(accepted, np.searchsorted(accepted, new_keys), new_keys)
         pending = pending[~ok]
     if len(pending):  # give up rewiring: restore the lattice edge unless its pair is taken
-        a, b = near[pending], lattice_far[pending]
+        a = near[pending].astype(np.int64)
+        b = a + pending // n + 1  # the lattice far end of edge e = (d-1)*n + i is (i + d) % n
+        b[b >= n] -= n
         key = np.maximum(a, b) * n + np.minimum(a, b)
         pos = np.minimum(np.searchsorted(accepted, key), max(len(accepted) - 1, 0))
         free = accepted[pos] != key if len(accepted) else np.ones(len(key), dtype=bool)
         far[pending[free]] = b[free]
         pending = pending[~free]
-    keep = np.ones(m, dtype=bool)
-    keep[pending] = False
-    return _undirected(n, near[keep], far[keep])
+    if len(pending):
+        keep = np.ones(m, dtype=bool)
+        keep[pending] = False
+        near, far = near[keep], far[keep]
+    return _undirected(n, near, far)
 
 
 def even_degree(mean_degree: float) -> int:

@@ -12,9 +12,9 @@ from sim.config.scenario import load_scenario
 #: Measured peak RSS (bytes) of `wom run` in limits' calibration; the estimate must bound each from above
 #: by at most 60% (an estimate far above the measurement would refuse runs that fit).
 MEASURED = [
-    (["population.size=100000"], 337_551_360),
-    (["population.size=1000000"], 1_136_906_240),
-    (["population.size=1000000", "channels.weibo.enabled=false"], 775_212_032),
+    (["population.size=100000"], 327_532_544),
+    (["population.size=1000000"], 826_970_112),
+    (["population.size=1000000", "channels.weibo.enabled=false"], 599_056_384),
     (["population.size=20000", 'run.backend="agents"'], 324_939_776),
 ]
 

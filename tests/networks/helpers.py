@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 
 from sim import networks as nw
+from sim.networks.core import tie_dtype
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -19,7 +20,7 @@ def sources(layer: nw.EdgeLayer) -> np.ndarray:
 def check_layer(layer: nw.EdgeLayer) -> None:
     """Structural invariants every generated layer must satisfy."""
     assert layer.indptr.dtype == np.int64 and layer.indptr.shape == (layer.n + 1,)
-    assert layer.indices.dtype == np.int32 and layer.tie.dtype == np.int64
+    assert layer.indices.dtype == np.int32 and layer.tie.dtype == tie_dtype(layer.n_ties)
     assert layer.tie.shape == layer.indices.shape
     src = sources(layer)
     dst = layer.indices.astype(np.int64)
