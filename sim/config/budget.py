@@ -34,7 +34,11 @@ class BudgetConfig(Section):
     from then on the run is out of money (its day is recorded, `sim.model.budget.Ledger`)."""
 
     total: float = Field(
-        UNLIMITED, gt=0, le=UNLIMITED, allow_inf_nan=True, description="Total money for the run (currency; inf = no cap)."
+        UNLIMITED,
+        gt=0,
+        le=UNLIMITED,
+        allow_inf_nan=True,
+        description="Total money for the run (currency; inf = no cap).",
     )
     per_month: float = Field(
         UNLIMITED,
@@ -57,4 +61,3 @@ def ad_reach(p_max: float, spend_per_day: float, spend_scale: float) -> float:
     if spend_per_day <= 0 or p_max <= 0:
         return 0.0
     return p_max * -math.expm1(-spend_per_day / spend_scale)
-

@@ -32,8 +32,8 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model import build, rules
 from sim.model.agents import OfficialAccount
-from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.backends import BACKENDS
+from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel, UsedTies
 from sim.model.context import StepContext
 from sim.model.funnel import Moves

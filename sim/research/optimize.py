@@ -61,10 +61,14 @@ class EvalTask:
     day: float
 
 
-def evaluate(task: EvalTask) -> dict[str, float]:
+def evaluate(task: EvalTask) -> dict[str, float] | str:
     """Run one replicate (a module-level function, so it pickles): the objective metrics on the day, and
-    the day money ran out (NaN if never)."""
-    frame = run_replicate(task.scenario, task.seed, task.replicate)
+    the day money ran out (NaN if never); or, for a plan the model cannot build (e.g. more community seed
+    users than the community has), the one-line reason as a string: such a plan is infeasible."""
+    try:
+        frame = run_replicate(task.scenario, task.seed, task.replicate)
+    except InputError as exc:
+        return str(exc)
     values = metrics_on_day(frame, task.scenario.population.size, task.day)
     values["out_of_money_day"] = out_of_money_day(frame)
     return values
@@ -103,7 +107,10 @@ class Problem:
         return total
 
     def objectives(self, replicates: list[dict[str, float]]) -> list[float]:
-        """The values told to the optimiser: mean score (and mean money) over the replicates (NaN-ignoring)."""
+        """The values told to the optimiser: mean score (and mean money) over the replicates (NaN-ignoring;
+        NaN for an infeasible plan, which the optimiser is told failed)."""
+        if not replicates:
+            return [math.nan] * (2 if self.spec.two_objectives else 1)
         out = [_nanmean([self.score(v) for v in replicates])]
         if self.spec.objective.money is not None:
             out.append(_nanmean([v[self.spec.objective.money] for v in replicates]))
@@ -322,31 +329,47 @@ def _evaluate_batch(problem, out, batch, seeds, executor, bar, result) -> list[d
             result.replayed += 1
             bar.update(len(seeds))
             continue
-        sc = problem.scenario(trial.params, f"candidate {trial.number}")
+        try:
+            sc = problem.scenario(trial.params, f"candidate {trial.number}")
+        except OptimizeSpecError as exc:  # an infeasible combination of decisions: the optimiser learns it
+            records[trial.number] = _infeasible(problem, trial.number, trial.params, str(exc))
+            store(trial_file(out, trial.number), records[trial.number])
+            bar.update(len(seeds))
+            continue
         tasks += [EvalTask(str(trial.number), r, sc, s, problem.spec.objective.day) for r, s in enumerate(seeds)]
     if tasks:
         done: dict[str, dict[int, dict]] = {}
         params = {t.number: t.params for t in batch}
 
-        def on_result(task: EvalTask, values: dict) -> None:
+        def on_result(task: EvalTask, values: dict | str) -> None:
             mine = done.setdefault(task.label, {})
             mine[task.replicate] = values
             bar.update()
             if len(mine) == len(seeds):  # this candidate is complete: store it now
                 number = int(task.label)
                 reps = [mine[r] for r in range(len(seeds))]
-                record = {
-                    "number": number,
-                    "params": _jsonable_params(params[number]),
-                    "objectives": problem.objectives(reps),
-                    "replicates": reps,
-                }
+                errors = [r for r in reps if isinstance(r, str)]
+                if errors:
+                    record = _infeasible(problem, number, params[number], errors[0])
+                else:
+                    record = {
+                        "number": number,
+                        "params": _jsonable_params(params[number]),
+                        "objectives": problem.objectives(reps),
+                        "replicates": reps,
+                    }
                 store(trial_file(out, number), record)
                 records[number] = record
 
         run_tasks(executor, evaluate, tasks, on_result)
         result.ran += len({t.label for t in tasks})
     return [_reloaded(records[t.number]) for t in batch]
+
+
+def _infeasible(problem: Problem, number: int, params: dict, reason: str) -> dict:
+    """The record of a candidate the model cannot run: no replicates, NaN objectives, the reason."""
+    record = {"number": number, "params": _jsonable_params(params), "objectives": problem.objectives([])}
+    return _reloaded(record | {"replicates": [], "infeasible": reason})
 
 
 def _jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -361,7 +384,9 @@ def _reloaded(record: dict) -> dict:
 
     record = json.loads(json.dumps(to_jsonable(record)))
     record["objectives"] = [math.nan if v is None else float(v) for v in record["objectives"]]
-    record["replicates"] = [{k: math.nan if v is None else float(v) for k, v in rep.items()} for rep in record["replicates"]]
+    record["replicates"] = [
+        {k: math.nan if v is None else float(v) for k, v in rep.items()} for rep in record["replicates"]
+    ]
     return record
 
 

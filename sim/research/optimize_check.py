@@ -35,6 +35,7 @@ from sim.research.optimize import (
     replicate_seed,
     store,
 )
+from sim.research.optimize_spec import OptimizeSpecError
 from sim.run.day_metrics import OBJECTIVE_METRICS
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import write_text
@@ -106,9 +107,7 @@ def pareto_front(trials: list[dict]) -> list[dict]:
     return front
 
 
-def recheck(
-    result: SearchResult, out: Path, executor_args: dict, progress: bool = True
-) -> list[Checked]:
+def recheck(result: SearchResult, out: Path, executor_args: dict, progress: bool = True) -> list[Checked]:
     """Re-evaluate the chosen plans and the baseline on fresh seeds; ranked best first (baseline last)."""
     from tqdm import tqdm
 
@@ -131,13 +130,17 @@ def recheck(
     by_label = {c.label: c for c in checked}
     left = {c.label: sum(1 for t in tasks if t.label == c.label) for c in checked}
 
-    def on_result(task: EvalTask, values: dict) -> None:
+    def on_result(task: EvalTask, values: dict | str) -> None:
+        if isinstance(values, str):  # the baseline itself cannot run
+            raise OptimizeSpecError(f"{spec.name}: {task.label} cannot run: {values}")
         plan = by_label[task.label]
         plan.replicates[task.replicate] = values
         left[task.label] -= 1
         bar.update()
         if left[task.label] == 0:
-            store(out / CHECKS_DIR / f"{_slug(task.label)}.json", {"params": plan.params, "replicates": plan.replicates})
+            store(
+                out / CHECKS_DIR / f"{_slug(task.label)}.json", {"params": plan.params, "replicates": plan.replicates}
+            )
 
     try:
         if tasks:
@@ -205,6 +208,7 @@ def trials_table(result: SearchResult) -> pd.DataFrame:
         row = {"trial": t["number"], **t["params"], "score": t["objectives"][0]}
         if result.problem.spec.two_objectives:
             row["money"] = t["objectives"][1]
+        row["infeasible"] = t.get("infeasible", "")
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -19,7 +19,11 @@ OBJECTIVE_METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric(
-            "adopted_by_day", "Adopted by day D (% of population)", "share of population", "adopted_total / N", share=True
+            "adopted_by_day",
+            "Adopted by day D (% of population)",
+            "share of population",
+            "adopted_total / N",
+            share=True,
         ),
         Metric("fans_by_day", "Fans on day D (% of population)", "share of population", "fans / N", share=True),
         Metric(

@@ -22,9 +22,9 @@ from sim.config.schema import Scenario
 from sim.config.version import version_info
 from sim.model import theory
 from sim.model.model import WomModel, child_seed
+from sim.run.day_metrics import out_of_money_day
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory
-from sim.run.day_metrics import out_of_money_day
 from sim.run.metrics import summarize, to_jsonable
 
 #: Packages whose versions are stored with every run.

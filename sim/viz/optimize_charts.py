@@ -149,7 +149,9 @@ def plot_pareto(result: OptimizeResult, path: Path) -> Path:
             color=colour,
             capsize=3,
         )
-        ax.annotate(plan.label, (s[f"{money}_mean"], s["score_mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.annotate(
+            plan.label, (s[f"{money}_mean"], s["score_mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+        )
     ax.errorbar([], [], fmt="o", color="tab:red", label="re-evaluated on fresh seeds (90% interval)")
     ax.set_xlabel(OBJECTIVE_METRICS[money].label.replace("day D", f"day {spec.objective.day:g}"))
     ax.set_ylabel(_score_label(result))

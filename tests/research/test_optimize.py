@@ -145,7 +145,14 @@ def test_outputs_and_plan_runs(small_run, tmp_path):
     assert plan.budget.total == 150000 and plan.population.size == 300
     assert plan.advertising.spend_per_day == result.winner.params["advertising.spend_per_day"]
     run = subprocess.run(
-        [str(Path(sys.executable).parent / "wom"), "run", str(out / PLAN_FILE), "--out", str(tmp_path / "r"), "--quiet"],
+        [
+            str(Path(sys.executable).parent / "wom"),
+            "run",
+            str(out / PLAN_FILE),
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+        ],
         capture_output=True,
         text=True,
     )
@@ -249,3 +256,13 @@ def test_out_that_is_not_an_optimize_output_is_refused(tmp_path):
 def test_spec_loads_the_shipped_example():
     spec = load_optimize_spec(ROOT / "experiments" / "optimize" / "new_phone.toml")
     assert spec.budget.total == 2_000_000 and spec.objective.day == 180
+
+
+def test_report_shows_the_plan_against_the_baseline(small_run, tmp_path):
+    from sim.viz.report import write_report
+
+    _, out, result = small_run
+    page = write_report([out], tmp_path / "report.html").read_text()
+    assert "Optimized plans" in page and "Winning plan" in page and "baseline" in page
+    assert page.count("data:image/png;base64") == 2  # response and Pareto charts
+    assert f"advertising.spend_per_day</code> = {result.winner.params['advertising.spend_per_day']}" in page
