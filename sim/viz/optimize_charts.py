@@ -116,6 +116,7 @@ def _response_panel(ax, trials: pd.DataFrame, key: str, result: OptimizeResult) 
 def plot_pareto(result: OptimizeResult, path: Path) -> Path:
     """Outcome against money: candidates, the Pareto front, re-evaluated plans (90% intervals), baseline."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     spec = result.problem.spec
     money = spec.objective.money
@@ -155,6 +156,8 @@ def plot_pareto(result: OptimizeResult, path: Path) -> Path:
     ax.errorbar([], [], fmt="o", color="tab:red", label="re-evaluated on fresh seeds (90% interval)")
     ax.set_xlabel(OBJECTIVE_METRICS[money].label.replace("day D", f"day {spec.objective.day:g}"))
     ax.set_ylabel(_score_label(result))
+    if _share_axis(result):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"{spec.name}: outcome against money (budget {spec.budget.total:,.0f})")
     ax.grid(alpha=GRID_ALPHA)
     ax.legend(fontsize=8, loc="best")
