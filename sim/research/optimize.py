@@ -21,7 +21,6 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,7 +276,6 @@ def run_search(
     out: Path,
     executor_args: dict,
     progress: bool = True,
-    on_tasks: Callable[[int], None] | None = None,
 ) -> SearchResult:
     """Ask, evaluate (or replay) and tell every batch of candidates; store each as it finishes."""
     import optuna
