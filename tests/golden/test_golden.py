@@ -68,6 +68,8 @@ def renamed(scenario: dict) -> dict:
         src = scenario
         for part in old_parents:
             src = src[part]
+        if old_leaf not in src:  # recorded after the rename (re-recorded cases)
+            continue
         value = src.pop(old_leaf)
         *new_parents, new_leaf = new.split(".")
         dst = scenario
