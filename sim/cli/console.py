@@ -58,6 +58,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "attribute-map": ("sim.cli.research", "Shapley attribution across a grid of one factor's parameters."),
     "fit-bass": ("sim.cli.research", "Fit Bass p, q, m (with standard errors) to an adoption series."),
     "calibrate": ("sim.cli.research", "Find the values of keys that best match a target series."),
+    "optimize": ("sim.cli.optimize", "The best plan for a budget: search, re-check on fresh seeds, charts."),
     "experiment": ("sim.cli.claims", "Run the sources' claims as experiments: charts, tables, verdicts."),
     "app": ("sim.cli.present", "Interactive page: watch the model spread and change its levers."),
     "report": ("sim.cli.present", "One self-contained HTML report comparing runs or sweeps."),
@@ -167,7 +168,8 @@ class WomGroup(TyperGroup):
         sub = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
         module.register(sub)
         group = typer.main.get_command(sub)
-        for name, command in getattr(group, "commands", {}).items():
+        commands = getattr(group, "commands", None) or {cmd_name: group}  # one command: Typer gives it alone
+        for name, command in commands.items():
             self.commands.setdefault(name, command)
         return self.commands.get(cmd_name)
 

@@ -63,6 +63,9 @@ class FanBuildingConfig(Mechanism):
     super_user_feedback: float = Field(
         5.0, ge=0, le=1000, description="Feedback weight of one super-user participation (a pre-release test report)."
     )
+    super_user_gift: float = Field(
+        0.0, ge=0, le=MAX_MONEY, description="Gifts to each honour-group member per day (currency per member per day)."
+    )
 
 
 class SelfMediaConfig(Mechanism):
@@ -212,6 +215,9 @@ class ForumServiceConfig(Mechanism):
         le=1,
         description="How much an answer raises (and silence lowers) the poster's willingness to participate.",
     )
+    cost_per_reply: float = Field(
+        0.0, ge=0, le=MAX_MONEY, description="Staff time of one answered forum post (currency per reply)."
+    )
 
 
 class MeetupsConfig(Mechanism):
@@ -243,6 +249,9 @@ class ReferralConfig(Mechanism):
     codes_per_owner: float = Field(0.01, ge=0, le=100, description="Codes per day per certified owner doing tasks.")
     codes_per_repost_event: float = Field(
         0.0, ge=0, le=1e9, description="Codes per day released through Weibo repost events."
+    )
+    cost_per_code: float = Field(
+        0.0, ge=0, le=MAX_MONEY, description="Logistics of one F-code handed out (currency per code)."
     )
 
 

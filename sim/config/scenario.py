@@ -22,17 +22,24 @@ from sim.config.toml import read_toml
 #: Keys renamed since earlier versions: old dotted path -> new dotted path. An old key is an error that
 #: names the new one (silently ignoring or translating it would hide that a file is out of date).
 RENAMED_KEYS = {"run.engine": "run.backend"}
+#: Keys replaced by others with different meaning: old dotted path -> what to use instead.
+REPLACED_KEYS = {
+    "advertising.p": "advertising.p_max and advertising.spend_scale: reach follows from advertising.spend_per_day "
+    "as p = p_max * (1 - exp(-spend_per_day / spend_scale)) (docs/model.md, 'Costs and the budget')",
+}
 
 
 def _check_renamed(data: dict[str, Any], source: str) -> None:
-    """Refuse keys that were renamed, naming their new path."""
-    for old, new in RENAMED_KEYS.items():
+    """Refuse keys that were renamed or replaced, naming what to use instead."""
+    moved = {old: f"renamed to {new} (same values)" for old, new in RENAMED_KEYS.items()}
+    moved |= {old: f"replaced by {new}" for old, new in REPLACED_KEYS.items()}
+    for old, problem in moved.items():
         table: Any = data
         *parents, leaf = old.split(".")
         for part in parents:
             table = table.get(part) if isinstance(table, dict) else None
         if isinstance(table, dict) and leaf in table:
-            raise ScenarioError(f"{source}: invalid scenario\n  {old}: renamed to {new} (same values)")
+            raise ScenarioError(f"{source}: invalid scenario\n  {old}: {problem}")
 
 
 def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

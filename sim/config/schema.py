@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.config.budget import BudgetConfig, ad_reach  # noqa: F401  (re-exported)
 from sim.config.generations import MAX_GENERATIONS, GenerationsConfig, ProductConfig  # noqa: F401  (re-exported)
 from sim.config.limits import MAX_DAYS, MAX_DT, MAX_MONEY, MAX_POPULATION, MAX_REPLICATES, MAX_SEED, MAX_STEPS, MAX_TEXT
 from sim.config.mechanisms import (  # noqa: F401  (re-exported: the schema is one namespace)
@@ -252,11 +253,26 @@ class WomConfig(Section):
 
 
 class AdvertisingConfig(Section):
-    """Mass media as external influence (Bass innovation coefficient p) with a daily spend."""
+    """Mass media as external influence (Bass innovation coefficient p) bought by a daily spend.
 
-    p: float = Field(0.0, ge=0, le=100, description="Persuasive ad contacts per person per day at this spend (Bass p).")
+    Reach follows from spend through the response curve `sim.config.budget.ad_reach`:
+    p = p_max * (1 - exp(-spend_per_day / spend_scale)) ad contacts per person per day (diminishing
+    returns); no spend, no reach. Each ad contact also costs cost_per_contact."""
+
+    p_max: float = Field(
+        0.022, ge=0, le=100, description="Ad contacts per person per day that unlimited spend would buy (per day)."
+    )
+    spend_scale: float = Field(
+        50_000.0,
+        gt=0,
+        le=MAX_MONEY,
+        description="Daily spend that buys 63% (1 - 1/e) of p_max: the scale of diminishing returns (currency/day).",
+    )
     spend_per_day: float = Field(
         0.0, ge=0, le=MAX_MONEY, description="Advertising spend per day while running (currency/day)."
+    )
+    cost_per_contact: float = Field(
+        0.0, ge=0, le=MAX_MONEY, description="Cost of each ad contact on top of the daily spend (currency/contact)."
     )
     start_day: float = Field(0.0, ge=0, le=MAX_DAYS, description="First day ads run.")
     stop_day: float = Field(NEVER, ge=0, le=NEVER, allow_inf_nan=True, description="Day ads stop (inf = never).")
@@ -266,6 +282,11 @@ class AdvertisingConfig(Section):
         le=1,
         description="Ads wait until this share of the population has adopted (loyalty first; 0 = no wait).",
     )
+
+    @property
+    def p(self) -> float:
+        """Ad contacts per person per day while ads run (Bass p): what spend_per_day buys (`ad_reach`)."""
+        return ad_reach(self.p_max, self.spend_per_day, self.spend_scale)
 
 
 class LayerConfig(Section):
@@ -488,6 +509,7 @@ class Scenario(Section):
     referral: ReferralConfig = ReferralConfig()
     community: CommunityConfig = CommunityConfig()
     generations: GenerationsConfig = GenerationsConfig()
+    budget: BudgetConfig = BudgetConfig()
 
     @model_validator(mode="after")
     def _super_users_are_seeds(self) -> Scenario:

@@ -34,6 +34,7 @@ from sim.config.schema import Scenario
 from sim.model import build, generations, rules
 from sim.model.agents import OfficialAccount
 from sim.model.backends import BACKENDS
+from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel, UsedTies
 from sim.model.context import StepContext
 from sim.model.funnel import Moves
@@ -67,6 +68,8 @@ class WomModel(mesa.Model):
         self.dt = scenario.run.dt
         self.step_index = 0
         self._build_people(np.random.default_rng(people_seq))
+        #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
+        self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, self.talk_start, self.state, self.counts)
         self.playbook = Playbook(self)
         self.expectation += self.playbook.expectation_shift
@@ -83,10 +86,12 @@ class WomModel(mesa.Model):
             self.generations.buy(users, np.maximum(margin, scenario.engine.advocate_margin), 0.0)
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
-        self.cost = 0.0
         self._ads_on = False
         self.new_adopters = 0
-        self.datacollector = SeriesCollector(model_reporters(scenario.generations.count))
+        reporters = model_reporters(scenario.generations.count)
+        if self.ledger.limited:
+            reporters[OUT_OF_MONEY_COLUMN] = out_of_money
+        self.datacollector = SeriesCollector(reporters)
         self.running = True
         self._record()
 
@@ -139,6 +144,11 @@ class WomModel(mesa.Model):
     def day(self) -> float:
         """Simulated days elapsed."""
         return self.step_index * self.dt
+
+    @property
+    def cost(self) -> float:
+        """Money spent so far on paid actions (currency, cumulative; the `cost` column)."""
+        return self.ledger.spent
 
     @property
     def quality(self) -> float:
@@ -258,7 +268,8 @@ class WomModel(mesa.Model):
         step = self.step_index + 1
         day = self.step_index * self.dt
         self.talk.prune(step)  # who may talk in this step
-        # 0. advertising
+        self.ledger.new_step()
+        # 0. advertising (bought from the ledger for the step)
         self._ads_on = self.playbook.ads_running(self, day)
         # 1. channels open or close; official accounts post
         channels = self.open_channels(day)
@@ -273,8 +284,6 @@ class WomModel(mesa.Model):
         moves = self.backend.decide(ctx)
         # 5. apply: funnel moves, the relationship chain, the brand's actions
         self._apply(step, moves, used_ties)
-        if self._ads_on:
-            self.cost += self.cfg.advertising.spend_per_day * self.dt
         self.step_index = step
         # 6. record
         self._record()

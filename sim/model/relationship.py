@@ -34,9 +34,12 @@ def take_part(model, step: int, day: float) -> None:
         mult = model.playbook.participation_multiplier(pool)
         probs = [rules.participation_probability(s.rate, mult, model.dt) for s in sources]
         for s, joins in zip(sources, model.backend.participation_draws(pool, probs)):
-            tie = np.where(joins, rules.strengthen(tie, min(1.0, rel.brand_growth * s.tie_building)), tie)
             n_join = int(joins.sum())
-            model.cost += s.cost * n_join
+            paid = model.ledger.buy(s.name, n_join, s.cost, day)
+            if paid < n_join:  # out of money: only the first `paid` joiners (pool order) take part
+                joins = joins & (np.cumsum(joins) <= paid)
+                n_join = paid
+            tie = np.where(joins, rules.strengthen(tie, min(1.0, rel.brand_growth * s.tie_building)), tie)
             feedback += s.feedback * n_join
             joined |= joins
     model.set_brand_tie(pool, tie, day)

@@ -73,6 +73,13 @@ class Mechanism:
         """Whether the scenario switches it on (its section's `enabled`)."""
         return bool(getattr(scenario, cls.section).enabled)
 
+    # --- money ------------------------------------------------------------------------------------
+
+    def unit_costs(self) -> dict[str, float]:
+        """Cost of one of each paid action this part takes, by action name (currency per action; the
+        ledger `model.ledger` is asked before each, docs/model.md "Costs and the budget")."""
+        return {}
+
     # --- set-up: the values start from the engine section and pass through every mechanism ---------
 
     def initial_quality(self, quality: float) -> float:

@@ -72,7 +72,9 @@ class BrandParticipation(Mechanism):
 
 class LoyaltyAds(Mechanism):
     """Ads after loyalty: ads run inside their window once the adopted share reaches
-    advertising.start_at_adoption (0 = from the start)."""
+    advertising.start_at_adoption (0 = from the start), if the ledger pays for the step: the daily spend
+    for dt days plus cost_per_contact for each expected ad contact (p * dt per person: everyone sees
+    the ads, owners included)."""
 
     section = "advertising"
     factor = "accelerator"
@@ -89,7 +91,14 @@ class LoyaltyAds(Mechanism):
         ads = self.cfg
         if not self.started and model.adopted_total >= ads.start_at_adoption * model.n:
             self.started = True
-        return self.started and ads.start_day <= day < ads.stop_day
+        if not (self.started and ads.start_day <= day < ads.stop_day):
+            return False
+        step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * model.n) * model.dt
+        return model.ledger.buy("advertising", 1, step_cost, day) == 1
+
+    def unit_costs(self) -> dict[str, float]:
+        ads = self.cfg
+        return {"advertising_day": ads.spend_per_day, "ad_contact": ads.cost_per_contact}
 
 
 #: Always-on parts, acting before the mechanisms (the brand's source is the first participation source).

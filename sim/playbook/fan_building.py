@@ -15,7 +15,9 @@ class FanBuilding(Mechanism):
     """Each incentive adds participation at its rate (split over the brand's products) with its own tie
     building and cost while the brand is active; the honour group is `super_users` seed users drawn at
     random (uniformly, without replacement) who start with a full brand tie and take part at
-    super_user_participation per day, each participation bringing super_user_feedback."""
+    super_user_participation per day, each participation bringing super_user_feedback. Incentives cost
+    their `cost` per participation and the honour group super_user_gift per member and day, paid from
+    the ledger (unpaid participations and unpaid gift days do not happen)."""
 
     section = "fan_building"
     factor = "relationship_chain"
@@ -43,7 +45,7 @@ class FanBuilding(Mechanism):
             inc = getattr(fb, name)
             if inc.rate > 0:
                 sources.append(Source(name, inc.rate * split, inc.tie_building, inc.cost))
-        if self.super_user.any():
+        if self.super_user.any() and self._gifts_paid(model, day, dt):
             sources.append(
                 Source(
                     "honour_group",
@@ -52,3 +54,12 @@ class FanBuilding(Mechanism):
                 )
             )
         return sources
+
+    def _gifts_paid(self, model, day: float, dt: float) -> bool:
+        """Pay the honour group's gifts for this step (members x super_user_gift x dt); True if paid."""
+        cost = int(self.super_user.sum()) * self.cfg.super_user_gift * dt
+        return model.ledger.buy("honour_gift", 1, cost, day) == 1
+
+    def unit_costs(self) -> dict[str, float]:
+        costs = {name: getattr(self.cfg, name).cost for name in INCENTIVES}
+        return costs | {"honour_gift": self.cfg.super_user_gift}

@@ -16,7 +16,8 @@ class ForumService(Mechanism):
     """Participants who are forum members post; engineers answer up to their capacity
     (engineers * replies_per_engineer * dt posts a step, none once the brand steps back), in random
     order. Answered posters' brand ties grow and they become more willing to take part; the others'
-    ties erode and they become less willing (engagement, within [ENGAGEMENT_MIN, ENGAGEMENT_MAX])."""
+    ties erode and they become less willing (engagement, within [ENGAGEMENT_MIN, ENGAGEMENT_MAX]).
+    Each reply costs cost_per_reply of staff time, paid from the ledger (unpaid posts go unanswered)."""
 
     section = "forum_service"
     factor = "relationship_chain"
@@ -26,6 +27,9 @@ class ForumService(Mechanism):
     def __init__(self, scenario: Scenario, n: int):
         super().__init__(scenario, n)
         self.engagement = np.ones(n)
+
+    def unit_costs(self) -> dict[str, float]:
+        return {"forum_reply": self.cfg.cost_per_reply}
 
     def participation_multiplier(self, pool: np.ndarray) -> np.ndarray:
         return self.engagement[pool]
@@ -40,6 +44,7 @@ class ForumService(Mechanism):
             return
         fs = self.cfg
         capacity = int(fs.engineers * fs.replies_per_engineer * model.dt) if model.playbook.brand_active(day) else 0
+        capacity = model.ledger.buy("forum_reply", min(capacity, len(posters)), fs.cost_per_reply, day)
         order = model.rng.permutation(len(posters))
         answered, unanswered = posters[order[:capacity]], posters[order[capacity:]]
         tie = model.brand_tie_now(answered, day)

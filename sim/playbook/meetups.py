@@ -13,7 +13,8 @@ class Meetups(Mechanism):
     """Every every_days days, while the brand is active, a meetup is held in the city with the most
     adopters relative to the meetups it has already had (adopters / (1 + past meetups there): the
     biggest cities first, then in turn); min..max attendees (uniform) are drawn from its adopters, their
-    brand ties grow by brand_growth and their talk restarts; each meetup costs `cost`."""
+    brand ties grow by brand_growth and their talk restarts; each meetup costs `cost`, paid before it is
+    held (none is held when the ledger refuses)."""
 
     section = "meetups"
     factor = "relationship_chain"
@@ -36,7 +37,7 @@ class Meetups(Mechanism):
     def _meetup(self, model, step: int, day: float) -> None:
         mu = self.cfg
         users = model.adopter_indices()
-        if len(users) == 0:
+        if len(users) == 0 or model.ledger.buy("meetup", 1, mu.cost, day) == 0:
             return
         per_city = np.bincount(model.city[users], minlength=self.cities)
         city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
@@ -46,4 +47,6 @@ class Meetups(Mechanism):
         attendees = model.rng.choice(local, size=min(size, len(local)), replace=False)
         model.set_brand_tie(attendees, rules.strengthen(model.brand_tie_now(attendees, day), mu.brand_growth), day)
         model.renew_talk(attendees, step)
-        model.cost += mu.cost
+
+    def unit_costs(self) -> dict[str, float]:
+        return {"meetup": self.cfg.cost}

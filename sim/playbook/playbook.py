@@ -49,6 +49,10 @@ class Playbook:
         self.marks_sharers = any(p.marks_sharers for p in self.mechanisms)
         #: Participations so far (all sources).
         self.participations = 0
+        #: Cost of one of each paid action, by action name (currency per action; the parts' `unit_costs`).
+        self.unit_costs: dict[str, float] = {}
+        for part in self._hooks["unit_costs"]:
+            self.unit_costs |= part.unit_costs()
 
     def mechanism(self, section: str) -> Mechanism | None:
         """The switched-on mechanism configured by `section`, if any."""

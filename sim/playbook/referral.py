@@ -13,7 +13,11 @@ class Referral(Mechanism):
     """Seed users, employees and adopters hold codes; a would-be buyer without one waits (stays aware).
     Each step Poisson(rate * dt) codes go to people still waiting, where the rate adds codes_per_fan
     per fan, codes_per_forum_senior per senior forum member, codes_per_owner per senior adopter and
-    codes_per_repost_event; those reached buy at once, credited to the channel that persuaded them."""
+    codes_per_repost_event; those reached buy at once, credited to the channel that persuaded them.
+    Each code handed out costs cost_per_code (logistics), paid from the ledger."""
+
+    def unit_costs(self) -> dict[str, float]:
+        return {"f_code": self.cfg.cost_per_code}
 
     section = "referral"
     factor = "relationship_chain"
@@ -59,6 +63,9 @@ class Referral(Mechanism):
         waiting = np.flatnonzero(self.waiting & (model.state == Funnel.AWARE))
         if codes == 0 or len(waiting) == 0:
             return None
-        lucky = np.sort(model.rng.choice(waiting, size=min(codes, len(waiting)), replace=False))
+        handed = model.ledger.buy("f_code", min(codes, len(waiting)), self.cfg.cost_per_code, day_end)
+        if handed == 0:
+            return None
+        lucky = np.sort(model.rng.choice(waiting, size=handed, replace=False))
         self.has_code[lucky] = True
         return lucky, self.waiting_channel[lucky]

@@ -22,9 +22,10 @@ from sim.config.schema import Scenario
 from sim.config.version import version_info
 from sim.model import theory
 from sim.model.model import WomModel, child_seed
+from sim.run.day_metrics import out_of_money_day
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory
-from sim.run.metrics import summarize
+from sim.run.metrics import summarize, to_jsonable
 
 #: Packages whose versions are stored with every run.
 VERSIONED_PACKAGES = ("wom-sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pydantic", "matplotlib")
@@ -100,6 +101,11 @@ def run_scenario(
         "versions": package_versions(),
         "metrics": summarize(ts, scenario.population.size),
     }
+    if scenario.budget.limited:  # when the money ran out (sim.model.budget), per replicate
+        days = [out_of_money_day(frame) for frame in frames]
+        summary["budget"] = to_jsonable(
+            {"total": scenario.budget.total, "per_month": scenario.budget.per_month, "out_of_money_day": days}
+        )
     return RunResult(scenario, seed, ts, summary)
 
 

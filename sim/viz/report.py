@@ -411,6 +411,10 @@ def default_title(scenarios: list[ScenarioResult]) -> str:
 def render_report(inputs: Inputs, title: str | None = None) -> str:
     """The whole report as one HTML string."""
     scenarios = inputs.scenarios
+    if not scenarios:  # only optimize outputs: the plans against their own baselines
+        return _page(
+            title or "Optimized plans", [f"<h1>{html.escape(title or 'Optimized plans')}</h1>", _plans(inputs)]
+        )
     title = title or default_title(scenarios)
     versions = package_versions()
     sources = "".join(
@@ -453,9 +457,24 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         channel_section(scenarios),
         '<h2 id="attribution">Iron-triangle attribution</h2>',
         attribution_section(scenarios),
+        _plans(inputs),
         '<h2 id="inputs">Inputs</h2>',
         f"<ul>{sources}</ul>",
     ]
+    return _page(title, parts)
+
+
+def _plans(inputs: Inputs) -> str:
+    """The section of the optimize outputs given (empty without any)."""
+    if not inputs.plans:
+        return ""
+    from sim.viz.report_plan import plan_section
+
+    return '<h2 id="plans">Optimized plans</h2>\n' + plan_section(inputs.plans, _figure, _table)
+
+
+def _page(title: str, parts: list[str]) -> str:
+    """The HTML document around the report's parts."""
     body = "\n".join(p for p in parts if p)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -68,6 +68,8 @@ class Inputs:
 
     scenarios: list[ScenarioResult]
     notes: list[str] = field(default_factory=list)
+    #: `wom optimize` outputs (sim.viz.report_plan.PlanResult): shown as plans against their baselines.
+    plans: list = field(default_factory=list)
 
 
 def _read_json(path: Path) -> dict:
@@ -188,11 +190,15 @@ def read_inputs(directories: list[Path]) -> Inputs:
     """Read every input directory (runs and sweeps), keep at most MAX_SCENARIOS, make labels unique."""
     if not directories:
         raise ReportError("give at least one run or sweep directory")
-    scenarios, notes = [], []
+    from sim.viz.report_plan import is_optimize, read_plan
+
+    scenarios, notes, plans = [], [], []
     for directory in map(Path, directories):
         if not directory.is_dir():
             raise ReportError(f"{directory}: no such directory")
-        if is_sweep(directory):
+        if is_optimize(directory):
+            plans.append(read_plan(directory))
+        elif is_sweep(directory):
             found, more_notes = read_sweep(directory, max(1, MAX_SCENARIOS - len(scenarios)))
             scenarios += found
             notes += more_notes
@@ -201,7 +207,7 @@ def read_inputs(directories: list[Path]) -> Inputs:
         else:
             raise ReportError(
                 f"{directory}: neither a run directory ({RUN_TIMESERIES}, {RUN_SUMMARY}) "
-                f"nor a sweep directory ({RUNS_DIR}/, {TIMESERIES_DIR}/)"
+                f"nor a sweep directory ({RUNS_DIR}/, {TIMESERIES_DIR}/) nor an optimize output (result.json)"
             )
     if len(scenarios) > MAX_SCENARIOS:
         notes.append(
@@ -213,7 +219,7 @@ def read_inputs(directories: list[Path]) -> Inputs:
             if s.group:
                 s.label = f"{s.group}: {s.label}"
     _unique_labels(scenarios)
-    return Inputs(scenarios, notes)
+    return Inputs(scenarios, notes, plans)
 
 
 def _unique_labels(scenarios: list[ScenarioResult]) -> None:

@@ -45,7 +45,7 @@ KEYS = {
     "engine": ["quality", "max_conversion", "sensitivity", "expectation_sd"],
     "wom": ["transmission", "active_steps", "decay_rate", "q"],
     "network": ["kind", "mean_degree", "rewire", "blocks", "path"],
-    "advertising": ["p", "spend_per_day", "stop_day"],
+    "advertising": ["p_max", "spend_per_day", "stop_day"],
     "channels": ["forum", "weibo", "wechat"],
     "events": ["enabled", "topics", "launch_day"],
 }

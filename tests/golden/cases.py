@@ -10,7 +10,7 @@ COMMON = ["run.replicates=2", "run.days=80"]
 
 CASES = [
     ("default", "scenarios/default.toml", ["population.size=800", "seed_users.count=20"]),
-    ("bass", "scenarios/docking/bass.toml", ["population.size=800", "advertising.p=0.03", "wom.q=0.4"]),
+    ("bass", "scenarios/docking/bass.toml", ["population.size=800", "advertising.p_max=0.03", "wom.q=0.4"]),
     ("cascade", "scenarios/docking/cascade.toml", ["population.size=800"]),
     ("miui", "scenarios/playbook/miui.toml", ["population.size=900"]),
     ("ads_first", "scenarios/playbook/ads_first.toml", ["population.size=800"]),

@@ -46,7 +46,8 @@ CASES = {
             "run.days=40",
             "seed_users.count=10",
             "engine.quality=0.45",
-            "advertising.p=0.02",
+            "advertising.p_max=0.02",
+            "advertising.spend_scale=2.5",  # spend 50 = 20 scales: p = p_max
             "advertising.spend_per_day=50",
             "official.posts_per_day=3",
         ],

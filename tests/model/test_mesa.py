@@ -73,7 +73,12 @@ def test_a_step_past_the_horizon_does_nothing():
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_datacollector_frame_is_the_records(backend):
-    model = small_model(f"run.backend={backend}", "channels.wechat.enabled=true", "advertising.p=0.01")
+    model = small_model(
+        f"run.backend={backend}",
+        "channels.wechat.enabled=true",
+        "advertising.p_max=0.01",
+        "advertising.spend_per_day=1e6",
+    )
     model.run()
     frame = model.datacollector.get_model_vars_dataframe()
     assert isinstance(model.datacollector, mesa.DataCollector)

@@ -38,7 +38,8 @@ def test_bookkeeping_is_consistent(engine):
             "run.days=30",
             "seed_users.count=10",
             "channels.wechat.enabled=true",
-            "advertising.p=0.01",
+            "advertising.p_max=0.01",
+            "advertising.spend_scale=5",  # spend 100 = 20 scales: p = p_max
             "advertising.spend_per_day=100",
         ],
     )
@@ -158,7 +159,7 @@ BASS_PAIRS = [(0.03, 0.38), (0.01, 0.5)]
 @pytest.mark.parametrize("p, q", BASS_PAIRS)
 def test_bass_closed_form(p, q):
     """20 replicates, N = 10,000, dt = 0.05, seed 1969 (scenario): mean F(t) within 0.02 of the closed form."""
-    sc = load_scenario(BASS, [f"advertising.p={p}", f"wom.q={q}", "population.size=10000"])
+    sc = load_scenario(BASS, [f"advertising.p_max={p}", f"wom.q={q}", "population.size=10000"])
     assert sc.run.replicates == 20 and sc.run.dt == 0.05
     ts = run_scenario(sc).timeseries
     mean = ts.groupby("time").adopted_total.mean() / sc.population.size
@@ -171,7 +172,7 @@ def test_bass_closed_form(p, q):
 @pytest.mark.parametrize("p, q", BASS_PAIRS)
 def test_bass_discrete_recursion_at_dt_one(p, q):
     """20 replicates, N = 10,000, dt = 1, seed 1969: the mean path follows F(n+1) = F(n) + (p + qF)(1 - F)."""
-    sc = load_scenario(BASS, [f"advertising.p={p}", f"wom.q={q}", "run.dt=1"])
+    sc = load_scenario(BASS, [f"advertising.p_max={p}", f"wom.q={q}", "run.dt=1"])
     ts = run_scenario(sc).timeseries
     mean = ts.groupby("step").adopted_total.mean().to_numpy() / sc.population.size
     recursion = theory.bass_discrete(len(mean) - 1, p, q)

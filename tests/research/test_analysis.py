@@ -100,7 +100,7 @@ def _analyze(out: Path) -> list[str]:
 
 
 def test_analyze_grid_writes_tables_and_heatmaps(tmp_path):
-    out = _sweep(tmp_path, 'kind = "grid"', '"advertising.p" = [0.01, 0.05]\n"wom.q" = [0.2, 0.5]')
+    out = _sweep(tmp_path, 'kind = "grid"', '"advertising.p_max" = [0.01, 0.05]\n"wom.q" = [0.2, 0.5]')
     names = _analyze(out)
     assert names == sorted(["bass.csv", "points.csv", *(f"heatmap_{m}.png" for m in HEADLINE_METRICS)])
     points = pd.read_csv(out / ANALYSIS_DIR / "points.csv")
@@ -108,7 +108,7 @@ def test_analyze_grid_writes_tables_and_heatmaps(tmp_path):
     assert (points["final_adoption_lo"] <= points["final_adoption_mean"]).all()
     assert (points["final_adoption_mean"] <= points["final_adoption_hi"]).all()
     bass = pd.read_csv(out / ANALYSIS_DIR / "bass.csv")
-    assert {"advertising.p", "wom.q", "p", "q", "m", "p_se", "q_se", "m_se", "r2", "m_share"} <= set(bass.columns)
+    assert {"advertising.p_max", "wom.q", "p", "q", "m", "p_se", "q_se", "m_se", "r2", "m_share"} <= set(bass.columns)
     assert (out / ANALYSIS_DIR / f"heatmap_{HEADLINE_METRICS[0]}.png").read_bytes()[:8] == PNG_MAGIC
 
 

@@ -305,7 +305,7 @@ def test_design_size_is_capped_before_planning(tmp_path):
     exp = write_experiment(
         tmp_path / "e.toml",
         f'"wom.q" = [{values}]\n"engine.quality" = [{values}]\n"engine.expectation_mean" = [{values}]\n'
-        f'"advertising.p" = [{values}]',
+        f'"advertising.p_max" = [{values}]',
     )
     started = time.perf_counter()
     with pytest.raises(SweepSpecError, match="at most 100000 runs"):

@@ -93,7 +93,9 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control("employees", ("population.employees",), "Employees as first fans", "SliderInt", 0, 100, 5),
     Control("official_posts", ("official.posts_per_day",), "Official posts per day", "SliderFloat", 0.0, 5.0, 0.5),
-    Control("advertising", ("advertising.p",), "Ads: share reached per day", "SliderFloat", 0.0, 0.05, 0.005),
+    Control(
+        "advertising", ("advertising.spend_per_day",), "Ads: spend per day", "SliderFloat", 0.0, 200_000.0, 10_000.0
+    ),
 )
 
 #: Longest strategy label taken from its section's docstring; longer ones use the section's name.

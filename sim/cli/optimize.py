@@ -1,0 +1,60 @@
+"""`wom optimize SPEC`: the best plan for a budget (see docs/research.md, "The best plan for a budget").
+
+`register(app)` adds the command to a Typer app (sim.cli.console loads it lazily). Bad input (the spec,
+its keys, a candidate that is not a valid scenario, an output folder that may not be used) prints one
+line and exits with status 2 before anything runs; Ctrl-C stops with status 130 and the candidates
+evaluated so far stay stored: the same command resumes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import sim.cli.console as wom_cli
+from sim.cli.research import reported
+from sim.run.executor import check_scheduler, check_workers
+
+
+def optimize(
+    spec: Annotated[Path, typer.Argument(help="Optimize spec TOML file (see docs/research.md).")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: one per core).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default results/<spec name>).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Start over in an output folder holding an optimize of another spec.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Search the spec's plans for the best objective within its budget; re-evaluate the best on fresh seeds."""
+    from sim.research.optimize_check import format_ranked, run_optimize
+    from sim.viz.optimize_charts import draw_optimize
+
+    if workers is not None and scheduler:
+        wom_cli.fail("give --workers (local processes) or --scheduler (existing cluster), not both")
+    with reported(out):
+        check_workers(workers)
+        if scheduler:
+            check_scheduler(scheduler)
+        try:
+            result = run_optimize(
+                spec, out, workers=workers, scheduler=scheduler, force=force, progress=not quiet, draw=draw_optimize
+            )
+        except KeyboardInterrupt:
+            typer.echo("interrupted: the candidates evaluated so far are stored; run the same command to resume")
+            raise typer.Exit(wom_cli.EXIT_INTERRUPTED) from None
+    typer.echo(format_ranked(result))
+    typer.echo(f"wrote {result.out}/ (" + ", ".join(p.name for p in result.files) + ")")
+
+
+def register(app: typer.Typer) -> None:
+    """Add optimize to a Typer app."""
+    app.command("optimize")(optimize)

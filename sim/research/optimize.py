@@ -1,0 +1,391 @@
+"""`wom optimize`: search the plans of an optimize spec for the best outcome within a budget.
+
+The search asks Optuna for a fixed batch of candidate plans (`search.batch`), evaluates every
+candidate on the same `search.replicates` seeds (common random numbers: differences between plans are
+not differences of luck), and tells the optimiser the results in trial order. The sampler is seeded, so
+the candidates, and so every result, are the same whatever the number of workers or a Dask cluster
+(sim.run.executor). One objective uses TPE (a model of good and bad regions that copes with mixed
+continuous, integer and on/off decisions and with noise, and needs no gradient); two objectives
+(outcome and money) use NSGA-II, whose non-dominated sorting keeps a whole Pareto front.
+
+Each evaluated candidate is stored at once (one JSON file, written atomically) in the output folder. A
+restart with the same spec replays the stored candidates into a fresh study (asking in the same order,
+telling the stored values), so the optimiser ends in the same state as an uninterrupted search and only
+the missing candidates run. The best plans are then re-evaluated on fresh seeds (sim.research.optimize_check).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.config.errors import EnvironmentFault, InputError, os_reason
+from sim.config.scenario import read_scenario_dict, scenario_from_dict
+from sim.config.schema import Scenario
+from sim.config.shipped import resolve_scenario
+from sim.config.toml import toml_value
+from sim.model.model import child_seed
+from sim.research.optimize_spec import DecisionRange, OptimizeSpec, OptimizeSpecError, load_optimize_spec
+from sim.run.day_metrics import OBJECTIVE_METRICS, metrics_on_day, out_of_money_day
+from sim.run.executor import open_executor, run_tasks
+from sim.run.io import MARKER, is_output_of, output_name, write_text
+from sim.run.runner import run_replicate
+
+#: Output kind of an optimize folder (sim.run.io markers).
+OPTIMIZE_KIND = "optimize"
+#: The spec and base scenario the folder's stored candidates belong to.
+MANIFEST_FILE = "optimize.json"
+#: Folder of the stored candidates of the search, one JSON file each.
+TRIALS_DIR = "trials"
+#: Where optimize outputs go by default.
+RESULTS_ROOT = Path("results")
+
+
+@dataclass(frozen=True)
+class EvalTask:
+    """One replicate of one plan: the plan's label, the replicate index and its seed stream."""
+
+    label: str
+    replicate: int
+    scenario: Scenario
+    seed: np.random.SeedSequence
+    day: float
+
+
+def evaluate(task: EvalTask) -> dict[str, float] | str:
+    """Run one replicate (a module-level function, so it pickles): the objective metrics on the day, and
+    the day money ran out (NaN if never); or, for a plan the model cannot build (e.g. more community seed
+    users than the community has), the one-line reason as a string: such a plan is infeasible."""
+    try:
+        frame = run_replicate(task.scenario, task.seed, task.replicate)
+    except InputError as exc:
+        return str(exc)
+    values = metrics_on_day(frame, task.scenario.population.size, task.day)
+    values["out_of_money_day"] = out_of_money_day(frame)
+    return values
+
+
+@dataclass
+class Problem:
+    """A loaded optimize spec: the spec, where it is, its base scenario table and baseline scenario."""
+
+    spec: OptimizeSpec
+    path: Path
+    base_path: Path
+    base_data: dict
+    baseline: Scenario
+
+    def overrides(self, params: dict[str, Any]) -> list[str]:
+        """The `--set` items of a plan: fixed overrides, the decisions' values, the budget."""
+        budget = [f"budget.{k}={toml_value(v)}" for k, v in self.spec.budget.model_dump().items()]
+        return [*self.spec.set, *(f"{k}={toml_value(v)}" for k, v in params.items()), *budget]
+
+    def scenario(self, params: dict[str, Any], label: str = "plan") -> Scenario:
+        """The scenario of a plan; an invalid combination is one OptimizeSpecError naming the plan."""
+        try:
+            return scenario_from_dict(self.base_data, self.overrides(params), source=str(self.base_path))
+        except InputError as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            reason = " ".join(str(exc).split("\n")[1:]).strip() or str(exc)
+            raise OptimizeSpecError(f"{self.path}: {label} ({shown}) is not a valid scenario: {reason}") from None
+
+    def score(self, values: dict[str, float]) -> float:
+        """The weighted mix of one replicate's metrics (lower-is-better metrics negated): maximised."""
+        total = 0.0
+        for name, weight in self.spec.objective.maximize.items():
+            sign = -1.0 if OBJECTIVE_METRICS[name].lower_is_better else 1.0
+            total += sign * weight * values[name]
+        return total
+
+    def objectives(self, replicates: list[dict[str, float]]) -> list[float]:
+        """The values told to the optimiser: mean score (and mean money) over the replicates (NaN-ignoring;
+        NaN for an infeasible plan, which the optimiser is told failed)."""
+        if not replicates:
+            return [math.nan] * (2 if self.spec.two_objectives else 1)
+        out = [_nanmean([self.score(v) for v in replicates])]
+        if self.spec.objective.money is not None:
+            out.append(_nanmean([v[self.spec.objective.money] for v in replicates]))
+        return out
+
+
+def _nanmean(values: list[float]) -> float:
+    """Mean of the finite values (NaN if none)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def load_problem(spec_path: str | Path) -> Problem:
+    """Read the spec and its base scenario; check the baseline plan and the objective's day before any run."""
+    spec_path = Path(spec_path)
+    spec = load_optimize_spec(spec_path)
+    try:
+        base_path = resolve_scenario(spec_path.resolve().parent / spec.scenario)
+    except InputError as exc:
+        raise OptimizeSpecError(f"{spec_path}: scenario: {exc}") from None
+    problem = Problem(spec, spec_path, base_path, read_scenario_dict(base_path), None)  # type: ignore[arg-type]
+    problem.baseline = problem.scenario({}, "the baseline")
+    if spec.objective.day > problem.baseline.run.days:
+        raise OptimizeSpecError(
+            f"{spec_path}: objective.day ({spec.objective.day:g}) is after the base scenario's horizon "
+            f"(run.days = {problem.baseline.run.days:g})"
+        )
+    for key, choice in spec.decisions.items():  # every end of every decision must give a valid scenario
+        ends = [choice.low, choice.high] if isinstance(choice, DecisionRange) else choice
+        for value in ends:
+            value = int(value) if isinstance(choice, DecisionRange) and choice.integer else value
+            problem.scenario({key: value}, f"decision {key}")
+    return problem
+
+
+def replicate_seed(spec: OptimizeSpec, replicate: int) -> np.random.SeedSequence:
+    """Seed stream of replicate r: the same for every plan (common random numbers). The search uses
+    r < search.replicates; re-evaluation uses the next ones, never seen by the search."""
+    return child_seed(np.random.SeedSequence(spec.seed), replicate)
+
+
+def distributions(spec: OptimizeSpec) -> dict[str, Any]:
+    """Optuna distributions of the decisions, in file order."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    out: dict[str, Any] = {}
+    for key, choice in spec.decisions.items():
+        if isinstance(choice, DecisionRange):
+            if choice.integer:
+                out[key] = IntDistribution(math.ceil(choice.low), math.floor(choice.high), log=choice.log)
+            else:
+                out[key] = FloatDistribution(choice.low, choice.high, log=choice.log)
+        else:
+            out[key] = CategoricalDistribution(choice)
+    return out
+
+
+def make_study(spec: OptimizeSpec):
+    """A fresh in-memory study with a seeded sampler: TPE for one objective, NSGA-II for two."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        if spec.two_objectives:
+            sampler = optuna.samplers.NSGAIISampler(population_size=max(spec.search.batch, 2), seed=spec.seed)
+            directions = ["maximize", "minimize"]
+        else:
+            sampler = optuna.samplers.TPESampler(seed=spec.seed, multivariate=True, constant_liar=True)
+            directions = ["maximize"]
+    return optuna.create_study(directions=directions, sampler=sampler)
+
+
+# --- the output folder ------------------------------------------------------------------------------
+def default_out_dir(spec: OptimizeSpec) -> Path:
+    """results/<spec name>."""
+    return RESULTS_ROOT / output_name(spec.name, "spec name")
+
+
+def manifest(problem: Problem) -> dict:
+    """What the stored candidates depend on: the spec (as validated) and the base scenario's table."""
+    data = {"spec": problem.spec.model_dump(mode="json"), "base_scenario": problem.base_data}
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return {"kind": OPTIMIZE_KIND, "digest": digest, **data}
+
+
+def prepare_out(out: Path, problem: Problem, force: bool) -> bool:
+    """Make the output folder ready; True when it holds candidates of this same spec to resume.
+
+    A folder of another optimize spec is replaced only with --force; a folder that is not an optimize
+    output (and not empty) is never touched. Raises OptimizeSpecError (exit 2) or EnvironmentFault (exit 1).
+    """
+    new = manifest(problem)
+    if out.exists() and not out.is_dir():
+        raise OptimizeSpecError(f"--out {out}: is a file; optimize writes a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not is_output_of(out, OPTIMIZE_KIND):
+            raise OptimizeSpecError(f"--out {out}: exists and is not an optimize output of this tool (choose another)")
+        try:
+            old = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if old.get("digest") == new["digest"]:
+            return True
+        if not force:
+            raise OptimizeSpecError(
+                f"--out {out}: holds an optimize of another spec or base scenario; use --force to start over"
+            )
+        _clear(out)
+    try:
+        (out / TRIALS_DIR).mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text(OPTIMIZE_KIND + "\n", encoding="utf-8")
+        write_text(out / MANIFEST_FILE, json.dumps(new, indent=2, default=str) + "\n", force=True)
+    except OSError as exc:
+        raise EnvironmentFault(f"--out {out}: cannot write: {os_reason(exc)}") from None
+    return False
+
+
+def _clear(out: Path) -> None:
+    """Remove what an earlier optimize wrote in `out` (its own files only)."""
+    import shutil
+
+    for child in out.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def trial_file(out: Path, number: int) -> Path:
+    """Where candidate `number` of the search is stored."""
+    return out / TRIALS_DIR / f"trial-{number:05d}.json"
+
+
+def read_trial(out: Path, number: int) -> dict | None:
+    """A stored candidate, or None if absent or unreadable (then it runs again)."""
+    try:
+        return json.loads(trial_file(out, number).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def store(path: Path, record: dict) -> None:
+    """Write one record atomically (sim.run.io), NaN as null."""
+    from sim.run.metrics import to_jsonable
+
+    write_text(path, json.dumps(to_jsonable(record), indent=1) + "\n", force=True)
+
+
+# --- the search -------------------------------------------------------------------------------------
+@dataclass
+class SearchResult:
+    """The finished search: every candidate (number, params, objective values, replicate metrics)."""
+
+    problem: Problem
+    study: Any
+    trials: list[dict] = field(default_factory=list)
+    ran: int = 0
+    replayed: int = 0
+
+
+def run_search(
+    problem: Problem,
+    out: Path,
+    executor_args: dict,
+    progress: bool = True,
+) -> SearchResult:
+    """Ask, evaluate (or replay) and tell every batch of candidates; store each as it finishes."""
+    import optuna
+    from tqdm import tqdm
+
+    spec = problem.spec
+    dists = distributions(spec)
+    study = make_study(spec)
+    result = SearchResult(problem, study)
+    seeds = [replicate_seed(spec, r) for r in range(spec.search.replicates)]
+    bar = tqdm(
+        total=spec.search.trials * spec.search.replicates,
+        unit="run",
+        desc=f"{spec.name}: search",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    try:
+        with open_executor(**executor_args) as executor:
+            for start in range(0, spec.search.trials, spec.search.batch):
+                batch = [study.ask(dists) for _ in range(min(spec.search.batch, spec.search.trials - start))]
+                records = _evaluate_batch(problem, out, batch, seeds, executor, bar, result)
+                for trial, record in zip(batch, records):
+                    values = record["objectives"]
+                    if any(v is None or not math.isfinite(v) for v in values):
+                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    else:
+                        study.tell(trial, values)
+                    result.trials.append(record)
+    finally:
+        bar.close()
+    return result
+
+
+def _evaluate_batch(problem, out, batch, seeds, executor, bar, result) -> list[dict]:
+    """The records of a batch of asked trials: stored ones replayed, the others run and stored."""
+    records: dict[int, dict] = {}
+    tasks: list[EvalTask] = []
+    for trial in batch:
+        stored = read_trial(out, trial.number)
+        if stored is not None:
+            if stored.get("params") != _jsonable_params(trial.params):
+                raise OptimizeSpecError(
+                    f"{out}: stored candidate {trial.number} differs from the one the optimiser asks for now "
+                    "(different code or optimiser version); use --force to start over"
+                )
+            records[trial.number] = stored
+            result.replayed += 1
+            bar.update(len(seeds))
+            continue
+        try:
+            sc = problem.scenario(trial.params, f"candidate {trial.number}")
+        except OptimizeSpecError as exc:  # an infeasible combination of decisions: the optimiser learns it
+            records[trial.number] = _infeasible(problem, trial.number, trial.params, str(exc))
+            store(trial_file(out, trial.number), records[trial.number])
+            bar.update(len(seeds))
+            continue
+        tasks += [EvalTask(str(trial.number), r, sc, s, problem.spec.objective.day) for r, s in enumerate(seeds)]
+    if tasks:
+        done: dict[str, dict[int, dict]] = {}
+        params = {t.number: t.params for t in batch}
+
+        def on_result(task: EvalTask, values: dict | str) -> None:
+            mine = done.setdefault(task.label, {})
+            mine[task.replicate] = values
+            bar.update()
+            if len(mine) == len(seeds):  # this candidate is complete: store it now
+                number = int(task.label)
+                reps = [mine[r] for r in range(len(seeds))]
+                errors = [r for r in reps if isinstance(r, str)]
+                if errors:
+                    record = _infeasible(problem, number, params[number], errors[0])
+                else:
+                    record = {
+                        "number": number,
+                        "params": _jsonable_params(params[number]),
+                        "objectives": problem.objectives(reps),
+                        "replicates": reps,
+                    }
+                store(trial_file(out, number), record)
+                records[number] = record
+
+        run_tasks(executor, evaluate, tasks, on_result)
+        result.ran += len({t.label for t in tasks})
+    return [_reloaded(records[t.number]) for t in batch]
+
+
+def _infeasible(problem: Problem, number: int, params: dict, reason: str) -> dict:
+    """The record of a candidate the model cannot run: no replicates, NaN objectives, the reason."""
+    record = {"number": number, "params": _jsonable_params(params), "objectives": problem.objectives([])}
+    return _reloaded(record | {"replicates": [], "infeasible": reason})
+
+
+def _jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as stored in JSON (numpy scalars as Python numbers), to compare with stored ones."""
+    return json.loads(json.dumps({k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}))
+
+
+def _reloaded(record: dict) -> dict:
+    """A record exactly as it reads back from its JSON file (NaN stored as null, read back as NaN), so a
+    replayed candidate tells the optimiser the very numbers a fresh one does."""
+    from sim.run.metrics import to_jsonable
+
+    record = json.loads(json.dumps(to_jsonable(record)))
+    record["objectives"] = [math.nan if v is None else float(v) for v in record["objectives"]]
+    record["replicates"] = [
+        {k: math.nan if v is None else float(v) for k, v in rep.items()} for rep in record["replicates"]
+    ]
+    return record
+
+
+__all__ = ["load_optimize_spec", "load_problem", "run_search"]
