@@ -391,6 +391,13 @@ class RelationshipConfig(Section):
     fan_exit: Probability = Field(
         0.4, ge=0, le=1, description="Brand tie below which a fan falls back to an ordinary adopter."
     )
+    use_brand_growth: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fraction of the gap to 1 of an advocate's or fan's brand tie closed per day of satisfied "
+        "use, without taking part (0: only participation builds brand ties; issue 14's falsification of claim 3).",
+    )
 
     @model_validator(mode="after")
     def _exit_below_entry(self) -> RelationshipConfig:

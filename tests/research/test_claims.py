@@ -29,6 +29,12 @@ from sim.research.claim_metrics import (
     talk_days_per_adopter,
 )
 from sim.research.claim_spec import ClaimError, Expectation, claim_files, load_claim
+from sim.research.claim_stats import (
+    adjust_per_expectation,
+    holm,
+    min_replicates_exact,
+    replicates_for_power,
+)
 from sim.research.claims import compare, run_claim
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +103,7 @@ def test_claim_files_validate_with_their_scenarios():
     [
         (
             ("replicates = 3", "replicates = 3\nreplicats = 4"),
-            "replicats: unknown key; allowed keys here: arms, charts, ci_conditions",
+            "replicats: unknown key; allowed keys here: arms, charts, check_seed, ci_conditions",
         ),
         (
             ('label = "good"', 'label = "good"\nlabl = 1'),
@@ -181,6 +187,37 @@ def test_compare_contrast_and_missing_pairs():
     assert with_nan.n == 9
 
 
+def test_holm_adjusts_a_condition_map_and_the_verdict_uses_it():
+    """Holm's values by hand for p = (0.01, 0.04, 0.03): sorted 0.01 x 3, 0.03 x 2, 0.04 x 1, made
+    monotone; a point with raw p = 0.04 < 0.05 no longer holds once the map is corrected."""
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5]) == [0.5] and holm([0.4, 0.9]) == pytest.approx([0.8, 0.9])
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.5, 0.02, 10)
+    shifts = (0.05, 0.0, 0.0)  # one real effect, two points without one
+    comparisons = [
+        compare(expectation(), 0, {"A": base + s + rng.normal(0, 0.02, 10), "B": base}, {"k": i}, True)
+        for i, s in enumerate(shifts)
+    ]
+    raw = [c.p_value for c in comparisons]
+    adjust_per_expectation(comparisons)
+    assert [c.p_holm for c in comparisons] == pytest.approx(holm(raw))
+    assert comparisons[0].verdict == HOLDS and all(c.p_holm >= c.p_value for c in comparisons)
+
+
+def test_power_calculation_gives_more_replicates_for_smaller_effects():
+    """n = ((z_(1-a) + z_0.8) / d)^2 / (3 / pi): d = 1 at alpha 0.05 gives 6.18 / 0.955 -> 7; Holm over
+    4 points (alpha / 4) asks for more; no spread needs only the exact minimum (2^-n < alpha: 5)."""
+    rng = np.random.default_rng(2)
+    sample = rng.normal(0, 1, 200)
+    d1 = (sample - sample.mean()) / sample.std(ddof=1) + 1.0  # exactly d = 1
+    effect, n = replicates_for_power(d1, 0.05)
+    assert effect == pytest.approx(1.0) and n == 7
+    assert replicates_for_power(d1, 0.05, family=4)[1] > n
+    assert replicates_for_power(d1 - 0.5, 0.05) == (pytest.approx(0.5), 26)  # 4 x 6.18 / 0.955 = 25.9
+    assert min_replicates_exact(0.05) == 5 and replicates_for_power(np.ones(8), 0.05)[1] == 5
+
+
 def test_time_series_metrics():
     time = np.arange(0, 101, 1.0)
     ts = pd.DataFrame(
@@ -245,8 +282,14 @@ def test_directory_runs_every_file_and_checks_all_first(tmp_path):
 
 
 # --- the sources' claims ----------------------------------------------------------------------------
-def run_seed_claim(name: str):
-    return run_claim(CLAIMS / name, ci=True)
+#: Every claim test runs twice: with the file's `seed` and with its unrelated `check_seed`; both must
+#: give the verdicts docs/experiments.md reports.
+SEEDS = ("seed", "check_seed")
+
+
+def run_seed_claim(name: str, which: str = "seed"):
+    """The claim at its CI settings with the file's `seed` or `check_seed`."""
+    return run_claim(CLAIMS / name, ci=True, seed=getattr(load_claim(CLAIMS / name), which))
 
 
 def assert_verdict(result, expectation: int, verdict: str, **point):
@@ -257,130 +300,140 @@ def assert_verdict(result, expectation: int, verdict: str, **point):
     )
 
 
-def check_settings(result, replicates: int, seed: int, alpha: float = 0.05) -> None:
-    """The CI run used what the test's docstring states."""
-    assert (result.replicates, result.seed) == (replicates, seed)
+def check_settings(result, replicates: int, seeds: tuple[int, int], alpha: float = 0.05) -> None:
+    """The CI run used what the test's docstring states (one of its two seeds)."""
+    assert result.replicates == replicates and result.seed in seeds
     assert all(e.alpha == alpha and e.test == "wilcoxon" for e in result.experiment.expect)
 
 
 @pytest.mark.slow
-def test_claim_01_engine_marketing_amplifies_the_product():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_01_engine_marketing_amplifies_the_product(which):
     """Claim 1, mapped pattern. CI: 10 replicates per arm, seed 101, 3,000 people, 200 days; one-sided
     Wilcoxon signed-rank tests of paired replicates (common random numbers) at alpha = 0.05.
 
     Poor product (quality 0.45): more marketing ends with more detractors (holds), but the model does
     not reproduce "no more adopters": ads bring significantly more adopters (reversed). Good product
     (quality 0.85): marketing helps, 50% is reached sooner (holds)."""
-    result = run_seed_claim("01_engine.toml")
-    check_settings(result, replicates=10, seed=101)
+    result = run_seed_claim("01_engine.toml", which)
+    check_settings(result, replicates=10, seeds=(101, 61001))
     assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.45})
     assert_verdict(result, 1, REVERSED, **{"engine.quality": 0.45})
     assert_verdict(result, 3, HOLDS, **{"engine.quality": 0.85})
 
 
 @pytest.mark.slow
-def test_claim_02_accelerator_layers_reach_half_far_sooner():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_02_accelerator_layers_reach_half_far_sooner(which):
     """Claim 2, holds. CI: 10 replicates per arm, seed 202, 3,000 people, 250 days; one-sided Wilcoxon
     signed-rank test at alpha = 0.05 that time-to-50% with the layers is below 0.75 x offline only."""
-    result = run_seed_claim("02_accelerator.toml")
-    check_settings(result, replicates=10, seed=202)
+    result = run_seed_claim("02_accelerator.toml", which)
+    check_settings(result, replicates=10, seeds=(202, 62002))
     assert result.holds
     assert_verdict(result, 0, HOLDS, **{"wom.transmission": 0.1})
 
 
 @pytest.mark.slow
-def test_claim_03_participation_raises_fans_and_talk():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_03_participation_raises_fans_and_talk(which):
     """Claim 3, holds. CI: 10 replicates per arm, seed 303, 3,000 people, 150 days; one-sided Wilcoxon
     signed-rank tests at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
     talk windows."""
-    result = run_seed_claim("03_relationship.toml")
-    check_settings(result, replicates=10, seed=303)
+    result = run_seed_claim("03_relationship.toml", which)
+    check_settings(result, replicates=10, seeds=(303, 63003))
     for renew in (True, False):
         for expectation in (0, 1):
             assert_verdict(result, expectation, HOLDS, **{"relationship.renew_talk": renew})
 
 
 @pytest.mark.slow
-def test_claim_04_community_persists_fan_economy_decays():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_04_community_persists_fan_economy_decays(which):
     """Claim 4, holds. CI: 10 replicates per arm, seed 404, 3,000 people, 250 days (the brand steps back
     on day 150); one-sided Wilcoxon signed-rank tests at alpha = 0.05: community > fan economy in
     engagement and fan retention, community engagement retention > 0.5, fan economy's < 0.5."""
-    result = run_seed_claim("04_community.toml")
-    check_settings(result, replicates=10, seed=404)
+    result = run_seed_claim("04_community.toml", which)
+    check_settings(result, replicates=10, seeds=(404, 64004))
     for expectation in range(4):
         assert_verdict(result, expectation, HOLDS)
 
 
 @pytest.mark.slow
-def test_claim_05_seeds_chosen_well_beat_random():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_05_seeds_chosen_well_beat_random(which):
     """Claim 5, holds at 10,000 people. CI: 8 replicates per arm, seed 505, 10,000 people, 130 days;
     one-sided Wilcoxon signed-rank tests at alpha = 0.05 that hub and forum seeds reach 50% sooner."""
-    result = run_seed_claim("05_seeding.toml")
-    check_settings(result, replicates=8, seed=505)
+    result = run_seed_claim("05_seeding.toml", which)
+    check_settings(result, replicates=8, seeds=(505, 65005))
     assert_verdict(result, 0, HOLDS, **{"population.size": 10000})
     assert_verdict(result, 1, HOLDS, **{"population.size": 10000})
 
 
 @pytest.mark.slow
-def test_claim_06_forum_first_retains_more_fans_with_iteration():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_06_forum_first_retains_more_fans_with_iteration(which):
     """Claim 6, mapped pattern. CI: 10 replicates per arm, seed 606, 3,000 people, 250 days, MIUI
     scenario, mean expectation 0.7 (high threshold); one-sided Wilcoxon signed-rank tests at
     alpha = 0.05. Forum first ends with more fans when weekly releases improve the product (holds) and
     not without them."""
-    result = run_seed_claim("06_channel_order.toml")
-    check_settings(result, replicates=10, seed=606)
+    result = run_seed_claim("06_channel_order.toml", which)
+    check_settings(result, replicates=10, seeds=(606, 66006))
     assert_verdict(result, 0, HOLDS, **{"engine.expectation_mean": 0.7, "iteration.enabled": True})
     no_iteration = result.comparison(0, **{"engine.expectation_mean": 0.7, "iteration.enabled": False})
     assert no_iteration.verdict != HOLDS
 
 
 @pytest.mark.slow
-def test_claim_07_hit_product_beats_portfolio():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_07_hit_product_beats_portfolio(which):
     """Claim 7, holds at the scenario's variety fit (0.02). CI: 10 replicates per arm, seed 707, 3,000
     people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on final adoption and
     time to 50%."""
-    result = run_seed_claim("07_hit_product.toml")
-    check_settings(result, replicates=10, seed=707)
+    result = run_seed_claim("07_hit_product.toml", which)
+    check_settings(result, replicates=10, seeds=(707, 67007))
     assert result.holds
     assert_verdict(result, 0, HOLDS, **{"hit_product.variety_fit": 0.02})
     assert_verdict(result, 1, HOLDS, **{"hit_product.variety_fit": 0.02})
 
 
 @pytest.mark.slow
-def test_claim_08_moderate_posting_beats_overload_only_with_fatigue():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_08_moderate_posting_beats_overload_only_with_fatigue(which):
     """Claim 8, mapped pattern. CI: 40 replicates per arm, seed 808, 3,000 people, 200 days, 30% of people
     following the official account; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on time to 50%.
     When followers tire past 3 posts a day, moderate useful posting reaches 50% sooner (holds); without
     fatigue, ten posts a day reach it sooner (reversed)."""
-    result = run_seed_claim("08_self_media.toml")
-    check_settings(result, replicates=40, seed=808)
+    result = run_seed_claim("08_self_media.toml", which)
+    check_settings(result, replicates=40, seeds=(808, 68008))
     fatigue = {"channels.weibo.official_followers": 0.3}
     assert_verdict(result, 0, HOLDS, **fatigue, **{"self_media.fatigue_posts_per_day": 3.0})
     assert_verdict(result, 0, REVERSED, **fatigue, **{"self_media.fatigue_posts_per_day": 10.0})
 
 
 @pytest.mark.slow
-def test_claim_09_wom_first_then_ads_costs_less():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_09_wom_first_then_ads_costs_less(which):
     """Claim 9, holds at quality 0.7. CI: 30 replicates per arm, seed 909, 3,000 people, 200 days;
     one-sided Wilcoxon signed-rank tests at alpha = 0.05: final adoption of WOM-then-ads above
     ads-first's minus 0.01 (non-inferiority), and a lower cost per adopter. The arms' final adoptions
     differ by about 0.1-0.4 points against a 1-point margin: 10 replicates gave p = 0.06-0.1, 30 give
     p = 0.002 (measured with this seed)."""
-    result = run_seed_claim("09_wom_then_ads.toml")
-    check_settings(result, replicates=30, seed=909)
+    result = run_seed_claim("09_wom_then_ads.toml", which)
+    check_settings(result, replicates=30, seeds=(909, 69009))
     assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.7})
     assert_verdict(result, 1, HOLDS, **{"engine.quality": 0.7})
 
 
 @pytest.mark.slow
-def test_claim_10_bad_news_outweighs_good_news():
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_10_bad_news_outweighs_good_news(which):
     """Claim 10, holds with the model's default negative-WOM factors. CI: 30 replicates per arm, seed 1010,
     3,000 people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 of the contrast
     dissatisfied + satisfied - 2 x baseline (time to 50%: > 0; final adoption: 2 x baseline - the two > 0).
     The time-to-50% contrast is about 5 days with a spread of the same size: 10 replicates gave
     p = 0.05, 30 give p = 0.0003 (measured with this seed)."""
-    result = run_seed_claim("10_negative_wom.toml")
-    check_settings(result, replicates=30, seed=1010)
+    result = run_seed_claim("10_negative_wom.toml", which)
+    check_settings(result, replicates=30, seeds=(1010, 70010))
     default = {"wom.negative_transmission_factor": 2.0, "wom.negative_reach_factor": 1.5}
     assert_verdict(result, 0, HOLDS, **default)
     assert_verdict(result, 1, HOLDS, **default)
