@@ -2,8 +2,9 @@
 
 Recorded before the layout change of issue 10 (`make_golden.py`). A change that is meant to alter
 behaviour re-records them and says which cases changed and why in its commit. The scenario section of
-summary.json is compared after mapping renamed keys (`RENAMED`), so a documented rename is not a change
-of behaviour.
+summary.json is compared after mapping renamed keys (`RENAMED`) and adding keys added since with their
+behaviour-preserving defaults (`ADDED`), so a documented rename or a new switched-off option is not a
+change of behaviour.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from tests.golden.make_golden import DATA, comparable_summary, run_case
 
 #: Scenario keys renamed since the golden files were recorded: old dotted path -> new dotted path.
 RENAMED: dict[str, str] = {"run.engine": "run.backend"}
+#: Scenario keys added since the golden files were recorded, with the default that keeps the recorded
+#: behaviour: dotted path -> value (the recorded scenario section gains them before comparison).
+ADDED: dict[str, object] = {"relationship.use_brand_growth": 0.0}
 
 
 def renamed(scenario: dict) -> dict:
@@ -35,6 +39,12 @@ def renamed(scenario: dict) -> dict:
         for part in new_parents:
             dst = dst.setdefault(part, {})
         dst[new_leaf] = value
+    for key, value in ADDED.items():
+        *parents, leaf = key.split(".")
+        dst = scenario
+        for part in parents:
+            dst = dst.setdefault(part, {})
+        dst.setdefault(leaf, value)
     return scenario
 
 

@@ -197,12 +197,11 @@ def test_market_scaling_sets_seed_users_from_the_real_figures(tmp_path):
     scaled, target, note = scale_to_market(scenario, load_series(csv), Market(400e6, 300))
     assert scaled.seed_users.count == 1 and scaled.fan_building.super_users == 1
     assert target.values[1] == pytest.approx(10e6 / (400e6 / 300)) and "1.333e+06 people" in note
-    big = scale_to_market(scenario, load_series(csv), Market(3e4, 300))[0]
-    assert big.seed_users.count == 1 and scale_to_market(
-        scenario.model_copy(update={"population": scenario.population.model_copy(update={"size": 3000})}),
-        load_series(csv),
-        Market(3e5, 3000),
-    )[0].seed_users.count == round(100 / 100)
+    # 3,000 people for 300,000: 100 real seed users are exactly 1 simulated one
+    larger = with_values(scenario, {"population.size": 3000})
+    assert scale_to_market(larger, load_series(csv), Market(3e5, 3000))[0].seed_users.count == 1
+    # 3,000 people for 30,000: 100 real seed users are 10 simulated ones
+    assert scale_to_market(larger, load_series(csv), Market(3e4, 3000))[0].seed_users.count == 10
     with pytest.raises(CalibrationError, match="--market"):
         scale_to_market(scenario, load_series(csv), Market(100, 300))
 

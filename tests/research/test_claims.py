@@ -159,6 +159,21 @@ def test_claim_10_margins_move_the_same_share():
     )
 
 
+def test_use_brand_growth_lets_fans_arise_without_participation():
+    """relationship.use_brand_growth (claim 3's falsification): with participation off, 0 (the model's
+    default) leaves exactly 0 fans; 0.02 a day of satisfied use makes fans (the brand tie settles at
+    (0.02 + 0.01 x 0.1) / (0.02 + 0.01) = 0.7 > 0.6 after about 60 days). 300 people, 150 days, seed 3."""
+    from sim.config.scenario import load_scenario
+    from sim.run.runner import replicate_seeds, run_replicate
+
+    fans = {}
+    for growth in (0.0, 0.02):
+        overrides = [*TINY[:1], "run.days=150", "seed_users.count=10", "relationship.participation_rate=0"]
+        scenario = load_scenario(DEFAULT, [*overrides, f"relationship.use_brand_growth={growth}"])
+        fans[growth] = run_replicate(scenario, replicate_seeds(3, 1)[0], 0)["fans"].iloc[-1]
+    assert fans[0.0] == 0 and fans[0.02] > 0
+
+
 # --- statistics and metrics -----------------------------------------------------------------------
 def expectation(**kw) -> Expectation:
     return Expectation.model_validate({"metric": "final_adoption", "arms": ["A", "B"], "direction": "greater", **kw})
@@ -336,14 +351,19 @@ def test_claim_02_accelerator_layers_reach_half_far_sooner(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_03_participation_raises_fans_and_talk(which):
-    """Claim 3, holds. CI: 10 replicates per arm, seed 303, 3,000 people, 150 days; one-sided Wilcoxon
-    signed-rank tests at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
-    talk windows."""
+    """Claim 3, holds, also when fans can arise from use alone. CI: 7 replicates per arm (the power
+    calculation: pilot seed 83003, every effect d >= 5, so the exact minimum at alpha / 4 = 0.0125
+    decides), seeds 303 and 63003, 3,000 people, 150 days; one-sided Wilcoxon signed-rank tests, Holm
+    over the 4 points, at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
+    talk windows, and with relationship.use_brand_growth 0 (only participation makes fans: built in)
+    and 0.02 (satisfied use alone makes fans: the falsification experiment)."""
     result = run_seed_claim("03_relationship.toml", which)
-    check_settings(result, replicates=10, seeds=(303, 63003))
+    check_settings(result, replicates=7, seeds=(303, 63003))
     for renew in (True, False):
-        for expectation in (0, 1):
-            assert_verdict(result, expectation, HOLDS, **{"relationship.renew_talk": renew})
+        for growth in (0.0, 0.02):
+            for expectation in (0, 1):
+                point = {"relationship.renew_talk": renew, "relationship.use_brand_growth": growth}
+                assert_verdict(result, expectation, HOLDS, **point)
 
 
 @pytest.mark.slow
@@ -413,27 +433,32 @@ def test_claim_08_moderate_posting_beats_overload_only_with_fatigue(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_09_wom_first_then_ads_costs_less(which):
-    """Claim 9, holds at quality 0.7. CI: 30 replicates per arm, seed 909, 3,000 people, 200 days;
-    one-sided Wilcoxon signed-rank tests at alpha = 0.05: final adoption of WOM-then-ads above
-    ads-first's minus 0.01 (non-inferiority), and a lower cost per adopter. The arms' final adoptions
-    differ by about 0.1-0.4 points against a 1-point margin: 10 replicates gave p = 0.06-0.1, 30 give
-    p = 0.002 (measured with this seed)."""
+    """Claim 9, weak with the confound removed. CI: 23 replicates per arm (power calculation: pilot seed
+    89009, the non-inferiority contrast has d = 0.53), seeds 909 and 69009, 3,000 people, 200 days,
+    quality 0.7, both arms with the same forum seed users; one-sided Wilcoxon signed-rank tests at
+    alpha = 0.05. Non-inferiority of final adoption (WOM-then-ads above ads-first's minus 0.01): holds
+    with seed 69009 (p = 0.004), inconclusive with seed 909 (p = 0.057), never reversed; this test
+    asserts what both seeds share. Lower cost per adopter (bookkeeping: fewer paid ad days) holds."""
     result = run_seed_claim("09_wom_then_ads.toml", which)
-    check_settings(result, replicates=30, seeds=(909, 69009))
-    assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.7})
+    check_settings(result, replicates=23, seeds=(909, 69009))
+    assert result.comparison(0, **{"engine.quality": 0.7}).verdict != REVERSED
     assert_verdict(result, 1, HOLDS, **{"engine.quality": 0.7})
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_10_bad_news_outweighs_good_news(which):
-    """Claim 10, holds with the model's default negative-WOM factors. CI: 30 replicates per arm, seed 1010,
-    3,000 people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 of the contrast
-    dissatisfied + satisfied - 2 x baseline (time to 50%: > 0; final adoption: 2 x baseline - the two > 0).
-    The time-to-50% contrast is about 5 days with a spread of the same size: 10 replicates gave
-    p = 0.05, 30 give p = 0.0003 (measured with this seed)."""
+    """Claim 10, final adoption half: holds, also without the model's negative-WOM factors. CI: 7
+    replicates per arm (power calculation: pilot seed 90010; final adoption d >= 1.8 at every point),
+    seeds 1010 and 70010, 3,000 people, 200 days, at the 4 points negative_transmission_factor x
+    negative_reach_factor in {2, 1} x {1.5, 1}; one-sided Wilcoxon signed-rank tests, Holm over the 4
+    points, at alpha = 0.05 of the contrast 2 x baseline - dissatisfied - satisfied (adoption lost to
+    5% more dissatisfied exceeds adoption gained from 5% more satisfied): holds at every point,
+    including factors 1 and 1 (the falsification experiment). The time-to-50% half (pilot d = 0.41 at
+    the defaults: 61 replicates needed) is tested and reported but not powered in CI, so not asserted."""
     result = run_seed_claim("10_negative_wom.toml", which)
-    check_settings(result, replicates=30, seeds=(1010, 70010))
-    default = {"wom.negative_transmission_factor": 2.0, "wom.negative_reach_factor": 1.5}
-    assert_verdict(result, 0, HOLDS, **default)
-    assert_verdict(result, 1, HOLDS, **default)
+    check_settings(result, replicates=7, seeds=(1010, 70010))
+    for transmission in (2.0, 1.0):
+        for reach in (1.5, 1.0):
+            point = {"wom.negative_transmission_factor": transmission, "wom.negative_reach_factor": reach}
+            assert_verdict(result, 1, HOLDS, **point)
