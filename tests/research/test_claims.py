@@ -324,7 +324,7 @@ def check_settings(result, replicates: int, seeds: tuple[int, int], alpha: float
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_01_engine_marketing_amplifies_the_product(which):
-    """Claim 1, mapped pattern. CI: 10 replicates per arm, seed 101, 3,000 people, 200 days; one-sided
+    """Claim 1, mapped pattern. CI: 10 replicates per arm, seeds 101 and 61001, 3,000 people, 200 days; one-sided
     Wilcoxon signed-rank tests of paired replicates (common random numbers) at alpha = 0.05.
 
     Poor product (quality 0.45): more marketing ends with more detractors (holds), but the model does
@@ -340,7 +340,7 @@ def test_claim_01_engine_marketing_amplifies_the_product(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_02_accelerator_layers_reach_half_far_sooner(which):
-    """Claim 2, holds. CI: 10 replicates per arm, seed 202, 3,000 people, 250 days; one-sided Wilcoxon
+    """Claim 2, holds. CI: 10 replicates per arm, seeds 202 and 62002, 3,000 people, 250 days; one-sided Wilcoxon
     signed-rank test at alpha = 0.05 that time-to-50% with the layers is below 0.75 x offline only."""
     result = run_seed_claim("02_accelerator.toml", which)
     check_settings(result, replicates=10, seeds=(202, 62002))
@@ -369,7 +369,7 @@ def test_claim_03_participation_raises_fans_and_talk(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_04_community_persists_fan_economy_decays(which):
-    """Claim 4, holds. CI: 10 replicates per arm, seed 404, 3,000 people, 250 days (the brand steps back
+    """Claim 4, holds. CI: 10 replicates per arm, seeds 404 and 64004, 3,000 people, 250 days (the brand steps back
     on day 150); one-sided Wilcoxon signed-rank tests at alpha = 0.05: community > fan economy in
     engagement and fan retention, community engagement retention > 0.5, fan economy's < 0.5."""
     result = run_seed_claim("04_community.toml", which)
@@ -381,7 +381,7 @@ def test_claim_04_community_persists_fan_economy_decays(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_05_seeds_chosen_well_beat_random(which):
-    """Claim 5, holds at 10,000 people. CI: 8 replicates per arm, seed 505, 10,000 people, 130 days;
+    """Claim 5, holds at 10,000 people. CI: 8 replicates per arm, seeds 505 and 65005, 10,000 people, 130 days;
     one-sided Wilcoxon signed-rank tests at alpha = 0.05 that hub and forum seeds reach 50% sooner."""
     result = run_seed_claim("05_seeding.toml", which)
     check_settings(result, replicates=8, seeds=(505, 65005))
@@ -392,7 +392,7 @@ def test_claim_05_seeds_chosen_well_beat_random(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_06_forum_first_retains_more_fans_with_iteration(which):
-    """Claim 6, mapped pattern. CI: 10 replicates per arm, seed 606, 3,000 people, 250 days, MIUI
+    """Claim 6, mapped pattern. CI: 10 replicates per arm, seeds 606 and 66006, 3,000 people, 250 days, MIUI
     scenario, mean expectation 0.7 (high threshold); one-sided Wilcoxon signed-rank tests at
     alpha = 0.05. Forum first ends with more fans when weekly releases improve the product (holds) and
     not without them."""
@@ -406,7 +406,7 @@ def test_claim_06_forum_first_retains_more_fans_with_iteration(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_07_hit_product_beats_portfolio(which):
-    """Claim 7, holds at the scenario's variety fit (0.02). CI: 10 replicates per arm, seed 707, 3,000
+    """Claim 7, holds at the scenario's variety fit (0.02). CI: 10 replicates per arm, seeds 707 and 67007, 3,000
     people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on final adoption and
     time to 50%."""
     result = run_seed_claim("07_hit_product.toml", which)
