@@ -166,7 +166,9 @@ class WomGroup(TyperGroup):
         sub = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
         module.register(sub)
         group = typer.main.get_command(sub)
-        for name, command in getattr(group, "commands", {}).items():
+        # a module that registers one command gives that command itself, not a group
+        commands = getattr(group, "commands", None) or {cmd_name: group}
+        for name, command in commands.items():
             self.commands.setdefault(name, command)
         return self.commands.get(cmd_name)
 
