@@ -16,7 +16,8 @@ import typer
 import sim.cli.console as wom_cli  # `fail`
 from sim.cli.research import reported
 from sim.research.claim_spec import ClaimError, arm_scenarios, claim_files, load_claim, point_label
-from sim.research.claims import CLAIM_KIND, ClaimResult, default_out_dir, run_claim
+from sim.research.claim_stats import DEFAULT_POWER
+from sim.research.claims import CLAIM_KIND, ClaimResult, default_out_dir, plan_replicates, run_claim
 from sim.run.io import check_output
 
 
@@ -46,7 +47,7 @@ def report(result: ClaimResult) -> str:
         mark = "*" if c.claimed else " "
         lines.append(
             f"  {mark} {c.description} at {point_label(c.point)}: estimate {c.estimate:.4g}, "
-            f"p = {c.p_value:.3g} ({c.test}, n = {c.n}) -> {c.verdict}"
+            f"p = {c.p_value:.3g}, Holm {c.p_holm:.3g} ({c.test}, n = {c.n}) -> {c.verdict}"
         )
     if result.out_dir is not None:
         lines.append(f"  wrote {result.out_dir}/ (comparison.png, table.md, table.csv, comparisons.csv, verdict.json)")
@@ -70,6 +71,13 @@ def experiment(
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite existing output folders.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Power calculation only: run the pilot (pilot_seed) and print the replicates each test needs.",
+        ),
+    ] = False,
 ) -> None:
     """Run one experiment (or all in a directory): charts, tables and a verdict per claim."""
     from sim.viz.research_charts import draw_claim
@@ -87,6 +95,15 @@ def experiment(
         dirs = _out_dirs(files, out, ci, path.is_dir())
     except ClaimError as exc:
         _fail(str(exc))
+    if plan:
+        for file in files:
+            try:
+                table = plan_replicates(file, ci=ci, workers=workers, progress=not quiet)
+            except ClaimError as exc:
+                _fail(str(exc))
+            typer.echo(f"{file}: power {DEFAULT_POWER:g}, pilot seed {load_claim(file).pilot_seed}")
+            typer.echo(table.to_string(index=False))
+        return
     with reported(out):
         for out_dir in dirs:
             check_output(out_dir, CLAIM_KIND, force)

@@ -264,8 +264,47 @@ def calibrate_command(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    method: Annotated[
+        str,
+        typer.Option(help="'de': best values by differential evolution; 'abc': a posterior by ABC-SMC."),
+    ] = "de",
+    market: Annotated[
+        float | None, typer.Option(help="People in the market the population stands for (scales targets and seeds).")
+    ] = None,
+    hold_out: Annotated[
+        list[float] | None, typer.Option("--hold-out", help="A target time (days) left out of the fit and predicted.")
+    ] = None,
+    particles: Annotated[int, typer.Option(help="ABC-SMC particles per generation.")] = 40,
+    generations: Annotated[int, typer.Option(help="ABC-SMC generations.")] = 4,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address for the simulations (abc).")] = None,
 ) -> None:
-    """Find the values of the --vary keys whose simulated mean adoption best matches a target series."""
+    """Find the values of the --vary keys whose simulated mean adoption best matches a target series
+    (--method de), or their posterior distribution given the series (--method abc)."""
+    if method not in ("de", "abc"):
+        _fail(f"--method {method!r}: allowed: de, abc")
+    if method == "abc" or market is not None or hold_out:
+        from sim.cli.calibration import abc_command
+
+        abc_command(
+            scenario,
+            target,
+            vary,
+            list(set_ or []),
+            replicates,
+            seed,
+            out,
+            max_evals,
+            workers,
+            force,
+            quiet,
+            market,
+            list(hold_out or []),
+            particles,
+            generations,
+            scheduler,
+            method,
+        )
+        return
     from sim.research.calibrate import (
         calibrate,
         default_max_evals,

@@ -470,6 +470,13 @@ class RelationshipConfig(Section):
         description="Fans who answer back: a complaint's persuasion falls by this share times the share of fans "
         "among its audience on forum boards, WeChat groups and Weibo followers (0 = fans stay silent).",
     )
+    use_brand_growth: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fraction of the gap to 1 of an advocate's or fan's brand tie closed per day of satisfied "
+        "use, without taking part (0: only participation builds brand ties; issue 14's falsification of claim 3).",
+    )
 
     @model_validator(mode="after")
     def _exit_below_entry(self) -> RelationshipConfig:

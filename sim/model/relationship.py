@@ -5,7 +5,9 @@ Every advocate (an adopter who talks positively) and every fan may take part thr
 playbook's participation sources (the brand's own invitation, peers, fan-building incentives,
 participation nodes, interactive posts): taking part strengthens their tie to the brand, costs the
 brand, yields feedback for the next release and renews their talk window. Then fans are made (brand
-tie at or above `relationship.fan_threshold`) and lost (below `relationship.fan_exit`). Whether each
+tie at or above `relationship.fan_threshold`) and lost (below `relationship.fan_exit`). With
+`relationship.use_brand_growth` > 0 satisfied use alone also strengthens advocates' and fans' brand ties
+every day (off by default: then only participation makes fans). Whether each
 person takes part is drawn by the model's backend (`participation_draws`), the rest is shared.
 """
 
@@ -42,6 +44,8 @@ def take_part(model, step: int, day: float) -> None:
             tie = np.where(joins, rules.strengthen(tie, min(1.0, rel.brand_growth * s.tie_building)), tie)
             feedback += s.feedback * n_join
             joined |= joins
+    if rel.use_brand_growth > 0:
+        tie = rules.strengthen(tie, use_growth(rel.use_brand_growth, model.dt))
     model.set_brand_tie(pool, tie, day)
     participants = pool[joined]
     model.renew_talk(participants, step)
@@ -55,11 +59,17 @@ def take_part(model, step: int, day: float) -> None:
         model.talk.add(became_fan)
 
 
+def use_growth(per_day: float, dt: float) -> float:
+    """Fraction of the gap to 1 closed over a step of `dt` days at `per_day` per day of use (compounded)."""
+    return 1.0 - (1.0 - per_day) ** dt
+
+
 def can_change(model) -> bool:
     """Whether anyone can take part or change fan status (else the stage is skipped: docking, speed)."""
     cfg = model.cfg
     return (
         cfg.relationship.participation_rate > 0
+        or cfg.relationship.use_brand_growth > 0
         or model.counts[Funnel.FAN] > 0
         or cfg.relationship.initial_brand_tie >= cfg.relationship.fan_threshold
         or model.playbook.builds_brand_ties()

@@ -291,6 +291,12 @@ def calibrate(
     if len(set(keys)) != len(keys):
         raise SeriesError("each --vary key may be given once")
     check_horizon(scenario, target)
+    points = int(np.sum(target.time > 0))
+    if len(varies) > points:
+        raise SeriesError(
+            f"--vary: {len(varies)} free parameters but {target.path} has only {points} data points to fit "
+            f"(rows after time 0); give at most {points} --vary"
+        )
     for vary in varies:  # both ends must be valid scenarios before any simulation
         for end in (vary.low, vary.high):
             with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")

@@ -136,6 +136,18 @@ class ClaimSpec(_Strict):
     seed: int = Field(
         0, ge=0, description="Master seed; replicate r of every arm uses child r (common random numbers)."
     )
+    check_seed: int | None = Field(
+        None,
+        ge=0,
+        description="A second, unrelated master seed with which the CI test re-checks every verdict it asserts.",
+    )
+    pilot_seed: int | None = Field(
+        None,
+        ge=0,
+        description="Seed of the pilot run whose effect sizes fixed the replicates (`wom experiment --plan`); "
+        "different from seed and check_seed, so the replicates are chosen without looking at the verdicts.",
+    )
+    pilot_replicates: int = Field(10, ge=3, le=10_000, description="Replicates of the pilot run.")
     replicates: int = Field(20, ge=2, le=10_000, description="Replicates per arm and point (full run).")
     ci_replicates: int | None = Field(None, ge=2, le=10_000, description="Replicates with --ci (default: replicates).")
     set: list[str] = Field(default_factory=list, description="Overrides applied to every arm (full run).")

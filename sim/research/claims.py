@@ -25,7 +25,12 @@ default test is Wilcoxon's signed-rank test on the per-replicate differences.
 ``d > margin`` ("greater") or ``d < margin`` ("less"). Two arms ``arms = ["A", "B"]`` mean
 ``A - B``; one arm ``arms = ["A"]`` compares A itself with the margin (a one-sample test).
 The verdict at a point is "holds" if the one-sided test in the claimed direction has p < alpha,
-"reversed" if the one-sided test in the opposite direction does, and "inconclusive" otherwise.
+"reversed" if the one-sided test in the opposite direction does, and "inconclusive" otherwise, on
+p-values Holm-adjusted over the points of the expectation's condition map (sim.research.claim_stats).
+
+**Replicates.** `plan_replicates` runs the pilot (the file's `pilot_seed`, unrelated to the seeds
+the verdicts come from) and gives, per expectation and point, the standardised effect and the
+replicates a one-sided signed-rank test needs for power 0.8 (sim.research.claim_stats).
 """
 
 from __future__ import annotations
@@ -40,26 +45,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.config.schema import Scenario
 from sim.research.claim_metrics import (
     CENSORED_AT_HORIZON,
     HOLDS,
-    INCONCLUSIVE,
     INTERVAL,
-    MIN_PAIRS,
-    REVERSED,
     MetricSpec,
     replicate_metrics,
 )
 from sim.research.claim_spec import (
+    ClaimError,
     ClaimSpec,
     ConditionValue,
     Expectation,
     arm_scenarios,
     load_claim,
     point_label,
+)
+from sim.research.claim_stats import (
+    DEFAULT_POWER,
+    Comparison,
+    adjust_per_expectation,
+    compare,
+    paired_contrast,
+    replicates_for_power,
 )
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory, check_output, output_name
@@ -104,90 +114,12 @@ def run_task(task: RunTask) -> tuple[RunTask, dict[str, float], pd.DataFrame]:
 # ==================================================================================================
 # Statistics
 # ==================================================================================================
-@dataclass
-class Comparison:
-    """One expectation tested at one point."""
-
-    expectation: int
-    point: dict[str, ConditionValue]
-    description: str
-    claimed: bool
-    n: int
-    estimate: float
-    prob_claimed: float
-    p_value: float
-    p_reverse: float
-    alpha: float
-    test: str
-
-    @property
-    def verdict(self) -> str:
-        if self.p_value < self.alpha:
-            return HOLDS
-        if self.p_reverse < self.alpha:
-            return REVERSED
-        return INCONCLUSIVE
-
-
 def metric_values(runs: pd.DataFrame, key: str, horizon: pd.Series | None = None) -> pd.Series:
     """A metric of the runs, with milestone times never reached counted as the run's horizon."""
     values = runs[key].astype(float)
     if key in CENSORED_AT_HORIZON and horizon is not None:
         values = values.fillna(horizon)
     return values
-
-
-def _opposite(direction: str) -> str:
-    return "less" if direction == "greater" else "greater"
-
-
-def _one_sided_p(sample: np.ndarray, direction: str, test: str, other: np.ndarray | None = None) -> float:
-    """One-sided p-value: Wilcoxon signed-rank of `sample` against 0, or Mann-Whitney of sample vs other."""
-    if test == "mannwhitney":
-        return float(stats.mannwhitneyu(sample, other, alternative=direction).pvalue)
-    if np.all(sample == 0):
-        return 1.0
-    return float(stats.wilcoxon(sample, alternative=direction).pvalue)
-
-
-def _paired(e: Expectation, values: dict[str, np.ndarray]) -> tuple[int, float, float, np.ndarray, None]:
-    """Wilcoxon: per replicate d_r = sum_arm w * value(arm, r) - margin (replicates with a NaN dropped)."""
-    contrast = sum(w * values[label] for label, w in e.contrast.items())
-    contrast = contrast[np.isfinite(contrast)]
-    d = contrast - e.margin
-    sign = 1.0 if e.direction == "greater" else -1.0
-    prob = float(np.mean(sign * d > 0) + 0.5 * np.mean(d == 0)) if len(d) else math.nan
-    return len(d), float(np.mean(contrast)) if len(d) else math.nan, prob, d, None
-
-
-def _independent(e: Expectation, values: dict[str, np.ndarray]) -> tuple[int, float, float, np.ndarray, np.ndarray]:
-    """Mann-Whitney: A - margin against B as independent samples (NaNs dropped)."""
-    (a_label, _), (b_label, _) = sorted(e.contrast.items(), key=lambda kv: -kv[1])
-    a = values[a_label][np.isfinite(values[a_label])] - e.margin
-    b = values[b_label][np.isfinite(values[b_label])]
-    sign = 1.0 if e.direction == "greater" else -1.0
-    diff = sign * (a[:, None] - b[None, :])
-    prob = float(np.mean(diff > 0) + 0.5 * np.mean(diff == 0)) if diff.size else math.nan
-    estimate = float(np.mean(a) + e.margin - np.mean(b)) if len(a) and len(b) else math.nan
-    return min(len(a), len(b)), estimate, prob, a, b
-
-
-def compare(
-    expectation: Expectation, index: int, values: dict[str, np.ndarray], point: dict[str, ConditionValue], claimed: bool
-) -> Comparison:
-    """Test one expectation on the per-replicate values of its arms (aligned by replicate).
-
-    The effect size is the mean contrast (`estimate`) and the share of replicates (Wilcoxon) or of
-    all (A, B) pairs (Mann-Whitney) on the claimed side of the margin, ties counting half. With fewer
-    than MIN_PAIRS usable values both p-values are 1 (inconclusive).
-    """
-    e = expectation
-    n, estimate, prob, sample, other = (_independent if e.test == "mannwhitney" else _paired)(e, values)
-    if n < MIN_PAIRS:
-        p = p_rev = 1.0
-    else:
-        p, p_rev = (_one_sided_p(sample, d, e.test, other) for d in (e.direction, _opposite(e.direction)))
-    return Comparison(index, point, e.describe(), claimed, n, estimate, prob, p, p_rev, e.alpha, e.test)
 
 
 def is_claimed(expectation: Expectation, point: dict[str, ConditionValue]) -> bool:
@@ -250,6 +182,8 @@ class ClaimResult:
                     "prob_claimed_direction": c.prob_claimed,
                     "p_value": c.p_value,
                     "p_reverse": c.p_reverse,
+                    "p_holm": c.p_holm,
+                    "p_reverse_holm": c.p_reverse_holm,
                     "alpha": c.alpha,
                     "verdict": c.verdict,
                 }
@@ -323,6 +257,50 @@ def run_claim(
     return result
 
 
+def plan_replicates(
+    path: str | Path, ci: bool = True, workers: int = 1, progress: bool = False, power: float = DEFAULT_POWER
+) -> pd.DataFrame:
+    """The power calculation of an experiment: run its pilot and say how many replicates each test needs.
+
+    The pilot is the experiment with the file's `pilot_seed` and `pilot_replicates` (at the CI settings
+    when `ci`); per expectation and point: the pilot's mean contrast, standardised effect d and the
+    replicates for `power` at alpha / (points of the map) (`replicates_for_power`). The file's
+    replicates are then set to the largest need among the tests the claim asserts, before the
+    verdict runs (with `seed` and `check_seed`) are looked at.
+    """
+    experiment = load_claim(path)
+    if experiment.pilot_seed is None:
+        raise ClaimError(
+            f"{path}: pilot_seed: needed for a power calculation (a seed unrelated to seed and check_seed)"
+        )
+    pilot = run_claim(
+        path,
+        ci=ci,
+        replicates=experiment.pilot_replicates,
+        seed=experiment.pilot_seed,
+        workers=workers,
+        progress=progress,
+    )
+    rows = []
+    for c in pilot.comparisons:
+        e = experiment.expect[c.expectation]
+        at_point = pilot.runs[pilot.runs["point"] == pilot.points.index(c.point)]
+        values = {label: _arm_values(at_point, label, e.spec.key, pilot.replicates) for label in e.contrast}
+        effect, needed = replicates_for_power(paired_contrast(e, values), e.alpha, power, len(pilot.points))
+        rows.append(
+            {
+                "expectation": c.expectation,
+                "description": c.description,
+                "point": point_label(c.point),
+                "claimed": c.claimed,
+                "pilot_estimate": c.estimate,
+                "effect_d": effect,
+                "replicates": needed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _run_with_bar(tasks: list[RunTask], workers: int, progress: bool, desc: str) -> list:
     """Run the tasks under a tqdm bar over runs (on stderr; disabled unless `progress`)."""
     from tqdm import tqdm
@@ -360,6 +338,7 @@ def _collect(
         for i, e in enumerate(experiment.expect):
             values = {label: _arm_values(at_point, label, e.spec.key, n_rep) for label in e.contrast}
             comparisons.append(compare(e, i, values, point, is_claimed(e, point)))
+    adjust_per_expectation(comparisons)
     return ClaimResult(experiment, path, ci, seed, n_rep, points, runs, comparisons, series)
 
 
@@ -431,15 +410,18 @@ def markdown_report(result: ClaimResult) -> str:
         "",
         "Estimate: mean contrast over replicates; P(dir): share of replicates (Wilcoxon) or of pairs "
         "(Mann-Whitney) in the claimed direction; p: one-sided p-value in the claimed direction, "
-        "p(rev): in the opposite one. Rows marked * are where the claim asserts the expectation.",
+        "p(rev): in the opposite one; Holm: adjusted by Holm's step-down method over the points of the "
+        "expectation's condition map (the verdict uses the adjusted values). Rows marked * are where the "
+        "claim asserts the expectation.",
         "",
-        "| expectation | point | test | n | estimate | P(dir) | p | p(rev) | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| expectation | point | test | n | estimate | P(dir) | p | p Holm | p(rev) | p(rev) Holm | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in result.comparisons:
         lines.append(
             f"| {c.description} | {point_label(c.point)}{' *' if c.claimed else ''} | {c.test} | {c.n} "
-            f"| {_fmt(c.estimate)} | {_fmt(c.prob_claimed)} | {_p(c.p_value)} | {_p(c.p_reverse)} "
+            f"| {_fmt(c.estimate)} | {_fmt(c.prob_claimed)} | {_p(c.p_value)} | {_p(c.p_holm)} | {_p(c.p_reverse)} "
+            f"| {_p(c.p_reverse_holm)} "
             f"| {c.verdict} |"
         )
     lines += [

@@ -45,6 +45,7 @@ ADDED: dict[str, object] = {
     "relationship.tie_assurance": 0.0,
     "relationship.answer_back": 0.0,
     "generations": GenerationsConfig().model_dump(mode="json"),
+    "relationship.use_brand_growth": 0.0,
 }
 
 

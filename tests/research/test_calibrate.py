@@ -15,6 +15,7 @@ from sim.cli.research import register
 from sim.config.scenario import load_scenario
 from sim.model.theory import bass_cdf
 from sim.research.calibrate import SeriesError, dumps_toml, load_series, parse_vary, with_values
+from sim.research.calibrate_abc import AbcSettings, CalibrationError, Market, abc_smc, scale_to_market
 from sim.run.runner import replicate_seeds, run_replicate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,3 +167,67 @@ def test_calibrate_recovers_a_known_value(tmp_path):
     assert calibrated.population.size == 2000 and calibrated.name == "docking-bass-calibrated"
     assert "RMSE" in result.output and out.with_suffix(".png").stat().st_size > 0
     assert load_series(target).column == "adopted_total"
+
+
+# --- ABC-SMC, market scaling, ill-posed problems ------------------------------------------------------
+MILESTONES = "time,adopted_total\n0,100\n861,10000000\n1384,50000000\n1642,100000000\n"
+
+
+@pytest.mark.parametrize("method", ["de", "abc"])
+def test_more_free_parameters_than_data_points_is_refused(tmp_path, method):
+    """Three --vary keys against two fitted milestones (the third held out, the start is the initial
+    condition): one line naming --vary, exit 2, nothing run."""
+    csv = tmp_path / "m.csv"
+    csv.write_text(MILESTONES if method == "abc" else "time,adopted_total\n0,1\n10,50\n20,90\n")
+    extra = ["--method", "abc", "--hold-out", "1642"] if method == "abc" else []
+    varies = ["wom.transmission=0.01:0.1", "engine.quality=0.5:0.9", "wom.q=0:1"]
+    args = ["calibrate", str(BASS), "--target", str(csv), *sum((["--vary", v] for v in varies), []), *extra]
+    result = cli.invoke(app, [*args, "--set", "run.days=1700", "--quiet", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "--vary: 3 free parameters" in result.output and "at most 2 --vary" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_market_scaling_sets_seed_users_from_the_real_figures(tmp_path):
+    """400 M people on 300 simulated: 1.33 M each; 100 real seed users round to the minimum of 1
+    simulated one (super users capped to it); targets are divided by the scale."""
+    csv = tmp_path / "m.csv"
+    csv.write_text(MILESTONES)
+    scenario = load_scenario(ROOT / "experiments" / "calibration" / "miui.toml")
+    scaled, target, note = scale_to_market(scenario, load_series(csv), Market(400e6, 300))
+    assert scaled.seed_users.count == 1 and scaled.fan_building.super_users == 1
+    assert target.values[1] == pytest.approx(10e6 / (400e6 / 300)) and "1.333e+06 people" in note
+    # 3,000 people for 300,000: 100 real seed users are exactly 1 simulated one
+    larger = with_values(scenario, {"population.size": 3000})
+    assert scale_to_market(larger, load_series(csv), Market(3e5, 3000))[0].seed_users.count == 1
+    # 3,000 people for 30,000: 100 real seed users are 10 simulated ones
+    assert scale_to_market(larger, load_series(csv), Market(3e4, 3000))[0].seed_users.count == 10
+    with pytest.raises(CalibrationError, match="--market"):
+        scale_to_market(scenario, load_series(csv), Market(100, 300))
+
+
+#: ABC-SMC on the docking Bass scenario (500 people, dt = 0.5, 30 days; the target one replicate with
+#: seed 101, the ABC's own simulations from seed 7): 20 particles, 3 generations. The true q = 0.38
+#: must lie inside the 90% credible interval, the interval must be narrower than half the prior
+#: (0.05-1.0), and the posterior must be identical with 1 and 2 workers (chosen before running).
+ABC_SET = ["population.size=500", "run.dt=0.5", "run.days=30"]
+
+
+@pytest.mark.slow
+def test_abc_posterior_covers_the_truth_and_does_not_depend_on_workers(tmp_path):
+    scenario = load_scenario(BASS, ABC_SET)
+    truth = run_replicate(with_values(scenario, {"wom.q": TRUE_WOM_Q}), replicate_seeds(101, 1)[0], 0)
+    rows = truth[truth["time"].isin([0, 5, 10, 15, 20, 25, 30])]
+    csv = tmp_path / "t.csv"
+    rows[["time", "adopted_total"]].to_csv(csv, index=False)
+    target = load_series(csv)
+    settings = AbcSettings(particles=20, generations=3, seed=7)
+    one = abc_smc(scenario, target, [parse_vary("wom.q=0.05:1.0")], settings, hold_out=[30.0], workers=1)
+    two = abc_smc(scenario, target, [parse_vary("wom.q=0.05:1.0")], settings, hold_out=[30.0], workers=2)
+    np.testing.assert_array_equal(one.particles, two.particles)
+    np.testing.assert_array_equal(one.weights, two.weights)
+    q = one.summary()["wom.q"]
+    assert q["lo"] <= TRUE_WOM_Q <= q["hi"] and q["hi"] - q["lo"] < 0.5 * (1.0 - 0.05)
+    assert one.epsilons[-1] < one.epsilons[1] and len(one.epsilons) == 3
+    held = one.predictions().iloc[-1]
+    assert held["role"] == "held out" and held["lo"] <= held["observed"] <= held["hi"]

@@ -29,6 +29,12 @@ from sim.research.claim_metrics import (
     talk_days_per_adopter,
 )
 from sim.research.claim_spec import ClaimError, Expectation, claim_files, load_claim
+from sim.research.claim_stats import (
+    adjust_per_expectation,
+    holm,
+    min_replicates_exact,
+    replicates_for_power,
+)
 from sim.research.claims import compare, run_claim
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +103,7 @@ def test_claim_files_validate_with_their_scenarios():
     [
         (
             ("replicates = 3", "replicates = 3\nreplicats = 4"),
-            "replicats: unknown key; allowed keys here: arms, charts, ci_conditions",
+            "replicats: unknown key; allowed keys here: arms, charts, check_seed, ci_conditions",
         ),
         (
             ('label = "good"', 'label = "good"\nlabl = 1'),
@@ -153,6 +159,21 @@ def test_claim_10_margins_move_the_same_share():
     )
 
 
+def test_use_brand_growth_lets_fans_arise_without_participation():
+    """relationship.use_brand_growth (claim 3's falsification): with participation off, 0 (the model's
+    default) leaves exactly 0 fans; 0.02 a day of satisfied use makes fans (the brand tie settles at
+    (0.02 + 0.01 x 0.1) / (0.02 + 0.01) = 0.7 > 0.6 after about 60 days). 300 people, 150 days, seed 3."""
+    from sim.config.scenario import load_scenario
+    from sim.run.runner import replicate_seeds, run_replicate
+
+    fans = {}
+    for growth in (0.0, 0.02):
+        overrides = [*TINY[:1], "run.days=150", "seed_users.count=10", "relationship.participation_rate=0"]
+        scenario = load_scenario(DEFAULT, [*overrides, f"relationship.use_brand_growth={growth}"])
+        fans[growth] = run_replicate(scenario, replicate_seeds(3, 1)[0], 0)["fans"].iloc[-1]
+    assert fans[0.0] == 0 and fans[0.02] > 0
+
+
 # --- statistics and metrics -----------------------------------------------------------------------
 def expectation(**kw) -> Expectation:
     return Expectation.model_validate({"metric": "final_adoption", "arms": ["A", "B"], "direction": "greater", **kw})
@@ -179,6 +200,37 @@ def test_compare_contrast_and_missing_pairs():
     assert result.estimate == pytest.approx(15) and result.verdict == HOLDS
     with_nan = compare(e, 0, {"D": np.r_[base[:-1] + 20, np.nan], "S": base - 5, "base": base}, {}, True)
     assert with_nan.n == 9
+
+
+def test_holm_adjusts_a_condition_map_and_the_verdict_uses_it():
+    """Holm's values by hand for p = (0.01, 0.04, 0.03): sorted 0.01 x 3, 0.03 x 2, 0.04 x 1, made
+    monotone; a point with raw p = 0.04 < 0.05 no longer holds once the map is corrected."""
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5]) == [0.5] and holm([0.4, 0.9]) == pytest.approx([0.8, 0.9])
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.5, 0.02, 10)
+    shifts = (0.05, 0.0, 0.0)  # one real effect, two points without one
+    comparisons = [
+        compare(expectation(), 0, {"A": base + s + rng.normal(0, 0.02, 10), "B": base}, {"k": i}, True)
+        for i, s in enumerate(shifts)
+    ]
+    raw = [c.p_value for c in comparisons]
+    adjust_per_expectation(comparisons)
+    assert [c.p_holm for c in comparisons] == pytest.approx(holm(raw))
+    assert comparisons[0].verdict == HOLDS and all(c.p_holm >= c.p_value for c in comparisons)
+
+
+def test_power_calculation_gives_more_replicates_for_smaller_effects():
+    """n = ((z_(1-a) + z_0.8) / d)^2 / (3 / pi): d = 1 at alpha 0.05 gives 6.18 / 0.955 -> 7; Holm over
+    4 points (alpha / 4) asks for more; no spread needs only the exact minimum (2^-n < alpha: 5)."""
+    rng = np.random.default_rng(2)
+    sample = rng.normal(0, 1, 200)
+    d1 = (sample - sample.mean()) / sample.std(ddof=1) + 1.0  # exactly d = 1
+    effect, n = replicates_for_power(d1, 0.05)
+    assert effect == pytest.approx(1.0) and n == 7
+    assert replicates_for_power(d1, 0.05, family=4)[1] > n
+    assert replicates_for_power(d1 - 0.5, 0.05) == (pytest.approx(0.5), 26)  # 4 x 6.18 / 0.955 = 25.9
+    assert min_replicates_exact(0.05) == 5 and replicates_for_power(np.ones(8), 0.05)[1] == 5
 
 
 def test_time_series_metrics():
@@ -245,8 +297,14 @@ def test_directory_runs_every_file_and_checks_all_first(tmp_path):
 
 
 # --- the sources' claims ----------------------------------------------------------------------------
-def run_seed_claim(name: str):
-    return run_claim(CLAIMS / name, ci=True)
+#: Every claim test runs twice: with the file's `seed` and with its unrelated `check_seed`; both must
+#: give the verdicts docs/experiments.md reports.
+SEEDS = ("seed", "check_seed")
+
+
+def run_seed_claim(name: str, which: str = "seed"):
+    """The claim at its CI settings with the file's `seed` or `check_seed`."""
+    return run_claim(CLAIMS / name, ci=True, seed=getattr(load_claim(CLAIMS / name), which))
 
 
 def assert_verdict(result, expectation: int, verdict: str, **point):
@@ -257,130 +315,154 @@ def assert_verdict(result, expectation: int, verdict: str, **point):
     )
 
 
-def check_settings(result, replicates: int, seed: int, alpha: float = 0.05) -> None:
-    """The CI run used what the test's docstring states."""
-    assert (result.replicates, result.seed) == (replicates, seed)
+def check_settings(result, replicates: int, seeds: tuple[int, int], alpha: float = 0.05) -> None:
+    """The CI run used what the test's docstring states (one of its two seeds)."""
+    assert result.replicates == replicates and result.seed in seeds
     assert all(e.alpha == alpha and e.test == "wilcoxon" for e in result.experiment.expect)
 
 
 @pytest.mark.slow
-def test_claim_01_engine_marketing_amplifies_the_product():
-    """Claim 1, mapped pattern. CI: 10 replicates per arm, seed 101, 3,000 people, 200 days; one-sided
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_01_engine_marketing_amplifies_the_product(which):
+    """Claim 1, mapped pattern. CI: 10 replicates per arm, seeds 101 and 61001, 3,000 people, 200 days; one-sided
     Wilcoxon signed-rank tests of paired replicates (common random numbers) at alpha = 0.05.
 
     Poor product (quality 0.45): more marketing ends with more detractors (holds), but the model does
     not reproduce "no more adopters": ads bring significantly more adopters (reversed). Good product
     (quality 0.85): marketing helps, 50% is reached sooner (holds)."""
-    result = run_seed_claim("01_engine.toml")
-    check_settings(result, replicates=10, seed=101)
+    result = run_seed_claim("01_engine.toml", which)
+    check_settings(result, replicates=10, seeds=(101, 61001))
     assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.45})
     assert_verdict(result, 1, REVERSED, **{"engine.quality": 0.45})
     assert_verdict(result, 3, HOLDS, **{"engine.quality": 0.85})
 
 
 @pytest.mark.slow
-def test_claim_02_accelerator_layers_reach_half_far_sooner():
-    """Claim 2, holds. CI: 10 replicates per arm, seed 202, 3,000 people, 250 days; one-sided Wilcoxon
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_02_accelerator_layers_reach_half_far_sooner(which):
+    """Claim 2, holds. CI: 10 replicates per arm, seeds 202 and 62002, 3,000 people, 250 days; one-sided Wilcoxon
     signed-rank test at alpha = 0.05 that time-to-50% with the layers is below 0.75 x offline only."""
-    result = run_seed_claim("02_accelerator.toml")
-    check_settings(result, replicates=10, seed=202)
+    result = run_seed_claim("02_accelerator.toml", which)
+    check_settings(result, replicates=10, seeds=(202, 62002))
     assert result.holds
     assert_verdict(result, 0, HOLDS, **{"wom.transmission": 0.1})
 
 
 @pytest.mark.slow
-def test_claim_03_participation_raises_fans_and_talk():
-    """Claim 3, holds. CI: 10 replicates per arm, seed 303, 3,000 people, 150 days; one-sided Wilcoxon
-    signed-rank tests at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
-    talk windows."""
-    result = run_seed_claim("03_relationship.toml")
-    check_settings(result, replicates=10, seed=303)
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_03_participation_raises_fans_and_talk(which):
+    """Claim 3, holds, also when fans can arise from use alone. CI: 7 replicates per arm (the power
+    calculation: pilot seed 83003, every effect d >= 5, so the exact minimum at alpha / 4 = 0.0125
+    decides), seeds 303 and 63003, 3,000 people, 150 days; one-sided Wilcoxon signed-rank tests, Holm
+    over the 4 points, at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
+    talk windows, and with relationship.use_brand_growth 0 (only participation makes fans: built in)
+    and 0.02 (satisfied use alone makes fans: the falsification experiment)."""
+    result = run_seed_claim("03_relationship.toml", which)
+    check_settings(result, replicates=7, seeds=(303, 63003))
     for renew in (True, False):
-        for expectation in (0, 1):
-            assert_verdict(result, expectation, HOLDS, **{"relationship.renew_talk": renew})
+        for growth in (0.0, 0.02):
+            for expectation in (0, 1):
+                point = {"relationship.renew_talk": renew, "relationship.use_brand_growth": growth}
+                assert_verdict(result, expectation, HOLDS, **point)
 
 
 @pytest.mark.slow
-def test_claim_04_community_persists_fan_economy_decays():
-    """Claim 4, holds. CI: 10 replicates per arm, seed 404, 3,000 people, 250 days (the brand steps back
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_04_community_persists_fan_economy_decays(which):
+    """Claim 4, holds. CI: 10 replicates per arm, seeds 404 and 64004, 3,000 people, 250 days (the brand steps back
     on day 150); one-sided Wilcoxon signed-rank tests at alpha = 0.05: community > fan economy in
     engagement and fan retention, community engagement retention > 0.5, fan economy's < 0.5."""
-    result = run_seed_claim("04_community.toml")
-    check_settings(result, replicates=10, seed=404)
+    result = run_seed_claim("04_community.toml", which)
+    check_settings(result, replicates=10, seeds=(404, 64004))
     for expectation in range(4):
         assert_verdict(result, expectation, HOLDS)
 
 
 @pytest.mark.slow
-def test_claim_05_seeds_chosen_well_beat_random():
-    """Claim 5, holds at 10,000 people. CI: 8 replicates per arm, seed 505, 10,000 people, 130 days;
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_05_seeds_chosen_well_beat_random(which):
+    """Claim 5, holds at 10,000 people. CI: 8 replicates per arm, seeds 505 and 65005, 10,000 people, 130 days;
     one-sided Wilcoxon signed-rank tests at alpha = 0.05 that hub and forum seeds reach 50% sooner."""
-    result = run_seed_claim("05_seeding.toml")
-    check_settings(result, replicates=8, seed=505)
+    result = run_seed_claim("05_seeding.toml", which)
+    check_settings(result, replicates=8, seeds=(505, 65005))
     assert_verdict(result, 0, HOLDS, **{"population.size": 10000})
     assert_verdict(result, 1, HOLDS, **{"population.size": 10000})
 
 
 @pytest.mark.slow
-def test_claim_06_forum_first_retains_more_fans_with_iteration():
-    """Claim 6, mapped pattern. CI: 10 replicates per arm, seed 606, 3,000 people, 250 days, MIUI
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_06_forum_first_retains_more_fans_with_iteration(which):
+    """Claim 6, mapped pattern. CI: 10 replicates per arm, seeds 606 and 66006, 3,000 people, 250 days, MIUI
     scenario, mean expectation 0.7 (high threshold); one-sided Wilcoxon signed-rank tests at
     alpha = 0.05. Forum first ends with more fans when weekly releases improve the product (holds) and
     not without them."""
-    result = run_seed_claim("06_channel_order.toml")
-    check_settings(result, replicates=10, seed=606)
+    result = run_seed_claim("06_channel_order.toml", which)
+    check_settings(result, replicates=10, seeds=(606, 66006))
     assert_verdict(result, 0, HOLDS, **{"engine.expectation_mean": 0.7, "iteration.enabled": True})
     no_iteration = result.comparison(0, **{"engine.expectation_mean": 0.7, "iteration.enabled": False})
     assert no_iteration.verdict != HOLDS
 
 
 @pytest.mark.slow
-def test_claim_07_hit_product_beats_portfolio():
-    """Claim 7, holds at the scenario's variety fit (0.02). CI: 10 replicates per arm, seed 707, 3,000
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_07_hit_product_beats_portfolio(which):
+    """Claim 7, holds at the scenario's variety fit (0.02). CI: 10 replicates per arm, seeds 707 and 67007, 3,000
     people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on final adoption and
     time to 50%."""
-    result = run_seed_claim("07_hit_product.toml")
-    check_settings(result, replicates=10, seed=707)
+    result = run_seed_claim("07_hit_product.toml", which)
+    check_settings(result, replicates=10, seeds=(707, 67007))
     assert result.holds
     assert_verdict(result, 0, HOLDS, **{"hit_product.variety_fit": 0.02})
     assert_verdict(result, 1, HOLDS, **{"hit_product.variety_fit": 0.02})
 
 
 @pytest.mark.slow
-def test_claim_08_moderate_posting_beats_overload_only_with_fatigue():
-    """Claim 8, mapped pattern. CI: 40 replicates per arm, seed 808, 3,000 people, 200 days, 30% of people
-    following the official account; one-sided Wilcoxon signed-rank tests at alpha = 0.05 on time to 50%.
-    When followers tire past 3 posts a day, moderate useful posting reaches 50% sooner (holds); without
-    fatigue, ten posts a day reach it sooner (reversed)."""
-    result = run_seed_claim("08_self_media.toml")
-    check_settings(result, replicates=40, seed=808)
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_08_moderate_posting_beats_overload_only_with_fatigue(which):
+    """Claim 8, mapped pattern. CI: 48 replicates per arm (power calculation: pilot seed 88008, time to
+    50% with fatigue d = 0.42), seeds 808 and 68008, 3,000 people, 200 days, 30% of people following
+    the official account; one-sided Wilcoxon signed-rank tests, Holm over the 2 fatigue points, at
+    alpha = 0.05. When followers tire past 3 posts a day, moderate useful posting reaches 50% sooner
+    (holds with both seeds); its "more adopters" holds with one seed only. Without fatigue (the
+    falsification experiment), ten posts a day reach 50% sooner (reversed)."""
+    result = run_seed_claim("08_self_media.toml", which)
+    check_settings(result, replicates=48, seeds=(808, 68008))
     fatigue = {"channels.weibo.official_followers": 0.3}
     assert_verdict(result, 0, HOLDS, **fatigue, **{"self_media.fatigue_posts_per_day": 3.0})
+    # more adopters: holds with seed 808 (Holm p = 0.005), inconclusive with 68008; never reversed
+    assert result.comparison(1, **fatigue, **{"self_media.fatigue_posts_per_day": 3.0}).verdict != REVERSED
     assert_verdict(result, 0, REVERSED, **fatigue, **{"self_media.fatigue_posts_per_day": 10.0})
 
 
 @pytest.mark.slow
-def test_claim_09_wom_first_then_ads_costs_less():
-    """Claim 9, holds at quality 0.7. CI: 30 replicates per arm, seed 909, 3,000 people, 200 days;
-    one-sided Wilcoxon signed-rank tests at alpha = 0.05: final adoption of WOM-then-ads above
-    ads-first's minus 0.01 (non-inferiority), and a lower cost per adopter. The arms' final adoptions
-    differ by about 0.1-0.4 points against a 1-point margin: 10 replicates gave p = 0.06-0.1, 30 give
-    p = 0.002 (measured with this seed)."""
-    result = run_seed_claim("09_wom_then_ads.toml")
-    check_settings(result, replicates=30, seed=909)
-    assert_verdict(result, 0, HOLDS, **{"engine.quality": 0.7})
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_09_wom_first_then_ads_costs_less(which):
+    """Claim 9, weak with the confound removed. CI: 23 replicates per arm (power calculation: pilot seed
+    89009, the non-inferiority contrast has d = 0.53), seeds 909 and 69009, 3,000 people, 200 days,
+    quality 0.7, both arms with the same forum seed users; one-sided Wilcoxon signed-rank tests at
+    alpha = 0.05. Non-inferiority of final adoption (WOM-then-ads above ads-first's minus 0.01): holds
+    with seed 69009 (p = 0.004), inconclusive with seed 909 (p = 0.057), never reversed; this test
+    asserts what both seeds share. Lower cost per adopter (bookkeeping: fewer paid ad days) holds."""
+    result = run_seed_claim("09_wom_then_ads.toml", which)
+    check_settings(result, replicates=23, seeds=(909, 69009))
+    assert result.comparison(0, **{"engine.quality": 0.7}).verdict != REVERSED
     assert_verdict(result, 1, HOLDS, **{"engine.quality": 0.7})
 
 
 @pytest.mark.slow
-def test_claim_10_bad_news_outweighs_good_news():
-    """Claim 10, holds with the model's default negative-WOM factors. CI: 30 replicates per arm, seed 1010,
-    3,000 people, 200 days; one-sided Wilcoxon signed-rank tests at alpha = 0.05 of the contrast
-    dissatisfied + satisfied - 2 x baseline (time to 50%: > 0; final adoption: 2 x baseline - the two > 0).
-    The time-to-50% contrast is about 5 days with a spread of the same size: 10 replicates gave
-    p = 0.05, 30 give p = 0.0003 (measured with this seed)."""
-    result = run_seed_claim("10_negative_wom.toml")
-    check_settings(result, replicates=30, seed=1010)
-    default = {"wom.negative_transmission_factor": 2.0, "wom.negative_reach_factor": 1.5}
-    assert_verdict(result, 0, HOLDS, **default)
-    assert_verdict(result, 1, HOLDS, **default)
+@pytest.mark.parametrize("which", SEEDS)
+def test_claim_10_bad_news_outweighs_good_news(which):
+    """Claim 10, final adoption half: holds, also without the model's negative-WOM factors. CI: 7
+    replicates per arm (power calculation: pilot seed 90010; final adoption d >= 1.8 at every point),
+    seeds 1010 and 70010, 3,000 people, 200 days, at the 4 points negative_transmission_factor x
+    negative_reach_factor in {2, 1} x {1.5, 1}; one-sided Wilcoxon signed-rank tests, Holm over the 4
+    points, at alpha = 0.05 of the contrast 2 x baseline - dissatisfied - satisfied (adoption lost to
+    5% more dissatisfied exceeds adoption gained from 5% more satisfied): holds at every point,
+    including factors 1 and 1 (the falsification experiment). The time-to-50% half (pilot d = 0.41 at
+    the defaults: 61 replicates needed) is tested and reported but not powered in CI, so not asserted."""
+    result = run_seed_claim("10_negative_wom.toml", which)
+    check_settings(result, replicates=7, seeds=(1010, 70010))
+    for transmission in (2.0, 1.0):
+        for reach in (1.5, 1.0):
+            point = {"wom.negative_transmission_factor": transmission, "wom.negative_reach_factor": reach}
+            assert_verdict(result, 1, HOLDS, **point)

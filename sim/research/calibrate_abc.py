@@ -1,0 +1,385 @@
+"""Calibration with uncertainty: ABC-SMC over several scenario keys, on the project's executor.
+
+`wom calibrate --method abc` estimates a posterior of the --vary keys given an observed cumulative
+adoption series, by approximate Bayesian computation with sequential Monte Carlo (ABC-SMC; Toni et al.
+2009, with the adaptive tolerances and the twice-the-weighted-covariance Gaussian kernel of Beaumont
+et al. 2009):
+
+1. Generation 0 draws `particles` parameter vectors from the prior (uniform on each --vary range) and
+   simulates each once.
+2. Every later generation sets its tolerance to the `quantile` of the previous generation's distances,
+   proposes batches of `particles` candidates (a particle drawn by weight, moved by the kernel,
+   redrawn until inside the prior), simulates them, and keeps those within the tolerance until
+   `particles` are accepted. Weights: prior / sum_j w_j K(theta | theta_j) (the prior is flat).
+3. It stops after `generations`, or when the next batch would pass `max_evals` (keeping the last full
+   generation).
+
+The distance is the root mean square of log(1 + simulated) - log(1 + observed) over the fitted points
+(people of the simulated population): milestones that differ by orders of magnitude weigh alike.
+
+**Why our own loop and not pyabc, ELFI or sbi** (docs/research.md): every simulation must go through
+`sim.run.executor.run_tasks` (local cores or Dask) and give identical results whatever the number of
+workers. Here all random draws of the algorithm come from one generator in the calling process, each
+simulation gets its own seed stream (child i of SeedSequence(seed) for the i-th simulation), and a
+batch is a fixed list of tasks whose results come back in order, so the posterior is a function of
+the seed alone. pyabc's samplers draw parameters and simulate inside each worker from the global
+NumPy generator (its parallel samplers depend on scheduling), and it brings a database layer;
+ELFI runs its own parallel clients; sbi needs PyTorch and a neural density estimator far heavier than
+a four-parameter problem needs.
+
+**Market scaling** (`Market`): a population of N simulated people stands for a market of M people,
+each person for M / N real ones; targets are divided by M / N, the seed users are set from the real
+figure at time 0 (100 real seed users -> max(1, round(100 N / M)) simulated ones), and the optional
+pseudo-key `delay` (days) shifts the simulated curve later, for the time the real seed share took to
+grow to the simulated one.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.config.schema import Scenario
+from sim.research.calibrate import CUMULATIVE, SeriesError, TargetSeries, Vary, check_horizon, with_values
+from sim.run.executor import apply_runner, open_executor, run_tasks
+from sim.run.runner import run_replicate
+
+#: Pseudo-key of --vary: days the simulated curve is shifted later (the real launch's head start).
+DELAY_KEY = "delay"
+#: Default ABC-SMC settings: particles per generation, generations, tolerance quantile.
+DEFAULT_PARTICLES = 40
+DEFAULT_GENERATIONS = 4
+DEFAULT_QUANTILE = 0.5
+#: Default budget of simulations, per particle (generation 0 and, at worst, a few batches after it).
+EVALS_PER_PARTICLE = 10
+#: Credible interval reported per parameter and for predictions (central, as a fraction).
+CREDIBLE = 0.9
+#: Proposals redrawn at most this many times to land inside the prior before the batch is refused.
+MAX_REDRAWS = 1000
+
+Runner = Callable[[Scenario, np.random.SeedSequence, int], pd.DataFrame]
+
+
+class CalibrationError(SeriesError):
+    """A calibration problem that cannot be posed (too many free parameters, a bad market size)."""
+
+
+@dataclass(frozen=True)
+class Market:
+    """A simulated population of `population` people standing for `people` in the market."""
+
+    people: float
+    population: int
+
+    @property
+    def scale(self) -> float:
+        """Real people per simulated person."""
+        return self.people / self.population
+
+
+def scale_to_market(scenario: Scenario, target: TargetSeries, market: Market) -> tuple[Scenario, TargetSeries, str]:
+    """The scenario with seed users set from the target's value at time 0, and the target in simulated people.
+
+    Returns the scenario, the scaled target and one sentence on what was set. Super users (chosen among
+    the seed users) are capped at the new seed count.
+    """
+    if not market.people >= market.population:
+        raise CalibrationError(
+            f"--market {market.people:g}: must be at least population.size ({market.population}): "
+            "each simulated person stands for one or more real ones"
+        )
+    scaled = TargetSeries(target.path, target.time, target.values / market.scale, target.column)
+    if not target.cumulative or target.time[0] != 0:
+        return scenario, scaled, f"each simulated person stands for {market.scale:.4g} people"
+    seeds = max(1, round(float(target.values[0]) / market.scale))
+    values = {"seed_users.count": seeds}
+    if scenario.fan_building.enabled and scenario.fan_building.super_users > seeds:
+        values["fan_building.super_users"] = seeds
+    note = (
+        f"each simulated person stands for {market.scale:.4g} people; {target.values[0]:g} real seed users "
+        f"-> {seeds} simulated (a seed share of {seeds / market.population:.3g} instead of "
+        f"{target.values[0] / market.people:.3g})"
+    )
+    return with_values(scenario, values, source="--market"), scaled, note
+
+
+def fitted_mask(target: TargetSeries, hold_out: list[float]) -> np.ndarray:
+    """Rows that are fitted: after time 0 (the start is the initial condition) and not held out."""
+    held = np.isin(target.time, hold_out)
+    return (target.time > 0) & ~held
+
+
+def check_problem(target: TargetSeries, varies: list[Vary], hold_out: list[float]) -> np.ndarray:
+    """Refuse a problem with more free parameters than fitted data points; return the fitted rows."""
+    missing = [t for t in hold_out if t not in target.time]
+    if missing:
+        raise CalibrationError(f"--hold-out {missing[0]:g}: no row of {target.path} has this time")
+    mask = fitted_mask(target, hold_out)
+    if len(varies) > int(mask.sum()):
+        raise CalibrationError(
+            f"--vary: {len(varies)} free parameters but {target.path} has only {int(mask.sum())} data points to "
+            f"fit (rows after time 0, not held out); give at most {int(mask.sum())} --vary"
+        )
+    return mask
+
+
+@dataclass(frozen=True)
+class AbcSettings:
+    """ABC-SMC settings (see the module doc)."""
+
+    particles: int = DEFAULT_PARTICLES
+    generations: int = DEFAULT_GENERATIONS
+    quantile: float = DEFAULT_QUANTILE
+    replicates: int = 1
+    seed: int = 0
+    max_evals: int | None = None
+
+    @property
+    def budget(self) -> int:
+        """Most simulations (each of `replicates` runs)."""
+        return self.max_evals if self.max_evals is not None else EVALS_PER_PARTICLE * self.particles
+
+
+@dataclass
+class Posterior:
+    """The last ABC-SMC generation: particles, weights and their curves, and the run's history."""
+
+    keys: list[str]
+    particles: np.ndarray  # (n, k)
+    weights: np.ndarray  # (n,), sums to 1
+    distances: np.ndarray  # (n,)
+    curves: np.ndarray  # (n, len(grid)): cumulative adopters (simulated people) on the target's time axis
+    grid: np.ndarray  # days
+    target: TargetSeries
+    fitted: np.ndarray  # mask of fitted rows
+    epsilons: list[float]
+    evaluations: int
+    message: str
+    note: str = ""
+    scale: float = 1.0
+    history: list[int] = field(default_factory=list)  # simulations per generation
+
+    def quantiles(self, values: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+        """Weighted quantiles of values (n,) or (n, m) over particles."""
+        return weighted_quantiles(values, self.weights, qs)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per key: weighted mean, median and the central CREDIBLE interval."""
+        lo, hi = (1 - CREDIBLE) / 2, (1 + CREDIBLE) / 2
+        out = {}
+        for j, key in enumerate(self.keys):
+            col = self.particles[:, j]
+            q_lo, med, q_hi = self.quantiles(col, (lo, 0.5, hi))
+            out[key] = {"mean": float(np.sum(self.weights * col)), "median": med, "lo": q_lo, "hi": q_hi}
+        return out
+
+    def predictions(self) -> pd.DataFrame:
+        """Per target row: observed, posterior predictive median and CREDIBLE interval (real people), fitted or held out."""
+        lo, hi = (1 - CREDIBLE) / 2, (1 + CREDIBLE) / 2
+        at_rows = np.stack([np.interp(self.target.time, self.grid, c) for c in self.curves])
+        q = self.quantiles(at_rows, (lo, 0.5, hi))
+        return pd.DataFrame(
+            {
+                "time": self.target.time,
+                "observed": self.target.values * self.scale,
+                "median": q[1] * self.scale,
+                "lo": q[0] * self.scale,
+                "hi": q[2] * self.scale,
+                "role": np.where(self.fitted, "fitted", np.where(self.target.time > 0, "held out", "start")),
+            }
+        )
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> list:
+    """Quantiles of weighted samples (interpolated on the cumulative weights); per column for 2-D values."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 2:
+        return list(np.array([weighted_quantiles(values[:, j], weights, qs) for j in range(values.shape[1])]).T)
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order]) - 0.5 * weights[order]
+    return [float(np.interp(q, cum / np.sum(weights), values[order])) for q in qs]
+
+
+def log_distance(simulated: np.ndarray, observed: np.ndarray) -> float:
+    """Root mean square difference of log(1 + people)."""
+    return float(np.sqrt(np.mean((np.log1p(simulated) - np.log1p(observed)) ** 2)))
+
+
+def _curve(frames: list[pd.DataFrame], grid: np.ndarray, delay: float) -> np.ndarray:
+    """Mean cumulative adopters over replicates on `grid` (days), the simulation shifted `delay` days later."""
+    mean = pd.concat(frames).groupby("time", sort=True)[CUMULATIVE].mean()
+    return np.interp(grid - delay, mean.index.to_numpy(dtype=float), mean.to_numpy(dtype=float))
+
+
+def abc_smc(
+    scenario: Scenario,
+    target: TargetSeries,
+    varies: list[Vary],
+    settings: AbcSettings,
+    hold_out: list[float] = (),
+    workers: int = 1,
+    scheduler: str | None = None,
+    runner: Runner | None = None,
+    progress: Callable[[int], None] | None = None,
+    note: str = "",
+    scale: float = 1.0,
+) -> Posterior:
+    """Run ABC-SMC (module doc) and return the last full generation as the posterior.
+
+    `target` is in simulated people (see `scale_to_market`); `scale` converts back for reports.
+    `progress` is called with the number of simulations after each batch.
+    """
+    mask = check_problem(target, varies, list(hold_out))
+    check_horizon(scenario, target)
+    keys = [v.key for v in varies]
+    model_keys = [k for k in keys if k != DELAY_KEY]
+    for vary in varies:
+        if vary.key != DELAY_KEY:
+            for end in (vary.low, vary.high):
+                with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
+    low, high = np.array([v.low for v in varies]), np.array([v.high for v in varies])
+    root = np.random.SeedSequence(settings.seed)
+    rng = np.random.default_rng(root.spawn(1)[0])
+    grid = np.arange(0.0, math.floor(scenario.run.days) + 1.0)
+    runner = runner or run_replicate
+    evaluations = 0
+
+    def simulate(executor, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal evaluations
+        tasks, index = [], []
+        for i, theta in enumerate(thetas):
+            values = dict(zip(keys, theta))
+            candidate = with_values(scenario, {k: values[k] for k in model_keys}) if model_keys else scenario
+            stream = np.random.SeedSequence(settings.seed, spawn_key=(evaluations + i,))
+            for r, seq in enumerate(stream.spawn(settings.replicates)):
+                tasks.append((candidate, seq, r))
+                index.append(i)
+        frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks)
+        evaluations += len(thetas)
+        curves, dists = [], []
+        for i, theta in enumerate(thetas):
+            mine = [f for f, j in zip(frames, index) if j == i]
+            delay = float(dict(zip(keys, theta)).get(DELAY_KEY, 0.0))
+            curve = _curve(mine, grid, delay)
+            curves.append(curve)
+            dists.append(log_distance(np.interp(target.time[mask], grid, curve), target.values[mask]))
+        if progress:
+            progress(len(thetas))
+        return np.array(curves), np.array(dists)
+
+    n = settings.particles
+    with open_executor(workers, scheduler, tasks=n * settings.replicates) as executor:
+        thetas = low + (high - low) * rng.random((n, len(keys)))
+        curves, dists = simulate(executor, thetas)
+        weights = np.full(n, 1.0 / n)
+        epsilons, history, message = [math.inf], [n], f"{settings.generations} generations"
+        for _ in range(1, settings.generations):
+            eps = float(np.quantile(dists, settings.quantile))
+            cov = 2.0 * np.atleast_2d(np.cov(thetas.T, aweights=weights)) + np.diag(((high - low) * 1e-6) ** 2)
+            new_t, new_c, new_d, used = [], [], [], 0
+            while len(new_t) < n:
+                if evaluations + n > settings.budget:
+                    break
+                batch = _propose(rng, thetas, weights, cov, low, high, n)
+                b_curves, b_dists = simulate(executor, batch)
+                used += n
+                for theta, curve, dist in zip(batch, b_curves, b_dists):
+                    if dist <= eps and len(new_t) < n:
+                        new_t.append(theta)
+                        new_c.append(curve)
+                        new_d.append(dist)
+            if len(new_t) < n:
+                message = (
+                    f"stopped after {len(epsilons)} generations: the budget of {settings.budget} simulations ran out"
+                )
+                break
+            new_t = np.array(new_t)
+            inv = np.linalg.inv(cov)
+            diff = new_t[:, None, :] - thetas[None, :, :]
+            kernel = np.exp(-0.5 * np.einsum("ijk,kl,ijl->ij", diff, inv, diff))
+            w = 1.0 / (kernel @ weights)
+            thetas, curves, dists, weights = new_t, np.array(new_c), np.array(new_d), w / w.sum()
+            epsilons.append(eps)
+            history.append(used)
+    return Posterior(
+        keys, thetas, weights, dists, curves, grid, target, mask, epsilons, evaluations, message, note, scale, history
+    )
+
+
+def _propose(rng, thetas, weights, cov, low, high, n) -> np.ndarray:
+    """n candidates: a particle drawn by weight, moved by N(0, cov), redrawn until inside the prior box."""
+    out = np.empty((n, thetas.shape[1]))
+    for i in range(n):
+        for _ in range(MAX_REDRAWS):
+            theta = rng.multivariate_normal(thetas[rng.choice(len(thetas), p=weights)], cov)
+            if np.all(theta >= low) and np.all(theta <= high):
+                out[i] = theta
+                break
+        else:
+            raise CalibrationError("ABC-SMC: proposals keep leaving the --vary ranges; widen them")
+    return out
+
+
+# ==================================================================================================
+# Writing
+# ==================================================================================================
+#: Output kind of an ABC calibration folder (sim.run.io markers).
+ABC_KIND = "calibration"
+POSTERIOR_TABLE = "posterior.csv"
+PREDICTIONS_TABLE = "predictions.csv"
+SUMMARY_FILE = "summary.json"
+
+
+def summary_dict(posterior: Posterior, settings: AbcSettings, settings_note: dict) -> dict:
+    """summary.json: method, settings, per-parameter posterior summary, predictions and history."""
+    return {
+        "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009 kernel and weights), own loop on sim.run.executor",
+        "settings": {
+            "particles": settings.particles,
+            "generations": settings.generations,
+            "quantile": settings.quantile,
+            "replicates": settings.replicates,
+            "seed": settings.seed,
+            "budget": settings.budget,
+            **settings_note,
+        },
+        "market_note": posterior.note,
+        "credible": CREDIBLE,
+        "parameters": posterior.summary(),
+        "predictions": posterior.predictions().to_dict(orient="records"),
+        "epsilons": posterior.epsilons,
+        "simulations_per_generation": posterior.history,
+        "evaluations": posterior.evaluations,
+        "message": posterior.message,
+    }
+
+
+def write_posterior(
+    posterior: Posterior,
+    out_dir,
+    settings: AbcSettings,
+    settings_note: dict,
+    force: bool = False,
+    draw: Callable[[Posterior, object], list] | None = None,
+):
+    """Write posterior.csv (particles, weights, distances), predictions.csv, summary.json and the charts."""
+    import json
+
+    from sim.run.io import atomic_directory
+    from sim.run.metrics import to_jsonable
+
+    with atomic_directory(out_dir, ABC_KIND, force) as tmp:
+        frame = pd.DataFrame(posterior.particles, columns=posterior.keys)
+        frame["weight"], frame["distance"] = posterior.weights, posterior.distances
+        frame.to_csv(tmp / POSTERIOR_TABLE, index=False)
+        posterior.predictions().to_csv(tmp / PREDICTIONS_TABLE, index=False)
+        summary = summary_dict(posterior, settings, settings_note)
+        (tmp / SUMMARY_FILE).write_text(json.dumps(to_jsonable(summary), indent=2, allow_nan=False) + "\n")
+        if draw is not None:
+            draw(posterior, tmp)
+    return out_dir
