@@ -11,7 +11,7 @@ per-replicate Shapley values, with its standard error).
 The swept keys must belong to one factor (`factor` in the spec, e.g. relationship_chain): then the
 combinations with that factor off do not depend on the point and are run once for the whole map (the
 other half are run per point), with the same replicate seeds everywhere (common random numbers, as in
-`sim.research.attribution`). The metric is a parameter: any of attribution's metrics.
+`sim.research.attribution`). The metric is a parameter: any of attribution's metrics, including lifetime and per-generation adoption.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sim.config.schema import Scenario
 from sim.config.toml import read_spec
 from sim.research.attribution import (
     ATTRIBUTED_METRICS,
+    EXTRA_METRICS,
     FACTOR_SECTIONS,
     FACTORS,
     all_combinations,
@@ -110,8 +111,8 @@ class MapSpec(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, v: str) -> str:
-        if v not in ATTRIBUTED_METRICS:
-            raise ValueError(f"must be one of {', '.join(ATTRIBUTED_METRICS)}")
+        if v not in ATTRIBUTED_METRICS + EXTRA_METRICS:
+            raise ValueError(f"must be one of {', '.join(ATTRIBUTED_METRICS + EXTRA_METRICS)}")
         return v
 
     @model_validator(mode="after")
@@ -203,7 +204,9 @@ def attribution_map(
     with open_executor(workers, tasks=len(tasks)) as executor:
         done = (lambda task, ts: progress(1)) if progress else None
         frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
-    metric_of = [replicate_metrics(ts, population, horizon)[spec.metric] for ts in frames]
+    extra = (spec.metric,) if spec.metric in EXTRA_METRICS else ()
+    line = max(scenario.generations.count, baseline.generations.count)  # products in the longer line
+    metric_of = [replicate_metrics(ts, population, horizon, extra, line)[spec.metric] for ts in frames]
     n_rep = spec.replicates
     values_shared = {c: metric_of[i * n_rep : (i + 1) * n_rep] for i, c in enumerate(shared)}
     offset = len(shared) * n_rep

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 
-from sim.research.attribution import DISPLAY
+from sim.research.attribution import display
 from sim.research.attribution_map import MapSpec
 from sim.viz.charts import save_figure
 from sim.viz.research_charts import DARK_CELL_LUMINANCE, _luminance
@@ -27,15 +27,21 @@ SETTING_STYLES = ("-", "--", ":", "-.")
 FACTOR_COLOURS = ("tab:purple", "tab:orange")
 
 
-def _scale(metric: str) -> tuple[float, str]:
-    """Display multiplier and unit of a metric (attribution's DISPLAY)."""
-    return DISPLAY.get(metric, (1.0, ""))
+#: Decimals of the cell values: percentage points and days need one, other units (e.g. purchases per
+#: person, around 0.1-1) two.
+WHOLE_UNIT_DECIMALS, OTHER_DECIMALS = 1, 2
+
+
+def _scale(metric: str) -> tuple[float, str, int]:
+    """Display multiplier, unit and decimals of a metric (attribution's `display`)."""
+    mult, unit = display(metric)
+    return mult, unit, WHOLE_UNIT_DECIMALS if unit.strip() in ("pp", "d") else OTHER_DECIMALS
 
 
 def plot_attribution_map(spec: MapSpec, table: pd.DataFrame, path: Path) -> Path:
     """Write the map's chart to `path` and return it."""
     a, b = spec.compare
-    mult, unit = _scale(spec.metric)
+    mult, unit, dec = _scale(spec.metric)
     n_panels = 1 + len(spec.lines)
     fig, axes = plt.subplots(1, n_panels, figsize=(PANEL_SIZE[0] * n_panels, PANEL_SIZE[1]), squeeze=False)
     axes = axes[0]
@@ -54,7 +60,7 @@ def plot_attribution_map(spec: MapSpec, table: pd.DataFrame, path: Path) -> Path
         ax.text(
             j,
             i,
-            f"{v:+.1f} ± {se.iat[i, j]:.1f}\n({phi_a.iat[i, j]:.1f} vs {phi_b.iat[i, j]:.1f})",
+            f"{v:+.{dec}f} ± {se.iat[i, j]:.{dec}f}\n({phi_a.iat[i, j]:.{dec}f} vs {phi_b.iat[i, j]:.{dec}f})",
             ha="center",
             va="center",
             fontsize=CELL_FONT_SIZE,
@@ -64,7 +70,7 @@ def plot_attribution_map(spec: MapSpec, table: pd.DataFrame, path: Path) -> Path
     ax.set_yticks(range(diff.shape[0]), [f"{v:g}" for v in diff.index])
     ax.set_xlabel(spec.grid.x.key)
     ax.set_ylabel(spec.grid.y.key)
-    fig.colorbar(image, ax=ax).set_label(f"{a} - {b} ({spec.metric},{unit})")
+    fig.colorbar(image, ax=ax).set_label(f"{a} - {b}\n{spec.metric}" + (f" ({unit.strip()})" if unit else ""))
     ax.set_title(f"Shapley {a} - {b} ± s.e.\n(cell: {a} vs {b})", fontsize=10)
     for ax, axis in zip(axes[1:], spec.lines):
         for style, setting in zip(SETTING_STYLES, spec.line_settings):
