@@ -27,6 +27,9 @@ import numpy as np
 import scipy.sparse as sp
 
 _MAX_NODES = np.iinfo(np.int32).max  # node ids are stored as int32
+#: Entries (tie ends or pair draws) per block of a graph build's loops: 2^22, so each block's int64
+#: temporaries are 32 MB at most, below glibc's largest mmap threshold (reused, not remapped).
+BUILD_BLOCK = 1 << 22
 
 
 # --------------------------------------------------------------------------------------
@@ -268,17 +271,32 @@ def from_pairs(n: int, src, dst, directed: bool) -> EdgeLayer:
 
 def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices in [0, n_items) of a Bernoulli(p) process: geometric gaps, O(hits), no duplicates."""
+    blocks = list(_bernoulli_blocks(n_items, p, rng))
+    return np.concatenate(blocks) if blocks else np.empty(0, dtype=np.int64)
+
+
+def _bernoulli_blocks(n_items: int, p: float, rng: np.random.Generator, block: int | None = None):
+    """The positions of `_bernoulli_positions` as consecutive sorted int64 blocks of at most `block` draws.
+
+    The geometric gaps are drawn in rounds of ``expected + 6 sd + 16`` values until the last position
+    passes n_items, every round in full; a round drawn in pieces gives the same values in the same
+    order (each gap takes its own uniforms), so the blocks concatenate to the one-array result and
+    leave the generator in the same state, while no temporary is larger than a block.
+    """
     if n_items <= 0 or p <= 0:
-        return np.empty(0, dtype=np.int64)
+        return
     expected = n_items * p
     chunk = int(expected + 6 * math.sqrt(expected) + 16)
-    parts, last = [], -1
+    block = chunk if block is None else max(1, int(block))
+    last = -1
     while last < n_items:
-        pos = np.cumsum(rng.geometric(p, size=chunk)) + last
-        parts.append(pos)
-        last = int(pos[-1])
-    pos = np.concatenate(parts)
-    return pos[: np.searchsorted(pos, n_items)]
+        for start in range(0, chunk, block):
+            pos = rng.geometric(p, size=min(block, chunk - start))
+            np.cumsum(pos, out=pos)
+            pos += last
+            last = int(pos[-1])
+            if pos[0] < n_items:
+                yield pos[: np.searchsorted(pos, n_items)]
 
 
 # --------------------------------------------------------------------------------------
@@ -398,29 +416,52 @@ def _sorted_csr(n_rows: int, n_cols: int, rows, cols, payload) -> tuple[np.ndarr
     return mat.indptr.astype(np.int64), mat.indices.astype(np.int32, copy=False), mat.data - 1
 
 
-def _transpose(n_rows: int, n_cols: int, indptr, indices) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _transpose(
+    n_rows: int, n_cols: int, indptr, indices, perm_dtype: type = np.int64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transpose a CSR structure: (indptr, indices) of the transpose (rows sorted) and
-    ``perm`` such that transposed entry e is original entry perm[e]."""
-    data = np.arange(1, len(indices) + 1, dtype=np.int64)
-    csc = sp.csr_array((data, indices, indptr), shape=(n_rows, n_cols)).tocsc()
-    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False), csc.data - 1
+    ``perm`` (of `perm_dtype`, which must hold len(indices)) such that transposed entry e is original entry perm[e].
+
+    Index arrays go to scipy as 32-bit when the entries fit, so it does not copy them to 64 bits."""
+    data = np.arange(1, len(indices) + 1, dtype=perm_dtype)  # +1: keep entry 0 away from sparse-zero handling
+    idx = np.int32 if len(indices) < _MAX_NODES else np.int64
+    csc = sp.csr_array(
+        (data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n_rows, n_cols)
+    ).tocsc()
+    del data
+    perm = csc.data
+    perm -= 1
+    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False), perm
 
 
 def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
     """Undirected layer from a strictly-lower-triangular CSR (row i: sorted neighbours < i,
-    no duplicates); tie id of edge = its entry index in that CSR."""
+    no duplicates); tie id of edge = its entry index in that CSR.
+
+    The transpose carries 32-bit tie ids while they fit, and the two halves are written into the
+    preallocated outputs in blocks of rows (`BUILD_BLOCK` entries), so the temporaries stay small
+    next to the layer itself.
+    """
     m = len(low_idx)
-    up_ptr, up_idx, up_tie = _transpose(n, n, low_ptr, low_idx)  # row j: neighbours > j
+    ties = tie_dtype(m)
+    up_ptr, up_idx, up_tie = _transpose(n, n, low_ptr, low_idx, ties)  # row j: neighbours > j
     indptr = low_ptr + up_ptr
     indices = np.empty(2 * m, dtype=np.int32)
-    tie = np.empty(2 * m, dtype=tie_dtype(m))
-    # row i of the result = lower part of row i, then its upper part
-    pos = np.arange(m, dtype=np.int64) + np.repeat(up_ptr[:-1], np.diff(low_ptr))
-    indices[pos] = low_idx
-    tie[pos] = np.arange(m, dtype=tie.dtype)
-    pos = np.arange(m, dtype=np.int64) + np.repeat(low_ptr[1:], np.diff(up_ptr))
-    indices[pos] = up_idx
-    tie[pos] = up_tie
+    tie = np.empty(2 * m, dtype=ties)
+    rows = max(1, int(BUILD_BLOCK * n // max(2 * m, 1)))  # rows per block: about BUILD_BLOCK entries
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        # row i of the result = lower part of row i, then its upper part
+        a, b = int(low_ptr[r0]), int(low_ptr[r1])
+        pos = np.arange(a, b, dtype=np.int64)
+        pos += np.repeat(up_ptr[r0:r1], np.diff(low_ptr[r0 : r1 + 1]))
+        indices[pos] = low_idx[a:b]
+        tie[pos] = np.arange(a, b, dtype=ties)
+        a, b = int(up_ptr[r0]), int(up_ptr[r1])
+        pos = np.arange(a, b, dtype=np.int64)
+        pos += np.repeat(low_ptr[r0 + 1 : r1 + 1], np.diff(up_ptr[r0 : r1 + 1]))
+        indices[pos] = up_idx[a:b]
+        tie[pos] = up_tie[a:b]
     return EdgeLayer(n, indptr, indices, tie, m, directed=False)
 
 
