@@ -50,9 +50,10 @@ class EdgeLayer:
     indices: np.ndarray  # int32, targets, shape (nnz,)
     # (nnz,): id of the tie (relationship) each CSR entry belongs to, int32 while n_ties fits
     # (int64 beyond: `tie_dtype`).  Undirected: both directions of one edge share the tie id.
-    # Directed: tie == arange(nnz), except in the transposed view from in_neighbours_csr(),
-    # which keeps the original ids.
-    tie: np.ndarray
+    # Directed: None, meaning that each entry's tie id is its position (tie == arange(nnz), not stored:
+    # 4-8 bytes per tie saved), except in the transposed view from in_neighbours_csr(), which keeps
+    # the original ids.  Read them through `tie` either way.
+    tie_ids: np.ndarray | None
     n_ties: int  # number of distinct tie ids (0..n_ties-1)
     directed: bool
 
@@ -60,23 +61,37 @@ class EdgeLayer:
         n = _check_n(self.n)
         indptr = _frozen_array(self.indptr, np.int64, "indptr")
         indices = _frozen_array(self.indices, np.int32, "indices")
-        tie = _frozen_array(self.tie, tie_dtype(self.n_ties), "tie")
         if indptr.shape != (n + 1,):
             raise ValueError(f"indptr must have shape ({n + 1},), got {indptr.shape}")
         if indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
             raise ValueError("indptr must start at 0, be non-decreasing and end at len(indices)")
-        if tie.shape != indices.shape:
-            raise ValueError("tie and indices must have the same shape")
         if len(indices) and (indices.min() < 0 or indices.max() >= n):
             raise ValueError(f"indices must lie in [0, {n})")
-        if len(tie) and (tie.min() < 0 or tie.max() >= self.n_ties):
-            raise ValueError(f"tie ids must lie in [0, n_ties={self.n_ties})")
+        if self.tie_ids is None:
+            if not self.directed or self.n_ties != len(indices):
+                raise ValueError("tie ids may be left out (None: their positions) only for directed layers")
+            tie = None
+        else:
+            tie = _frozen_array(self.tie_ids, tie_dtype(self.n_ties), "tie")
+            if tie.shape != indices.shape:
+                raise ValueError("tie and indices must have the same shape")
+            if len(tie) and (tie.min() < 0 or tie.max() >= self.n_ties):
+                raise ValueError(f"tie ids must lie in [0, n_ties={self.n_ties})")
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "indptr", indptr)
         object.__setattr__(self, "indices", indices)
-        object.__setattr__(self, "tie", tie)
+        object.__setattr__(self, "tie_ids", tie)
         object.__setattr__(self, "n_ties", int(self.n_ties))
         object.__setattr__(self, "directed", bool(self.directed))
+
+    @property
+    def tie(self) -> np.ndarray:
+        """Tie id of each CSR entry (read-only); made on each call when the ids are the positions."""
+        if self.tie_ids is not None:
+            return self.tie_ids
+        tie = np.arange(self.nnz, dtype=tie_dtype(self.n_ties))
+        tie.flags.writeable = False
+        return tie
 
     def __repr__(self) -> str:
         kind = "directed" if self.directed else "undirected"
@@ -106,8 +121,13 @@ class EdgeLayer:
 
         Done by scipy's compiled CSR row indexing on a view of the layer (built once), which copies
         each row's slice directly: a few times faster than gathering through a per-entry position
-        array at 10^6 entries (the frontier step of every edge channel).
+        array at 10^6 entries (the frontier step of every edge channel). When the tie ids are the
+        positions (directed layers), those positions are the ids asked for, so the targets are gathered
+        through them (in the tie id type: a chunk of contacts keeps 4 bytes per tie end).
         """
+        if with_ties and self.tie_ids is None:
+            ties = entry_positions(self.indptr, rows, tie_dtype(self.n_ties))
+            return self.indices[ties], ties
         sub = (self._rows_and_ties if with_ties else self._rows)[rows]
         return sub.indices, (sub.data if with_ties else None)
 
@@ -140,7 +160,7 @@ class EdgeLayer:
         if not self.directed:
             return self
         t_ptr, t_idx, perm = _transpose(self.n, self.n, self.indptr, self.indices)
-        return EdgeLayer(self.n, t_ptr, t_idx, self.tie[perm], self.n_ties, True)
+        return EdgeLayer(self.n, t_ptr, t_idx, perm if self.tie_ids is None else self.tie_ids[perm], self.n_ties, True)
 
     def to_networkx(self):
         """networkx Graph/DiGraph with the same nodes and edges (edge attribute ``tie``); interop only."""
@@ -173,7 +193,7 @@ class EdgeLayer:
         indptr, indices, entries = _sorted_csr(k, k, rows, dst[keep], entries[keep])
         old_tie = self.tie[entries]
         if self.directed:
-            tie_map, tie = old_tie, np.arange(len(old_tie), dtype=np.int64)
+            tie_map, tie = old_tie, None
         else:
             tie_map, tie = unique_inverse(old_tie)
         layer = EdgeLayer(k, indptr, indices, tie, len(tie_map), self.directed)
@@ -352,7 +372,7 @@ def _check_node_subset(nodes, n: int) -> np.ndarray:
 
 
 def _empty_layer(n: int, directed: bool) -> EdgeLayer:
-    return EdgeLayer(n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64), 0, directed)
+    return EdgeLayer(n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), None if directed else np.empty(0, np.int32), 0, directed)
 
 
 def _ptr_from_counts(counts: np.ndarray) -> np.ndarray:
@@ -367,6 +387,18 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     ends = np.cumsum(lengths)
     out = np.arange(ends[-1] if len(ends) else 0, dtype=np.int64)
     out += np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
+    return out
+
+
+def entry_positions(indptr: np.ndarray, rows: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+    """CSR positions of all entries of `rows`, row after row, in `dtype` (which must hold indptr[-1])."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    out = np.arange(ends[-1] if len(ends) else 0, dtype=dtype)
+    starts -= ends
+    starts += lengths  # row start minus its offset in the output
+    out += np.repeat(starts.astype(dtype, copy=False), lengths)
     return out
 
 
@@ -478,7 +510,7 @@ def _directed(n: int, src: np.ndarray, dst: np.ndarray) -> EdgeLayer:
     keep = src != dst
     indptr, indices = _structure(n, n, src[keep], dst[keep])
     nnz = len(indices)
-    return EdgeLayer(n, indptr, indices, np.arange(nnz, dtype=tie_dtype(nnz)), nnz, directed=True)
+    return EdgeLayer(n, indptr, indices, None, nnz, directed=True)
 
 
 def _groups_from_csr(n: int, n_groups: int, group_ptr: np.ndarray, members: np.ndarray) -> Groups:
