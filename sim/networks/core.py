@@ -20,7 +20,6 @@ Each network kind is one module of `sim.networks` built on these (see `sim.netwo
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -289,36 +288,6 @@ def from_pairs(n: int, src, dst, directed: bool) -> EdgeLayer:
     return _directed(n, src, dst) if directed else _undirected(n, src, dst)
 
 
-def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted indices in [0, n_items) of a Bernoulli(p) process: geometric gaps, O(hits), no duplicates."""
-    blocks = list(_bernoulli_blocks(n_items, p, rng))
-    return np.concatenate(blocks) if blocks else np.empty(0, dtype=np.int64)
-
-
-def _bernoulli_blocks(n_items: int, p: float, rng: np.random.Generator, block: int | None = None):
-    """The positions of `_bernoulli_positions` as consecutive sorted int64 blocks of at most `block` draws.
-
-    The geometric gaps are drawn in rounds of ``expected + 6 sd + 16`` values until the last position
-    passes n_items, every round in full; a round drawn in pieces gives the same values in the same
-    order (each gap takes its own uniforms), so the blocks concatenate to the one-array result and
-    leave the generator in the same state, while no temporary is larger than a block.
-    """
-    if n_items <= 0 or p <= 0:
-        return
-    expected = n_items * p
-    chunk = int(expected + 6 * math.sqrt(expected) + 16)
-    block = chunk if block is None else max(1, int(block))
-    last = -1
-    while last < n_items:
-        for start in range(0, chunk, block):
-            pos = rng.geometric(p, size=min(block, chunk - start))
-            np.cumsum(pos, out=pos)
-            pos += last
-            last = int(pos[-1])
-            if pos[0] < n_items:
-                yield pos[: np.searchsorted(pos, n_items)]
-
-
 # --------------------------------------------------------------------------------------
 # Internals
 # --------------------------------------------------------------------------------------
@@ -372,7 +341,9 @@ def _check_node_subset(nodes, n: int) -> np.ndarray:
 
 
 def _empty_layer(n: int, directed: bool) -> EdgeLayer:
-    return EdgeLayer(n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), None if directed else np.empty(0, np.int32), 0, directed)
+    return EdgeLayer(
+        n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), None if directed else np.empty(0, np.int32), 0, directed
+    )
 
 
 def _ptr_from_counts(counts: np.ndarray) -> np.ndarray:
@@ -413,14 +384,6 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sx[new], inverse
 
 
-def _lower_pair(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair index k -> (u int64, v int32) with v < u and k = u(u-1)/2 + v (row-major lower triangle)."""
-    u = ((1.0 + np.sqrt(1.0 + 8.0 * pos)) / 2.0).astype(np.int64)
-    u -= u * (u - 1) // 2 > pos  # fix float rounding (at most one step either way)
-    u += (u + 1) * u // 2 <= pos
-    return u, (pos - u * (u - 1) // 2).astype(np.int32)
-
-
 def _near_equal_chunks(size: int, n_chunks: int) -> np.ndarray:
     """Chunk id of each of ``size`` consecutive positions cut into n_chunks near-equal chunks."""
     if n_chunks == 0:
@@ -457,9 +420,7 @@ def _transpose(
     Index arrays go to scipy as 32-bit when the entries fit, so it does not copy them to 64 bits."""
     data = np.arange(1, len(indices) + 1, dtype=perm_dtype)  # +1: keep entry 0 away from sparse-zero handling
     idx = np.int32 if len(indices) < _MAX_NODES else np.int64
-    csc = sp.csr_array(
-        (data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n_rows, n_cols)
-    ).tocsc()
+    csc = sp.csr_array((data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n_rows, n_cols)).tocsc()
     del data
     perm = csc.data
     perm -= 1

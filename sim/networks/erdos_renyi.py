@@ -6,14 +6,13 @@ import math
 
 import numpy as np
 
+from sim.networks.bernoulli import _bernoulli_blocks, _lower_pair
 from sim.networks.core import (
-    EdgeLayer,
     BUILD_BLOCK,
-    _bernoulli_blocks,
+    EdgeLayer,
     _check_n,
     _check_rng,
     _empty_layer,
-    _lower_pair,
     _ptr_from_counts,
     _symmetrize,
 )
