@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from sim import networks as nw
 from sim.networks import core
-from sim.networks import erdos_renyi as erdos_renyi_module
-from sim.networks import followers as followers_module
 from sim.networks.bernoulli import _bernoulli_blocks, _bernoulli_positions
 
 
@@ -30,8 +30,8 @@ def test_small_build_blocks_build_the_same_graph(monkeypatch, build):
         "followers": lambda r: nw.followers(3_000, 8, 2.2, r),
     }[build]
     whole = make(np.random.default_rng(5))
-    for module in (core, erdos_renyi_module, followers_module):  # 97 entries: dozens of blocks at this size
-        monkeypatch.setattr(module, "BUILD_BLOCK", 97)
+    for name in ("core", "erdos_renyi", "followers"):  # 97 entries: dozens of blocks at this size
+        monkeypatch.setattr(importlib.import_module(f"sim.networks.{name}"), "BUILD_BLOCK", 97)
     blocked = make(np.random.default_rng(5))
     for name in ("indptr", "indices", "tie"):
         assert np.array_equal(getattr(whole, name), getattr(blocked, name)), name
