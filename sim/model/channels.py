@@ -65,16 +65,34 @@ class UsedTies:
         return (self,)
 
 
-@dataclass
-class UsedTieChunks:
+class UsedTieChunks(UsedTies):
     """Ties used this step as the chunks they were read in, each with its strength when read.
 
     Not concatenated: at 10^7 people a step reads tens of millions of ties, and one array of them (and the
     strengthening's temporaries over it) would be mapped and faulted in afresh every step. Strengthening
     chunk by chunk writes the same values, because each chunk carries the strength read before any tie
-    grew this step (a tie read twice gets the same value twice)."""
+    grew this step (a tie read twice gets the same value twice). `ties` and `strength` concatenate the
+    chunks on demand (for readers other than the strengthening)."""
 
-    parts: list[UsedTies]
+    def __init__(self, parts: list[UsedTies]):  # noqa: D107 - no dataclass fields of its own
+        self._parts = tuple(parts)
+        self.day = parts[0].day if parts else 0.0
+
+    def __repr__(self) -> str:
+        return f"UsedTieChunks({len(self._parts)} chunks)"
+
+    @property
+    def parts(self) -> tuple[UsedTies, ...]:
+        """The chunks, in the order they were read."""
+        return self._parts
+
+    @property
+    def ties(self) -> np.ndarray:
+        return np.concatenate([part.ties for part in self._parts])
+
+    @property
+    def strength(self) -> np.ndarray:
+        return np.concatenate([part.strength for part in self._parts])
 
 
 class TieStrengths:
