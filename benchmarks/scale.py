@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -71,7 +72,13 @@ def child(workload: str, n: int, days: float | None, out: str) -> None:
         model.step()
         steps.append(time.process_time() - t)
         if k % 25 == 0:
-            print(f"  {workload} N={n:.0e} step {k}/{scenario.run.n_steps}", file=sys.stderr, flush=True)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            print(
+                f"  {workload} N={n:.0e} step {k}/{scenario.run.n_steps}: CPU {usage.ru_utime:.1f} user + "
+                f"{usage.ru_stime:.1f} sys s, peak RSS {usage.ru_maxrss / 1e6:.2f} GB, last step {steps[-1]:.3f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     adopted = [row["adopted_total"] for row in model.records]
     Path(out).write_text(json.dumps({"build_s": build, "steps_s": steps, "adopted": adopted}))
 

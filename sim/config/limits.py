@@ -36,27 +36,28 @@ MAX_TEXT = 2_000
 MAX_LIST = 1_000
 
 # --- the memory estimate -------------------------------------------------------------------------
-# Calibrated with scripts/measure-memory.sh (30 November 2026, after the compact layout of issue 16;
-# Python 3.13, numpy 2.5, a 2-core, 24 GB machine): peak RSS (GNU time's %M, KiB x 1024) of
+# Calibrated with scripts/measure-memory.sh (30 November 2026, after the second pass of issue 16: graph
+# builders in blocks, directed layers without stored tie ids; Python 3.13, numpy 2.5, a 2-core, 24 GB
+# machine shared with other jobs): peak RSS (GNU time's %M, KiB x 1024) of
 # `wom run scenarios/default.toml --set population.size=N --set run.replicates=1 --set run.days=30 --quiet`:
-#     N = 10^5, default scenario (56.1 stored tie ends per person)  0.328 GB
-#     N = 10^6, default scenario                                     0.827 GB
-#     N = 10^6, default with Weibo off (16.1 tie ends per person)    0.599 GB
+#     N = 10^5, default scenario (56.1 stored tie ends per person)  0.341 GB
+#     N = 10^6, default scenario                                     0.733 GB
+#     N = 10^6, default with Weibo off (16.1 tie ends per person)    0.530 GB
 #     N = 2x10^4, default with run.backend = "agents"                0.325 GB (before issue 16)
-# The two default points give a slope of 555 bytes per person and an intercept of 0.272 GB; the Weibo
-# pair splits the slope into 5.7 bytes per stored tie end and 235 bytes of per-person state (the
+# The two default points give a slope of 435 bytes per person and an intercept of 0.298 GB; the Weibo
+# pair splits the slope into 5.1 bytes per stored tie end and 151 bytes of per-person state (the
 # peak is the graph build's at these sizes; docs/performance.md has the layout field by field). The
 # agents point gives ~3,300 bytes more per person (one Mesa agent object each). The estimate
 # multiplies the fitted line by SAFETY so that it is an upper bound of every point measured.
 
 #: Resident memory of the interpreter and the libraries a run imports (bytes): the measured intercept.
-BASE_BYTES = 272_000_000
+BASE_BYTES = 298_000_000
 #: Per-person state of the funnel, ties to the brand, talk windows and per-step buffers (bytes).
-BYTES_PER_PERSON = 235
+BYTES_PER_PERSON = 151
 #: Extra per person with run.backend = "agents": one Mesa agent object each (bytes).
 BYTES_PER_AGENT = 3_300
 #: One stored tie end: CSR index, tie id and strength, amortised over the builder's temporaries (bytes).
-BYTES_PER_TIE_END = 5.7
+BYTES_PER_TIE_END = 5.1
 #: Multiplier on the fitted line: covers allocator fragmentation and mechanisms not in the default.
 SAFETY = 1.25
 #: Share of the machine's available memory a run may plan to use.

@@ -59,6 +59,41 @@ class UsedTies:
     strength: np.ndarray | None = None
     day: float = 0.0
 
+    @property
+    def parts(self) -> tuple[UsedTies, ...]:
+        """The pieces to strengthen one after the other: this one."""
+        return (self,)
+
+
+class UsedTieChunks(UsedTies):
+    """Ties used this step as the chunks they were read in, each with its strength when read.
+
+    Not concatenated: at 10^7 people a step reads tens of millions of ties, and one array of them (and the
+    strengthening's temporaries over it) would be mapped and faulted in afresh every step. Strengthening
+    chunk by chunk writes the same values, because each chunk carries the strength read before any tie
+    grew this step (a tie read twice gets the same value twice). `ties` and `strength` concatenate the
+    chunks on demand (for readers other than the strengthening)."""
+
+    def __init__(self, parts: list[UsedTies]):  # noqa: D107 - no dataclass fields of its own
+        self._parts = tuple(parts)
+        self.day = parts[0].day if parts else 0.0
+
+    def __repr__(self) -> str:
+        return f"UsedTieChunks({len(self._parts)} chunks)"
+
+    @property
+    def parts(self) -> tuple[UsedTies, ...]:
+        """The chunks, in the order they were read."""
+        return self._parts
+
+    @property
+    def ties(self) -> np.ndarray:
+        return np.concatenate([part.ties for part in self._parts])
+
+    @property
+    def strength(self) -> np.ndarray:
+        return np.concatenate([part.strength for part in self._parts])
+
 
 class TieStrengths:
     """The strength of each tie of a layer: grows with use, relaxes back to the layer's base level.
@@ -85,22 +120,26 @@ class TieStrengths:
             return self.base
         return rules.relax(self.at_epoch[ties], self.base, self.decay, day - self.epoch)
 
-    def strengthen(self, used: UsedTies, day: float) -> None:
+    def strengthen(self, used: UsedTies | UsedTieChunks, day: float) -> None:
         """Ties used this step grow toward full strength (`rules.strengthen`) as of `day`; their strength when
-        read is relaxed to `day` rather than looked up again, if it was kept."""
-        if self.at_epoch is None or len(used.ties) == 0:
+        read is relaxed to `day` rather than looked up again, if it was kept (it must be, for chunks)."""
+        parts = [part for part in used.parts if len(part.ties)]
+        if self.at_epoch is None or not parts:
             return
         if self.decay * (day - self.epoch) > self.MAX_EXPONENT:
             self.at_epoch = rules.relax(self.at_epoch, self.base, self.decay, day - self.epoch)
             self.epoch = day
-        current = (
-            self.now(used.ties, day)
-            if used.strength is None
-            else rules.relax(used.strength, self.base, self.decay, day - used.day)
-        )
-        self.at_epoch[used.ties] = rules.relax(
-            rules.strengthen(current, self.growth), self.base, self.decay, self.epoch - day
-        )
+        if len(parts) > 1 and any(part.strength is None for part in parts):
+            raise ValueError("ties strengthened in chunks must carry their strength when read")
+        for part in parts:
+            current = (
+                self.now(part.ties, day)
+                if part.strength is None
+                else rules.relax(part.strength, self.base, self.decay, day - part.day)
+            )
+            self.at_epoch[part.ties] = rules.relax(
+                rules.strengthen(current, self.growth), self.base, self.decay, self.epoch - day
+            )
 
 
 class Channel:
@@ -133,7 +172,7 @@ class Channel:
         """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
         return self.answer_back > 0 and self.state is not None
 
-    def strengthen(self, used: UsedTies, day: float) -> None:
+    def strengthen(self, used: UsedTies | UsedTieChunks, day: float) -> None:
         """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
         self.ties.strengthen(used, day)
 
@@ -247,7 +286,7 @@ class EdgeChannel(Channel):
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
         self._work = WorkBuffers()
 
-    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
+    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies | UsedTieChunks:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used.
 
         Senders are taken in chunks of about CHUNK_CONTACTS out-ties: one uniform per tie, drawn into a
@@ -291,7 +330,7 @@ class EdgeChannel(Channel):
                     strength_used.append(strength)
         if not ties_used:
             return UsedTies(np.empty(0, dtype=np.int64))
-        return UsedTies(np.concatenate(ties_used), np.concatenate(strength_used), day)
+        return UsedTieChunks([UsedTies(t, s, day) for t, s in zip(ties_used, strength_used)])
 
     def _audience_fan_share(self, senders: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """For each out-tie of `senders` (`targets`, row after row), the share of fans among its sender's audience."""

@@ -6,12 +6,11 @@ import math
 
 import numpy as np
 
+from sim.networks.bernoulli import _bernoulli_positions, _lower_pair
 from sim.networks.core import (
     EdgeLayer,
-    _bernoulli_positions,
     _check_n,
     _check_rng,
-    _lower_pair,
     _near_equal_chunks,
     _undirected,
 )

@@ -20,13 +20,15 @@ Each network kind is one module of `sim.networks` built on these (see `sim.netwo
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 _MAX_NODES = np.iinfo(np.int32).max  # node ids are stored as int32
+#: Entries (tie ends or pair draws) per block of a graph build's loops: 2^22, so each block's int64
+#: temporaries are 32 MB at most, below glibc's largest mmap threshold (reused, not remapped).
+BUILD_BLOCK = 1 << 22
 
 
 # --------------------------------------------------------------------------------------
@@ -47,9 +49,10 @@ class EdgeLayer:
     indices: np.ndarray  # int32, targets, shape (nnz,)
     # (nnz,): id of the tie (relationship) each CSR entry belongs to, int32 while n_ties fits
     # (int64 beyond: `tie_dtype`).  Undirected: both directions of one edge share the tie id.
-    # Directed: tie == arange(nnz), except in the transposed view from in_neighbours_csr(),
-    # which keeps the original ids.
-    tie: np.ndarray
+    # Directed: None, meaning that each entry's tie id is its position (tie == arange(nnz), not stored:
+    # 4-8 bytes per tie saved), except in the transposed view from in_neighbours_csr(), which keeps
+    # the original ids.  Read them through `tie` either way.
+    tie_ids: np.ndarray | None
     n_ties: int  # number of distinct tie ids (0..n_ties-1)
     directed: bool
 
@@ -57,23 +60,37 @@ class EdgeLayer:
         n = _check_n(self.n)
         indptr = _frozen_array(self.indptr, np.int64, "indptr")
         indices = _frozen_array(self.indices, np.int32, "indices")
-        tie = _frozen_array(self.tie, tie_dtype(self.n_ties), "tie")
         if indptr.shape != (n + 1,):
             raise ValueError(f"indptr must have shape ({n + 1},), got {indptr.shape}")
         if indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
             raise ValueError("indptr must start at 0, be non-decreasing and end at len(indices)")
-        if tie.shape != indices.shape:
-            raise ValueError("tie and indices must have the same shape")
         if len(indices) and (indices.min() < 0 or indices.max() >= n):
             raise ValueError(f"indices must lie in [0, {n})")
-        if len(tie) and (tie.min() < 0 or tie.max() >= self.n_ties):
-            raise ValueError(f"tie ids must lie in [0, n_ties={self.n_ties})")
+        if self.tie_ids is None:
+            if not self.directed or self.n_ties != len(indices):
+                raise ValueError("tie ids may be left out (None: their positions) only for directed layers")
+            tie = None
+        else:
+            tie = _frozen_array(self.tie_ids, tie_dtype(self.n_ties), "tie")
+            if tie.shape != indices.shape:
+                raise ValueError("tie and indices must have the same shape")
+            if len(tie) and (tie.min() < 0 or tie.max() >= self.n_ties):
+                raise ValueError(f"tie ids must lie in [0, n_ties={self.n_ties})")
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "indptr", indptr)
         object.__setattr__(self, "indices", indices)
-        object.__setattr__(self, "tie", tie)
+        object.__setattr__(self, "tie_ids", tie)
         object.__setattr__(self, "n_ties", int(self.n_ties))
         object.__setattr__(self, "directed", bool(self.directed))
+
+    @property
+    def tie(self) -> np.ndarray:
+        """Tie id of each CSR entry (read-only); made on each call when the ids are the positions."""
+        if self.tie_ids is not None:
+            return self.tie_ids
+        tie = np.arange(self.nnz, dtype=tie_dtype(self.n_ties))
+        tie.flags.writeable = False
+        return tie
 
     def __repr__(self) -> str:
         kind = "directed" if self.directed else "undirected"
@@ -103,8 +120,13 @@ class EdgeLayer:
 
         Done by scipy's compiled CSR row indexing on a view of the layer (built once), which copies
         each row's slice directly: a few times faster than gathering through a per-entry position
-        array at 10^6 entries (the frontier step of every edge channel).
+        array at 10^6 entries (the frontier step of every edge channel). When the tie ids are the
+        positions (directed layers), those positions are the ids asked for, so the targets are gathered
+        through them (in the tie id type: a chunk of contacts keeps 4 bytes per tie end).
         """
+        if with_ties and self.tie_ids is None:
+            ties = entry_positions(self.indptr, rows, tie_dtype(self.n_ties))
+            return self.indices[ties], ties
         sub = (self._rows_and_ties if with_ties else self._rows)[rows]
         return sub.indices, (sub.data if with_ties else None)
 
@@ -137,7 +159,7 @@ class EdgeLayer:
         if not self.directed:
             return self
         t_ptr, t_idx, perm = _transpose(self.n, self.n, self.indptr, self.indices)
-        return EdgeLayer(self.n, t_ptr, t_idx, self.tie[perm], self.n_ties, True)
+        return EdgeLayer(self.n, t_ptr, t_idx, perm if self.tie_ids is None else self.tie_ids[perm], self.n_ties, True)
 
     def to_networkx(self):
         """networkx Graph/DiGraph with the same nodes and edges (edge attribute ``tie``); interop only."""
@@ -170,7 +192,7 @@ class EdgeLayer:
         indptr, indices, entries = _sorted_csr(k, k, rows, dst[keep], entries[keep])
         old_tie = self.tie[entries]
         if self.directed:
-            tie_map, tie = old_tie, np.arange(len(old_tie), dtype=np.int64)
+            tie_map, tie = old_tie, None
         else:
             tie_map, tie = unique_inverse(old_tie)
         layer = EdgeLayer(k, indptr, indices, tie, len(tie_map), self.directed)
@@ -266,21 +288,6 @@ def from_pairs(n: int, src, dst, directed: bool) -> EdgeLayer:
     return _directed(n, src, dst) if directed else _undirected(n, src, dst)
 
 
-def _bernoulli_positions(n_items: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted indices in [0, n_items) of a Bernoulli(p) process: geometric gaps, O(hits), no duplicates."""
-    if n_items <= 0 or p <= 0:
-        return np.empty(0, dtype=np.int64)
-    expected = n_items * p
-    chunk = int(expected + 6 * math.sqrt(expected) + 16)
-    parts, last = [], -1
-    while last < n_items:
-        pos = np.cumsum(rng.geometric(p, size=chunk)) + last
-        parts.append(pos)
-        last = int(pos[-1])
-    pos = np.concatenate(parts)
-    return pos[: np.searchsorted(pos, n_items)]
-
-
 # --------------------------------------------------------------------------------------
 # Internals
 # --------------------------------------------------------------------------------------
@@ -334,7 +341,9 @@ def _check_node_subset(nodes, n: int) -> np.ndarray:
 
 
 def _empty_layer(n: int, directed: bool) -> EdgeLayer:
-    return EdgeLayer(n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64), 0, directed)
+    return EdgeLayer(
+        n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), None if directed else np.empty(0, np.int32), 0, directed
+    )
 
 
 def _ptr_from_counts(counts: np.ndarray) -> np.ndarray:
@@ -352,6 +361,18 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
+def entry_positions(indptr: np.ndarray, rows: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+    """CSR positions of all entries of `rows`, row after row, in `dtype` (which must hold indptr[-1])."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    out = np.arange(ends[-1] if len(ends) else 0, dtype=dtype)
+    starts -= ends
+    starts += lengths  # row start minus its offset in the output
+    out += np.repeat(starts.astype(dtype, copy=False), lengths)
+    return out
+
+
 def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique values and the inverse index (sort-based; np.unique is slow at 10^7 here)."""
     order = np.argsort(x, kind="stable")
@@ -361,14 +382,6 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(x), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return sx[new], inverse
-
-
-def _lower_pair(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair index k -> (u int64, v int32) with v < u and k = u(u-1)/2 + v (row-major lower triangle)."""
-    u = ((1.0 + np.sqrt(1.0 + 8.0 * pos)) / 2.0).astype(np.int64)
-    u -= u * (u - 1) // 2 > pos  # fix float rounding (at most one step either way)
-    u += (u + 1) * u // 2 <= pos
-    return u, (pos - u * (u - 1) // 2).astype(np.int32)
 
 
 def _near_equal_chunks(size: int, n_chunks: int) -> np.ndarray:
@@ -398,29 +411,50 @@ def _sorted_csr(n_rows: int, n_cols: int, rows, cols, payload) -> tuple[np.ndarr
     return mat.indptr.astype(np.int64), mat.indices.astype(np.int32, copy=False), mat.data - 1
 
 
-def _transpose(n_rows: int, n_cols: int, indptr, indices) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _transpose(
+    n_rows: int, n_cols: int, indptr, indices, perm_dtype: type = np.int64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transpose a CSR structure: (indptr, indices) of the transpose (rows sorted) and
-    ``perm`` such that transposed entry e is original entry perm[e]."""
-    data = np.arange(1, len(indices) + 1, dtype=np.int64)
-    csc = sp.csr_array((data, indices, indptr), shape=(n_rows, n_cols)).tocsc()
-    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False), csc.data - 1
+    ``perm`` (of `perm_dtype`, which must hold len(indices)) such that transposed entry e is original entry perm[e].
+
+    Index arrays go to scipy as 32-bit when the entries fit, so it does not copy them to 64 bits."""
+    data = np.arange(1, len(indices) + 1, dtype=perm_dtype)  # +1: keep entry 0 away from sparse-zero handling
+    idx = np.int32 if len(indices) < _MAX_NODES else np.int64
+    csc = sp.csr_array((data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n_rows, n_cols)).tocsc()
+    del data
+    perm = csc.data
+    perm -= 1
+    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False), perm
 
 
 def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
     """Undirected layer from a strictly-lower-triangular CSR (row i: sorted neighbours < i,
-    no duplicates); tie id of edge = its entry index in that CSR."""
+    no duplicates); tie id of edge = its entry index in that CSR.
+
+    The transpose carries 32-bit tie ids while they fit, and the two halves are written into the
+    preallocated outputs in blocks of rows (`BUILD_BLOCK` entries), so the temporaries stay small
+    next to the layer itself.
+    """
     m = len(low_idx)
-    up_ptr, up_idx, up_tie = _transpose(n, n, low_ptr, low_idx)  # row j: neighbours > j
+    ties = tie_dtype(m)
+    up_ptr, up_idx, up_tie = _transpose(n, n, low_ptr, low_idx, ties)  # row j: neighbours > j
     indptr = low_ptr + up_ptr
     indices = np.empty(2 * m, dtype=np.int32)
-    tie = np.empty(2 * m, dtype=tie_dtype(m))
-    # row i of the result = lower part of row i, then its upper part
-    pos = np.arange(m, dtype=np.int64) + np.repeat(up_ptr[:-1], np.diff(low_ptr))
-    indices[pos] = low_idx
-    tie[pos] = np.arange(m, dtype=tie.dtype)
-    pos = np.arange(m, dtype=np.int64) + np.repeat(low_ptr[1:], np.diff(up_ptr))
-    indices[pos] = up_idx
-    tie[pos] = up_tie
+    tie = np.empty(2 * m, dtype=ties)
+    rows = max(1, int(BUILD_BLOCK * n // max(2 * m, 1)))  # rows per block: about BUILD_BLOCK entries
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        # row i of the result = lower part of row i, then its upper part
+        a, b = int(low_ptr[r0]), int(low_ptr[r1])
+        pos = np.arange(a, b, dtype=np.int64)
+        pos += np.repeat(up_ptr[r0:r1], np.diff(low_ptr[r0 : r1 + 1]))
+        indices[pos] = low_idx[a:b]
+        tie[pos] = np.arange(a, b, dtype=ties)
+        a, b = int(up_ptr[r0]), int(up_ptr[r1])
+        pos = np.arange(a, b, dtype=np.int64)
+        pos += np.repeat(low_ptr[r0 + 1 : r1 + 1], np.diff(up_ptr[r0 : r1 + 1]))
+        indices[pos] = up_idx[a:b]
+        tie[pos] = up_tie[a:b]
     return EdgeLayer(n, indptr, indices, tie, m, directed=False)
 
 
@@ -437,7 +471,7 @@ def _directed(n: int, src: np.ndarray, dst: np.ndarray) -> EdgeLayer:
     keep = src != dst
     indptr, indices = _structure(n, n, src[keep], dst[keep])
     nnz = len(indices)
-    return EdgeLayer(n, indptr, indices, np.arange(nnz, dtype=tie_dtype(nnz)), nnz, directed=True)
+    return EdgeLayer(n, indptr, indices, None, nnz, directed=True)
 
 
 def _groups_from_csr(n: int, n_groups: int, group_ptr: np.ndarray, members: np.ndarray) -> Groups:

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
+from sim.networks.bernoulli import _bernoulli_blocks, _lower_pair
 from sim.networks.core import (
+    BUILD_BLOCK,
     EdgeLayer,
-    _bernoulli_positions,
     _check_n,
     _check_rng,
     _empty_layer,
-    _lower_pair,
     _ptr_from_counts,
     _symmetrize,
 )
@@ -36,11 +36,21 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> EdgeLay
         return _empty_layer(n, directed=False)
     p = min(mean_degree / (n - 1), 1.0)
     n_pairs = n * (n - 1) // 2  # < 2^61 since n < 2^31
-    # Bernoulli(p) process over pair indices 0..n_pairs-1: successive gaps are Geometric(p).
-    pos = _bernoulli_positions(n_pairs, p, rng)
-    u, v = _lower_pair(pos)  # increasing pos is CSR order of the lower triangle
-    low_ptr = _ptr_from_counts(np.bincount(u, minlength=n))
-    return _symmetrize(n, low_ptr, v)
+    # Bernoulli(p) process over pair indices 0..n_pairs-1: successive gaps are Geometric(p), drawn and
+    # mapped to lower-triangle pairs block by block (increasing pos is CSR order of the lower triangle):
+    # only the int32 lower ends and the per-row counts are kept, never a pair-sized int64 array.
+    counts = np.zeros(n, dtype=np.int64)
+    parts = []
+    for pos in _bernoulli_blocks(n_pairs, p, rng, BUILD_BLOCK):
+        u, v = _lower_pair(pos)
+        del pos
+        first = np.flatnonzero(np.diff(u, prepend=-1))  # u is sorted: runs of one row
+        counts[u[first]] += np.diff(first, append=len(u))
+        parts.append(v)
+        del u
+    low_idx = np.concatenate(parts) if len(parts) != 1 else parts[0]
+    del parts
+    return _symmetrize(n, _ptr_from_counts(counts), low_idx)
 
 
 def from_config(net, n: int, rng: np.random.Generator) -> EdgeLayer:

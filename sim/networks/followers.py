@@ -6,7 +6,15 @@ import math
 
 import numpy as np
 
-from sim.networks.core import EdgeLayer, _check_n, _check_rng, _empty_layer, _structure, tie_dtype
+from sim.networks.core import (
+    BUILD_BLOCK,
+    EdgeLayer,
+    _check_n,
+    _check_rng,
+    _empty_layer,
+    _ptr_from_counts,
+    _structure,
+)
 
 
 def followers(n: int, follows_mean: float, exponent: float, rng: np.random.Generator) -> EdgeLayer:
@@ -31,11 +39,23 @@ def followers(n: int, follows_mean: float, exponent: float, rng: np.random.Gener
         return _empty_layer(n, directed=True)
     weight = 1.0 + rng.pareto(exponent, size=n)  # numpy's pareto is Lomax; +1 gives Pareto(x_m=1)
     n_draws = rng.poisson(follows_mean * n * (weight / weight.sum()))
-    source = np.repeat(np.arange(n, dtype=np.int32), n_draws)
-    follower = rng.integers(0, n - 1, size=len(source), dtype=np.int32)
-    follower += follower >= source  # uniform over nodes != source
-    # no self loops by construction: the CSR directly, and the draws freed before the tie ids are made
-    indptr, indices = _structure(n, n, source, follower)
-    del source, follower
-    nnz = len(indices)
-    return EdgeLayer(n, indptr, indices, np.arange(nnz, dtype=tie_dtype(nnz)), nnz, directed=True)
+    del weight
+    draw_ptr = _ptr_from_counts(n_draws)
+    follower = rng.integers(0, n - 1, size=int(draw_ptr[-1]), dtype=np.int32)  # one call: the stream's order
+    # Rows are built in blocks of about BUILD_BLOCK draws (no self loops by construction: each block's
+    # sorted, deduplicated rows directly), written back over the draws they came from (a block never
+    # yields more entries than it read), so the only tie-sized array is the draws (tie ids are positions).
+    counts = np.zeros(n, dtype=np.int64)
+    bounds = np.unique(np.append(np.searchsorted(draw_ptr, np.arange(0, draw_ptr[-1], BUILD_BLOCK), "right") - 1, n))
+    written = 0
+    for r0, r1 in zip(bounds[:-1], bounds[1:]):
+        a, b = draw_ptr[r0], draw_ptr[r1]
+        source = np.repeat(np.arange(r0, r1, dtype=np.int32), n_draws[r0:r1])
+        drawn = follower[a:b]
+        drawn += drawn >= source  # uniform over nodes != source
+        block_ptr, block_idx = _structure(r1 - r0, n, source - r0, drawn)
+        follower[written : written + len(block_idx)] = block_idx
+        counts[r0:r1] = np.diff(block_ptr)
+        written += len(block_idx)
+    indices = follower[:written]  # a view: the dropped repeats' slots at the end stay allocated (a few per mille)
+    return EdgeLayer(n, _ptr_from_counts(counts), indices, None, written, directed=True)  # tie ids: positions

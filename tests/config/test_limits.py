@@ -12,9 +12,9 @@ from sim.config.scenario import load_scenario
 #: Measured peak RSS (bytes) of `wom run` in limits' calibration; the estimate must bound each from above
 #: by at most 60% (an estimate far above the measurement would refuse runs that fit).
 MEASURED = [
-    (["population.size=100000"], 327_532_544),
-    (["population.size=1000000"], 826_970_112),
-    (["population.size=1000000", "channels.weibo.enabled=false"], 599_056_384),
+    (["population.size=100000"], 341_073_920),
+    (["population.size=1000000"], 732_897_280),
+    (["population.size=1000000", "channels.weibo.enabled=false"], 530_235_392),
     (["population.size=20000", 'run.backend="agents"'], 324_939_776),
 ]
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim import networks as nw
-from sim.networks.core import _lower_pair
+from sim.networks.bernoulli import _lower_pair
 from tests.networks.helpers import (
     check_groups,
     check_layer,
