@@ -70,7 +70,7 @@ def experiment(
     seed: Annotated[int | None, typer.Option(help="Master seed (default: the file's).")] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite existing output folders.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: wom_cli.QuietOption = False,
     plan: Annotated[
         bool,
         typer.Option(

@@ -22,7 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -40,6 +40,16 @@ EXIT_INTERRUPTED = 130
 DEBUG_ENV = "WOM_DEBUG"
 #: Most worker processes any command may start.
 MAX_WORKERS = 1024
+#: Options several commands share, declared once: local worker processes, an existing Dask
+#: scheduler, and no progress bar.
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", "-w", help="Local worker processes (default: one per core).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+]
+QuietOption = Annotated[bool, typer.Option(help="No progress bar.")]
+
 #: Ranges of integer options shared by the commands (the same limits as the scenario file).
 OPTION_RANGES: dict[str, tuple[int, int]] = {
     "replicates": (1, MAX_REPLICATES),

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.console import WomGroup, run_app
+from sim.cli.console import QuietOption, WomGroup, run_app
 
 app = typer.Typer(
     cls=WomGroup,
@@ -78,7 +78,7 @@ def run(
     force: Annotated[
         bool, typer.Option(help="Replace an existing output directory (only an empty one or a previous run).")
     ] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a scenario and write timeseries.csv, summary.json and charts."""
     from tqdm import tqdm

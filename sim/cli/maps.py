@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from sim.cli.console import QuietOption
 from sim.run.executor import available_cores, check_workers
 from sim.run.io import check_output
 
@@ -24,7 +25,7 @@ def attribute_map(
         int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output folder.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Shapley attribution at every point of a grid and of lines of one factor's parameters: where does
     that factor outweigh another?"""

@@ -20,19 +20,15 @@ from sim.run.executor import check_scheduler, check_workers
 
 def optimize(
     spec: Annotated[Path, typer.Argument(help="Optimize spec TOML file (see docs/research.md).")],
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: one per core).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
-    ] = None,
+    workers: wom_cli.WorkersOption = None,
+    scheduler: wom_cli.SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output folder (default results/<spec name>).")
     ] = None,
     force: Annotated[
         bool, typer.Option(help="Start over in an output folder holding an optimize of another spec.")
     ] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Search the spec's plans for the best objective within its budget; re-evaluate the best on fresh seeds."""
     from sim.research.optimize_check import format_ranked, run_optimize

@@ -71,17 +71,13 @@ def default_output(name: str, suffix: str = "") -> Path:
 # ==================================================================================================
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML file (see docs/research.md).")],
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: one per core).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
-    ] = None,
+    workers: wom_cli.WorkersOption = None,
+    scheduler: wom_cli.SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Results folder (default results/<experiment name>).")
     ] = None,
     retry_failed: Annotated[bool, typer.Option(help="Run again the runs recorded as failed.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Run (or resume) a parameter sweep on Dask; results go to results/<name>/ as runs finish."""
     from sim.research.sweep import run_sweep
@@ -148,7 +144,7 @@ def attribute(
         int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output folder.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: wom_cli.QuietOption = False,
     metric: Annotated[
         list[str] | None,
         typer.Option(
@@ -263,7 +259,7 @@ def calibrate_command(
         int | None, typer.Option("--workers", "-w", help="Processes running replicates (default: the machine's cores).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: wom_cli.QuietOption = False,
     method: Annotated[
         str,
         typer.Option(help="'de': best values by differential evolution; 'abc': a posterior by ABC-SMC."),
