@@ -48,6 +48,8 @@ QUICK_SIZES = (100_000, 1_000_000)
 MAX_TIME_RATIO = 11.0
 MAX_SYS_SHARE = 0.05
 MAX_BYTES_PER_PERSON = 600.0
+#: "A saturated step costing a small fraction of a peak step": at most a tenth.
+MAX_SATURATED_SHARE = 0.1
 #: Adoption share of its final level after which a step counts as saturated.
 SATURATED_SHARE = 0.99
 #: Steps around the one with the most new adopters whose median is the peak step's cost.
@@ -56,21 +58,26 @@ SEED = 2026
 
 
 def child(workload: str, n: int, days: float | None, out: str) -> None:
-    """Build and run one replicate, timing each step with this process's CPU clock; write JSON to `out`."""
+    """Build and run one replicate as `sim.run.runner.run_replicate` does (freed memory reused), timing each
+    step with this process's CPU clock; write JSON to `out`."""
     from sim.config.scenario import load_scenario
     from sim.model.model import WomModel
+    from sim.run.memory import reuse_freed_memory
 
     path, sets = WORKLOADS[workload]
     sets = [*sets, f"population.size={n}"] + ([f"run.days={days}"] if days else [])
     scenario = load_scenario(ROOT / path, sets)
+    reused = reuse_freed_memory()
     t0 = time.process_time()
     model = WomModel(scenario, np.random.SeedSequence(SEED))
     build = time.process_time() - t0
-    steps = []
+    built = resource.getrusage(resource.RUSAGE_SELF)
+    steps, talkers = [], []
     for k in range(scenario.run.n_steps):
         t = time.process_time()
         model.step()
         steps.append(time.process_time() - t)
+        talkers.append(len(model.talk.members))  # the talk pool of this step (pruned at its start)
         if k % 25 == 0:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             print(
@@ -80,22 +87,38 @@ def child(workload: str, n: int, days: float | None, out: str) -> None:
                 flush=True,
             )
     adopted = [row["adopted_total"] for row in model.records]
-    Path(out).write_text(json.dumps({"build_s": build, "steps_s": steps, "adopted": adopted}))
+    done = resource.getrusage(resource.RUSAGE_SELF)
+    Path(out).write_text(
+        json.dumps(
+            {
+                "build_s": build,
+                "steps_s": steps,
+                "talkers": talkers,
+                "adopted": adopted,
+                "reuse_freed_memory": reused,
+                "build_sys_s": built.ru_stime,
+                "build_cpu_s": built.ru_utime + built.ru_stime,
+                "steps_sys_s": done.ru_stime - built.ru_stime,
+                "steps_cpu_s": done.ru_utime + done.ru_stime - built.ru_utime - built.ru_stime,
+            }
+        )
+    )
 
 
 def step_ratio(steps: list[float], adopted: list[int]) -> tuple[float, float, int, int]:
     """(saturated step cost, peak step cost, peak step, first saturated step): see the module docstring.
 
-    `adopted[k]` is the adopted total after step k (k = 0 is the start), `steps[k-1]` the time of step k."""
+    `adopted[k]` is the adopted total after step k (k = 0 is the start), `steps[k-1]` the time of step k.
+    Pass `steps` divided by the active people of each step to get the same ratio per active person."""
     adopted = np.asarray(adopted, dtype=float)
     new = np.diff(adopted)
     peak = int(np.argmax(new))  # index into steps
     lo = max(0, peak - PEAK_WINDOW // 2)
-    peak_cost = float(np.median(steps[lo : lo + PEAK_WINDOW]))
+    peak_cost = float(np.nanmedian(steps[lo : lo + PEAK_WINDOW]))
     final = adopted[-1]
     saturated = int(np.argmax(adopted[1:] >= SATURATED_SHARE * final))
-    tail = steps[saturated + 1 :] or steps[-1:]
-    return float(np.median(tail)), peak_cost, peak + 1, saturated + 1
+    tail = list(steps[saturated + 1 :]) or list(steps[-1:])
+    return float(np.nanmedian(tail)) if not np.isnan(tail).all() else float("nan"), peak_cost, peak + 1, saturated + 1
 
 
 def measure(workload: str, n: int, days: float | None, out_dir: Path) -> dict:
@@ -110,6 +133,9 @@ def measure(workload: str, n: int, days: float | None, out_dir: Path) -> dict:
         raise SystemExit(f"benchmarks.scale: the {workload} run at N={n} failed (exit {status})")
     data = json.loads(out.read_text())
     saturated, peak, peak_step, sat_step = step_ratio(data["steps_s"], data["adopted"])
+    talkers = np.asarray(data["talkers"], dtype=float)
+    per_talker = np.asarray(data["steps_s"]) / np.where(talkers > 0, talkers, np.nan)  # undefined with nobody talking
+    sat_per_talker, peak_per_talker, _, _ = step_ratio(list(per_talker), data["adopted"])
     cpu = usage.ru_utime + usage.ru_stime
     return {
         "workload": workload,
@@ -129,6 +155,16 @@ def measure(workload: str, n: int, days: float | None, out_dir: Path) -> dict:
         "first_saturated_step": sat_step,
         "saturated_step_s": saturated,
         "saturated_over_peak": saturated / peak if peak else float("nan"),
+        "talkers_at_peak": data["talkers"][peak_step - 1],
+        "talkers_saturated": float(np.median(data["talkers"][sat_step:] or data["talkers"][-1:])),
+        "saturated_over_peak_per_talker": (
+            sat_per_talker / peak_per_talker
+            if peak_per_talker and data["talkers"][sat_step:].count(0) == 0
+            else float("nan")
+        ),
+        "build_sys_share": data["build_sys_s"] / data["build_cpu_s"] if data["build_cpu_s"] else float("nan"),
+        "steps_sys_share": data["steps_sys_s"] / data["steps_cpu_s"] if data["steps_cpu_s"] else float("nan"),
+        "reuse_freed_memory": data["reuse_freed_memory"],
         "final_adoption": data["adopted"][-1] / n,
         "load": os.getloadavg()[0],
     }
@@ -166,8 +202,12 @@ def report(rows: list[dict]) -> str:
             f"| {verdict(large['bytes_per_person'] <= MAX_BYTES_PER_PERSON)} |",
             f"| {workload} | memory per added person: (RSS at {large['N']:.0e} - at {small['N']:.0e}) / added people "
             f"| {(large['peak_rss_bytes'] - small['peak_rss_bytes']) / (large['N'] - small['N']):.0f} B | |",
+            f"| {workload} | system / CPU time of the build, of the steps at {large['N']:.0e} "
+            f"| {100 * large['build_sys_share']:.1f}%, {100 * large['steps_sys_share']:.1f}% | |",
             f"| {workload} | saturated step / peak step at {large['N']:.0e} | {large['saturated_over_peak']:.2f} "
-            f"({small['saturated_over_peak']:.2f} at {small['N']:.0e}) | |",
+            f"({small['saturated_over_peak']:.2f} at {small['N']:.0e}) | {verdict(large['saturated_over_peak'] <= MAX_SATURATED_SHARE)} |",
+            f"| {workload} | the same per person in the talk pool ({large['talkers_at_peak']:.3g} at the peak, "
+            f"{large['talkers_saturated']:.3g} saturated) | {large['saturated_over_peak_per_talker']:.2f} | |",
         ]
     return "\n".join(lines)
 

@@ -25,6 +25,7 @@ from sim.model.model import WomModel, child_seed
 from sim.run.day_metrics import out_of_money_day
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory
+from sim.run.memory import give_back_memory, reuse_freed_memory
 from sim.run.metrics import summarize, to_jsonable
 
 #: Packages whose versions are stored with every run.
@@ -56,10 +57,18 @@ def run_replicate(
     replicate: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """One replicate: build the model, run every step, return its time series."""
-    model = WomModel(scenario, seed_seq)
-    model.run(progress=progress)
-    frame = pd.DataFrame.from_records(model.records)
+    """One replicate: build the model, run every step, return its time series.
+
+    Freed temporaries are reused by the next step rather than unmapped (`sim.run.memory`); the free
+    pages go back to the system when the replicate ends."""
+    reuse_freed_memory()
+    try:
+        model = WomModel(scenario, seed_seq)
+        model.run(progress=progress)
+        frame = pd.DataFrame.from_records(model.records)
+        del model
+    finally:
+        give_back_memory()
     frame.insert(0, "replicate", replicate)
     return frame
 
