@@ -307,17 +307,23 @@ class EdgeChannel(Channel):
             answered = negative and self.answering()
             indptr = self.layer.indptr
             for chunk in self._chunks(senders):
-                targets, ties = self.layer.out_ties(chunk, with_ties=growing)
                 source = np.repeat(chunk, indptr[chunk + 1] - indptr[chunk]) if self.keep_sources else None
-                share = self._audience_fan_share(chunk, targets) if answered else None
-                u, seen = self._work.take(len(targets))
-                rng.random(out=u)
-                if read_p < 1.0:
+                if read_p < 1.0:  # filter the positions, then read targets and tie ids of the seen ones only
+                    pos = self.layer.entries(chunk)
+                    share = self._audience_fan_share(chunk, self.layer.indices[pos]) if answered else None
+                    u, seen = self._work.take(len(pos))
+                    rng.random(out=u)
                     np.less(u, read_p, out=seen)
-                    targets, u = np.compress(seen, targets), np.compress(seen, u)
-                    ties = None if ties is None else np.compress(seen, ties)
+                    pos, u = np.compress(seen, pos), np.compress(seen, u)
+                    targets = self.layer.indices[pos]
+                    ties = self.layer.ties_at(pos) if growing else None
                     share = None if share is None else np.compress(seen, share)
                     source = None if source is None else np.compress(seen, source)
+                else:  # everyone reads: scipy's row copy of targets (and ids) is the fastest
+                    targets, ties = self.layer.out_ties(chunk, with_ties=growing)
+                    share = self._audience_fan_share(chunk, targets) if answered else None
+                    u, _ = self._work.take(len(targets))
+                    rng.random(out=u)
                 strength = self.ties.now(ties, day)
                 p = rules.persuasion_probability(transmission, strength)
                 if answered:
@@ -410,6 +416,7 @@ class GroupChannel(Channel):
         super().__init__(name, cfg, wom, rel, n, dt)
         self.groups = groups
         self.member = groups.is_member()
+        self._members = np.flatnonzero(self.member)  # membership is fixed: the "members" audience, found once
         self.ties = TieStrengths(len(groups.members), cfg.tie_strength, rel)  # member-group ties
         self.audience_kind = official_audience  # "members" (forum) or "adopters" (service account)
         self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
@@ -494,7 +501,7 @@ class GroupChannel(Channel):
 
     def official_audience(self, model) -> np.ndarray:
         if self.audience_kind == "members":
-            return np.flatnonzero(self.member)
+            return self._members
         return model.adopter_indices()
 
     def in_official_audience(self, model, i: int) -> bool:

@@ -115,6 +115,15 @@ class EdgeLayer:
         """Targets of node j (read-only view, sorted)."""
         return self.indices[self.indptr[j] : self.indptr[j + 1]]
 
+    def entries(self, rows: np.ndarray) -> np.ndarray:
+        """CSR positions of all out-ties of `rows`, row after row (in the tie id type when it holds them):
+        filter these first, then read only the targets (`indices[pos]`) and tie ids (`ties_at`) kept."""
+        return entry_positions(self.indptr, rows, tie_dtype(self.nnz))
+
+    def ties_at(self, positions: np.ndarray) -> np.ndarray:
+        """Tie ids of the CSR entries at `positions` (the positions themselves when they are the ids)."""
+        return positions if self.tie_ids is None else self.tie_ids[positions]
+
     def out_ties(self, rows: np.ndarray, with_ties: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Targets of all out-ties of `rows`, row after row, and their tie ids if asked.
 
