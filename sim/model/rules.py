@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
+from sim.networks.core import ranges
 
 
 def _scalar_or_array(x):
@@ -271,7 +272,7 @@ def contacts_fan_share(is_fan, indptr, indices, people):
     lo, hi = indptr[people], indptr[people + 1]
     degree = hi - lo
     owner = np.repeat(np.arange(len(people)), degree)
-    slots = np.arange(int(degree.sum())) - np.repeat(np.cumsum(degree) - degree, degree) + np.repeat(lo, degree)
+    slots = ranges(lo, degree)
     return fan_share(np.asarray(is_fan, dtype=bool)[indices[slots]], owner, len(people))
 
 
