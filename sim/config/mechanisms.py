@@ -6,6 +6,8 @@ validation applies (sim.config.section.Section).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS, MAX_LIST, MAX_MONEY, MAX_POPULATION
@@ -15,8 +17,8 @@ from sim.config.section import NEVER, Mechanism, Probability, Section
 class HitProductConfig(Mechanism):
     """Hit product: a development budget split over k products.
 
-    Each product gets budget/k; quality rises with the square root of a product's budget
-    (diminishing returns), so focus buys quality; a portfolio fits more tastes (expectations are
+    Each product gets budget/k; quality rises with (budget/k) ** budget_exponent, the square root by
+    default (diminishing returns), so focus buys quality; a portfolio fits more tastes (expectations are
     met more closely, by variety_fit per doubling of k) but splits the participation the brand can
     sustain k ways. Adoption of any of the brand's products counts as adoption.
     """
@@ -27,7 +29,14 @@ class HitProductConfig(Mechanism):
         0.2,
         ge=0,
         le=10,
-        description="Quality gained by a product with budget 1 (value units); scales as sqrt(budget/k).",
+        description="Quality gained by a product with budget 1 (value units); scales as (budget/k) ** budget_exponent.",
+    )
+    budget_exponent: float = Field(
+        0.5,
+        ge=0,
+        le=2,
+        description="Returns to a product's budget (dimensionless): quality gain ~ (budget/k) ** exponent; "
+        "0.5 = square root (diminishing returns), 1 = linear, 0 = splitting the budget costs no quality.",
     )
     variety_fit: float = Field(
         0.02, ge=0, le=1, description="Expectation gap closed per doubling of the number of products (value units)."
@@ -260,8 +269,11 @@ class CommunityConfig(Mechanism):
 
     Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
     active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
-    peer_rate * horizontal * (share of fans among advocates and fans): it feeds on itself, so past a
-    critical mass of fans a community keeps going when the brand steps back, and a fan base does not.
+    peer_rate * horizontal * (share of fans): it feeds on itself, so past a critical mass of fans a
+    community keeps going when the brand steps back, and a fan base does not. peer_reach says whose fans
+    count: 'population' (default) = the share of fans among advocates and fans everywhere, the same for
+    everyone; 'ties' = the share of fans among a person's own offline contacts, so only people with fans
+    around them are drawn in (the falsification run of claim 4, docs/experiments.md section 3).
     """
 
     horizontal: Probability = Field(
@@ -269,6 +281,12 @@ class CommunityConfig(Mechanism):
     )
     peer_rate: float = Field(
         0.2, ge=0, le=100, description="Participations per day among peers when everyone is a fan."
+    )
+    peer_reach: Literal["population", "ties"] = Field(
+        "population",
+        description="Whose fans draw a person into peer participation: 'population' = the share of fans "
+        "among all advocates and fans; 'ties' = the share of fans among the person's offline contacts "
+        "(needs the offline network).",
     )
     brand_steps_back_day: float = Field(
         NEVER,

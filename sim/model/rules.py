@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
+from sim.networks.core import ranges
 
 
 def _scalar_or_array(x):
@@ -186,9 +187,23 @@ def fan_share(is_fan, owner, n_owners):
 # --- the participation playbook -------------------------------------------------------------------
 
 
-def focused_quality(base_quality, budget, products, quality_per_budget):
-    """Hit product: quality a product gets from its share of the budget (diminishing returns)."""
-    return base_quality + quality_per_budget * np.sqrt(budget / products)
+#: The default returns to a product's budget: the square root (hit_product.budget_exponent).
+SQUARE_ROOT = 0.5
+
+
+def focused_quality(base_quality, budget, products, quality_per_budget, exponent=SQUARE_ROOT):
+    """Hit product: quality a product gets from its share of the budget, budget/k.
+
+    The gain is quality_per_budget * (budget/k) ** exponent (value units): exponent 0.5, the square root
+    (diminishing returns, computed as np.sqrt so the default keeps its exact rounding), 1 linear, 0 no
+    loss from splitting the budget; no budget gives no gain whatever the exponent.
+    """
+    share = np.asarray(budget, dtype=float) / products
+    if exponent == SQUARE_ROOT:
+        gain = np.sqrt(share)
+    else:
+        gain = np.where(share > 0, np.power(share, exponent), 0.0)
+    return _scalar_or_array(base_quality + quality_per_budget * gain)
 
 
 def variety_gap(products, variety_fit):
@@ -244,6 +259,21 @@ def attention(posts_per_day, tolerance):
 def peer_rate(peer_rate, horizontal, fan_share):
     """Community economy: fans draw each other in, so peer participation grows with the share of fans."""
     return peer_rate * horizontal * fan_share
+
+
+def contacts_fan_share(is_fan, indptr, indices, people):
+    """Share of fans among each person's contacts (0 for someone without contacts).
+
+    `is_fan` (bool, one per person) marks fans; the contacts of person i are indices[indptr[i]:indptr[i+1]]
+    (a CSR layer). With community.peer_reach = 'ties' this replaces the population-wide fan share in
+    `peer_rate`: only fans among a person's own offline contacts draw them into peer participation.
+    """
+    people = np.asarray(people, dtype=np.int64)
+    lo, hi = indptr[people], indptr[people + 1]
+    degree = hi - lo
+    owner = np.repeat(np.arange(len(people)), degree)
+    slots = ranges(lo, degree)
+    return fan_share(np.asarray(is_fan, dtype=bool)[indices[slots]], owner, len(people))
 
 
 # --- adoption rules: when peers persuade (sim.model.adoption) --------------------------------------

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.errors import ScenarioError
 from sim.model import rules
+from sim.model.channels import EdgeChannel
 from sim.model.state import Funnel
 from sim.playbook.base import RAISES, Effect, Mechanism, Source
 
 
 class Community(Mechanism):
-    """Horizontal interaction (fan <-> fan) at peer_rate * horizontal * share of fans in the pool; the
+    """Horizontal interaction (fan <-> fan) at peer_rate * horizontal * share of fans, the share taken over
+    the whole pool (peer_reach = 'population') or over each person's offline contacts ('ties'); the
     brand's own interaction stops on brand_steps_back_day (`brand_active`)."""
 
     section = "community"
@@ -25,5 +28,20 @@ class Community(Mechanism):
         c = self.cfg
         if c.horizontal <= 0:
             return []
-        fan_share = model.counts[Funnel.FAN] / len(pool)
+        if c.peer_reach == "ties":
+            fan_share = _fans_among_contacts(model, pool)
+        else:
+            fan_share = model.counts[Funnel.FAN] / len(pool)
         return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share))]
+
+
+def _fans_among_contacts(model, pool: np.ndarray) -> np.ndarray:
+    """Share of fans among the offline contacts of each pool member (community.peer_reach = 'ties')."""
+    ch = model.channels.get("offline")
+    if not isinstance(ch, EdgeChannel):
+        raise ScenarioError(
+            "community.peer_reach = 'ties' needs the offline network: network.enabled = true and "
+            "network.kind other than 'well_mixed'"
+        )
+    layer = ch.incoming()  # who each person hears from: their contacts
+    return rules.contacts_fan_share(model.state == Funnel.FAN, layer.indptr, layer.indices, pool)

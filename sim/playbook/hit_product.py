@@ -7,9 +7,9 @@ from sim.playbook.base import RAISES, Effect, Mechanism
 
 
 class HitProduct(Mechanism):
-    """Each of k products gets budget/k; quality rises with the square root of that budget; a portfolio
-    meets expectations more closely (variety_fit per doubling of k) but splits the participation the
-    brand can sustain k ways (`effort_share`)."""
+    """Each of k products gets budget/k; quality rises with that budget to the power budget_exponent (the
+    square root by default); a portfolio meets expectations more closely (variety_fit per doubling of k)
+    but splits the participation the brand can sustain k ways (`effort_share`)."""
 
     section = "hit_product"
     factor = "engine"
@@ -17,7 +17,7 @@ class HitProduct(Mechanism):
 
     def initial_quality(self, quality: float) -> float:
         hp = self.cfg
-        return rules.focused_quality(quality, hp.budget, hp.products, hp.quality_per_budget)
+        return rules.focused_quality(quality, hp.budget, hp.products, hp.quality_per_budget, hp.budget_exponent)
 
     def expectation_shift(self) -> float:
         return -rules.variety_gap(self.cfg.products, self.cfg.variety_fit)

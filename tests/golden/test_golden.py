@@ -25,8 +25,8 @@ RENAMED: dict[str, str] = {"run.engine": "run.backend"}
 #: (advertising.p = 0: no ads; cases with ads were re-recorded when reach came to follow spend).
 REMOVED: dict[str, object] = {"advertising.p": 0.0}
 #: Keys added since recording whose default keeps outputs unchanged, with that default (a case must
-#: not set them): money (issue 15), adoption rules (issue 14), relationships at the decision and product generations
-#: (issue 17).
+#: not set them): money (issue 15), adoption rules and the claims' falsification keys (issue 14),
+#: relationships at the decision and product generations (issue 17).
 ADDED: dict[str, object] = {
     "advertising.p_max": 0.022,
     "advertising.spend_scale": 50_000.0,
@@ -46,6 +46,8 @@ ADDED: dict[str, object] = {
     "relationship.answer_back": 0.0,
     "generations": GenerationsConfig().model_dump(mode="json"),
     "relationship.use_brand_growth": 0.0,
+    "hit_product.budget_exponent": 0.5,
+    "community.peer_reach": "population",
 }
 
 

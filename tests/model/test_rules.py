@@ -1,6 +1,7 @@
 """The behaviour rules give the same answer on scalars and arrays, and the documented edge cases."""
 
 import numpy as np
+import pytest
 
 from sim.model import rules
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
@@ -68,3 +69,25 @@ def test_fans_made_and_lost_by_brand_tie():
     v = np.array([POSITIVE, QUIET, POSITIVE, POSITIVE], dtype=np.int8)
     tie = np.array([0.7, 0.9, 0.2, 0.5])
     assert list(rules.fan_transition(s, v, tie, 0.6, 0.3)) == [Funnel.FAN, Funnel.ADOPTER, Funnel.ADOPTER, Funnel.FAN]
+
+
+def test_focused_quality_exponent_sets_what_a_split_costs():
+    """hit_product.budget_exponent: quality gain = 0.2 * (budget/k) ** e. At the default 0.5 a 4-way split
+    keeps half the gain (sqrt(1/4)), at 1 a quarter, at 0 all of it; no budget gives no gain at any e."""
+    assert rules.focused_quality(0.5, 1.0, 4, 0.2) == pytest.approx(0.6)
+    assert rules.focused_quality(0.5, 1.0, 4, 0.2, 0.5) == rules.focused_quality(0.5, 1.0, 4, 0.2)
+    assert rules.focused_quality(0.5, 1.0, 4, 0.2, 1.0) == pytest.approx(0.55)
+    assert rules.focused_quality(0.5, 1.0, 4, 0.2, 0.0) == pytest.approx(0.7)
+    assert rules.focused_quality(0.5, 0.0, 4, 0.2, 0.0) == pytest.approx(0.5)
+    assert rules.focused_quality(0.5, 1.0, 1, 0.2, 1.7) == pytest.approx(0.7)  # one product: budget 1 either way
+
+
+def test_contacts_fan_share_counts_each_persons_own_contacts():
+    """community.peer_reach = 'ties': the share of fans among a person's contacts, person by person
+    (a path 0-1-2-3 with fans 1 and 3; 4 has no contacts)."""
+    indptr = np.array([0, 1, 3, 5, 6, 6])
+    indices = np.array([1, 0, 2, 1, 3, 2])
+    is_fan = np.array([False, True, False, True, False])
+    share = rules.contacts_fan_share(is_fan, indptr, indices, np.array([2, 0, 1, 4, 3]))
+    np.testing.assert_allclose(share, [1.0, 1.0, 0.0, 0.0, 0.0])
+    assert rules.contacts_fan_share(is_fan, indptr, indices, np.array([], dtype=np.int64)).shape == (0,)
