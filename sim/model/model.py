@@ -335,6 +335,8 @@ class WomModel(mesa.Model):
         """Owners of an older generation may upgrade to the newest (`sim.model.generations`): a purchase whose
         new experience sets their valence; fans stay fans unless it disappoints them; talkers start again."""
         line = self.generations
+        if line.newest(self.day) == 1:  # nobody can be behind before the second product: no population pass
+            return
         owns = (self.state >= Funnel.ADOPTER) & (self.state <= Funnel.DETRACTOR)  # adopters, fans, detractors
         owners = line.behind(np.flatnonzero(owns), self.day)
         if len(owners) == 0:

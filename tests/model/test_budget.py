@@ -77,10 +77,8 @@ def test_meetup_the_budget_cannot_pay_is_not_held():
     assert poor.ledger.out_of_money_day == 7.0
 
 
-def test_paid_actions_declare_their_unit_costs():
-    sets = [
-        "population.size=300",
-        "run.days=5",
+#: Every paid action of the playbook switched on, with a price for each (currency units).
+PAID_PLAYBOOK = [
         "fan_building.enabled=true",
         "fan_building.super_user_gift=50",
         "meetups.enabled=true",
@@ -90,7 +88,10 @@ def test_paid_actions_declare_their_unit_costs():
         "forum_service.cost_per_reply=2",
         "advertising.spend_per_day=1000",
         "advertising.cost_per_contact=0.05",
-    ]
+]
+
+def test_paid_actions_declare_their_unit_costs():
+    sets = ["population.size=300", "run.days=5", *PAID_PLAYBOOK]
     costs = WomModel(load_scenario(None, sets), 1).playbook.unit_costs
     assert costs == {
         "advertising_day": 1000.0,
@@ -108,20 +109,7 @@ def test_paid_actions_declare_their_unit_costs():
 def test_every_paid_action_is_booked_and_the_budget_is_never_exceeded():
     """The whole paid playbook against a tight budget: spending by action adds up to the cost column and
     stays within the total."""
-    sets = [
-        "population.size=600",
-        "run.days=60",
-        "fan_building.enabled=true",
-        "fan_building.super_user_gift=50",
-        "meetups.enabled=true",
-        "referral.enabled=true",
-        "referral.cost_per_code=10",
-        "forum_service.enabled=true",
-        "forum_service.cost_per_reply=2",
-        "advertising.spend_per_day=1000",
-        "advertising.cost_per_contact=0.05",
-        "budget.total=40000",
-    ]
+    sets = ["population.size=600", "run.days=60", *PAID_PLAYBOOK, "budget.total=40000"]
     model = WomModel(load_scenario(None, sets), 2)
     model.run()
     by_action = model.ledger.by_action
