@@ -79,16 +79,17 @@ def test_meetup_the_budget_cannot_pay_is_not_held():
 
 #: Every paid action of the playbook switched on, with a price for each (currency units).
 PAID_PLAYBOOK = [
-        "fan_building.enabled=true",
-        "fan_building.super_user_gift=50",
-        "meetups.enabled=true",
-        "referral.enabled=true",
-        "referral.cost_per_code=10",
-        "forum_service.enabled=true",
-        "forum_service.cost_per_reply=2",
-        "advertising.spend_per_day=1000",
-        "advertising.cost_per_contact=0.05",
+    "fan_building.enabled=true",
+    "fan_building.super_user_gift=50",
+    "meetups.enabled=true",
+    "referral.enabled=true",
+    "referral.cost_per_code=10",
+    "forum_service.enabled=true",
+    "forum_service.cost_per_reply=2",
+    "advertising.spend_per_day=1000",
+    "advertising.cost_per_contact=0.05",
 ]
+
 
 def test_paid_actions_declare_their_unit_costs():
     sets = ["population.size=300", "run.days=5", *PAID_PLAYBOOK]
