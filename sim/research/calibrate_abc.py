@@ -45,7 +45,15 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Scenario
-from sim.research.calibrate import CUMULATIVE, SeriesError, TargetSeries, Vary, check_horizon, with_values
+from sim.research.calibrate import (
+    CUMULATIVE,
+    Runner,
+    SeriesError,
+    TargetSeries,
+    Vary,
+    check_horizon,
+    with_values,
+)
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.runner import run_replicate
 
@@ -61,8 +69,6 @@ EVALS_PER_PARTICLE = 10
 CREDIBLE = 0.9
 #: Proposals redrawn at most this many times to land inside the prior before the batch is refused.
 MAX_REDRAWS = 1000
-
-Runner = Callable[[Scenario, np.random.SeedSequence, int], pd.DataFrame]
 
 
 class CalibrationError(SeriesError):
