@@ -112,7 +112,12 @@ class TieStrengths:
         self.growth = rel.growth
         self.decay = rel.decay_rate
         self.epoch = 0.0
-        self.at_epoch = np.full(n_ties, base, dtype=np.float64) if self.growth > 0 else None
+        self.at_epoch = np.full(n_ties, base, dtype=np.float64) if self.grow(rel) else None
+
+    @staticmethod
+    def grow(rel: RelationshipConfig) -> bool:
+        """Whether ties change with use (else every tie keeps its base strength and nothing is stored)."""
+        return rel.growth > 0
 
     def now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
         """Current strength of `ties` on `day` (the base strength, a scalar, when ties never change)."""
@@ -274,6 +279,8 @@ class EdgeChannel(Channel):
     def __init__(self, name, layer: EdgeLayer, cfg, wom, rel, n, dt, official_followers=None):
         super().__init__(name, cfg, wom, rel, n, dt)
         self.layer = layer
+        if TieStrengths.grow(rel):  # contacts read tie ids from the first step: derived before the strengths
+            layer.prepare_ties()  # are stored, so the derivation's temporaries meet less memory in use
         self.ties = TieStrengths(layer.n_ties, cfg.tie_strength, rel)
         self.official_followers = (
             np.empty(0, dtype=np.int64)

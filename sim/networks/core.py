@@ -49,9 +49,11 @@ class EdgeLayer:
     indices: np.ndarray  # int32, targets, shape (nnz,)
     # (nnz,): id of the tie (relationship) each CSR entry belongs to, int32 while n_ties fits
     # (int64 beyond: `tie_dtype`).  Undirected: both directions of one edge share the tie id.
-    # Directed: None, meaning that each entry's tie id is its position (tie == arange(nnz), not stored:
-    # 4-8 bytes per tie saved), except in the transposed view from in_neighbours_csr(), which keeps
-    # the original ids.  Read them through `tie` either way.
+    # None: derived from the CSR, not stored until asked for (4-8 bytes per tie end saved where nothing
+    # reads them, such as layers whose ties never grow). Directed: each entry's tie id is its position
+    # (tie == arange(nnz)); the transposed view from in_neighbours_csr() keeps the original ids.
+    # Undirected: ties are numbered in the order of their (larger, smaller) endpoint pairs
+    # (`undirected_tie_ids`, computed once on first use). Read them through `tie` either way.
     tie_ids: np.ndarray | None
     n_ties: int  # number of distinct tie ids (0..n_ties-1)
     directed: bool
@@ -67,8 +69,9 @@ class EdgeLayer:
         if len(indices) and (indices.min() < 0 or indices.max() >= n):
             raise ValueError(f"indices must lie in [0, {n})")
         if self.tie_ids is None:
-            if not self.directed or self.n_ties != len(indices):
-                raise ValueError("tie ids may be left out (None: their positions) only for directed layers")
+            derived = len(indices) if self.directed else len(indices) // 2
+            if self.n_ties != derived or (not self.directed and len(indices) % 2):
+                raise ValueError("derived tie ids need n_ties = nnz (directed) or nnz / 2 (undirected)")
             tie = None
         else:
             tie = _frozen_array(self.tie_ids, tie_dtype(self.n_ties), "tie")
@@ -85,12 +88,32 @@ class EdgeLayer:
 
     @property
     def tie(self) -> np.ndarray:
-        """Tie id of each CSR entry (read-only); made on each call when the ids are the positions."""
+        """Tie id of each CSR entry (read-only); made on each call when the ids are the positions (directed),
+        derived once and kept when they are left out of an undirected layer."""
         if self.tie_ids is not None:
             return self.tie_ids
+        if not self.directed:
+            return self._derived_ties
         tie = np.arange(self.nnz, dtype=tie_dtype(self.n_ties))
         tie.flags.writeable = False
         return tie
+
+    @functools.cached_property
+    def _derived_ties(self) -> np.ndarray:
+        tie = undirected_tie_ids(self.indptr, self.indices)
+        tie.flags.writeable = False
+        return tie
+
+    def prepare_ties(self) -> None:
+        """Derive left-out undirected tie ids now, for a reader that will need them: during a build their
+        transients meet less memory in use than in a later step."""
+        if not self.positional_ties:
+            _ = self.tie
+
+    @property
+    def positional_ties(self) -> bool:
+        """Whether each entry's tie id is its position (directed layers whose ids are left out)."""
+        return self.tie_ids is None and self.directed
 
     def __repr__(self) -> str:
         kind = "directed" if self.directed else "undirected"
@@ -122,7 +145,7 @@ class EdgeLayer:
 
     def ties_at(self, positions: np.ndarray) -> np.ndarray:
         """Tie ids of the CSR entries at `positions` (the positions themselves when they are the ids)."""
-        return positions if self.tie_ids is None else self.tie_ids[positions]
+        return positions if self.positional_ties else self.tie[positions]
 
     def out_ties(self, rows: np.ndarray, with_ties: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Targets of all out-ties of `rows`, row after row, and their tie ids if asked.
@@ -133,7 +156,7 @@ class EdgeLayer:
         positions (directed layers), those positions are the ids asked for, so the targets are gathered
         through them (in the tie id type: a chunk of contacts keeps 4 bytes per tie end).
         """
-        if with_ties and self.tie_ids is None:
+        if with_ties and self.positional_ties:
             ties = entry_positions(self.indptr, rows, tie_dtype(self.n_ties))
             return self.indices[ties], ties
         sub = (self._rows_and_ties if with_ties else self._rows)[rows]
@@ -168,7 +191,7 @@ class EdgeLayer:
         if not self.directed:
             return self
         t_ptr, t_idx, perm = _transpose(self.n, self.n, self.indptr, self.indices)
-        return EdgeLayer(self.n, t_ptr, t_idx, perm if self.tie_ids is None else self.tie_ids[perm], self.n_ties, True)
+        return EdgeLayer(self.n, t_ptr, t_idx, perm if self.positional_ties else self.tie[perm], self.n_ties, True)
 
     def to_networkx(self):
         """networkx Graph/DiGraph with the same nodes and edges (edge attribute ``tie``); interop only."""
@@ -437,19 +460,16 @@ def _transpose(
 
 
 def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
-    """Undirected layer from a strictly-lower-triangular CSR (row i: sorted neighbours < i,
-    no duplicates); tie id of edge = its entry index in that CSR.
+    """Undirected layer from a strictly-lower-triangular CSR (row i: sorted neighbours < i, no duplicates).
 
-    The transpose carries 32-bit tie ids while they fit, and the two halves are written into the
-    preallocated outputs in blocks of rows (`BUILD_BLOCK` entries), so the temporaries stay small
-    next to the layer itself.
+    Tie ids are left out (derived on first use by `undirected_tie_ids`: edge id = its entry index in the
+    lower CSR). The transpose carries no payload, and the two halves are written into the preallocated
+    indices in blocks of rows (`BUILD_BLOCK` entries), so the temporaries stay small next to the layer.
     """
     m = len(low_idx)
-    ties = tie_dtype(m)
-    up_ptr, up_idx, up_tie = _transpose(n, n, low_ptr, low_idx, ties)  # row j: neighbours > j
+    up_ptr, up_idx = _structure_transpose(n, low_ptr, low_idx)  # row j: neighbours > j
     indptr = low_ptr + up_ptr
     indices = np.empty(2 * m, dtype=np.int32)
-    tie = np.empty(2 * m, dtype=ties)
     rows = max(1, int(BUILD_BLOCK * n // max(2 * m, 1)))  # rows per block: about BUILD_BLOCK entries
     for r0 in range(0, n, rows):
         r1 = min(n, r0 + rows)
@@ -458,13 +478,47 @@ def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
         pos = np.arange(a, b, dtype=np.int64)
         pos += np.repeat(up_ptr[r0:r1], np.diff(low_ptr[r0 : r1 + 1]))
         indices[pos] = low_idx[a:b]
-        tie[pos] = np.arange(a, b, dtype=ties)
         a, b = int(up_ptr[r0]), int(up_ptr[r1])
         pos = np.arange(a, b, dtype=np.int64)
         pos += np.repeat(low_ptr[r0 + 1 : r1 + 1], np.diff(up_ptr[r0 : r1 + 1]))
         indices[pos] = up_idx[a:b]
-        tie[pos] = up_tie[a:b]
-    return EdgeLayer(n, indptr, indices, tie, m, directed=False)
+    return EdgeLayer(n, indptr, indices, None, m, directed=False)
+
+
+def _structure_transpose(n: int, indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr int64, indices int32) of the transpose of an n x n CSR structure, rows sorted (no payload)."""
+    idx = np.int32 if len(indices) < _MAX_NODES else np.int64
+    data = np.ones(len(indices), dtype=bool)
+    csc = sp.csr_array((data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n, n)).tocsc()
+    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False)
+
+
+def undirected_tie_ids(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Tie ids of a symmetric CSR with sorted rows and no self loops: edge {i, j} (i > j) gets its index in
+    the strictly-lower CSR (the order of the (larger, smaller) endpoint pairs); both entries share it.
+
+    Row i holds its lower part (neighbours < i) first, so those entries take the ids in CSR order; its
+    upper part, sorted, is row i of the lower CSR's transpose, whose payload is the ids.
+    """
+    n, nnz = len(indptr) - 1, len(indices)
+    m = nnz // 2
+    ties = tie_dtype(m)
+    lower = np.empty(nnz, dtype=bool)
+    low_count = np.zeros(n, dtype=np.int64)
+    degree = np.diff(indptr)
+    rows = max(1, int(BUILD_BLOCK * n // max(nnz, 1)))  # rows per block: about BUILD_BLOCK entries
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        a, b = int(indptr[r0]), int(indptr[r1])
+        owner = np.repeat(np.arange(r0, r1, dtype=np.int32), degree[r0:r1])
+        np.less(indices[a:b], owner, out=lower[a:b])
+        low_count[r0:r1] = np.bincount(owner[lower[a:b]] - r0, minlength=r1 - r0)
+    _, _, up_tie = _transpose(n, n, _ptr_from_counts(low_count), indices[lower], ties)
+    tie = np.empty(nnz, dtype=ties)
+    tie[lower] = np.arange(m, dtype=ties)
+    np.logical_not(lower, out=lower)
+    tie[lower] = up_tie
+    return tie
 
 
 def _undirected(n: int, a: np.ndarray, b: np.ndarray) -> EdgeLayer:

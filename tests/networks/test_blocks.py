@@ -50,6 +50,39 @@ def test_directed_tie_ids_are_positions_and_out_ties_match_the_stored_form():
     assert np.array_equal(layer.indices[inc.tie], np.repeat(np.arange(layer.n), inc.out_degree()))
 
 
-def test_tie_ids_may_be_left_out_only_for_directed_layers():
-    with pytest.raises(ValueError, match="only for directed"):
-        core.EdgeLayer(3, np.array([0, 1, 2, 2]), np.array([1, 0], dtype=np.int32), None, 2, directed=False)
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda r: nw.erdos_renyi(3_000, 6, r),
+        lambda r: nw.small_world(3_000, 6, 0.2, r),
+        lambda r: nw.from_pairs(500, r.integers(0, 500, 3_000), r.integers(0, 500, 3_000), directed=False),
+    ],
+)
+def test_undirected_tie_ids_are_derived_on_first_use_in_endpoint_pair_order(make):
+    """Undirected layers leave their tie ids out until read; the derived ids number the edges in the order
+    of their (larger, smaller) endpoint pairs, each shared by its two entries."""
+    layer = make(np.random.default_rng(11))
+    assert layer.tie_ids is None and "_derived_ties" not in layer.__dict__
+    tie = layer.tie
+    assert tie.dtype == core.tie_dtype(layer.n_ties) and not tie.flags.writeable
+    src = np.repeat(np.arange(layer.n), layer.out_degree())
+    big, small = np.maximum(src, layer.indices), np.minimum(src, layer.indices)
+    order = np.lexsort((small, big))  # entries sorted by (larger, smaller) endpoint: each edge twice in a row
+    assert np.array_equal(tie[order], np.repeat(np.arange(layer.n_ties), 2))
+    targets, ties = layer.out_ties(np.array([7, 0, 7]), with_ties=True)
+    assert np.array_equal(ties, np.concatenate([tie[layer.indptr[r] : layer.indptr[r + 1]] for r in (7, 0, 7)]))
+    assert np.array_equal(layer.ties_at(np.array([3, 1])), tie[[3, 1]])
+
+
+def test_left_out_tie_ids_need_a_tie_count_that_matches():
+    ptr, idx = np.array([0, 1, 2, 2]), np.array([1, 0], dtype=np.int32)
+    with pytest.raises(ValueError, match="derived tie ids"):
+        core.EdgeLayer(3, ptr, idx, None, 2, directed=False)  # one undirected edge: n_ties = 1
+    with pytest.raises(ValueError, match="derived tie ids"):
+        core.EdgeLayer(3, ptr, idx, None, 1, directed=True)  # two directed ties: n_ties = 2
+    assert np.array_equal(core.EdgeLayer(3, ptr, idx, None, 1, directed=False).tie, [0, 0])
+
+
+def test_builders_refuse_a_seed_in_place_of_a_generator():
+    with pytest.raises(TypeError, match="Generator"):
+        nw.erdos_renyi(10, 2, 42)
