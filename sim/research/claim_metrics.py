@@ -2,14 +2,14 @@
 
 `replicate_metrics` gives, for one replicate, the summary metrics of sim.run.metrics that claims may
 compare (`SUMMARY_METRICS`) plus metrics read off the time series at a day or over a window
-(`SERIES_METRICS`: fans retained, participation kept after the brand steps back, ...).
+(`sim.run.series_metrics`: fans retained, participation kept after the brand steps back, ...), all
+named in the one metric registry `sim.run.metrics.METRICS`.
 `adopter_valence_shares` and `margins_for_shift` compute what "the same share of adopters" means for
 the engine's valence margins (claim 10).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,14 +29,14 @@ INTERVAL = ((1 - BAND_LEVEL) / 2, (1 + BAND_LEVEL) / 2)
 MIN_PAIRS = 3
 
 # --- Metrics -------------------------------------------------------------------------------------
-#: Metrics of `sim.run.metrics.summarize_replicate` an experiment may compare.
-SUMMARY_METRICS = tuple(name for name, m in METRICS.items() if m.comparable and not m.generations_only)
+#: Metrics of `sim.run.metrics.summarize_replicate` an experiment may compare (every replicate reports them).
+SUMMARY_METRICS = tuple(n for n, m in METRICS.items() if m.summary and m.comparable and not m.generations_only)
 #: Milestone times are NaN when the level is never reached; experiments count such a run as reaching it
 #: at the horizon (right-censored), which can only understate a difference.
 CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct")
 #: Metrics always reported in the arms table, besides those the expectations compare.
 TABLE_METRICS = ("final_adoption", "time_to_50pct", "fan_share", "detractor_share")
-#: Default length (days) of the windows of `participation_retention`.
+#: Default length (days) of the windows of metrics read over windows (`participation_retention`).
 DEFAULT_WINDOW = 30.0
 #: Time-series columns a chart may draw (recorded by every run, see sim/model/model.py `_record`), with their
 #: y-axis label; `sim.viz.charts.plot_comparison` divides each by the population and shows it in percent.
@@ -49,81 +49,14 @@ CHART_COLUMNS = tuple(CHART_LABELS)
 MAX_TITLE_CHARS = 60
 
 
-# ==================================================================================================
-# Metrics computed from a replicate's time series
-# ==================================================================================================
-def _value_at(ts: pd.DataFrame, column: str, day: float) -> float:
-    """The column's value at the last record on or before `day` (the first record if none)."""
-    before = ts[ts["time"] <= day + 1e-9]
-    row = before.iloc[-1] if len(before) else ts.iloc[0]
-    return float(row[column])
-
-
-def fans_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
-    """Fans at the end of the run, as a fraction of the population (fans retained)."""
-    return float(ts["fans"].iloc[-1]) / population
-
-
-def detractors_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
-    """Detractors at the end of the run, as a fraction of the population."""
-    return float(ts["detractors"].iloc[-1]) / population
-
-
-def adoption_at_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
-    """Fraction of the population that had adopted by `day`."""
-    return _value_at(ts, "adopted_total", day) / population
-
-
-def talk_days_per_adopter(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
-    """Expected talk-days per adopter: the sum over steps of `talking` (the expected number of talkers)
-    times dt, divided by everyone who ever adopted. Longer talk windows and renewed talk raise it."""
-    time = ts["time"].to_numpy(dtype=float)
-    dt = float(time[1] - time[0]) if len(time) > 1 else 1.0
-    adopted = float(ts["adopted_total"].iloc[-1])
-    talk = float(ts["talking"].iloc[:-1].sum()) * dt  # the last record's talkers belong to a step not run
-    return talk / adopted if adopted > 0 else float("nan")
-
-
-def participation_retention(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
-    """Engagement kept: participations per day over the last `window` days of the run divided by
-    participations per day over the `window` days before `day` (e.g. the day the brand steps back).
-    1 = engagement persists at its level, 0 = it died out; NaN if nobody took part before `day`."""
-    end = float(ts["time"].iloc[-1])
-    before = _value_at(ts, "participations", day) - _value_at(ts, "participations", day - window)
-    after = _value_at(ts, "participations", end) - _value_at(ts, "participations", end - window)
-    return after / before if before > 0 else float("nan")
-
-
-def fan_retention(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
-    """Fans at the end divided by fans on `day`; NaN if there were none on `day`."""
-    on_day = _value_at(ts, "fans", day)
-    return float(ts["fans"].iloc[-1]) / on_day if on_day > 0 else float("nan")
-
-
-@dataclass(frozen=True)
-class SeriesMetric:
-    """A metric computed from one replicate's time series; `needs_day` if it reads the series at a day."""
-
-    compute: Callable[[pd.DataFrame, int, float | None, float], float]
-    needs_day: bool
-
-
-#: Metrics computed here from the time series (in addition to SUMMARY_METRICS).
-SERIES_METRICS = {
-    "fans_end": SeriesMetric(fans_end, False),
-    "detractors_end": SeriesMetric(detractors_end, False),
-    "adoption_at_day": SeriesMetric(adoption_at_day, True),
-    "talk_days_per_adopter": SeriesMetric(talk_days_per_adopter, False),
-    "participation_retention": SeriesMetric(participation_retention, True),
-    "fan_retention": SeriesMetric(fan_retention, True),
-}
-#: Every metric a claim may compare.
-CLAIM_METRICS = (*SUMMARY_METRICS, *SERIES_METRICS)
+#: Every metric a claim may compare: the run summaries and the metrics read off the series, from the one
+#: registry (`sim.run.metrics.METRICS`; product-generation metrics are for attribution).
+CLAIM_METRICS = tuple(name for name, m in METRICS.items() if m.comparable and not m.generations_only)
 
 
 def needs_day(metric: str) -> bool:
     """Whether the metric is read at a day (an expectation must then give `day`)."""
-    return metric in SERIES_METRICS and SERIES_METRICS[metric].needs_day
+    return metric in METRICS and METRICS[metric].needs_day
 
 
 @dataclass(frozen=True)
@@ -139,7 +72,7 @@ class MetricSpec:
         if self.day is None:
             return self.name
         suffix = f"@{self.day:g}"
-        if self.name == "participation_retention" and self.window != DEFAULT_WINDOW:
+        if METRICS[self.name].reads == "window" and self.window != DEFAULT_WINDOW:
             suffix += f"w{self.window:g}"
         return self.name + suffix
 
@@ -152,8 +85,9 @@ def replicate_metrics(ts: pd.DataFrame, population: int, specs: list[MetricSpec]
     summary = summarize_replicate(ts, population)
     out = {name: float(summary[name]) for name in SUMMARY_METRICS}
     for spec in specs:
-        if spec.name in SERIES_METRICS:
-            out[spec.key] = SERIES_METRICS[spec.name].compute(ts, population, spec.day, spec.window)
+        compute = METRICS[spec.name].compute
+        if compute is not None:
+            out[spec.key] = compute(ts, population, spec.day, spec.window)
     return out
 
 

@@ -34,10 +34,11 @@ from sim.config.shipped import resolve_scenario
 from sim.config.toml import toml_value
 from sim.model.model import child_seed
 from sim.research.optimize_spec import DecisionRange, OptimizeSpec, OptimizeSpecError, load_optimize_spec
-from sim.run.day_metrics import OBJECTIVE_METRICS, metrics_on_day, out_of_money_day
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import MARKER, is_output_of, output_name, write_text
+from sim.run.metrics import METRICS, metrics_on_day
 from sim.run.runner import run_replicate
+from sim.run.series_metrics import out_of_money_day
 
 #: Output kind of an optimize folder (sim.run.io markers).
 OPTIMIZE_KIND = "optimize"
@@ -101,7 +102,7 @@ class Problem:
         """The weighted mix of one replicate's metrics (lower-is-better metrics negated): maximised."""
         total = 0.0
         for name, weight in self.spec.objective.maximize.items():
-            sign = -1.0 if OBJECTIVE_METRICS[name].lower_is_better else 1.0
+            sign = -1.0 if METRICS[name].lower_is_better else 1.0
             total += sign * weight * values[name]
         return total
 

@@ -36,9 +36,9 @@ from sim.research.optimize import (
     store,
 )
 from sim.research.optimize_spec import OptimizeSpecError
-from sim.run.day_metrics import OBJECTIVE_METRICS
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import write_text
+from sim.run.metrics import OBJECTIVES
 
 #: Coverage of the intervals of re-evaluated plans.
 INTERVAL_LEVEL = 0.90
@@ -176,7 +176,7 @@ def summarize_plan(problem: Problem, replicates: list[dict[str, float]]) -> dict
     share of replicates)."""
     out: dict[str, float] = {}
     columns = {"score": [problem.score(r) for r in replicates]}
-    columns |= {name: [r[name] for r in replicates] for name in OBJECTIVE_METRICS}
+    columns |= {name: [r[name] for r in replicates] for name in OBJECTIVES}
     for name, values in columns.items():
         out[f"{name}_mean"], out[f"{name}_lo"], out[f"{name}_hi"] = mean_interval(values)
     days = [r["out_of_money_day"] for r in replicates]

@@ -7,7 +7,7 @@ within (`[budget]`, as the scenario's section), the objective and the search set
 the project's one TOML reader (sim.config.toml.read_spec); every problem is one `OptimizeSpecError`
 naming the file and key (exit 2).
 
-The objective: `maximize`, a weighted mix of metrics measured on day `day` (`OBJECTIVE_METRICS`,
+The objective: `maximize`, a weighted mix of metrics measured on day `day` (`sim.run.metrics.OBJECTIVES`,
 sim.run.metrics; a metric where lower is better enters with its sign turned, so the mix is always
 maximised), and optionally `money`, a second objective minimised beside it (e.g. spend_by_day):
 then the answer is a Pareto front of outcome against money.
@@ -26,7 +26,7 @@ from sim.config.limits import MAX_DAYS, MAX_SEED
 from sim.config.names import NAME_PATTERN
 from sim.config.toml import read_spec
 from sim.research.sweep_spec import RANGE_KEYS, GridValue, _check_grid_values
-from sim.run.day_metrics import OBJECTIVE_METRICS
+from sim.run.metrics import OBJECTIVES
 
 #: Most candidate plans one search may evaluate.
 MAX_TRIALS = 10_000
@@ -76,8 +76,8 @@ class Objective(BaseModel):
         if not value:
             raise ValueError("needs at least one metric = weight")
         for name, weight in value.items():
-            if name not in OBJECTIVE_METRICS:
-                raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(OBJECTIVE_METRICS)}")
+            if name not in OBJECTIVES:
+                raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(OBJECTIVES)}")
             if weight <= 0:
                 raise ValueError(f"{name}: weight must be > 0 (got {weight})")
         return value
@@ -85,8 +85,8 @@ class Objective(BaseModel):
     @field_validator("money")
     @classmethod
     def _money_metric(cls, value: str | None) -> str | None:
-        if value is not None and value not in OBJECTIVE_METRICS:
-            raise ValueError(f"unknown metric {value!r}; allowed: {', '.join(OBJECTIVE_METRICS)}")
+        if value is not None and value not in OBJECTIVES:
+            raise ValueError(f"unknown metric {value!r}; allowed: {', '.join(OBJECTIVES)}")
         return value
 
 

@@ -12,14 +12,16 @@ All results are JSON-serialisable through `to_jsonable`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
 from sim.config.generations import MAX_GENERATIONS
+from sim.run import series_metrics as series
 from sim.run.bass_fit import (  # noqa: F401  (re-exported: fits were defined here)
     BOUND_ATOL,
     BOUND_RTOL,
@@ -244,10 +246,15 @@ def to_jsonable(obj: Any) -> Any:
 
 
 # --- The metric registry --------------------------------------------------------------
+#: A metric read off one replicate's series: (series in step order, population, day or None, window in days).
+SeriesFunction = Callable[[pd.DataFrame, int, float | None, float], float]
+
+
 @dataclass(frozen=True)
 class Metric:
     """A metric of one replicate: its name (the key in summaries and tables), axis label, unit, what it
-    is computed from, and how it is shown. Every module names and labels metrics through `METRICS`."""
+    is computed from, and how it is shown. Every module names, labels and computes metrics through
+    `METRICS`, the one registry."""
 
     name: str
     label: str
@@ -261,6 +268,23 @@ class Metric:
     comparable: bool = True
     #: Reported only by runs with product generations (sim.model.generations), which record its columns.
     generations_only: bool = False
+    #: What it is read over: the whole run, the series on a day D, or windows ending on D and at the end.
+    reads: Literal["run", "day", "window"] = "run"
+    #: How it is computed from one replicate's series (`sim.run.series_metrics`); None: by
+    #: `summarize_replicate`, with the other run summaries (they share one Bass fit).
+    compute: SeriesFunction | None = None
+    #: `wom optimize` may score plans by it (read on the plan's day D: `metrics_on_day`).
+    objective: bool = False
+
+    @property
+    def summary(self) -> bool:
+        """Whether `summarize_replicate` reports it (every run summary, charted and tabled by `wom run`)."""
+        return self.compute is None
+
+    @property
+    def needs_day(self) -> bool:
+        """Whether it is read at a day (a claim's expectation or a plan must then give one)."""
+        return self.reads != "run"
 
 
 METRICS: dict[str, Metric] = {
@@ -338,8 +362,100 @@ METRICS: dict[str, Metric] = {
             )
             for g in range(1, MAX_GENERATIONS + 1)
         ),
+        # read off the series (sim.run.series_metrics)
+        Metric(
+            "fans_end",
+            "Fans at the end (% of population)",
+            "share of population",
+            "fans at the last step / N",
+            share=True,
+            compute=series.fans_end,
+        ),
+        Metric(
+            "detractors_end",
+            "Detractors at the end (% of population)",
+            "share of population",
+            "detractors at the last step / N",
+            share=True,
+            lower_is_better=True,
+            compute=series.detractors_end,
+        ),
+        Metric(
+            "talk_days_per_adopter",
+            "Talk-days per adopter",
+            "days",
+            "sum over steps of talking x dt / ever adopted",
+            compute=series.talk_days_per_adopter,
+        ),
+        Metric(
+            "fan_retention",
+            "Fans at the end / on day D",
+            "ratio",
+            "fans at the last step / fans on day D",
+            reads="day",
+            compute=series.fan_retention,
+        ),
+        Metric(
+            "participation_retention",
+            "Participations per day kept after day D",
+            "ratio",
+            "participations per day over the last W days / over the W days before day D",
+            reads="window",
+            compute=series.participation_retention,
+        ),
+        # objectives of `wom optimize`, read on a plan's day D
+        Metric(
+            "adopted_by_day",
+            "Adopted by day D (% of population)",
+            "share of population",
+            "adopted_total / N",
+            share=True,
+            reads="day",
+            compute=series.adopted_by_day,
+            objective=True,
+        ),
+        Metric(
+            "fans_by_day",
+            "Fans on day D (% of population)",
+            "share of population",
+            "fans / N",
+            share=True,
+            reads="day",
+            compute=series.fans_by_day,
+            objective=True,
+        ),
+        Metric(
+            "spend_by_day",
+            "Spend by day D",
+            "currency",
+            "cost (cumulative spend on paid actions) on day D",
+            lower_is_better=True,
+            reads="day",
+            compute=series.spend_by_day,
+            objective=True,
+        ),
+        Metric(
+            "cost_per_adopter_by_day",
+            "Cost per adopter by day D",
+            "currency per person",
+            "spend by day D / adopters gained by day D (seeds excluded)",
+            lower_is_better=True,
+            reads="day",
+            compute=series.cost_per_adopter_by_day,
+            objective=True,
+        ),
     )
 }
+#: The metrics `wom optimize` scores plans by, in table order.
+OBJECTIVES = tuple(name for name, m in METRICS.items() if m.objective)
+
+
+def metrics_on_day(df_one_replicate: pd.DataFrame, population: int, day: float) -> dict[str, float]:
+    """The `OBJECTIVES` of one replicate on `day` (the last recorded step with time <= day); cost per
+    adopter is NaN when nobody was gained."""
+    ts = df_one_replicate.sort_values("step")
+    return {name: METRICS[name].compute(ts, population, day, 0.0) for name in OBJECTIVES}
+
 
 #: Per-step columns of a run's time series (sim.model records them) that charts draw, with their
 #: labels; counts of people unless the unit says otherwise.

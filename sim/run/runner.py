@@ -22,11 +22,11 @@ from sim.config.schema import Scenario
 from sim.config.version import version_info
 from sim.model import theory
 from sim.model.model import WomModel, child_seed
-from sim.run.day_metrics import out_of_money_day
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.memory import give_back_memory, reuse_freed_memory
 from sim.run.metrics import summarize, to_jsonable
+from sim.run.series_metrics import out_of_money_day
 
 #: Packages whose versions are stored with every run.
 VERSIONED_PACKAGES = ("wom-sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pydantic", "matplotlib")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.research.optimize_check import BASELINE, OptimizeResult, pareto_front
-from sim.run.day_metrics import OBJECTIVE_METRICS
+from sim.run.metrics import METRICS
 from sim.viz.charts import DPI, GRID_ALPHA, save_figure
 
 #: Decisions drawn in the response chart (the most important ones).
@@ -36,7 +36,7 @@ def _score_label(result: OptimizeResult) -> str:
     obj = result.problem.spec.objective
     if len(obj.maximize) == 1:
         name, weight = next(iter(obj.maximize.items()))
-        label = OBJECTIVE_METRICS[name].label.replace("day D", f"day {obj.day:g}")
+        label = METRICS[name].label.replace("day D", f"day {obj.day:g}")
         return label if weight == 1 else f"{weight:g} x {label}"
     return "Weighted score: " + " + ".join(f"{w:g} x {m}" for m, w in obj.maximize.items()) + f" (day {obj.day:g})"
 
@@ -44,7 +44,7 @@ def _score_label(result: OptimizeResult) -> str:
 def _share_axis(result: OptimizeResult) -> bool:
     """Whether the score is a single share metric with weight 1 (shown in percent)."""
     obj = result.problem.spec.objective.maximize
-    return len(obj) == 1 and all(OBJECTIVE_METRICS[m].share and w == 1 for m, w in obj.items())
+    return len(obj) == 1 and all(METRICS[m].share and w == 1 for m, w in obj.items())
 
 
 def plot_response(result: OptimizeResult, path: Path) -> Path:
@@ -154,7 +154,7 @@ def plot_pareto(result: OptimizeResult, path: Path) -> Path:
             plan.label, (s[f"{money}_mean"], s["score_mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
         )
     ax.errorbar([], [], fmt="o", color="tab:red", label="re-evaluated on fresh seeds (90% interval)")
-    ax.set_xlabel(OBJECTIVE_METRICS[money].label.replace("day D", f"day {spec.objective.day:g}"))
+    ax.set_xlabel(METRICS[money].label.replace("day D", f"day {spec.objective.day:g}"))
     ax.set_ylabel(_score_label(result))
     if _share_axis(result):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))

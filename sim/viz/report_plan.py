@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.config.errors import InputError
-from sim.run.day_metrics import OBJECTIVE_METRICS
+from sim.run.metrics import METRICS, OBJECTIVES
 
 #: Files of an optimize output that the report reads.
 RESULT_FILE = "result.json"
@@ -83,7 +83,7 @@ def plan_section(plans: list[PlanResult], figure, table) -> str:
             f"<li><code>{html.escape(k)}</code> = {html.escape(str(v))}</li>" for k, v in winner["params"].items()
         )
         parts.append(f"<p>Winning plan ({html.escape(winner['plan'])}):</p><ul>{decisions}</ul>")
-        header = ["Plan", "Score", *(OBJECTIVE_METRICS[m].label for m in OBJECTIVE_METRICS), "Out of money"]
+        header = ["Plan", "Score", *(METRICS[m].label for m in OBJECTIVES), "Out of money"]
         rows = []
         for plan in [*[x for x in plans_ if x["plan"] != BASELINE], base]:
             ran_out = plan.get("out_of_money_share") or 0
@@ -91,7 +91,7 @@ def plan_section(plans: list[PlanResult], figure, table) -> str:
                 [
                     html.escape(plan["plan"]),
                     _interval(plan, "score", False),
-                    *(_interval(plan, m, OBJECTIVE_METRICS[m].share) for m in OBJECTIVE_METRICS),
+                    *(_interval(plan, m, METRICS[m].share) for m in OBJECTIVES),
                     f"{ran_out:.0%} of runs, day {plan['out_of_money_day_mean']:.0f}" if ran_out else "never",
                 ]
             )

@@ -12,8 +12,8 @@ from sim.config.budget import MONTH_DAYS, ad_reach
 from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
 from sim.model.model import WomModel
-from sim.run.day_metrics import out_of_money_day
 from sim.run.runner import run_scenario
+from sim.run.series_metrics import out_of_money_day
 
 ROOT = Path(__file__).resolve().parents[2]
 BASS = ROOT / "scenarios" / "docking" / "bass.toml"

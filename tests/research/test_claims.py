@@ -25,8 +25,6 @@ from sim.research.claim_metrics import (
     REVERSED,
     adopter_valence_shares,
     margins_for_shift,
-    participation_retention,
-    talk_days_per_adopter,
 )
 from sim.research.claim_spec import ClaimError, Expectation, claim_files, load_claim
 from sim.research.claim_stats import (
@@ -36,6 +34,7 @@ from sim.research.claim_stats import (
     replicates_for_power,
 )
 from sim.research.claims import compare, run_claim
+from sim.run.series_metrics import participation_retention, talk_days_per_adopter
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "experiments" / "claims"

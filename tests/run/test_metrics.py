@@ -283,9 +283,51 @@ def test_metric_registry_names_exactly_what_a_replicate_summary_reports():
     from sim.run.metrics import METRICS, REPLICATE_COLUMNS
 
     probe = pd.DataFrame({column: [0] for column in REPLICATE_COLUMNS})
-    always = [name for name, m in METRICS.items() if not m.generations_only]
+    always = [name for name, m in METRICS.items() if m.summary and not m.generations_only]
     assert list(summarize_replicate(probe, population=1)) == always
     assert all(m.label and m.unit and m.computed for m in METRICS.values())
+
+
+def test_the_one_registry_computes_every_metric_it_does_not_leave_to_the_summary():
+    """Metrics read on a day or over windows carry their function; the summaries carry none (one Bass fit
+    serves them all); objectives are read on a day."""
+    from sim.run.metrics import METRICS, OBJECTIVES
+
+    for m in METRICS.values():
+        assert m.reads in ("run", "day", "window"), m.name
+        assert m.summary == (m.compute is None), m.name
+        assert m.needs_day == (m.reads != "run"), m.name
+        if m.summary:
+            assert m.reads == "run", m.name
+    assert OBJECTIVES == ("adopted_by_day", "fans_by_day", "spend_by_day", "cost_per_adopter_by_day")
+    assert all(METRICS[name].reads == "day" for name in OBJECTIVES)
+
+
+def test_metrics_on_day_read_the_last_step_on_or_before_the_day():
+    """Objectives on day D (steps of 0.1 days: float times need the slack): seeds are not gained adopters."""
+    from sim.run.metrics import OBJECTIVES, metrics_on_day
+
+    time = np.arange(0, 101) * 0.1  # 10.000000000000002 is step 100
+    ts = pd.DataFrame(
+        {
+            "step": np.arange(101),
+            "time": time,
+            "adopted_total": 10 + np.arange(101) * 2,
+            "fans": np.arange(101),
+            "cost": np.arange(101) * 5.0,
+        }
+    )
+    got = metrics_on_day(ts.iloc[::-1], population=1000, day=3.0)  # rows in any order
+    assert list(got) == list(OBJECTIVES)
+    assert got == pytest.approx(
+        {
+            "adopted_by_day": (10 + 60) / 1000,
+            "fans_by_day": 30 / 1000,
+            "spend_by_day": 150.0,
+            "cost_per_adopter_by_day": 150.0 / 60,
+        }
+    )
+    assert np.isnan(metrics_on_day(ts.iloc[:1], population=1000, day=5.0)["cost_per_adopter_by_day"])
 
 
 def test_bass_parameters_on_a_search_bound_are_not_identified():

@@ -1,0 +1,97 @@
+"""Metrics read off one replicate's time series at a day, over windows, or at its end.
+
+Each is a pure function of the same form, `(ts, population, day, window) -> float`: `ts` is one
+replicate's recorded series (columns of `sim.model.record`, rows in step order), `population` the
+number of people, `day` the day it is read at (None for those read at the end of the run) and
+`window` a length in days (only `participation_retention` uses it). They are registered, with their
+labels and units, in the one metric registry (`sim.run.metrics.METRICS`), which is what callers use:
+claims compare them (`sim.research.claim_metrics`) and `wom optimize` scores plans by those marked as
+objectives (`sim.run.metrics.metrics_on_day`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Slack when matching a day to the step grid (days): float steps such as 0.05 do not land exactly.
+DAY_SLACK = 1e-6
+
+
+def row_on_day(ts: pd.DataFrame, day: float) -> pd.Series:
+    """The last record on or before `day` (within DAY_SLACK); the first record if none."""
+    before = ts[ts["time"] <= day + DAY_SLACK]
+    return before.iloc[-1] if len(before) else ts.iloc[0]
+
+
+def _value_at(ts: pd.DataFrame, column: str, day: float) -> float:
+    return float(row_on_day(ts, day)[column])
+
+
+# --- read at the end of the run --------------------------------------------------------------------
+def fans_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fans at the end of the run, as a fraction of the population (fans retained)."""
+    return float(ts["fans"].iloc[-1]) / population
+
+
+def detractors_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Detractors at the end of the run, as a fraction of the population."""
+    return float(ts["detractors"].iloc[-1]) / population
+
+
+def talk_days_per_adopter(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Expected talk-days per adopter: the sum over steps of `talking` (the expected number of talkers)
+    times dt, divided by everyone who ever adopted. Longer talk windows and renewed talk raise it."""
+    time = ts["time"].to_numpy(dtype=float)
+    dt = float(time[1] - time[0]) if len(time) > 1 else 1.0
+    adopted = float(ts["adopted_total"].iloc[-1])
+    talk = float(ts["talking"].iloc[:-1].sum()) * dt  # the last record's talkers belong to a step not run
+    return talk / adopted if adopted > 0 else float("nan")
+
+
+# --- read on a day -----------------------------------------------------------------------------------
+def adopted_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fraction of the population that had adopted by `day` (seeds included)."""
+    return _value_at(ts, "adopted_total", day) / population
+
+
+def fans_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fans on `day`, as a fraction of the population."""
+    return _value_at(ts, "fans", day) / population
+
+
+def spend_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Cumulative spend on paid actions on `day` (currency)."""
+    return _value_at(ts, "cost", day)
+
+
+def cost_per_adopter_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Spend by `day` over the adopters gained by then (seeds excluded); NaN when nobody was gained."""
+    row = row_on_day(ts, day)
+    gained = float(row["adopted_total"] - ts["adopted_total"].iloc[0])
+    return float(row["cost"]) / gained if gained > 0 else float("nan")
+
+
+def fan_retention(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Fans at the end divided by fans on `day`; NaN if there were none on `day`."""
+    on_day = _value_at(ts, "fans", day)
+    return float(ts["fans"].iloc[-1]) / on_day if on_day > 0 else float("nan")
+
+
+# --- read over windows ---------------------------------------------------------------------------------
+def participation_retention(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Engagement kept: participations per day over the last `window` days of the run divided by
+    participations per day over the `window` days before `day` (e.g. the day the brand steps back).
+    1 = engagement persists at its level, 0 = it died out; NaN if nobody took part before `day`."""
+    end = float(ts["time"].iloc[-1])
+    before = _value_at(ts, "participations", day) - _value_at(ts, "participations", day - window)
+    after = _value_at(ts, "participations", end) - _value_at(ts, "participations", end - window)
+    return after / before if before > 0 else float("nan")
+
+
+def out_of_money_day(ts: pd.DataFrame) -> float:
+    """First day (end of the step) a paid action was refused for want of money; NaN if never or if the
+    run had no budget (no `out_of_money` column)."""
+    if "out_of_money" not in ts.columns:
+        return float("nan")
+    refused = ts[ts["out_of_money"] > 0]
+    return float(refused["time"].min()) if len(refused) else float("nan")
