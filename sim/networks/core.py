@@ -459,17 +459,28 @@ def _transpose(
     return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False), perm
 
 
-def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
-    """Undirected layer from a strictly-lower-triangular CSR (row i: sorted neighbours < i, no duplicates).
+def _symmetrize(n: int, low_ptr: np.ndarray, parts: list[np.ndarray]) -> EdgeLayer:
+    """Undirected layer from a strictly-lower-triangular CSR (row i: sorted neighbours < i, no duplicates)
+    whose targets come in `parts`, in CSR order; the list is emptied (the caller keeps no other reference,
+    so each part is freed once copied).
 
     Tie ids are left out (derived on first use by `undirected_tie_ids`: edge id = its entry index in the
-    lower CSR). The transpose carries no payload, and the two halves are written into the preallocated
-    indices in blocks of rows (`BUILD_BLOCK` entries), so the temporaries stay small next to the layer.
+    lower CSR). The lower targets are parked in the second half of the layer's own target array, the
+    transpose carries no payload, and rows are moved into place in blocks of rows (`BUILD_BLOCK`
+    entries), front to back: row i's place ends at indptr[i + 1] = low_ptr[i + 1] + up_ptr[i + 1], at or
+    before its later rows' parked targets (from m + low_ptr[i + 1]), so nothing is overwritten before it
+    is moved. The build's peak is the layer plus the upper half (3 x 4 bytes per edge end pair).
     """
-    m = len(low_idx)
-    up_ptr, up_idx = _structure_transpose(n, low_ptr, low_idx)  # row j: neighbours > j
-    indptr = low_ptr + up_ptr
+    m = sum(len(part) for part in parts)
     indices = np.empty(2 * m, dtype=np.int32)
+    done = m
+    while parts:
+        part = parts.pop(0)
+        indices[done : done + len(part)] = part
+        done += len(part)
+        del part
+    up_ptr, up_idx = _structure_transpose(n, low_ptr, indices[m:])  # row j: neighbours > j
+    indptr = low_ptr + up_ptr
     rows = max(1, int(BUILD_BLOCK * n // max(2 * m, 1)))  # rows per block: about BUILD_BLOCK entries
     for r0 in range(0, n, rows):
         r1 = min(n, r0 + rows)
@@ -477,7 +488,7 @@ def _symmetrize(n: int, low_ptr: np.ndarray, low_idx: np.ndarray) -> EdgeLayer:
         a, b = int(low_ptr[r0]), int(low_ptr[r1])
         pos = np.arange(a, b, dtype=np.int64)
         pos += np.repeat(up_ptr[r0:r1], np.diff(low_ptr[r0 : r1 + 1]))
-        indices[pos] = low_idx[a:b]
+        indices[pos] = indices[m + a : m + b].copy()  # the block's parked targets, read before any write
         a, b = int(up_ptr[r0]), int(up_ptr[r1])
         pos = np.arange(a, b, dtype=np.int64)
         pos += np.repeat(low_ptr[r0 + 1 : r1 + 1], np.diff(up_ptr[r0 : r1 + 1]))
@@ -527,7 +538,9 @@ def _undirected(n: int, a: np.ndarray, b: np.ndarray) -> EdgeLayer:
         a, b = a[keep], b[keep]
     del keep
     low_ptr, low_idx = _structure(n, n, np.maximum(a, b), np.minimum(a, b))
-    return _symmetrize(n, low_ptr, low_idx)
+    parts = [low_idx]
+    del low_idx  # _symmetrize frees it once parked in the layer
+    return _symmetrize(n, low_ptr, parts)
 
 
 def _directed(n: int, src: np.ndarray, dst: np.ndarray) -> EdgeLayer:

@@ -48,9 +48,7 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> EdgeLay
         counts[u[first]] += np.diff(first, append=len(u))
         parts.append(v)
         del u
-    low_idx = np.concatenate(parts) if len(parts) != 1 else parts[0]
-    del parts
-    return _symmetrize(n, _ptr_from_counts(counts), low_idx)
+    return _symmetrize(n, _ptr_from_counts(counts), parts)  # frees the parts as it parks them
 
 
 def from_config(net, n: int, rng: np.random.Generator) -> EdgeLayer:
