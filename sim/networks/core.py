@@ -468,8 +468,9 @@ def _symmetrize(n: int, low_ptr: np.ndarray, parts: list[np.ndarray]) -> EdgeLay
     lower CSR). The lower targets are parked in the second half of the layer's own target array, the
     transpose carries no payload, and rows are moved into place in blocks of rows (`BUILD_BLOCK`
     entries), front to back: row i's place ends at indptr[i + 1] = low_ptr[i + 1] + up_ptr[i + 1], at or
-    before its later rows' parked targets (from m + low_ptr[i + 1]), so nothing is overwritten before it
-    is moved. The build's peak is the layer plus the upper half (3 x 4 bytes per edge end pair).
+    before its later rows' parked targets (from m + low_ptr[i + 1], as up_ptr never exceeds m), so nothing
+    is overwritten before it is moved. The build's peak is the layer's targets plus the upper half:
+    12 bytes per edge (int32 ends), against 16 with a separate copy of the lower half.
     """
     m = sum(len(part) for part in parts)
     indices = np.empty(2 * m, dtype=np.int32)
