@@ -482,9 +482,7 @@ def _symmetrize(n: int, low_ptr: np.ndarray, parts: list[np.ndarray]) -> EdgeLay
         del part
     up_ptr, up_idx = _structure_transpose(n, low_ptr, indices[m:])  # row j: neighbours > j
     indptr = low_ptr + up_ptr
-    rows = max(1, int(BUILD_BLOCK * n // max(2 * m, 1)))  # rows per block: about BUILD_BLOCK entries
-    for r0 in range(0, n, rows):
-        r1 = min(n, r0 + rows)
+    for r0, r1 in _row_blocks(n, 2 * m):
         # row i of the result = lower part of row i, then its upper part
         a, b = int(low_ptr[r0]), int(low_ptr[r1])
         pos = np.arange(a, b, dtype=np.int64)
@@ -495,6 +493,13 @@ def _symmetrize(n: int, low_ptr: np.ndarray, parts: list[np.ndarray]) -> EdgeLay
         pos += np.repeat(low_ptr[r0 + 1 : r1 + 1], np.diff(up_ptr[r0 : r1 + 1]))
         indices[pos] = up_idx[a:b]
     return EdgeLayer(n, indptr, indices, None, m, directed=False)
+
+
+def _row_blocks(n: int, nnz: int) -> list[tuple[int, int]]:
+    """Row ranges [r0, r1) of an n-row CSR with nnz entries holding about `BUILD_BLOCK` entries each (on
+    average), so that a build's per-block temporaries stay small next to the layer."""
+    rows = max(1, int(BUILD_BLOCK * n // max(nnz, 1)))
+    return [(r0, min(n, r0 + rows)) for r0 in range(0, n, rows)]
 
 
 def _structure_transpose(n: int, indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -518,9 +523,7 @@ def undirected_tie_ids(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     lower = np.empty(nnz, dtype=bool)
     low_count = np.zeros(n, dtype=np.int64)
     degree = np.diff(indptr)
-    rows = max(1, int(BUILD_BLOCK * n // max(nnz, 1)))  # rows per block: about BUILD_BLOCK entries
-    for r0 in range(0, n, rows):
-        r1 = min(n, r0 + rows)
+    for r0, r1 in _row_blocks(n, nnz):
         a, b = int(indptr[r0]), int(indptr[r1])
         owner = np.repeat(np.arange(r0, r1, dtype=np.int32), degree[r0:r1])
         np.less(indices[a:b], owner, out=lower[a:b])
