@@ -34,7 +34,6 @@ from sim.research.claim_stats import (
     replicates_for_power,
 )
 from sim.research.claims import compare, run_claim
-from sim.run.series_metrics import participation_retention, talk_days_per_adopter
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "experiments" / "claims"
@@ -230,20 +229,6 @@ def test_power_calculation_gives_more_replicates_for_smaller_effects():
     assert replicates_for_power(d1, 0.05, family=4)[1] > n
     assert replicates_for_power(d1 - 0.5, 0.05) == (pytest.approx(0.5), 26)  # 4 x 6.18 / 0.955 = 25.9
     assert min_replicates_exact(0.05) == 5 and replicates_for_power(np.ones(8), 0.05)[1] == 5
-
-
-def test_time_series_metrics():
-    time = np.arange(0, 101, 1.0)
-    ts = pd.DataFrame(
-        {
-            "time": time,
-            "talking": 10.0,
-            "adopted_total": 50,
-            "participations": np.where(time <= 50, 2 * time, 100 + 0.5 * (time - 50)),
-        }
-    )
-    assert talk_days_per_adopter(ts, 1000, None, 30) == pytest.approx(10 * 100 / 50)
-    assert participation_retention(ts, 1000, 50, 30) == pytest.approx(0.25)
 
 
 # --- running and the command ----------------------------------------------------------------------
