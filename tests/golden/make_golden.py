@@ -6,6 +6,7 @@ Usage: .venv/bin/python -m tests.golden.make_golden   (from the repository root)
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,12 @@ from tests.golden.cases import CASES, COMMON, ENGINES, SEED
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]
+#: The golden runs use the same vector-math and BLAS code paths on every x86-64 machine: numpy picks its
+#: exp, log and sum kernels by the CPU's features at import time (AVX-512 machines round some results
+#: differently in the last bit from AVX2 ones), and OpenBLAS (scipy's least squares in the Bass fit) its
+#: kernels by the CPU type. Pinned to the x86-64-v2 baseline, a recording made on one machine compares
+#: byte for byte on another; on one machine, results are identical bytes with or without the pin.
+PORTABLE_MATH = {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR", "OPENBLAS_CORETYPE": "Nehalem"}
 
 
 def wom() -> str:
@@ -29,7 +36,8 @@ def run_case(name: str, scenario: str, overrides: list[str], engine: str, out: P
     cmd = [wom(), "run", str(ROOT / scenario), "--out", str(out), "--seed", str(SEED), "--quiet", "--force"]
     for o in [*COMMON, "seed_users.count=20", f'run.backend="{engine}"', *overrides]:
         cmd += ["--set", o]
-    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    env = {**os.environ, **PORTABLE_MATH} if os.uname().machine == "x86_64" else None
+    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 def comparable_summary(path: Path) -> dict:
