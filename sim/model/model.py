@@ -42,16 +42,12 @@ from sim.model.generations import ProductLine
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
+from sim.model.streams import model_streams
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
 #: talk_start of someone who never talks (int32 steps: run.n_steps is far below it, and step - NEVER still fits).
 NEVER = np.iinfo(np.int32).max // 2
-
-
-def child_seed(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
-    """The i-th child of a seed sequence, without advancing the parent's spawn counter."""
-    return np.random.SeedSequence(entropy=seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)
 
 
 class WomModel(mesa.Model):
@@ -60,25 +56,24 @@ class WomModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
         """Build the people, the playbook, the channels, the initial users and the backend; an integer seed
         gives replicate 0 of `wom run --seed`."""
-        seq = seed if isinstance(seed, np.random.SeedSequence) else child_seed(np.random.SeedSequence(seed), 0)
-        net_seq, people_seq, dyn_seq = (child_seed(seq, i) for i in range(3))
-        super().__init__(rng=np.random.default_rng(dyn_seq))
+        streams = model_streams(seed)
+        super().__init__(rng=np.random.default_rng(streams.dynamics))
         self.cfg = scenario
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
-        self._build_people(np.random.default_rng(people_seq))
+        self._build_people(np.random.default_rng(streams.people))
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, self.talk_start, self.state, self.counts)
         self.playbook = Playbook(self)
         self.expectation += self.playbook.expectation_shift
         self.well_mixed = scenario.network.kind == "well_mixed"
-        self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(net_seq))
+        self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(streams.network))
         if scenario.relationship.answer_back > 0:  # fans answer complaints where they read them
             for ch in self.channels.values():
                 ch.state = self.state
-        self._place_initial_users(np.random.default_rng(child_seed(people_seq, 0)))
+        self._place_initial_users(np.random.default_rng(streams.placement))
         self.generations = ProductLine(scenario, self.n) if ProductLine.active(scenario) else None
         if self.generations is not None:  # the initial users own the first product, as advocates
             users = self.adopter_indices()

@@ -36,11 +36,12 @@ import pandas as pd
 from sim.config.errors import ScenarioError
 from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
+from sim.model.streams import replicate_seeds
 from sim.playbook.registry import factor_sections
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.metrics import METRICS, MILESTONES, generation_metrics, time_to_fraction, to_jsonable
-from sim.run.runner import replicate_seeds, run_replicate
+from sim.run.runner import run_replicate
 
 #: The iron triangle: each factor and the scenario sections it consists of, derived from the core
 #: sections (sim.playbook.core.CORE_SECTIONS) and the factor each playbook mechanism declares, so a

@@ -30,6 +30,7 @@ from sim.config.names import NAME_PATTERN
 from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
 from sim.config.toml import read_spec
+from sim.model.streams import replicate_seeds
 from sim.research.attribution import (
     ATTRIBUTED_METRICS,
     EXTRA_METRICS,
@@ -42,7 +43,7 @@ from sim.research.attribution import (
     shapley_values,
 )
 from sim.run.executor import apply_runner, open_executor, run_tasks
-from sim.run.runner import replicate_seeds, run_replicate
+from sim.run.runner import run_replicate
 
 #: Output kind of a map folder (sim.run.io markers) and its table.
 MAP_KIND = "attribution-map"

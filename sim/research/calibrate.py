@@ -35,11 +35,12 @@ from sim.config.errors import InputError
 from sim.config.scenario import parse_override, read_scenario_dict, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.config.toml import dumps_toml, loads_toml
+from sim.model.streams import replicate_seeds
 from sim.model.theory import bass_cdf
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import write_text
 from sim.run.metrics import BassFit, fit_bass, fit_problem
-from sim.run.runner import replicate_seeds, run_replicate
+from sim.run.runner import run_replicate
 
 TIME_COLUMN = "time"
 CUMULATIVE = "adopted_total"

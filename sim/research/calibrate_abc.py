@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Scenario
+from sim.model import streams
 from sim.research.calibrate import (
     CUMULATIVE,
     Runner,
@@ -249,8 +250,7 @@ def abc_smc(
             for end in (vary.low, vary.high):
                 with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
     low, high = np.array([v.low for v in varies]), np.array([v.high for v in varies])
-    root = np.random.SeedSequence(settings.seed)
-    rng = np.random.default_rng(root.spawn(1)[0])
+    rng = streams.sampler_rng(settings.seed)
     grid = np.arange(0.0, math.floor(scenario.run.days) + 1.0)
     runner = runner or run_replicate
     evaluations = 0
@@ -261,8 +261,7 @@ def abc_smc(
         for i, theta in enumerate(thetas):
             values = dict(zip(keys, theta))
             candidate = with_values(scenario, {k: values[k] for k in model_keys}) if model_keys else scenario
-            stream = np.random.SeedSequence(settings.seed, spawn_key=(evaluations + i,))
-            for r, seq in enumerate(stream.spawn(settings.replicates)):
+            for r, seq in enumerate(streams.simulation_seeds(settings.seed, evaluations + i, settings.replicates)):
                 tasks.append((candidate, seq, r))
                 index.append(i)
         frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks)

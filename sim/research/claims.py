@@ -15,7 +15,7 @@ replicate), tests every expectation at every point and writes the results folder
         verdict.json            the claim, settings, seeds and every comparison
 
 **Common random numbers.** Replicate r of every arm and every condition point uses the same seed
-stream, child r of `SeedSequence(seed)` (`sim.run.runner.replicate_seeds`). Arms that build the same
+stream, child r of `SeedSequence(seed)` (`sim.model.streams.replicate_seeds`). Arms that build the same
 layers therefore share their graphs, expectations and seed users, so a difference between arms comes
 from the mechanism and not from luck of the draw; replicates pair up across arms, which is why the
 default test is Wilcoxon's signed-rank test on the per-replicate differences.
@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Scenario
+from sim.model.streams import replicate_seeds
 from sim.research.claim_metrics import (
     CENSORED_AT_HORIZON,
     HOLDS,
@@ -74,7 +75,7 @@ from sim.research.claim_stats import (
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory, check_output, output_name
 from sim.run.metrics import BAND_LEVEL, to_jsonable
-from sim.run.runner import package_versions, replicate_seeds, run_replicate
+from sim.run.runner import package_versions, run_replicate
 
 # --- Layout --------------------------------------------------------------------------------------
 #: Where `wom experiment` writes unless --out is given: RESULTS_ROOT / <name> (or <name>-ci).

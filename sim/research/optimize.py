@@ -32,7 +32,7 @@ from sim.config.scenario import read_scenario_dict, scenario_from_dict
 from sim.config.schema import Scenario
 from sim.config.shipped import resolve_scenario
 from sim.config.toml import toml_value
-from sim.model.model import child_seed
+from sim.model import streams
 from sim.research.optimize_spec import DecisionRange, OptimizeSpec, OptimizeSpecError, load_optimize_spec
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import MARKER, is_output_of, output_name, write_text
@@ -149,7 +149,7 @@ def load_problem(spec_path: str | Path) -> Problem:
 def replicate_seed(spec: OptimizeSpec, replicate: int) -> np.random.SeedSequence:
     """Seed stream of replicate r: the same for every plan (common random numbers). The search uses
     r < search.replicates; re-evaluation uses the next ones, never seen by the search."""
-    return child_seed(np.random.SeedSequence(spec.seed), replicate)
+    return streams.replicate_seed(spec.seed, replicate)
 
 
 def distributions(spec: OptimizeSpec) -> dict[str, Any]:

@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.config.errors import EnvironmentFault, ScenarioError, os_reason
 from sim.config.limits import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
+from sim.model import streams
 from sim.research.sweep_spec import (
     SweepSpec,
     SweepSpecError,
@@ -73,15 +73,6 @@ MAX_POINT_ERRORS_SHOWN = 5
 def run_id(point: int, replicate: int) -> str:
     """The identity of a run, also its file name stem: '00003-001'."""
     return f"{point:05d}-{replicate:03d}"
-
-
-def run_seed(sweep_seed: int, point: int, replicate: int) -> np.random.SeedSequence:
-    """The run's stream: SeedSequence(seed).spawn(n_points)[point].spawn(replicates)[replicate].
-
-    Spawned children carry their position as `spawn_key`, so this is built directly, without
-    materialising the siblings; it does not depend on the number of points or replicates.
-    """
-    return np.random.SeedSequence(sweep_seed, spawn_key=(point, replicate))
 
 
 @dataclass(frozen=True)
@@ -138,7 +129,7 @@ def run_one(spec: RunSpec) -> RunOutcome:
     row = spec.meta()
     try:
         scenario = Scenario.model_validate(spec.scenario)
-        ts = run_replicate(scenario, run_seed(spec.sweep_seed, spec.point, spec.replicate), spec.replicate)
+        ts = run_replicate(scenario, streams.sweep_seed(spec.sweep_seed, spec.point, spec.replicate), spec.replicate)
         metrics = summarize_replicate(ts, scenario.population.size)
     except Exception as exc:  # noqa: BLE001 -- any failure of a run is recorded, not fatal
         return error_outcome(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())

@@ -21,7 +21,8 @@ import pandas as pd
 from sim.config.schema import Scenario
 from sim.config.version import version_info
 from sim.model import theory
-from sim.model.model import WomModel, child_seed
+from sim.model.model import WomModel
+from sim.model.streams import replicate_seeds
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.memory import give_back_memory, reuse_freed_memory
@@ -44,11 +45,6 @@ class RunResult:
     seed: int
     timeseries: pd.DataFrame
     summary: dict
-
-
-def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
-    """Independent seed streams of the replicates of a run (replicate r is child r of the master seed)."""
-    return [child_seed(np.random.SeedSequence(seed), r) for r in range(replicates)]
 
 
 def run_replicate(

@@ -13,7 +13,7 @@ from sim.config.scenario import load_scenario
 from sim.model import rules, theory
 from sim.model.model import WomModel
 from sim.model.state import POSITIVE, Funnel
-from sim.run.runner import replicate_seeds
+from sim.model.streams import replicate_seeds
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 THRESHOLD = SCENARIOS / "docking" / "threshold.toml"

@@ -25,7 +25,7 @@ import pytest
 from sim.config.scenario import load_scenario
 from sim.model import theory
 from sim.model.model import WomModel
-from sim.run.runner import replicate_seeds
+from sim.model.streams import replicate_seeds
 
 THRESHOLD = Path(__file__).resolve().parents[2] / "scenarios" / "docking" / "threshold.toml"
 PHI = 0.18

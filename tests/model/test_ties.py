@@ -18,8 +18,9 @@ from sim.model import rules
 from sim.model.funnel import Block, Contacts, Scratch, strongest_persuasive_tie
 from sim.model.model import WomModel
 from sim.model.state import NEGATIVE, Funnel
+from sim.model.streams import replicate_seeds
 from sim.playbook.core import CORE_SWITCHES
-from sim.run.runner import replicate_seeds, run_replicate
+from sim.run.runner import run_replicate
 
 SEED = 20261130
 ZERO = ["relationship.tie_assurance=0", "relationship.answer_back=0"]

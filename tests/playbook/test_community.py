@@ -11,8 +11,9 @@ from sim.config.scenario import load_scenario
 from sim.model import rules
 from sim.model.model import WomModel
 from sim.model.state import Funnel
+from sim.model.streams import replicate_seeds
 from sim.playbook.playbook import positive_users
-from sim.run.runner import replicate_seeds, run_replicate
+from sim.run.runner import run_replicate
 
 SEED = 20261201
 #: A small community economy (600 people, 60 days) where fans appear within the first weeks.

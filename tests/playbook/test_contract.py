@@ -20,9 +20,10 @@ import pytest
 from sim.config.scenario import load_scenario
 from sim.config.schema import Mechanism as MechanismSection
 from sim.config.schema import Scenario
+from sim.model.streams import replicate_seeds
 from sim.playbook.base import FACTORS, LOWERS, RAISES
 from sim.playbook.registry import CORE_SWITCHES, MECHANISMS, factor_sections, switch_factor
-from sim.run.runner import replicate_seeds, run_replicate
+from sim.run.runner import run_replicate
 
 SEED = 20261130
 REPLICATES = 4

@@ -162,7 +162,8 @@ def test_use_brand_growth_lets_fans_arise_without_participation():
     default) leaves exactly 0 fans; 0.02 a day of satisfied use makes fans (the brand tie settles at
     (0.02 + 0.01 x 0.1) / (0.02 + 0.01) = 0.7 > 0.6 after about 60 days). 300 people, 150 days, seed 3."""
     from sim.config.scenario import load_scenario
-    from sim.run.runner import replicate_seeds, run_replicate
+    from sim.model.streams import replicate_seeds
+    from sim.run.runner import run_replicate
 
     fans = {}
     for growth in (0.0, 0.02):

@@ -19,7 +19,8 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli.research import register
-from sim.research.sweep import metric_names, pending_specs, plan_sweep, run_seed, run_sweep, write_sweep_files
+from sim.model.streams import sweep_seed
+from sim.research.sweep import metric_names, pending_specs, plan_sweep, run_sweep, write_sweep_files
 from sim.research.sweep_spec import SweepSpecError, build_design, load_sweep_spec
 from sim.research.sweep_store import (
     EXPERIMENT_COPY,
@@ -157,11 +158,11 @@ def test_designs(tmp_path):
     assert len(build_design(sobol)) == 8 * (2 + 2)
 
 
-def test_run_seed_is_the_spawned_stream():
+def test_sweep_seed_is_the_spawned_stream():
     n_points, replicates = 7, 3
     for point, replicate in [(0, 0), (4, 2), (6, 1)]:
         spawned = np.random.SeedSequence(42).spawn(n_points)[point].spawn(replicates)[replicate]
-        assert np.array_equal(run_seed(42, point, replicate).generate_state(4), spawned.generate_state(4))
+        assert np.array_equal(sweep_seed(42, point, replicate).generate_state(4), spawned.generate_state(4))
 
 
 def test_resume_refuses_a_different_sweep(tmp_path):
