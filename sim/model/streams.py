@@ -87,25 +87,26 @@ PHILOX_ROUNDS = 10
 #: One 32-bit word, and its mask.
 WORD_BITS = 32
 WORD_MASK = 0xFFFFFFFF
-#: A uniform double takes 27 high bits of the first word and 26 of the second: 53 bits, numpy's own rule.
-HIGH_BITS, LOW_BITS = 27, 26
+#: A uniform double is the top 53 bits of the 64-bit number word0 * 2^32 + word1, times 2^-53.
+UNIFORM_SHIFT = 64 - 53
 UNIFORM_SCALE = 2.0**-53
 #: Counter word 3 holds the purpose in its high half and the slot in its low half.
 SLOT_BITS = 16
 MAX_SLOT = (1 << SLOT_BITS) - 1
 MAX_PURPOSE = (1 << (WORD_BITS - SLOT_BITS)) - 1
-#: Largest step and largest person id the counter holds (one word; two words).
+#: Largest step and largest person id the counter holds (one word; two words, as a non-negative int64).
 MAX_STEP = WORD_MASK
 MAX_PERSON = (1 << 63) - 1
-#: People per block of the array path: its ten rounds stay in the CPU's cache (measured in benchmarks/draws.py).
-BLOCK = 1 << 14
+#: People per block of the array path: small enough for its work arrays to stay in the CPU's cache, large
+#: enough that numpy's per-call overhead (about 80 calls per block) is small (benchmarks/draws.py --blocks).
+BLOCK = 1 << 15
 
 
 class Purpose(IntEnum):
     """What a draw decides: the one registry of purposes, each a name and a fixed number.
 
     The number is part of every draw's counter, so a purpose keeps its number forever: a new one is
-    appended with the next free number, a retired one leaves a gap. Numbers are below 2^16.
+    appended with the next free number, a retired one leaves a gap. Numbers are 1 .. MAX_PURPOSE.
     """
 
     EXPECTATION = 1  # a person's expectation of the product (build)
@@ -113,7 +114,7 @@ class Purpose(IntEnum):
     PLACEMENT = 3  # order in which employees and seed users are placed (build)
     OFFICIAL_FOLLOW = 4  # whether a person follows the official account at the start (build)
     THRESHOLD = 5  # a person's adoption threshold (threshold rule)
-    POST = 6  # whether a talker posts on a channel this step
+    POST = 6  # whether a talker posts on a channel this step (slot: the channel)
     READ = 7  # whether a reader reads a post (per tie: the id is the tie)
     OFFICIAL_READ = 8  # whether a person in the official audience reads, and is persuaded by, its post
     INTERACT = 9  # whether an official-post reader interacts with it
@@ -126,54 +127,58 @@ class Purpose(IntEnum):
     PARTICIPATE = 16  # whether a person takes part in a playbook mechanism (slot: the source)
 
 
-def _rounds(x: tuple[np.ndarray, ...], p: tuple[np.ndarray, np.ndarray], key: tuple[int, int], rounds: int) -> None:
-    """Philox4x32 rounds in place on four uint64 lanes holding 32-bit words (`p`: two product buffers).
+def _round_key(key: tuple[int, int], r: int) -> tuple[int, int]:
+    """The key of round r (from 0): the key bumped r times by the Weyl increments, modulo 2^32."""
+    return (key[0] + r * PHILOX_W0) & WORD_MASK, (key[1] + r * PHILOX_W1) & WORD_MASK
 
-    Each round multiplies words 0 and 2 by the two constants as 64-bit products, whose high and low
-    halves are mulhi and mullo; the key is bumped by the Weyl increments between rounds. Only
-    integer multiplies, shifts, ands and xors: the same arithmetic gives the same words in any array
-    library (CuPy on a GPU).
+
+def _rounds(q: tuple[np.ndarray, np.ndarray], a: tuple[np.ndarray, np.ndarray], key, first: int, stop: int) -> None:
+    """Philox4x32 rounds first .. stop-1 in place on the packed counter `q` (`a`: two work arrays).
+
+    The four 32-bit words travel as two uint64 arrays, q01 = word0 * 2^32 + word1 and
+    q23 = word2 * 2^32 + word3. A round takes the 64-bit products p0 = M0 * word0, p1 = M1 * word2
+    (their high halves are mulhi, their low halves mullo) and makes the words
+    (hi(p1) ^ word1 ^ k0, lo(p1), hi(p0) ^ word3 ^ k1, lo(p0)), which packed is
+    q01' = p1 ^ (q01 << 32) ^ (k0 << 32) and q23' = p0 ^ (q23 << 32) ^ (k1 << 32): eight array
+    operations per round, only integer multiplies, shifts and xors, so any array library (CuPy on
+    a GPU) doing the same arithmetic gets the same words.
     """
-    x0, x1, x2, x3 = x
-    p0, p1 = p
-    m0, m1, mask, shift = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1), np.uint64(WORD_MASK), np.uint64(WORD_BITS)
-    k0, k1 = key
-    for r in range(rounds):
-        if r:
-            k0, k1 = (k0 + PHILOX_W0) & WORD_MASK, (k1 + PHILOX_W1) & WORD_MASK
-        np.multiply(x0, m0, out=p0)
-        np.multiply(x2, m1, out=p1)
-        # x0' = hi(p1) ^ x1 ^ k0, x1' = lo(p1), x2' = hi(p0) ^ x3 ^ k1, x3' = lo(p0)
-        np.bitwise_xor(x1, np.uint64(k0), out=x1)
-        np.bitwise_xor(x3, np.uint64(k1), out=x3)
-        np.right_shift(p1, shift, out=x0)
-        np.bitwise_xor(x0, x1, out=x0)
-        np.right_shift(p0, shift, out=x2)
-        np.bitwise_xor(x2, x3, out=x2)
-        np.bitwise_and(p1, mask, out=x1)
-        np.bitwise_and(p0, mask, out=x3)
+    q01, q23 = q
+    p0, p1 = a
+    m0, m1, shift = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1), np.uint64(WORD_BITS)
+    for r in range(first, stop):
+        k0, k1 = _round_key(key, r)
+        np.right_shift(q01, shift, out=p0)
+        np.multiply(p0, m0, out=p0)
+        np.right_shift(q23, shift, out=p1)
+        np.multiply(p1, m1, out=p1)
+        np.left_shift(q01, shift, out=q01)
+        np.bitwise_xor(q01, np.uint64(k0 << WORD_BITS), out=q01)
+        np.bitwise_xor(q01, p1, out=q01)
+        np.left_shift(q23, shift, out=q23)
+        np.bitwise_xor(q23, np.uint64(k1 << WORD_BITS), out=q23)
+        np.bitwise_xor(q23, p0, out=q23)
 
 
 def philox4x32(counter: tuple, key: tuple[int, int], rounds: int = PHILOX_ROUNDS) -> list[np.ndarray]:
-    """Philox4x32-`rounds` of whole arrays: four counter words (uint32 arrays of one length, or
-    scalars, broadcast) and two key words in, four uint32 arrays of output words out."""
-    n = max(np.size(c) for c in counter)
-    x = tuple(np.empty(n, dtype=np.uint64) for _ in range(4))
-    for lane, c in zip(x, counter):
-        lane[...] = c
-    _rounds(x, (np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)), key, rounds)
-    return [lane.astype(np.uint32) for lane in x]
+    """Philox4x32-`rounds` of whole arrays: four counter words (arrays of one length or scalars,
+    broadcast, values below 2^32) and two key words in, four uint32 arrays of output words out."""
+    c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint64) for c in counter)
+    shift = np.uint64(WORD_BITS)
+    n = max(c.size for c in (c0, c1, c2, c3))
+    q = tuple(np.broadcast_to((hi << shift) | lo, n).copy() for hi, lo in ((c0, c1), (c2, c3)))
+    _rounds(q, (np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)), key, 0, rounds)
+    return [part.astype(np.uint32) for packed in q for part in (packed >> shift, packed)]
 
 
 def philox4x32_one(
     counter: tuple[int, int, int, int], key: tuple[int, int], rounds: int = PHILOX_ROUNDS
 ) -> tuple[int, ...]:
-    """Philox4x32-`rounds` of one counter in Python integers: the scalar twin of `philox4x32`."""
+    """Philox4x32-`rounds` of one counter in Python integers, word by word as Random123 writes it:
+    the scalar twin of `philox4x32`."""
     x0, x1, x2, x3 = counter
-    k0, k1 = key
     for r in range(rounds):
-        if r:
-            k0, k1 = (k0 + PHILOX_W0) & WORD_MASK, (k1 + PHILOX_W1) & WORD_MASK
+        k0, k1 = _round_key(key, r)
         p0, p1 = PHILOX_M0 * x0, PHILOX_M1 * x2
         x0, x1, x2, x3 = (p1 >> WORD_BITS) ^ x1 ^ k0, p1 & WORD_MASK, (p0 >> WORD_BITS) ^ x3 ^ k1, p0 & WORD_MASK
     return x0, x1, x2, x3
@@ -214,11 +219,11 @@ class Draws:
         self.key = draws_key(seed, replicate)
 
     def uniform(self, purpose: Purpose, step: int, people, slot: int = 0) -> np.ndarray:
-        """One float64 in [0, 1) per person id in `people` (any shape, ids in 0 .. 2^63 - 1).
+        """One float64 in [0, 1) per person id in `people` (any shape, ids in 0 .. MAX_PERSON).
 
-        53 random bits per number: the high 27 bits of output word 0 and the high 26 of word 1,
-        as numpy's `Generator.random` builds a double from two 32-bit words. Computed in blocks of
-        `BLOCK` people, with no Python loop per person.
+        53 random bits per number: the top 53 bits of output words 0 and 1 as one 64-bit number
+        (numpy's rule for a double from 64 random bits). Computed in blocks of `BLOCK` people,
+        with no Python loop per person.
         """
         word2, word3 = _counter_tail(purpose, step, slot)
         ids = np.asarray(people, dtype=np.int64)
@@ -226,23 +231,26 @@ class Draws:
         flat_ids, flat_out = ids.reshape(-1), out.reshape(-1)
         if flat_ids.size and int(flat_ids.min()) < 0:
             raise ValueError("person ids must be non-negative")
+        # Round 0 with words 2 and 3 the same for everyone: p1 = M1 * step is one number, so
+        # q01' = (person's high word << 32) ^ hi(p1) ^ k0 << 32 ^ lo(p1) and q23' = (word3 << 32) ^ (k1 << 32) ^ p0.
+        k0, k1 = _round_key(self.key, 0)
+        p1 = PHILOX_M1 * word2
+        high_mask, low_mask = np.uint64(WORD_MASK << WORD_BITS), np.uint64(WORD_MASK)
+        q01_const = np.uint64(((p1 >> WORD_BITS) ^ k0) << WORD_BITS | (p1 & WORD_MASK))
+        q23_const = np.uint64((word3 ^ k1) << WORD_BITS)
         size = min(BLOCK, flat_ids.size)
-        x = tuple(np.empty(size, dtype=np.uint64) for _ in range(4))
-        p = (np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64))
+        work = [np.empty(size, dtype=np.uint64) for _ in range(4)]
         for start in range(0, flat_ids.size, BLOCK):
             block = flat_ids[start : start + BLOCK].view(np.uint64)
-            m = block.size
-            x0, x1, x2, x3 = (lane[:m] for lane in x)
-            np.bitwise_and(block, np.uint64(WORD_MASK), out=x0)
-            np.right_shift(block, np.uint64(WORD_BITS), out=x1)
-            x2.fill(word2)
-            x3.fill(word3)
-            _rounds((x0, x1, x2, x3), (p[0][:m], p[1][:m]), self.key, PHILOX_ROUNDS)
-            np.right_shift(x0, np.uint64(WORD_BITS - HIGH_BITS), out=x0)
-            np.left_shift(x0, np.uint64(LOW_BITS), out=x0)
-            np.right_shift(x1, np.uint64(WORD_BITS - LOW_BITS), out=x1)
-            np.bitwise_or(x0, x1, out=x0)
-            np.multiply(x0, UNIFORM_SCALE, out=flat_out[start : start + m])
+            q01, q23, a0, a1 = (w[: block.size] for w in work)
+            np.bitwise_and(block, low_mask, out=q23)
+            np.multiply(q23, np.uint64(PHILOX_M0), out=q23)
+            np.bitwise_xor(q23, q23_const, out=q23)
+            np.bitwise_and(block, high_mask, out=q01)
+            np.bitwise_xor(q01, q01_const, out=q01)
+            _rounds((q01, q23), (a0, a1), self.key, 1, PHILOX_ROUNDS)
+            np.right_shift(q01, np.uint64(UNIFORM_SHIFT), out=q01)
+            np.multiply(q01, UNIFORM_SCALE, out=flat_out[start : start + block.size])
         return out
 
     def uniform_one(self, purpose: Purpose, step: int, person: int, slot: int = 0) -> float:
@@ -251,4 +259,4 @@ class Draws:
         if not 0 <= person <= MAX_PERSON:
             raise ValueError(f"person id must be in 0..{MAX_PERSON}, got {person}")
         w0, w1, _, _ = philox4x32_one((person & WORD_MASK, person >> WORD_BITS, word2, word3), self.key)
-        return (((w0 >> (WORD_BITS - HIGH_BITS)) << LOW_BITS) | (w1 >> (WORD_BITS - LOW_BITS))) * UNIFORM_SCALE
+        return ((w0 << WORD_BITS | w1) >> UNIFORM_SHIFT) * UNIFORM_SCALE

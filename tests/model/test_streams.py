@@ -21,6 +21,7 @@ from scipy import stats
 from sim.model.streams import (
     BLOCK,
     MAX_PERSON,
+    MAX_PURPOSE,
     Draws,
     Purpose,
     philox4x32,
@@ -139,7 +140,7 @@ def test_out_of_range_counters_are_refused(call):
 
 def test_purpose_numbers_are_distinct_and_fit_their_half_word():
     numbers = [int(p) for p in Purpose]
-    assert len(set(numbers)) == len(numbers) and all(0 < x < 2**16 for x in numbers)
+    assert len(set(numbers)) == len(numbers) and all(0 < x <= MAX_PURPOSE for x in numbers)
 
 
 # --- statistical battery (module docstring: seed, sizes and ALPHA fixed before looking) -----------
