@@ -174,11 +174,13 @@ def philox4x32(counter: tuple, key: tuple[int, int], rounds: int = PHILOX_ROUNDS
 def philox4x32_one(
     counter: tuple[int, int, int, int], key: tuple[int, int], rounds: int = PHILOX_ROUNDS
 ) -> tuple[int, ...]:
-    """Philox4x32-`rounds` of one counter in Python integers, word by word as Random123 writes it:
-    the scalar twin of `philox4x32`."""
-    x0, x1, x2, x3 = counter
-    for r in range(rounds):
-        k0, k1 = _round_key(key, r)
+    """Philox4x32-`rounds` of one counter in Python integers: the scalar twin of `philox4x32`."""
+    return _philox_one(*counter, [_round_key(key, r) for r in range(rounds)])
+
+
+def _philox_one(x0: int, x1: int, x2: int, x3: int, round_keys: list[tuple[int, int]]) -> tuple[int, ...]:
+    """Philox4x32 rounds of one counter, word by word as Random123 writes them, with each round's key given."""
+    for k0, k1 in round_keys:
         p0, p1 = PHILOX_M0 * x0, PHILOX_M1 * x2
         x0, x1, x2, x3 = (p1 >> WORD_BITS) ^ x1 ^ k0, p1 & WORD_MASK, (p0 >> WORD_BITS) ^ x3 ^ k1, p0 & WORD_MASK
     return x0, x1, x2, x3
@@ -217,6 +219,7 @@ class Draws:
 
     def __init__(self, seed: int, replicate: int) -> None:
         self.key = draws_key(seed, replicate)
+        self._round_keys = [_round_key(self.key, r) for r in range(PHILOX_ROUNDS)]
 
     def uniform(self, purpose: Purpose, step: int, people, slot: int = 0) -> np.ndarray:
         """One float64 in [0, 1) per person id in `people` (any shape, ids in 0 .. MAX_PERSON).
@@ -258,5 +261,5 @@ class Draws:
         word2, word3 = _counter_tail(purpose, step, slot)
         if not 0 <= person <= MAX_PERSON:
             raise ValueError(f"person id must be in 0..{MAX_PERSON}, got {person}")
-        w0, w1, _, _ = philox4x32_one((person & WORD_MASK, person >> WORD_BITS, word2, word3), self.key)
+        w0, w1, _, _ = _philox_one(person & WORD_MASK, person >> WORD_BITS, word2, word3, self._round_keys)
         return ((w0 << WORD_BITS | w1) >> UNIFORM_SHIFT) * UNIFORM_SCALE
