@@ -16,6 +16,11 @@ the same seed make the same ones, can be read off one file:
 
 Children are built from their spawn keys directly (`child_seed`), so deriving one never advances a
 parent's spawn counter and the order in which streams are asked for does not matter.
+
+Keyed draws (`Draws`, issue 25; not used by the model yet): a counter-based generator,
+Philox4x32-10 (Salmon et al. 2011, the Random123 library), whose every number is a pure function of
+(seed, replicate, purpose, step, person, slot), computed for whole arrays of people at once. The key
+comes from the replicate's stream above (`draws_key`), the purposes from one registry (`Purpose`).
 """
 
 from __future__ import annotations
