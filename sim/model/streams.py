@@ -103,7 +103,7 @@ MAX_PURPOSE = (1 << (WORD_BITS - SLOT_BITS)) - 1
 MAX_STEP = WORD_MASK
 MAX_PERSON = (1 << 63) - 1
 #: People per block of the array path: small enough for its work arrays to stay in the CPU's cache, large
-#: enough that numpy's per-call overhead (about 80 calls per block) is small (benchmarks/draws.py --blocks).
+#: enough that numpy's per-call overhead (about 100 calls per block) is small (benchmarks/draws.py --blocks).
 BLOCK = 1 << 15
 
 
@@ -144,7 +144,7 @@ def _rounds(q: tuple[np.ndarray, np.ndarray], a: tuple[np.ndarray, np.ndarray], 
     q23 = word2 * 2^32 + word3. A round takes the 64-bit products p0 = M0 * word0, p1 = M1 * word2
     (their high halves are mulhi, their low halves mullo) and makes the words
     (hi(p1) ^ word1 ^ k0, lo(p1), hi(p0) ^ word3 ^ k1, lo(p0)), which packed is
-    q01' = p1 ^ (q01 << 32) ^ (k0 << 32) and q23' = p0 ^ (q23 << 32) ^ (k1 << 32): eight array
+    q01' = p1 ^ (q01 << 32) ^ (k0 << 32) and q23' = p0 ^ (q23 << 32) ^ (k1 << 32): ten array
     operations per round, only integer multiplies, shifts and xors, so any array library (CuPy on
     a GPU) doing the same arithmetic gets the same words.
     """
