@@ -137,7 +137,9 @@ def _round_key(key: tuple[int, int], r: int) -> tuple[int, int]:
     return (key[0] + r * PHILOX_W0) & WORD_MASK, (key[1] + r * PHILOX_W1) & WORD_MASK
 
 
-def _rounds(q: tuple[np.ndarray, np.ndarray], a: tuple[np.ndarray, np.ndarray], key, first: int, stop: int) -> None:
+def _rounds(
+    q: tuple[np.ndarray, np.ndarray], a: tuple[np.ndarray, np.ndarray], key: tuple[int, int], first: int, stop: int
+) -> None:
     """Philox4x32 rounds first .. stop-1 in place on the packed counter `q` (`a`: two work arrays).
 
     The four 32-bit words travel as two uint64 arrays, q01 = word0 * 2^32 + word1 and
@@ -167,7 +169,10 @@ def _rounds(q: tuple[np.ndarray, np.ndarray], a: tuple[np.ndarray, np.ndarray], 
 
 def philox4x32(counter: tuple, key: tuple[int, int], rounds: int = PHILOX_ROUNDS) -> list[np.ndarray]:
     """Philox4x32-`rounds` of whole arrays: four counter words (arrays of one length or scalars,
-    broadcast, values below 2^32) and two key words in, four uint32 arrays of output words out."""
+    broadcast, values below 2^32) and two key words in, four uint32 arrays of output words out.
+
+    The generator as Random123 defines it, checked against its known-answer vectors; `Draws`
+    runs the same rounds on counters it builds from what each draw decides."""
     c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint64) for c in counter)
     shift = np.uint64(WORD_BITS)
     n = max(c.size for c in (c0, c1, c2, c3))

@@ -160,9 +160,10 @@ def test_uniform_per_purpose(purpose):
     assert stats.kstest(u, "uniform").pvalue > ALPHA
 
 
-def test_neighbouring_people_are_independent():
-    u = Draws(SEED, 0).uniform(Purpose.READ, STEP, np.arange(N_DRAWS + 1))
-    assert_independent(u[:-1], u[1:])
+@pytest.mark.parametrize("offset", [1, 2**32])  # neighbours in the counter's low word, and in its high word
+def test_neighbouring_people_are_independent(offset):
+    draws, people = Draws(SEED, 0), np.arange(N_DRAWS)
+    assert_independent(draws.uniform(Purpose.READ, STEP, people), draws.uniform(Purpose.READ, STEP, people + offset))
 
 
 def test_neighbouring_steps_are_independent():
