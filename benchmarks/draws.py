@@ -65,7 +65,9 @@ def main() -> None:
     parser.add_argument("--blocks", default="", help="block sizes to compare for the array path, comma separated")
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
-    print(f"keyed draws (Philox4x32-10, numpy) vs numpy Generator.random (PCG64); clock {clock_name()}, best of {args.repeats}")
+    print(
+        f"keyed draws (Philox4x32-10, numpy) vs numpy Generator.random (PCG64); clock {clock_name()}, best of {args.repeats}"
+    )
     print(f"| draws | numpy (ns/draw) | keyed, block {streams.BLOCK} (ns/draw) | ratio |")
     print("|---:|---:|---:|---:|")
     for n in sizes:
