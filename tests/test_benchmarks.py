@@ -183,3 +183,20 @@ def test_scale_benchmark_reports_the_growth_ratios(tmp_path):
         assert r["cpu_s"] > 0 and 0 <= r["sys_share"] < 1 and r["peak_rss_bytes"] > 0 and r["steps"] == 20
     table = (out / "scale.md").read_text()
     assert "system / total CPU time" in table and "saturated step / peak step" in table
+
+
+@pytest.mark.timeout(120)
+def test_draws_benchmark_prints_a_ratio_per_size():
+    """benchmarks/draws.py at small sizes: one row per size with a finite ratio to numpy, then the scalar row."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.draws", "--sizes", "1e3,5e4", "--repeats", "1", "--blocks", "4096"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and line.rstrip().endswith("x |")]
+    assert [row.split("|")[1].strip() for row in rows] == ["1e+03", "5e+04", "1 (scalar: uniform_one vs random())"]
+    assert all(math.isfinite(float(row.split("|")[4].strip().rstrip("x"))) for row in rows)
+    assert "| 4096 |" in proc.stdout
