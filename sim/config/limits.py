@@ -1,7 +1,7 @@
 """The limits of what one run may ask for: every number in a scenario is finite and bounded.
 
-The schema's sections (sim.config.schema, sim.config.mechanisms, ...) use these constants as their
-fields' bounds, so no file or option can ask for work that never ends. The last
+The schema's sections (sim.config.run, sim.config.population, sim.config.behaviour, ...) use these
+constants as their fields' bounds, so no file or option can ask for work that never ends. The last
 limit, memory, depends on the whole scenario: its up-front estimate is sim.config.memory.
 """
 

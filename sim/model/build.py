@@ -12,7 +12,8 @@ import numpy as np
 
 from sim import networks as network
 from sim.config.errors import ScenarioError
-from sim.config.schema import Scenario, SeedUsersConfig
+from sim.config.population import SeedUsersConfig
+from sim.config.schema import Scenario
 from sim.model.channels import Channel, EdgeChannel, GroupChannel
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.schema import LayerConfig, RelationshipConfig, WomConfig
+from sim.config.behaviour import RelationshipConfig, WomConfig
+from sim.config.channels import LayerConfig
 from sim.model import rules
 from sim.model.funnel import Contacts
 from sim.model.state import CHANNEL, NEGATIVE, Funnel

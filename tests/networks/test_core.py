@@ -148,7 +148,7 @@ def test_groups_subset():
 def test_offline_kinds_cover_every_network_kind_with_a_graph():
     from typing import get_args
 
-    from sim.config.schema import NetworkConfig
+    from sim.config.channels import NetworkConfig
 
     kinds = set(get_args(NetworkConfig.model_fields["kind"].annotation))
     assert set(nw.OFFLINE_KINDS) == kinds - {"well_mixed"}
