@@ -55,7 +55,7 @@ class PeerRun:
 
 
 def networkx_graph(layer):
-    """networkx Graph of an undirected ``sim.networks.EdgeLayer`` (each edge once, no attributes)."""
+    """networkx Graph of an undirected ``sim.networks.core.EdgeLayer`` (each edge once, no attributes)."""
     import networkx as nx
 
     src = np.repeat(np.arange(layer.n, dtype=np.int64), np.diff(layer.indptr))

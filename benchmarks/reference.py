@@ -107,7 +107,7 @@ def er_csr_numpy(n: int, mean_degree: float, rng: np.random.Generator) -> CsrGra
 
 
 def csr_of_layer(layer) -> CsrGraph:
-    """The CSR arrays of a ``sim.networks.EdgeLayer`` (no copy)."""
+    """The CSR arrays of a ``sim.networks.core.EdgeLayer`` (no copy)."""
     return CsrGraph(layer.n, layer.indptr, layer.indices)
 
 

@@ -34,14 +34,14 @@ def run_reference(
     """The reference frontier kernel on a self-contained numpy graph or on the project's ER graph:
     `repeats` cascades from different seed nodes on one graph, their active steps pooled."""
     from benchmarks import reference
-    from sim import networks as network
+    from sim.networks.erdos_renyi import erdos_renyi
 
     rng = np.random.default_rng(seed)
     t0 = now()
     if impl == "reference":
         graph = reference.er_csr_numpy(n, mean_degree, rng)
     else:
-        graph = reference.csr_of_layer(network.erdos_renyi(n, mean_degree, rng))
+        graph = reference.csr_of_layer(erdos_renyi(n, mean_degree, rng))
     build = now() - t0
     results = [
         reference.run_cascade(graph, transmission, reference.random_seeds(n, n_seeds, rng), rng) for _ in range(repeats)
@@ -62,10 +62,10 @@ def run_reference(
 def run_peer(impl: str, n: int, mean_degree: float, transmission: float, n_seeds: int, seed: int) -> dict:
     """A peer library on the project's ER graph (see ``benchmarks.peers``)."""
     from benchmarks import peers, reference
-    from sim import networks as network
+    from sim.networks.erdos_renyi import erdos_renyi
 
     rng = np.random.default_rng(seed)
-    layer = network.erdos_renyi(n, mean_degree, rng)
+    layer = erdos_renyi(n, mean_degree, rng)
     seeds = reference.random_seeds(n, n_seeds, rng)
     run = peers.run_peer(impl, layer, transmission, seeds, seed)
     return {

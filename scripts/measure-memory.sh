@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak resident memory (max RSS) of `wom run` on the default scenario at several population sizes:
-# the calibration of the memory estimate in sim/config/limits.py. Usage: scripts/measure-memory.sh [N ...]
+# the calibration of the memory estimate in sim/config/memory.py. Usage: scripts/measure-memory.sh [N ...]
 # (default 100000 1000000). Takes about a minute at 10^6 people; writes only to a temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."

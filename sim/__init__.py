@@ -39,7 +39,7 @@ _API: dict[str, str] = {
     "InputError": "sim.config.errors",
     "ScenarioError": "sim.config.errors",
     "EnvironmentFault": "sim.config.errors",
-    "estimate_bytes": "sim.config.limits",
+    "estimate_bytes": "sim.config.memory",
     "version_info": "sim.config.version",
     "WomModel": "sim.model.model",
     "run_scenario": "sim.run.runner",

@@ -49,8 +49,8 @@ def _wom(
 
 def load_scenario(path: Path | str, overrides: list[str] | tuple[str, ...] = ()):
     """The scenario of `wom run`: a shipped name (`wom scenarios`) or a path, validated, and refused
-    (exit 2, with the estimate) when this machine cannot hold it (sim.config.limits.check_memory)."""
-    from sim.config.limits import check_memory
+    (exit 2, with the estimate) when this machine cannot hold it (sim.config.memory.check_memory)."""
+    from sim.config.memory import check_memory
     from sim.config.scenario import load_scenario as load
 
     scenario = load(path, overrides)
@@ -139,7 +139,7 @@ def validate(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key (repeatable).")] = None,
 ) -> None:
     """Check a scenario file and print the resolved scenario as JSON (and its memory estimate on stderr)."""
-    from sim.config.limits import memory_note
+    from sim.config.memory import memory_note
     from sim.config.scenario import load_scenario as load
 
     sc = load(scenario, list(set_ or []))

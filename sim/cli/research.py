@@ -47,7 +47,7 @@ def reported(out: object = None):
 
 def run_options(sc: Scenario, replicates: int | None = None, seed: int | None = None) -> Scenario:
     """The scenario with --replicates / --seed applied, checked against the file's own limits
-    (sim.config.schema.RunConfig) before any work; an InputError names the option."""
+    (sim.config.run.RunConfig) before any work; an InputError names the option."""
     from pydantic import ValidationError
 
     for option, key, value in (("--replicates", "replicates", replicates), ("--seed", "seed", seed)):

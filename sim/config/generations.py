@@ -1,6 +1,6 @@
 """The scenario section of product generations: later products and how owners upgrade to them.
 
-Part of the scenario schema (sim.config.schema re-exports both classes); the same strict, bounded
+Part of the scenario schema (a section of sim.config.schema.Scenario); the same strict, bounded
 validation applies (sim.config.section.Section). The model's rules are in sim.model.generations and
 docs/model.md ("Product generations"): one product at a time per person, an upgrade is a purchase,
 owners upgrade at `upgrade_rate` scaled by how their product lived up to their expectation, by their
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS
-from sim.config.section import Mechanism, Probability, Section
+from sim.config.section import MechanismSection, Probability, Section
 
 #: Most generations of one product line (the first product and at most 8 later ones): the recorded
 #: columns and the metric registry have one entry per generation.
@@ -40,7 +40,7 @@ class ProductConfig(Section):
     )
 
 
-class GenerationsConfig(Mechanism):
+class GenerationsConfig(MechanismSection):
     """Product generations (Norton and Bass 1987; Xiaomi's Mi 1, Mi 2, Mi 3): later products on sale from
     their launch day. A newcomer buys the newest product on sale; an owner of an older one upgrades with a
     per-day hazard upgrade_rate * satisfaction(lived margin) * loyalty(brand tie) * (fan_lead if a fan)."""

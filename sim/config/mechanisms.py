@@ -1,6 +1,6 @@
 """The participation playbook's sections of a scenario: strategies and tactics, each off unless enabled.
 
-Part of the scenario schema (sim.config.schema re-exports every class); the same strict, bounded
+Part of the scenario schema (sections of sim.config.schema.Scenario); the same strict, bounded
 validation applies (sim.config.section.Section).
 """
 
@@ -11,10 +11,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS, MAX_LIST, MAX_MONEY, MAX_POPULATION
-from sim.config.section import NEVER, Mechanism, Probability, Section
+from sim.config.section import NEVER, MechanismSection, Probability, Section
 
 
-class HitProductConfig(Mechanism):
+class HitProductConfig(MechanismSection):
     """Hit product: a development budget split over k products.
 
     Each product gets budget/k; quality rises with (budget/k) ** budget_exponent, the square root by
@@ -56,7 +56,7 @@ class IncentiveConfig(Section):
     cost: float = Field(0.0, ge=0, le=MAX_MONEY, description="Cost per participation (currency).")
 
 
-class FanBuildingConfig(Mechanism):
+class FanBuildingConfig(MechanismSection):
     """Fan building: incentives in the seed's order (function and information sharing, honour, material
     benefit) and an honour group of super users who test pre-releases."""
 
@@ -77,7 +77,7 @@ class FanBuildingConfig(Mechanism):
     )
 
 
-class SelfMediaConfig(Mechanism):
+class SelfMediaConfig(MechanismSection):
     """Self-media: official accounts as information nodes with a content mix and a posting frequency.
 
     Useful content persuades, emotional content is seen more, interactive content makes readers
@@ -129,7 +129,7 @@ class NodeConfig(Section):
     )
 
 
-class ParticipationNodesConfig(Mechanism):
+class ParticipationNodesConfig(MechanismSection):
     """Open participation nodes in product, service, brand and sales.
 
     A node adds participations at rate base_rate * need * user_benefit; each builds the brand tie in
@@ -152,7 +152,7 @@ class ParticipationNodesConfig(Mechanism):
     sales: NodeConfig = NodeConfig()
 
 
-class InteractionConfig(Mechanism):
+class InteractionConfig(MechanismSection):
     """Interaction design: simple, beneficial, fun, authentic.
 
     Participation chances are multiplied by (simplicity + benefit + fun + authenticity) / 2 (1 at the
@@ -173,7 +173,7 @@ class TopicEventConfig(Section):
     talk_boost: float = Field(3.0, ge=1, le=100, description="Multiplier on everyone's posting during the event.")
 
 
-class EventsConfig(Mechanism):
+class EventsConfig(MechanismSection):
     """WOM events: sharing embedded in the product, and official topic events (memes before launch)."""
 
     share_fraction: Probability = Field(
@@ -196,7 +196,7 @@ class EventsConfig(Mechanism):
     )
 
 
-class IterationConfig(Mechanism):
+class IterationConfig(MechanismSection):
     """Product iteration: a release every N days improves quality with the feedback gathered since the last."""
 
     every_days: float = Field(7.0, gt=0, le=3650, description="Days between releases (MIUI: weekly).")
@@ -207,7 +207,7 @@ class IterationConfig(Mechanism):
     max_quality: float = Field(1.0, ge=-10, le=10, description="Quality ceiling.")
 
 
-class ForumServiceConfig(Mechanism):
+class ForumServiceConfig(MechanismSection):
     """Forum responsiveness: engineers answer feedback posts; answered feedback builds ties, unanswered erodes them."""
 
     engineers: int = Field(5, ge=0, le=MAX_POPULATION, description="Engineers answering posts.")
@@ -229,7 +229,7 @@ class ForumServiceConfig(Mechanism):
     )
 
 
-class MeetupsConfig(Mechanism):
+class MeetupsConfig(MechanismSection):
     """City meetups: every N days in the city with the most adopters, 30-50 attendees meet engineers."""
 
     every_days: float = Field(14.0, gt=0, le=3650, description="Days between meetups (Xiaomi: two weeks).")
@@ -245,7 +245,7 @@ class MeetupsConfig(Mechanism):
         return self
 
 
-class ReferralConfig(Mechanism):
+class ReferralConfig(MechanismSection):
     """Referral gating (F-codes): buying needs a purchase code handed out by the community."""
 
     codes_per_fan: float = Field(0.05, ge=0, le=100, description="Codes a fan gives out per day.")
@@ -264,7 +264,7 @@ class ReferralConfig(Mechanism):
     )
 
 
-class CommunityConfig(Mechanism):
+class CommunityConfig(MechanismSection):
     """Fan economy versus community economy.
 
     Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is

@@ -47,7 +47,8 @@ class Section(BaseModel):
         return fixed if fixed is not None else data
 
 
-class Mechanism(Section):
-    """A playbook mechanism: off unless the scenario switches it on."""
+class MechanismSection(Section):
+    """The config section of a playbook mechanism (`sim.playbook.base.Mechanism`): off unless the scenario
+    switches it on."""
 
     enabled: bool = Field(False, description="Switch the mechanism on.")

@@ -12,8 +12,12 @@ import numpy as np
 
 from sim import networks as network
 from sim.config.errors import ScenarioError
-from sim.config.schema import Scenario, SeedUsersConfig
+from sim.config.population import SeedUsersConfig
+from sim.config.schema import Scenario
 from sim.model.channels import Channel, EdgeChannel, GroupChannel
+from sim.networks.boards import boards
+from sim.networks.chat_groups import chat_groups
+from sim.networks.followers import followers as follower_layer
 
 
 def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel]:
@@ -32,14 +36,14 @@ def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel
         channels["offline"] = EdgeChannel("offline", layer, net, wom, rel, n, dt)
     ch = cfg.channels
     if ch.forum.enabled:
-        groups = network.boards(n, ch.forum.membership, ch.forum.board_size, rng)
+        groups = boards(n, ch.forum.membership, ch.forum.board_size, rng)
         channels["forum"] = GroupChannel("forum", groups, ch.forum, wom, rel, n, dt, official_audience="members")
     if ch.weibo.enabled:
-        layer = network.followers(n, ch.weibo.follows_mean, ch.weibo.popularity_exponent, rng)
+        layer = follower_layer(n, ch.weibo.follows_mean, ch.weibo.popularity_exponent, rng)
         followers = np.flatnonzero(rng.random(n) < ch.weibo.official_followers)
         channels["weibo"] = EdgeChannel("weibo", layer, ch.weibo, wom, rel, n, dt, official_followers=followers)
     if ch.wechat.enabled:
-        groups = network.chat_groups(n, ch.wechat.group_size, ch.wechat.groups_per_person, rng)
+        groups = chat_groups(n, ch.wechat.group_size, ch.wechat.groups_per_person, rng)
         channels["wechat"] = GroupChannel("wechat", groups, ch.wechat, wom, rel, n, dt, official_audience="adopters")
     return channels
 

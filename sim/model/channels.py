@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.schema import LayerConfig, RelationshipConfig, WomConfig
+from sim.config.behaviour import RelationshipConfig, WomConfig
+from sim.config.channels import LayerConfig
 from sim.model import rules
 from sim.model.funnel import Contacts
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
-from sim.networks import EdgeLayer, Groups, ranges
+from sim.networks.core import EdgeLayer
+from sim.networks.csr import ranges
+from sim.networks.groups import Groups
 
 #: visible_until value of someone with no live post.
 NO_POST = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
-from sim.networks.core import ranges
+from sim.networks.csr import ranges
 
 
 def _scalar_or_array(x):

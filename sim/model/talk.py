@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config.schema import WomConfig
+from sim.config.behaviour import WomConfig
 from sim.model import rules
 from sim.model.state import Funnel
 

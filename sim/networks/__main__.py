@@ -6,7 +6,11 @@ import time
 
 import numpy as np
 
-from sim.networks import boards, chat_groups, erdos_renyi, followers, small_world
+from sim.networks.boards import boards
+from sim.networks.chat_groups import chat_groups
+from sim.networks.erdos_renyi import erdos_renyi
+from sim.networks.followers import followers
+from sim.networks.small_world import small_world
 
 size = int(sys.argv[1]) if len(sys.argv) > 1 else 10**6
 gen = np.random.default_rng(0)

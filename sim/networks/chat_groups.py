@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.networks.core import Groups, _check_n, _check_rng, _groups_from_csr, _near_equal_chunks, _sorted_csr
+from sim.networks.csr import _check_n, _check_rng, _near_equal_chunks, _sorted_csr
+from sim.networks.groups import Groups, _groups_from_csr
 
 
 def chat_groups(n: int, group_size: int, groups_per_person: int, rng: np.random.Generator) -> Groups:

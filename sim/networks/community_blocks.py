@@ -7,13 +7,8 @@ import math
 import numpy as np
 
 from sim.networks.bernoulli import _bernoulli_positions, _lower_pair
-from sim.networks.core import (
-    EdgeLayer,
-    _check_n,
-    _check_rng,
-    _near_equal_chunks,
-    _undirected,
-)
+from sim.networks.core import EdgeLayer, _undirected
+from sim.networks.csr import _check_n, _check_rng, _near_equal_chunks
 
 
 def community_blocks(

@@ -1,20 +1,13 @@
-"""The common form of every network kind: CSR social-graph layers and group memberships.
+"""The common form of pairwise ties (offline friends, followers): the CSR `EdgeLayer` and its builders.
 
 Populations reach 10^6 agents, where a networkx graph costs more than a gigabyte and
 tens of seconds to build; the CSR arrays here cost O(E) memory and every generator is
 vectorised.  Every generator takes a ``numpy.random.Generator`` and is exactly
 reproducible from its state.
 
-Two kinds of structure:
-
-* :class:`EdgeLayer` - pairwise ties (offline friends, followers), undirected or directed.
-* :class:`Groups` - memberships of agents in groups (forum boards, chat groups), where a
-  post in a group is visible to all its members.
-
-Sorting and transposing CSR structures is delegated to ``scipy.sparse`` (O(nnz) counting
-conversions in C++), which is several times faster than ``numpy.argsort`` at 10^7 entries.
-
-Each network kind is one module of `sim.networks` built on these (see `sim.networks.OFFLINE_KINDS`).
+Group memberships (forum boards, chat groups) have their own form, `sim.networks.groups.Groups`; the
+CSR helpers both use are in `sim.networks.csr`. Each network kind is one module of `sim.networks`
+built on these (see `sim.networks.OFFLINE_KINDS`).
 """
 
 from __future__ import annotations
@@ -25,15 +18,23 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-_MAX_NODES = np.iinfo(np.int32).max  # node ids are stored as int32
-#: Entries (tie ends or pair draws) per block of a graph build's loops: 2^22, so each block's int64
-#: temporaries are 32 MB at most, below glibc's largest mmap threshold (reused, not remapped).
-BUILD_BLOCK = 1 << 22
-
-
-# --------------------------------------------------------------------------------------
-# Data structures
-# --------------------------------------------------------------------------------------
+from sim.networks.csr import (
+    _MAX_NODES,
+    _as_node_ids,
+    _check_n,
+    _check_node_subset,
+    _frozen_array,
+    _row_blocks,
+    _sorted_csr,
+    _structure,
+    _structure_transpose,
+    _transpose,
+    entry_positions,
+    ranges,
+    tie_dtype,
+    undirected_tie_ids,
+    unique_inverse,
+)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -231,81 +232,6 @@ class EdgeLayer:
         return (layer, tie_map) if return_tie_map else layer
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Groups:
-    """Membership of agents in groups (forum boards, chat groups): a post in a group is visible to all its members.
-
-    A slot is one (group, member) pair, identified by its index into ``members``; members
-    of each group are sorted and each agent's slots are ordered by group id.
-    """
-
-    n: int  # agents
-    n_groups: int
-    group_ptr: np.ndarray  # int64 (n_groups+1,): members of g are members[group_ptr[g]:group_ptr[g+1]]
-    members: np.ndarray  # int32 agent ids
-    agent_ptr: np.ndarray  # int64 (n+1,): slots of agent i are agent_slots[agent_ptr[i]:agent_ptr[i+1]]
-    agent_slots: np.ndarray  # int64: index into `members` (membership slot id)
-    slot_group: np.ndarray  # int32 (len(members),): group of each slot
-
-    def __post_init__(self) -> None:
-        n = _check_n(self.n)
-        n_groups = int(self.n_groups)
-        arrays = {
-            "group_ptr": _frozen_array(self.group_ptr, np.int64, "group_ptr"),
-            "members": _frozen_array(self.members, np.int32, "members"),
-            "agent_ptr": _frozen_array(self.agent_ptr, np.int64, "agent_ptr"),
-            "agent_slots": _frozen_array(self.agent_slots, np.int64, "agent_slots"),
-            "slot_group": _frozen_array(self.slot_group, np.int32, "slot_group"),
-        }
-        n_slots = len(arrays["members"])
-        if arrays["group_ptr"].shape != (n_groups + 1,) or arrays["agent_ptr"].shape != (n + 1,):
-            raise ValueError("group_ptr must have shape (n_groups+1,) and agent_ptr shape (n+1,)")
-        for name in ("group_ptr", "agent_ptr"):
-            ptr = arrays[name]
-            if ptr[0] != 0 or ptr[-1] != n_slots or np.any(np.diff(ptr) < 0):
-                raise ValueError(f"{name} must start at 0, be non-decreasing and end at len(members)")
-        if len(arrays["agent_slots"]) != n_slots or len(arrays["slot_group"]) != n_slots:
-            raise ValueError("agent_slots and slot_group must have one entry per membership slot")
-        if n_slots and (arrays["members"].min() < 0 or arrays["members"].max() >= n):
-            raise ValueError(f"members must lie in [0, {n})")
-        object.__setattr__(self, "n", n)
-        object.__setattr__(self, "n_groups", n_groups)
-        for name, arr in arrays.items():
-            object.__setattr__(self, name, arr)
-
-    def __repr__(self) -> str:
-        return f"Groups(n={self.n}, n_groups={self.n_groups}, slots={len(self.members)})"
-
-    def group_sizes(self) -> np.ndarray:
-        """Number of members of each group (int64, shape (n_groups,))."""
-        return np.diff(self.group_ptr)
-
-    def is_member(self) -> np.ndarray:
-        """True for agents that belong to at least one group (bool, shape (n,))."""
-        return np.diff(self.agent_ptr) > 0
-
-    def subset(self, nodes: np.ndarray, *, return_slot_map: bool = False):
-        """Memberships restricted to ``nodes`` (distinct ids), agent ``nodes[k]`` relabelled k.
-
-        Group ids are kept (groups may become empty).  With ``return_slot_map=True`` also
-        returns ``slot_map`` such that ``slot_map[new_slot]`` is the slot id in ``self``.
-        """
-        nodes = _check_node_subset(nodes, self.n)
-        new_id = np.full(self.n, -1, dtype=np.int64)
-        new_id[nodes] = np.arange(len(nodes))
-        kept = np.flatnonzero(new_id[self.members] >= 0)
-        group_ptr, members, slot_map = _sorted_csr(
-            self.n_groups, len(nodes), self.slot_group[kept], new_id[self.members[kept]], kept
-        )
-        groups = _groups_from_csr(len(nodes), self.n_groups, group_ptr, members)
-        return (groups, slot_map) if return_slot_map else groups
-
-
-# --------------------------------------------------------------------------------------
-# Building layers from edge arrays (shared by the kinds)
-# --------------------------------------------------------------------------------------
-
-
 def from_pairs(n: int, src, dst, directed: bool) -> EdgeLayer:
     """Build a layer from edge arrays ``src[e] -> dst[e]``, dropping self loops and duplicates.
 
@@ -320,143 +246,10 @@ def from_pairs(n: int, src, dst, directed: bool) -> EdgeLayer:
     return _directed(n, src, dst) if directed else _undirected(n, src, dst)
 
 
-# --------------------------------------------------------------------------------------
-# Internals
-# --------------------------------------------------------------------------------------
-
-
-def tie_dtype(n_ties: int) -> type:
-    """The narrowest integer type of tie ids 0..n_ties-1 that scipy indexes without a copy: int32 below 2^31
-    ties (4 bytes per stored tie end instead of 8), int64 beyond."""
-    return np.int32 if n_ties <= _MAX_NODES else np.int64
-
-
-def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-
-
-def _check_n(n) -> int:
-    if isinstance(n, (bool, np.bool_)) or int(n) != n or not 0 <= n <= _MAX_NODES:
-        raise ValueError(f"n must be an integer in [0, {_MAX_NODES}], got {n!r}")
-    return int(n)
-
-
-def _frozen_array(x, dtype, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if arr.dtype != dtype:
-        if len(arr) and not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(f"{name} must be an integer array, got dtype {arr.dtype}")
-        arr = arr.astype(dtype)
-    arr.flags.writeable = False
-    return arr
-
-
-def _as_node_ids(x, n: int, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError(f"{name} must be a one-dimensional integer array")
-    arr = arr.astype(np.int64, copy=False)
-    if arr.size and (arr.min() < 0 or arr.max() >= n):
-        raise ValueError(f"{name} contains node ids outside [0, {n})")
-    return arr
-
-
-def _check_node_subset(nodes, n: int) -> np.ndarray:
-    nodes = _as_node_ids(nodes, n, "nodes")
-    sorted_nodes = np.sort(nodes)
-    if np.any(sorted_nodes[1:] == sorted_nodes[:-1]):
-        raise ValueError("nodes must be distinct")
-    return nodes
-
-
 def _empty_layer(n: int, directed: bool) -> EdgeLayer:
     return EdgeLayer(
         n, np.zeros(n + 1, np.int64), np.empty(0, np.int32), None if directed else np.empty(0, np.int32), 0, directed
     )
-
-
-def _ptr_from_counts(counts: np.ndarray) -> np.ndarray:
-    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    return ptr
-
-
-def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of arange(s, s+l) for each (s, l), vectorised."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    out = np.arange(ends[-1] if len(ends) else 0, dtype=np.int64)
-    out += np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
-    return out
-
-
-def entry_positions(indptr: np.ndarray, rows: np.ndarray, dtype: type = np.int64) -> np.ndarray:
-    """CSR positions of all entries of `rows`, row after row, in `dtype` (which must hold indptr[-1])."""
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
-    ends = np.cumsum(lengths)
-    out = np.arange(ends[-1] if len(ends) else 0, dtype=dtype)
-    starts -= ends
-    starts += lengths  # row start minus its offset in the output
-    out += np.repeat(starts.astype(dtype, copy=False), lengths)
-    return out
-
-
-def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique values and the inverse index (sort-based; np.unique is slow at 10^7 here)."""
-    order = np.argsort(x, kind="stable")
-    sx = x[order]
-    new = np.ones(len(sx), dtype=bool)
-    new[1:] = sx[1:] != sx[:-1]
-    inverse = np.empty(len(x), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return sx[new], inverse
-
-
-def _near_equal_chunks(size: int, n_chunks: int) -> np.ndarray:
-    """Chunk id of each of ``size`` consecutive positions cut into n_chunks near-equal chunks."""
-    if n_chunks == 0:
-        return np.empty(0, dtype=np.int64)
-    base, extra = divmod(size, n_chunks)
-    lengths = np.full(n_chunks, base, dtype=np.int64)
-    lengths[:extra] += 1
-    return np.repeat(np.arange(n_chunks, dtype=np.int64), lengths)
-
-
-def _structure(n_rows: int, n_cols: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR (indptr int64, indices int32) of the distinct (row, col) pairs, rows sorted."""
-    mat = sp.coo_array((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n_rows, n_cols)).tocsr()
-    mat.sum_duplicates()  # no-op if tocsr already produced canonical (sorted, unique) format
-    return mat.indptr.astype(np.int64), mat.indices.astype(np.int32, copy=False)
-
-
-def _sorted_csr(n_rows: int, n_cols: int, rows, cols, payload) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR of *distinct* (row, col) pairs with rows sorted, plus ``payload`` permuted alike."""
-    data = np.asarray(payload, dtype=np.int64) + 1  # +1: keep payload 0 away from sparse-zero handling
-    mat = sp.coo_array((data, (rows, cols)), shape=(n_rows, n_cols)).tocsr()
-    mat.sort_indices()
-    if mat.nnz != len(data):
-        raise AssertionError("_sorted_csr needs distinct (row, col) pairs")
-    return mat.indptr.astype(np.int64), mat.indices.astype(np.int32, copy=False), mat.data - 1
-
-
-def _transpose(
-    n_rows: int, n_cols: int, indptr, indices, perm_dtype: type = np.int64
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Transpose a CSR structure: (indptr, indices) of the transpose (rows sorted) and
-    ``perm`` (of `perm_dtype`, which must hold len(indices)) such that transposed entry e is original entry perm[e].
-
-    Index arrays go to scipy as 32-bit when the entries fit, so it does not copy them to 64 bits."""
-    data = np.arange(1, len(indices) + 1, dtype=perm_dtype)  # +1: keep entry 0 away from sparse-zero handling
-    idx = np.int32 if len(indices) < _MAX_NODES else np.int64
-    csc = sp.csr_array((data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n_rows, n_cols)).tocsc()
-    del data
-    perm = csc.data
-    perm -= 1
-    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False), perm
 
 
 def _symmetrize(n: int, low_ptr: np.ndarray, parts: list[np.ndarray]) -> EdgeLayer:
@@ -495,47 +288,6 @@ def _symmetrize(n: int, low_ptr: np.ndarray, parts: list[np.ndarray]) -> EdgeLay
     return EdgeLayer(n, indptr, indices, None, m, directed=False)
 
 
-def _row_blocks(n: int, nnz: int) -> list[tuple[int, int]]:
-    """Row ranges [r0, r1) of an n-row CSR with nnz entries holding about `BUILD_BLOCK` entries each (on
-    average), so that a build's per-block temporaries stay small next to the layer."""
-    rows = max(1, int(BUILD_BLOCK * n // max(nnz, 1)))
-    return [(r0, min(n, r0 + rows)) for r0 in range(0, n, rows)]
-
-
-def _structure_transpose(n: int, indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(indptr int64, indices int32) of the transpose of an n x n CSR structure, rows sorted (no payload)."""
-    idx = np.int32 if len(indices) < _MAX_NODES else np.int64
-    data = np.ones(len(indices), dtype=bool)
-    csc = sp.csr_array((data, indices.astype(idx, copy=False), indptr.astype(idx)), shape=(n, n)).tocsc()
-    return csc.indptr.astype(np.int64), csc.indices.astype(np.int32, copy=False)
-
-
-def undirected_tie_ids(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Tie ids of a symmetric CSR with sorted rows and no self loops: edge {i, j} (i > j) gets its index in
-    the strictly-lower CSR (the order of the (larger, smaller) endpoint pairs); both entries share it.
-
-    Row i holds its lower part (neighbours < i) first, so those entries take the ids in CSR order; its
-    upper part, sorted, is row i of the lower CSR's transpose, whose payload is the ids.
-    """
-    n, nnz = len(indptr) - 1, len(indices)
-    m = nnz // 2
-    ties = tie_dtype(m)
-    lower = np.empty(nnz, dtype=bool)
-    low_count = np.zeros(n, dtype=np.int64)
-    degree = np.diff(indptr)
-    for r0, r1 in _row_blocks(n, nnz):
-        a, b = int(indptr[r0]), int(indptr[r1])
-        owner = np.repeat(np.arange(r0, r1, dtype=np.int32), degree[r0:r1])
-        np.less(indices[a:b], owner, out=lower[a:b])
-        low_count[r0:r1] = np.bincount(owner[lower[a:b]] - r0, minlength=r1 - r0)
-    _, _, up_tie = _transpose(n, n, _ptr_from_counts(low_count), indices[lower], ties)
-    tie = np.empty(nnz, dtype=ties)
-    tie[lower] = np.arange(m, dtype=ties)
-    np.logical_not(lower, out=lower)
-    tie[lower] = up_tie
-    return tie
-
-
 def _undirected(n: int, a: np.ndarray, b: np.ndarray) -> EdgeLayer:
     keep = a != b
     if not keep.all():  # copies only when there are self loops to drop
@@ -552,9 +304,3 @@ def _directed(n: int, src: np.ndarray, dst: np.ndarray) -> EdgeLayer:
     indptr, indices = _structure(n, n, src[keep], dst[keep])
     nnz = len(indices)
     return EdgeLayer(n, indptr, indices, None, nnz, directed=True)
-
-
-def _groups_from_csr(n: int, n_groups: int, group_ptr: np.ndarray, members: np.ndarray) -> Groups:
-    agent_ptr, _, agent_slots = _transpose(n_groups, n, group_ptr, members)
-    slot_group = np.repeat(np.arange(n_groups, dtype=np.int32), np.diff(group_ptr))
-    return Groups(n, n_groups, group_ptr, members, agent_ptr, agent_slots, slot_group)

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.networks.core import EdgeLayer, _check_n, from_pairs, unique_inverse
+from sim.networks.core import EdgeLayer, from_pairs
+from sim.networks.csr import _check_n, unique_inverse
 
 
 def from_edgelist(path: str | PathLike, n: int | None = None, directed: bool = False, *, return_labels: bool = False):

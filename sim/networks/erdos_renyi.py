@@ -7,15 +7,8 @@ import math
 import numpy as np
 
 from sim.networks.bernoulli import _bernoulli_blocks, _lower_pair
-from sim.networks.core import (
-    BUILD_BLOCK,
-    EdgeLayer,
-    _check_n,
-    _check_rng,
-    _empty_layer,
-    _ptr_from_counts,
-    _symmetrize,
-)
+from sim.networks.core import EdgeLayer, _empty_layer, _symmetrize
+from sim.networks.csr import BUILD_BLOCK, _check_n, _check_rng, _ptr_from_counts
 
 
 def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> EdgeLayer:

@@ -6,15 +6,8 @@ import math
 
 import numpy as np
 
-from sim.networks.core import (
-    BUILD_BLOCK,
-    EdgeLayer,
-    _check_n,
-    _check_rng,
-    _empty_layer,
-    _ptr_from_counts,
-    _structure,
-)
+from sim.networks.core import EdgeLayer, _empty_layer
+from sim.networks.csr import BUILD_BLOCK, _check_n, _check_rng, _ptr_from_counts, _structure
 
 
 def followers(n: int, follows_mean: float, exponent: float, rng: np.random.Generator) -> EdgeLayer:

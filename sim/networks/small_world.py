@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.networks.core import EdgeLayer, _check_n, _check_rng, _empty_layer, _undirected
+from sim.networks.core import EdgeLayer, _empty_layer, _undirected
+from sim.networks.csr import _check_n, _check_rng
 
 
 def small_world(n: int, mean_degree: int, rewire: float, rng: np.random.Generator) -> EdgeLayer:

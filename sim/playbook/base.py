@@ -52,7 +52,7 @@ class Effect:
 class Mechanism:
     """Base of every playbook mechanism and core part: construction from the scenario and no-op hooks."""
 
-    #: Scenario section that configures it (a `sim.config.schema.Mechanism` section for mechanisms).
+    #: Scenario section that configures it (a `sim.config.section.MechanismSection` section for mechanisms).
     section: ClassVar[str]
     #: Iron-triangle factor it belongs to.
     factor: ClassVar[Factor]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sim.config.schema import EngineConfig
+from sim.config.behaviour import EngineConfig
 from sim.model import rules
 from sim.run.metrics import BAND_LEVEL, METRICS, SERIES_LABELS, summarize_replicate
 

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config.errors import EnvironmentFault, ScenarioError, os_reason
-from sim.config.limits import check_memory
+from sim.config.memory import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.model import streams

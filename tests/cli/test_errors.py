@@ -62,9 +62,9 @@ def test_bad_input_is_one_error_and_exit_2(tmp_path, args):
 
 
 def test_too_large_population_prints_the_estimate_and_available_memory(monkeypatch):
-    from sim.config import limits
+    from sim.config import memory
 
-    monkeypatch.setattr(limits, "available_bytes", lambda: 24_000_000_000)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 24_000_000_000)
     res = invoke("run", "default", "--set", "population.size=50000000")
     assert res.exit_code == 2 and "estimated peak memory" in res.output and "available 24.0 GB" in res.output
 

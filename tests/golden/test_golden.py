@@ -2,20 +2,23 @@
 
 Recorded before the layout change of issue 10 (`make_golden.py`). A change that is meant to alter
 behaviour re-records them and says which cases changed and why in its commit. The scenario section of
-summary.json is compared after mapping renamed keys (`RENAMED`) and dropping keys added since at their
-recorded-behaviour value (`ADDED`), so a documented rename or a new switch left off is not a change of
-behaviour.
+summary.json is compared after mapping renamed keys (`RENAMED`), dropping removed keys at the value their
+outputs need (`REMOVED`) and dropping keys added since recording, each of which must hold its schema
+default (`SCHEMA_DEFAULTS`, the pydantic models' defaults), so a documented rename or a new switch left at
+its default is not a change of behaviour.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from sim.config.generations import GenerationsConfig
+from sim.config.scenario import load_scenario
+from sim.config.schema import Scenario
 from tests.golden.cases import CASES, ENGINES
 from tests.golden.make_golden import DATA, comparable_summary, run_case
 
@@ -24,31 +27,9 @@ RENAMED: dict[str, str] = {"run.engine": "run.backend"}
 #: Keys removed since recording, with the value a case must have recorded for its outputs to stand
 #: (advertising.p = 0: no ads; cases with ads were re-recorded when reach came to follow spend).
 REMOVED: dict[str, object] = {"advertising.p": 0.0}
-#: Keys added since recording whose default keeps outputs unchanged, with that default (a case must
-#: not set them): money (issue 15), adoption rules and the claims' falsification keys (issue 14),
-#: relationships at the decision and product generations (issue 17).
-ADDED: dict[str, object] = {
-    "advertising.p_max": 0.022,
-    "advertising.spend_scale": 50_000.0,
-    "advertising.cost_per_contact": 0.0,
-    "fan_building.super_user_gift": 0.0,
-    "forum_service.cost_per_reply": 0.0,
-    "referral.cost_per_code": 0.0,
-    "budget": {"total": "Infinity", "per_month": "Infinity"},
-    "wom.rule": "independent",
-    "wom.rule_layer": "offline",
-    "wom.threshold": 0.18,
-    "wom.threshold_sd": 0.0,
-    "wom.dose_threshold": 2,
-    "wom.memory_days": 30.0,
-    "wom.distinct_sources": False,
-    "relationship.tie_assurance": 0.0,
-    "relationship.answer_back": 0.0,
-    "generations": GenerationsConfig().model_dump(mode="json"),
-    "relationship.use_brand_growth": 0.0,
-    "hit_product.budget_exponent": 0.5,
-    "community.peer_reach": "population",
-}
+#: The scenario section of a run with every key at its default, as summary.json writes it: a key added
+#: since a recording must hold this value in the new run (a new switch left off).
+SCHEMA_DEFAULTS: dict = json.loads(Scenario().model_dump_json())
 
 
 def _pop(scenario: dict, dotted: str):
@@ -59,16 +40,20 @@ def _pop(scenario: dict, dotted: str):
     return scenario.pop(leaf)
 
 
-def without_added(scenario: dict, recorded: dict) -> dict:
-    """The scenario section of a new run without the keys added since recording, each checked to hold its
-    default (keys the recording already has are kept)."""
-    scenario = json.loads(json.dumps(scenario))
-    for key, default in ADDED.items():
-        try:
-            _pop(recorded, key)
-        except KeyError:
-            assert _pop(scenario, key) == default, f"{key} differs from its default"
-    return scenario
+def without_added(scenario: dict, recorded: dict, defaults: dict = SCHEMA_DEFAULTS, path: str = "") -> dict:
+    """The scenario section of a new run without the keys its (renamed) recording lacks, each checked to
+    hold its schema default: a key added since recording, or a whole section, left at its default."""
+    kept = {}
+    for key, value in scenario.items():
+        dotted = f"{path}{key}"
+        if key not in recorded:
+            assert key in defaults, f"{dotted} is neither recorded nor in the schema"
+            assert value == defaults[key], f"{dotted} = {value!r} differs from its schema default {defaults[key]!r}"
+        elif isinstance(value, dict) and isinstance(recorded[key], dict):
+            kept[key] = without_added(value, recorded[key], defaults.get(key, {}), f"{dotted}.")
+        else:
+            kept[key] = value
+    return kept
 
 
 def renamed(scenario: dict) -> dict:
@@ -109,4 +94,58 @@ def test_outputs_are_byte_identical(case, engine):
     want = json.loads((golden / "summary.json").read_text())
     assert got["metrics"] == want["metrics"]
     assert (got["seed"], got["replicates"]) == (want["seed"], want["replicates"])
-    assert without_added(got["scenario"], json.loads(json.dumps(want["scenario"]))) == renamed(want["scenario"])
+    assert same_scenario(got["scenario"], want["scenario"])
+
+
+def same_scenario(new: dict, recorded: dict) -> bool:
+    """Whether a new run's scenario section stands for the recorded one (renames, removals and keys added
+    at their schema defaults aside); an added key away from its default fails an assertion naming it."""
+    want = renamed(recorded)
+    return without_added(new, want) == want
+
+
+# --- the comparison itself, on the scenario section `wom run` writes (no simulation) -----------------
+
+
+def written_scenario(*overrides: str) -> dict:
+    """The scenario section summary.json holds for the default scenario with `overrides`."""
+    return json.loads(load_scenario("default", list(overrides)).model_dump_json())
+
+
+def drop(scenario: dict, *dotted: str) -> dict:
+    """A copy of `scenario` without the dotted keys (a recording made before they existed)."""
+    scenario = copy.deepcopy(scenario)
+    for key in dotted:
+        _pop(scenario, key)
+    return scenario
+
+
+def test_keys_missing_from_a_recording_compare_when_the_run_holds_their_schema_defaults():
+    new = written_scenario("population.size=800")
+    assert same_scenario(new, new)
+    assert same_scenario(new, drop(new, "wom.rule", "wom.memory_days", "budget", "generations"))
+
+
+def test_a_key_missing_from_a_recording_away_from_its_default_does_not_compare():
+    new = written_scenario("population.size=800", 'wom.rule="threshold"')
+    with pytest.raises(AssertionError, match="wom.rule"):
+        same_scenario(new, drop(new, "wom.rule"))
+    new = written_scenario("budget.total=1000")
+    with pytest.raises(AssertionError, match="budget"):
+        same_scenario(new, drop(new, "budget"))
+
+
+def test_a_recorded_key_that_changed_does_not_compare():
+    new = written_scenario("population.size=800")
+    assert not same_scenario(new, written_scenario("population.size=900"))
+
+
+def test_renamed_and_removed_keys_of_a_recording_still_compare():
+    new = written_scenario('run.backend="agents"')
+    old = drop(new, "run.backend")
+    old["run"]["engine"] = "agents"
+    old["advertising"]["p"] = 0.0
+    assert same_scenario(new, old)
+    old["advertising"]["p"] = 0.01
+    with pytest.raises(AssertionError, match="advertising.p"):
+        same_scenario(new, old)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.config.schema import WomConfig
+from sim.config.behaviour import WomConfig
 from sim.model.state import Funnel
 from sim.model.talk import TalkPool
 

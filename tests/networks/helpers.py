@@ -5,19 +5,20 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim import networks as nw
-from sim.networks.core import tie_dtype
+from sim.networks.core import EdgeLayer
+from sim.networks.csr import tie_dtype
+from sim.networks.groups import Groups
 
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def sources(layer: nw.EdgeLayer) -> np.ndarray:
+def sources(layer: EdgeLayer) -> np.ndarray:
     return np.repeat(np.arange(layer.n), layer.out_degree())
 
 
-def check_layer(layer: nw.EdgeLayer) -> None:
+def check_layer(layer: EdgeLayer) -> None:
     """Structural invariants every generated layer must satisfy."""
     assert layer.indptr.dtype == np.int64 and layer.indptr.shape == (layer.n + 1,)
     assert layer.indices.dtype == np.int32 and layer.tie.dtype == tie_dtype(layer.n_ties)
@@ -39,25 +40,25 @@ def check_layer(layer: nw.EdgeLayer) -> None:
         assert np.all(np.bincount(layer.tie, minlength=layer.n_ties) == 2)
 
 
-def layer_arrays(layer: nw.EdgeLayer):
+def layer_arrays(layer: EdgeLayer):
     return layer.indptr, layer.indices, layer.tie
 
 
-def same_layer(a: nw.EdgeLayer, b: nw.EdgeLayer) -> bool:
+def same_layer(a: EdgeLayer, b: EdgeLayer) -> bool:
     return (a.n, a.n_ties, a.directed) == (b.n, b.n_ties, b.directed) and all(
         np.array_equal(x, y) for x, y in zip(layer_arrays(a), layer_arrays(b))
     )
 
 
-def edge_set(layer: nw.EdgeLayer) -> set[tuple[int, int]]:
+def edge_set(layer: EdgeLayer) -> set[tuple[int, int]]:
     return set(zip(sources(layer).tolist(), layer.indices.tolist()))
 
 
-def clustering(layer: nw.EdgeLayer) -> float:
+def clustering(layer: EdgeLayer) -> float:
     return nx.average_clustering(layer.to_networkx())
 
 
-def check_groups(groups: nw.Groups) -> None:
+def check_groups(groups: Groups) -> None:
     n_slots = len(groups.members)
     assert groups.members.dtype == np.int32 and groups.slot_group.dtype == np.int32
     assert groups.agent_slots.dtype == np.int64 and groups.agent_ptr.dtype == np.int64

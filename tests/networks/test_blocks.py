@@ -7,9 +7,13 @@ import importlib
 import numpy as np
 import pytest
 
-from sim import networks as nw
 from sim.networks import core
 from sim.networks.bernoulli import _bernoulli_blocks, _bernoulli_positions
+from sim.networks.core import from_pairs
+from sim.networks.csr import tie_dtype
+from sim.networks.erdos_renyi import erdos_renyi
+from sim.networks.followers import followers
+from sim.networks.small_world import small_world
 
 
 @pytest.mark.parametrize(("n_items", "p", "block"), [(10_000, 0.01, 7), (5_000, 0.3, 64), (1_000_000, 1e-4, 1)])
@@ -25,12 +29,12 @@ def test_bernoulli_blocks_give_the_positions_and_the_generator_state_of_one_draw
 @pytest.mark.parametrize("build", ["erdos_renyi", "small_world", "followers"])
 def test_small_build_blocks_build_the_same_graph(monkeypatch, build):
     make = {
-        "erdos_renyi": lambda r: nw.erdos_renyi(3_000, 6, r),
-        "small_world": lambda r: nw.small_world(3_000, 6, 0.2, r),
-        "followers": lambda r: nw.followers(3_000, 8, 2.2, r),
+        "erdos_renyi": lambda r: erdos_renyi(3_000, 6, r),
+        "small_world": lambda r: small_world(3_000, 6, 0.2, r),
+        "followers": lambda r: followers(3_000, 8, 2.2, r),
     }[build]
     whole = make(np.random.default_rng(5))
-    for name in ("core", "erdos_renyi", "followers"):  # 97 entries: dozens of blocks at this size
+    for name in ("csr", "erdos_renyi", "followers"):  # 97 entries: dozens of blocks at this size
         monkeypatch.setattr(importlib.import_module(f"sim.networks.{name}"), "BUILD_BLOCK", 97)
     blocked = make(np.random.default_rng(5))
     for name in ("indptr", "indices", "tie"):
@@ -38,12 +42,12 @@ def test_small_build_blocks_build_the_same_graph(monkeypatch, build):
 
 
 def test_directed_tie_ids_are_positions_and_out_ties_match_the_stored_form():
-    layer = nw.followers(2_000, 10, 2.5, np.random.default_rng(3))
+    layer = followers(2_000, 10, 2.5, np.random.default_rng(3))
     assert layer.tie_ids is None and np.array_equal(layer.tie, np.arange(layer.nnz))
     rows = np.array([5, 0, 1999, 17, 17, 3], dtype=np.int64)
     targets, ties = layer.out_ties(rows, with_ties=True)
     expected = np.concatenate([np.arange(layer.indptr[r], layer.indptr[r + 1]) for r in rows])
-    assert np.array_equal(ties, expected) and ties.dtype == core.tie_dtype(layer.n_ties)
+    assert np.array_equal(ties, expected) and ties.dtype == tie_dtype(layer.n_ties)
     assert np.array_equal(targets, layer.indices[expected])
     assert np.array_equal(layer.out_ties(rows)[0], targets)
     inc = layer.in_neighbours_csr()  # the transposed view keeps the original (positional) ids
@@ -53,9 +57,9 @@ def test_directed_tie_ids_are_positions_and_out_ties_match_the_stored_form():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda r: nw.erdos_renyi(3_000, 6, r),
-        lambda r: nw.small_world(3_000, 6, 0.2, r),
-        lambda r: nw.from_pairs(500, r.integers(0, 500, 3_000), r.integers(0, 500, 3_000), directed=False),
+        lambda r: erdos_renyi(3_000, 6, r),
+        lambda r: small_world(3_000, 6, 0.2, r),
+        lambda r: from_pairs(500, r.integers(0, 500, 3_000), r.integers(0, 500, 3_000), directed=False),
     ],
 )
 def test_undirected_tie_ids_are_derived_on_first_use_in_endpoint_pair_order(make):
@@ -64,7 +68,7 @@ def test_undirected_tie_ids_are_derived_on_first_use_in_endpoint_pair_order(make
     layer = make(np.random.default_rng(11))
     assert layer.tie_ids is None and "_derived_ties" not in layer.__dict__
     tie = layer.tie
-    assert tie.dtype == core.tie_dtype(layer.n_ties) and not tie.flags.writeable
+    assert tie.dtype == tie_dtype(layer.n_ties) and not tie.flags.writeable
     src = np.repeat(np.arange(layer.n), layer.out_degree())
     big, small = np.maximum(src, layer.indices), np.minimum(src, layer.indices)
     order = np.lexsort((small, big))  # entries sorted by (larger, smaller) endpoint: each edge twice in a row
@@ -85,4 +89,4 @@ def test_left_out_tie_ids_need_a_tie_count_that_matches():
 
 def test_builders_refuse_a_seed_in_place_of_a_generator():
     with pytest.raises(TypeError, match="Generator"):
-        nw.erdos_renyi(10, 2, 42)
+        erdos_renyi(10, 2, 42)

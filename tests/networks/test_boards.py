@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from sim import networks as nw
+from sim.networks.boards import boards
 from tests.networks.helpers import (
     check_groups,
     rng,
@@ -15,7 +15,7 @@ from tests.networks.helpers import (
 
 def test_boards():
     n, membership, size = 10_000, 0.3, 70
-    groups = nw.boards(n, membership, size, rng(2))
+    groups = boards(n, membership, size, rng(2))
     check_groups(groups)
     counts = np.bincount(groups.members, minlength=n)
     assert counts.max() == 1 and counts.sum() == round(membership * n)  # each member exactly once
@@ -24,8 +24,8 @@ def test_boards():
     assert sizes.max() <= size and sizes.max() - sizes.min() <= 1
 
     chosen = np.array([5, 1, 99, 42, 7])
-    given = nw.boards(100, 0.9, 2, rng(), members=chosen)
+    given = boards(100, 0.9, 2, rng(), members=chosen)
     check_groups(given)
     assert sorted(given.members.tolist()) == sorted(chosen.tolist())
     assert given.n_groups == 3
-    assert nw.boards(100, 0.0, 10, rng()).n_groups == 0
+    assert boards(100, 0.0, 10, rng()).n_groups == 0

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from sim import networks as nw
+from sim.networks.chat_groups import chat_groups
 from tests.networks.helpers import (
     check_groups,
     rng,
@@ -15,7 +15,7 @@ from tests.networks.helpers import (
 
 def test_chat_groups():
     n, size, per_agent = 5_000, 30, 3
-    groups = nw.chat_groups(n, size, per_agent, rng(3))
+    groups = chat_groups(n, size, per_agent, rng(3))
     check_groups(groups)
     assert groups.n_groups == per_agent * math.ceil(n / size)
     assert np.all(np.diff(groups.agent_ptr) == per_agent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import networks as nw
+from sim.networks.community_blocks import community_blocks
 from tests.networks.helpers import (
     check_layer,
     rng,
@@ -20,7 +20,7 @@ def test_community_blocks_counts_within_and_across():
     # (expected 80,000 ties, sd 283) and p_out = 2/19,000 over the 1.9e8 pairs across (20,000, sd 141).
     # Tolerances are 4 sd (seed 11); a generator that ignored mixing or drew across pairs twice fails.
     n, blocks, k, mixing = 20_000, 20, 10.0, 0.2
-    layer, community = nw.community_blocks(n, blocks, k, mixing, rng(11))
+    layer, community = community_blocks(n, blocks, k, mixing, rng(11))
     check_layer(layer)
     assert np.bincount(community).tolist() == [1000] * blocks
     src = sources(layer)
@@ -42,7 +42,7 @@ def test_community_blocks_small_n_is_exact_per_pair():
     across = np.zeros((n, n))
     n_in = n_out = 0
     for _ in range(reps):
-        layer, community = nw.community_blocks(n, 3, 3.0, 1 / 3, g)
+        layer, community = community_blocks(n, 3, 3.0, 1 / 3, g)
         same = community[:, None] == community[None, :]
         present = np.zeros((n, n))
         present[sources(layer), layer.indices] = 1
@@ -56,8 +56,8 @@ def test_community_blocks_small_n_is_exact_per_pair():
 
 def test_community_blocks_arguments():
     with pytest.raises(ValueError, match="blocks"):
-        nw.community_blocks(10, 11, 2, 0.1, rng(0))
+        community_blocks(10, 11, 2, 0.1, rng(0))
     with pytest.raises(ValueError, match="mixing"):
-        nw.community_blocks(10, 2, 2, 1.5, rng(0))
-    one, community = nw.community_blocks(500, 1, 6.0, 0.5, rng(0))  # one community: mixing ignored
+        community_blocks(10, 2, 2, 1.5, rng(0))
+    one, community = community_blocks(500, 1, 6.0, 0.5, rng(0))  # one community: mixing ignored
     assert (community == 0).all() and abs(one.out_degree().mean() - 6.0) < 0.6

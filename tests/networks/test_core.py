@@ -1,4 +1,4 @@
-"""sim.networks.core: the CSR layer and group forms every kind produces, and reproducibility of every kind."""
+"""sim.networks.core: the CSR layer every pairwise kind produces; reproducibility and registration of every kind."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ import pytest
 
 from sim import networks as nw
 from sim.networks.bernoulli import _lower_pair
+from sim.networks.boards import boards
+from sim.networks.chat_groups import chat_groups
+from sim.networks.community_blocks import community_blocks
+from sim.networks.core import from_pairs
+from sim.networks.erdos_renyi import erdos_renyi
+from sim.networks.followers import followers
+from sim.networks.groups import Groups
+from sim.networks.small_world import small_world
 from tests.networks.helpers import (
-    check_groups,
     check_layer,
     edge_set,
     rng,
@@ -20,10 +27,10 @@ from tests.networks.helpers import (
 # ------------------------------------------------------------------------- reproducibility
 
 GENERATORS = {
-    "erdos_renyi": lambda g: nw.erdos_renyi(2000, 6.0, g),
-    "small_world": lambda g: nw.small_world(2000, 6, 0.2, g),
-    "followers": lambda g: nw.followers(2000, 8.0, 2.0, g),
-    "community_blocks": lambda g: nw.community_blocks(2000, 20, 6.0, 0.2, g)[0],
+    "erdos_renyi": lambda g: erdos_renyi(2000, 6.0, g),
+    "small_world": lambda g: small_world(2000, 6, 0.2, g),
+    "followers": lambda g: followers(2000, 8.0, 2.0, g),
+    "community_blocks": lambda g: community_blocks(2000, 20, 6.0, 0.2, g)[0],
 }
 
 
@@ -37,10 +44,10 @@ def test_edge_generators_reproducible(name):
 
 
 def test_group_generators_reproducible():
-    def arrays(g: nw.Groups):
+    def arrays(g: Groups):
         return [g.group_ptr, g.members, g.agent_ptr, g.agent_slots, g.slot_group]
 
-    for build in (lambda r: nw.boards(3000, 0.3, 50, r), lambda r: nw.chat_groups(3000, 20, 3, r)):
+    for build in (lambda r: boards(3000, 0.3, 50, r), lambda r: chat_groups(3000, 20, 3, r)):
         a, b, c = build(rng(1)), build(rng(1)), build(rng(2))
         assert all(np.array_equal(x, y) for x, y in zip(arrays(a), arrays(b)))
         assert not all(np.array_equal(x, y) for x, y in zip(arrays(a), arrays(c)))
@@ -48,7 +55,7 @@ def test_group_generators_reproducible():
 
 def test_generators_require_a_generator():
     with pytest.raises(TypeError, match="Generator"):
-        nw.erdos_renyi(10, 2, 42)
+        erdos_renyi(10, 2, 42)
 
 
 # ------------------------------------------------------------------- from_pairs / CSR API
@@ -57,27 +64,27 @@ def test_generators_require_a_generator():
 def test_from_pairs_cleans_edges_and_shares_tie_ids():
     src = np.array([0, 1, 2, 2, 3, 1, 4])
     dst = np.array([1, 0, 2, 3, 2, 0, 0])
-    und = nw.from_pairs(5, src, dst, directed=False)
+    und = from_pairs(5, src, dst, directed=False)
     check_layer(und)
     assert edge_set(und) == {(0, 1), (1, 0), (2, 3), (3, 2), (0, 4), (4, 0)}
     assert und.n_ties == 3
     t01 = und.tie[und.indptr[0] + np.flatnonzero(und.neighbours(0) == 1)[0]]
     t10 = und.tie[und.indptr[1] + np.flatnonzero(und.neighbours(1) == 0)[0]]
     assert t01 == t10
-    di = nw.from_pairs(5, src, dst, directed=True)
+    di = from_pairs(5, src, dst, directed=True)
     check_layer(di)
     assert edge_set(di) == {(0, 1), (1, 0), (2, 3), (3, 2), (4, 0)}
     assert np.array_equal(di.out_degree(), [1, 1, 1, 1, 1])
     assert np.array_equal(di.in_degree(), [2, 1, 1, 1, 0])
     assert np.array_equal(und.in_degree(), und.out_degree())
     with pytest.raises(ValueError):
-        nw.from_pairs(3, [0, 3], [1, 1], False)
+        from_pairs(3, [0, 3], [1, 1], False)
     with pytest.raises(ValueError):
-        nw.from_pairs(3, [0, 1], [1], False)
+        from_pairs(3, [0, 1], [1], False)
 
 
 def test_layer_arrays_are_read_only():
-    layer = nw.erdos_renyi(100, 4, rng())
+    layer = erdos_renyi(100, 4, rng())
     with pytest.raises(ValueError):
         layer.indices[0] = 1
     with pytest.raises(AttributeError):
@@ -85,7 +92,7 @@ def test_layer_arrays_are_read_only():
 
 
 def test_in_neighbours_csr_matches_brute_force():
-    layer = nw.followers(300, 6.0, 1.5, rng(9))
+    layer = followers(300, 6.0, 1.5, rng(9))
     inc = layer.in_neighbours_csr()
     assert inc is layer.in_neighbours_csr()  # cached
     assert np.array_equal(inc.out_degree(), layer.in_degree())
@@ -95,12 +102,12 @@ def test_in_neighbours_csr_matches_brute_force():
         lo, hi = inc.indptr[i], inc.indptr[i + 1]
         assert np.array_equal(inc.indices[lo:hi], src[entries])  # sources of i, sorted
         assert np.array_equal(inc.tie[lo:hi], layer.tie[entries])
-    und = nw.small_world(100, 4, 0.3, rng())
+    und = small_world(100, 4, 0.3, rng())
     assert und.in_neighbours_csr() is und
 
 
 def test_to_networkx_and_subgraph():
-    layer = nw.small_world(300, 6, 0.3, rng(6))
+    layer = small_world(300, 6, 0.3, rng(6))
     graph = layer.to_networkx()
     assert graph.number_of_nodes() == 300 and graph.number_of_edges() == layer.n_ties
     assert {d["tie"] for _, _, d in graph.edges(data=True)} == set(range(layer.n_ties))
@@ -113,7 +120,7 @@ def test_to_networkx_and_subgraph():
     for (u, v), t in zip(zip(sources(sub), sub.indices), sub.tie):
         assert graph.edges[int(nodes[u]), int(nodes[v])]["tie"] == tie_map[t]
 
-    directed = nw.followers(200, 5, 2.0, rng(2))
+    directed = followers(200, 5, 2.0, rng(2))
     dsub, dmap = directed.subgraph(np.arange(50, 150), return_tie_map=True)
     check_layer(dsub)
     assert edge_set(dsub) == {(u - 50, v - 50) for u, v in edge_set(directed) if 50 <= u < 150 and 50 <= v < 150}
@@ -133,26 +140,14 @@ def test_pair_index_mapping_exact_at_triangle_boundaries():
     assert np.array_equal(got_u, want_u) and np.array_equal(got_v, want_v)
 
 
-def test_groups_subset():
-    groups = nw.chat_groups(500, 10, 2, rng(4))
-    nodes = rng(5).choice(500, size=80, replace=False)
-    sub, slot_map = groups.subset(nodes, return_slot_map=True)
-    check_groups(sub)
-    assert sub.n == 80 and sub.n_groups == groups.n_groups
-    assert np.array_equal(nodes[sub.members], groups.members[slot_map])
-    assert np.array_equal(sub.slot_group, groups.slot_group[slot_map])
-    expected = np.isin(groups.members, nodes).sum()
-    assert len(sub.members) == expected
-
-
 def test_offline_kinds_cover_every_network_kind_with_a_graph():
     from typing import get_args
 
-    from sim.config.schema import NetworkConfig
+    from sim.config.channels import NetworkConfig
 
     kinds = set(get_args(NetworkConfig.model_fields["kind"].annotation))
     assert set(nw.OFFLINE_KINDS) == kinds - {"well_mixed"}
     net = NetworkConfig(kind="small_world", mean_degree=5.2, rewire=0.3)
-    assert same_layer(nw.offline_network(net, 300, rng(1)), nw.small_world(300, 6, 0.3, rng(1)))
+    assert same_layer(nw.offline_network(net, 300, rng(1)), small_world(300, 6, 0.3, rng(1)))
     net = NetworkConfig(kind="community_blocks", blocks=3, mean_degree=4.0, mixing=0.2)
-    assert same_layer(nw.offline_network(net, 90, rng(2)), nw.community_blocks(90, 3, 4.0, 0.2, rng(2))[0])
+    assert same_layer(nw.offline_network(net, 90, rng(2)), community_blocks(90, 3, 4.0, 0.2, rng(2))[0])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import networks as nw
+from sim.networks.edgelist import from_edgelist
+from sim.networks.followers import followers
+from sim.networks.small_world import small_world
 from tests.networks.helpers import edge_set, rng, same_layer, sources
 
 
 def test_from_edgelist_round_trip(tmp_path):
-    layer = nw.small_world(50, 4, 0.5, rng(3))
+    layer = small_world(50, 4, 0.5, rng(3))
     src = sources(layer)
     upper = src < layer.indices
     path = tmp_path / "edges.txt"
@@ -19,51 +21,51 @@ def test_from_edgelist_round_trip(tmp_path):
         sep = "," if w % 2 else "\t"
         lines.append(f"{u}{sep}{v} {w * 0.5}  # weight ignored")
     path.write_text("\n".join(lines) + "\n")
-    assert same_layer(nw.from_edgelist(path), layer)
-    assert same_layer(nw.from_edgelist(str(path), n=50), layer)
+    assert same_layer(from_edgelist(path), layer)
+    assert same_layer(from_edgelist(str(path), n=50), layer)
 
-    directed = nw.followers(40, 4.0, 2.0, rng(4))
+    directed = followers(40, 4.0, 2.0, rng(4))
     dpath = tmp_path / "directed.csv"
     np.savetxt(dpath, np.column_stack([sources(directed), directed.indices]), fmt="%d", delimiter=",")
-    assert edge_set(nw.from_edgelist(dpath, n=40, directed=True)) == edge_set(directed)
+    assert edge_set(from_edgelist(dpath, n=40, directed=True)) == edge_set(directed)
 
 
 def test_from_edgelist_labels_padding_and_errors(tmp_path):
     path = tmp_path / "names.txt"
     path.write_text("bob alice\nalice carol 3\n\n# done\n")
-    layer, labels = nw.from_edgelist(path, return_labels=True)
+    layer, labels = from_edgelist(path, return_labels=True)
     assert labels.tolist() == ["alice", "bob", "carol"]  # sorted labels -> ids 0, 1, 2
     assert edge_set(layer) == {(0, 1), (1, 0), (0, 2), (2, 0)}
 
-    padded = nw.from_edgelist(path, n=5)
+    padded = from_edgelist(path, n=5)
     assert padded.n == 5 and np.array_equal(padded.out_degree(), [2, 1, 1, 0, 0])
     with pytest.raises(ValueError, match="names.txt"):
-        nw.from_edgelist(path, n=2)
+        from_edgelist(path, n=2)
 
     numeric = tmp_path / "sparse_ids.txt"
     numeric.write_text("10 2\n2 300\n")
-    layer, ids = nw.from_edgelist(numeric, return_labels=True)  # node ids are people: kept as they are
+    layer, ids = from_edgelist(numeric, return_labels=True)  # node ids are people: kept as they are
     assert layer.n == 301 and edge_set(layer) == {(10, 2), (2, 10), (2, 300), (300, 2)}
     assert np.array_equal(ids, np.arange(301))
 
     missing = tmp_path / "nope.txt"
     with pytest.raises(FileNotFoundError, match="nope.txt"):
-        nw.from_edgelist(missing)
+        from_edgelist(missing)
     bad = tmp_path / "bad.txt"
     bad.write_text("0 1\n2\n")
     with pytest.raises(ValueError, match="bad.txt"):
-        nw.from_edgelist(bad)
+        from_edgelist(bad)
 
     binary = tmp_path / "binary.bin"
     binary.write_bytes(b"\xff\xfe\x00\x81")
     with pytest.raises(ValueError, match="binary.bin"):
-        nw.from_edgelist(binary)
+        from_edgelist(binary)
 
 
 def test_a_header_line_is_skipped_never_a_tie(tmp_path):
     path = tmp_path / "with_header.csv"
     path.write_text("# exported\nsource,target,weight\n0,1,2.5\n1,2,1\n")
-    assert edge_set(nw.from_edgelist(path, n=4)) == {(0, 1), (1, 0), (1, 2), (2, 1)}
+    assert edge_set(from_edgelist(path, n=4)) == {(0, 1), (1, 0), (1, 2), (2, 1)}
 
 
 @pytest.mark.parametrize(
@@ -75,15 +77,15 @@ def test_an_edge_list_without_ties_is_an_error_naming_the_file(tmp_path, text):
     path = tmp_path / "no_ties.txt"
     path.write_text(text)
     with pytest.raises(ValueError, match=r"no_ties\.txt: no ties"):
-        nw.from_edgelist(path, n=5)
+        from_edgelist(path, n=5)
 
 
 def test_node_ids_out_of_range_or_negative_name_the_file_line_and_allowed_ids(tmp_path):
     path = tmp_path / "ids.txt"
     path.write_text("# people 0..4\n0 1\n\n1 5\n")
     with pytest.raises(ValueError, match=r"ids\.txt, line 4: node id 5 is out of range; .* \[0, 4\]"):
-        nw.from_edgelist(path, n=5)
-    assert nw.from_edgelist(path, n=6).n == 6
+        from_edgelist(path, n=5)
+    assert from_edgelist(path, n=6).n == 6
     path.write_text("0 1\n2 -3\n")
     with pytest.raises(ValueError, match=r"ids\.txt, line 2: node id -3 is negative"):
-        nw.from_edgelist(path)
+        from_edgelist(path)

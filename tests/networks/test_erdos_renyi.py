@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import networks as nw
+from sim.networks.erdos_renyi import erdos_renyi
 from tests.networks.helpers import (
     check_layer,
     rng,
@@ -20,7 +20,7 @@ from tests.networks.helpers import (
 
 def test_erdos_renyi_mean_degree_and_poisson_degrees():
     n, k = 20_000, 10.0
-    layer = nw.erdos_renyi(n, k, rng(3))
+    layer = erdos_renyi(n, k, rng(3))
     check_layer(layer)
     deg = layer.out_degree()
     # mean degree = 2M/n with M ~ Binomial(n(n-1)/2, p): sd = 2*sqrt(10^5)/n ~ 0.03 -> 0.15 is 5 sd
@@ -43,7 +43,7 @@ def test_erdos_renyi_small_n_is_uniform_over_pairs():
     n_edges = []
     g = rng(5)
     for _ in range(reps):
-        layer = nw.erdos_renyi(n, 3.0, g)
+        layer = erdos_renyi(n, 3.0, g)
         counts[sources(layer), layer.indices] += 1
         n_edges.append(layer.n_ties)
     pair_freq = counts[np.triu_indices(n, 1)] / reps
@@ -55,22 +55,22 @@ def test_erdos_renyi_small_n_is_uniform_over_pairs():
 
 
 def test_erdos_renyi_edge_cases():
-    assert nw.erdos_renyi(0, 3, rng()).nnz == 0
-    assert nw.erdos_renyi(1, 3, rng()).nnz == 0
-    assert nw.erdos_renyi(2, 1, rng()).n_ties == 1  # p = 1
-    full = nw.erdos_renyi(50, 49, rng())  # p = 1: every pair of the index mapping hit once
+    assert erdos_renyi(0, 3, rng()).nnz == 0
+    assert erdos_renyi(1, 3, rng()).nnz == 0
+    assert erdos_renyi(2, 1, rng()).n_ties == 1  # p = 1
+    full = erdos_renyi(50, 49, rng())  # p = 1: every pair of the index mapping hit once
     check_layer(full)
     assert full.n_ties == 50 * 49 // 2
-    assert nw.erdos_renyi(6, 100, rng()).n_ties == 15  # capped at the complete graph
-    assert nw.erdos_renyi(100, 0, rng()).nnz == 0
+    assert erdos_renyi(6, 100, rng()).n_ties == 15  # capped at the complete graph
+    assert erdos_renyi(100, 0, rng()).nnz == 0
     with pytest.raises(ValueError):
-        nw.erdos_renyi(100, -1, rng())
+        erdos_renyi(100, -1, rng())
 
 
 def test_erdos_renyi_large_n_pair_mapping():
     # pair indices up to ~2e12: the float sqrt inversion must stay exact
     n = 2_000_000
-    layer = nw.erdos_renyi(n, 0.2, rng(11))
+    layer = erdos_renyi(n, 0.2, rng(11))
     check_layer(layer)
     assert abs(layer.n_ties - n * 0.1) < 5 * math.sqrt(n * 0.1)
     assert layer.indices.max() > n - 1000

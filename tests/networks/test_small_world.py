@@ -6,7 +6,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim import networks as nw
+from sim.networks.core import from_pairs
+from sim.networks.small_world import small_world
 from tests.networks.helpers import (
     check_layer,
     clustering,
@@ -20,18 +21,18 @@ from tests.networks.helpers import (
 
 def test_small_world_ring_lattice():
     n, k = 200, 6
-    layer = nw.small_world(n, k, 0.0, rng())
+    layer = small_world(n, k, 0.0, rng())
     check_layer(layer)
     assert np.all(layer.out_degree() == k)
-    assert edge_set(layer) == edge_set(nw.from_pairs(n, *np.array(nx.watts_strogatz_graph(n, k, 0).edges).T, False))
+    assert edge_set(layer) == edge_set(from_pairs(n, *np.array(nx.watts_strogatz_graph(n, k, 0).edges).T, False))
     assert clustering(layer) == pytest.approx(3 * (k - 2) / (4 * (k - 1)))
 
 
 def test_small_world_rewiring():
     n, k = 2000, 8
     lattice_c = 3 * (k - 2) / (4 * (k - 1))
-    c_low = clustering(nw.small_world(n, k, 0.05, rng(1)))
-    random = nw.small_world(n, k, 1.0, rng(1))
+    c_low = clustering(small_world(n, k, 0.05, rng(1)))
+    random = small_world(n, k, 1.0, rng(1))
     check_layer(random)
     assert random.n_ties == n * k // 2  # duplicates are redrawn, not dropped
     assert 0.6 * lattice_c < c_low < lattice_c  # WS: C(p) ~ C(0)(1-p)^3 = 0.86 C(0)
@@ -40,7 +41,7 @@ def test_small_world_rewiring():
 
 def test_small_world_rewired_fraction():
     n, k, p = 20_000, 8, 0.2
-    layer = nw.small_world(n, k, p, rng(2))
+    layer = small_world(n, k, p, rng(2))
     check_layer(layer)
     assert layer.n_ties == n * k // 2
     src, dst = sources(layer), layer.indices.astype(np.int64)
@@ -52,8 +53,8 @@ def test_small_world_rewired_fraction():
 
 def test_small_world_argument_checks_and_dense_case():
     with pytest.raises(ValueError, match="even"):
-        nw.small_world(100, 5, 0.1, rng())
+        small_world(100, 5, 0.1, rng())
     with pytest.raises(ValueError):
-        nw.small_world(100, 4, 1.5, rng())
-    assert nw.small_world(5, 8, 0.3, rng()).n_ties == 10  # mean_degree >= n: complete graph
-    assert nw.small_world(100, 0, 0.3, rng()).nnz == 0
+        small_world(100, 4, 1.5, rng())
+    assert small_world(5, 8, 0.3, rng()).n_ties == 10  # mean_degree >= n: complete graph
+    assert small_world(100, 0, 0.3, rng()).nnz == 0

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from sim.config.scenario import load_scenario
-from sim.config.schema import Mechanism as MechanismSection
 from sim.config.schema import Scenario
+from sim.config.section import MechanismSection
 from sim.model.streams import replicate_seeds
 from sim.playbook.base import FACTORS, LOWERS, RAISES
 from sim.playbook.registry import CORE_SWITCHES, MECHANISMS, factor_sections, switch_factor

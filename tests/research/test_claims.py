@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli.claims import register
-from sim.config.schema import EngineConfig
+from sim.config.behaviour import EngineConfig
 from sim.research.claim_metrics import (
     HOLDS,
     INCONCLUSIVE,

@@ -347,10 +347,10 @@ def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
 
 def test_sweep_too_large_for_memory_is_refused_before_anything_is_written(tmp_path, monkeypatch):
     """The largest point, times the runs held at once, is checked against the machine's memory first."""
-    import sim.config.limits as limits
+    from sim.config import memory
     from sim.config.errors import InputError
 
-    monkeypatch.setattr(limits, "available_bytes", lambda: 1_000_000_000)  # a 1 GB machine
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1_000_000_000)  # a 1 GB machine
     spec = tmp_path / "big.toml"
     spec.write_text(
         f'name = "big"\nscenario = "{ROOT / "scenarios" / "default.toml"}"\nreplicates = 1\nset = ["run.days=4"]\n'

@@ -1,7 +1,7 @@
 """The page's controls: what each one sets in a scenario, the scenario picker, and what differs from the file.
 
 Each control sets one or more dotted scenario keys (`CONTROLS`); every playbook mechanism of the
-scenario schema (a `sim.config.schema.Mechanism` section with an `enabled` switch) gets a switch of
+scenario schema (a `sim.config.section.MechanismSection` section with an `enabled` switch) gets a switch of
 its own (`strategy_controls`), so a mechanism added to the schema appears on the page. Picking a
 scenario file loads that file's values into every control (`file_values`); `changes_from_file`
 lists what the controls change against the file.
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
-from sim.config.schema import Mechanism, Scenario
+from sim.config.schema import Scenario
+from sim.config.section import MechanismSection
 from sim.config.shipped import shipped_folder
 
 #: The project folder (scenario paths in the picker are relative to it).
@@ -102,7 +103,7 @@ CONTROLS: tuple[Control, ...] = (
 MAX_STRATEGY_LABEL = 30
 
 
-def strategy_label(name: str, section: type[Mechanism]) -> str:
+def strategy_label(name: str, section: type[MechanismSection]) -> str:
     """'Hit product': the docstring's words before a colon when short, else the section name."""
     first = (section.__doc__ or "").strip().splitlines()[0] if section.__doc__ else ""
     words = first.split(":", 1)[0].strip() if ":" in first else ""
@@ -118,7 +119,7 @@ def strategy_controls() -> tuple[Control, ...]:
     sections = {
         name: field.annotation
         for name, field in Scenario.model_fields.items()
-        if isinstance(field.annotation, type) and issubclass(field.annotation, Mechanism)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, MechanismSection)
     }
     return tuple(
         Control(f"{name}.enabled", (f"{name}.enabled",), strategy_label(name, section), "Checkbox", help="strategy")

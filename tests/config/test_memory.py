@@ -1,15 +1,14 @@
-"""The up-front memory estimate (sim.config.limits) and the shared name rule."""
+"""The up-front memory estimate (sim.config.memory)."""
 
 from __future__ import annotations
 
 import pytest
 
-from sim.config import limits
+from sim.config import memory
 from sim.config.errors import InputError
-from sim.config.names import NAME_PATTERN
 from sim.config.scenario import load_scenario
 
-#: Measured peak RSS (bytes) of `wom run` in limits' calibration; the estimate must bound each from above
+#: Measured peak RSS (bytes) of `wom run` in the estimate's calibration; the estimate must bound each from above
 #: by at most 60% (an estimate far above the measurement would refuse runs that fit).
 MEASURED = [
     (["population.size=100000"], 341_073_920),
@@ -21,38 +20,33 @@ MEASURED = [
 
 @pytest.mark.parametrize(("overrides", "measured"), MEASURED)
 def test_estimate_bounds_the_measured_peak(overrides, measured):
-    estimate = limits.estimate_bytes(load_scenario("default", overrides))
+    estimate = memory.estimate_bytes(load_scenario("default", overrides))
     assert measured <= estimate <= 1.6 * measured
 
 
 def test_estimate_grows_with_replicates_held_at_once_and_ties():
     sc = load_scenario("default", ["population.size=100000"])
-    assert limits.estimate_bytes(sc, 2) == 2 * limits.estimate_bytes(sc, 1)
+    assert memory.estimate_bytes(sc, 2) == 2 * memory.estimate_bytes(sc, 1)
     dense = load_scenario("default", ["population.size=100000", "network.mean_degree=80"])
-    assert limits.estimate_bytes(dense) > limits.estimate_bytes(sc)
+    assert memory.estimate_bytes(dense) > memory.estimate_bytes(sc)
 
 
 def test_a_run_larger_than_the_machine_is_refused_with_the_estimate(monkeypatch):
-    monkeypatch.setattr(limits, "available_bytes", lambda: 24_000_000_000)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 24_000_000_000)
     big = load_scenario("default", ["population.size=50000000"])
     with pytest.raises(InputError) as err:
-        limits.check_memory(big, 1, "default.toml")
+        memory.check_memory(big, 1, "default.toml")
     msg = str(err.value)
     assert "default.toml: too large for this machine" in msg and "GB" in msg and "available 24.0 GB" in msg
     small = load_scenario("default", ["population.size=1000"])
-    assert limits.check_memory(small) == limits.estimate_bytes(small)
+    assert memory.check_memory(small) == memory.estimate_bytes(small)
 
 
 def test_unknown_available_memory_refuses_nothing(monkeypatch):
-    monkeypatch.setattr(limits, "available_bytes", lambda: None)
-    limits.check_memory(load_scenario("default", ["population.size=50000000"]))
+    monkeypatch.setattr(memory, "available_bytes", lambda: None)
+    memory.check_memory(load_scenario("default", ["population.size=50000000"]))
 
 
 def test_available_memory_is_read_on_linux():
-    have = limits.available_bytes()
+    have = memory.available_bytes()
     assert have is None or have > 0
-
-
-def test_names_agree_with_the_output_writer():
-    io = pytest.importorskip("sim.run.io")
-    assert io.NAME_PATTERN.pattern == NAME_PATTERN.pattern

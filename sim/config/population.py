@@ -1,0 +1,44 @@
+"""Who lives in a scenario: the population (the public, employees, official accounts) and the seed users."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.config.limits import MAX_POPULATION
+from sim.config.section import Section
+
+
+class PopulationConfig(Section):
+    """Who lives in the model: the public, employees and the brand's official accounts."""
+
+    size: int = Field(10_000, ge=1, le=MAX_POPULATION, description="Number of people (agents).")
+    employees: int = Field(
+        0,
+        ge=0,
+        le=MAX_POPULATION,
+        description="Employees; they start as fans (the seed's 'employees become fans first').",
+    )
+    official_accounts: int = Field(1, ge=0, le=1000, description="Brand official accounts that post on the channels.")
+    cities: int = Field(10, ge=1, le=MAX_POPULATION, description="Cities people live in (used by offline meetups).")
+
+    @model_validator(mode="after")
+    def _employees_fit(self) -> PopulationConfig:
+        if self.employees > self.size:
+            raise ValueError(f"population.employees ({self.employees}) cannot exceed population.size ({self.size})")
+        return self
+
+
+class SeedUsersConfig(Section):
+    """The core users who have the product on day 0 (MIUI: 100 forum users)."""
+
+    count: int = Field(100, ge=0, le=MAX_POPULATION, description="Number of seed users (people).")
+    choice: Literal["random", "hubs", "community"] = Field(
+        "random",
+        description="'random': uniform; 'hubs': highest degree over all layers; "
+        "'community': members of the named community (forum geeks).",
+    )
+    community: Literal["forum", "wechat"] = Field(
+        "forum", description="The community seed users are chosen in when choice = 'community'."
+    )
