@@ -47,9 +47,9 @@ _API: dict[str, str] = {
     "RunResult": "sim.run.runner",
     "fit_bass": "sim.run.metrics",
     "mean_and_band": "sim.run.metrics",
-    "run_sweep": "sim.research.sweep",
-    "read_runs": "sim.research.sweep_store",
-    "read_timeseries": "sim.research.sweep_store",
+    "run_sweep": "sim.research.sweep.method",
+    "read_runs": "sim.research.sweep.store",
+    "read_timeseries": "sim.research.sweep.store",
 }
 
 __all__ = sorted(_API)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli
-from sim.cli.research import reported
+from sim.cli.common import reported
 from sim.run.executor import check_scheduler, check_workers
 
 
@@ -31,7 +31,7 @@ def optimize(
     quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Search the spec's plans for the best objective within its budget; re-evaluate the best on fresh seeds."""
-    from sim.research.optimize_check import format_ranked, run_optimize
+    from sim.research.optimize.method import format_ranked, run_optimize
     from sim.viz.optimize_charts import draw_optimize
 
     if workers is not None and scheduler:

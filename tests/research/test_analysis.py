@@ -11,12 +11,12 @@ from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
 from sim.cli.research import register
-from sim.research.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
-from sim.research.sweep import (
+from sim.research.sweep.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
+from sim.research.sweep.method import (
     run_sweep,
 )
-from sim.research.sweep_spec import SweepSpec, build_design, salib_problem
-from sim.research.sweep_store import STATUS_ERROR, STATUS_OK
+from sim.research.sweep.spec import SweepSpec, build_design, salib_problem
+from sim.research.sweep.store import STATUS_ERROR, STATUS_OK
 from sim.run.executor import local_cluster
 from sim.run.io import MARKER
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from sim.cli.research import register
 from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
-from sim.research.attribution import (
+from sim.research.attribution.method import (
     FACTOR_SECTIONS,
     FACTORS,
     MILESTONE,

@@ -1,4 +1,4 @@
-"""Attribution maps (sim.research.attribution_map): the spec, the points, the runs shared between points,
+"""Attribution maps (sim.research.attribution.map): the spec, the points, the runs shared between points,
 and Shapley values against a runner with a known answer; the command's bad-input handling."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.research.attribution_map import MapSpec, MapSpecError, attribution_map, load_map_spec, map_runs, points
+from sim.research.attribution.map import MapSpec, MapSpecError, attribution_map, load_map_spec, map_runs, points
 
 SPEC = """
 name = "toy-map"

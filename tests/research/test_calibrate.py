@@ -15,8 +15,8 @@ from sim.cli.research import register
 from sim.config.scenario import load_scenario
 from sim.model.streams import replicate_seeds
 from sim.model.theory import bass_cdf
-from sim.research.calibrate import SeriesError, dumps_toml, load_series, parse_vary, with_values
-from sim.research.calibrate_abc import AbcSettings, CalibrationError, Market, abc_smc, scale_to_market
+from sim.research.calibrate.abc import AbcSettings, CalibrationError, Market, abc_smc, scale_to_market
+from sim.research.calibrate.bass import SeriesError, dumps_toml, load_series, parse_vary, with_values
 from sim.run.runner import run_replicate
 
 ROOT = Path(__file__).resolve().parents[2]

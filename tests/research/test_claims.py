@@ -19,21 +19,21 @@ from typer.testing import CliRunner
 
 from sim.cli.claims import register
 from sim.config.schema import EngineConfig
-from sim.research.claim_metrics import (
+from sim.research.claims.method import compare, run_claim
+from sim.research.claims.metrics import (
     HOLDS,
     INCONCLUSIVE,
     REVERSED,
     adopter_valence_shares,
     margins_for_shift,
 )
-from sim.research.claim_spec import ClaimError, Expectation, claim_files, load_claim
-from sim.research.claim_stats import (
+from sim.research.claims.spec import ClaimError, Expectation, claim_files, load_claim
+from sim.research.claims.stats import (
     adjust_per_expectation,
     holm,
     min_replicates_exact,
     replicates_for_power,
 )
-from sim.research.claims import compare, run_claim
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "experiments" / "claims"
@@ -85,7 +85,7 @@ def cli_app() -> typer.Typer:
 
 # --- the file format ------------------------------------------------------------------------------
 def test_claim_files_validate_with_their_scenarios():
-    from sim.research.claim_spec import arm_scenarios
+    from sim.research.claims.spec import arm_scenarios
 
     files = claim_files(CLAIMS)
     assert [f.name[:2] for f in files] == [f"{i:02d}" for i in range(1, 11)]

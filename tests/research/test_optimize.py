@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from sim.cli.optimize import register
 from sim.config.scenario import load_scenario
-from sim.research.optimize import TRIALS_DIR, load_problem
-from sim.research.optimize_check import PLAN_FILE, RANKED_FILE, TRIALS_FILE, run_optimize
-from sim.research.optimize_spec import OptimizeSpecError, load_optimize_spec
+from sim.research.optimize.method import PLAN_FILE, RANKED_FILE, TRIALS_FILE, run_optimize
+from sim.research.optimize.search import TRIALS_DIR, load_problem
+from sim.research.optimize.spec import OptimizeSpecError, load_optimize_spec
 from sim.viz.optimize_charts import draw_optimize
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 from sim.cli.research import register
 from sim.model.streams import sweep_seed
-from sim.research.sweep import metric_names, pending_specs, plan_sweep, run_sweep, write_sweep_files
-from sim.research.sweep_spec import SweepSpecError, build_design, load_sweep_spec
-from sim.research.sweep_store import (
+from sim.research.sweep.method import metric_names, pending_specs, plan_sweep, run_sweep, write_sweep_files
+from sim.research.sweep.spec import SweepSpecError, build_design, load_sweep_spec
+from sim.research.sweep.store import (
     EXPERIMENT_COPY,
     LOCK_FILE,
     RUNS_DIR,

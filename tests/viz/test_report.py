@@ -53,8 +53,8 @@ def runs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    """A small sweep directory in `wom sweep`'s layout, written with sim.research.sweep's own writers."""
-    from sim.research import sweep as sw
+    """A small sweep directory in `wom sweep`'s layout, written with sim.research.sweep.method's own writers."""
+    from sim.research.sweep import method as sw
 
     root = tmp_path_factory.mktemp("sweep")
     experiment = root / "tiny.toml"

@@ -26,11 +26,11 @@ default test is Wilcoxon's signed-rank test on the per-replicate differences.
 ``A - B``; one arm ``arms = ["A"]`` compares A itself with the margin (a one-sample test).
 The verdict at a point is "holds" if the one-sided test in the claimed direction has p < alpha,
 "reversed" if the one-sided test in the opposite direction does, and "inconclusive" otherwise, on
-p-values Holm-adjusted over the points of the expectation's condition map (sim.research.claim_stats).
+p-values Holm-adjusted over the points of the expectation's condition map (sim.research.claims.stats).
 
 **Replicates.** `plan_replicates` runs the pilot (the file's `pilot_seed`, unrelated to the seeds
 the verdicts come from) and gives, per expectation and point, the standardised effect and the
-replicates a one-sided signed-rank test needs for power 0.8 (sim.research.claim_stats).
+replicates a one-sided signed-rank test needs for power 0.8 (sim.research.claims.stats).
 """
 
 from __future__ import annotations
@@ -48,14 +48,14 @@ import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.model.streams import replicate_seeds
-from sim.research.claim_metrics import (
+from sim.research.claims.metrics import (
     CENSORED_AT_HORIZON,
     HOLDS,
     INTERVAL,
     MetricSpec,
     replicate_metrics,
 )
-from sim.research.claim_spec import (
+from sim.research.claims.spec import (
     ClaimError,
     ClaimSpec,
     ConditionValue,
@@ -64,7 +64,7 @@ from sim.research.claim_spec import (
     load_claim,
     point_label,
 )
-from sim.research.claim_stats import (
+from sim.research.claims.stats import (
     DEFAULT_POWER,
     Comparison,
     adjust_per_expectation,

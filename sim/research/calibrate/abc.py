@@ -46,7 +46,7 @@ import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.model import streams
-from sim.research.calibrate import (
+from sim.research.calibrate.bass import (
     CUMULATIVE,
     Runner,
     SeriesError,

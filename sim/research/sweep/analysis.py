@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.research.sweep import metric_names
-from sim.research.sweep_spec import SweepSpec, SweepSpecError, load_sweep_spec, salib_problem
-from sim.research.sweep_store import EXPERIMENT_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
+from sim.research.sweep.method import metric_names
+from sim.research.sweep.spec import SweepSpec, SweepSpecError, load_sweep_spec, salib_problem
+from sim.research.sweep.store import EXPERIMENT_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
 from sim.run.io import atomic_directory
 from sim.run.metrics import MILESTONES, fit_bass, fit_problem, mean_and_band
 

@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim.config.scenario import parse_override
 from sim.config.toml import toml_key, toml_value
-from sim.research.optimize import (
+from sim.research.optimize.search import (
     EvalTask,
     Problem,
     SearchResult,
@@ -35,7 +35,7 @@ from sim.research.optimize import (
     replicate_seed,
     store,
 )
-from sim.research.optimize_spec import OptimizeSpecError
+from sim.research.optimize.spec import OptimizeSpecError
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import write_text
 from sim.run.metrics import OBJECTIVES
@@ -317,7 +317,7 @@ def run_optimize(
     draw: Callable[[OptimizeResult, Path], list[Path]] | None = None,
 ) -> OptimizeResult:
     """Search (or resume), re-evaluate the best plans on fresh seeds, write the outputs."""
-    from sim.research.optimize import default_out_dir, load_problem, prepare_out, run_search
+    from sim.research.optimize.search import default_out_dir, load_problem, prepare_out, run_search
 
     problem = load_problem(spec_path)
     out = Path(out) if out is not None else default_out_dir(problem.spec)

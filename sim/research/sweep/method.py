@@ -1,10 +1,10 @@
 """Parameter sweeps: plan (design + validated scenarios + seeds), run on an executor, write as runs finish.
 
-A sweep spec (sim.research.sweep_spec) names a base scenario, the parameters to vary, a design and
+A sweep spec (sim.research.sweep.spec) names a base scenario, the parameters to vary, a design and
 the replicates per point. `run_sweep` validates every point's scenario before running anything, then
 runs the (point, replicate) pairs on Dask -- an embedded `LocalCluster` or an existing cluster at
 `scheduler` (sim.run.executor) -- and writes one small Parquet file per finished run
-(sim.research.sweep_store), so an interrupted sweep resumes where it stopped.
+(sim.research.sweep.store), so an interrupted sweep resumes where it stopped.
 
 Seeds: run (point i, replicate r) of a sweep with seed s uses
 ``SeedSequence(s).spawn(n_points)[i].spawn(replicates)[r]``, which is the same stream as
@@ -36,7 +36,7 @@ from sim.config.limits import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.model import streams
-from sim.research.sweep_spec import (
+from sim.research.sweep.spec import (
     SweepSpec,
     SweepSpecError,
     build_design,
@@ -44,7 +44,7 @@ from sim.research.sweep_spec import (
     load_sweep_spec,
     point_overrides,
 )
-from sim.research.sweep_store import (
+from sim.research.sweep.store import (
     STATUS_ERROR,
     STATUS_OK,
     TIMESERIES_KEY_COLUMNS,

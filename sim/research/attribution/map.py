@@ -11,7 +11,7 @@ per-replicate Shapley values, with its standard error).
 The swept keys must belong to one factor (`factor` in the spec, e.g. relationship_chain): then the
 combinations with that factor off do not depend on the point and are run once for the whole map (the
 other half are run per point), with the same replicate seeds everywhere (common random numbers, as in
-`sim.research.attribution`). The metric is a parameter: any of attribution's metrics, including lifetime and per-generation adoption.
+`sim.research.attribution.method`). The metric is a parameter: any of attribution's metrics, including lifetime and per-generation adoption.
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
 from sim.config.toml import read_spec
 from sim.model.streams import replicate_seeds
-from sim.research.attribution import (
+from sim.research.attribution.method import (
     ATTRIBUTED_METRICS,
     EXTRA_METRICS,
     FACTOR_SECTIONS,
     FACTORS,
     all_combinations,
+    attribution_values,
     check_factors_differ,
     combo_scenario,
-    replicate_metrics,
     shapley_values,
 )
 from sim.run.executor import apply_runner, open_executor, run_tasks
@@ -207,7 +207,7 @@ def attribution_map(
         frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
     extra = (spec.metric,) if spec.metric in EXTRA_METRICS else ()
     line = max(scenario.generations.count, baseline.generations.count)  # products in the longer line
-    metric_of = [replicate_metrics(ts, population, horizon, extra, line)[spec.metric] for ts in frames]
+    metric_of = [attribution_values(ts, population, horizon, extra, line)[spec.metric] for ts in frames]
     n_rep = spec.replicates
     values_shared = {c: metric_of[i * n_rep : (i + 1) * n_rep] for i, c in enumerate(shared)}
     offset = len(shared) * n_rep

@@ -238,7 +238,7 @@ def check_factors_differ(scenario: Scenario, baseline: Scenario) -> None:
 # ==================================================================================================
 # Running the combinations
 # ==================================================================================================
-def replicate_metrics(
+def attribution_values(
     ts: pd.DataFrame, population: int, horizon: float, extra: tuple[str, ...] = (), generations: int = 1
 ) -> dict[str, float]:
     """Final adoption share and time to 50% (the horizon if never reached) of one replicate, and the `extra`
@@ -299,7 +299,7 @@ def attribute(
     values, series = {}, {}
     for i, combo in enumerate(combos):
         frames = [ts.assign(replicate=r) for r, ts in enumerate(frames_all[i * replicates : (i + 1) * replicates])]
-        rows = [replicate_metrics(ts, population, horizon, extra, generations) for ts in frames]
+        rows = [attribution_values(ts, population, horizon, extra, generations) for ts in frames]
         values[combo] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
         series[combo] = pd.concat(frames, ignore_index=True)
     shapley, errors = _shapley_with_errors(values, replicates, (*ATTRIBUTED_METRICS, *extra))

@@ -25,7 +25,7 @@ from sim.config.errors import ScenarioError
 from sim.config.limits import MAX_DAYS, MAX_SEED
 from sim.config.names import NAME_PATTERN
 from sim.config.toml import read_spec
-from sim.research.sweep_spec import RANGE_KEYS, GridValue, _check_grid_values
+from sim.research.sweep.spec import RANGE_KEYS, GridValue, _check_grid_values
 from sim.run.metrics import OBJECTIVES
 
 #: Most candidate plans one search may evaluate.

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.research.claim_metrics import HOLDS, INCONCLUSIVE, MIN_PAIRS, REVERSED
-from sim.research.claim_spec import ConditionValue, Expectation
+from sim.research.claims.metrics import HOLDS, INCONCLUSIVE, MIN_PAIRS, REVERSED
+from sim.research.claims.spec import ConditionValue, Expectation
 
 #: Power a claim's replicates are chosen for (the usual 0.8).
 DEFAULT_POWER = 0.8

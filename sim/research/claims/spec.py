@@ -20,7 +20,7 @@ from sim.config.names import NAME_PATTERN
 from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import Scenario
 from sim.config.toml import read_spec, toml_value
-from sim.research.claim_metrics import (
+from sim.research.claims.metrics import (
     CHART_COLUMNS,
     CLAIM_METRICS,
     DEFAULT_ALPHA,

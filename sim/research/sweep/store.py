@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config.version import version_info
-from sim.research.sweep_spec import SweepSpec, SweepSpecError
+from sim.research.sweep.spec import SweepSpec, SweepSpecError
 from sim.run.io import MARKER, atomic_file, clean_stale, output_name, process_alive
 
 #: Where `wom sweep` writes unless --out is given: RESULTS_ROOT / <experiment name>.
