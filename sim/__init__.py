@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-#: Public name -> module that defines it.
+#: Public name -> module that defines it, or "module:name" where the module calls it by another name.
 _API: dict[str, str] = {
     "load_scenario": "sim.config.scenario",
     "scenario_from_dict": "sim.config.scenario",
@@ -47,7 +47,7 @@ _API: dict[str, str] = {
     "RunResult": "sim.run.runner",
     "fit_bass": "sim.run.metrics",
     "mean_and_band": "sim.run.metrics",
-    "run_sweep": "sim.research.sweep.method",
+    "run_sweep": "sim.research.sweep.method:run",
     "read_runs": "sim.research.sweep.store",
     "read_timeseries": "sim.research.sweep.store",
 }
@@ -57,10 +57,11 @@ __all__ = sorted(_API)
 
 def __getattr__(name: str) -> Any:
     """Import a public name on first use (PEP 562) and keep it in the module."""
-    module = _API.get(name)
-    if module is None:
+    where = _API.get(name)
+    if where is None:
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, _, defined_as = where.partition(":")
+    value = getattr(importlib.import_module(module), defined_as or name)
     globals()[name] = value
     return value
 

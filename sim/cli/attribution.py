@@ -53,7 +53,7 @@ def _echo_attribution(result: Attribution, files: list[Path]) -> None:
     typer.echo("wrote " + ", ".join(str(p) for p in files))
 
 
-def _run_attribution(
+def _run(
     sc: Scenario,
     base: Scenario,
     replicates: int | None,
@@ -63,14 +63,13 @@ def _run_attribution(
     quiet: bool,
 ) -> Attribution:
     """Run every combination under a progress bar; a problem found while running is bad input (exit 2)."""
-    from sim.research.attribution.method import all_combinations
-    from sim.research.attribution.method import attribute as run_attribution
+    from sim.research.attribution.method import all_combinations, run
     from sim.run.executor import available_cores
 
     n_rep = replicates or sc.run.replicates
     with progress_bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
         try:
-            return run_attribution(
+            return run(
                 sc, base, replicates, seed, progress=bar.update, workers=workers or available_cores(), metrics=metrics
             )
         except InputError as exc:
@@ -113,7 +112,7 @@ def attribute(
     ] = None,
 ) -> None:
     """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
-    from sim.research.attribution.method import ATTRIBUTION_KIND, write_attribution
+    from sim.research.attribution.method import ATTRIBUTION_KIND, write_outputs
     from sim.run.io import check_output
     from sim.viz.research_charts import draw_attribution
 
@@ -124,9 +123,9 @@ def attribute(
             scenario, baseline, baseline_set or [], list(set_ or []), replicates, seed, workers
         )
         out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
-    result = _run_attribution(sc, base, replicates, seed, workers, tuple(metric or ()), quiet)
+    result = _run(sc, base, replicates, seed, workers, tuple(metric or ()), quiet)
     with reported(out):
-        files = write_attribution(result, out, force, draw=draw_attribution)
+        files = write_outputs(result, out, force, draw=draw_attribution)
     _echo_attribution(result, files)
 
 
@@ -145,27 +144,23 @@ def attribute_map(
     that factor outweigh another?"""
     import time
 
-    from sim.research.attribution.map import MAP_FILE, MAP_KIND, attribution_map, load_map_spec, map_runs, summary
+    from sim.research.attribution.map import MAP_KIND, load_spec, map_runs, run, summary, write_outputs
     from sim.run.executor import available_cores, check_workers
-    from sim.run.io import atomic_directory, check_output
+    from sim.run.io import check_output
     from sim.viz.map_charts import plot_attribution_map
 
     with reported(out):
         check_workers(workers)
-        map_spec = load_map_spec(spec)
+        map_spec = load_spec(spec)
         out = check_output(out or default_output(map_spec.name), MAP_KIND, force)
     started = time.perf_counter()
     with progress_bar(map_runs(map_spec), f"{map_spec.name}", quiet) as bar, reported(out):
-        table = attribution_map(
-            map_spec, spec.resolve().parent, check_workers(workers) or available_cores(), progress=bar.update
-        )
+        table = run(map_spec, spec.resolve().parent, check_workers(workers) or available_cores(), progress=bar.update)
     text = summary(map_spec, table) + f"\n  ({map_runs(map_spec)} runs in {time.perf_counter() - started:.0f} s)"
-    with reported(out), atomic_directory(out, MAP_KIND, force) as tmp:
-        table.to_csv(tmp / MAP_FILE, index=False, float_format="%.6g")
-        plot_attribution_map(map_spec, table, tmp / "map.png")
-        (tmp / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    with reported(out):
+        files = write_outputs(map_spec, table, text, out, force, draw=plot_attribution_map)
     typer.echo(text)
-    typer.echo(f"wrote {out / MAP_FILE}, {out / 'map.png'}, {out / 'summary.txt'}")
+    typer.echo("wrote " + ", ".join(str(p) for p in files))
 
 
 def register(app: typer.Typer) -> None:

@@ -144,11 +144,11 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
     """--method de: search the ranges by differential evolution; write the calibrated scenario and its chart."""
     from sim.config.scenario import load_scenario
     from sim.research.calibrate.bass import (
-        calibrate,
         default_max_evals,
         load_series,
         parse_vary,
-        write_calibrated_scenario,
+        run,
+        write_outputs,
     )
     from sim.run.executor import available_cores, check_workers
     from sim.run.io import check_output_file
@@ -168,7 +168,7 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
     budget = default_max_evals(len(varies)) if inputs.max_evals is None else inputs.max_evals
     with progress_bar(budget, f"calibrating {sc.name}", not options.progress, unit="eval") as bar:
         try:
-            result = calibrate(
+            result = run(
                 sc,
                 data,
                 varies,
@@ -181,7 +181,7 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
         except InputError as exc:
             wom_cli.fail(str(exc))
     with reported(out):
-        written = write_calibrated_scenario(inputs.scenario, inputs.overrides, result, out, options.force)
+        written = write_outputs(inputs.scenario, inputs.overrides, result, out, options.force)
         chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
     typer.echo(f"calibrated {sc.name} against {inputs.target} ({data.column}) in {result.evaluations} evaluations:")
     for key, value in result.values.items():
@@ -224,7 +224,7 @@ def _abc_inputs(inputs: CalibrationInputs, options: ResearchOptions, choices: Ab
 
 def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices: AbcChoices) -> None:
     """--method abc: run ABC-SMC and write its folder; print the posterior summary and the held-out predictions."""
-    from sim.research.calibrate.abc import AbcSettings, abc_smc, write_posterior
+    from sim.research.calibrate.abc import AbcSettings, run, write_outputs
     from sim.run.executor import available_cores
     from sim.viz.calibration_charts import plot_posterior, plot_posterior_fit
 
@@ -238,7 +238,7 @@ def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices:
     )
     with progress_bar(settings.budget, f"ABC-SMC {sc.name}", not options.progress, unit="sim") as bar:
         try:
-            posterior = abc_smc(
+            posterior = run(
                 sc,
                 data,
                 varies,
@@ -261,7 +261,7 @@ def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices:
 
     chosen = {"market": choices.market, "hold_out": choices.hold_out}
     with reported(out):
-        written = write_posterior(posterior, out, settings, chosen, options.force, draw)
+        written = write_outputs(posterior, out, settings, chosen, options.force, draw)
     typer.echo(
         f"ABC-SMC posterior of {sc.name} against {inputs.target}: {posterior.evaluations} simulations, "
         f"{posterior.message}"

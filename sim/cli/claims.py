@@ -15,8 +15,8 @@ import typer
 
 import sim.cli.console as wom_cli
 from sim.cli.common import reported
-from sim.research.claims.method import CLAIM_KIND, ClaimResult, default_out_dir, plan_replicates, run_claim
-from sim.research.claims.spec import ClaimError, arm_scenarios, claim_files, load_claim, point_label
+from sim.research.claims.method import CLAIM_KIND, ClaimResult, default_out_dir, plan_replicates, run
+from sim.research.claims.spec import ClaimError, arm_scenarios, claim_files, load_spec, point_label
 from sim.research.claims.stats import DEFAULT_POWER
 from sim.run.io import check_output
 
@@ -28,7 +28,7 @@ def _out_dirs(files: list[Path], out: Path | None, ci: bool, directory: bool) ->
     """Output folder of each file: --out itself for one file, --out/<name> for a directory of files."""
     dirs = []
     for path in files:
-        spec = load_claim(path)
+        spec = load_spec(path)
         if out is None:
             dirs.append(default_out_dir(spec, ci))
         elif directory:
@@ -40,7 +40,7 @@ def _out_dirs(files: list[Path], out: Path | None, ci: bool, directory: bool) ->
 
 def report(result: ClaimResult) -> str:
     """A few lines: the claim, the verdict, and each claimed comparison."""
-    lines = [f"{result.experiment.name}: {result.summary}", f"  claim: {result.experiment.claim}"]
+    lines = [f"{result.spec.name}: {result.summary}", f"  claim: {result.spec.claim}"]
     for c in result.comparisons:
         mark = "*" if c.claimed else " "
         lines.append(
@@ -68,7 +68,7 @@ def _checked_claims(path: Path, out: Path | None, ci: bool) -> tuple[list[Path],
     try:
         files = claim_files(path)
         for file in files:
-            arm_scenarios(load_claim(file), file, ci)
+            arm_scenarios(load_spec(file), file, ci)
         return files, _out_dirs(files, out, ci, path.is_dir())
     except ClaimError as exc:
         wom_cli.fail(str(exc))
@@ -81,11 +81,11 @@ def _plan(files: list[Path], ci: bool, workers: int, quiet: bool) -> None:
             table = plan_replicates(file, ci=ci, workers=workers, progress=not quiet)
         except ClaimError as exc:
             wom_cli.fail(str(exc))
-        typer.echo(f"{file}: power {DEFAULT_POWER:g}, pilot seed {load_claim(file).pilot_seed}")
+        typer.echo(f"{file}: power {DEFAULT_POWER:g}, pilot seed {load_spec(file).pilot_seed}")
         typer.echo(table.to_string(index=False))
 
 
-def experiment(
+def claims_command(
     path: Annotated[Path, typer.Argument(help="Experiment TOML file, or a directory: every *.toml in it.")],
     ci: Annotated[bool, typer.Option("--ci", help="Small CI settings (ci_set, ci_replicates, ci_conditions).")] = False,
     out: Annotated[
@@ -123,7 +123,7 @@ def experiment(
             check_output(out_dir, CLAIM_KIND, force)
     for file, out_dir in zip(files, dirs):
         try:
-            result = run_claim(
+            result = run(
                 file,
                 ci=ci,
                 replicates=replicates,
@@ -141,7 +141,7 @@ def experiment(
 
 def register(app: typer.Typer) -> None:
     """Add `experiment` to a Typer app."""
-    app.command("experiment")(experiment)
+    app.command("experiment")(claims_command)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def optimize(
     quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Search the spec's plans for the best objective within its budget; re-evaluate the best on fresh seeds."""
-    from sim.research.optimize.method import format_ranked, run_optimize
+    from sim.research.optimize.method import format_ranked, run
     from sim.viz.optimize_charts import draw_optimize
 
     if workers is not None and scheduler:
@@ -41,7 +41,7 @@ def optimize(
         if scheduler:
             check_scheduler(scheduler)
         try:
-            result = run_optimize(
+            result = run(
                 spec, out, workers=workers, scheduler=scheduler, force=force, progress=not quiet, draw=draw_optimize
             )
         except KeyboardInterrupt:

@@ -26,7 +26,7 @@ def sweep(
     quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Run (or resume) a parameter sweep on Dask; results go to results/<name>/ as runs finish."""
-    from sim.research.sweep.method import run_sweep
+    from sim.research.sweep.method import run
     from sim.run.executor import check_scheduler, check_workers
 
     if workers is not None and scheduler:
@@ -35,7 +35,7 @@ def sweep(
         check_workers(workers)
         if scheduler:
             check_scheduler(scheduler)
-        report = run_sweep(
+        report = run(
             experiment, out, workers=workers, scheduler=scheduler, retry_failed=retry_failed, progress=not quiet
         )
     typer.echo(report.summary())
@@ -47,13 +47,13 @@ def analyze(
     results_dir: Annotated[Path, typer.Argument(help="A sweep's results folder, e.g. results/<name>.")],
 ) -> None:
     """Per-point means and 90% intervals, Bass fits, heatmaps, Sobol indices -> RESULTS_DIR/analysis/."""
-    from sim.research.sweep.analysis import analyze as run_analysis
-    from sim.research.sweep.analysis import write_analysis
+    from sim.research.sweep.analysis import run as run_analysis
+    from sim.research.sweep.analysis import write_outputs
     from sim.viz.research_charts import draw_analysis
 
     with reported():
         result = run_analysis(results_dir)
-        files = write_analysis(result, draw_analysis)
+        files = write_outputs(result, draw_analysis)
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo("wrote " + ", ".join(str(p) for p in files))

@@ -422,7 +422,7 @@ def plot_calibration(result: Calibration, path: Path, title: str = "") -> Path:
 # ==================================================================================================
 def draw_claim(result: ClaimResult, folder: Path) -> list[Path]:
     """comparison.png (headline point, first chart column) and charts/<column>--<point>.png for all."""
-    exp = result.experiment
+    exp = result.spec
     written = []
     for p, point in enumerate(result.points):
         arms = {arm.label: result.series[(p, a)] for a, arm in enumerate(exp.arms)}

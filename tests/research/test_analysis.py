@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from sim.cli.research import register
 from sim.research.sweep.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
 from sim.research.sweep.method import (
-    run_sweep,
+    run,
 )
 from sim.research.sweep.spec import SweepSpec, build_design, salib_problem
 from sim.research.sweep.store import STATUS_ERROR, STATUS_OK
@@ -89,7 +89,7 @@ def _sweep(tmp_path: Path, design: str, parameters: str, replicates: int = 2) ->
     )
     out = tmp_path / "out"
     with local_cluster(1, processes=False) as cluster, Client(cluster) as client:
-        run_sweep(exp, out, client=client, progress=False)
+        run(exp, out, client=client, progress=False)
     return out
 
 

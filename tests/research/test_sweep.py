@@ -20,12 +20,12 @@ from typer.testing import CliRunner
 
 from sim.cli.research import register
 from sim.model.streams import sweep_seed
-from sim.research.sweep.method import metric_names, pending_specs, plan_sweep, run_sweep, write_sweep_files
-from sim.research.sweep.spec import SweepSpecError, build_design, load_sweep_spec
+from sim.research.sweep.method import metric_names, pending_specs, plan_sweep, run, write_sweep_files
+from sim.research.sweep.spec import SweepSpecError, build_design, load_spec
 from sim.research.sweep.store import (
-    EXPERIMENT_COPY,
     LOCK_FILE,
     RUNS_DIR,
+    SPEC_COPY,
     STATUS_ERROR,
     STATUS_OK,
     TIMESERIES_DIR,
@@ -117,7 +117,7 @@ def test_bad_experiment_names_file_and_key(tmp_path, body, message):
     path = tmp_path / "bad.toml"
     path.write_text(body)
     with pytest.raises(SweepSpecError) as info:
-        load_sweep_spec(path)
+        load_spec(path)
     assert str(path) in str(info.value) and message in str(info.value)
 
 
@@ -131,12 +131,12 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
 
 
 def test_designs(tmp_path):
-    grid = load_sweep_spec(
+    grid = load_spec(
         write_experiment(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
     )
     design = build_design(grid)
     assert design.shape == (6, 2) and list(design.iloc[1]) == [0.4, 0.2]  # first parameter slowest
-    lhs = load_sweep_spec(
+    lhs = load_spec(
         write_experiment(
             tmp_path / "l.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"seed_users.count" = { low = 5, high = 12, integer = true }',
@@ -148,7 +148,7 @@ def test_designs(tmp_path):
     assert len(design) == 16 and design["engine.quality"].between(0.4, 0.8).all()
     assert design["seed_users.count"].dtype == np.int64 and design["seed_users.count"].between(5, 12).all()
     assert build_design(lhs).equals(design)  # seeded: the same on every invocation (resume relies on it)
-    sobol = load_sweep_spec(
+    sobol = load_spec(
         write_experiment(
             tmp_path / "s.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"wom.transmission" = { low = 0.05, high = 0.2 }',
@@ -173,7 +173,7 @@ def test_resume_refuses_a_different_sweep(tmp_path):
     write_experiment(exp, '"engine.quality" = [0.5, 0.9]')
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2 and "design changed" in result.output
-    assert "0.5, 0.8" in (out / EXPERIMENT_COPY).read_text()
+    assert "0.5, 0.8" in (out / SPEC_COPY).read_text()
 
 
 def test_pending_specs_skip_written_and_failed_runs(tmp_path):
@@ -187,7 +187,7 @@ def test_pending_specs_skip_written_and_failed_runs(tmp_path):
 def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
     exp = write_experiment(tmp_path / "e.toml", f'"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]')
     out = tmp_path / "out"
-    report = run_sweep(exp, out, client=thread_client, progress=False)
+    report = run(exp, out, client=thread_client, progress=False)
     assert (report.ok, report.failed) == (2, 2)
     runs = pd.read_parquet(out / RUNS_DIR)  # a plain read of the dataset has every column
     assert set(metric_names()) <= set(runs.columns)
@@ -198,8 +198,8 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
     assert runs.loc[runs["status"] == STATUS_OK, "final_adoption"].gt(0).all()
     assert len(list((out / TIMESERIES_DIR).iterdir())) == 2  # series of the finished runs only
     # Failed runs are not retried unless asked; --retry-failed re-runs them and only them.
-    assert run_sweep(exp, out, client=thread_client, progress=False).skipped == 4
-    again = run_sweep(exp, out, client=thread_client, progress=False, retry_failed=True)
+    assert run(exp, out, client=thread_client, progress=False).skipped == 4
+    again = run(exp, out, client=thread_client, progress=False, retry_failed=True)
     assert (again.skipped, again.failed) == (2, 2)
 
 
@@ -240,7 +240,7 @@ def test_one_and_two_local_workers_give_identical_results(tmp_path, capsys):
             cluster.scale(workers)
             _wait_for_workers(client, workers)
             out = tmp_path / f"w{workers}"
-            report = run_sweep(exp, out, client=client, progress=True)
+            report = run(exp, out, client=client, progress=True)
             assert (report.total, report.skipped, report.ok, report.failed) == (8, 0, 4, 4)
             frames[workers] = (
                 read_runs(out),
@@ -289,7 +289,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     assert killed_after <= written < points * replicates, "kill the sweep mid-way"
     assert (out / LOCK_FILE).exists()  # left behind by the killed process, taken over below
 
-    report = run_sweep(exp, out, client=thread_client, progress=False)
+    report = run(exp, out, client=thread_client, progress=False)
     assert report.skipped == written and report.ok + report.failed == points * replicates - written
     runs = read_runs(out)
     assert sorted(runs["run_id"]) == [f"{p:05d}-{r:03d}" for p in range(points) for r in range(replicates)]
@@ -332,13 +332,13 @@ def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
 def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
     exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"
-    run_sweep(exp, out, client=thread_client, progress=False)
+    run(exp, out, client=thread_client, progress=False)
     good = {p.name: p.read_bytes() for p in (out / RUNS_DIR).glob("run-*.parquet")}
     bad = out / RUNS_DIR / "run-00001-000.parquet"
     bad.write_bytes(b"not parquet at all")
     res = cli.invoke(app, ["analyze", str(out)])
     assert res.exit_code == 0 and str(bad) in res.output  # analyze names the file and goes on
-    report = run_sweep(exp, out, client=thread_client, progress=False)
+    report = run(exp, out, client=thread_client, progress=False)
     assert (report.skipped, report.ok) == (3, 1)
     assert any(str(bad) in note for note in report.notes)
     assert (out / "corrupt" / RUNS_DIR / bad.name).read_bytes() == b"not parquet at all"
@@ -357,5 +357,5 @@ def test_sweep_too_large_for_memory_is_refused_before_anything_is_written(tmp_pa
         '[design]\nkind = "grid"\n[parameters]\n"population.size" = [1000, 2000000]\n'
     )
     with pytest.raises(InputError, match="too large for this machine"):
-        run_sweep(spec, tmp_path / "out", workers=2)
+        run(spec, tmp_path / "out", workers=2)
     assert not (tmp_path / "out").exists()

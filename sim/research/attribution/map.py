@@ -43,11 +43,15 @@ from sim.research.attribution.method import (
     shapley_values,
 )
 from sim.run.executor import apply_runner, open_executor, run_tasks
+from sim.run.io import atomic_directory
 from sim.run.runner import run_replicate
 
 #: Output kind of a map folder (sim.run.io markers) and its table.
 MAP_KIND = "attribution-map"
 MAP_FILE = "map.csv"
+#: The map's chart and its plain-text summary, beside MAP_FILE.
+MAP_CHART = "map.png"
+SUMMARY_FILE = "summary.txt"
 #: Most runs a map may ask for (checked before any work): about an hour on 2 cores at 600 people.
 MAX_MAP_RUNS = 20_000
 
@@ -133,7 +137,7 @@ def _format_error(exc: ValidationError, source: str) -> str:
     return f"{source}: {where}: {err['msg']}"
 
 
-def load_map_spec(path: str | Path) -> MapSpec:
+def load_spec(path: str | Path) -> MapSpec:
     """Read and validate a map spec; every problem is one MapSpecError naming the file and key."""
     return read_spec(path, MapSpec, MapSpecError, _format_error)
 
@@ -177,7 +181,7 @@ def map_runs(spec: MapSpec) -> int:
     return spec.replicates * (len(combos) - with_factor + with_factor * len(points(spec)))
 
 
-def attribution_map(
+def run(
     spec: MapSpec,
     base_dir: Path,
     workers: int = 1,
@@ -268,3 +272,21 @@ def summary(spec: MapSpec, table: pd.DataFrame) -> str:
             f"(share {r[f'share_{a}']:.0%} vs {r[f'share_{b}']:.0%})"
         )
     return "\n".join(lines)
+
+
+def write_outputs(
+    spec: MapSpec,
+    table: pd.DataFrame,
+    text: str,
+    out_dir: Path,
+    force: bool = False,
+    draw: Callable[[MapSpec, pd.DataFrame, Path], object] | None = None,
+) -> list[Path]:
+    """Write map.csv, the summary `text` and what `draw(spec, table, path)` draws (map.png) into out_dir,
+    all at once (sim.run.io.atomic_directory; `force` replaces only a previous map)."""
+    with atomic_directory(out_dir, MAP_KIND, force) as tmp:
+        table.to_csv(tmp / MAP_FILE, index=False, float_format="%.6g")
+        if draw is not None:
+            draw(spec, table, tmp / MAP_CHART)
+        (tmp / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
+    return [out_dir / MAP_FILE, out_dir / MAP_CHART, out_dir / SUMMARY_FILE]

@@ -257,7 +257,7 @@ def attribution_values(
     return out
 
 
-def attribute(
+def run(
     scenario: Scenario,
     baseline: Scenario,
     replicates: int | None = None,
@@ -341,7 +341,7 @@ def _shapley_with_errors(
 # ==================================================================================================
 # Output
 # ==================================================================================================
-def write_attribution(
+def write_outputs(
     result: Attribution,
     out_dir: str | Path,
     force: bool = False,

@@ -223,7 +223,7 @@ def _curve(frames: list[pd.DataFrame], grid: np.ndarray, delay: float) -> np.nda
     return np.interp(grid - delay, mean.index.to_numpy(dtype=float), mean.to_numpy(dtype=float))
 
 
-def abc_smc(
+def run(
     scenario: Scenario,
     target: TargetSeries,
     varies: list[Vary],
@@ -364,7 +364,7 @@ def summary_dict(posterior: Posterior, settings: AbcSettings, settings_note: dic
     }
 
 
-def write_posterior(
+def write_outputs(
     posterior: Posterior,
     out_dir,
     settings: AbcSettings,

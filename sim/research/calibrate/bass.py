@@ -265,7 +265,7 @@ def check_horizon(scenario: Scenario, target: TargetSeries) -> None:
         )
 
 
-def calibrate(
+def run(
     scenario: Scenario,
     target: TargetSeries,
     varies: list[Vary],
@@ -362,7 +362,7 @@ def calibrated_data(scenario_path: Path, overrides: list[str], values: dict[str,
     return data
 
 
-def write_calibrated_scenario(
+def write_outputs(
     scenario_path: Path, overrides: list[str], result: Calibration, out: Path, force: bool = False
 ) -> Path:
     """Write the calibrated scenario TOML (with a header saying how it was made) and check it loads."""

@@ -306,7 +306,7 @@ def write_outputs(result: OptimizeResult, draw: Callable[[OptimizeResult, Path],
     return files
 
 
-def run_optimize(
+def run(
     spec_path: str | Path,
     out: str | Path | None = None,
     *,
