@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import sim.cli.console as wom_cli
-from sim.cli.common import default_output, progress_bar, reported, run_options
+from sim.cli.common import default_output, progress_bar, reported, run_options, with_cores
 from sim.config.errors import InputError
+from sim.research.options import ResearchOptions
 
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
@@ -53,25 +54,19 @@ def _echo_attribution(result: Attribution, files: list[Path]) -> None:
     typer.echo("wrote " + ", ".join(str(p) for p in files))
 
 
-def _run(
+def _run_attribution(
     sc: Scenario,
     base: Scenario,
-    replicates: int | None,
-    seed: int | None,
-    workers: int | None,
+    options: ResearchOptions,
     metrics: tuple[str, ...],
-    quiet: bool,
 ) -> Attribution:
     """Run every combination under a progress bar; a problem found while running is bad input (exit 2)."""
     from sim.research.attribution.method import all_combinations, run
-    from sim.run.executor import available_cores
 
-    n_rep = replicates or sc.run.replicates
-    with progress_bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", quiet) as bar:
+    n_rep = options.replicates or sc.run.replicates
+    with progress_bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", not options.progress) as bar:
         try:
-            return run(
-                sc, base, replicates, seed, progress=bar.update, workers=workers or available_cores(), metrics=metrics
-            )
+            return run(sc, base, with_cores(options), progress=bar.update, metrics=metrics)
         except InputError as exc:
             wom_cli.fail(str(exc))
 
@@ -123,7 +118,8 @@ def attribute(
             scenario, baseline, baseline_set or [], list(set_ or []), replicates, seed, workers
         )
         out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
-    result = _run(sc, base, replicates, seed, workers, tuple(metric or ()), quiet)
+    options = ResearchOptions(replicates, seed, workers, out=out, force=force, progress=not quiet)
+    result = _run_attribution(sc, base, options, tuple(metric or ()))
     with reported(out):
         files = write_outputs(result, out, force, draw=draw_attribution)
     _echo_attribution(result, files)
@@ -145,7 +141,7 @@ def attribute_map(
     import time
 
     from sim.research.attribution.map import MAP_KIND, load_spec, map_runs, run, summary, write_outputs
-    from sim.run.executor import available_cores, check_workers
+    from sim.run.executor import check_workers
     from sim.run.io import check_output
     from sim.viz.map_charts import plot_attribution_map
 
@@ -155,7 +151,7 @@ def attribute_map(
         out = check_output(out or default_output(map_spec.name), MAP_KIND, force)
     started = time.perf_counter()
     with progress_bar(map_runs(map_spec), f"{map_spec.name}", quiet) as bar, reported(out):
-        table = run(map_spec, spec.resolve().parent, check_workers(workers) or available_cores(), progress=bar.update)
+        table = run(map_spec, spec.resolve().parent, with_cores(ResearchOptions(workers=workers)), progress=bar.update)
     text = summary(map_spec, table) + f"\n  ({map_runs(map_spec)} runs in {time.perf_counter() - started:.0f} s)"
     with reported(out):
         files = write_outputs(map_spec, table, text, out, force, draw=plot_attribution_map)

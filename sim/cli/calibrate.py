@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli
-from sim.cli.common import RESULTS_ROOT, default_output, progress_bar, reported, run_options
+from sim.cli.common import RESULTS_ROOT, default_output, progress_bar, reported, run_options, with_cores
 from sim.config.errors import InputError
 from sim.research.options import ResearchOptions
 
@@ -150,7 +150,7 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
         run,
         write_outputs,
     )
-    from sim.run.executor import available_cores, check_workers
+    from sim.run.executor import check_workers
     from sim.run.io import check_output_file
     from sim.viz.research_charts import plot_calibration
 
@@ -168,16 +168,7 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
     budget = default_max_evals(len(varies)) if inputs.max_evals is None else inputs.max_evals
     with progress_bar(budget, f"calibrating {sc.name}", not options.progress, unit="eval") as bar:
         try:
-            result = run(
-                sc,
-                data,
-                varies,
-                options.replicates,
-                options.seed,
-                inputs.max_evals,
-                progress=bar.update,
-                workers=options.workers or available_cores(),
-            )
+            result = run(sc, data, varies, with_cores(options), inputs.max_evals, progress=bar.update)
         except InputError as exc:
             wom_cli.fail(str(exc))
     with reported(out):
@@ -225,7 +216,6 @@ def _abc_inputs(inputs: CalibrationInputs, options: ResearchOptions, choices: Ab
 def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices: AbcChoices) -> None:
     """--method abc: run ABC-SMC and write its folder; print the posterior summary and the held-out predictions."""
     from sim.research.calibrate.abc import AbcSettings, run, write_outputs
-    from sim.run.executor import available_cores
     from sim.viz.calibration_charts import plot_posterior, plot_posterior_fit
 
     sc, data, varies, note, scale, out = _abc_inputs(inputs, options, choices)
@@ -243,9 +233,8 @@ def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices:
                 data,
                 varies,
                 settings,
+                with_cores(options),
                 choices.hold_out,
-                options.workers or available_cores(),
-                options.scheduler,
                 progress=bar.update,
                 note=note,
                 scale=scale,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
     from sim.config.schema import Scenario
+    from sim.research.options import ResearchOptions
 
 #: Where outputs go by default (the claims and the ABC calibration use folders below it).
 RESULTS_ROOT = Path("results")
@@ -60,3 +61,13 @@ def progress_bar(total: int, desc: str, quiet: bool, unit: str = "run") -> tqdm:
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True)
+
+
+def with_cores(options: ResearchOptions) -> ResearchOptions:
+    """The options with --workers filled in: one worker process per core unless given (the research
+    methods called from Python run in one process by default)."""
+    from dataclasses import replace
+
+    from sim.run.executor import available_cores
+
+    return replace(options, workers=options.workers or available_cores())

@@ -2,7 +2,8 @@
 
 A command fills one `ResearchOptions` from its command line (sim.cli) and hands it to the method; a
 method reads only the fields it has (a claim has no scheduler, a Bass fit no replicates). `None` means
-"the default": the scenario's or spec's own replicates and seed, one worker process per core.
+"the default": the scenario's or spec's own replicates and seed; for workers, one process when a method
+is called from Python, one per core from the command line (sim.cli.common.with_cores).
 """
 
 from __future__ import annotations

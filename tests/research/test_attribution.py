@@ -23,6 +23,7 @@ from sim.research.attribution.method import (
     shapley_values,
     write_outputs,
 )
+from sim.research.options import ResearchOptions
 from sim.viz.research_charts import draw_attribution
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,7 +122,7 @@ def test_attribute_with_a_known_answer(tmp_path):
             f"population.size={population}",
         ],
     )
-    result = run(scenario, baseline, replicates=4, seed=1, runner=fake_runner)
+    result = run(scenario, baseline, ResearchOptions(replicates=4, seed=1), runner=fake_runner)
     for factor, expected in KNOWN_SHAPLEY.items():
         # The noise is the same in every combination, so it cancels in every marginal contribution.
         assert result.shapley[factor]["final_adoption"] == pytest.approx(expected, abs=1e-9)

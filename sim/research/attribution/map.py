@@ -42,6 +42,7 @@ from sim.research.attribution.method import (
     combo_scenario,
     shapley_values,
 )
+from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.runner import run_replicate
@@ -184,7 +185,7 @@ def map_runs(spec: MapSpec) -> int:
 def run(
     spec: MapSpec,
     base_dir: Path,
-    workers: int = 1,
+    options: ResearchOptions | None = None,
     progress: Callable[[int], None] | None = None,
     runner=run_replicate,
 ) -> pd.DataFrame:
@@ -206,7 +207,7 @@ def run(
     for sc in at_point:
         tasks += [(combo_scenario(sc, baseline, c), seq, r) for c in own for r, seq in enumerate(seeds)]
     population, horizon = scenario.population.size, float(scenario.run.days)
-    with open_executor(workers, tasks=len(tasks)) as executor:
+    with open_executor((options or ResearchOptions()).workers or 1, tasks=len(tasks)) as executor:
         done = (lambda task, ts: progress(1)) if progress else None
         frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
     extra = (spec.metric,) if spec.metric in EXTRA_METRICS else ()

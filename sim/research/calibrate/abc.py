@@ -55,6 +55,7 @@ from sim.research.calibrate.bass import (
     check_horizon,
     with_values,
 )
+from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.runner import run_replicate
 
@@ -228,9 +229,8 @@ def run(
     target: TargetSeries,
     varies: list[Vary],
     settings: AbcSettings,
+    options: ResearchOptions | None = None,
     hold_out: list[float] = (),
-    workers: int = 1,
-    scheduler: str | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
     note: str = "",
@@ -278,7 +278,8 @@ def run(
         return np.array(curves), np.array(dists)
 
     n = settings.particles
-    with open_executor(workers, scheduler, tasks=n * settings.replicates) as executor:
+    options = options or ResearchOptions()
+    with open_executor(options.workers or 1, options.scheduler, tasks=n * settings.replicates) as executor:
         thetas = low + (high - low) * rng.random((n, len(keys)))
         curves, dists = simulate(executor, thetas)
         weights = np.full(n, 1.0 / n)
