@@ -18,7 +18,7 @@ pydantic model, every key documented with its unit and range), `shipped_scenario
 Running: `WomModel` (the Mesa model), `run_scenario` -> `RunResult` (`.timeseries`, `.summary`),
 `write_run(result, folder, draw=sim.viz.charts.draw_run)` (the files `wom run` writes; without `draw`, no charts), `mean_and_band(frame, column)` (mean and
 90% band over replicates per time).
-Research: `run_sweep(sweep_spec_file, folder)` then `read_runs(folder)` and `read_timeseries(folder)`
+Research: `run_sweep(sweep_spec_file, ResearchOptions(out=folder))` (sim.research.options) then `read_runs(folder)` and `read_timeseries(folder)`
 (DataFrames), `fit_bass(time, cumulative=...)` (Bass p, q, m with standard errors).
 Errors: `InputError` (bad input; `ScenarioError` for scenarios) and `EnvironmentFault`.
 Limits: `estimate_bytes(scenario, replicates_at_once)` (peak memory of a run), `version_info()`.

@@ -18,6 +18,7 @@ from sim.cli.common import reported
 from sim.research.claims.method import CLAIM_KIND, ClaimResult, default_out_dir, plan_replicates, run
 from sim.research.claims.spec import ClaimError, arm_scenarios, claim_files, load_spec, point_label
 from sim.research.claims.stats import DEFAULT_POWER
+from sim.research.options import ResearchOptions
 from sim.run.io import check_output
 
 #: Fewest replicates a claim may run (its tests compare replicates).
@@ -123,17 +124,8 @@ def claims_command(
             check_output(out_dir, CLAIM_KIND, force)
     for file, out_dir in zip(files, dirs):
         try:
-            result = run(
-                file,
-                ci=ci,
-                replicates=replicates,
-                seed=seed,
-                workers=workers,
-                progress=not quiet,
-                out_dir=out_dir,
-                force=force,
-                draw=draw_claim,
-            )
+            options = ResearchOptions(replicates, seed, workers, out=out_dir, force=force, progress=not quiet)
+            result = run(file, options, ci=ci, draw=draw_claim)
         except ClaimError as exc:
             wom_cli.fail(str(exc))
         typer.echo(report(result))

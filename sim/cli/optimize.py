@@ -15,6 +15,7 @@ import typer
 
 import sim.cli.console as wom_cli
 from sim.cli.common import reported
+from sim.research.options import ResearchOptions
 from sim.run.executor import check_scheduler, check_workers
 
 
@@ -41,9 +42,8 @@ def optimize(
         if scheduler:
             check_scheduler(scheduler)
         try:
-            result = run(
-                spec, out, workers=workers, scheduler=scheduler, force=force, progress=not quiet, draw=draw_optimize
-            )
+            options = ResearchOptions(workers=workers, scheduler=scheduler, out=out, force=force, progress=not quiet)
+            result = run(spec, options, draw=draw_optimize)
         except KeyboardInterrupt:
             typer.echo("interrupted: the candidates evaluated so far are stored; run the same command to resume")
             raise typer.Exit(wom_cli.EXIT_INTERRUPTED) from None

@@ -13,6 +13,7 @@ import typer
 
 import sim.cli.console as wom_cli
 from sim.cli.common import reported
+from sim.research.options import ResearchOptions
 
 
 def sweep(
@@ -35,9 +36,8 @@ def sweep(
         check_workers(workers)
         if scheduler:
             check_scheduler(scheduler)
-        report = run(
-            experiment, out, workers=workers, scheduler=scheduler, retry_failed=retry_failed, progress=not quiet
-        )
+        options = ResearchOptions(workers=workers, scheduler=scheduler, out=out, progress=not quiet)
+        report = run(experiment, options, retry_failed=retry_failed)
     typer.echo(report.summary())
     if report.interrupted:
         raise typer.Exit(wom_cli.EXIT_INTERRUPTED)

@@ -14,14 +14,17 @@ Every method has the same shape, so a new one is written like the others:
   model validated on read, and `load_spec(path) -> spec`: any problem is one InputError naming the
   file and key (exit 2), through the one TOML reader (sim.config.toml.read_spec).
 - the method's module (`method.py`; `bass.py` and `abc.py`, `analysis.py` and `map.py` beside it)
-  has `run(...) -> result`, running its runs through the one executor (sim.run.executor), taking an
-  optional `progress` callback, and `write_outputs(result, out_dir, ...) -> paths`, writing the
-  result's folder or file atomically (sim.run.io) with the charts a `draw` callable (from sim.viz)
-  adds. A sweep and an optimize store each run as it finishes, so that a stopped one resumes.
-- the options every method shares (replicates, seed, workers, scheduler, out, force, progress)
-  are one dataclass, `sim.research.options.ResearchOptions`.
+  has `run(spec, options, ...) -> result`: `spec` is what the method reads (a spec file, a scenario
+  and its baseline, a target series, a sweep's results folder), `options` a `ResearchOptions`
+  (sim.research.options: replicates, seed, workers, scheduler, out, force, progress; one dataclass,
+  the fields a method has no use for are ignored; a sweep's analysis has none). It runs its runs through the one executor
+  (sim.run.executor) and takes an optional `progress` callback where the caller draws the bar. Then
+  `write_outputs(result, ...) -> paths` writes the result's folder or file (`out_dir`, or the one
+  the result names) atomically
+  (sim.run.io) with the charts a `draw` callable (from sim.viz) adds. A sweep and an optimize store
+  each run as it finishes, so that a stopped one resumes; a claim writes when `options.out` is set.
 - the `wom` command of a method lives in the module of sim.cli named like it, and only parses
-  options, calls `load_spec`, `run` and `write_outputs`, and prints.
+  options into a `ResearchOptions`, calls `load_spec`, `run` and `write_outputs`, and prints.
 
 Import a method's module and call its functions by the module's name, as SALib does
 (`from sim.research.sweep import method as sweep; sweep.run(path)`).

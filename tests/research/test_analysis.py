@@ -11,6 +11,7 @@ from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
 from sim.cli.research import register
+from sim.research.options import ResearchOptions
 from sim.research.sweep.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
 from sim.research.sweep.method import (
     run,
@@ -89,7 +90,7 @@ def _sweep(tmp_path: Path, design: str, parameters: str, replicates: int = 2) ->
     )
     out = tmp_path / "out"
     with local_cluster(1, processes=False) as cluster, Client(cluster) as client:
-        run(exp, out, client=client, progress=False)
+        run(exp, ResearchOptions(out=out, progress=False), client=client)
     return out
 
 

@@ -34,6 +34,7 @@ from sim.research.claims.stats import (
     min_replicates_exact,
     replicates_for_power,
 )
+from sim.research.options import ResearchOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "experiments" / "claims"
@@ -256,8 +257,8 @@ def test_command_writes_charts_tables_and_verdict(tmp_path):
 def test_common_random_numbers_and_reproducibility(tmp_path):
     one_point = TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
     path = write_claim_file(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))
-    first = run(path).runs
-    second = run(path, workers=2).runs
+    first = run(path, ResearchOptions(progress=False)).runs
+    second = run(path, ResearchOptions(workers=2, progress=False)).runs
     pd.testing.assert_frame_equal(first, second)
     # identical arms with the same seed streams give identical runs
     good, poor = (first[first.arm == a].drop(columns="arm").reset_index(drop=True) for a in ("good", "poor"))
@@ -291,7 +292,7 @@ SEEDS = ("seed", "check_seed")
 
 def run_seed_claim(name: str, which: str = "seed"):
     """The claim at its CI settings with the file's `seed` or `check_seed`."""
-    return run(CLAIMS / name, ci=True, seed=getattr(load_spec(CLAIMS / name), which))
+    return run(CLAIMS / name, ResearchOptions(seed=getattr(load_spec(CLAIMS / name), which), progress=False), ci=True)
 
 
 def assert_verdict(result, expectation: int, verdict: str, **point):

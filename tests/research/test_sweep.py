@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from sim.cli.research import register
 from sim.model.streams import sweep_seed
+from sim.research.options import ResearchOptions
 from sim.research.sweep.method import metric_names, pending_specs, plan_sweep, run, write_sweep_files
 from sim.research.sweep.spec import SweepSpecError, build_design, load_spec
 from sim.research.sweep.store import (
@@ -187,7 +188,7 @@ def test_pending_specs_skip_written_and_failed_runs(tmp_path):
 def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
     exp = write_experiment(tmp_path / "e.toml", f'"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]')
     out = tmp_path / "out"
-    report = run(exp, out, client=thread_client, progress=False)
+    report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert (report.ok, report.failed) == (2, 2)
     runs = pd.read_parquet(out / RUNS_DIR)  # a plain read of the dataset has every column
     assert set(metric_names()) <= set(runs.columns)
@@ -198,8 +199,8 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
     assert runs.loc[runs["status"] == STATUS_OK, "final_adoption"].gt(0).all()
     assert len(list((out / TIMESERIES_DIR).iterdir())) == 2  # series of the finished runs only
     # Failed runs are not retried unless asked; --retry-failed re-runs them and only them.
-    assert run(exp, out, client=thread_client, progress=False).skipped == 4
-    again = run(exp, out, client=thread_client, progress=False, retry_failed=True)
+    assert run(exp, ResearchOptions(out=out, progress=False), client=thread_client).skipped == 4
+    again = run(exp, ResearchOptions(out=out, progress=False), client=thread_client, retry_failed=True)
     assert (again.skipped, again.failed) == (2, 2)
 
 
@@ -240,7 +241,7 @@ def test_one_and_two_local_workers_give_identical_results(tmp_path, capsys):
             cluster.scale(workers)
             _wait_for_workers(client, workers)
             out = tmp_path / f"w{workers}"
-            report = run(exp, out, client=client, progress=True)
+            report = run(exp, ResearchOptions(out=out, progress=True), client=client)
             assert (report.total, report.skipped, report.ok, report.failed) == (8, 0, 4, 4)
             frames[workers] = (
                 read_runs(out),
@@ -289,7 +290,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     assert killed_after <= written < points * replicates, "kill the sweep mid-way"
     assert (out / LOCK_FILE).exists()  # left behind by the killed process, taken over below
 
-    report = run(exp, out, client=thread_client, progress=False)
+    report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert report.skipped == written and report.ok + report.failed == points * replicates - written
     runs = read_runs(out)
     assert sorted(runs["run_id"]) == [f"{p:05d}-{r:03d}" for p in range(points) for r in range(replicates)]
@@ -332,13 +333,13 @@ def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
 def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
     exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"
-    run(exp, out, client=thread_client, progress=False)
+    run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     good = {p.name: p.read_bytes() for p in (out / RUNS_DIR).glob("run-*.parquet")}
     bad = out / RUNS_DIR / "run-00001-000.parquet"
     bad.write_bytes(b"not parquet at all")
     res = cli.invoke(app, ["analyze", str(out)])
     assert res.exit_code == 0 and str(bad) in res.output  # analyze names the file and goes on
-    report = run(exp, out, client=thread_client, progress=False)
+    report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert (report.skipped, report.ok) == (3, 1)
     assert any(str(bad) in note for note in report.notes)
     assert (out / "corrupt" / RUNS_DIR / bad.name).read_bytes() == b"not parquet at all"
@@ -357,5 +358,5 @@ def test_sweep_too_large_for_memory_is_refused_before_anything_is_written(tmp_pa
         '[design]\nkind = "grid"\n[parameters]\n"population.size" = [1000, 2000000]\n'
     )
     with pytest.raises(InputError, match="too large for this machine"):
-        run(spec, tmp_path / "out", workers=2)
+        run(spec, ResearchOptions(out=tmp_path / "out", workers=2))
     assert not (tmp_path / "out").exists()

@@ -72,6 +72,7 @@ from sim.research.claims.stats import (
     paired_contrast,
     replicates_for_power,
 )
+from sim.research.options import ResearchOptions
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory, check_output, output_name
 from sim.run.metrics import BAND_LEVEL, to_jsonable
@@ -219,28 +220,25 @@ class ClaimResult:
 
 def run(
     path: str | Path,
+    options: ResearchOptions | None = None,
+    *,
     ci: bool = False,
-    replicates: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    progress: bool = False,
-    out_dir: str | Path | None = None,
-    force: bool = False,
     draw: Callable[[ClaimResult, Path], list[Path]] | None = None,
 ) -> ClaimResult:
-    """Run a claim file and, when out_dir is given, write its results folder.
+    """Run a claim file and, when `options.out` is given, write its results folder there.
 
     ci: use `ci_set`, `ci_replicates` and `ci_conditions` (the small settings the tests use).
     draw(result, folder): adds the charts (sim.viz.research_charts.draw_claim).
-    replicates / seed: override the file's. workers > 1 runs replicates in that many processes
-    (results are identical: every run's seed is fixed by (seed, replicate)).
+    options.replicates / options.seed: override the file's. options.workers > 1 runs replicates in that
+    many processes (results are identical: every run's seed is fixed by (seed, replicate)).
     """
+    options = options or ResearchOptions()
     path = Path(path)
     spec = load_spec(path)
-    if out_dir is not None:
-        check_output(out_dir, CLAIM_KIND, force)
-    n_rep = replicates or (spec.ci_replicates if ci and spec.ci_replicates else spec.replicates)
-    seed = spec.seed if seed is None else seed
+    if options.out is not None:
+        check_output(options.out, CLAIM_KIND, options.force)
+    n_rep = options.replicates or (spec.ci_replicates if ci and spec.ci_replicates else spec.replicates)
+    seed = spec.seed if options.seed is None else options.seed
     points = spec.condition_grid(ci)
     scenarios = arm_scenarios(spec, path, ci)
     seeds = replicate_seeds(seed, n_rep)
@@ -251,10 +249,10 @@ def run(
         for a in range(len(spec.arms))
         for r in range(n_rep)
     ]
-    results = _run_with_bar(tasks, workers, progress, spec.name)
+    results = _run_with_bar(tasks, options.workers or 1, options.progress, spec.name)
     result = _collect(spec, path, ci, seed, n_rep, points, results)
-    if out_dir is not None:
-        result.out_dir = write_outputs(result, out_dir, force, draw)
+    if options.out is not None:
+        result.out_dir = write_outputs(result, options.out, options.force, draw)
     return result
 
 
@@ -274,14 +272,8 @@ def plan_replicates(
         raise ClaimError(
             f"{path}: pilot_seed: needed for a power calculation (a seed unrelated to seed and check_seed)"
         )
-    pilot = run(
-        path,
-        ci=ci,
-        replicates=spec.pilot_replicates,
-        seed=spec.pilot_seed,
-        workers=workers,
-        progress=progress,
-    )
+    options = ResearchOptions(spec.pilot_replicates, spec.pilot_seed, workers, progress=progress)
+    pilot = run(path, options, ci=ci)
     rows = []
     for c in pilot.comparisons:
         e = spec.expect[c.expectation]

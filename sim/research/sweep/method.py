@@ -36,6 +36,7 @@ from sim.config.limits import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.model import streams
+from sim.research.options import ResearchOptions
 from sim.research.sweep.spec import (
     SweepSpec,
     SweepSpecError,
@@ -292,23 +293,24 @@ def check_sweep_out(out: Path) -> None:
 
 def run(
     spec_path: str | Path,
-    results_dir: str | Path | None = None,
+    options: ResearchOptions | None = None,
     *,
-    workers: int | None = None,
-    scheduler: str | None = None,
     client: Any = None,
     retry_failed: bool = False,
-    progress: bool = True,
 ) -> SweepReport:
     """Run (or resume) the sweep of a sweep spec file and write its results as runs finish.
 
-    Runs already written are skipped; failed ones too unless `retry_failed`. Execution uses `client`
-    when given (left open), else `scheduler`, else an embedded LocalCluster of `workers` processes.
+    The results go to `options.out` (default results/<sweep name>). Runs already written are skipped;
+    failed ones too unless `retry_failed`. Execution uses `client` when given (left open), else
+    `options.scheduler`, else an embedded LocalCluster of `options.workers` processes (default one per
+    core); `options.progress` draws a progress bar.
     Ctrl-C stops cleanly: finished runs stay written and the report says interrupted.
     """
     from tqdm import tqdm
 
-    out = Path(results_dir) if results_dir else None
+    options = options or ResearchOptions()
+    workers, scheduler = options.workers, options.scheduler
+    out = Path(options.out) if options.out else None
     if out is not None:
         check_sweep_out(out)
     plan = plan_sweep(spec_path)
@@ -340,7 +342,7 @@ def run(
             unit="run",
             desc=plan.sweep.name,
             file=sys.stderr,
-            disable=not progress,
+            disable=not options.progress,
             dynamic_ncols=True,
         )
 
