@@ -42,7 +42,7 @@ ISHIGAMI_TOLERANCE = 0.02
 
 
 def test_sobol_indices_recover_ishigami():
-    experiment = SweepSpec.model_validate(
+    sweep = SweepSpec.model_validate(
         {
             "name": "ishigami",
             "scenario": "unused.toml",
@@ -51,8 +51,8 @@ def test_sobol_indices_recover_ishigami():
             "parameters": {f"x{i}": {"low": -math.pi, "high": math.pi} for i in (1, 2, 3)},
         }
     )
-    design = build_design(experiment)  # the sweep's own sampler, in SALib's order
-    table = sobol_indices(salib_problem(experiment), Ishigami.evaluate(design.to_numpy()), seed=1)
+    design = build_design(sweep)  # the sweep's own sampler, in SALib's order
+    table = sobol_indices(salib_problem(sweep), Ishigami.evaluate(design.to_numpy()), seed=1)
     assert list(table["parameter"]) == ["x1", "x2", "x3"]
     np.testing.assert_allclose(table["S1"], ISHIGAMI_S1, atol=ISHIGAMI_TOLERANCE)
     np.testing.assert_allclose(table["ST"], ISHIGAMI_ST, atol=ISHIGAMI_TOLERANCE)

@@ -48,7 +48,7 @@ def write_claim_file(folder: Path, text: str, name: str = "tiny.toml") -> Path:
     return path
 
 
-TINY_EXPERIMENT = f"""
+TINY_CLAIM = f"""
 name = "tiny"
 claim = "Higher quality ends with more adopters."
 seed = 3
@@ -125,7 +125,7 @@ def test_claim_files_validate_with_their_scenarios():
     ],
 )
 def test_bad_claim_files_name_file_and_key(tmp_path, edit, expected):
-    path = write_claim_file(tmp_path, TINY_EXPERIMENT.replace(*edit))
+    path = write_claim_file(tmp_path, TINY_CLAIM.replace(*edit))
     with pytest.raises(ClaimError) as err:
         load_spec(path)
     message = str(err.value).replace("Value error, ", "") if "Value error" not in expected else str(err.value)
@@ -134,9 +134,7 @@ def test_bad_claim_files_name_file_and_key(tmp_path, edit, expected):
 
 
 def test_bad_arm_scenario_names_arm_and_key(tmp_path):
-    path = write_claim_file(
-        tmp_path, TINY_EXPERIMENT.replace('set = ["engine.quality=0.3"]', 'set = ["engine.qualty=0.3"]')
-    )
+    path = write_claim_file(tmp_path, TINY_CLAIM.replace('set = ["engine.quality=0.3"]', 'set = ["engine.qualty=0.3"]'))
     with pytest.raises(ClaimError) as err:
         run(path)
     assert "arm 'poor'" in str(err.value) and "engine.qualty: unknown key" in str(err.value)
@@ -237,7 +235,7 @@ def test_power_calculation_gives_more_replicates_for_smaller_effects():
 
 # --- running and the command ----------------------------------------------------------------------
 def test_command_writes_charts_tables_and_verdict(tmp_path):
-    path = write_claim_file(tmp_path, TINY_EXPERIMENT)
+    path = write_claim_file(tmp_path, TINY_CLAIM)
     out = tmp_path / "out"
     res = CliRunner().invoke(cli_app(), ["experiment", str(path), "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
@@ -255,7 +253,7 @@ def test_command_writes_charts_tables_and_verdict(tmp_path):
 
 
 def test_common_random_numbers_and_reproducibility(tmp_path):
-    one_point = TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
+    one_point = TINY_CLAIM.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
     path = write_claim_file(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))
     first = run(path, ResearchOptions(progress=False)).runs
     second = run(path, ResearchOptions(workers=2, progress=False)).runs
@@ -269,10 +267,10 @@ def test_directory_runs_every_file_and_checks_all_first(tmp_path):
     folder = tmp_path / "claims"
     folder.mkdir()
     write_claim_file(
-        folder, TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.1]'), "a.toml"
+        folder, TINY_CLAIM.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.1]'), "a.toml"
     )
     write_claim_file(
-        folder, TINY_EXPERIMENT.replace('name = "tiny"', 'name = "broken"').replace("seed = 3", "sed = 3"), "b.toml"
+        folder, TINY_CLAIM.replace('name = "tiny"', 'name = "broken"').replace("seed = 3", "sed = 3"), "b.toml"
     )
     out = tmp_path / "out"
     res = CliRunner().invoke(cli_app(), ["experiment", str(folder), "--out", str(out), "--quiet"])

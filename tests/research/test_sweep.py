@@ -1,4 +1,4 @@
-"""Sweeps: experiment files, designs, seeds, a real Dask LocalCluster, failures, and resume after kill -9.
+"""Sweeps: sweep specs, designs, seeds, a real Dask LocalCluster, failures, and resume after kill -9.
 
 Runs use a tiny population (300 people, 15 days, 10 seed users) so each takes well under a second.
 A point with `channels.forum.membership = 0` makes the model raise at run time (no forum member can be
@@ -46,7 +46,7 @@ register(app)
 cli = CliRunner()
 
 
-def write_experiment(
+def write_sweep_spec(
     path: Path,
     parameters: str,
     *,
@@ -57,7 +57,7 @@ def write_experiment(
     fixed=TINY,
     scenario: Path = DEFAULT,
 ) -> Path:
-    """An experiment file with the tiny fixed overrides."""
+    """A sweep spec file with the tiny fixed overrides."""
     fixed_items = ", ".join(f'"{item}"' for item in fixed)
     path.write_text(
         f'name = "{name}"\nscenario = "{scenario}"\nseed = {seed}\nreplicates = {replicates}\n'
@@ -75,7 +75,7 @@ def thread_client():
         yield client
 
 
-# --- experiment files -----------------------------------------------------------------------------
+# --- sweep spec files -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "body, message",
     [
@@ -114,7 +114,7 @@ def thread_client():
         ),
     ],
 )
-def test_bad_experiment_names_file_and_key(tmp_path, body, message):
+def test_bad_sweep_spec_names_file_and_key(tmp_path, body, message):
     path = tmp_path / "bad.toml"
     path.write_text(body)
     with pytest.raises(SweepSpecError) as info:
@@ -123,7 +123,7 @@ def test_bad_experiment_names_file_and_key(tmp_path, body, message):
 
 
 def test_invalid_point_is_reported_before_anything_runs(tmp_path):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.max_conversion" = [0.5, 1.5]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.max_conversion" = [0.5, 1.5]')
     out = tmp_path / "out"
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2, result.output
@@ -133,12 +133,12 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
 
 def test_designs(tmp_path):
     grid = load_spec(
-        write_experiment(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
+        write_sweep_spec(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
     )
     design = build_design(grid)
     assert design.shape == (6, 2) and list(design.iloc[1]) == [0.4, 0.2]  # first parameter slowest
     lhs = load_spec(
-        write_experiment(
+        write_sweep_spec(
             tmp_path / "l.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"seed_users.count" = { low = 5, high = 12, integer = true }',
             design='kind = "lhs"\nsamples = 16',
@@ -150,7 +150,7 @@ def test_designs(tmp_path):
     assert design["seed_users.count"].dtype == np.int64 and design["seed_users.count"].between(5, 12).all()
     assert build_design(lhs).equals(design)  # seeded: the same on every invocation (resume relies on it)
     sobol = load_spec(
-        write_experiment(
+        write_sweep_spec(
             tmp_path / "s.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"wom.transmission" = { low = 0.05, high = 0.2 }',
             design='kind = "sobol"\nsamples = 8',
@@ -167,18 +167,18 @@ def test_sweep_seed_is_the_spawned_stream():
 
 
 def test_resume_refuses_a_different_sweep(tmp_path):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"
     out.mkdir()
     write_sweep_files(plan_sweep(exp), out)
-    write_experiment(exp, '"engine.quality" = [0.5, 0.9]')
+    write_sweep_spec(exp, '"engine.quality" = [0.5, 0.9]')
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2 and "design changed" in result.output
     assert "0.5, 0.8" in (out / SPEC_COPY).read_text()
 
 
 def test_pending_specs_skip_written_and_failed_runs(tmp_path):
-    specs = plan_sweep(write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')).specs
+    specs = plan_sweep(write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')).specs
     statuses = {specs[0].run_id: STATUS_OK, specs[1].run_id: STATUS_ERROR}
     assert [s.run_id for s in pending_specs(specs, statuses, retry_failed=False)] == [s.run_id for s in specs[2:]]
     assert [s.run_id for s in pending_specs(specs, statuses, retry_failed=True)] == [s.run_id for s in specs[1:]]
@@ -186,7 +186,7 @@ def test_pending_specs_skip_written_and_failed_runs(tmp_path):
 
 # --- running on Dask ------------------------------------------------------------------------------
 def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
-    exp = write_experiment(tmp_path / "e.toml", f'"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]')
+    exp = write_sweep_spec(tmp_path / "e.toml", f'"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]')
     out = tmp_path / "out"
     report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert (report.ok, report.failed) == (2, 2)
@@ -206,7 +206,7 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
 
 def test_existing_scheduler(tmp_path):
     """--scheduler sends the same sweep to a running cluster (here one on loopback, in threads)."""
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]', replicates=1)
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]', replicates=1)
     with local_cluster(1, processes=False) as cluster:
         result = cli.invoke(
             app,
@@ -230,7 +230,7 @@ def test_one_and_two_local_workers_give_identical_results(tmp_path, capsys):
     both write the same rows and series, failures included."""
     from distributed import Client
 
-    exp = write_experiment(
+    exp = write_sweep_spec(
         tmp_path / "e.toml",
         f'"engine.quality" = [0.5, 0.8]\n"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]',
         replicates=2,
@@ -268,7 +268,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     """Kill the sweep process (and its workers) with SIGKILL mid-sweep, then run the same sweep again."""
     points, replicates, killed_after = 8, 2, 3
     values = ", ".join(f"{v:.3f}" for v in np.linspace(0.5, 0.9, points))
-    exp = write_experiment(tmp_path / "e.toml", f'"engine.quality" = [{values}]', replicates=replicates)
+    exp = write_sweep_spec(tmp_path / "e.toml", f'"engine.quality" = [{values}]', replicates=replicates)
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli.research", "sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"],
@@ -304,7 +304,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
 def test_design_size_is_capped_before_planning(tmp_path):
     """A 10^8-run grid is refused at once (it would take gigabytes to plan), naming the cap."""
     values = ", ".join(str(i) for i in range(1, 101))
-    exp = write_experiment(
+    exp = write_sweep_spec(
         tmp_path / "e.toml",
         f'"wom.q" = [{values}]\n"engine.quality" = [{values}]\n"engine.expectation_mean" = [{values}]\n'
         f'"advertising.p_max" = [{values}]',
@@ -316,7 +316,7 @@ def test_design_size_is_capped_before_planning(tmp_path):
 
 
 def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5]')
     (tmp_path / "file").write_text("x")
     res = cli.invoke(app, ["sweep", str(exp), "--out", str(tmp_path / "file"), "--quiet"])
     assert res.exit_code == 2 and "is a file" in res.output
@@ -331,7 +331,7 @@ def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
 
 
 def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"
     run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     good = {p.name: p.read_bytes() for p in (out / RUNS_DIR).glob("run-*.parquet")}

@@ -66,7 +66,7 @@ def sweep(tmp_path_factory):
     plan = sw.plan_sweep(experiment)
     out = root / "tiny-grid"
     sw.write_sweep_files(plan, out)
-    for spec in plan.specs:  # what run does on its workers, here in-process
+    for spec in plan.specs:  # what sweep.method.run does on its workers, here in-process
         sw.write_outcome(out, sw.run_one(spec), sw.point_overrides(plan.design, spec.point))
     return out
 
