@@ -18,7 +18,7 @@ pydantic model, every key documented with its unit and range), `shipped_scenario
 Running: `WomModel` (the Mesa model), `run_scenario` -> `RunResult` (`.timeseries`, `.summary`),
 `write_run(result, folder, draw=sim.viz.charts.draw_run)` (the files `wom run` writes; without `draw`, no charts), `mean_and_band(frame, column)` (mean and
 90% band over replicates per time).
-Research: `run_sweep(experiment_file, folder)` then `read_runs(folder)` and `read_timeseries(folder)`
+Research: `run_sweep(sweep_spec_file, ResearchOptions(out=folder))` (sim.research.options) then `read_runs(folder)` and `read_timeseries(folder)`
 (DataFrames), `fit_bass(time, cumulative=...)` (Bass p, q, m with standard errors).
 Errors: `InputError` (bad input; `ScenarioError` for scenarios) and `EnvironmentFault`.
 Limits: `estimate_bytes(scenario, replicates_at_once)` (peak memory of a run), `version_info()`.
@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-#: Public name -> module that defines it.
+#: Public name -> module that defines it, or "module:name" where the module calls it by another name.
 _API: dict[str, str] = {
     "load_scenario": "sim.config.scenario",
     "scenario_from_dict": "sim.config.scenario",
@@ -47,9 +47,9 @@ _API: dict[str, str] = {
     "RunResult": "sim.run.runner",
     "fit_bass": "sim.run.metrics",
     "mean_and_band": "sim.run.metrics",
-    "run_sweep": "sim.research.sweep",
-    "read_runs": "sim.research.sweep_store",
-    "read_timeseries": "sim.research.sweep_store",
+    "run_sweep": "sim.research.sweep.method:run",
+    "read_runs": "sim.research.sweep.store",
+    "read_timeseries": "sim.research.sweep.store",
 }
 
 __all__ = sorted(_API)
@@ -57,10 +57,11 @@ __all__ = sorted(_API)
 
 def __getattr__(name: str) -> Any:
     """Import a public name on first use (PEP 562) and keep it in the module."""
-    module = _API.get(name)
-    if module is None:
+    where = _API.get(name)
+    if where is None:
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, _, defined_as = where.partition(":")
+    value = getattr(importlib.import_module(module), defined_as or name)
     globals()[name] = value
     return value
 

@@ -22,7 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -62,12 +62,12 @@ OPTION_RANGES: dict[str, tuple[int, int]] = {
 OUTPUT_OPTIONS = ("--out", "-o")
 #: Commands defined outside sim.cli.main: name -> (module with `register(app)`, one-line help for --help).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "sweep": ("sim.cli.research", "Run (or resume) a parameter sweep on Dask."),
-    "analyze": ("sim.cli.research", "Per-point means, Bass fits, heatmaps and Sobol indices of a sweep."),
-    "attribute": ("sim.cli.research", "Shapley attribution to engine, accelerator and relationship chain."),
-    "attribute-map": ("sim.cli.research", "Shapley attribution across a grid of one factor's parameters."),
-    "fit-bass": ("sim.cli.research", "Fit Bass p, q, m (with standard errors) to an adoption series."),
-    "calibrate": ("sim.cli.research", "Find the values of keys that best match a target series."),
+    "sweep": ("sim.cli.sweep", "Run (or resume) a parameter sweep on Dask."),
+    "analyze": ("sim.cli.sweep", "Per-point means, Bass fits, heatmaps and Sobol indices of a sweep."),
+    "attribute": ("sim.cli.attribution", "Shapley attribution to engine, accelerator and relationship chain."),
+    "attribute-map": ("sim.cli.attribution", "Shapley attribution across a grid of one factor's parameters."),
+    "fit-bass": ("sim.cli.calibrate", "Fit Bass p, q, m (with standard errors) to an adoption series."),
+    "calibrate": ("sim.cli.calibrate", "Find the values of keys that best match a target series."),
     "optimize": ("sim.cli.optimize", "The best plan for a budget: search, re-check on fresh seeds, charts."),
     "experiment": ("sim.cli.claims", "Run the sources' claims as experiments: charts, tables, verdicts."),
     "app": ("sim.cli.present", "Interactive page: watch the model spread and change its levers."),
@@ -75,7 +75,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one error line (or a few for a scenario's list of problems) and exit with `code`."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)

@@ -9,13 +9,15 @@ commands defined in other modules are loaded only when called (console.LAZY_COMM
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sim.cli.console import QuietOption, WomGroup, run_app
+
+if TYPE_CHECKING:
+    from sim.config.schema import Scenario
 
 app = typer.Typer(
     cls=WomGroup,
@@ -47,13 +49,13 @@ def _wom(
     """Word-of-mouth diffusion simulator: the iron triangle and the participation 3x3 rule."""
 
 
-def load_scenario(path: Path | str, overrides: list[str] | tuple[str, ...] = ()):
+def runnable_scenario(path: Path | str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """The scenario of `wom run`: a shipped name (`wom scenarios`) or a path, validated, and refused
     (exit 2, with the estimate) when this machine cannot hold it (sim.config.memory.check_memory)."""
     from sim.config.memory import check_memory
-    from sim.config.scenario import load_scenario as load
+    from sim.config.scenario import load_scenario
 
-    scenario = load(path, overrides)
+    scenario = load_scenario(path, overrides)
     check_memory(scenario, 1, str(path))
     return scenario
 
@@ -81,27 +83,18 @@ def run(
     quiet: QuietOption = False,
 ) -> None:
     """Run a scenario and write timeseries.csv, summary.json and charts."""
-    from tqdm import tqdm
-
     import sim.viz.charts
-    from sim.cli.research import default_output, reported, run_options
+    from sim.cli.common import default_output, progress_bar, reported, run_options
     from sim.run.executor import available_cores, check_workers
     from sim.run.io import check_output
     from sim.run.runner import RUN_KIND, run_scenario, write_run
 
     with reported(out):
         check_workers(workers)
-        sc = run_options(load_scenario(scenario, list(set_ or [])), replicates, seed)
+        sc = run_options(runnable_scenario(scenario, list(set_ or [])), replicates, seed)
         out = check_output(out or default_output(sc.name), RUN_KIND, force)
         n_rep = sc.run.replicates
-        with tqdm(
-            total=n_rep * sc.run.n_steps,
-            unit="step",
-            desc=f"{sc.name} x{n_rep}",
-            disable=quiet,
-            file=sys.stderr,
-            dynamic_ncols=True,
-        ) as bar:
+        with progress_bar(n_rep * sc.run.n_steps, f"{sc.name} x{n_rep}", quiet, unit="step") as bar:
             result = run_scenario(sc, progress=bar.update, workers=workers or available_cores())
         path = write_run(result, out, force=force, draw=sim.viz.charts.draw_run)
     m = result.summary["metrics"]["mean"]
@@ -140,9 +133,9 @@ def validate(
 ) -> None:
     """Check a scenario file and print the resolved scenario as JSON (and its memory estimate on stderr)."""
     from sim.config.memory import memory_note
-    from sim.config.scenario import load_scenario as load
+    from sim.config.scenario import load_scenario
 
-    sc = load(scenario, list(set_ or []))
+    sc = load_scenario(scenario, list(set_ or []))
     typer.echo(sc.model_dump_json(indent=2))
     typer.echo(f"note: {memory_note(sc, 1)}", err=True)
 

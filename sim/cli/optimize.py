@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 
 import sim.cli.console as wom_cli
-from sim.cli.research import reported
+from sim.cli.common import reported
+from sim.research.options import ResearchOptions
 from sim.run.executor import check_scheduler, check_workers
 
 
@@ -31,7 +32,7 @@ def optimize(
     quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Search the spec's plans for the best objective within its budget; re-evaluate the best on fresh seeds."""
-    from sim.research.optimize_check import format_ranked, run_optimize
+    from sim.research.optimize.method import format_ranked, run
     from sim.viz.optimize_charts import draw_optimize
 
     if workers is not None and scheduler:
@@ -41,9 +42,8 @@ def optimize(
         if scheduler:
             check_scheduler(scheduler)
         try:
-            result = run_optimize(
-                spec, out, workers=workers, scheduler=scheduler, force=force, progress=not quiet, draw=draw_optimize
-            )
+            options = ResearchOptions(workers=workers, scheduler=scheduler, out=out, force=force, progress=not quiet)
+            result = run(spec, options, draw=draw_optimize)
         except KeyboardInterrupt:
             typer.echo("interrupted: the candidates evaluated so far are stored; run the same command to resume")
             raise typer.Exit(wom_cli.EXIT_INTERRUPTED) from None

@@ -199,6 +199,45 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def _fetch_only() -> None:
+    """--fetch-assets: fetch the page's web assets and exit (exit 1 when the environment cannot)."""
+    from sim.config.errors import EnvironmentFault
+
+    try:
+        fetched = fetch_assets()
+    except (EnvironmentFault, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ENVIRONMENT) from None
+    typer.echo(
+        f"wom app: page assets ready in {asset_cache()}" + (f" (fetched {', '.join(fetched)})" if fetched else "")
+    )
+
+
+def _serve(host: str, port: int, url: str, env: dict[str, str]) -> None:
+    """Run the page's server until it ends, Ctrl+C or SIGTERM; the server never outlives this process."""
+    # From here on SIGTERM and SIGINT stop the server (and the server dies with us even if we are killed).
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    process = None
+    try:
+        process = subprocess.Popen(server_command(host, port), env=env, preexec_fn=_die_with_parent)
+        if not wait_until_serving(url, process):
+            stop_server(process)
+            typer.echo(f"error: the page's server did not start on {host}:{port}", err=True)
+            raise typer.Exit(EXIT_ENVIRONMENT)
+        typer.echo(f"wom app: the page is at {url}  (Ctrl+C to stop)")
+        process.wait()
+    except Stopped as stop:
+        typer.echo("wom app: stopping")
+        raise typer.Exit(EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_TERMINATED) from None
+    finally:
+        if process is not None:
+            for sig in previous:  # a second Ctrl+C or SIGTERM must not leave the server behind
+                signal.signal(sig, signal.SIG_IGN)
+            stop_server(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def app_command(
     scenario: Annotated[
         Path | None, typer.Argument(help="Scenario TOML file the page starts with (default scenarios/default.toml).")
@@ -211,18 +250,11 @@ def app_command(
     ] = False,
 ) -> None:
     """Start the interactive page and print its address once it answers; Ctrl+C (or SIGTERM) stops it."""
-    from sim.config.errors import EnvironmentFault, ScenarioError
+    from sim.config.errors import ScenarioError
     from sim.config.scenario import load_scenario
 
     if fetch:
-        try:
-            fetched = fetch_assets()
-        except (EnvironmentFault, OSError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_ENVIRONMENT) from None
-        typer.echo(
-            f"wom app: page assets ready in {asset_cache()}" + (f" (fetched {', '.join(fetched)})" if fetched else "")
-        )
+        _fetch_only()
         return
 
     if not 0 <= port <= 65535:
@@ -247,27 +279,7 @@ def app_command(
             f"or stays blank; fetch them once with: {FETCH_ASSETS_COMMAND}",
             err=True,
         )
-    # From here on SIGTERM and SIGINT stop the server (and the server dies with us even if we are killed).
-    previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
-    process = None
-    try:
-        process = subprocess.Popen(server_command(host, port), env=env, preexec_fn=_die_with_parent)
-        if not wait_until_serving(url, process):
-            stop_server(process)
-            typer.echo(f"error: the page's server did not start on {host}:{port}", err=True)
-            raise typer.Exit(EXIT_ENVIRONMENT)
-        typer.echo(f"wom app: the page is at {url}  (Ctrl+C to stop)")
-        process.wait()
-    except Stopped as stop:
-        typer.echo("wom app: stopping")
-        raise typer.Exit(EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_TERMINATED) from None
-    finally:
-        if process is not None:
-            for sig in previous:  # a second Ctrl+C or SIGTERM must not leave the server behind
-                signal.signal(sig, signal.SIG_IGN)
-            stop_server(process)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    _serve(host, port, url, env)
 
 
 def report_command(

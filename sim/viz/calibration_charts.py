@@ -1,4 +1,4 @@
-"""Charts of an ABC-SMC calibration (sim.research.calibrate_abc): the posterior and its fit to the data."""
+"""Charts of an ABC-SMC calibration (sim.research.calibrate.abc): the posterior and its fit to the data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.research.calibrate_abc import CREDIBLE, Posterior
+from sim.research.calibrate.abc import CREDIBLE, Posterior
 from sim.viz.charts import COLORS, FIGSIZE_WIDE, GRID_ALPHA, TIME_LABEL, save_figure
 
 #: Histogram bins of a marginal posterior.

@@ -1,4 +1,4 @@
-"""Chart of an attribution map (sim.research.attribution_map): where one factor outweighs another.
+"""Chart of an attribution map (sim.research.attribution.map): where one factor outweighs another.
 
 Left: the grid as a heat map of the difference between the two compared factors' Shapley values
 (diverging colours centred on 0; each cell annotated with the difference ± its standard error and both values). Right: one panel per swept
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 
-from sim.research.attribution import display
-from sim.research.attribution_map import MapSpec
+from sim.research.attribution.map import MapSpec
+from sim.research.attribution.method import display
 from sim.viz.charts import save_figure
 from sim.viz.research_charts import DARK_CELL_LUMINANCE, _luminance
 

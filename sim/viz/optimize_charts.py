@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.research.optimize_check import BASELINE, OptimizeResult, pareto_front
+from sim.research.optimize.method import BASELINE, OptimizeResult, pareto_front
 from sim.run.metrics import METRICS
 from sim.viz.charts import DPI, GRID_ALPHA, save_figure
 

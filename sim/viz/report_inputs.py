@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.config.errors import InputError
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS
-from sim.research.sweep_store import (
+from sim.research.sweep.store import (
     MANIFEST_FILE,
     RUNS_DIR,
     STATUS_OK,

@@ -19,13 +19,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 from scipy.stats import norm
 
-from sim.research.analysis import (
-    HEADLINE_METRICS,
-    MILESTONE_METRICS,
-    SOBOL_CONF_LEVEL,
-    AnalysisResult,
-)
-from sim.research.attribution import (
+from sim.research.attribution.method import (
     ATTRIBUTED_METRICS,
     DISPLAY,
     FACTORS,
@@ -35,10 +29,16 @@ from sim.research.attribution import (
     all_combinations,
     combo_label,
 )
-from sim.research.calibrate import CURVE_POINTS, Calibration, TargetSeries, bass_curve
-from sim.research.claim_metrics import CHART_LABELS, MAX_TITLE_CHARS
-from sim.research.claim_spec import point_label, point_slug
-from sim.research.claims import CHARTS_DIR, HEADLINE_CHART, ClaimResult, headline_point
+from sim.research.calibrate.bass import CURVE_POINTS, Calibration, TargetSeries, bass_curve
+from sim.research.claims.method import CHARTS_DIR, HEADLINE_CHART, ClaimResult, headline_point
+from sim.research.claims.metrics import CHART_LABELS, MAX_TITLE_CHARS
+from sim.research.claims.spec import point_label, point_slug
+from sim.research.sweep.analysis import (
+    HEADLINE_METRICS,
+    MILESTONE_METRICS,
+    SOBOL_CONF_LEVEL,
+    AnalysisResult,
+)
 from sim.run.metrics import BAND_LEVEL, METRICS, BassFit, metric_label
 from sim.viz.charts import (
     BAND_ALPHA,
@@ -422,7 +422,7 @@ def plot_calibration(result: Calibration, path: Path, title: str = "") -> Path:
 # ==================================================================================================
 def draw_claim(result: ClaimResult, folder: Path) -> list[Path]:
     """comparison.png (headline point, first chart column) and charts/<column>--<point>.png for all."""
-    exp = result.experiment
+    exp = result.spec
     written = []
     for p, point in enumerate(result.points):
         arms = {arm.label: result.series[(p, a)] for a, arm in enumerate(exp.arms)}

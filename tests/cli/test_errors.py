@@ -109,7 +109,7 @@ def test_faults_and_bugs_are_one_line_and_exit_1(monkeypatch, exc, expected):
     def explode(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(cli_main, "load_scenario", explode)
+    monkeypatch.setattr(cli_main, "runnable_scenario", explode)
     res = invoke("run", "default")
     assert res.exit_code == 1
     assert_one_error(res.output)
@@ -122,7 +122,7 @@ def test_debug_variable_shows_the_traceback(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli_main, "load_scenario", explode)
+    monkeypatch.setattr(cli_main, "runnable_scenario", explode)
     res = invoke("run", "default", env={console.DEBUG_ENV: "1"})
     assert res.exit_code == 1 and "Traceback" in res.output
 
@@ -133,7 +133,7 @@ def test_ctrl_c_inside_a_command_is_exit_130_quietly(monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_main, "load_scenario", interrupted)
+    monkeypatch.setattr(cli_main, "runnable_scenario", interrupted)
     res = invoke("run", "default")
     assert res.exit_code == 130 and "Traceback" not in res.output and "error" not in res.output
 

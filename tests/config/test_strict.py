@@ -158,11 +158,11 @@ def test_whole_real_numbers_are_accepted_for_integer_keys():
 
 def test_every_shipped_experiment_plans_under_strict_validation():
     """Every arm and condition of the claims and every point of the sweeps is a valid scenario."""
-    from sim.research.claim_spec import arm_scenarios, load_claim
-    from sim.research.sweep import plan_sweep
+    from sim.research.claims.spec import arm_scenarios, load_spec
+    from sim.research.sweep.method import plan_sweep
 
     for path in sorted((ROOT / "experiments" / "claims").glob("*.toml")):
         for ci in (True, False):
-            arm_scenarios(load_claim(path), path, ci)
+            arm_scenarios(load_spec(path), path, ci)
     for path in sorted((ROOT / "experiments" / "sweeps").glob("*.toml")):
         plan_sweep(path)

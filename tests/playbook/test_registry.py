@@ -7,7 +7,7 @@ from sim.playbook import registry
 from sim.playbook.base import RAISES, Effect, Mechanism
 from sim.playbook.core import CORE_SECTIONS
 from sim.playbook.playbook import Playbook
-from sim.research.attribution import FACTOR_SECTIONS
+from sim.research.attribution.method import FACTOR_SECTIONS
 
 
 def test_attribution_maps_every_core_section_and_mechanism_to_its_factor_once():

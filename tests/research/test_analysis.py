@@ -11,12 +11,13 @@ from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
 from sim.cli.research import register
-from sim.research.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
-from sim.research.sweep import (
-    run_sweep,
+from sim.research.options import ResearchOptions
+from sim.research.sweep.analysis import ANALYSIS_DIR, HEADLINE_METRICS, censor_milestones, point_table, sobol_indices
+from sim.research.sweep.method import (
+    run,
 )
-from sim.research.sweep_spec import SweepSpec, build_design, salib_problem
-from sim.research.sweep_store import STATUS_ERROR, STATUS_OK
+from sim.research.sweep.spec import SweepSpec, build_design, salib_problem
+from sim.research.sweep.store import STATUS_ERROR, STATUS_OK
 from sim.run.executor import local_cluster
 from sim.run.io import MARKER
 
@@ -41,7 +42,7 @@ ISHIGAMI_TOLERANCE = 0.02
 
 
 def test_sobol_indices_recover_ishigami():
-    experiment = SweepSpec.model_validate(
+    sweep = SweepSpec.model_validate(
         {
             "name": "ishigami",
             "scenario": "unused.toml",
@@ -50,8 +51,8 @@ def test_sobol_indices_recover_ishigami():
             "parameters": {f"x{i}": {"low": -math.pi, "high": math.pi} for i in (1, 2, 3)},
         }
     )
-    design = build_design(experiment)  # the sweep's own sampler, in SALib's order
-    table = sobol_indices(salib_problem(experiment), Ishigami.evaluate(design.to_numpy()), seed=1)
+    design = build_design(sweep)  # the sweep's own sampler, in SALib's order
+    table = sobol_indices(salib_problem(sweep), Ishigami.evaluate(design.to_numpy()), seed=1)
     assert list(table["parameter"]) == ["x1", "x2", "x3"]
     np.testing.assert_allclose(table["S1"], ISHIGAMI_S1, atol=ISHIGAMI_TOLERANCE)
     np.testing.assert_allclose(table["ST"], ISHIGAMI_ST, atol=ISHIGAMI_TOLERANCE)
@@ -89,7 +90,7 @@ def _sweep(tmp_path: Path, design: str, parameters: str, replicates: int = 2) ->
     )
     out = tmp_path / "out"
     with local_cluster(1, processes=False) as cluster, Client(cluster) as client:
-        run_sweep(exp, out, client=client, progress=False)
+        run(exp, ResearchOptions(out=out, progress=False), client=client)
     return out
 
 

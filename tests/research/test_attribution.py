@@ -13,16 +13,17 @@ from typer.testing import CliRunner
 from sim.cli.research import register
 from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
-from sim.research.attribution import (
+from sim.research.attribution.method import (
     FACTOR_SECTIONS,
     FACTORS,
     MILESTONE,
     all_combinations,
-    attribute,
     combo_scenario,
+    run,
     shapley_values,
-    write_attribution,
+    write_outputs,
 )
+from sim.research.options import ResearchOptions
 from sim.viz.research_charts import draw_attribution
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,7 +122,7 @@ def test_attribute_with_a_known_answer(tmp_path):
             f"population.size={population}",
         ],
     )
-    result = attribute(scenario, baseline, replicates=4, seed=1, runner=fake_runner)
+    result = run(scenario, baseline, ResearchOptions(replicates=4, seed=1), runner=fake_runner)
     for factor, expected in KNOWN_SHAPLEY.items():
         # The noise is the same in every combination, so it cancels in every marginal contribution.
         assert result.shapley[factor]["final_adoption"] == pytest.approx(expected, abs=1e-9)
@@ -131,7 +132,7 @@ def test_attribute_with_a_known_answer(tmp_path):
     assert result.mean(none, MILESTONE) == days  # 0.1 adoption: never reaches 50%, censored
     total = sum(result.shapley[f][MILESTONE] for f in FACTORS)
     assert total == pytest.approx(result.mean(full, MILESTONE) - result.mean(none, MILESTONE))
-    files = write_attribution(result, tmp_path / "attr", draw=draw_attribution)
+    files = write_outputs(result, tmp_path / "attr", draw=draw_attribution)
     doc = json.loads((tmp_path / "attr" / "attribution.json").read_text())
     assert doc["factors"]["engine"]["final_adoption"] == pytest.approx(0.25)
     assert len(doc["combos"]) == 8 and doc["baseline"]["final_adoption"] == pytest.approx(
@@ -184,7 +185,7 @@ def test_attribute_needs_a_different_baseline(tmp_path):
     result = cli.invoke(app, ["attribute", str(DEFAULT)])
     assert result.exit_code == 2 and "--baseline" in result.output
     with pytest.raises(ScenarioError):
-        attribute(load_scenario(DEFAULT), load_scenario(DEFAULT))
+        run(load_scenario(DEFAULT), load_scenario(DEFAULT))
 
 
 def test_lifetime_and_generation_adoption_can_be_attributed(tmp_path):

@@ -1,4 +1,4 @@
-"""Attribution maps (sim.research.attribution_map): the spec, the points, the runs shared between points,
+"""Attribution maps (sim.research.attribution.map): the spec, the points, the runs shared between points,
 and Shapley values against a runner with a known answer; the command's bad-input handling."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.research.attribution_map import MapSpec, MapSpecError, attribution_map, load_map_spec, map_runs, points
+from sim.research.attribution.map import MapSpec, MapSpecError, load_spec, map_runs, points, run
 
 SPEC = """
 name = "toy-map"
@@ -55,7 +55,7 @@ def known_runner(scenario, seed_seq, replicate):
 
 
 def test_points_and_runs(spec_dir):
-    spec = load_map_spec(spec_dir / "map.toml")
+    spec = load_spec(spec_dir / "map.toml")
     pts = points(spec)
     assert len(pts) == 2 * 3 + 2 * 2  # the grid, then each line once per setting
     assert pts[0]["overrides"] == ["relationship.tie_assurance=0", "relationship.answer_back=0"]
@@ -65,14 +65,14 @@ def test_points_and_runs(spec_dir):
 
 
 def test_shapley_values_at_each_point_follow_the_known_answer(spec_dir):
-    spec = load_map_spec(spec_dir / "map.toml")
+    spec = load_spec(spec_dir / "map.toml")
     calls = []
 
     def counting(scenario, seed_seq, replicate):
         calls.append(1)
         return known_runner(scenario, seed_seq, replicate)
 
-    table = attribution_map(spec, spec_dir, runner=counting)
+    table = run(spec, spec_dir, runner=counting)
     assert len(calls) == map_runs(spec)
     # no interactions in the known answer: each factor's Shapley value is its own additive part
     np.testing.assert_allclose(table["phi_engine"], 0.2, atol=1e-9)
@@ -96,7 +96,7 @@ def test_shapley_values_at_each_point_follow_the_known_answer(spec_dir):
 def test_bad_specs_name_the_problem(spec_dir, change, message):
     (spec_dir / "map.toml").write_text(SPEC.replace(*change))
     with pytest.raises(MapSpecError, match=message):
-        load_map_spec(spec_dir / "map.toml")
+        load_spec(spec_dir / "map.toml")
 
 
 def test_the_command_reports_a_bad_spec_in_one_line(spec_dir):
@@ -107,5 +107,5 @@ def test_the_command_reports_a_bad_spec_in_one_line(spec_dir):
 
 
 def test_the_shipped_map_spec_is_valid():
-    spec = load_map_spec("experiments/maps/relationship_chain.toml")
+    spec = load_spec("experiments/maps/relationship_chain.toml")
     assert isinstance(spec, MapSpec) and map_runs(spec) <= 400  # the documented budget: minutes on 2 cores

@@ -15,8 +15,9 @@ from sim.cli.research import register
 from sim.config.scenario import load_scenario
 from sim.model.streams import replicate_seeds
 from sim.model.theory import bass_cdf
-from sim.research.calibrate import SeriesError, dumps_toml, load_series, parse_vary, with_values
-from sim.research.calibrate_abc import AbcSettings, CalibrationError, Market, abc_smc, scale_to_market
+from sim.research.calibrate.abc import AbcSettings, CalibrationError, Market, run, scale_to_market
+from sim.research.calibrate.bass import SeriesError, dumps_toml, load_series, parse_vary, with_values
+from sim.research.options import ResearchOptions
 from sim.run.runner import run_replicate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,8 +224,8 @@ def test_abc_posterior_covers_the_truth_and_does_not_depend_on_workers(tmp_path)
     rows[["time", "adopted_total"]].to_csv(csv, index=False)
     target = load_series(csv)
     settings = AbcSettings(particles=20, generations=3, seed=7)
-    one = abc_smc(scenario, target, [parse_vary("wom.q=0.05:1.0")], settings, hold_out=[30.0], workers=1)
-    two = abc_smc(scenario, target, [parse_vary("wom.q=0.05:1.0")], settings, hold_out=[30.0], workers=2)
+    one = run(scenario, target, [parse_vary("wom.q=0.05:1.0")], settings, ResearchOptions(workers=1), hold_out=[30.0])
+    two = run(scenario, target, [parse_vary("wom.q=0.05:1.0")], settings, ResearchOptions(workers=2), hold_out=[30.0])
     np.testing.assert_array_equal(one.particles, two.particles)
     np.testing.assert_array_equal(one.weights, two.weights)
     q = one.summary()["wom.q"]

@@ -19,21 +19,22 @@ from typer.testing import CliRunner
 
 from sim.cli.claims import register
 from sim.config.behaviour import EngineConfig
-from sim.research.claim_metrics import (
+from sim.research.claims.method import compare, run
+from sim.research.claims.metrics import (
     HOLDS,
     INCONCLUSIVE,
     REVERSED,
     adopter_valence_shares,
     margins_for_shift,
 )
-from sim.research.claim_spec import ClaimError, Expectation, claim_files, load_claim
-from sim.research.claim_stats import (
+from sim.research.claims.spec import ClaimError, Expectation, claim_files, load_spec
+from sim.research.claims.stats import (
     adjust_per_expectation,
     holm,
     min_replicates_exact,
     replicates_for_power,
 )
-from sim.research.claims import compare, run_claim
+from sim.research.options import ResearchOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "experiments" / "claims"
@@ -41,13 +42,13 @@ DEFAULT = ROOT / "scenarios" / "default.toml"
 TINY = ["population.size=300", "run.days=20", "seed_users.count=10", "channels.forum.membership=0.2"]
 
 
-def write_claim(folder: Path, text: str, name: str = "tiny.toml") -> Path:
+def write_claim_file(folder: Path, text: str, name: str = "tiny.toml") -> Path:
     path = folder / name
     path.write_text(text)
     return path
 
 
-TINY_EXPERIMENT = f"""
+TINY_CLAIM = f"""
 name = "tiny"
 claim = "Higher quality ends with more adopters."
 seed = 3
@@ -85,15 +86,15 @@ def cli_app() -> typer.Typer:
 
 # --- the file format ------------------------------------------------------------------------------
 def test_claim_files_validate_with_their_scenarios():
-    from sim.research.claim_spec import arm_scenarios
+    from sim.research.claims.spec import arm_scenarios
 
     files = claim_files(CLAIMS)
     assert [f.name[:2] for f in files] == [f"{i:02d}" for i in range(1, 11)]
     for path in files:
-        experiment = load_claim(path)
+        spec = load_spec(path)
         for ci in (False, True):
-            scenarios = arm_scenarios(experiment, path, ci)
-            assert len(scenarios) == len(experiment.condition_grid(ci))
+            scenarios = arm_scenarios(spec, path, ci)
+            assert len(scenarios) == len(spec.condition_grid(ci))
 
 
 @pytest.mark.parametrize(
@@ -124,18 +125,18 @@ def test_claim_files_validate_with_their_scenarios():
     ],
 )
 def test_bad_claim_files_name_file_and_key(tmp_path, edit, expected):
-    path = write_claim(tmp_path, TINY_EXPERIMENT.replace(*edit))
+    path = write_claim_file(tmp_path, TINY_CLAIM.replace(*edit))
     with pytest.raises(ClaimError) as err:
-        load_claim(path)
+        load_spec(path)
     message = str(err.value).replace("Value error, ", "") if "Value error" not in expected else str(err.value)
     assert str(path) in message and "invalid claim spec" in message
     assert expected.replace("Value error, ", "") in message.replace("Value error, ", "")
 
 
 def test_bad_arm_scenario_names_arm_and_key(tmp_path):
-    path = write_claim(tmp_path, TINY_EXPERIMENT.replace('set = ["engine.quality=0.3"]', 'set = ["engine.qualty=0.3"]'))
+    path = write_claim_file(tmp_path, TINY_CLAIM.replace('set = ["engine.quality=0.3"]', 'set = ["engine.qualty=0.3"]'))
     with pytest.raises(ClaimError) as err:
-        run_claim(path)
+        run(path)
     assert "arm 'poor'" in str(err.value) and "engine.qualty: unknown key" in str(err.value)
 
 
@@ -144,8 +145,8 @@ def test_claim_10_margins_move_the_same_share():
     engine = EngineConfig()
     base = adopter_valence_shares(engine)
     detractor_margin, advocate_margin = margins_for_shift(engine, 0.05)
-    experiment = load_claim(CLAIMS / "10_negative_wom.toml")
-    sets = {arm.label: dict(s.split("=") for s in arm.set) for arm in experiment.arms}
+    spec = load_spec(CLAIMS / "10_negative_wom.toml")
+    sets = {arm.label: dict(s.split("=") for s in arm.set) for arm in spec.arms}
     assert float(sets["5% more dissatisfied"]["engine.detractor_margin"]) == pytest.approx(detractor_margin, abs=1e-4)
     assert float(sets["5% more satisfied"]["engine.advocate_margin"]) == pytest.approx(advocate_margin, abs=1e-4)
     dissatisfied = adopter_valence_shares(engine.model_copy(update={"detractor_margin": detractor_margin}))
@@ -234,7 +235,7 @@ def test_power_calculation_gives_more_replicates_for_smaller_effects():
 
 # --- running and the command ----------------------------------------------------------------------
 def test_command_writes_charts_tables_and_verdict(tmp_path):
-    path = write_claim(tmp_path, TINY_EXPERIMENT)
+    path = write_claim_file(tmp_path, TINY_CLAIM)
     out = tmp_path / "out"
     res = CliRunner().invoke(cli_app(), ["experiment", str(path), "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
@@ -252,10 +253,10 @@ def test_command_writes_charts_tables_and_verdict(tmp_path):
 
 
 def test_common_random_numbers_and_reproducibility(tmp_path):
-    one_point = TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
-    path = write_claim(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))
-    first = run_claim(path).runs
-    second = run_claim(path, workers=2).runs
+    one_point = TINY_CLAIM.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
+    path = write_claim_file(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))
+    first = run(path, ResearchOptions(progress=False)).runs
+    second = run(path, ResearchOptions(workers=2, progress=False)).runs
     pd.testing.assert_frame_equal(first, second)
     # identical arms with the same seed streams give identical runs
     good, poor = (first[first.arm == a].drop(columns="arm").reset_index(drop=True) for a in ("good", "poor"))
@@ -265,11 +266,11 @@ def test_common_random_numbers_and_reproducibility(tmp_path):
 def test_directory_runs_every_file_and_checks_all_first(tmp_path):
     folder = tmp_path / "claims"
     folder.mkdir()
-    write_claim(
-        folder, TINY_EXPERIMENT.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.1]'), "a.toml"
+    write_claim_file(
+        folder, TINY_CLAIM.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.1]'), "a.toml"
     )
-    write_claim(
-        folder, TINY_EXPERIMENT.replace('name = "tiny"', 'name = "broken"').replace("seed = 3", "sed = 3"), "b.toml"
+    write_claim_file(
+        folder, TINY_CLAIM.replace('name = "tiny"', 'name = "broken"').replace("seed = 3", "sed = 3"), "b.toml"
     )
     out = tmp_path / "out"
     res = CliRunner().invoke(cli_app(), ["experiment", str(folder), "--out", str(out), "--quiet"])
@@ -289,7 +290,7 @@ SEEDS = ("seed", "check_seed")
 
 def run_seed_claim(name: str, which: str = "seed"):
     """The claim at its CI settings with the file's `seed` or `check_seed`."""
-    return run_claim(CLAIMS / name, ci=True, seed=getattr(load_claim(CLAIMS / name), which))
+    return run(CLAIMS / name, ResearchOptions(seed=getattr(load_spec(CLAIMS / name), which), progress=False), ci=True)
 
 
 def assert_verdict(result, expectation: int, verdict: str, **point):
@@ -303,7 +304,7 @@ def assert_verdict(result, expectation: int, verdict: str, **point):
 def check_settings(result, replicates: int, seeds: tuple[int, int], alpha: float = 0.05) -> None:
     """The CI run used what the test's docstring states (one of its two seeds)."""
     assert result.replicates == replicates and result.seed in seeds
-    assert all(e.alpha == alpha and e.test == "wilcoxon" for e in result.experiment.expect)
+    assert all(e.alpha == alpha and e.test == "wilcoxon" for e in result.spec.expect)
 
 
 @pytest.mark.slow
@@ -350,7 +351,7 @@ def test_claim_03_participation_raises_fans_and_talk(which):
     decides), seeds 303 and 63003, 3,000 people, 150 days; one-sided Wilcoxon signed-rank tests, Holm
     over the 4 points, at alpha = 0.05 on fan share and talk-days per adopter, with and without renewed
     talk windows, and with relationship.use_brand_growth 0 (only participation makes fans: built in)
-    and 0.02 (satisfied use alone makes fans: the falsification experiment)."""
+    and 0.02 (satisfied use alone makes fans: the falsification claim)."""
     result = run_seed_claim("03_relationship.toml", which)
     check_settings(result, replicates=7, seeds=(303, 63003))
     for renew in (True, False):
@@ -369,7 +370,7 @@ def test_claim_04_community_persists_fan_economy_decays(which):
     day 150); one-sided Wilcoxon signed-rank tests, Holm over the 2 points, at alpha = 0.05: community
     > fan economy in engagement and fan retention, community engagement retention > 0.5, fan economy's
     < 0.5, with community.peer_reach 'population' (the population-wide fan share: built in) and 'ties'
-    (the share of fans among a person's offline contacts: the falsification experiment)."""
+    (the share of fans among a person's offline contacts: the falsification claim)."""
     result = run_seed_claim("04_community.toml", which)
     check_settings(result, replicates=6, seeds=(404, 64004))
     assert result.holds
@@ -441,7 +442,7 @@ def test_claim_08_moderate_posting_beats_overload_only_with_fatigue(which):
     the official account; one-sided Wilcoxon signed-rank tests, Holm over the 2 fatigue points, at
     alpha = 0.05. When followers tire past 3 posts a day, moderate useful posting reaches 50% sooner
     (holds with both seeds); its "more adopters" holds with one seed only. Without fatigue (the
-    falsification experiment), ten posts a day reach 50% sooner (reversed)."""
+    falsification claim), ten posts a day reach 50% sooner (reversed)."""
     result = run_seed_claim("08_self_media.toml", which)
     check_settings(result, replicates=48, seeds=(808, 68008))
     fatigue = {"channels.weibo.official_followers": 0.3}
@@ -475,7 +476,7 @@ def test_claim_10_bad_news_outweighs_good_news(which):
     negative_reach_factor in {2, 1} x {1.5, 1}; one-sided Wilcoxon signed-rank tests, Holm over the 4
     points, at alpha = 0.05 of the contrast 2 x baseline - dissatisfied - satisfied (adoption lost to
     5% more dissatisfied exceeds adoption gained from 5% more satisfied): holds at every point,
-    including factors 1 and 1 (the falsification experiment). The time-to-50% half (pilot d = 0.41 at
+    including factors 1 and 1 (the falsification claim). The time-to-50% half (pilot d = 0.41 at
     the defaults: 61 replicates needed) is tested and reported but not powered in CI, so not asserted."""
     result = run_seed_claim("10_negative_wom.toml", which)
     check_settings(result, replicates=7, seeds=(1010, 70010))

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from sim.cli.optimize import register
 from sim.config.scenario import load_scenario
-from sim.research.optimize import TRIALS_DIR, load_problem
-from sim.research.optimize_check import PLAN_FILE, RANKED_FILE, TRIALS_FILE, run_optimize
-from sim.research.optimize_spec import OptimizeSpecError, load_optimize_spec
+from sim.research.optimize.method import PLAN_FILE, RANKED_FILE, TRIALS_FILE, run
+from sim.research.optimize.search import TRIALS_DIR, load_problem
+from sim.research.optimize.spec import OptimizeSpecError, load_spec
+from sim.research.options import ResearchOptions
 from sim.viz.optimize_charts import draw_optimize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def test_closed_form_optimum_is_spreading_the_budget_evenly():
 def test_optimiser_finds_the_known_optimum(tmp_path):
     spec = tmp_path / "known.toml"
     spec.write_text(KNOWN)
-    result = run_optimize(spec, tmp_path / "out", workers=1, progress=False)
+    result = run(spec, ResearchOptions(out=tmp_path / "out", workers=1, progress=False))
     best = result.winner.params
     s, t0 = best["advertising.spend_per_day"], best["advertising.start_day"]
     f_star = closed_form(S_STAR, 0)
@@ -133,7 +134,7 @@ def small_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("small")
     spec = folder / "small.toml"
     spec.write_text(SMALL)
-    result = run_optimize(spec, folder / "one", workers=1, progress=False, draw=draw_optimize)
+    result = run(spec, ResearchOptions(out=folder / "one", workers=1, progress=False), draw=draw_optimize)
     return spec, folder / "one", result
 
 
@@ -161,7 +162,7 @@ def test_outputs_and_plan_runs(small_run, tmp_path):
 
 def test_two_workers_give_identical_results(small_run, tmp_path):
     spec, out, _ = small_run
-    run_optimize(spec, tmp_path / "two", workers=2, progress=False)
+    run(spec, ResearchOptions(out=tmp_path / "two", workers=2, progress=False))
     assert _files(tmp_path / "two") == _files(out)
 
 
@@ -173,7 +174,7 @@ def test_resume_reruns_only_missing_candidates(small_run, tmp_path):
         (copy / TRIALS_DIR / f"trial-{number:05d}.json").unlink()
     shutil.rmtree(copy / "checks")
     (copy / RANKED_FILE).unlink()
-    result = run_optimize(spec, copy, workers=1, progress=False)
+    result = run(spec, ResearchOptions(out=copy, workers=1, progress=False))
     assert (result.search.ran, result.search.replayed) == (3, 3)
     assert _files(copy) == _files(out)
 
@@ -185,8 +186,8 @@ def test_another_spec_needs_force(small_run, tmp_path):
     other = tmp_path / "other.toml"
     other.write_text(SMALL.replace("seed = 5", "seed = 6"))
     with pytest.raises(OptimizeSpecError, match="use --force"):
-        run_optimize(other, copy, workers=1, progress=False)
-    result = run_optimize(other, copy, workers=1, progress=False, force=True)
+        run(other, ResearchOptions(out=copy, workers=1, progress=False))
+    result = run(other, ResearchOptions(out=copy, workers=1, progress=False, force=True))
     assert result.search.replayed == 0
 
 
@@ -254,7 +255,7 @@ def test_out_that_is_not_an_optimize_output_is_refused(tmp_path):
 
 
 def test_spec_loads_the_shipped_example():
-    spec = load_optimize_spec(ROOT / "experiments" / "optimize" / "new_phone.toml")
+    spec = load_spec(ROOT / "experiments" / "optimize" / "new_phone.toml")
     assert spec.budget.total == 2_000_000 and spec.objective.day == 180
 
 

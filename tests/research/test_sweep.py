@@ -1,4 +1,4 @@
-"""Sweeps: experiment files, designs, seeds, a real Dask LocalCluster, failures, and resume after kill -9.
+"""Sweeps: sweep specs, designs, seeds, a real Dask LocalCluster, failures, and resume after kill -9.
 
 Runs use a tiny population (300 people, 15 days, 10 seed users) so each takes well under a second.
 A point with `channels.forum.membership = 0` makes the model raise at run time (no forum member can be
@@ -20,12 +20,13 @@ from typer.testing import CliRunner
 
 from sim.cli.research import register
 from sim.model.streams import sweep_seed
-from sim.research.sweep import metric_names, pending_specs, plan_sweep, run_sweep, write_sweep_files
-from sim.research.sweep_spec import SweepSpecError, build_design, load_sweep_spec
-from sim.research.sweep_store import (
-    EXPERIMENT_COPY,
+from sim.research.options import ResearchOptions
+from sim.research.sweep.method import metric_names, pending_specs, plan_sweep, run, write_sweep_files
+from sim.research.sweep.spec import SweepSpecError, build_design, load_spec
+from sim.research.sweep.store import (
     LOCK_FILE,
     RUNS_DIR,
+    SPEC_COPY,
     STATUS_ERROR,
     STATUS_OK,
     TIMESERIES_DIR,
@@ -45,7 +46,7 @@ register(app)
 cli = CliRunner()
 
 
-def write_experiment(
+def write_sweep_spec(
     path: Path,
     parameters: str,
     *,
@@ -56,7 +57,7 @@ def write_experiment(
     fixed=TINY,
     scenario: Path = DEFAULT,
 ) -> Path:
-    """An experiment file with the tiny fixed overrides."""
+    """A sweep spec file with the tiny fixed overrides."""
     fixed_items = ", ".join(f'"{item}"' for item in fixed)
     path.write_text(
         f'name = "{name}"\nscenario = "{scenario}"\nseed = {seed}\nreplicates = {replicates}\n'
@@ -74,7 +75,7 @@ def thread_client():
         yield client
 
 
-# --- experiment files -----------------------------------------------------------------------------
+# --- sweep spec files -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "body, message",
     [
@@ -113,16 +114,16 @@ def thread_client():
         ),
     ],
 )
-def test_bad_experiment_names_file_and_key(tmp_path, body, message):
+def test_bad_sweep_spec_names_file_and_key(tmp_path, body, message):
     path = tmp_path / "bad.toml"
     path.write_text(body)
     with pytest.raises(SweepSpecError) as info:
-        load_sweep_spec(path)
+        load_spec(path)
     assert str(path) in str(info.value) and message in str(info.value)
 
 
 def test_invalid_point_is_reported_before_anything_runs(tmp_path):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.max_conversion" = [0.5, 1.5]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.max_conversion" = [0.5, 1.5]')
     out = tmp_path / "out"
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2, result.output
@@ -131,13 +132,13 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
 
 
 def test_designs(tmp_path):
-    grid = load_sweep_spec(
-        write_experiment(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
+    grid = load_spec(
+        write_sweep_spec(tmp_path / "g.toml", '"engine.quality" = [0.4, 0.8]\n"wom.transmission" = [0.1, 0.2, 0.3]')
     )
     design = build_design(grid)
     assert design.shape == (6, 2) and list(design.iloc[1]) == [0.4, 0.2]  # first parameter slowest
-    lhs = load_sweep_spec(
-        write_experiment(
+    lhs = load_spec(
+        write_sweep_spec(
             tmp_path / "l.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"seed_users.count" = { low = 5, high = 12, integer = true }',
             design='kind = "lhs"\nsamples = 16',
@@ -148,8 +149,8 @@ def test_designs(tmp_path):
     assert len(design) == 16 and design["engine.quality"].between(0.4, 0.8).all()
     assert design["seed_users.count"].dtype == np.int64 and design["seed_users.count"].between(5, 12).all()
     assert build_design(lhs).equals(design)  # seeded: the same on every invocation (resume relies on it)
-    sobol = load_sweep_spec(
-        write_experiment(
+    sobol = load_spec(
+        write_sweep_spec(
             tmp_path / "s.toml",
             '"engine.quality" = { low = 0.4, high = 0.8 }\n"wom.transmission" = { low = 0.05, high = 0.2 }',
             design='kind = "sobol"\nsamples = 8',
@@ -166,18 +167,18 @@ def test_sweep_seed_is_the_spawned_stream():
 
 
 def test_resume_refuses_a_different_sweep(tmp_path):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"
     out.mkdir()
     write_sweep_files(plan_sweep(exp), out)
-    write_experiment(exp, '"engine.quality" = [0.5, 0.9]')
+    write_sweep_spec(exp, '"engine.quality" = [0.5, 0.9]')
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2 and "design changed" in result.output
-    assert "0.5, 0.8" in (out / EXPERIMENT_COPY).read_text()
+    assert "0.5, 0.8" in (out / SPEC_COPY).read_text()
 
 
 def test_pending_specs_skip_written_and_failed_runs(tmp_path):
-    specs = plan_sweep(write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')).specs
+    specs = plan_sweep(write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')).specs
     statuses = {specs[0].run_id: STATUS_OK, specs[1].run_id: STATUS_ERROR}
     assert [s.run_id for s in pending_specs(specs, statuses, retry_failed=False)] == [s.run_id for s in specs[2:]]
     assert [s.run_id for s in pending_specs(specs, statuses, retry_failed=True)] == [s.run_id for s in specs[1:]]
@@ -185,9 +186,9 @@ def test_pending_specs_skip_written_and_failed_runs(tmp_path):
 
 # --- running on Dask ------------------------------------------------------------------------------
 def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
-    exp = write_experiment(tmp_path / "e.toml", f'"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]')
+    exp = write_sweep_spec(tmp_path / "e.toml", f'"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]')
     out = tmp_path / "out"
-    report = run_sweep(exp, out, client=thread_client, progress=False)
+    report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert (report.ok, report.failed) == (2, 2)
     runs = pd.read_parquet(out / RUNS_DIR)  # a plain read of the dataset has every column
     assert set(metric_names()) <= set(runs.columns)
@@ -198,14 +199,14 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, thread_client):
     assert runs.loc[runs["status"] == STATUS_OK, "final_adoption"].gt(0).all()
     assert len(list((out / TIMESERIES_DIR).iterdir())) == 2  # series of the finished runs only
     # Failed runs are not retried unless asked; --retry-failed re-runs them and only them.
-    assert run_sweep(exp, out, client=thread_client, progress=False).skipped == 4
-    again = run_sweep(exp, out, client=thread_client, progress=False, retry_failed=True)
+    assert run(exp, ResearchOptions(out=out, progress=False), client=thread_client).skipped == 4
+    again = run(exp, ResearchOptions(out=out, progress=False), client=thread_client, retry_failed=True)
     assert (again.skipped, again.failed) == (2, 2)
 
 
 def test_existing_scheduler(tmp_path):
     """--scheduler sends the same sweep to a running cluster (here one on loopback, in threads)."""
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]', replicates=1)
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]', replicates=1)
     with local_cluster(1, processes=False) as cluster:
         result = cli.invoke(
             app,
@@ -229,7 +230,7 @@ def test_one_and_two_local_workers_give_identical_results(tmp_path, capsys):
     both write the same rows and series, failures included."""
     from distributed import Client
 
-    exp = write_experiment(
+    exp = write_sweep_spec(
         tmp_path / "e.toml",
         f'"engine.quality" = [0.5, 0.8]\n"channels.forum.membership" = [{FAILING_MEMBERSHIP}, 0.05]',
         replicates=2,
@@ -240,7 +241,7 @@ def test_one_and_two_local_workers_give_identical_results(tmp_path, capsys):
             cluster.scale(workers)
             _wait_for_workers(client, workers)
             out = tmp_path / f"w{workers}"
-            report = run_sweep(exp, out, client=client, progress=True)
+            report = run(exp, ResearchOptions(out=out, progress=True), client=client)
             assert (report.total, report.skipped, report.ok, report.failed) == (8, 0, 4, 4)
             frames[workers] = (
                 read_runs(out),
@@ -267,7 +268,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     """Kill the sweep process (and its workers) with SIGKILL mid-sweep, then run the same sweep again."""
     points, replicates, killed_after = 8, 2, 3
     values = ", ".join(f"{v:.3f}" for v in np.linspace(0.5, 0.9, points))
-    exp = write_experiment(tmp_path / "e.toml", f'"engine.quality" = [{values}]', replicates=replicates)
+    exp = write_sweep_spec(tmp_path / "e.toml", f'"engine.quality" = [{values}]', replicates=replicates)
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli.research", "sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"],
@@ -289,7 +290,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     assert killed_after <= written < points * replicates, "kill the sweep mid-way"
     assert (out / LOCK_FILE).exists()  # left behind by the killed process, taken over below
 
-    report = run_sweep(exp, out, client=thread_client, progress=False)
+    report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert report.skipped == written and report.ok + report.failed == points * replicates - written
     runs = read_runs(out)
     assert sorted(runs["run_id"]) == [f"{p:05d}-{r:03d}" for p in range(points) for r in range(replicates)]
@@ -303,7 +304,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
 def test_design_size_is_capped_before_planning(tmp_path):
     """A 10^8-run grid is refused at once (it would take gigabytes to plan), naming the cap."""
     values = ", ".join(str(i) for i in range(1, 101))
-    exp = write_experiment(
+    exp = write_sweep_spec(
         tmp_path / "e.toml",
         f'"wom.q" = [{values}]\n"engine.quality" = [{values}]\n"engine.expectation_mean" = [{values}]\n'
         f'"advertising.p_max" = [{values}]',
@@ -315,7 +316,7 @@ def test_design_size_is_capped_before_planning(tmp_path):
 
 
 def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5]')
     (tmp_path / "file").write_text("x")
     res = cli.invoke(app, ["sweep", str(exp), "--out", str(tmp_path / "file"), "--quiet"])
     assert res.exit_code == 2 and "is a file" in res.output
@@ -330,15 +331,15 @@ def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
 
 
 def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
-    exp = write_experiment(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"
-    run_sweep(exp, out, client=thread_client, progress=False)
+    run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     good = {p.name: p.read_bytes() for p in (out / RUNS_DIR).glob("run-*.parquet")}
     bad = out / RUNS_DIR / "run-00001-000.parquet"
     bad.write_bytes(b"not parquet at all")
     res = cli.invoke(app, ["analyze", str(out)])
     assert res.exit_code == 0 and str(bad) in res.output  # analyze names the file and goes on
-    report = run_sweep(exp, out, client=thread_client, progress=False)
+    report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert (report.skipped, report.ok) == (3, 1)
     assert any(str(bad) in note for note in report.notes)
     assert (out / "corrupt" / RUNS_DIR / bad.name).read_bytes() == b"not parquet at all"
@@ -357,5 +358,5 @@ def test_sweep_too_large_for_memory_is_refused_before_anything_is_written(tmp_pa
         '[design]\nkind = "grid"\n[parameters]\n"population.size" = [1000, 2000000]\n'
     )
     with pytest.raises(InputError, match="too large for this machine"):
-        run_sweep(spec, tmp_path / "out", workers=2)
+        run(spec, ResearchOptions(out=tmp_path / "out", workers=2))
     assert not (tmp_path / "out").exists()

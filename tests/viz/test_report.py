@@ -53,8 +53,8 @@ def runs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    """A small sweep directory in `wom sweep`'s layout, written with sim.research.sweep's own writers."""
-    from sim.research import sweep as sw
+    """A small sweep directory in `wom sweep`'s layout, written with sim.research.sweep.method's own writers."""
+    from sim.research.sweep import method as sw
 
     root = tmp_path_factory.mktemp("sweep")
     experiment = root / "tiny.toml"
@@ -66,7 +66,7 @@ def sweep(tmp_path_factory):
     plan = sw.plan_sweep(experiment)
     out = root / "tiny-grid"
     sw.write_sweep_files(plan, out)
-    for spec in plan.specs:  # what run_sweep does on its workers, here in-process
+    for spec in plan.specs:  # what sweep.method.run does on its workers, here in-process
         sw.write_outcome(out, sw.run_one(spec), sw.point_overrides(plan.design, spec.point))
     return out
 

@@ -11,7 +11,7 @@ per-replicate Shapley values, with its standard error).
 The swept keys must belong to one factor (`factor` in the spec, e.g. relationship_chain): then the
 combinations with that factor off do not depend on the point and are run once for the whole map (the
 other half are run per point), with the same replicate seeds everywhere (common random numbers, as in
-`sim.research.attribution`). The metric is a parameter: any of attribution's metrics, including lifetime and per-generation adoption.
+`sim.research.attribution.method`). The metric is a parameter: any of attribution's metrics, including lifetime and per-generation adoption.
 """
 
 from __future__ import annotations
@@ -31,23 +31,28 @@ from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
 from sim.config.toml import read_spec
 from sim.model.streams import replicate_seeds
-from sim.research.attribution import (
+from sim.research.attribution.method import (
     ATTRIBUTED_METRICS,
     EXTRA_METRICS,
     FACTOR_SECTIONS,
     FACTORS,
     all_combinations,
+    attribution_values,
     check_factors_differ,
     combo_scenario,
-    replicate_metrics,
     shapley_values,
 )
+from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
+from sim.run.io import atomic_directory
 from sim.run.runner import run_replicate
 
 #: Output kind of a map folder (sim.run.io markers) and its table.
 MAP_KIND = "attribution-map"
 MAP_FILE = "map.csv"
+#: The map's chart and its plain-text summary, beside MAP_FILE.
+MAP_CHART = "map.png"
+SUMMARY_FILE = "summary.txt"
 #: Most runs a map may ask for (checked before any work): about an hour on 2 cores at 600 people.
 MAX_MAP_RUNS = 20_000
 
@@ -133,7 +138,7 @@ def _format_error(exc: ValidationError, source: str) -> str:
     return f"{source}: {where}: {err['msg']}"
 
 
-def load_map_spec(path: str | Path) -> MapSpec:
+def load_spec(path: str | Path) -> MapSpec:
     """Read and validate a map spec; every problem is one MapSpecError naming the file and key."""
     return read_spec(path, MapSpec, MapSpecError, _format_error)
 
@@ -177,10 +182,10 @@ def map_runs(spec: MapSpec) -> int:
     return spec.replicates * (len(combos) - with_factor + with_factor * len(points(spec)))
 
 
-def attribution_map(
+def run(
     spec: MapSpec,
     base_dir: Path,
-    workers: int = 1,
+    options: ResearchOptions | None = None,
     progress: Callable[[int], None] | None = None,
     runner=run_replicate,
 ) -> pd.DataFrame:
@@ -202,12 +207,12 @@ def attribution_map(
     for sc in at_point:
         tasks += [(combo_scenario(sc, baseline, c), seq, r) for c in own for r, seq in enumerate(seeds)]
     population, horizon = scenario.population.size, float(scenario.run.days)
-    with open_executor(workers, tasks=len(tasks)) as executor:
+    with open_executor((options or ResearchOptions()).workers or 1, tasks=len(tasks)) as executor:
         done = (lambda task, ts: progress(1)) if progress else None
         frames = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
     extra = (spec.metric,) if spec.metric in EXTRA_METRICS else ()
     line = max(scenario.generations.count, baseline.generations.count)  # products in the longer line
-    metric_of = [replicate_metrics(ts, population, horizon, extra, line)[spec.metric] for ts in frames]
+    metric_of = [attribution_values(ts, population, horizon, extra, line)[spec.metric] for ts in frames]
     n_rep = spec.replicates
     values_shared = {c: metric_of[i * n_rep : (i + 1) * n_rep] for i, c in enumerate(shared)}
     offset = len(shared) * n_rep
@@ -268,3 +273,21 @@ def summary(spec: MapSpec, table: pd.DataFrame) -> str:
             f"(share {r[f'share_{a}']:.0%} vs {r[f'share_{b}']:.0%})"
         )
     return "\n".join(lines)
+
+
+def write_outputs(
+    spec: MapSpec,
+    table: pd.DataFrame,
+    text: str,
+    out_dir: Path,
+    force: bool = False,
+    draw: Callable[[MapSpec, pd.DataFrame, Path], object] | None = None,
+) -> list[Path]:
+    """Write map.csv, the summary `text` and what `draw(spec, table, path)` draws (map.png) into out_dir,
+    all at once (sim.run.io.atomic_directory; `force` replaces only a previous map)."""
+    with atomic_directory(out_dir, MAP_KIND, force) as tmp:
+        table.to_csv(tmp / MAP_FILE, index=False, float_format="%.6g")
+        if draw is not None:
+            draw(spec, table, tmp / MAP_CHART)
+        (tmp / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
+    return [out_dir / MAP_FILE, out_dir / MAP_CHART, out_dir / SUMMARY_FILE]

@@ -1,10 +1,10 @@
 """Parameter sweeps: plan (design + validated scenarios + seeds), run on an executor, write as runs finish.
 
-A sweep spec (sim.research.sweep_spec) names a base scenario, the parameters to vary, a design and
-the replicates per point. `run_sweep` validates every point's scenario before running anything, then
+A sweep spec (sim.research.sweep.spec) names a base scenario, the parameters to vary, a design and
+the replicates per point. `run` validates every point's scenario before running anything, then
 runs the (point, replicate) pairs on Dask -- an embedded `LocalCluster` or an existing cluster at
 `scheduler` (sim.run.executor) -- and writes one small Parquet file per finished run
-(sim.research.sweep_store), so an interrupted sweep resumes where it stopped.
+(sim.research.sweep.store), so an interrupted sweep resumes where it stopped.
 
 Seeds: run (point i, replicate r) of a sweep with seed s uses
 ``SeedSequence(s).spawn(n_points)[i].spawn(replicates)[r]``, which is the same stream as
@@ -36,15 +36,16 @@ from sim.config.memory import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
 from sim.model import streams
-from sim.research.sweep_spec import (
+from sim.research.options import ResearchOptions
+from sim.research.sweep.spec import (
     SweepSpec,
     SweepSpecError,
     build_design,
     describe_point,
-    load_sweep_spec,
+    load_spec,
     point_overrides,
 )
-from sim.research.sweep_store import (
+from sim.research.sweep.store import (
     STATUS_ERROR,
     STATUS_OK,
     TIMESERIES_KEY_COLUMNS,
@@ -150,9 +151,9 @@ def error_outcome(spec: RunSpec, error: str, trace: str = "") -> RunOutcome:
 # ==================================================================================================
 @dataclass
 class SweepPlan:
-    """A validated sweep, ready to run: the experiment, its design, and one spec per run."""
+    """A validated sweep, ready to run: the sweep, its design, and one spec per run."""
 
-    experiment: SweepSpec
+    sweep: SweepSpec
     source: Path
     base_scenario: dict
     design: pd.DataFrame
@@ -164,17 +165,17 @@ class SweepPlan:
 
 
 def plan_sweep(spec_path: str | Path) -> SweepPlan:
-    """Load the experiment, build its design and validate every point's scenario before anything runs.
+    """Load the sweep, build its design and validate every point's scenario before anything runs.
 
     Raises SweepSpecError (or ScenarioError for the base scenario) listing the invalid points with
     their parameter values and the scenario's own message.
     """
     source = Path(spec_path)
-    experiment = load_sweep_spec(source)
-    scenario_path = source.resolve().parent / experiment.scenario
-    base = load_scenario(scenario_path, experiment.set)
+    sweep = load_spec(source)
+    scenario_path = source.resolve().parent / sweep.scenario
+    base = load_scenario(scenario_path, sweep.set)
     base_data = base.model_dump()
-    design = build_design(experiment)
+    design = build_design(sweep)
     scenarios, problems = [], []
     for point in design.index:
         overrides = point_overrides(design, point)
@@ -196,22 +197,20 @@ def plan_sweep(spec_path: str | Path) -> SweepPlan:
             f"{source}: {len(problems)} of {len(design)} points are invalid; nothing was run\n" + "\n".join(shown)
         )
     specs = [
-        RunSpec(point, r, scenarios[point], experiment.seed)
-        for point in range(len(design))
-        for r in range(experiment.replicates)
+        RunSpec(point, r, scenarios[point], sweep.seed) for point in range(len(design)) for r in range(sweep.replicates)
     ]
-    return SweepPlan(experiment, source, base_data, design, specs)
+    return SweepPlan(sweep, source, base_data, design, specs)
 
 
 def manifest(plan: SweepPlan) -> dict:
     """sweep.json: what identifies the sweep (seed, base scenario, design kind) plus counts and versions."""
-    experiment = plan.experiment
+    sweep = plan.sweep
     return {
-        "name": experiment.name,
-        "seed": experiment.seed,
-        "replicates": experiment.replicates,
-        "design": experiment.design.kind,
-        "parameters": experiment.parameter_names,
+        "name": sweep.name,
+        "seed": sweep.seed,
+        "replicates": sweep.replicates,
+        "design": sweep.design.kind,
+        "parameters": sweep.parameter_names,
         "points": plan.n_points,
         "runs": len(plan.specs),
         "seed_scheme": "SeedSequence(seed, spawn_key=(point, replicate))",
@@ -226,7 +225,7 @@ def manifest(plan: SweepPlan) -> dict:
 # ==================================================================================================
 @dataclass
 class SweepReport:
-    """What a `run_sweep` call did."""
+    """What a `run` call did."""
 
     name: str
     results_dir: Path
@@ -292,25 +291,26 @@ def check_sweep_out(out: Path) -> None:
         raise SweepSpecError(f"--out {out}: is a file; a sweep writes a folder (give a folder path)")
 
 
-def run_sweep(
+def run(
     spec_path: str | Path,
-    results_dir: str | Path | None = None,
+    options: ResearchOptions | None = None,
     *,
-    workers: int | None = None,
-    scheduler: str | None = None,
     client: Any = None,
     retry_failed: bool = False,
-    progress: bool = True,
 ) -> SweepReport:
     """Run (or resume) the sweep of a sweep spec file and write its results as runs finish.
 
-    Runs already written are skipped; failed ones too unless `retry_failed`. Execution uses `client`
-    when given (left open), else `scheduler`, else an embedded LocalCluster of `workers` processes.
+    The results go to `options.out` (default results/<sweep name>). Runs already written are skipped;
+    failed ones too unless `retry_failed`. Execution uses `client` when given (left open), else
+    `options.scheduler`, else an embedded LocalCluster of `options.workers` processes (default one per
+    core); `options.progress` draws a progress bar.
     Ctrl-C stops cleanly: finished runs stay written and the report says interrupted.
     """
     from tqdm import tqdm
 
-    out = Path(results_dir) if results_dir else None
+    options = options or ResearchOptions()
+    workers, scheduler = options.workers, options.scheduler
+    out = Path(options.out) if options.out else None
     if out is not None:
         check_sweep_out(out)
     plan = plan_sweep(spec_path)
@@ -318,7 +318,7 @@ def run_sweep(
         at_once = min(workers or available_cores(), len(plan.specs))
         largest = max((s.scenario for s in plan.specs), key=lambda s: s["population"]["size"])
         check_memory(Scenario.model_validate(largest), at_once, source=str(spec_path))
-    out = out or default_out_dir(plan.experiment)
+    out = out or default_out_dir(plan.sweep)
     manifest_data = manifest(plan)
     notes = check_same_sweep(plan, manifest_data, out)
     try:
@@ -331,7 +331,7 @@ def run_sweep(
         notes += quarantine_corrupt(out)
         statuses = existing_statuses(out)
         pending = pending_specs(plan.specs, statuses, retry_failed)
-        report = SweepReport(plan.experiment.name, out, len(plan.specs), len(plan.specs) - len(pending), notes=notes)
+        report = SweepReport(plan.sweep.name, out, len(plan.specs), len(plan.specs) - len(pending), notes=notes)
         if not pending:
             return report
         started = time.perf_counter()
@@ -340,9 +340,9 @@ def run_sweep(
             total=report.total,
             initial=report.skipped,
             unit="run",
-            desc=plan.experiment.name,
+            desc=plan.sweep.name,
             file=sys.stderr,
-            disable=not progress,
+            disable=not options.progress,
             dynamic_ncols=True,
         )
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.research.sweep import metric_names
-from sim.research.sweep_spec import SweepSpec, SweepSpecError, load_sweep_spec, salib_problem
-from sim.research.sweep_store import EXPERIMENT_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
+from sim.research.sweep.method import metric_names
+from sim.research.sweep.spec import SweepSpec, SweepSpecError, load_spec, salib_problem
+from sim.research.sweep.store import SPEC_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
 from sim.run.io import atomic_directory
 from sim.run.metrics import MILESTONES, fit_bass, fit_problem, mean_and_band
 
@@ -153,11 +153,9 @@ def sobol_indices(problem: dict, y: np.ndarray, second_order: bool = False, seed
     )
 
 
-def sobol_table(
-    experiment: SweepSpec, points: pd.DataFrame, metrics: tuple[str, ...]
-) -> tuple[pd.DataFrame, list[str]]:
+def sobol_table(sweep: SweepSpec, points: pd.DataFrame, metrics: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
     """Sobol indices of each metric's point means; metrics that cannot be analysed are noted instead."""
-    problem = salib_problem(experiment)
+    problem = salib_problem(sweep)
     frames, notes = [], []
     for metric in metrics:
         y = points[f"{metric}_mean"].to_numpy(dtype=float)
@@ -167,7 +165,7 @@ def sobol_table(
         if np.ptp(y) == 0:
             notes.append(f"sobol: {metric} skipped: the same value at every point")
             continue
-        table = sobol_indices(problem, y, experiment.design.second_order, experiment.seed)
+        table = sobol_indices(problem, y, sweep.design.second_order, sweep.seed)
         frames.append(table.assign(metric=metric))
     if not frames:
         return pd.DataFrame(columns=["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"]), notes
@@ -178,19 +176,19 @@ def sobol_table(
 # ==================================================================================================
 # The whole analysis
 # ==================================================================================================
-def analyze(results_dir: str | Path) -> AnalysisResult:
+def run(results_dir: str | Path) -> AnalysisResult:
     """The analysis of a sweep's results folder: per-point tables, Bass fits, Sobol indices (see module doc).
 
     Unreadable run files are left out and named in the notes (`wom sweep` moves them aside and runs
     them again on resume).
     """
     results_dir = Path(results_dir)
-    if not (results_dir / EXPERIMENT_COPY).is_file():
+    if not (results_dir / SPEC_COPY).is_file():
         raise SweepSpecError(
-            f"{results_dir}: not a sweep results folder (no {EXPERIMENT_COPY}); "
+            f"{results_dir}: not a sweep results folder (no {SPEC_COPY}); "
             "give the folder `wom sweep` wrote, e.g. results/<name>"
         )
-    spec = load_sweep_spec(results_dir / EXPERIMENT_COPY)
+    spec = load_spec(results_dir / SPEC_COPY)
     design = read_design(results_dir)
     notes = [f"{bad}: unreadable run file left out; `wom sweep` runs it again" for bad in corrupt_files(results_dir)]
     runs = read_runs(results_dir)
@@ -224,7 +222,7 @@ def analyze(results_dir: str | Path) -> AnalysisResult:
     return result
 
 
-def write_analysis(
+def write_outputs(
     result: AnalysisResult, draw: Callable[[AnalysisResult, Path], list[Path]] | None = None
 ) -> list[Path]:
     """Write points.csv, bass.csv (sobol.csv) and what `draw` adds (the charts) into results_dir/analysis/,

@@ -26,12 +26,13 @@ from typing import Any
 import pandas as pd
 
 from sim.config.version import version_info
-from sim.research.sweep_spec import SweepSpec, SweepSpecError
+from sim.research.sweep.spec import SweepSpec, SweepSpecError
 from sim.run.io import MARKER, atomic_file, clean_stale, output_name, process_alive
 
-#: Where `wom sweep` writes unless --out is given: RESULTS_ROOT / <experiment name>.
+#: Where `wom sweep` writes unless --out is given: RESULTS_ROOT / <sweep name>.
 RESULTS_ROOT = Path("results")
-EXPERIMENT_COPY = "experiment.toml"
+#: The copy of the sweep spec in the results folder (its file name is kept: folders written before read it).
+SPEC_COPY = "experiment.toml"
 MANIFEST_FILE = "sweep.json"
 DESIGN_FILE = "design.parquet"
 RUNS_DIR = "runs"
@@ -157,7 +158,7 @@ def write_sweep_folder(plan: Any, results_dir: Path, manifest: dict) -> None:
     and create runs/ and timeseries/."""
     for sub in (RUNS_DIR, TIMESERIES_DIR):
         (results_dir / sub).mkdir(parents=True, exist_ok=True)
-    _write_text(plan.source.read_text(encoding="utf-8"), results_dir / EXPERIMENT_COPY)
+    _write_text(plan.source.read_text(encoding="utf-8"), results_dir / SPEC_COPY)
     _write_parquet(plan.design.reset_index(), results_dir / DESIGN_FILE)
     _write_text(json.dumps(manifest, indent=2) + "\n", results_dir / MANIFEST_FILE)
     _write_text(SWEEP_KIND + "\n", results_dir / MARKER)

@@ -11,7 +11,7 @@ continuous, integer and on/off decisions and with noise, and needs no gradient);
 Each evaluated candidate is stored at once (one JSON file, written atomically) in the output folder. A
 restart with the same spec replays the stored candidates into a fresh study (asking in the same order,
 telling the stored values), so the optimiser ends in the same state as an uninterrupted search and only
-the missing candidates run. The best plans are then re-evaluated on fresh seeds (sim.research.optimize_check).
+the missing candidates run. The best plans are then re-evaluated on fresh seeds (sim.research.optimize.method).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sim.config.schema import Scenario
 from sim.config.shipped import resolve_scenario
 from sim.config.toml import toml_value
 from sim.model import streams
-from sim.research.optimize_spec import DecisionRange, OptimizeSpec, OptimizeSpecError, load_optimize_spec
+from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError, load_spec
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import MARKER, is_output_of, output_name, write_text
 from sim.run.metrics import METRICS, metrics_on_day
@@ -126,7 +126,7 @@ def _nanmean(values: list[float]) -> float:
 def load_problem(spec_path: str | Path) -> Problem:
     """Read the spec and its base scenario; check the baseline plan and the objective's day before any run."""
     spec_path = Path(spec_path)
-    spec = load_optimize_spec(spec_path)
+    spec = load_spec(spec_path)
     try:
         base_path = resolve_scenario(spec_path.resolve().parent / spec.scenario)
     except InputError as exc:
@@ -389,4 +389,4 @@ def _reloaded(record: dict) -> dict:
     return record
 
 
-__all__ = ["load_optimize_spec", "load_problem", "run_search"]
+__all__ = ["load_spec", "load_problem", "run_search"]

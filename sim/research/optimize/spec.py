@@ -25,7 +25,7 @@ from sim.config.errors import ScenarioError
 from sim.config.limits import MAX_DAYS, MAX_SEED
 from sim.config.names import NAME_PATTERN
 from sim.config.toml import read_spec
-from sim.research.sweep_spec import RANGE_KEYS, GridValue, _check_grid_values
+from sim.research.sweep.spec import RANGE_KEYS, GridValue, _check_grid_values
 from sim.run.metrics import OBJECTIVES
 
 #: Most candidate plans one search may evaluate.
@@ -186,6 +186,6 @@ def _format_spec_error(exc: ValidationError, source: str) -> str:
     return "; ".join(lines[:1] + [line.strip() for line in lines[1:]]) if len(lines) > 1 else lines[0]
 
 
-def load_optimize_spec(path: str | Path) -> OptimizeSpec:
+def load_spec(path: str | Path) -> OptimizeSpec:
     """Read and validate an optimize spec file; any problem is one OptimizeSpecError naming file and key."""
     return read_spec(path, OptimizeSpec, OptimizeSpecError, _format_spec_error)

@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim.config.scenario import parse_override
 from sim.config.toml import toml_key, toml_value
-from sim.research.optimize import (
+from sim.research.optimize.search import (
     EvalTask,
     Problem,
     SearchResult,
@@ -35,7 +35,8 @@ from sim.research.optimize import (
     replicate_seed,
     store,
 )
-from sim.research.optimize_spec import OptimizeSpecError
+from sim.research.optimize.spec import OptimizeSpecError
+from sim.research.options import ResearchOptions
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import write_text
 from sim.run.metrics import OBJECTIVES
@@ -306,23 +307,23 @@ def write_outputs(result: OptimizeResult, draw: Callable[[OptimizeResult, Path],
     return files
 
 
-def run_optimize(
+def run(
     spec_path: str | Path,
-    out: str | Path | None = None,
+    options: ResearchOptions | None = None,
     *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    force: bool = False,
-    progress: bool = True,
     draw: Callable[[OptimizeResult, Path], list[Path]] | None = None,
 ) -> OptimizeResult:
-    """Search (or resume), re-evaluate the best plans on fresh seeds, write the outputs."""
-    from sim.research.optimize import default_out_dir, load_problem, prepare_out, run_search
+    """Search (or resume), re-evaluate the best plans on fresh seeds, write the outputs into
+    `options.out` (default results/<spec name>; `options.force` starts over in a folder of another
+    spec) with the charts `draw` adds, on `options.workers` processes or `options.scheduler`."""
+    from sim.research.optimize.search import default_out_dir, load_problem, prepare_out, run_search
 
+    options = options or ResearchOptions()
+    progress = options.progress
     problem = load_problem(spec_path)
-    out = Path(out) if out is not None else default_out_dir(problem.spec)
-    prepare_out(out, problem, force)
-    executor_args = {"workers": workers, "scheduler": scheduler}
+    out = Path(options.out) if options.out is not None else default_out_dir(problem.spec)
+    prepare_out(out, problem, options.force)
+    executor_args = {"workers": options.workers, "scheduler": options.scheduler}
     search = run_search(problem, out, executor_args, progress)
     checked = recheck(search, out, executor_args, progress)
     result = OptimizeResult(

@@ -29,9 +29,9 @@ INTERVAL = ((1 - BAND_LEVEL) / 2, (1 + BAND_LEVEL) / 2)
 MIN_PAIRS = 3
 
 # --- Metrics -------------------------------------------------------------------------------------
-#: Metrics of `sim.run.metrics.summarize_replicate` an experiment may compare (every replicate reports them).
+#: Metrics of `sim.run.metrics.summarize_replicate` a claim may compare (every replicate reports them).
 SUMMARY_METRICS = tuple(n for n, m in METRICS.items() if m.summary and m.comparable and not m.generations_only)
-#: Milestone times are NaN when the level is never reached; experiments count such a run as reaching it
+#: Milestone times are NaN when the level is never reached; claims count such a run as reaching it
 #: at the horizon (right-censored), which can only understate a difference.
 CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct")
 #: Metrics always reported in the arms table, besides those the expectations compare.
@@ -45,7 +45,7 @@ CHART_LABELS = {
     for column, label in SERIES_LABELS.items()
 }
 CHART_COLUMNS = tuple(CHART_LABELS)
-#: Longest experiment name + point label that still fits a chart title with the experiment's name.
+#: Longest claim name + point label that still fits a chart title with the claim's name.
 MAX_TITLE_CHARS = 60
 
 
@@ -115,7 +115,7 @@ def adopter_valence_shares(engine: EngineConfig) -> ValenceShares:
     c(e) (`rules.conversion_probability`), so buyers' expectations have density proportional to
     pdf(e) * c(e); a buyer's margin is quality - e + Normal(0, experience_sd). This weights a person by
     one persuasion; people persuaded several times are weighted a little more towards low expectations,
-    so realised shares differ slightly (the experiment reports the realised detractor share).
+    so realised shares differ slightly (the claim reports the realised detractor share).
     """
     q = engine.quality
     sd = max(engine.expectation_sd, 1e-12)

@@ -20,7 +20,7 @@ from sim.config.names import NAME_PATTERN
 from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import Scenario
 from sim.config.toml import read_spec, toml_value
-from sim.research.claim_metrics import (
+from sim.research.claims.metrics import (
     CHART_COLUMNS,
     CLAIM_METRICS,
     DEFAULT_ALPHA,
@@ -263,7 +263,7 @@ def _check_condition_values(where: str, key: str, values: list, conditions: dict
 
 
 def _owner_model(loc: tuple) -> type[BaseModel]:
-    """The experiment-file model that owns the key at `loc`, for listing the allowed keys."""
+    """The claim-file model that owns the key at `loc`, for listing the allowed keys."""
     model: type[BaseModel] = ClaimSpec
     nested = {"arms": Arm, "expect": Expectation}
     if loc and loc[0] in nested and len(loc) > 2:
@@ -272,10 +272,10 @@ def _owner_model(loc: tuple) -> type[BaseModel]:
 
 
 def format_claim_error(exc: ValidationError, source: str) -> str:
-    """`sim.config.scenario.format_validation_error`'s message (file, one line per key), for an experiment file.
+    """`sim.config.scenario.format_validation_error`'s message (file, one line per key), for a claim file.
 
     That formatter lists a scenario section's keys for an unknown key; here the lines of unknown keys
-    list the experiment file's own keys instead.
+    list the claim file's own keys instead.
     """
     lines = format_validation_error(exc, source).splitlines()
     lines[0] = f"{source}: invalid claim spec"
@@ -287,13 +287,13 @@ def format_claim_error(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def load_claim(path: str | Path) -> ClaimSpec:
-    """Read and validate an experiment file; any problem is one ClaimError naming the file and key."""
+def load_spec(path: str | Path) -> ClaimSpec:
+    """Read and validate a claim file; any problem is one ClaimError naming the file and key."""
     return read_spec(path, ClaimSpec, ClaimError, format_claim_error)
 
 
 def claim_files(path: str | Path) -> list[Path]:
-    """The experiment file itself, or every *.toml of a directory in name order."""
+    """The claim file itself, or every *.toml of a directory in name order."""
     path = Path(path)
     if path.is_dir():
         files = sorted(path.glob("*.toml"))
@@ -316,19 +316,19 @@ def point_slug(point: dict[str, ConditionValue]) -> str:
     return "_".join(f"{k}={v}" for k, v in point.items()).replace("/", "-") or "base"
 
 
-def arm_scenarios(experiment: ClaimSpec, path: Path, ci: bool) -> list[list[Scenario]]:
+def arm_scenarios(spec: ClaimSpec, path: Path, ci: bool) -> list[list[Scenario]]:
     """Every (point, arm) scenario, validated before anything runs: scenarios[point][arm].
 
-    Overrides apply in this order: the experiment's `set`, `ci_set` (with --ci), the arm's `set`,
+    Overrides apply in this order: the claim's `set`, `ci_set` (with --ci), the arm's `set`,
     then the point's condition values (those of `condition_arms` only to the arms listed there).
     """
     base = path.resolve().parent
-    common = [*experiment.set, *(experiment.ci_set if ci else [])]
+    common = [*spec.set, *(spec.ci_set if ci else [])]
     scenarios = []
-    for point in experiment.condition_grid(ci):
+    for point in spec.condition_grid(ci):
         row = []
-        for arm in experiment.arms:
-            applied = experiment.applied_conditions(arm.label)
+        for arm in spec.arms:
+            applied = spec.applied_conditions(arm.label)
             at_point = [f"{k}={toml_value(v)}" for k, v in point.items() if k in applied]
             try:
                 row.append(load_scenario(base / arm.scenario, [*common, *arm.set, *at_point]))

@@ -1,9 +1,9 @@
-"""Experiments: the sources' claims as comparisons of scenarios, run with common random numbers.
+"""Claims: the sources' claims as comparisons of scenarios, run with common random numbers.
 
-An experiment file (TOML, see docs/experiments.md) states one claim, the scenarios it compares (the
+A claim file (TOML in experiments/claims/, see docs/experiments.md) states one claim, the scenarios it compares (the
 *arms*), the metrics and the direction the claim expects, the statistical test and its level, and
 optionally a small sweep (*conditions*) over which the comparison is repeated to map where the claim
-holds. `load_claim` validates a file, `run_claim` runs every (condition point, arm,
+holds. `load_spec` validates a file, `run` runs every (condition point, arm,
 replicate), tests every expectation at every point and writes the results folder atomically:
 
     results/experiments/<name>/
@@ -26,11 +26,11 @@ default test is Wilcoxon's signed-rank test on the per-replicate differences.
 ``A - B``; one arm ``arms = ["A"]`` compares A itself with the margin (a one-sample test).
 The verdict at a point is "holds" if the one-sided test in the claimed direction has p < alpha,
 "reversed" if the one-sided test in the opposite direction does, and "inconclusive" otherwise, on
-p-values Holm-adjusted over the points of the expectation's condition map (sim.research.claim_stats).
+p-values Holm-adjusted over the points of the expectation's condition map (sim.research.claims.stats).
 
 **Replicates.** `plan_replicates` runs the pilot (the file's `pilot_seed`, unrelated to the seeds
 the verdicts come from) and gives, per expectation and point, the standardised effect and the
-replicates a one-sided signed-rank test needs for power 0.8 (sim.research.claim_stats).
+replicates a one-sided signed-rank test needs for power 0.8 (sim.research.claims.stats).
 """
 
 from __future__ import annotations
@@ -48,23 +48,23 @@ import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.model.streams import replicate_seeds
-from sim.research.claim_metrics import (
+from sim.research.claims.metrics import (
     CENSORED_AT_HORIZON,
     HOLDS,
     INTERVAL,
     MetricSpec,
     replicate_metrics,
 )
-from sim.research.claim_spec import (
+from sim.research.claims.spec import (
     ClaimError,
     ClaimSpec,
     ConditionValue,
     Expectation,
     arm_scenarios,
-    load_claim,
+    load_spec,
     point_label,
 )
-from sim.research.claim_stats import (
+from sim.research.claims.stats import (
     DEFAULT_POWER,
     Comparison,
     adjust_per_expectation,
@@ -72,6 +72,7 @@ from sim.research.claim_stats import (
     paired_contrast,
     replicates_for_power,
 )
+from sim.research.options import ResearchOptions
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import atomic_directory, check_output, output_name
 from sim.run.metrics import BAND_LEVEL, to_jsonable
@@ -133,9 +134,9 @@ def is_claimed(expectation: Expectation, point: dict[str, ConditionValue]) -> bo
 # ==================================================================================================
 @dataclass
 class ClaimResult:
-    """A finished experiment: its settings, per-run metrics, comparisons and where it was written."""
+    """A finished claim: its spec, per-run metrics, comparisons and where it was written."""
 
-    experiment: ClaimSpec
+    spec: ClaimSpec
     source: Path
     ci: bool
     seed: int
@@ -194,7 +195,7 @@ class ClaimResult:
     def arms_frame(self) -> pd.DataFrame:
         """One row per point, arm and metric: mean, 90% interval, runs, runs that never reached a milestone."""
         rows = []
-        keys = self.experiment.table_keys()
+        keys = self.spec.table_keys()
         for (point_i, arm_label), group in self.runs.groupby(["point", "arm"], sort=False):
             for key in keys:
                 raw = group[key].astype(float)
@@ -217,74 +218,65 @@ class ClaimResult:
         return pd.DataFrame(rows)
 
 
-def run_claim(
+def run(
     path: str | Path,
+    options: ResearchOptions | None = None,
+    *,
     ci: bool = False,
-    replicates: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    progress: bool = False,
-    out_dir: str | Path | None = None,
-    force: bool = False,
     draw: Callable[[ClaimResult, Path], list[Path]] | None = None,
 ) -> ClaimResult:
-    """Run an experiment file and, when out_dir is given, write its results folder.
+    """Run a claim file and, when `options.out` is given, write its results folder there.
 
     ci: use `ci_set`, `ci_replicates` and `ci_conditions` (the small settings the tests use).
     draw(result, folder): adds the charts (sim.viz.research_charts.draw_claim).
-    replicates / seed: override the file's. workers > 1 runs replicates in that many processes
-    (results are identical: every run's seed is fixed by (seed, replicate)).
+    options.replicates / options.seed: override the file's. options.workers > 1 runs replicates in that
+    many processes (results are identical: every run's seed is fixed by (seed, replicate)).
     """
+    options = options or ResearchOptions()
     path = Path(path)
-    experiment = load_claim(path)
-    if out_dir is not None:
-        check_output(out_dir, CLAIM_KIND, force)
-    n_rep = replicates or (experiment.ci_replicates if ci and experiment.ci_replicates else experiment.replicates)
-    seed = experiment.seed if seed is None else seed
-    points = experiment.condition_grid(ci)
-    scenarios = arm_scenarios(experiment, path, ci)
+    spec = load_spec(path)
+    if options.out is not None:
+        check_output(options.out, CLAIM_KIND, options.force)
+    n_rep = options.replicates or (spec.ci_replicates if ci and spec.ci_replicates else spec.replicates)
+    seed = spec.seed if options.seed is None else options.seed
+    points = spec.condition_grid(ci)
+    scenarios = arm_scenarios(spec, path, ci)
     seeds = replicate_seeds(seed, n_rep)
-    specs = tuple(experiment.metric_specs())
+    metric_specs = tuple(spec.metric_specs())
     tasks = [
-        RunTask(p, a, r, scenarios[p][a], seeds[r], specs, tuple(experiment.charts))
+        RunTask(p, a, r, scenarios[p][a], seeds[r], metric_specs, tuple(spec.charts))
         for p in range(len(points))
-        for a in range(len(experiment.arms))
+        for a in range(len(spec.arms))
         for r in range(n_rep)
     ]
-    results = _run_with_bar(tasks, workers, progress, experiment.name)
-    result = _collect(experiment, path, ci, seed, n_rep, points, results)
-    if out_dir is not None:
-        result.out_dir = write_claim(result, out_dir, force, draw)
+    results = _run_with_bar(tasks, options.workers or 1, options.progress, spec.name)
+    result = _collect(spec, path, ci, seed, n_rep, points, results)
+    if options.out is not None:
+        result.out_dir = write_outputs(result, options.out, options.force, draw)
     return result
 
 
 def plan_replicates(
     path: str | Path, ci: bool = True, workers: int = 1, progress: bool = False, power: float = DEFAULT_POWER
 ) -> pd.DataFrame:
-    """The power calculation of an experiment: run its pilot and say how many replicates each test needs.
+    """The power calculation of a claim: run its pilot and say how many replicates each test needs.
 
-    The pilot is the experiment with the file's `pilot_seed` and `pilot_replicates` (at the CI settings
+    The pilot is the claim with the file's `pilot_seed` and `pilot_replicates` (at the CI settings
     when `ci`); per expectation and point: the pilot's mean contrast, standardised effect d and the
     replicates for `power` at alpha / (points of the map) (`replicates_for_power`). The file's
     replicates are then set to the largest need among the tests the claim asserts, before the
     verdict runs (with `seed` and `check_seed`) are looked at.
     """
-    experiment = load_claim(path)
-    if experiment.pilot_seed is None:
+    spec = load_spec(path)
+    if spec.pilot_seed is None:
         raise ClaimError(
             f"{path}: pilot_seed: needed for a power calculation (a seed unrelated to seed and check_seed)"
         )
-    pilot = run_claim(
-        path,
-        ci=ci,
-        replicates=experiment.pilot_replicates,
-        seed=experiment.pilot_seed,
-        workers=workers,
-        progress=progress,
-    )
+    options = ResearchOptions(spec.pilot_replicates, spec.pilot_seed, workers, progress=progress)
+    pilot = run(path, options, ci=ci)
     rows = []
     for c in pilot.comparisons:
-        e = experiment.expect[c.expectation]
+        e = spec.expect[c.expectation]
         at_point = pilot.runs[pilot.runs["point"] == pilot.points.index(c.point)]
         values = {label: _arm_values(at_point, label, e.spec.key, pilot.replicates) for label in e.contrast}
         effect, needed = replicates_for_power(paired_contrast(e, values), e.alpha, power, len(pilot.points))
@@ -314,7 +306,7 @@ def _run_with_bar(tasks: list[RunTask], workers: int, progress: bool, desc: str)
 
 
 def _collect(
-    experiment: ClaimSpec, path: Path, ci: bool, seed: int, n_rep: int, points: list[dict], results: list
+    spec: ClaimSpec, path: Path, ci: bool, seed: int, n_rep: int, points: list[dict], results: list
 ) -> ClaimResult:
     """Per-run metrics, the chart series of every (point, arm), and every comparison."""
     rows, series = [], {}
@@ -323,7 +315,7 @@ def _collect(
             {
                 "point": task.point,
                 **points[task.point],
-                "arm": experiment.arms[task.arm].label,
+                "arm": spec.arms[task.arm].label,
                 "replicate": task.replicate,
                 "population": task.scenario.population.size,
                 "horizon": task.scenario.run.days,
@@ -336,11 +328,11 @@ def _collect(
     comparisons = []
     for p, point in enumerate(points):
         at_point = runs[runs["point"] == p]
-        for i, e in enumerate(experiment.expect):
+        for i, e in enumerate(spec.expect):
             values = {label: _arm_values(at_point, label, e.spec.key, n_rep) for label in e.contrast}
             comparisons.append(compare(e, i, values, point, is_claimed(e, point)))
     adjust_per_expectation(comparisons)
-    return ClaimResult(experiment, path, ci, seed, n_rep, points, runs, comparisons, series)
+    return ClaimResult(spec, path, ci, seed, n_rep, points, runs, comparisons, series)
 
 
 def _arm_values(runs: pd.DataFrame, label: str, key: str, n_rep: int) -> np.ndarray:
@@ -352,12 +344,12 @@ def _arm_values(runs: pd.DataFrame, label: str, key: str, n_rep: int) -> np.ndar
 # ==================================================================================================
 # Writing
 # ==================================================================================================
-def default_out_dir(experiment: ClaimSpec, ci: bool) -> Path:
+def default_out_dir(spec: ClaimSpec, ci: bool) -> Path:
     """results/experiments/<name> (or <name>-ci)."""
-    return RESULTS_ROOT / (output_name(experiment.name, "claim name") + (CI_SUFFIX if ci else ""))
+    return RESULTS_ROOT / (output_name(spec.name, "claim name") + (CI_SUFFIX if ci else ""))
 
 
-def write_claim(
+def write_outputs(
     result: ClaimResult,
     out_dir: str | Path,
     force: bool = False,
@@ -378,7 +370,7 @@ def write_claim(
 
 def headline_point(result: ClaimResult) -> int:
     """Index of the point drawn as comparison.png: the file's `headline`, else the first point."""
-    wanted = result.experiment.headline or {}
+    wanted = result.spec.headline or {}
     for i, point in enumerate(result.points):
         if all(point.get(k) == v for k, v in wanted.items()):
             return i
@@ -397,7 +389,7 @@ def _p(x: float) -> str:
 
 def markdown_report(result: ClaimResult) -> str:
     """table.md: the claim, the verdict per expectation and point, and the arms table."""
-    exp = result.experiment
+    exp = result.spec
     lines = [
         f"# {exp.name}",
         "",
@@ -446,7 +438,7 @@ def markdown_report(result: ClaimResult) -> str:
 
 def verdict_dict(result: ClaimResult, charts: list[str]) -> dict[str, Any]:
     """verdict.json: the claim, its settings and seed, the verdict and every comparison."""
-    exp = result.experiment
+    exp = result.spec
     return {
         "name": exp.name,
         "claim": exp.claim,

@@ -38,6 +38,7 @@ from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
 from sim.model.streams import replicate_seeds
 from sim.playbook.registry import factor_sections
+from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.metrics import METRICS, MILESTONES, generation_metrics, time_to_fraction, to_jsonable
@@ -238,7 +239,7 @@ def check_factors_differ(scenario: Scenario, baseline: Scenario) -> None:
 # ==================================================================================================
 # Running the combinations
 # ==================================================================================================
-def replicate_metrics(
+def attribution_values(
     ts: pd.DataFrame, population: int, horizon: float, extra: tuple[str, ...] = (), generations: int = 1
 ) -> dict[str, float]:
     """Final adoption share and time to 50% (the horizon if never reached) of one replicate, and the `extra`
@@ -257,23 +258,21 @@ def replicate_metrics(
     return out
 
 
-def attribute(
+def run(
     scenario: Scenario,
     baseline: Scenario,
-    replicates: int | None = None,
-    seed: int | None = None,
+    options: ResearchOptions | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
-    workers: int = 1,
     metrics: Iterable[str] = (),
 ) -> Attribution:
     """Shapley attribution of the scenario's final adoption and time to 50% over the baseline (and of
     `metrics`, any of EXTRA_METRICS: lifetime and per-generation adoption).
 
-    Runs the 2^3 combinations with `replicates` (default run.replicates) replicates each, seeded
-    from `seed` (default run.seed) identically in every combination. `runner(scenario, seed_seq,
+    Runs the 2^3 combinations with `options.replicates` (default run.replicates) replicates each,
+    seeded from `options.seed` (default run.seed) identically in every combination. `runner(scenario, seed_seq,
     replicate)` returns one replicate's time series (default `sim.run.runner.run_replicate`); `progress`
-    is called with 1 after each run. `workers` processes run the replicates (sim.run.executor; a
+    is called with 1 after each run. `options.workers` processes (default 1) run the replicates (sim.run.executor; a
     `runner` must then be a module-level function) with identical results.
     """
     check_factors_differ(scenario, baseline)
@@ -283,8 +282,10 @@ def attribute(
         allowed = ", ".join((*ATTRIBUTED_METRICS, *EXTRA_METRICS))
         raise ScenarioError(f"--metric {unknown[0]}: not an attributable metric; allowed: {allowed}")
     generations = max(scenario.generations.count, baseline.generations.count)
-    replicates = scenario.run.replicates if replicates is None else replicates
-    seed = scenario.run.seed if seed is None else seed
+    options = options or ResearchOptions()
+    replicates = scenario.run.replicates if options.replicates is None else options.replicates
+    seed = scenario.run.seed if options.seed is None else options.seed
+    workers = options.workers or 1
     if replicates < 1:
         raise ScenarioError("replicates must be >= 1")
     runner = runner or run_replicate
@@ -299,7 +300,7 @@ def attribute(
     values, series = {}, {}
     for i, combo in enumerate(combos):
         frames = [ts.assign(replicate=r) for r, ts in enumerate(frames_all[i * replicates : (i + 1) * replicates])]
-        rows = [replicate_metrics(ts, population, horizon, extra, generations) for ts in frames]
+        rows = [attribution_values(ts, population, horizon, extra, generations) for ts in frames]
         values[combo] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
         series[combo] = pd.concat(frames, ignore_index=True)
     shapley, errors = _shapley_with_errors(values, replicates, (*ATTRIBUTED_METRICS, *extra))
@@ -341,7 +342,7 @@ def _shapley_with_errors(
 # ==================================================================================================
 # Output
 # ==================================================================================================
-def write_attribution(
+def write_outputs(
     result: Attribution,
     out_dir: str | Path,
     force: bool = False,

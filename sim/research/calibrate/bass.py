@@ -37,6 +37,7 @@ from sim.config.schema import Scenario
 from sim.config.toml import dumps_toml, loads_toml
 from sim.model.streams import replicate_seeds
 from sim.model.theory import bass_cdf
+from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import write_text
 from sim.run.metrics import BassFit, fit_bass, fit_problem
@@ -265,23 +266,21 @@ def check_horizon(scenario: Scenario, target: TargetSeries) -> None:
         )
 
 
-def calibrate(
+def run(
     scenario: Scenario,
     target: TargetSeries,
     varies: list[Vary],
-    replicates: int | None = None,
-    seed: int | None = None,
+    options: ResearchOptions | None = None,
     max_evals: int | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
-    workers: int = 1,
 ) -> Calibration:
     """Find values of the varied keys whose simulated mean series matches the target (least RMSE).
 
-    Every candidate runs `replicates` replicates (default run.replicates) with the same seeds spawned
-    from `seed` (default run.seed). At most `max_evals` candidates are simulated (default
+    Every candidate runs `options.replicates` replicates (default run.replicates) with the same seeds
+    spawned from `options.seed` (default run.seed). At most `max_evals` candidates are simulated (default
     EVALS_PER_KEY per key); `progress` is called with 1 after each. Candidates that fail validation
-    raise ScenarioError naming the key. `workers` processes run each candidate's replicates
+    raise ScenarioError naming the key. `options.workers` processes (default 1) run each candidate's replicates
     (sim.run.executor) with identical results.
     """
     from scipy.optimize import differential_evolution
@@ -301,8 +300,10 @@ def calibrate(
     for vary in varies:  # both ends must be valid scenarios before any simulation
         for end in (vary.low, vary.high):
             with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
-    replicates = scenario.run.replicates if replicates is None else replicates
-    seed = scenario.run.seed if seed is None else seed
+    options = options or ResearchOptions()
+    replicates = scenario.run.replicates if options.replicates is None else options.replicates
+    seed = scenario.run.seed if options.seed is None else options.seed
+    workers = options.workers or 1
     seeds = replicate_seeds(seed, replicates)
     runner = runner or run_replicate
     cache: dict[tuple[float, ...], tuple[float, np.ndarray]] = {}
@@ -362,7 +363,7 @@ def calibrated_data(scenario_path: Path, overrides: list[str], values: dict[str,
     return data
 
 
-def write_calibrated_scenario(
+def write_outputs(
     scenario_path: Path, overrides: list[str], result: Calibration, out: Path, force: bool = False
 ) -> Path:
     """Write the calibrated scenario TOML (with a header saying how it was made) and check it loads."""

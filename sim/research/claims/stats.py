@@ -14,7 +14,7 @@ separately to the claimed-direction and the reverse-direction p-values. Across e
 correction is needed for the claim's overall verdict: "holds" requires every claimed expectation to
 hold (an intersection-union test, valid at alpha as it stands).
 
-**Power.** `replicates_for_power` turns a pilot (the same experiment run with a different seed) into
+**Power.** `replicates_for_power` turns a pilot (the same claim run with a different seed) into
 the replicates a claim needs: the standardised effect d = |mean| / sd of the pilot's per-replicate
 contrasts, the normal-approximation sample size of a one-sided paired test
 n = ((z_{1-a} + z_{power}) / d)^2 at the Bonferroni level a = alpha / points (the first step of Holm,
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.research.claim_metrics import HOLDS, INCONCLUSIVE, MIN_PAIRS, REVERSED
-from sim.research.claim_spec import ConditionValue, Expectation
+from sim.research.claims.metrics import HOLDS, INCONCLUSIVE, MIN_PAIRS, REVERSED
+from sim.research.claims.spec import ConditionValue, Expectation
 
 #: Power a claim's replicates are chosen for (the usual 0.8).
 DEFAULT_POWER = 0.8

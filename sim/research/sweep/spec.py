@@ -186,8 +186,8 @@ def _format_spec_error(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def load_sweep_spec(path: str | Path) -> SweepSpec:
-    """Read and validate an experiment TOML file; any problem is one SweepSpecError naming file and key."""
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep spec (TOML); any problem is one SweepSpecError naming file and key."""
     return read_spec(path, SweepSpec, SweepSpecError, _format_spec_error)
 
 

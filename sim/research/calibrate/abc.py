@@ -46,7 +46,7 @@ import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.model import streams
-from sim.research.calibrate import (
+from sim.research.calibrate.bass import (
     CUMULATIVE,
     Runner,
     SeriesError,
@@ -55,6 +55,7 @@ from sim.research.calibrate import (
     check_horizon,
     with_values,
 )
+from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.runner import run_replicate
 
@@ -223,14 +224,13 @@ def _curve(frames: list[pd.DataFrame], grid: np.ndarray, delay: float) -> np.nda
     return np.interp(grid - delay, mean.index.to_numpy(dtype=float), mean.to_numpy(dtype=float))
 
 
-def abc_smc(
+def run(
     scenario: Scenario,
     target: TargetSeries,
     varies: list[Vary],
     settings: AbcSettings,
+    options: ResearchOptions | None = None,
     hold_out: list[float] = (),
-    workers: int = 1,
-    scheduler: str | None = None,
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
     note: str = "",
@@ -278,7 +278,8 @@ def abc_smc(
         return np.array(curves), np.array(dists)
 
     n = settings.particles
-    with open_executor(workers, scheduler, tasks=n * settings.replicates) as executor:
+    options = options or ResearchOptions()
+    with open_executor(options.workers or 1, options.scheduler, tasks=n * settings.replicates) as executor:
         thetas = low + (high - low) * rng.random((n, len(keys)))
         curves, dists = simulate(executor, thetas)
         weights = np.full(n, 1.0 / n)
@@ -364,7 +365,7 @@ def summary_dict(posterior: Posterior, settings: AbcSettings, settings_note: dic
     }
 
 
-def write_posterior(
+def write_outputs(
     posterior: Posterior,
     out_dir,
     settings: AbcSettings,

@@ -1,0 +1,5 @@
+"""Optimize: the best plan for a budget.
+
+spec.py: the optimize spec and load_spec; search.py: the search, stored candidate by candidate;
+method.py: run (search, then re-check the best on fresh seeds) and write_outputs (see sim.research).
+"""
