@@ -299,14 +299,14 @@ def play_fastest(page, seconds: float) -> tuple[float, float]:
     """Press Play at the fastest speed for about `seconds`; returns (days advanced, seconds of play)."""
     choose(page, "Speed", ui.FASTEST)
     start_day, start = day(page), time.monotonic()
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     deadline = start + seconds
     while time.monotonic() < deadline and not page.locator(".wom-finished").count():
         time.sleep(0.25)
     elapsed = time.monotonic() - start
     shown = day(page)
     if not page.locator(".wom-finished").count():
-        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Pause", exact=True).click()
     return shown - start_day, elapsed
 
 
@@ -317,7 +317,7 @@ def test_speed_steps_shown_per_second_and_the_finished_state(page_url, new_page,
     figures = {}
     for people in (10_000, 1_000_000):
         choose(page, "Population", f"{people:,}", ui.PEOPLE_SECTION)
-        page.get_by_role("button", name="Reset").click()
+        page.get_by_role("button", name="Reset", exact=True).click()
         page.wait_for_function(
             "n => document.querySelector('.wom-head').textContent.includes(n + ' people')"
             " && !document.querySelector('.wom-pending')",
@@ -331,10 +331,10 @@ def test_speed_steps_shown_per_second_and_the_finished_state(page_url, new_page,
         assert days / seconds >= SPEED_SMOKE_FLOOR
         if people == 10_000:  # play on to the horizon: the page says it has finished
             if not page.locator(".wom-finished").count():
-                page.get_by_role("button", name="Play").click()
+                page.get_by_role("button", name="Play", exact=True).click()
             page.wait_for_selector(".wom-finished", timeout=PAGE_TIMEOUT_MS)
             assert "press Reset" in page.inner_text(".wom-finished") and day(page) == 365
-            assert page.get_by_role("button", name="Play").is_disabled()
+            assert page.get_by_role("button", name="Play", exact=True).is_disabled()
             page.screenshot(path=str(artifacts / "app-finished.png"))
     load = os.getloadavg()[0]
     (artifacts / SPEED_FILE).write_text(
@@ -348,10 +348,10 @@ def test_the_spiral_lesson_shows_fans_and_who_convinced_whom(page_url, new_page,
     choose(page, "Scenario", "scenarios/playbook/spiral_lesson.toml")
     wait_params(page, "scenario_file", "scenarios/playbook/spiral_lesson.toml")
     choose(page, "Speed", "50")
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     wait_day(page, "d >= 120", PAGE_TIMEOUT_MS * 2)
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for()  # paused: after the last frame, the day stays
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()  # paused: after the last frame, the day stays
     time.sleep(1.0)
     paused = day(page)
     time.sleep(1.5)
