@@ -32,6 +32,7 @@ from sim.viz.report_charts import (
     attribution_chart,
     funnel_chart,
     new_adopters_chart,
+    phone_min_width,
     stacked_bars_chart,
 )
 from sim.viz.report_inputs import (
@@ -221,7 +222,7 @@ h1 { font-size: 1.5em; margin-bottom: 0.1em; } h2 { font-size: 1.2em; margin-top
 .meta { color: #666; font-size: 0.9em; }
 .summary { background: #f4f7fb; border-left: 4px solid #1f77b4; padding: 8px 10px 8px 26px; margin: 8px 0; }
 .summary li { margin: 4px 0; }
-figure { margin: 12px 0; page-break-inside: avoid; } figure img { max-width: 100%; height: auto; }
+figure { margin: 12px 0; page-break-inside: avoid; overflow-x: auto; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; }
 .scroll { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 10px 0; font-size: 0.92em; page-break-inside: avoid; }
@@ -231,14 +232,17 @@ table.attribution td:nth-child(2), table.attribution th:nth-child(2) { text-alig
 td .ci { color: #777; font-size: 0.85em; white-space: nowrap; }
 .note { color: #8a5a00; } .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 @media (max-width: 600px) { table { font-size: 0.8em; } th, td { padding: 3px 4px; } }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } .scroll { overflow: visible; } }
+@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } .scroll { overflow: visible; }
+    figure img { min-width: 0 !important; } }
 """
 
 
 def _img(png: bytes, alt: str) -> str:
-    """An <img> with the PNG embedded as a data URI."""
+    """An <img> with the PNG embedded as a data URI, shrunk to the page but never below phone_min_width."""
     data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return (
+        f'<img alt="{html.escape(alt)}" style="min-width: {phone_min_width(png)}px" src="data:image/png;base64,{data}">'
+    )
 
 
 def _figure(png: bytes | None, alt: str, caption: str) -> str:

@@ -26,13 +26,28 @@ from sim.viz.charts import (
 )
 from sim.viz.report_inputs import ScenarioResult
 
-#: Small multiples of the funnel per row.
+#: Small multiples of the funnel per row, and the rows of their legend (under the panels).
 FUNNEL_COLUMNS_PER_ROW = 3
+FUNNEL_LEGEND_ROWS = 2
 SMALL_TITLE_SIZE = 11
+#: Smallest text of a report chart (points; matplotlib's default size): MIN_TEXT_PT * DPI / 72 = 16.7 image
+#: pixels, so a chart shown at 60% of its size on a phone still has 10 px text (see sim.viz.report).
+MIN_TEXT_PT = 10
 #: Height of a bar chart: per scenario, plus room for the axis and legend (inches).
 BAR_HEIGHT_PER_ROW, BAR_HEIGHT_EXTRA = 0.45, 1.5
 #: Channel segments narrower than this share carry no label in the channel chart.
 MIN_LABELLED_SHARE = 0.06
+#: Smallest chart text on a phone (CSS px): a report shrinks a chart to the page, but never below the
+#: width at which its smallest text (MIN_TEXT_PT at DPI) has this size; a narrower screen scrolls it.
+MIN_PHONE_TEXT_PX = 10
+#: Where a PNG's width (4 bytes, big-endian) sits in its header.
+PNG_WIDTH_BYTES = slice(16, 20)
+
+
+def phone_min_width(png: bytes) -> int:
+    """The narrowest a chart may be shown (CSS px) so that its smallest text is MIN_PHONE_TEXT_PX."""
+    smallest_px = MIN_TEXT_PT * DPI / 72
+    return math.ceil(int.from_bytes(png[PNG_WIDTH_BYTES], "big") * MIN_PHONE_TEXT_PX / smallest_px)
 
 
 def _fig_png(fig: Figure, layout: bool = True) -> bytes:
@@ -73,9 +88,9 @@ def comparison_chart(
         loc="upper left",
         bbox_to_anchor=(1.02, 1.0),
         frameon=False,
-        fontsize=9,
+        fontsize=MIN_TEXT_PT,
         title=f"mean, {BAND_LEVEL:.0%} band",
-        title_fontsize=9,
+        title_fontsize=MIN_TEXT_PT,
     )
     return _fig_png(fig, layout=False)
 
@@ -98,10 +113,14 @@ def new_adopters_chart(scenarios: list[ScenarioResult]) -> bytes:
 
 
 def funnel_chart(scenarios: list[ScenarioResult]) -> bytes:
-    """Small multiples: the mean funnel over time of every scenario, on shared axes."""
+    """Small multiples: the mean funnel over time of every scenario, on shared axes.
+
+    The legend sits under the panels (constrained layout keeps it outside them): a legend beside or
+    over the stacked areas would cover data and hide the swatches of the colours behind it.
+    """
     cols = min(FUNNEL_COLUMNS_PER_ROW, len(scenarios))
     rows = math.ceil(len(scenarios) / cols)
-    fig = Figure(figsize=(4.2 * cols + 1.6, 3.0 * rows + 0.4))
+    fig = Figure(figsize=(4.2 * cols, 3.0 * rows + 0.8), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     for ax, s in zip(axes.flat, scenarios):
         means = s.timeseries.groupby("time", sort=True)[list(FUNNEL_COLUMNS)].mean() / s.population
@@ -125,8 +144,14 @@ def funnel_chart(scenarios: list[ScenarioResult]) -> bytes:
             lowest.xaxis.set_tick_params(labelbottom=True)
             lowest.set_xlabel(TIME_LABEL)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="center right", frameon=False)
-    fig.tight_layout(rect=(0, 0, 1 - 1.4 / fig.get_figwidth(), 1))
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=math.ceil(len(labels) / FUNNEL_LEGEND_ROWS),
+        frameon=False,
+        fontsize=MIN_TEXT_PT,
+    )
     return _fig_png(fig, layout=False)
 
 
@@ -144,7 +169,7 @@ def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names
             bars,
             labels=[f"{w:.0%}" if w >= MIN_LABELLED_SHARE else "" for w in width],
             label_type="center",
-            fontsize=8,
+            fontsize=MIN_TEXT_PT,
             color="white" if k in DARK_SEGMENTS else "black",
         )
         left += width
@@ -152,7 +177,9 @@ def stacked_bars_chart(rows: dict[str, pd.Series], colors: dict[str, str], names
     ax.set_xlim(0, max(1.0, left.max()))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(xlabel)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(keys), 7), frameon=False, fontsize=8)
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(keys), 7), frameon=False, fontsize=MIN_TEXT_PT
+    )
     return _fig_png(fig)
 
 
@@ -178,5 +205,5 @@ def attribution_chart(scenarios: list[ScenarioResult]) -> bytes | None:
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("Effect on final adoption (percentage points)")
     ax.grid(axis="x", alpha=GRID_ALPHA)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=MIN_TEXT_PT)
     return _fig_png(fig)

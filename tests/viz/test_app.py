@@ -7,10 +7,7 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli import present
-from sim.cli.present import SCENARIO_ENV, free_port, port_is_free, register, server_environment
+from sim.cli.present import SCENARIO_ENV, free_port, register, server_environment
 from sim.config.scenario import load_scenario
 from sim.model.state import CHANNEL, SEED_USER
 from sim.viz.page import controls, ui
@@ -27,19 +24,28 @@ from sim.viz.page.controls import Control, all_controls, changes_from_file, file
 from sim.viz.page.live import CHART_FONT_PX, CHART_PX, LiveCharts
 from sim.viz.page.model import AppModel
 from sim.viz.page.view import LAYERS, NETWORK_SAMPLE, SAMPLE_START_PEOPLE, adoption_paths
+from tests.viz.browser import (
+    PAGE_TIMEOUT_MS,
+    STOP_TIMEOUT_S,
+    assert_projector_layout,
+    choose,
+    day,
+    kill_group,
+    open_page,
+    open_section,
+    params,
+    start_app,
+    wait_day,
+    wait_for_address,
+    wait_params,
+    wait_port_free,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 #: A population small enough for quick models, large enough for the default's 5% forum to hold seeds.
 SMALL = 400
 SHIPPED = controls.scenario_choices()
-#: Seconds the browser tests wait for the server, and for the page to react (a loaded 2-core machine).
-SERVER_TIMEOUT_S = 120
-PAGE_TIMEOUT_MS = 90_000
-#: How often the projector layout is read while the page settles (seconds).
-LAYOUT_POLL_S = 0.25
-#: After SIGTERM (or the death of `wom app`), the port must be free within this many seconds.
-STOP_TIMEOUT_S = 15
 
 
 def changed_value(control: Control, current):
@@ -230,49 +236,6 @@ def test_missing_web_assets_are_named_with_the_command_that_fetches_them(monkeyp
 # --- `wom app` as a process -----------------------------------------------------------------------------
 
 
-def start_app(port: int, log: Path, scenario: str = "scenarios/default.toml") -> subprocess.Popen:
-    """`wom app SCENARIO --port PORT` (its own process group, so a test can clean up everything)."""
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "sim.cli.present", "app", scenario, "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def kill_group(process: subprocess.Popen) -> None:
-    """Last resort after a test: the process group of `process`, whatever is left of it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
-
-
-def wait_for_address(url: str, log: Path, process: subprocess.Popen) -> float:
-    """Until the command printed the page's address; the page must answer at that moment. Returns seconds."""
-    start = time.monotonic()
-    while time.monotonic() - start < SERVER_TIMEOUT_S:
-        assert process.poll() is None, f"wom app exited: {log.read_text(errors='replace')}"
-        if f"the page is at {url}" in log.read_text(errors="replace"):
-            with urllib.request.urlopen(url, timeout=10) as response:  # printed only once it answers
-                assert response.status == 200
-            return time.monotonic() - start
-        time.sleep(0.2)
-    pytest.fail(f"no page at {url} after {SERVER_TIMEOUT_S} s: {log.read_text(errors='replace')}")
-
-
-def wait_port_free(port: int) -> float:
-    """Seconds until nothing listens on the port (fails after STOP_TIMEOUT_S)."""
-    start = time.monotonic()
-    while not port_is_free("127.0.0.1", port):
-        assert time.monotonic() - start < STOP_TIMEOUT_S, f"port {port} still in use after {STOP_TIMEOUT_S} s"
-        time.sleep(0.2)
-    return time.monotonic() - start
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGKILL"])
 def test_the_server_stops_with_wom_app(how, tmp_path):
@@ -300,64 +263,6 @@ SPEED_SMOKE_FLOOR = 0.5
 SPEED_FILE = "page-speed.json"
 
 
-@pytest.fixture(scope="module")
-def page_url(tmp_path_factory):
-    """One `wom app` server for the browser tests of this module (address printed only once it answers)."""
-    port, log = free_port(), tmp_path_factory.mktemp("app") / "app.log"
-    app = start_app(port, log)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_address(url, log, app)
-        yield url
-    finally:
-        app.send_signal(signal.SIGTERM)
-        try:
-            app.wait(STOP_TIMEOUT_S)
-        finally:
-            kill_group(app)
-
-
-def open_page(new_page, url: str, width: int = 1280, height: int = 720):
-    page = new_page(width, height)
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    page.goto(url)
-    page.wait_for_selector(".wom-day", timeout=PAGE_TIMEOUT_MS)
-    return page
-
-
-def params(page) -> dict:
-    """What the page's controls hold (mirrored in a hidden element for tests)."""
-    return json.loads(page.locator(".wom-params").text_content())
-
-
-def day(page) -> float:
-    return float(page.inner_text(".wom-day .wom-value"))
-
-
-def choose(page, label: str, value: str) -> None:
-    """Pick `value` in the sidebar select labelled `label`."""
-    page.locator(".v-select", has_text=label).first.click()
-    page.get_by_role("option", name=value, exact=True).click()
-
-
-def wait_params(page, key: str, value) -> None:
-    page.wait_for_function(
-        "([k, v]) => { const e = document.querySelector('.wom-params');"
-        " return e && JSON.parse(e.textContent)[k] === v; }",
-        arg=[key, value],
-        timeout=PAGE_TIMEOUT_MS,
-    )
-
-
-def wait_day(page, condition: str, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
-    """Wait until the day shown satisfies a JavaScript condition on `d`, e.g. 'd >= 3'."""
-    page.wait_for_function(
-        f"(() => {{ const e = document.querySelector('.wom-day .wom-value'); const d = e && parseFloat(e.textContent);"
-        f" return e && ({condition}); }})()",
-        timeout=timeout_ms,
-    )
-
-
 @pytest.mark.slow
 def test_picker_loads_every_shipped_scenario_in_the_browser(page_url, new_page, artifacts):
     page = open_page(new_page, page_url)
@@ -375,52 +280,10 @@ def test_picker_loads_every_shipped_scenario_in_the_browser(page_url, new_page, 
         shown = params(page)
         assert shown["population"] == expected.population, scenario_file
         assert shown["values"] == json.loads(json.dumps(expected.values)), scenario_file
+    open_section(page, ui.STRATEGIES_SECTION)
     for label in ("Fan building", "Participation nodes", "Product iteration"):  # MIUI's strategies, ticked
         assert page.get_by_role("checkbox", name=label, exact=True).is_checked(), label
     page.screenshot(path=str(artifacts / "app-miui.png"))
-
-
-def layout_boxes(page) -> list[dict]:
-    """The counts and every chart image: their box, drawn size, and whether they are on top at their centre."""
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.wom-chart img, .wom-counts')).map(e => {
-            const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2;
-            return {cls: e.parentElement.className + ' ' + e.className, left: r.left, top: r.top, right: r.right,
-                    bottom: r.bottom, natural: e.naturalWidth || null, width: r.width,
-                    onTop: document.elementFromPoint(x, y) === e || e.contains(document.elementFromPoint(x, y))};
-        })"""
-    )
-
-
-def layout_problems(boxes: list[dict], width: int, height: int) -> list[str]:
-    """What is wrong with the layout `boxes` describe (empty: the projector layout holds)."""
-    if len(boxes) != 5:
-        return [f"expected the counts and four charts, found {len(boxes)}: {boxes}"]
-    problems = []
-    for box in boxes:
-        if not (box["left"] >= 0 and box["top"] >= 0 and box["right"] <= width and box["bottom"] <= height):
-            problems.append(f"outside the {width}x{height} viewport: {box}")
-        if not box["onTop"]:
-            problems.append(f"something covers {box['cls']}")
-        if box["natural"] and not box["natural"] == box["width"] == CHART_PX[0]:  # drawn at screen size
-            problems.append(f"not drawn at screen size ({CHART_PX[0]} px): {box}")
-    return problems
-
-
-def assert_projector_layout(page, width: int = 1280, height: int = 720) -> None:
-    """The four charts and the counts inside the viewport, uncovered, charts drawn at screen size (the
-    charts' text is then CHART_FONT_PX, >= 14 px, on screen).
-
-    Checked once the page has settled: right after it opens, under load, the page may still be laying
-    out (a chart image not yet decoded, a transient overlay). The layout is read every LAYOUT_POLL_S
-    until it holds or PAGE_TIMEOUT_MS has passed; a layout that never holds fails with the last read."""
-    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
-    while True:
-        problems = layout_problems(layout_boxes(page), width, height)
-        if not problems or time.monotonic() > deadline:
-            break
-        time.sleep(LAYOUT_POLL_S)
-    assert not problems, problems
 
 
 @pytest.mark.slow
@@ -436,14 +299,14 @@ def play_fastest(page, seconds: float) -> tuple[float, float]:
     """Press Play at the fastest speed for about `seconds`; returns (days advanced, seconds of play)."""
     choose(page, "Speed", ui.FASTEST)
     start_day, start = day(page), time.monotonic()
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     deadline = start + seconds
     while time.monotonic() < deadline and not page.locator(".wom-finished").count():
         time.sleep(0.25)
     elapsed = time.monotonic() - start
     shown = day(page)
     if not page.locator(".wom-finished").count():
-        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Pause", exact=True).click()
     return shown - start_day, elapsed
 
 
@@ -453,8 +316,8 @@ def test_speed_steps_shown_per_second_and_the_finished_state(page_url, new_page,
     page = open_page(new_page, page_url)
     figures = {}
     for people in (10_000, 1_000_000):
-        choose(page, "Population", f"{people:,}")
-        page.get_by_role("button", name="Reset").click()
+        choose(page, "Population", f"{people:,}", ui.PEOPLE_SECTION)
+        page.get_by_role("button", name="Reset", exact=True).click()
         page.wait_for_function(
             "n => document.querySelector('.wom-head').textContent.includes(n + ' people')"
             " && !document.querySelector('.wom-pending')",
@@ -468,10 +331,10 @@ def test_speed_steps_shown_per_second_and_the_finished_state(page_url, new_page,
         assert days / seconds >= SPEED_SMOKE_FLOOR
         if people == 10_000:  # play on to the horizon: the page says it has finished
             if not page.locator(".wom-finished").count():
-                page.get_by_role("button", name="Play").click()
+                page.get_by_role("button", name="Play", exact=True).click()
             page.wait_for_selector(".wom-finished", timeout=PAGE_TIMEOUT_MS)
             assert "press Reset" in page.inner_text(".wom-finished") and day(page) == 365
-            assert page.get_by_role("button", name="Play").is_disabled()
+            assert page.get_by_role("button", name="Play", exact=True).is_disabled()
             page.screenshot(path=str(artifacts / "app-finished.png"))
     load = os.getloadavg()[0]
     (artifacts / SPEED_FILE).write_text(
@@ -485,10 +348,10 @@ def test_the_spiral_lesson_shows_fans_and_who_convinced_whom(page_url, new_page,
     choose(page, "Scenario", "scenarios/playbook/spiral_lesson.toml")
     wait_params(page, "scenario_file", "scenarios/playbook/spiral_lesson.toml")
     choose(page, "Speed", "50")
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     wait_day(page, "d >= 120", PAGE_TIMEOUT_MS * 2)
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for()  # paused: after the last frame, the day stays
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()  # paused: after the last frame, the day stays
     time.sleep(1.0)
     paused = day(page)
     time.sleep(1.5)

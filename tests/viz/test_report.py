@@ -11,13 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from typer.testing import CliRunner
 
 from sim.cli.present import register
 from sim.config.scenario import load_scenario
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS
 from sim.run.runner import run_scenario, write_run
-from sim.viz import report
+from sim.viz import report, report_charts
+from sim.viz.charts import DPI, FUNNEL_LABELS
+from sim.viz.report_charts import MIN_PHONE_TEXT_PX
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -219,4 +223,41 @@ def test_report_reads_on_a_phone_without_sideways_scrolling(runs, tmp_path, new_
         " return [r.top, r.right]; })()"
     )
     assert table[0] < 844 and table[1] <= 390, table  # the decisions are whole on the first screen
+    shown = page.evaluate(
+        "Array.from(document.images).map(i => [i.alt, i.getBoundingClientRect().width / i.naturalWidth])"
+    )
+    smallest_px = report_charts.MIN_TEXT_PT * DPI / 72  # a chart's smallest text, in image pixels
+    small = [(alt, round(scale * smallest_px, 1)) for alt, scale in shown if scale * smallest_px < MIN_PHONE_TEXT_PX]
+    assert len(shown) >= 6 and small == []  # chart text at least 10 px on the phone (the chart scrolls sideways)
+    page.locator("#funnel ~ figure").nth(1).screenshot(path=str(artifacts / "report-phone-funnel.png"))
     page.screenshot(path=str(artifacts / "report-phone.png"), full_page=True)
+
+
+def captured_figures(monkeypatch, runs) -> dict[str, Figure]:
+    """The report's charts as matplotlib figures, by the chart function that drew them."""
+    figures, save = {}, report_charts._fig_png
+
+    def keep(fig, layout=True):
+        png = save(fig, layout)
+        figures[fig.axes[0].get_title() or fig.axes[0].get_xlabel()] = fig
+        return png
+
+    monkeypatch.setattr(report_charts, "_fig_png", keep)
+    scenarios = report.read_inputs(list(runs)).scenarios
+    report_charts.funnel_chart(scenarios)
+    report_charts.adoption_chart(scenarios)
+    report_charts.attribution_chart(scenarios)
+    return figures
+
+
+def test_report_chart_text_is_at_least_10_pt_and_the_funnel_legend_covers_no_panel(monkeypatch, runs):
+    figures = captured_figures(monkeypatch, runs)
+    funnel = figures["default"]  # the funnel's first panel is titled by its scenario
+    panels = [ax.get_window_extent() for ax in funnel.axes if ax.get_visible()]
+    (legend,) = funnel.legends
+    box = legend.get_window_extent()
+    assert not any(box.overlaps(panel) for panel in panels)
+    assert [t.get_text() for t in legend.get_texts()] == [FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS]  # every swatch
+    for name, fig in figures.items():
+        sizes = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text() and t.get_visible()}
+        assert min(sizes.values()) >= report_charts.MIN_TEXT_PT, (name, sizes)

@@ -154,29 +154,48 @@ class Session:
 
 # --- Components -------------------------------------------------------------------------------------
 
+#: Smallest text on the page (px): labels, values and counts, readable on a projector.
+TEXT_PX = 16
+
 PAGE_CSS = f"""
-.wom-root {{ display: flex; height: 100vh; overflow: hidden; font-size: 15px; }}
-.wom-side {{ width: 300px; min-width: 300px; overflow-y: auto; padding: 6px 10px; background: #fafafa;
+.wom-root {{ display: flex; height: 100vh; overflow: hidden; font-size: {TEXT_PX}px; }}
+.wom-side {{ width: 300px; min-width: 300px; overflow-y: auto; padding: 4px 8px; background: #fafafa;
     border-right: 1px solid #ddd; }}
 .wom-main {{ flex: 1; overflow: auto; padding: 2px 8px; }}
 .wom-main > div, .wom-main > span {{ margin: 0 !important; }}
-.wom-side h3 {{ font-size: 14px; margin: 10px 0 0 0; color: #444; text-transform: uppercase; letter-spacing: .04em; }}
-.wom-side .v-input {{ margin-top: 0; padding-top: 0; }}
-.wom-side .v-input__slot {{ margin-bottom: 0; }}
-.wom-side .v-messages {{ display: none; }}
-.wom-side .v-input--selection-controls {{ margin: 0; }}
-.wom-side .v-slider {{ margin: 0 4px; }}
+.wom-side .v-input {{ font-size: {TEXT_PX}px; }}
+.wom-side .v-input__details {{ display: none; }}
+.wom-side .v-selection-control {{ min-height: 32px; }}
+.wom-side .v-selection-control__wrapper, .wom-side .v-selection-control__input {{ height: 32px; }}
+/* Every label at full size: a select's floating label is not shrunk to 12 px. */
+.wom-side .v-label {{ font-size: {TEXT_PX}px; opacity: 0.85; }}
+.wom-side .v-field {{ --v-field-label-scale: {TEXT_PX}px; font-size: {TEXT_PX}px; }}
+.wom-side .v-field__input {{ padding-top: 23px; padding-bottom: 1px; min-height: 48px; }}
+.wom-side .v-btn {{ font-size: {TEXT_PX}px; }}
+/* A slider's label above its track: a long label never squeezes the track, every track is full width. */
+.wom-side .v-slider.v-input--horizontal {{ grid-template-areas: "prepend" "control"; grid-template-columns: 100%;
+    margin: 2px 0 0 0; }}
+.wom-side .v-slider .v-input__prepend {{ margin: 0; }}
+.wom-side .v-slider .v-slider__label {{ margin: 0; white-space: normal; }}
+.wom-side .v-slider .v-input__control {{ min-height: 28px; margin: 0 10px; }}
+/* Rarely used controls in folded sections, with a compact header. */
+.wom-side .v-expansion-panels {{ margin-top: 3px; }}
+.wom-side .v-expansion-panel {{ margin: 0 !important; }}
+.wom-side > div {{ row-gap: 4px !important; }}  /* the sidebar's column of controls */
+.wom-side .v-expansion-panel-title {{ min-height: 36px !important; padding: 4px 10px; font-size: {TEXT_PX}px;
+    font-weight: 600; }}
+.wom-side .v-expansion-panel-text__wrapper {{ padding: 0 8px 6px 8px; }}
 .wom-buttons {{ display: flex; gap: 6px; margin: 4px 0; }}
 .wom-buttons .v-btn {{ flex: 1; min-width: 0 !important; }}
-.wom-head {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 15px; }}
-.wom-head b {{ font-size: 17px; }}
-.wom-changes {{ font-size: 14px; color: #555; }}
+.wom-head {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: {TEXT_PX}px; }}
+.wom-head b {{ font-size: 18px; }}
+.wom-changes {{ font-size: {TEXT_PX}px; color: #555; }}
 .wom-pending {{ color: #a05a00; font-weight: 600; }}
-.wom-counts {{ display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0; }}
-.wom-tile {{ background: #f3f4f6; border-radius: 6px; padding: 2px 10px; }}
+.wom-counts {{ display: flex; flex-wrap: wrap; gap: 6px; margin: 2px 0; }}
+.wom-tile {{ background: #f3f4f6; border-radius: 6px; padding: 1px 10px; }}
 .wom-tile .wom-value {{ font-size: 20px; font-weight: 600; line-height: 1.2; }}
-.wom-tile .wom-label {{ font-size: 14px; color: #444; }}
-.wom-swatch {{ display: inline-block; width: 11px; height: 11px; border-radius: 6px; margin-right: 4px; }}
+.wom-tile .wom-label {{ font-size: {TEXT_PX}px; color: #444; line-height: 1.25; }}
+.wom-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 4px; }}
 .wom-finished {{ background: #fff3cd; border: 2px solid #d39e00; border-radius: 6px; padding: 2px 12px;
     font-size: 18px; font-weight: 600; }}
 .wom-charts {{ display: grid; grid-template-columns: repeat(2, {CHART_PX[0]}px); gap: 4px 8px; }}
@@ -237,9 +256,40 @@ def ControlWidget(session: Session, control: Control, value):
         )
 
 
+#: The sidebar's sections of scenario controls: (title, open at start, control names). The iron triangle
+#: is open (the lessons move its sliders); the rest is folded so the main controls fit a 720 px screen.
+#: All of them take effect on Reset (the first title says so; the page says "Press Reset to apply").
+#: Every control not named here is a strategy switch (discovered from the schema).
+PEOPLE_SECTION = "People and seed users"
+VIEW_SECTION = "Network view"
+NAMED_SECTIONS = (
+    (
+        "Iron triangle (on Reset)",
+        True,
+        ("quality", "forum", "weibo", "wechat", "accelerator", "growth", "brand_growth"),
+    ),
+    (PEOPLE_SECTION, False, ("seed_count", "seed_choice", "employees")),
+    ("Complaints, posts and ads", False, ("negative_bias", "official_posts", "advertising")),
+)
+STRATEGIES_SECTION = "Strategies"
+
+
+def control_sections() -> list[tuple[str, bool, tuple[str, ...]]]:
+    """The sidebar's sections of scenario controls, each control in exactly one (strategies last)."""
+    named = {name for _, _, names in NAMED_SECTIONS for name in names}
+    strategies = tuple(c.name for c in all_controls() if c.name not in named)
+    return [*NAMED_SECTIONS, (STRATEGIES_SECTION, False, strategies)]
+
+
+@solara.component
+def Section(title: str, expanded: bool, children=()):
+    """A sidebar section that folds away (open at start when `expanded`)."""
+    solara.Details(summary=title, children=list(children), expand=expanded)
+
+
 @solara.component
 def Sidebar(session: Session):
-    """Scenario, player buttons, speed, network view, then every control of the scenario."""
+    """Scenario, player buttons and speed, then the scenario's controls by section, then the network view."""
     s = session.settings.value
     frame = session.frame.value
     playing = session.playing.value
@@ -259,7 +309,6 @@ def Sidebar(session: Session):
     solara.Select(
         label="Speed (days per second)", value=session.speed.value, values=list(SPEEDS), on_value=session.speed.set
     )
-    solara.HTML(tag="h3", unsafe_innerHTML="Network view")
 
     def set_layer(v):
         session.layer.set(v)
@@ -269,30 +318,31 @@ def Sidebar(session: Session):
         session.paths.set(v)
         session.redraw_view()
 
-    solara.Select(label="Ties shown", value=session.layer.value, values=list(LAYER_CHOICES), on_value=set_layer)
-    solara.Checkbox(label="Show who convinced whom", value=session.paths.value, on_value=set_paths)
-    solara.HTML(tag="h3", unsafe_innerHTML="People (on Reset)")
-    sizes = population_choices(s.population)
-    solara.Select(
-        label="Population (people)",
-        value=f"{s.population:,}",
-        values=[f"{n:,}" for n in sizes],
-        on_value=lambda v: session.settings.set(Settings(s.scenario_file, int(v.replace(",", "")), s.seed, s.values)),
-    )
-    solara.SliderInt(
-        f"Random seed: {s.seed}",
-        value=s.seed,
-        min=SEED_RANGE[0],
-        max=SEED_RANGE[1],
-        on_value=lambda v: session.settings.set(Settings(s.scenario_file, s.population, int(v), s.values)),
-    )
-    group = None
-    for control in all_controls():
-        heading = {"engine": "Iron triangle", "strategy": "Strategies"}.get(control.help.split(":")[0], None)
-        if heading and heading != group and (group is None or heading == "Strategies"):
-            group = heading
-            solara.HTML(tag="h3", unsafe_innerHTML=heading + " (on Reset)")
-        ControlWidget(session, control, s.values[control.name])
+    def set_population(v):
+        session.settings.set(Settings(s.scenario_file, int(v.replace(",", "")), s.seed, s.values))
+
+    def set_seed(v):
+        session.settings.set(Settings(s.scenario_file, s.population, int(v), s.values))
+
+    controls = {c.name: c for c in all_controls()}
+    for title, expanded, names in control_sections():
+        with Section(title, expanded):
+            if title == PEOPLE_SECTION:
+                sizes = population_choices(s.population)
+                solara.Select(
+                    label="Population (people)",
+                    value=f"{s.population:,}",
+                    values=[f"{n:,}" for n in sizes],
+                    on_value=set_population,
+                )
+                solara.SliderInt(
+                    f"Random seed: {s.seed}", value=s.seed, min=SEED_RANGE[0], max=SEED_RANGE[1], on_value=set_seed
+                )
+            for name in names:
+                ControlWidget(session, controls[name], s.values[name])
+    with Section(VIEW_SECTION, expanded=False):
+        solara.Select(label="Ties shown", value=session.layer.value, values=list(LAYER_CHOICES), on_value=set_layer)
+        solara.Checkbox(label="Show who convinced whom", value=session.paths.value, on_value=set_paths)
 
 
 @solara.component
