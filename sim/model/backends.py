@@ -23,10 +23,10 @@ import numpy as np
 from sim.model import rules
 from sim.model.adoption import make_rule
 from sim.model.agents import Consumer
-from sim.model.channels import UsedTies
 from sim.model.context import StepContext
 from sim.model.funnel import Moves, Scratch, resolve
 from sim.model.state import CHANNEL
+from sim.model.ties import UsedTies
 
 
 class Backend:

@@ -35,7 +35,7 @@ from sim.model import build, generations, rules
 from sim.model.agents import OfficialAccount
 from sim.model.backends import BACKENDS
 from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
-from sim.model.channels import Channel, UsedTies
+from sim.model.channels import Channel
 from sim.model.context import StepContext
 from sim.model.funnel import Moves
 from sim.model.generations import ProductLine
@@ -44,6 +44,7 @@ from sim.model.relationship import take_part
 from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
 from sim.model.streams import model_streams
 from sim.model.talk import TalkPool
+from sim.model.ties import UsedTies
 from sim.playbook.playbook import Playbook
 
 #: talk_start of someone who never talks (int32 steps: run.n_steps is far below it, and step - NEVER still fits).

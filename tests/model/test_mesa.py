@@ -12,11 +12,11 @@ import pytest
 
 from sim.config.scenario import load_scenario
 from sim.model.backends import BACKENDS, Backend
-from sim.model.channels import UsedTies
 from sim.model.context import StepContext
 from sim.model.model import WomModel
 from sim.model.record import model_reporters
 from sim.model.state import Funnel
+from sim.model.ties import UsedTies
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.toml"
 SMALL = ["population.size=400", "run.days=30", "seed_users.count=10", "population.employees=5"]
