@@ -12,17 +12,23 @@ Docs: docs/model.md, "Product generations". The assumptions, in short:
 - purchases: first purchases (the model's adoptions) plus upgrades; a repeat buyer bought at least twice.
 
 The rules are pure functions over scalars and arrays, shared by both backends; the per-person draws
-come from the model's backend. `ProductLine` holds the per-person state, built only when the scenario
-switches generations on with at least one later product, so runs without them draw and record nothing
-new.
+come from the model's backend. `ProductLine` holds the per-person state, built by the playbook's
+mechanism (`sim.playbook.generations`) only when the scenario switches generations on with at least one
+later product, so runs without them draw and record nothing new; the generations' quality gains and
+expectation shifts belong to the product (`sim.model.product`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.config.schema import Scenario
+from sim.config.schema import GenerationsConfig
 from sim.model import rules
+
+if TYPE_CHECKING:  # the product reads the newest generation from here
+    from sim.model.product import Product
 
 #: Generation code of a person who owns no product.
 NO_PRODUCT = 0
@@ -66,29 +72,20 @@ def upgrade_probability(hazard, dt):
 class ProductLine:
     """Who owns which generation, their lived margin with it, and the purchases counted so far."""
 
-    def __init__(self, scenario: Scenario, n: int):
-        cfg = scenario.generations
+    def __init__(self, cfg: GenerationsConfig, n: int, product: Product):
         self.cfg = cfg
-        self.count = cfg.count
-        self.launch_days = np.array([p.launch_day for p in cfg.products], dtype=float)
-        #: Quality of each generation minus the first's, and expectation shift (value units), index g - 1.
-        self.quality_gain = np.array([0.0] + [p.quality_gain for p in cfg.products])
-        self.expectation_shift = np.array([0.0] + [p.expectation_shift for p in cfg.products])
+        self.product = product
         self.owned = np.full(n, NO_PRODUCT, dtype=np.int8)
         self.margin = np.zeros(n)  # lived margin with the product owned (value units)
         self.bought = np.zeros(n, dtype=np.int32)  # purchases per person
         #: Cumulative purchases of each generation (index g - 1), and repeat buyers.
-        self.purchases = np.zeros(self.count, dtype=np.int64)
+        self.purchases = np.zeros(cfg.count, dtype=np.int64)
         self.repeat_buyers = 0
 
     @staticmethod
-    def active(scenario: Scenario) -> bool:
+    def active(cfg: GenerationsConfig) -> bool:
         """Whether the scenario has a line of more than one product."""
-        return scenario.generations.count > 1
-
-    def newest(self, day: float) -> int:
-        """The generation on sale on `day`."""
-        return int(newest_generation(day, self.launch_days))
+        return cfg.count > 1
 
     def owners_of(self, g: int) -> int:
         """People owning generation g now."""
@@ -96,7 +93,7 @@ class ProductLine:
 
     def behind(self, owners: np.ndarray, day: float) -> np.ndarray:
         """Of the `owners`, those holding an older generation than the newest on sale on `day`."""
-        return np.compress(self.owned[owners] < self.newest(day), owners)
+        return np.compress(self.owned[owners] < self.product.generation(day), owners)
 
     def hazard(self, people: np.ndarray, brand_tie: np.ndarray, is_fan: np.ndarray) -> np.ndarray:
         """Upgrade hazard (per day) of owners of older generations."""
@@ -107,7 +104,7 @@ class ProductLine:
 
     def buy(self, people: np.ndarray, margin: np.ndarray | float, day: float) -> None:
         """`people` buy the generation on sale on `day`, living it with `margin` (value units)."""
-        g = self.newest(day)
+        g = self.product.generation(day)
         self.owned[people] = g
         self.margin[people] = margin
         self.repeat_buyers += int(np.count_nonzero(self.bought[people] == 1))

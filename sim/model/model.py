@@ -31,14 +31,14 @@ import mesa
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.model import build, generations, rules
+from sim.model import build, rules
 from sim.model.agents import OfficialAccount
 from sim.model.backends import BACKENDS
 from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel
 from sim.model.context import StepContext
 from sim.model.funnel import Moves
-from sim.model.generations import ProductLine
+from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
@@ -68,6 +68,8 @@ class WomModel(mesa.Model):
         self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, self.talk_start, self.state, self.counts)
         self.playbook = Playbook(self)
+        #: The product on sale: its quality and the expectation shift of later generations.
+        self.product = Product(self.playbook.initial_quality(), scenario.generations)
         self.expectation += self.playbook.expectation_shift
         self.well_mixed = scenario.network.kind == "well_mixed"
         self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(streams.network))
@@ -75,11 +77,6 @@ class WomModel(mesa.Model):
             for ch in self.channels.values():
                 ch.state = self.state
         self._place_initial_users(np.random.default_rng(streams.placement))
-        self.generations = ProductLine(scenario, self.n) if ProductLine.active(scenario) else None
-        if self.generations is not None:  # the initial users own the first product, as advocates
-            users = self.adopter_indices()
-            margin = self.quality - self.expectation[users]
-            self.generations.buy(users, np.maximum(margin, scenario.engine.advocate_margin), 0.0)
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on = False
@@ -145,20 +142,6 @@ class WomModel(mesa.Model):
     def cost(self) -> float:
         """Money spent so far on paid actions (currency, cumulative; the `cost` column)."""
         return self.ledger.spent
-
-    @property
-    def quality(self) -> float:
-        """The quality of the product on sale now (the engine; releases may raise it, a later generation
-        adds its quality gain)."""
-        if self.generations is None:
-            return self.playbook.quality
-        return self.playbook.quality + self.generations.quality_gain[self.generations.newest(self.day) - 1]
-
-    def expectation_of(self, people: np.ndarray, day: float) -> np.ndarray:
-        """What `people` expect of the product on sale on `day` (value units; later generations shift it)."""
-        if self.generations is None:
-            return self.expectation[people]
-        return self.expectation[people] + self.generations.expectation_shift[self.generations.newest(day) - 1]
 
     def degree(self) -> np.ndarray:
         """Contacts per person over all layers (followers count on Weibo, fellow members in groups)."""
@@ -244,11 +227,12 @@ class WomModel(mesa.Model):
         e = self.cfg.engine
         if not self.playbook.launched(day):
             return np.zeros(len(people))
-        expectation = self.expectation_of(people, day)
+        quality = self.product.quality(day)
+        expectation = self.product.expectation(self.expectation[people], day)
         assurance = self.cfg.relationship.tie_assurance
         if tie is not None and assurance > 0:
-            expectation = rules.assured_expectation(expectation, self.quality, tie, assurance)
-        return rules.conversion_probability(self.quality, expectation, e.sensitivity, e.max_conversion)
+            expectation = rules.assured_expectation(expectation, quality, tie, assurance)
+        return rules.conversion_probability(quality, expectation, e.sensitivity, e.max_conversion)
 
     def rejection(self, day: float) -> float:
         """Chance a persuaded non-buyer turns away (nobody rejects a product not yet launched)."""
@@ -296,8 +280,7 @@ class WomModel(mesa.Model):
         take_part(self, step, day_end)
         bought_with_code, channels = self.playbook.end_of_step(self, step, day_end)
         self._adopt(bought_with_code, channels, step)
-        if self.generations is not None:
-            self._upgrade(step, day_end)
+        self.playbook.after_purchases(self, step, day_end)
 
     def _become_aware(self, people: np.ndarray, channels: np.ndarray) -> None:
         """Unaware people become aware (the step's later moves may take them further); credit their channel."""
@@ -311,57 +294,29 @@ class WomModel(mesa.Model):
         """New adopters: lived experience sets their valence; they start talking next step."""
         if len(adopters) == 0:
             return
-        margin, valence = self._experience(adopters)
-        if self.generations is not None:
-            self.generations.buy(adopters, margin, self.day)
+        day = (step - 1) * self.dt
+        margin, valence = self.experience(adopters, day)
         self.set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
         self.backend.adopted(adopters)  # the adoption rule (`wom.rule`) may count them
         self.valence[adopters] = valence
         self.adopt_channel[adopters] = channels
         self.adopt_by_channel += tally(channels, len(CHANNELS), len(adopters))
         self.adopt_day[adopters] = step * self.dt
-        talkers = np.compress(valence != QUIET, adopters)  # quiet adopters never talk
-        self.talk_start[talkers] = step + 1
-        self.talk.add(talkers)
+        self.start_talking(np.compress(valence != QUIET, adopters), step)  # quiet adopters never talk
         self.new_adopters += len(adopters)
         self.adopted_total += len(adopters)
-        self.playbook.on_adoption(self, adopters)
+        self.playbook.on_adoption(self, adopters, margin, day)
 
-    def _upgrade(self, step: int, day_end: float) -> None:
-        """Owners of an older generation may upgrade to the newest (`sim.model.generations`): a purchase whose
-        new experience sets their valence; fans stay fans unless it disappoints them; talkers start again."""
-        line = self.generations
-        if line.newest(self.day) == 1:  # nobody can be behind before the second product: no population pass
-            return
-        owns = (self.state >= Funnel.ADOPTER) & (self.state <= Funnel.DETRACTOR)  # adopters, fans, detractors
-        owners = line.behind(np.flatnonzero(owns), self.day)
-        if len(owners) == 0:
-            return
-        fan = self.state[owners] == Funnel.FAN
-        hazard = line.hazard(owners, self.brand_tie_now(owners, day_end), fan)
-        # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
-        takes = self.backend.participation_draws(owners, [generations.upgrade_probability(hazard, self.dt)])[0]
-        upgraders, fan = owners[takes], fan[takes]
-        if len(upgraders) == 0:
-            return
-        margin, valence = self._experience(upgraders)
-        line.buy(upgraders, margin, self.day)
-        state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
-        self.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
-        self.valence[upgraders] = valence
-        talkers = np.compress(valence != QUIET, upgraders)
+    def experience(self, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """Engine: lived experience of buyers in the step starting on `day`, as (margin in value units,
+        valence): who advocates, stays quiet or detracts (the backend draws the noise)."""
+        expectation = self.expectation[buyers]
+        return self.product.experience(expectation, self.backend.experience_noise(buyers), day, self.cfg.engine)
+
+    def start_talking(self, talkers: np.ndarray, step: int) -> None:
+        """Buyers with something to say start talking next step."""
         self.talk_start[talkers] = step + 1
         self.talk.add(talkers)
-
-    def _experience(self, buyers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Engine: lived experience of buyers, as (margin in value units, valence): who advocates, stays quiet
-        or detracts."""
-        e = self.cfg.engine
-        margin = rules.experience_margin(
-            self.quality, self.expectation_of(buyers, self.day), self.backend.experience_noise(buyers)
-        )
-        valence = np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8)
-        return margin, valence.reshape(-1)
 
     # --- recording and running ------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class Referral(Mechanism):
         self.waiting_channel[buyers[gated]] = channels[gated]
         return buyers[~gated], channels[~gated]
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         self.waiting[adopters] = False
         self.has_code[adopters] = True
 

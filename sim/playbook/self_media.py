@@ -54,7 +54,7 @@ class SelfMedia(Mechanism):
         self.interactive_readers = np.empty(0, dtype=np.int64)
         return [Source("interactive", np.where(readers, self.cfg.interactive_participation / dt, 0.0))]
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         weibo = model.channels.get("weibo")
         if weibo is not None and len(adopters):
             weibo.follow(adopters[model.rng.random(len(adopters)) < self.cfg.follow_on_adopt])

@@ -108,7 +108,7 @@ def test_fans_upgrade_first():
     model.run()
     owners = model.adopter_indices()
     fan = model.state[owners] == 3
-    upgraded = model.generations.owned[owners] == 2
+    upgraded = model.playbook.mechanism("generations").line.owned[owners] == 2
     assert fan.any() and (~fan).any()
     assert upgraded[fan].mean() > 2 * upgraded[~fan].mean()
 
