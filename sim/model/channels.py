@@ -148,25 +148,25 @@ class Channel:
         """Who sees the official account's posts on this channel (overridden per channel)."""
         return np.empty(0, dtype=np.int64)
 
-    def official_contacts(self, model, rng, out: Contacts) -> None:
-        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand."""
+    def official_contacts(self, model, rng, out: Contacts, day: float) -> None:
+        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand on `day`."""
         if not self.official_posts:
             return
         audience = self.official_audience(model)
         if len(audience) == 0:
             return
-        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(audience))
+        p_read, p_pers, p_inter = self.official_probabilities(model, model.people.brand_tie_now(audience, day))
         u = rng.random(len(audience))
         seen = u < p_read
-        tie = np.compress(seen, model.brand_tie_now(audience)) if self.assurance else None
+        tie = np.compress(seen, model.people.brand_tie_now(audience, day)) if self.assurance else None
         out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers), tie)
         model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
 
-    def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool, float]]:
+    def official_contact_of(self, model, i: int, rng, day: float) -> list[tuple[int, bool, bool, float]]:
         """The same official-post rule for one person i: (channel, negative, persuaded, tie strength)."""
         if not self.official_posts or not self.in_official_audience(model, i):
             return []
-        brand_tie = model.brand_tie_now(np.array([i]))
+        brand_tie = model.people.brand_tie_now(np.array([i]), day)
         p_read, p_pers, p_inter = self.official_probabilities(model, brand_tie)
         u = rng.random()
         if rng.random() < p_inter:
@@ -413,9 +413,9 @@ class GroupChannel(Channel):
     def official_audience(self, model) -> np.ndarray:
         if self.audience_kind == "members":
             return self._members
-        return model.adopter_indices()
+        return model.people.adopter_indices()
 
     def in_official_audience(self, model, i: int) -> bool:
         if self.audience_kind == "members":
             return bool(self.member[i])
-        return bool(model.is_adopter(i))
+        return bool(model.people.is_adopter(i))

@@ -53,11 +53,11 @@ def _time(model) -> float:
 
 
 def _count(model, code: Funnel) -> int:
-    return int(model.counts[code])
+    return int(model.people.counts[code])
 
 
 def _adopted_total(model) -> int:
-    return int(model.adopted_total)
+    return int(model.people.adopted_total)
 
 
 def _new_adopters(model) -> int:
@@ -81,11 +81,11 @@ def _talking(model) -> float:
 
 
 def _aware_by(model, code: int) -> int:
-    return int(model.aware_by_channel[code])
+    return int(model.people.aware_by_channel[code])
 
 
 def _adopt_by(model, code: int) -> int:
-    return int(model.adopt_by_channel[code])
+    return int(model.people.adopt_by_channel[code])
 
 
 def _line(model):

@@ -46,7 +46,7 @@ class Generations(Mechanism):
             return
         self.line = ProductLine(self.cfg, self.n, model.product)
         users = np.union1d(seeds, employees)
-        margin = model.product.quality(0.0) - model.expectation[users]
+        margin = model.product.quality(0.0) - model.people.expectation[users]
         self.line.buy(users, np.maximum(margin, model.cfg.engine.advocate_margin), 0.0)
 
     def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
@@ -60,12 +60,14 @@ class Generations(Mechanism):
         line, day = self.line, (step - 1) * model.dt
         if line is None or model.product.generation(day) == 1:  # nobody is behind before the second product
             return
-        owns = (model.state >= Funnel.ADOPTER) & (model.state <= Funnel.DETRACTOR)  # adopters, fans, detractors
+        owns = (model.people.state >= Funnel.ADOPTER) & (
+            model.people.state <= Funnel.DETRACTOR
+        )  # adopters, fans, detractors
         owners = line.behind(np.flatnonzero(owns), day)
         if len(owners) == 0:
             return
-        fan = model.state[owners] == Funnel.FAN
-        hazard = line.hazard(owners, model.brand_tie_now(owners, day_end), fan)
+        fan = model.people.state[owners] == Funnel.FAN
+        hazard = line.hazard(owners, model.people.brand_tie_now(owners, day_end), fan)
         # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
         takes = model.backend.participation_draws(owners, [upgrade_probability(hazard, model.dt)])[0]
         upgraders, fan = owners[takes], fan[takes]
@@ -74,6 +76,6 @@ class Generations(Mechanism):
         margin, valence = model.experience(upgraders, day)
         line.buy(upgraders, margin, day)
         state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
-        model.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
-        model.valence[upgraders] = valence
+        model.people.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
+        model.people.valence[upgraders] = valence
         model.start_talking(np.compress(valence != QUIET, upgraders), step)

@@ -26,7 +26,7 @@ class SelfMedia(Mechanism):
         self.interactive_readers = np.empty(0, dtype=np.int64)
 
     def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray:
-        spokes = (model.state[people] == Funnel.FAN) | (model.kind[people] == EMPLOYEE)
+        spokes = (model.people.state[people] == Funnel.FAN) | (model.people.kind[people] == EMPLOYEE)
         return np.where(spokes, self.cfg.spokesperson_factor, 1.0)
 
     def official_rate(self, day: float) -> float:
