@@ -26,8 +26,10 @@ import numpy as np
 
 from sim.config.schema import GenerationsConfig
 from sim.model import rules
+from sim.model.people import State
 
 if TYPE_CHECKING:  # the product reads the newest generation from here
+    from sim.model.people import People
     from sim.model.product import Product
 
 #: Generation code of a person who owns no product.
@@ -70,14 +72,21 @@ def upgrade_probability(hazard, dt):
 
 
 class ProductLine:
-    """Who owns which generation, their lived margin with it, and the purchases counted so far."""
+    """Who owns which generation, their lived margin with it, and the purchases counted so far.
 
-    def __init__(self, cfg: GenerationsConfig, n: int, product: Product):
+    The per-person books are the `STATES` below, allocated on `People` (`people`), read and written here."""
+
+    #: Generation owned (NO_PRODUCT: none), lived margin with it (value units), purchases per person.
+    STATES: tuple[State, ...] = (
+        State("owned", np.int8, NO_PRODUCT),
+        State("margin", np.float64, 0.0),
+        State("bought", np.int32, 0),
+    )
+
+    def __init__(self, cfg: GenerationsConfig, people: People, product: Product):
         self.cfg = cfg
         self.product = product
-        self.owned = np.full(n, NO_PRODUCT, dtype=np.int8)
-        self.margin = np.zeros(n)  # lived margin with the product owned (value units)
-        self.bought = np.zeros(n, dtype=np.int32)  # purchases per person
+        self.people = people
         #: Cumulative purchases of each generation (index g - 1), and repeat buyers.
         self.purchases = np.zeros(cfg.count, dtype=np.int64)
         self.repeat_buyers = 0
@@ -89,24 +98,31 @@ class ProductLine:
 
     def owners_of(self, g: int) -> int:
         """People owning generation g now."""
-        return int(np.count_nonzero(self.owned == g))
+        return int(np.count_nonzero(self.people.owned == g))
 
     def behind(self, owners: np.ndarray, day: float) -> np.ndarray:
         """Of the `owners`, those holding an older generation than the newest on sale on `day`."""
-        return np.compress(self.owned[owners] < self.product.generation(day), owners)
+        return np.compress(self.people.owned[owners] < self.product.generation(day), owners)
 
     def hazard(self, people: np.ndarray, brand_tie: np.ndarray, is_fan: np.ndarray) -> np.ndarray:
         """Upgrade hazard (per day) of owners of older generations."""
         c = self.cfg
         return upgrade_hazard(
-            self.margin[people], brand_tie, is_fan, c.upgrade_rate, c.satisfaction_sensitivity, c.tie_weight, c.fan_lead
+            self.people.margin[people],
+            brand_tie,
+            is_fan,
+            c.upgrade_rate,
+            c.satisfaction_sensitivity,
+            c.tie_weight,
+            c.fan_lead,
         )
 
     def buy(self, people: np.ndarray, margin: np.ndarray | float, day: float) -> None:
         """`people` buy the generation on sale on `day`, living it with `margin` (value units)."""
         g = self.product.generation(day)
-        self.owned[people] = g
-        self.margin[people] = margin
-        self.repeat_buyers += int(np.count_nonzero(self.bought[people] == 1))
-        self.bought[people] += 1
+        books = self.people
+        books.owned[people] = g
+        books.margin[people] = margin
+        self.repeat_buyers += int(np.count_nonzero(books.bought[people] == 1))
+        books.bought[people] += 1
         self.purchases[g - 1] += len(people)

@@ -33,7 +33,7 @@ from sim.model.backends import BACKENDS
 from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel
 from sim.model.context import StepContext
-from sim.model.people import People
+from sim.model.people import CORE_STATES, People
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
@@ -56,12 +56,12 @@ class WomModel(mesa.Model):
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
-        self.people = People(scenario, np.random.default_rng(streams.people))
+        self.playbook = Playbook(self)
+        #: Every per-person array: the model's own states and those the playbook's parts declare.
+        self.people = p = People(scenario, np.random.default_rng(streams.people), CORE_STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
-        p = self.people
         self.talk = TalkPool(scenario.wom, self.dt, p.talk_start, p.state, p.counts)
-        self.playbook = Playbook(self)
         #: The product on sale: its quality and the expectation shift of later generations.
         self.product = Product(self.playbook.initial_quality(), scenario.generations)
         p.expectation += self.playbook.expectation_shift

@@ -69,24 +69,25 @@ class People:
     adopt_day: np.ndarray
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator, states: Iterable[State] = CORE_STATES):
-        """Allocate every declared state for the scenario's population (a name declared twice is an error),
-        then draw expectations (value units) and cities, in that order, from `rng` (the people stream)."""
+        """Draw expectations (value units) and cities, in that order, from `rng` (the people stream); then
+        allocate every declared state for the scenario's population (a name declared twice, or taken by
+        `People` itself, is an error)."""
         self.relationship = scenario.relationship
         self.n = n = scenario.population.size
-        self.declared: dict[str, State] = {}
-        for s in states:
-            if s.name in self.declared:
-                raise ValueError(f"per-person state '{s.name}' is declared twice")
-            self.declared[s.name] = s
-            setattr(self, s.name, s.allocate(scenario, n))
+        engine, cities = scenario.engine, scenario.population.cities
+        self.expectation = rng.normal(engine.expectation_mean, engine.expectation_sd, n)
+        self.city = rng.integers(0, cities, n).astype(np.min_scalar_type(cities - 1))
         self.counts = np.zeros(len(Funnel), dtype=np.int64)  # people per funnel state
         self.counts[Funnel.UNAWARE] = n
         self.aware_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
         self.adopt_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
         self.adopted_total = 0
-        engine, cities = scenario.engine, scenario.population.cities
-        self.expectation = rng.normal(engine.expectation_mean, engine.expectation_sd, self.n)
-        self.city = rng.integers(0, cities, self.n).astype(np.min_scalar_type(cities - 1))
+        self.declared: dict[str, State] = {}
+        for s in states:
+            if s.name in self.declared or hasattr(self, s.name):
+                raise ValueError(f"per-person state '{s.name}' is declared twice or clashes with a People attribute")
+            self.declared[s.name] = s
+            setattr(self, s.name, s.allocate(scenario, n))
 
     # --- the funnel and its counts ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from sim.config.schema import Scenario
+from sim.model.people import State
 
 Factor = Literal["engine", "accelerator", "relationship_chain"]
 #: The iron-triangle factors, in attribution's order.
@@ -98,6 +99,11 @@ class Mechanism:
     def sense_of_achievement(self) -> float:
         """Sense of achievement a participation gives (0-1; achievements add up)."""
         return 0.0
+
+    def states(self) -> tuple[State, ...]:
+        """Per-person states this part keeps on the model's `People` (allocated with the model's own, before
+        anyone is placed; starsim's `define_states`)."""
+        return ()
 
     def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
         """Act on the initial users (seed users and employees) once they are chosen."""

@@ -19,6 +19,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model import rules
 from sim.model.generations import ProductLine, upgrade_probability
+from sim.model.people import State
 from sim.model.state import NEGATIVE, QUIET, Funnel
 from sim.playbook.base import RAISES, Effect, Mechanism
 
@@ -40,11 +41,15 @@ class Generations(Mechanism):
         #: then nothing is drawn or recorded.
         self.line: ProductLine | None = None
 
+    def states(self) -> tuple[State, ...]:
+        """The product line's books, per person (only with a later product)."""
+        return ProductLine.STATES if ProductLine.active(self.cfg) else ()
+
     def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
         """The initial users own the first product, as advocates (their margin at least the advocates')."""
         if not ProductLine.active(self.cfg):
             return
-        self.line = ProductLine(self.cfg, self.n, model.product)
+        self.line = ProductLine(self.cfg, model.people, model.product)
         users = np.union1d(seeds, employees)
         margin = model.product.quality(0.0) - model.people.expectation[users]
         self.line.buy(users, np.maximum(margin, model.cfg.engine.advocate_margin), 0.0)

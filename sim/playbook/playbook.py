@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.people import State
 from sim.model.state import POSITIVE, Funnel
 from sim.playbook.base import HOOKS, Mechanism, Source, overrides
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
@@ -55,6 +56,10 @@ class Playbook:
         for part in self._hooks["initial_quality"]:
             quality = part.initial_quality(quality)
         return quality
+
+    def states(self) -> tuple[State, ...]:
+        """The per-person states the parts keep on `People`, in registry order."""
+        return tuple(s for part in self._hooks["states"] for s in part.states())
 
     def mechanism(self, section: str) -> Mechanism | None:
         """The switched-on mechanism configured by `section`, if any."""

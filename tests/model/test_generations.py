@@ -108,7 +108,7 @@ def test_fans_upgrade_first():
     model.run()
     owners = model.people.adopter_indices()
     fan = model.people.state[owners] == 3
-    upgraded = model.playbook.mechanism("generations").line.owned[owners] == 2
+    upgraded = model.people.owned[owners] == 2
     assert fan.any() and (~fan).any()
     assert upgraded[fan].mean() > 2 * upgraded[~fan].mean()
 
