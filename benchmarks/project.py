@@ -84,7 +84,7 @@ def cascade_model(n: int, mean_degree: float, transmission: float, seed: int, re
         active_time += seconds[active].sum()
         steps += int(active.sum())
         runs.append(seconds.sum())
-        finals.append(model.adopted_total / n)
+        finals.append(model.people.adopted_total / n)
         del model
         gc.collect()  # a Mesa model holds reference cycles: free it before the next one (peak memory)
     return {
@@ -137,7 +137,7 @@ def default_model(n: int, days: float, seed: int) -> dict:
         "per_step_ms": 1e3 * seconds.mean(),
         "build_s": build,
         "total_s": build + seconds.sum(),
-        "final_fraction": model.adopted_total / n,
+        "final_fraction": model.people.adopted_total / n,
         "detail": f"slowest step {1e3 * seconds.max():.1f} ms, median {1e3 * np.median(seconds):.1f} ms",
     }
 

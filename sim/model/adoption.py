@@ -78,7 +78,7 @@ class ThresholdRule:
         self._candidates: list[np.ndarray] = []
         self.ready = np.zeros(model.n, dtype=bool)  # persuaded in the current step
         self._ready_people = np.empty(0, dtype=np.int64)
-        self.adopted(np.flatnonzero(np.isin(model.state, ADOPTED)))
+        self.adopted(np.flatnonzero(np.isin(model.people.state, ADOPTED)))
 
     def adopted(self, people: np.ndarray) -> None:
         """New adopters: their neighbours count one more adopted neighbour and are looked at next step."""
@@ -94,7 +94,7 @@ class ThresholdRule:
         self.ready[self._ready_people] = False
         people = np.unique(np.concatenate(self._candidates)) if self._candidates else self._ready_people[:0]
         self._candidates = []
-        open_ = self.model.state[people] <= Funnel.AWARE
+        open_ = self.model.people.state[people] <= Funnel.AWARE
         met = rules.threshold_reached(self.count[people], self.needed[people])
         self._ready_people = np.compress(open_ & met, people)
         self.ready[self._ready_people] = True

@@ -40,7 +40,7 @@ class Consumer(mesa.Agent):
 
     @property
     def state(self) -> Funnel:
-        return Funnel(self.model.state[self.index])
+        return Funnel(self.model.people.state[self.index])
 
     def talk(self, ctx: StepContext) -> None:
         """Decide, from the start-of-step state, on which open channels to post this step (into `ctx.posts`)."""
@@ -48,9 +48,9 @@ class Consumer(mesa.Agent):
         step, day, channels = ctx.step, ctx.day, ctx.channels
         i = self.index
         me = np.array([i])
-        if m.state[i] == Funnel.AWARE and m.playbook.meme_active(day):
+        if m.people.state[i] == Funnel.AWARE and m.playbook.meme_active(day):
             weight = m.playbook.topic_boost(day)  # passing the meme on
-        elif m.talk_start[i] <= step:
+        elif m.people.talk_start[i] <= step:
             weight = m.talk_weights(me, step, day)[0]
         else:
             weight = 0.0
@@ -68,7 +68,7 @@ class Consumer(mesa.Agent):
         after everyone); the ties read along go into `ctx.ties`."""
         m = self.model
         i = self.index
-        if m.state[i] not in (Funnel.UNAWARE, Funnel.AWARE):
+        if m.people.state[i] not in (Funnel.UNAWARE, Funnel.AWARE):
             self._listen_only_for_ties(ctx)
             return
         step, day, channels, (p_ads, q_pos, q_neg) = ctx.step, ctx.day, ctx.channels, ctx.field_rates
@@ -84,7 +84,7 @@ class Consumer(mesa.Agent):
             found += got
             senders += mine if mine is not None else [-1] * len(got)
             ctx.ties[ch.name] += ties
-            official = ch.official_contact_of(m, i, rng)
+            official = ch.official_contact_of(m, i, rng, day)
             found += official
             senders += [-1] * len(official)
         total = p_ads + q_pos
@@ -101,7 +101,7 @@ class Consumer(mesa.Agent):
         negative = any(pers and neg for _, neg, pers, _ in found)
         convert_p = m.conversion(np.array([i]), day, tie=self._persuading_tie(found))[0]
         new = rules.contact_outcome(
-            m.state[i], True, bool(positive), negative, convert_p, m.rejection(day), rng.random(), rng.random()
+            m.people.state[i], True, bool(positive), negative, convert_p, m.rejection(day), rng.random(), rng.random()
         )
         aware_ch = found[rng.integers(len(found))][0]
         adopt_ch = positive[rng.integers(len(positive))] if positive else NO_CHANNEL
@@ -120,7 +120,7 @@ class Consumer(mesa.Agent):
         for ch in ctx.channels:
             _, ties = ch.contacts_of(self.index, ctx.step, ctx.day, m.rng)
             ctx.ties[ch.name] += ties
-            ch.official_contact_of(m, self.index, m.rng)  # may note an interactive reader
+            ch.official_contact_of(m, self.index, m.rng, ctx.day)  # may note an interactive reader
 
     def experience_noise(self) -> float:
         """Draw how far this person's lived experience falls from the product's quality."""

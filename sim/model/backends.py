@@ -23,10 +23,10 @@ import numpy as np
 from sim.model import rules
 from sim.model.adoption import make_rule
 from sim.model.agents import Consumer
-from sim.model.channels import UsedTies
 from sim.model.context import StepContext
 from sim.model.funnel import Moves, Scratch, resolve
 from sim.model.state import CHANNEL
+from sim.model.ties import UsedTies
 
 
 class Backend:
@@ -85,12 +85,12 @@ class VectorBackend(Backend):
                 p = rules.post_probability(w, ch.cfg.speed, m.dt)
                 who = np.compress(ch.can_post(posters) & (rng.random(len(posters)) < p), posters)
                 if len(who):
-                    ch.post(who, m.post_valence(who), ctx.step)
+                    ch.post(who, m.people.post_valence(who), ctx.step)
         sharers = m.playbook.take_sharers()
         if len(sharers):
             for ch in channels:
                 on = np.compress(ch.can_post(sharers), sharers)
-                ch.post(on, m.post_valence(on), ctx.step)
+                ch.post(on, m.people.post_valence(on), ctx.step)
 
     def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
         """Contacts of every open channel, then of the fields, into `ctx.contacts`."""
@@ -99,7 +99,7 @@ class VectorBackend(Backend):
         for ch in ctx.channels:
             ch.prepare(ctx.step)
             used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, rng, ctx.contacts)
-            ch.official_contacts(m, rng, ctx.contacts)
+            ch.official_contacts(m, rng, ctx.contacts, ctx.day)
         self._field_contacts(ctx)
         return used_ties
 
@@ -130,7 +130,9 @@ class VectorBackend(Backend):
             self.rule.begin_step(ctx.step)
             self.rule.persuade_all(ctx.contacts, ctx.step)
         conversion = partial(m.conversion, day=ctx.day)
-        return resolve(ctx.contacts, m.state, conversion, m.rejection(ctx.day), self.scratch, m.rng, m.counts)
+        return resolve(
+            ctx.contacts, m.people.state, conversion, m.rejection(ctx.day), self.scratch, m.rng, m.people.counts
+        )
 
     def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
         """One normal draw per adopter (none when the experience has no noise)."""
@@ -159,7 +161,7 @@ class AgentsBackend(Backend):
         for ch in ctx.channels:
             who = np.array(ctx.posts[ch.name], dtype=np.int64)
             if len(who):
-                ch.post(who, m.post_valence(who), ctx.step)
+                ch.post(who, m.people.post_valence(who), ctx.step)
             ch.prepare(ctx.step)
 
     def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
@@ -180,7 +182,11 @@ class AgentsBackend(Backend):
             new, aware_ch, adopt_ch = (np.empty(0, dtype=np.int8),) * 3
         people = people.astype(np.int64)
         return Moves.from_outcomes(
-            people, self.model.state[people], new.astype(np.int8), aware_ch.astype(np.int8), adopt_ch.astype(np.int8)
+            people,
+            self.model.people.state[people],
+            new.astype(np.int8),
+            aware_ch.astype(np.int8),
+            adopt_ch.astype(np.int8),
         )
 
     def experience_noise(self, adopters: np.ndarray) -> np.ndarray:

@@ -61,6 +61,19 @@ def degree(channels: dict[str, Channel], n: int) -> np.ndarray:
     return deg
 
 
+def choose_initial_users(
+    cfg: Scenario, channels: dict[str, Channel], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The employees (`population.employees` people at random) and the seed users among the others, as
+    (employees, seed users); drawn from `rng` in that order."""
+    n = cfg.population.size
+    order = rng.permutation(n)
+    employees = order[: cfg.population.employees]
+    free = np.ones(n, dtype=bool)
+    free[employees] = False
+    return employees, choose_seed_users(cfg.seed_users, channels, free, rng)
+
+
 def choose_seed_users(
     cfg: SeedUsersConfig, channels: dict[str, Channel], free: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:

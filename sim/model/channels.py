@@ -4,12 +4,11 @@ A channel turns this step's posts into contacts (someone saw a message; maybe it
 `EdgeChannel` carries messages along pairwise ties (offline talk, Weibo followers); `GroupChannel`
 shows a post to every member of the poster's groups (forum boards, WeChat groups). Each offers the
 same contact rule twice: `contacts` for the whole population at once (vector engine) and
-`contacts_of` for one person (per-agent engine); both draw from identical probabilities.
+`contacts_of` for one person (per-agent engine); both draw from identical probabilities. The strength
+of ties and the ties a step used live in `sim.model.ties`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from sim.config.channels import LayerConfig
 from sim.model import rules
 from sim.model.funnel import Contacts
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
+from sim.model.ties import TieStrengths, UsedTieChunks, UsedTies
 from sim.networks.core import EdgeLayer
 from sim.networks.csr import ranges
 from sim.networks.groups import Groups
@@ -52,102 +52,6 @@ class WorkBuffers:
             self._u = np.empty(k)
             self._mask = np.empty(k, dtype=bool)
         return self._u[:k], self._mask[:k]
-
-
-@dataclass
-class UsedTies:
-    """Ties that messages travelled along this step, and their strength when read on `day` (None: not kept)."""
-
-    ties: np.ndarray
-    strength: np.ndarray | None = None
-    day: float = 0.0
-
-    @property
-    def parts(self) -> tuple[UsedTies, ...]:
-        """The pieces to strengthen one after the other: this one."""
-        return (self,)
-
-
-class UsedTieChunks(UsedTies):
-    """Ties used this step as the chunks they were read in, each with its strength when read.
-
-    Not concatenated: at 10^7 people a step reads tens of millions of ties, and one array of them (and the
-    strengthening's temporaries over it) would be mapped and faulted in afresh every step. Strengthening
-    chunk by chunk writes the same values, because each chunk carries the strength read before any tie
-    grew this step (a tie read twice gets the same value twice). `ties` and `strength` concatenate the
-    chunks on demand (for readers other than the strengthening)."""
-
-    def __init__(self, parts: list[UsedTies]):  # noqa: D107 - no dataclass fields of its own
-        self._parts = tuple(parts)
-        self.day = parts[0].day if parts else 0.0
-
-    def __repr__(self) -> str:
-        return f"UsedTieChunks({len(self._parts)} chunks)"
-
-    @property
-    def parts(self) -> tuple[UsedTies, ...]:
-        """The chunks, in the order they were read."""
-        return self._parts
-
-    @property
-    def ties(self) -> np.ndarray:
-        return np.concatenate([part.ties for part in self._parts])
-
-    @property
-    def strength(self) -> np.ndarray:
-        return np.concatenate([part.strength for part in self._parts])
-
-
-class TieStrengths:
-    """The strength of each tie of a layer: grows with use, relaxes back to the layer's base level.
-
-    Each tie is stored as its strength carried to a shared reference day (`epoch`) by the relaxation
-    rule, so that reading ties is one lookup and one exp shared by all of them (rather than a per-tie
-    exp and a per-tie last-use day). The reference day moves forward before the carried values grow
-    past exp(MAX_EXPONENT). Without growth every tie keeps its base strength and nothing is stored.
-    """
-
-    #: Largest decay exponent between the reference day and now before the reference day moves.
-    MAX_EXPONENT = 50.0
-
-    def __init__(self, n_ties: int, base: float, rel: RelationshipConfig):
-        self.base = base
-        self.growth = rel.growth
-        self.decay = rel.decay_rate
-        self.epoch = 0.0
-        self.at_epoch = np.full(n_ties, base, dtype=np.float64) if self.grow(rel) else None
-
-    @staticmethod
-    def grow(rel: RelationshipConfig) -> bool:
-        """Whether ties change with use (else every tie keeps its base strength and nothing is stored)."""
-        return rel.growth > 0
-
-    def now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
-        """Current strength of `ties` on `day` (the base strength, a scalar, when ties never change)."""
-        if self.at_epoch is None:
-            return self.base
-        return rules.relax(self.at_epoch[ties], self.base, self.decay, day - self.epoch)
-
-    def strengthen(self, used: UsedTies | UsedTieChunks, day: float) -> None:
-        """Ties used this step grow toward full strength (`rules.strengthen`) as of `day`; their strength when
-        read is relaxed to `day` rather than looked up again, if it was kept (it must be, for chunks)."""
-        parts = [part for part in used.parts if len(part.ties)]
-        if self.at_epoch is None or not parts:
-            return
-        if self.decay * (day - self.epoch) > self.MAX_EXPONENT:
-            self.at_epoch = rules.relax(self.at_epoch, self.base, self.decay, day - self.epoch)
-            self.epoch = day
-        if len(parts) > 1 and any(part.strength is None for part in parts):
-            raise ValueError("ties strengthened in chunks must carry their strength when read")
-        for part in parts:
-            current = (
-                self.now(part.ties, day)
-                if part.strength is None
-                else rules.relax(part.strength, self.base, self.decay, day - part.day)
-            )
-            self.at_epoch[part.ties] = rules.relax(
-                rules.strengthen(current, self.growth), self.base, self.decay, self.epoch - day
-            )
 
 
 class Channel:
@@ -247,25 +151,25 @@ class Channel:
         """Who sees the official account's posts on this channel (overridden per channel)."""
         return np.empty(0, dtype=np.int64)
 
-    def official_contacts(self, model, rng, out: Contacts) -> None:
-        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand."""
+    def official_contacts(self, model, rng, out: Contacts, day: float) -> None:
+        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand on `day`."""
         if not self.official_posts:
             return
         audience = self.official_audience(model)
         if len(audience) == 0:
             return
-        p_read, p_pers, p_inter = self.official_probabilities(model, model.brand_tie_now(audience))
+        p_read, p_pers, p_inter = self.official_probabilities(model, model.people.brand_tie_now(audience, day))
         u = rng.random(len(audience))
         seen = u < p_read
-        tie = np.compress(seen, model.brand_tie_now(audience)) if self.assurance else None
+        tie = np.compress(seen, model.people.brand_tie_now(audience, day)) if self.assurance else None
         out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers), tie)
         model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
 
-    def official_contact_of(self, model, i: int, rng) -> list[tuple[int, bool, bool, float]]:
+    def official_contact_of(self, model, i: int, rng, day: float) -> list[tuple[int, bool, bool, float]]:
         """The same official-post rule for one person i: (channel, negative, persuaded, tie strength)."""
         if not self.official_posts or not self.in_official_audience(model, i):
             return []
-        brand_tie = model.brand_tie_now(np.array([i]))
+        brand_tie = model.people.brand_tie_now(np.array([i]), day)
         p_read, p_pers, p_inter = self.official_probabilities(model, brand_tie)
         u = rng.random()
         if rng.random() < p_inter:
@@ -512,9 +416,9 @@ class GroupChannel(Channel):
     def official_audience(self, model) -> np.ndarray:
         if self.audience_kind == "members":
             return self._members
-        return model.adopter_indices()
+        return model.people.adopter_indices()
 
     def in_official_audience(self, model, i: int) -> bool:
         if self.audience_kind == "members":
             return bool(self.member[i])
-        return bool(model.is_adopter(i))
+        return bool(model.people.is_adopter(i))

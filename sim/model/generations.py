@@ -12,17 +12,25 @@ Docs: docs/model.md, "Product generations". The assumptions, in short:
 - purchases: first purchases (the model's adoptions) plus upgrades; a repeat buyer bought at least twice.
 
 The rules are pure functions over scalars and arrays, shared by both backends; the per-person draws
-come from the model's backend. `ProductLine` holds the per-person state, built only when the scenario
-switches generations on with at least one later product, so runs without them draw and record nothing
-new.
+come from the model's backend. `ProductLine` holds the per-person state, built by the playbook's
+mechanism (`sim.playbook.generations`) only when the scenario switches generations on with at least one
+later product, so runs without them draw and record nothing new; the generations' quality gains and
+expectation shifts belong to the product (`sim.model.product`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.config.schema import Scenario
+from sim.config.generations import GenerationsConfig
 from sim.model import rules
+from sim.model.people import State
+
+if TYPE_CHECKING:  # the product reads the newest generation from here
+    from sim.model.people import People
+    from sim.model.product import Product
 
 #: Generation code of a person who owns no product.
 NO_PRODUCT = 0
@@ -64,52 +72,57 @@ def upgrade_probability(hazard, dt):
 
 
 class ProductLine:
-    """Who owns which generation, their lived margin with it, and the purchases counted so far."""
+    """Who owns which generation, their lived margin with it, and the purchases counted so far.
 
-    def __init__(self, scenario: Scenario, n: int):
-        cfg = scenario.generations
+    The per-person books are the `STATES` below, allocated on `People` (`people`), read and written here."""
+
+    #: Generation owned (NO_PRODUCT: none), lived margin with it (value units), purchases per person.
+    STATES: tuple[State, ...] = (
+        State("owned", np.int8, NO_PRODUCT),
+        State("margin", np.float64, 0.0),
+        State("bought", np.int32, 0),
+    )
+
+    def __init__(self, cfg: GenerationsConfig, people: People, product: Product):
         self.cfg = cfg
-        self.count = cfg.count
-        self.launch_days = np.array([p.launch_day for p in cfg.products], dtype=float)
-        #: Quality of each generation minus the first's, and expectation shift (value units), index g - 1.
-        self.quality_gain = np.array([0.0] + [p.quality_gain for p in cfg.products])
-        self.expectation_shift = np.array([0.0] + [p.expectation_shift for p in cfg.products])
-        self.owned = np.full(n, NO_PRODUCT, dtype=np.int8)
-        self.margin = np.zeros(n)  # lived margin with the product owned (value units)
-        self.bought = np.zeros(n, dtype=np.int32)  # purchases per person
+        self.product = product
+        self.people = people
         #: Cumulative purchases of each generation (index g - 1), and repeat buyers.
-        self.purchases = np.zeros(self.count, dtype=np.int64)
+        self.purchases = np.zeros(cfg.count, dtype=np.int64)
         self.repeat_buyers = 0
 
     @staticmethod
-    def active(scenario: Scenario) -> bool:
+    def active(cfg: GenerationsConfig) -> bool:
         """Whether the scenario has a line of more than one product."""
-        return scenario.generations.count > 1
-
-    def newest(self, day: float) -> int:
-        """The generation on sale on `day`."""
-        return int(newest_generation(day, self.launch_days))
+        return cfg.count > 1
 
     def owners_of(self, g: int) -> int:
         """People owning generation g now."""
-        return int(np.count_nonzero(self.owned == g))
+        return int(np.count_nonzero(self.people.owned == g))
 
     def behind(self, owners: np.ndarray, day: float) -> np.ndarray:
         """Of the `owners`, those holding an older generation than the newest on sale on `day`."""
-        return np.compress(self.owned[owners] < self.newest(day), owners)
+        return np.compress(self.people.owned[owners] < self.product.generation(day), owners)
 
     def hazard(self, people: np.ndarray, brand_tie: np.ndarray, is_fan: np.ndarray) -> np.ndarray:
         """Upgrade hazard (per day) of owners of older generations."""
         c = self.cfg
         return upgrade_hazard(
-            self.margin[people], brand_tie, is_fan, c.upgrade_rate, c.satisfaction_sensitivity, c.tie_weight, c.fan_lead
+            self.people.margin[people],
+            brand_tie,
+            is_fan,
+            c.upgrade_rate,
+            c.satisfaction_sensitivity,
+            c.tie_weight,
+            c.fan_lead,
         )
 
     def buy(self, people: np.ndarray, margin: np.ndarray | float, day: float) -> None:
         """`people` buy the generation on sale on `day`, living it with `margin` (value units)."""
-        g = self.newest(day)
-        self.owned[people] = g
-        self.margin[people] = margin
-        self.repeat_buyers += int(np.count_nonzero(self.bought[people] == 1))
-        self.bought[people] += 1
+        g = self.product.generation(day)
+        books = self.people
+        books.owned[people] = g
+        books.margin[people] = margin
+        self.repeat_buyers += int(np.count_nonzero(books.bought[people] == 1))
+        books.bought[people] += 1
         self.purchases[g - 1] += len(people)

@@ -1,28 +1,24 @@
-"""The word-of-mouth model: a Mesa model of people on a multiplex social graph.
+"""The word-of-mouth model: a Mesa model of people on a multiplex social graph, as an assembly.
 
-People's state lives in numpy arrays (one entry per person). A backend steps them (`run.backend`,
-`sim.model.backends`): "vector" moves the whole population at once, "agents" lets each person be a
-Mesa `Consumer` agent making the same decisions one at a time (`sim.model.agents`). Steps are
-synchronous: everyone decides from the state at the start of the step, then all changes apply.
-
-One step (k = 1, 2, ...; it covers days (k-1)*dt to k*dt), as numbered in `WomModel.step`:
+`WomModel` builds its parts once and steps them: the people (`sim.model.people`: every per-person
+array and its counts), the product (`sim.model.product`: quality, later generations), the playbook's
+mechanisms (`sim.playbook`, called through their hooks), the channels (`sim.model.channels`), the
+ledger, the talk pool and a backend (`run.backend`, `sim.model.backends`: "vector" moves the whole
+population at once, "agents" one Mesa `Consumer` at a time). Steps are synchronous: everyone decides
+from the state at the start of the step, then all changes apply. Step k covers days (k-1)*dt to k*dt:
   0. advertising runs if inside its window and past its loyalty threshold;
-  1. channels open or close (channel sequencing); official accounts post (self-media content mix);
-  2. talkers post on the channels they are on (talk weight decays after adopting; topic events,
-     spokespeople, meme passers and automatic sharers from `sim.playbook`);
-  3. contacts: posts are seen and may persuade (edge and group channels, the official accounts,
-     the well-mixed field and advertising);
-  4. the funnel moves (aware, adopter, detractor, rejecter; buyers without a purchase code wait),
-     satisfaction sets new adopters' valence;
-  5. the relationship chain: used ties grow; advocates and fans take part (brand tie, feedback,
-     talk renewal), fans are made or lost; the brand acts (releases, meetups, codes handed out);
-     owners of an older product generation may upgrade to the newest (`sim.model.generations`);
+  1. channels open or close; official accounts post (self-media content mix);
+  2. talkers, meme passers and automatic sharers post on the channels they are on;
+  3. contacts: posts (people's and official), the well-mixed field and ads are seen and may persuade;
+  4. the funnel decides (aware, adopter, detractor, rejecter; buyers without a purchase code wait);
+  5. apply: a) the funnel moves, lived experience sets new adopters' valence; b) used ties grow,
+     advocates and fans take part, fans are made or lost (`sim.model.relationship`); c) the brand acts
+     (releases, meetups, codes handed out), then mechanisms act after the purchases (upgrades);
   6. the step's counts are recorded (`datacollector`, columns in `sim.model.record`).
 
-Mesa conventions: `running` turns False when the scenario's horizon (`run.n_steps` steps) is
-reached; `run()` runs the remaining steps; a `step()` past the horizon does nothing (no draws, no
-record). From Python: `model = WomModel(load_scenario(path), seed)`, then `model.step()` or
-`model.run()`, and `model.datacollector.get_model_vars_dataframe()`.
+Mesa conventions: `running` turns False at the horizon (`run.n_steps` steps); `run()` runs the steps
+left; a `step()` past the horizon does nothing. From Python: `model = WomModel(load_scenario(path),
+seed)`, then `model.step()` or `model.run()`, and `model.datacollector.get_model_vars_dataframe()`.
 """
 
 from __future__ import annotations
@@ -31,54 +27,50 @@ import mesa
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.model import build, generations, rules
+from sim.model import build, rules
 from sim.model.agents import OfficialAccount
 from sim.model.backends import BACKENDS
 from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
-from sim.model.channels import Channel, UsedTies
+from sim.model.channels import Channel
 from sim.model.context import StepContext
-from sim.model.funnel import Moves
-from sim.model.generations import ProductLine
+from sim.model.people import CORE_STATES, People
+from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
-from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
+from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
 from sim.model.streams import model_streams
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
-#: talk_start of someone who never talks (int32 steps: run.n_steps is far below it, and step - NEVER still fits).
-NEVER = np.iinfo(np.int32).max // 2
-
 
 class WomModel(mesa.Model):
-    """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`."""
+    """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`: its parts
+    are built once here and `step` lists the stages."""
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
-        """Build the people, the playbook, the channels, the initial users and the backend; an integer seed
-        gives replicate 0 of `wom run --seed`."""
+        """Build the people, the playbook, the product, the channels, the initial users and the backend; an
+        integer seed gives replicate 0 of `wom run --seed`."""
         streams = model_streams(seed)
         super().__init__(rng=np.random.default_rng(streams.dynamics))
         self.cfg = scenario
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
-        self._build_people(np.random.default_rng(streams.people))
+        self.playbook = Playbook(self)
+        #: Every per-person array: the model's own states and those the playbook's parts declare.
+        self.people = p = People(scenario, np.random.default_rng(streams.people), CORE_STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
-        self.talk = TalkPool(scenario.wom, self.dt, self.talk_start, self.state, self.counts)
-        self.playbook = Playbook(self)
-        self.expectation += self.playbook.expectation_shift
+        self.talk = TalkPool(scenario.wom, self.dt, p.talk_start, p.state, p.counts)
+        #: The product on sale: its quality and the expectation shift of later generations.
+        self.product = Product(self.playbook.initial_quality(), scenario.generations)
+        p.expectation += self.playbook.expectation_shift
         self.well_mixed = scenario.network.kind == "well_mixed"
         self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(streams.network))
         if scenario.relationship.answer_back > 0:  # fans answer complaints where they read them
             for ch in self.channels.values():
-                ch.state = self.state
+                ch.state = p.state
         self._place_initial_users(np.random.default_rng(streams.placement))
-        self.generations = ProductLine(scenario, self.n) if ProductLine.active(scenario) else None
-        if self.generations is not None:  # the initial users own the first product, as advocates
-            users = self.adopter_indices()
-            margin = self.quality - self.expectation[users]
-            self.generations.buy(users, np.maximum(margin, scenario.engine.advocate_margin), 0.0)
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on = False
@@ -90,109 +82,25 @@ class WomModel(mesa.Model):
         self.running = True
         self._record()
 
-    def _build_people(self, rng: np.random.Generator) -> None:
-        """Everyone starts unaware and quiet; expectations (value units) and cities are drawn."""
-        cfg, n = self.cfg, self.n
-        self.state = np.full(n, Funnel.UNAWARE, dtype=np.int8)
-        self.valence = np.full(n, QUIET, dtype=np.int8)
-        self.talk_start = np.full(n, NEVER, dtype=np.int32)  # first step a person talks in
-        self.kind = np.zeros(n, dtype=np.int8)  # PUBLIC
-        self.expectation = rng.normal(cfg.engine.expectation_mean, cfg.engine.expectation_sd, n)
-        self.city = rng.integers(0, cfg.population.cities, n).astype(np.min_scalar_type(cfg.population.cities - 1))
-        self.brand_tie = np.full(n, cfg.relationship.initial_brand_tie, dtype=np.float64)
-        self.brand_day = np.zeros(n, dtype=np.float64)  # day the brand tie last changed
-        self.aware_channel = np.full(n, NO_CHANNEL, dtype=np.int8)
-        self.adopt_channel = np.full(n, NO_CHANNEL, dtype=np.int8)
-        self.adopt_day = np.full(n, np.nan)
-        self.counts = np.zeros(len(Funnel), dtype=np.int64)  # people per funnel state
-        self.counts[Funnel.UNAWARE] = n
-        self.aware_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
-        self.adopt_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)
-        self.adopted_total = 0
-
     def _place_initial_users(self, rng: np.random.Generator) -> None:
-        """Employees start as fans; seed users start as advocating adopters."""
-        order = rng.permutation(self.n)
-        employees = order[: self.cfg.population.employees]
-        self.kind[employees] = EMPLOYEE
-        free = np.ones(self.n, dtype=bool)
-        free[employees] = False
-        seed_users = build.choose_seed_users(self.cfg.seed_users, self.channels, free, rng)
-        self.kind[seed_users] = SEED_USER
+        """Employees start as fans, seed users as advocating adopters; the playbook acts on them; they talk."""
+        employees, seed_users = build.choose_initial_users(self.cfg, self.channels, rng)
+        self.people.place_initial_users(employees, seed_users)
         self.playbook.place(self, seed_users, employees)
-        for who, state in ((employees, Funnel.FAN), (seed_users, Funnel.ADOPTER)):
-            self.set_state(who, np.full(len(who), state, dtype=np.int8))
-            self.valence[who] = POSITIVE
-            self.talk_start[who] = 1
-            self.adopt_channel[who] = CHANNEL["seed"]
-            self.aware_channel[who] = CHANNEL["seed"]
-            self.adopt_day[who] = 0.0
-        self.brand_tie[employees] = 1.0
-        self.adopted_total = len(employees) + len(seed_users)
-        self.adopt_by_channel[CHANNEL["seed"]] = self.adopted_total
-        self.aware_by_channel[CHANNEL["seed"]] = self.adopted_total
         self.talk.add(np.sort(np.concatenate([employees, seed_users])).astype(np.int64))
 
     # --- what agents, channels and the playbook read and change ---------------------------------------
-
-    @property
-    def day(self) -> float:
-        """Simulated days elapsed."""
-        return self.step_index * self.dt
 
     @property
     def cost(self) -> float:
         """Money spent so far on paid actions (currency, cumulative; the `cost` column)."""
         return self.ledger.spent
 
-    @property
-    def quality(self) -> float:
-        """The quality of the product on sale now (the engine; releases may raise it, a later generation
-        adds its quality gain)."""
-        if self.generations is None:
-            return self.playbook.quality
-        return self.playbook.quality + self.generations.quality_gain[self.generations.newest(self.day) - 1]
-
-    def expectation_of(self, people: np.ndarray, day: float) -> np.ndarray:
-        """What `people` expect of the product on sale on `day` (value units; later generations shift it)."""
-        if self.generations is None:
-            return self.expectation[people]
-        return self.expectation[people] + self.generations.expectation_shift[self.generations.newest(day) - 1]
-
-    def degree(self) -> np.ndarray:
-        """Contacts per person over all layers (followers count on Weibo, fellow members in groups)."""
-        return build.degree(self.channels, self.n)
-
-    def set_state(self, idx: np.ndarray, new: np.ndarray) -> None:
-        """Change funnel states and keep the counts in step."""
-        self.counts -= tally(self.state[idx], len(Funnel))
-        self.counts += tally(new, len(Funnel))
-        self.state[idx] = new
-
-    def brand_tie_now(self, idx: np.ndarray, day: float | None = None) -> np.ndarray:
-        """Tie of people to the brand on `day` (default: now), relaxed lazily for the days since it last changed."""
-        rel = self.cfg.relationship
-        day = self.day if day is None else day
-        return rules.relax(self.brand_tie[idx], rel.initial_brand_tie, rel.brand_decay, day - self.brand_day[idx])
-
-    def set_brand_tie(self, idx: np.ndarray, tie: np.ndarray, day: float) -> None:
-        """Store new brand ties as of `day`."""
-        self.brand_tie[idx] = np.clip(tie, 0.0, 1.0)
-        self.brand_day[idx] = day
-
     def renew_talk(self, idx: np.ndarray, step: int) -> None:
         """Taking part restarts a positive person's talk window (participation keeps people talking)."""
-        idx = idx[self.valence[idx] == POSITIVE]
+        idx = idx[self.people.valence[idx] == POSITIVE]
         if len(idx) and self.cfg.relationship.renew_talk:
-            self.talk_start[idx] = step + 1
-            self.talk.add(idx)
-
-    def adopter_indices(self) -> np.ndarray:
-        """People who currently use the product (adopters and fans)."""
-        return np.flatnonzero((self.state == Funnel.ADOPTER) | (self.state == Funnel.FAN))
-
-    def is_adopter(self, i: int) -> bool:
-        return self.state[i] in (Funnel.ADOPTER, Funnel.FAN)
+            self.start_talking(idx, step)
 
     def talk_weights(self, people: np.ndarray, step: int, day: float | None = None) -> np.ndarray:
         """How much each person talks this step: fans keep talking, others by the WOM decay rule
@@ -204,15 +112,11 @@ class WomModel(mesa.Model):
                 w = w * m
         return w
 
-    def post_valence(self, people: np.ndarray) -> np.ndarray:
-        """What a post says: negative for detractors, positive otherwise (advocates, sharers, the meme)."""
-        return np.where(self.valence[people] == NEGATIVE, np.int8(NEGATIVE), np.int8(POSITIVE))
-
     def meme_talkers(self, day: float) -> np.ndarray:
         """Aware people who pass the meme on during a topic event (they need not own the product)."""
         if not self.playbook.meme_active(day):
             return np.empty(0, dtype=np.int64)
-        return np.flatnonzero(self.state == Funnel.AWARE)
+        return np.flatnonzero(self.people.state == Funnel.AWARE)
 
     def open_channels(self, day: float) -> list[Channel]:
         """Channels running on this day; closed ones lose their live posts."""
@@ -231,7 +135,7 @@ class WomModel(mesa.Model):
         pool = self.talk.members
         if self.well_mixed and self.cfg.network.is_open(day) and len(pool):
             w = self.talk_weights(pool, step, day)
-            v = self.valence[pool]
+            v = self.people.valence[pool]
             q = self.cfg.wom.q
             pos = q * w[v == POSITIVE].sum() / self.n
             neg = q * self.cfg.wom.negative_transmission_factor * w[v == NEGATIVE].sum() / self.n
@@ -243,11 +147,12 @@ class WomModel(mesa.Model):
         e = self.cfg.engine
         if not self.playbook.launched(day):
             return np.zeros(len(people))
-        expectation = self.expectation_of(people, day)
+        quality = self.product.quality(day)
+        expectation = self.product.expectation(self.people.expectation[people], day)
         assurance = self.cfg.relationship.tie_assurance
         if tie is not None and assurance > 0:
-            expectation = rules.assured_expectation(expectation, self.quality, tie, assurance)
-        return rules.conversion_probability(self.quality, expectation, e.sensitivity, e.max_conversion)
+            expectation = rules.assured_expectation(expectation, quality, tie, assurance)
+        return rules.conversion_probability(quality, expectation, e.sensitivity, e.max_conversion)
 
     def rejection(self, day: float) -> float:
         """Chance a persuaded non-buyer turns away (nobody rejects a product not yet launched)."""
@@ -257,11 +162,14 @@ class WomModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one step of length dt (synchronous update); past the horizon, do nothing (no draws, no
-        record, `step_index` stays; Mesa's own `steps` and `time` counters still count the call)."""
+        record, `step_index` stays; Mesa's own `steps` and `time` counters still count the call).
+
+        The stages, in order (the module docstring says what each does); stages 2-4 decide from the state
+        at the start of the step, stage 5 applies, dated at the end of the step."""
         if self.step_index >= self.cfg.run.n_steps:
             return
-        step = self.step_index + 1
-        day = self.step_index * self.dt
+        step, day = self.step_index + 1, self.step_index * self.dt
+        day_end = step * self.dt
         self.talk.prune(step)  # who may talk in this step
         self.ledger.new_step()
         # 0. advertising (bought from the ledger for the step)
@@ -275,92 +183,46 @@ class WomModel(mesa.Model):
         self.backend.post(ctx)
         # 3. contacts
         used_ties = self.backend.meet(ctx)
-        # 4. funnel
+        # 4. funnel decisions
         moves = self.backend.decide(ctx)
-        # 5. apply: funnel moves, the relationship chain, the brand's actions
-        self._apply(step, moves, used_ties)
-        self.step_index = step
-        # 6. record
-        self._record()
-
-    def _apply(self, step: int, moves: Moves, used_ties: dict[str, UsedTies]) -> None:
-        """Apply the step's decisions (stage 4's moves, then stage 5), dated at the end of the step."""
-        day_end = step * self.dt
+        # 5a. apply the funnel moves; buyers with a purchase code (if needed) adopt
         self.new_adopters = 0
-        self._become_aware(moves.aware, moves.aware_channel)
-        self.set_state(moves.rejecters, np.full(len(moves.rejecters), Funnel.REJECTER, dtype=np.int8))
+        self.people.become_aware(moves.aware, moves.aware_channel)
+        self.people.set_state(moves.rejecters, np.full(len(moves.rejecters), Funnel.REJECTER, dtype=np.int8))
         self._adopt(*self.playbook.gate_purchases(moves.buyers, moves.buy_channel), step)
+        # 5b. the relationship chain: used ties grow; advocates and fans take part
         for name, ties in used_ties.items():
             self.channels[name].strengthen(ties, day_end)
         take_part(self, step, day_end)
-        bought_with_code, channels = self.playbook.end_of_step(self, step, day_end)
-        self._adopt(bought_with_code, channels, step)
-        if self.generations is not None:
-            self._upgrade(step, day_end)
-
-    def _become_aware(self, people: np.ndarray, channels: np.ndarray) -> None:
-        """Unaware people become aware (the step's later moves may take them further); credit their channel."""
-        self.aware_channel[people] = channels
-        self.aware_by_channel += tally(channels, len(CHANNELS), len(people))
-        self.state[people] = Funnel.AWARE
-        self.counts[Funnel.UNAWARE] -= len(people)
-        self.counts[Funnel.AWARE] += len(people)
+        # 5c. the brand acts (releases, meetups, codes: their holders adopt); then owners may upgrade
+        self._adopt(*self.playbook.end_of_step(self, step, day_end), step)
+        self.playbook.after_purchases(self, step, day_end)
+        # 6. record
+        self.step_index = step
+        self._record()
 
     def _adopt(self, adopters: np.ndarray, channels: np.ndarray, step: int) -> None:
         """New adopters: lived experience sets their valence; they start talking next step."""
         if len(adopters) == 0:
             return
-        margin, valence = self._experience(adopters)
-        if self.generations is not None:
-            self.generations.buy(adopters, margin, self.day)
-        self.set_state(adopters, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
+        day = (step - 1) * self.dt
+        margin, valence = self.experience(adopters, day)
+        self.people.adopt(adopters, valence, channels, step * self.dt)
         self.backend.adopted(adopters)  # the adoption rule (`wom.rule`) may count them
-        self.valence[adopters] = valence
-        self.adopt_channel[adopters] = channels
-        self.adopt_by_channel += tally(channels, len(CHANNELS), len(adopters))
-        self.adopt_day[adopters] = step * self.dt
-        talkers = np.compress(valence != QUIET, adopters)  # quiet adopters never talk
-        self.talk_start[talkers] = step + 1
-        self.talk.add(talkers)
+        self.start_talking(np.compress(valence != QUIET, adopters), step)  # quiet adopters never talk
         self.new_adopters += len(adopters)
-        self.adopted_total += len(adopters)
-        self.playbook.on_adoption(self, adopters)
+        self.playbook.on_adoption(self, adopters, margin, day)
 
-    def _upgrade(self, step: int, day_end: float) -> None:
-        """Owners of an older generation may upgrade to the newest (`sim.model.generations`): a purchase whose
-        new experience sets their valence; fans stay fans unless it disappoints them; talkers start again."""
-        line = self.generations
-        if line.newest(self.day) == 1:  # nobody can be behind before the second product: no population pass
-            return
-        owns = (self.state >= Funnel.ADOPTER) & (self.state <= Funnel.DETRACTOR)  # adopters, fans, detractors
-        owners = line.behind(np.flatnonzero(owns), self.day)
-        if len(owners) == 0:
-            return
-        fan = self.state[owners] == Funnel.FAN
-        hazard = line.hazard(owners, self.brand_tie_now(owners, day_end), fan)
-        # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
-        takes = self.backend.participation_draws(owners, [generations.upgrade_probability(hazard, self.dt)])[0]
-        upgraders, fan = owners[takes], fan[takes]
-        if len(upgraders) == 0:
-            return
-        margin, valence = self._experience(upgraders)
-        line.buy(upgraders, margin, self.day)
-        state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
-        self.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
-        self.valence[upgraders] = valence
-        talkers = np.compress(valence != QUIET, upgraders)
-        self.talk_start[talkers] = step + 1
+    def experience(self, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """Engine: lived experience of buyers in the step starting on `day`, as (margin in value units,
+        valence): who advocates, stays quiet or detracts (the backend draws the noise)."""
+        expectation = self.people.expectation[buyers]
+        return self.product.experience(expectation, self.backend.experience_noise(buyers), day, self.cfg.engine)
+
+    def start_talking(self, talkers: np.ndarray, step: int) -> None:
+        """Buyers with something to say start talking next step."""
+        self.people.talk_start[talkers] = step + 1
         self.talk.add(talkers)
-
-    def _experience(self, buyers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Engine: lived experience of buyers, as (margin in value units, valence): who advocates, stays quiet
-        or detracts."""
-        e = self.cfg.engine
-        margin = rules.experience_margin(
-            self.quality, self.expectation_of(buyers, self.day), self.backend.experience_noise(buyers)
-        )
-        valence = np.asarray(rules.talk_valence(margin, e.advocate_margin, e.detractor_margin), dtype=np.int8)
-        return margin, valence.reshape(-1)
 
     # --- recording and running ------------------------------------------------------------------------
 

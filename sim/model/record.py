@@ -7,7 +7,8 @@
 (currency, cumulative), `quality` (value units), `participations` (cumulative), `talking` (summed talk
 weight, without the playbook's multipliers, of the talk pool for the coming step), then
 `aware_<channel>` and `adopt_<channel>` (people, cumulative, by the channel credited) for each of
-`CHANNELS`. Only when the scenario has product generations (`sim.model.generations`), then:
+`CHANNELS`. Only when the scenario has product generations (`sim.model.generations`, the books kept by
+`sim.playbook.generations`), then:
 `purchases_total` (first purchases and upgrades, cumulative), `repeat_buyers` (people who bought at
 least twice), and for each generation g = 1, 2, ...: `owners_gen<g>` (people owning it now) and
 `purchases_gen<g>` (its purchases, cumulative). Every value is a Python int or float, so the series
@@ -52,11 +53,11 @@ def _time(model) -> float:
 
 
 def _count(model, code: Funnel) -> int:
-    return int(model.counts[code])
+    return int(model.people.counts[code])
 
 
 def _adopted_total(model) -> int:
-    return int(model.adopted_total)
+    return int(model.people.adopted_total)
 
 
 def _new_adopters(model) -> int:
@@ -68,7 +69,7 @@ def _cost(model) -> float:
 
 
 def _quality(model) -> float:
-    return float(model.quality)
+    return float(model.product.quality(model.step_index * model.dt))
 
 
 def _participations(model) -> int:
@@ -80,27 +81,32 @@ def _talking(model) -> float:
 
 
 def _aware_by(model, code: int) -> int:
-    return int(model.aware_by_channel[code])
+    return int(model.people.aware_by_channel[code])
 
 
 def _adopt_by(model, code: int) -> int:
-    return int(model.adopt_by_channel[code])
+    return int(model.people.adopt_by_channel[code])
+
+
+def _line(model):
+    """The books of the product line (kept by the playbook's generations mechanism)."""
+    return model.playbook.mechanism("generations").line
 
 
 def _purchases_total(model) -> int:
-    return int(model.generations.purchases.sum())
+    return int(_line(model).purchases.sum())
 
 
 def _repeat_buyers(model) -> int:
-    return int(model.generations.repeat_buyers)
+    return int(_line(model).repeat_buyers)
 
 
 def _owners_of(model, g: int) -> int:
-    return model.generations.owners_of(g)
+    return _line(model).owners_of(g)
 
 
 def _purchases_of(model, g: int) -> int:
-    return int(model.generations.purchases[g - 1])
+    return int(_line(model).purchases[g - 1])
 
 
 def model_reporters(generations: int = 1) -> dict[str, Callable]:

@@ -25,11 +25,11 @@ def take_part(model, step: int, day: float) -> None:
     rel = model.cfg.relationship
     if not can_change(model):
         return
-    pool = positive_users(model.state, model.valence)
+    pool = positive_users(model.people.state, model.people.valence)
     if len(pool) == 0:
         return
     sources = model.playbook.participation_sources(model, pool, day, model.dt)
-    tie = model.brand_tie_now(pool, day)
+    tie = model.people.brand_tie_now(pool, day)
     joined = np.zeros(len(pool), dtype=bool)
     feedback = 0.0
     if sources:
@@ -46,16 +46,18 @@ def take_part(model, step: int, day: float) -> None:
             joined |= joins
     if rel.use_brand_growth > 0:
         tie = rules.strengthen(tie, use_growth(rel.use_brand_growth, model.dt))
-    model.set_brand_tie(pool, tie, day)
+    model.people.set_brand_tie(pool, tie, day)
     participants = pool[joined]
     model.renew_talk(participants, step)
     model.playbook.after_participation(model, participants, feedback, day)
-    tie = model.brand_tie[pool]
-    new = rules.fan_transition(model.state[pool], model.valence[pool], tie, rel.fan_threshold, rel.fan_exit)
-    changed = new != model.state[pool]
+    tie = model.people.brand_tie[pool]
+    new = rules.fan_transition(
+        model.people.state[pool], model.people.valence[pool], tie, rel.fan_threshold, rel.fan_exit
+    )
+    changed = new != model.people.state[pool]
     if changed.any():
         became_fan = pool[changed & (new == Funnel.FAN)]
-        model.set_state(pool[changed], new[changed])
+        model.people.set_state(pool[changed], new[changed])
         model.talk.add(became_fan)
 
 
@@ -70,7 +72,7 @@ def can_change(model) -> bool:
     return (
         cfg.relationship.participation_rate > 0
         or cfg.relationship.use_brand_growth > 0
-        or model.counts[Funnel.FAN] > 0
+        or model.people.counts[Funnel.FAN] > 0
         or cfg.relationship.initial_brand_tie >= cfg.relationship.fan_threshold
         or model.playbook.builds_brand_ties()
     )

@@ -21,6 +21,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from sim.config.schema import Scenario
+from sim.model.people import State
 
 Factor = Literal["engine", "accelerator", "relationship_chain"]
 #: The iron-triangle factors, in attribution's order.
@@ -83,7 +84,7 @@ class Mechanism:
     # --- set-up: the values start from the engine section and pass through every mechanism ---------
 
     def initial_quality(self, quality: float) -> float:
-        """The product's quality at the start (value units)."""
+        """The product's quality at the start (value units; `sim.model.product.Product` holds it)."""
         return quality
 
     def expectation_shift(self) -> float:
@@ -98,6 +99,11 @@ class Mechanism:
     def sense_of_achievement(self) -> float:
         """Sense of achievement a participation gives (0-1; achievements add up)."""
         return 0.0
+
+    def states(self) -> tuple[State, ...]:
+        """Per-person states this part keeps on the model's `People` (allocated with the model's own, before
+        anyone is placed; starsim's `define_states`)."""
+        return ()
 
     def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
         """Act on the initial users (seed users and employees) once they are chosen."""
@@ -162,8 +168,9 @@ class Mechanism:
     def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
         """React to this step's participants and the feedback they gave."""
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
-        """React to new adopters."""
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+        """React to new adopters, who bought in the step starting on `day` and live the product with `margin`
+        (value units)."""
 
     # --- the brand's actions at the end of a step ---------------------------------------------------
 
@@ -174,6 +181,9 @@ class Mechanism:
     def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
         """Act at the end of a step; may return people who buy now and their channels."""
         return None
+
+    def after_purchases(self, model, step: int, day_end: float) -> None:
+        """Act last in a step, after its purchases (those of `end_of_step` included): upgrades."""
 
 
 #: Every hook a mechanism may override (Playbook dispatches each only to the mechanisms overriding it).

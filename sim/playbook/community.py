@@ -31,7 +31,7 @@ class Community(Mechanism):
         if c.peer_reach == "ties":
             fan_share = _fans_among_contacts(model, pool)
         else:
-            fan_share = model.counts[Funnel.FAN] / len(pool)
+            fan_share = model.people.counts[Funnel.FAN] / len(pool)
         return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share))]
 
 
@@ -44,4 +44,4 @@ def _fans_among_contacts(model, pool: np.ndarray) -> np.ndarray:
             "network.kind other than 'well_mixed'"
         )
     layer = ch.incoming()  # who each person hears from: their contacts
-    return rules.contacts_fan_share(model.state == Funnel.FAN, layer.indptr, layer.indices, pool)
+    return rules.contacts_fan_share(model.people.state == Funnel.FAN, layer.indptr, layer.indices, pool)

@@ -89,7 +89,7 @@ class LoyaltyAds(Mechanism):
 
     def ads_running(self, model, day: float) -> bool:
         ads = self.cfg
-        if not self.started and model.adopted_total >= ads.start_at_adoption * model.n:
+        if not self.started and model.people.adopted_total >= ads.start_at_adoption * model.n:
             self.started = True
         if not (self.started and ads.start_day <= day < ads.stop_day):
             return False

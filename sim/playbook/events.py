@@ -40,7 +40,7 @@ class Events(Mechanism):
         if self.cfg.achievement_sharing and achievement > 0 and len(participants):
             model.playbook.share_next[participants[model.rng.random(len(participants)) < achievement]] = True
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         """Embedded sharing: a share of new adopters' use is posted automatically."""
         if self.cfg.share_fraction > 0 and len(adopters):
             model.playbook.share_next[adopters[model.rng.random(len(adopters)) < self.cfg.share_fraction]] = True

@@ -33,7 +33,7 @@ class FanBuilding(Mechanism):
         if self.cfg.super_users:
             chosen = model.rng.choice(seeds, size=min(self.cfg.super_users, len(seeds)), replace=False)
             self.super_user[chosen] = True
-            model.brand_tie[chosen] = 1.0
+            model.people.brand_tie[chosen] = 1.0
 
     def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         fb = self.cfg

@@ -47,8 +47,10 @@ class ForumService(Mechanism):
         capacity = model.ledger.buy("forum_reply", min(capacity, len(posters)), fs.cost_per_reply, day)
         order = model.rng.permutation(len(posters))
         answered, unanswered = posters[order[:capacity]], posters[order[capacity:]]
-        tie = model.brand_tie_now(answered, day)
-        model.set_brand_tie(answered, rules.strengthen(tie, fs.answered_growth), day)
-        model.set_brand_tie(unanswered, model.brand_tie_now(unanswered, day) * (1.0 - fs.unanswered_loss), day)
+        tie = model.people.brand_tie_now(answered, day)
+        model.people.set_brand_tie(answered, rules.strengthen(tie, fs.answered_growth), day)
+        model.people.set_brand_tie(
+            unanswered, model.people.brand_tie_now(unanswered, day) * (1.0 - fs.unanswered_loss), day
+        )
         self.engagement[answered] = np.minimum(ENGAGEMENT_MAX, self.engagement[answered] * (1 + fs.engagement_step))
         self.engagement[unanswered] = np.maximum(ENGAGEMENT_MIN, self.engagement[unanswered] * (1 - fs.engagement_step))

@@ -1,17 +1,26 @@
 """Product generations: the brand's fans and users buy its next product (Norton and Bass 1987; Xiaomi's
 Mi 1, Mi 2, Mi 3).
 
-The product line acts in the model's adoption path, because it changes who owns what: the newest
-product on sale, newcomers buying it, owners upgrading (`sim.model.generations`, called by
-`WomModel`). This class declares the section's place in the iron triangle and its documented effect.
-It counts in the relationship chain: the later products are there for the brand's existing users to
-buy again, and whether they do depends on their experience and their tie to the brand. A later
-product's quality is stated relative to the first (`quality_gain`), so the engine's quality carries
-over to every generation and stays the engine's in attribution.
+The product line changes who owns what, so it acts through three hooks of the model's purchase path:
+the initial users own the first product (`place`), every adopter buys the product on sale
+(`on_adoption`), and at the end of a step, after the step's purchases, owners of an older generation
+may upgrade to the newest (`after_purchases`). The rules and the per-person books are the model's
+(`sim.model.generations`); the newest generation's quality gain and expectation shift belong to the
+product (`sim.model.product`). It counts in the relationship chain: the later products are there for
+the brand's existing users to buy again, and whether they do depends on their experience and their
+tie to the brand. A later product's quality is stated relative to the first (`quality_gain`), so the
+engine's quality carries over to every generation and stays the engine's in attribution.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.model.generations import ProductLine, upgrade_probability
+from sim.model.people import State
+from sim.model.state import NEGATIVE, QUIET, Funnel
 from sim.playbook.base import RAISES, Effect, Mechanism
 
 
@@ -25,3 +34,53 @@ class Generations(Mechanism):
         RAISES,
         "a better later product converts people the first could not, and upgraders talk about it again",
     )
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        #: The books of the product line (built with the product, at `place`); None without a later product,
+        #: then nothing is drawn or recorded.
+        self.line: ProductLine | None = None
+
+    def states(self) -> tuple[State, ...]:
+        """The product line's books, per person (only with a later product)."""
+        return ProductLine.STATES if ProductLine.active(self.cfg) else ()
+
+    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+        """The initial users own the first product, as advocates (their margin at least the advocates')."""
+        if not ProductLine.active(self.cfg):
+            return
+        self.line = ProductLine(self.cfg, model.people, model.product)
+        users = np.union1d(seeds, employees)
+        margin = model.product.quality(0.0) - model.people.expectation[users]
+        self.line.buy(users, np.maximum(margin, model.cfg.engine.advocate_margin), 0.0)
+
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+        """New adopters buy the product on sale, living it with their margin."""
+        if self.line is not None:
+            self.line.buy(adopters, margin, day)
+
+    def after_purchases(self, model, step: int, day_end: float) -> None:
+        """Owners of an older generation may upgrade to the newest: a purchase whose new experience sets their
+        valence; fans stay fans unless it disappoints them; talkers start again."""
+        line, day = self.line, (step - 1) * model.dt
+        if line is None or model.product.generation(day) == 1:  # nobody is behind before the second product
+            return
+        owns = (model.people.state >= Funnel.ADOPTER) & (
+            model.people.state <= Funnel.DETRACTOR
+        )  # adopters, fans, detractors
+        owners = line.behind(np.flatnonzero(owns), day)
+        if len(owners) == 0:
+            return
+        fan = model.people.state[owners] == Funnel.FAN
+        hazard = line.hazard(owners, model.people.brand_tie_now(owners, day_end), fan)
+        # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
+        takes = model.backend.participation_draws(owners, [upgrade_probability(hazard, model.dt)])[0]
+        upgraders, fan = owners[takes], fan[takes]
+        if len(upgraders) == 0:
+            return
+        margin, valence = model.experience(upgraders, day)
+        line.buy(upgraders, margin, day)
+        state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
+        model.people.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
+        model.people.valence[upgraders] = valence
+        model.start_talking(np.compress(valence != QUIET, upgraders), step)

@@ -36,16 +36,18 @@ class Meetups(Mechanism):
 
     def _meetup(self, model, step: int, day: float) -> None:
         mu = self.cfg
-        users = model.adopter_indices()
+        users = model.people.adopter_indices()
         if len(users) == 0 or model.ledger.buy("meetup", 1, mu.cost, day) == 0:
             return
-        per_city = np.bincount(model.city[users], minlength=self.cities)
+        per_city = np.bincount(model.people.city[users], minlength=self.cities)
         city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
         self.city_visits[city] += 1
-        local = users[model.city[users] == city]
+        local = users[model.people.city[users] == city]
         size = int(model.rng.integers(mu.min_attendees, mu.max_attendees + 1))
         attendees = model.rng.choice(local, size=min(size, len(local)), replace=False)
-        model.set_brand_tie(attendees, rules.strengthen(model.brand_tie_now(attendees, day), mu.brand_growth), day)
+        model.people.set_brand_tie(
+            attendees, rules.strengthen(model.people.brand_tie_now(attendees, day), mu.brand_growth), day
+        )
         model.renew_talk(attendees, step)
 
     def unit_costs(self) -> dict[str, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.people import State
 from sim.model.state import POSITIVE, Funnel
 from sim.playbook.base import HOOKS, Mechanism, Source, overrides
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
@@ -33,11 +34,6 @@ class Playbook:
         self.mechanisms: list[Mechanism] = [m(cfg, model.n) for m in MECHANISMS if m.enabled(cfg)]
         self.parts: list[Mechanism] = [p(cfg, model.n) for p in CORE_PARTS] + self.mechanisms
         self._hooks = {hook: [p for p in self.parts if overrides(p, hook)] for hook in HOOKS}
-        quality = cfg.engine.quality
-        for part in self._hooks["initial_quality"]:
-            quality = part.initial_quality(quality)
-        #: The product's current quality (value units; releases may raise it).
-        self.quality = quality
         #: Added to every person's expectation at the start (value units).
         self.expectation_shift = sum((p.expectation_shift() for p in self._hooks["expectation_shift"]), 0.0)
         #: Share of what the brand can sustain that goes to this product (a portfolio splits it).
@@ -53,6 +49,17 @@ class Playbook:
         self.unit_costs: dict[str, float] = {}
         for part in self._hooks["unit_costs"]:
             self.unit_costs |= part.unit_costs()
+
+    def initial_quality(self) -> float:
+        """The product's quality at the start (value units): the engine's, through every part's set-up."""
+        quality = self.cfg.engine.quality
+        for part in self._hooks["initial_quality"]:
+            quality = part.initial_quality(quality)
+        return quality
+
+    def states(self) -> tuple[State, ...]:
+        """The per-person states the parts keep on `People`, in registry order."""
+        return tuple(s for part in self._hooks["states"] for s in part.states())
 
     def mechanism(self, section: str) -> Mechanism | None:
         """The switched-on mechanism configured by `section`, if any."""
@@ -164,18 +171,20 @@ class Playbook:
         self.share_next[sharers] = False
         return sharers
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
-        """Mechanisms react to new adopters (embedded sharing, following the official account, codes)."""
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+        """Mechanisms react to new adopters (embedded sharing, following the official account, codes, the
+        product they bought)."""
         for part in self._hooks["on_adoption"]:
-            part.on_adoption(model, adopters)
+            part.on_adoption(model, adopters, margin, day)
 
     # --- the brand's actions at the end of a step -----------------------------------------------------
 
     def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray]:
-        """Releases, then the mechanisms' actions (meetups, unfollows, purchase codes). Returns the people
-        who buy now (code holders) and their channels."""
+        """Releases (raising `model.product`'s quality), then the mechanisms' actions (meetups, unfollows,
+        purchase codes). Returns the people who buy now (code holders) and their channels."""
+        product = model.product
         for part in self._hooks["improved_quality"]:
-            self.quality = part.improved_quality(self.quality, day_end)
+            product.engine_quality = part.improved_quality(product.engine_quality, day_end)
         bought = []
         for part in self._hooks["end_of_step"]:
             result = part.end_of_step(model, step, day_end)
@@ -186,6 +195,11 @@ class Playbook:
         if len(bought) == 1:
             return bought[0]
         return np.concatenate([b[0] for b in bought]), np.concatenate([b[1] for b in bought])
+
+    def after_purchases(self, model, step: int, day_end: float) -> None:
+        """Mechanisms act after the step's purchases (owners upgrade to the newest generation)."""
+        for part in self._hooks["after_purchases"]:
+            part.after_purchases(model, step, day_end)
 
 
 def positive_users(state: np.ndarray, valence: np.ndarray) -> np.ndarray:

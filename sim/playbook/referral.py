@@ -40,7 +40,7 @@ class Referral(Mechanism):
         self.waiting_channel[buyers[gated]] = channels[gated]
         return buyers[~gated], channels[~gated]
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         self.waiting[adopters] = False
         self.has_code[adopters] = True
 
@@ -49,18 +49,18 @@ class Referral(Mechanism):
         if not self.waiting.any():
             return None
         rf = self.cfg
-        users = model.adopter_indices()
-        senior = users[day_end - model.adopt_day[users] >= rf.senior_days]
+        users = model.people.adopter_indices()
+        senior = users[day_end - model.people.adopt_day[users] >= rf.senior_days]
         forum = model.channels.get("forum")
         senior_forum = int(forum.member[senior].sum()) if forum is not None else 0
         rate = (
-            model.counts[Funnel.FAN] * rf.codes_per_fan
+            model.people.counts[Funnel.FAN] * rf.codes_per_fan
             + senior_forum * rf.codes_per_forum_senior
             + len(senior) * rf.codes_per_owner
             + rf.codes_per_repost_event
         )
         codes = int(model.rng.poisson(rate * model.dt))
-        waiting = np.flatnonzero(self.waiting & (model.state == Funnel.AWARE))
+        waiting = np.flatnonzero(self.waiting & (model.people.state == Funnel.AWARE))
         if codes == 0 or len(waiting) == 0:
             return None
         handed = model.ledger.buy("f_code", min(codes, len(waiting)), self.cfg.cost_per_code, day_end)

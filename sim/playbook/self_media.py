@@ -26,7 +26,7 @@ class SelfMedia(Mechanism):
         self.interactive_readers = np.empty(0, dtype=np.int64)
 
     def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray:
-        spokes = (model.state[people] == Funnel.FAN) | (model.kind[people] == EMPLOYEE)
+        spokes = (model.people.state[people] == Funnel.FAN) | (model.people.kind[people] == EMPLOYEE)
         return np.where(spokes, self.cfg.spokesperson_factor, 1.0)
 
     def official_rate(self, day: float) -> float:
@@ -54,7 +54,7 @@ class SelfMedia(Mechanism):
         self.interactive_readers = np.empty(0, dtype=np.int64)
         return [Source("interactive", np.where(readers, self.cfg.interactive_participation / dt, 0.0))]
 
-    def on_adoption(self, model, adopters: np.ndarray) -> None:
+    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         weibo = model.channels.get("weibo")
         if weibo is not None and len(adopters):
             weibo.follow(adopters[model.rng.random(len(adopters)) < self.cfg.follow_on_adopt])

@@ -85,11 +85,11 @@ def test_threshold_counts_follow_adoptions():
         adjacency[j, layer.neighbours(j)] = 1
     for _ in range(15):
         model.step()
-        adopted = np.isin(model.state, (Funnel.ADOPTER, Funnel.FAN, Funnel.DETRACTOR)).astype(np.int64)
+        adopted = np.isin(model.people.state, (Funnel.ADOPTER, Funnel.FAN, Funnel.DETRACTOR)).astype(np.int64)
         assert np.array_equal(model.backend.rule.count, adopted @ adjacency)
     # and everyone persuaded had reached their threshold
     rule = model.backend.rule
-    bought = np.flatnonzero(model.adopt_channel == 1)  # offline
+    bought = np.flatnonzero(model.people.adopt_channel == 1)  # offline
     assert np.all(rule.count[bought] >= rule.needed[bought])
 
 
@@ -160,8 +160,8 @@ def test_dose_memory_forgets():
         "wom.rule=dose_response",
         "wom.dose_threshold=2",
     ]
-    short = run_final(load_scenario(CASCADE, base + ["wom.memory_days=1"]), 5).adopted_total
-    long = run_final(load_scenario(CASCADE, base + ["wom.memory_days=20"]), 5).adopted_total
+    short = run_final(load_scenario(CASCADE, base + ["wom.memory_days=1"]), 5).people.adopted_total
+    long = run_final(load_scenario(CASCADE, base + ["wom.memory_days=20"]), 5).people.adopted_total
     assert long > 10 * short and long > 1000
 
 
@@ -192,19 +192,19 @@ def ring_model(extra_seed_neighbour: bool, overrides=()):
         ],
     )
     model = WomModel(sc, 0)
-    seed_user = int(np.flatnonzero(model.state == Funnel.ADOPTER)[0])
+    seed_user = int(np.flatnonzero(model.people.state == Funnel.ADOPTER)[0])
     assert set(model.channels["offline"].layer.neighbours(seed_user)) == {
         (seed_user + d) % RING for d in (-2, -1, 1, 2)
     }
     if extra_seed_neighbour:  # a seeded neighbourhood: the seed user's neighbour has it too
         friend = np.array([(seed_user + 1) % RING])
-        model.set_state(friend, np.array([Funnel.ADOPTER], dtype=np.int8))
-        model.valence[friend] = POSITIVE
-        model.talk_start[friend] = 1
+        model.people.set_state(friend, np.array([Funnel.ADOPTER], dtype=np.int8))
+        model.people.valence[friend] = POSITIVE
+        model.people.talk_start[friend] = 1
         model.talk.add(friend)
         model.backend.adopted(friend)
     model.run()
-    return int(np.count_nonzero(model.state == Funnel.ADOPTER))
+    return int(np.count_nonzero(model.people.state == Funnel.ADOPTER))
 
 
 def test_two_distinct_exposures_need_a_seeded_neighbourhood():

@@ -106,9 +106,9 @@ def test_fans_upgrade_first():
     sc = load_scenario(SCENARIOS / "playbook" / "miui_generations.toml", ["run.days=400", "population.size=3000"])
     model = WomModel(sc, 3)
     model.run()
-    owners = model.adopter_indices()
-    fan = model.state[owners] == 3
-    upgraded = model.generations.owned[owners] == 2
+    owners = model.people.adopter_indices()
+    fan = model.people.state[owners] == 3
+    upgraded = model.people.owned[owners] == 2
     assert fan.any() and (~fan).any()
     assert upgraded[fan].mean() > 2 * upgraded[~fan].mean()
 

@@ -12,11 +12,11 @@ import pytest
 
 from sim.config.scenario import load_scenario
 from sim.model.backends import BACKENDS, Backend
-from sim.model.channels import UsedTies
 from sim.model.context import StepContext
 from sim.model.model import WomModel
 from sim.model.record import model_reporters
 from sim.model.state import Funnel
+from sim.model.ties import UsedTies
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.toml"
 SMALL = ["population.size=400", "run.days=30", "seed_users.count=10", "population.employees=5"]
@@ -64,11 +64,11 @@ def test_run_with_a_step_budget_never_passes_the_horizon():
 def test_a_step_past_the_horizon_does_nothing():
     model = small_model()
     model.run()
-    records, rng_state, state = model.records, model.rng.bit_generator.state, model.state.copy()
+    records, rng_state, state = model.records, model.rng.bit_generator.state, model.people.state.copy()
     model.step()
     assert model.records == records and model.step_index == model.cfg.run.n_steps
     assert model.rng.bit_generator.state == rng_state  # no random draw either
-    assert np.array_equal(model.state, state) and not model.running
+    assert np.array_equal(model.people.state, state) and not model.running
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -101,11 +101,11 @@ def test_backend_stages_give_moves_of_open_people(backend):
     channels = model.open_channels(day)
     ads_per_day = 1.0
     ctx = StepContext(step, day, channels, (ads_per_day, 0.0, 0.0))
-    before = model.state.copy()
+    before = model.people.state.copy()
     model.backend.post(ctx)
     ties = model.backend.meet(ctx)
     moves = model.backend.decide(ctx)
-    assert np.array_equal(model.state, before), "deciding must not change anyone before the step applies"
+    assert np.array_equal(model.people.state, before), "deciding must not change anyone before the step applies"
     assert set(ties) == {ch.name for ch in channels} and all(isinstance(t, UsedTies) for t in ties.values())
     for people in (moves.aware, moves.buyers, moves.rejecters):
         assert len(np.unique(people)) == len(people)

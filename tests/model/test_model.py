@@ -8,7 +8,7 @@ import pytest
 
 from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
-from sim.model import theory
+from sim.model import build, theory
 from sim.model.model import WomModel
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS
 from sim.run.runner import run_scenario
@@ -55,7 +55,7 @@ def test_bookkeeping_is_consistent(engine):
     assert np.isclose(df.cost.iloc[-1], 100 * sc.run.days)
     assert df.adopted_total.iloc[-1] > df.adopted_total.iloc[0]
     # the arrays agree with the counts
-    assert np.bincount(model.state, minlength=6).tolist() == df[list(FUNNEL_COLUMNS)].iloc[-1].tolist()
+    assert np.bincount(model.people.state, minlength=6).tolist() == df[list(FUNNEL_COLUMNS)].iloc[-1].tolist()
 
 
 def test_same_seed_same_result_different_seed_different():
@@ -96,11 +96,11 @@ def test_seed_user_choices():
     hubs = WomModel(load_scenario(DEFAULT, base + ["seed_users.choice=hubs"]), 1)
     rand = WomModel(load_scenario(DEFAULT, base + ["seed_users.choice=random"]), 1)
     forum = WomModel(load_scenario(DEFAULT, base + ["seed_users.choice=community"]), 1)
-    deg = hubs.degree()
-    seeds_h = np.flatnonzero(hubs.kind == 1)
+    deg = build.degree(hubs.channels, hubs.n)
+    seeds_h = np.flatnonzero(hubs.people.kind == 1)
     assert deg[seeds_h].min() >= np.sort(deg)[-len(seeds_h)]  # the top-degree people
-    assert deg[np.flatnonzero(rand.kind == 1)].mean() < deg[seeds_h].mean()
-    assert forum.channels["forum"].member[forum.kind == 1].all()
+    assert deg[np.flatnonzero(rand.people.kind == 1)].mean() < deg[seeds_h].mean()
+    assert forum.channels["forum"].member[forum.people.kind == 1].all()
 
 
 def test_too_many_community_seeds_is_a_clear_error():

@@ -45,7 +45,7 @@ def final_share(scenario, seq) -> float:
     while model.new_adopters and model.running:
         model.step()
     assert model.new_adopters == 0, "the cascade was still growing at the horizon"
-    return model.adopted_total / model.n
+    return model.people.adopted_total / model.n
 
 
 @pytest.mark.slow

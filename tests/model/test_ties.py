@@ -99,7 +99,7 @@ def negative_persuasions(answer_back: float, name: str) -> tuple[int, int]:
         ],
     )
     m = WomModel(sc, 1)
-    m.state[:] = Funnel.FAN  # every reader, and so every audience, is a fan
+    m.people.state[:] = Funnel.FAN  # every reader, and so every audience, is a fan
     ch = m.channels[name]
     posters = np.arange(0, n, 3)
     ch.post(posters, np.full(len(posters), NEGATIVE, dtype=np.int8), 1)

@@ -32,11 +32,11 @@ def test_ties_rate_is_the_fan_share_among_each_persons_offline_contacts():
     sc = load_scenario(None, [*BASE, 'community.peer_reach="ties"'])
     model = WomModel(sc, replicate_seeds(SEED, 1)[0])
     model.run()
-    assert model.counts[Funnel.FAN] > 0  # the setting was chosen so that fans exist to be counted
-    pool = positive_users(model.state, model.valence)
+    assert model.people.counts[Funnel.FAN] > 0  # the setting was chosen so that fans exist to be counted
+    pool = positive_users(model.people.state, model.people.valence)
     (peers,) = model.playbook.mechanism("community").participation_sources(model, pool, 60.0, 1.0)
     layer = model.channels["offline"].incoming()
-    share = rules.contacts_fan_share(model.state == Funnel.FAN, layer.indptr, layer.indices, pool)
+    share = rules.contacts_fan_share(model.people.state == Funnel.FAN, layer.indptr, layer.indices, pool)
     np.testing.assert_allclose(peers.rate, 0.3 * 0.8 * share)
     assert np.ptp(peers.rate) > 0  # people differ, unlike the population-wide rate
 

@@ -49,7 +49,7 @@ def test_playbook_builds_only_switched_on_mechanisms_and_dispatches_hooks_to_imp
 
 def test_plain_playbook_is_the_plain_model():
     pb = Playbook(FakeModel(["population.size=50", "seed_users.count=5"]))
-    assert pb.mechanisms == [] and pb.quality == pb.cfg.engine.quality and pb.expectation_shift == 0.0
+    assert pb.mechanisms == [] and pb.initial_quality() == pb.cfg.engine.quality and pb.expectation_shift == 0.0
     assert pb.split == 1.0 and pb.achievement == 0.0 and pb.launched(0.0) and not pb.meme_active(0.0)
     assert pb.official_rate(0.0) == pb.cfg.official.posts_per_day and pb.talk_multiplier(None, [], 0.0) == 1.0
     assert pb.content_mix().tolist() == [1.0, 0.0, 0.0]

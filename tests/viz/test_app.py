@@ -87,7 +87,7 @@ def test_seed_users_are_fitted_to_what_the_population_allows():
     model = AppModel(population=SMALL, forum=False, seed_choice="community")
     assert model.cfg.seed_users.choice == "random" and "forum is switched off" in model.notes[0]
     model = AppModel(population=SMALL, seed_count=300)  # community seeds: 5% of 400 = 20 members
-    assert model.cfg.seed_users.count == 20 and int((model.kind == SEED_USER).sum()) == 20
+    assert model.cfg.seed_users.count == 20 and int((model.people.kind == SEED_USER).sum()) == 20
     assert "reduced from 300 to 20" in model.notes[0]
 
 
@@ -147,7 +147,7 @@ def test_network_view_samples_people_around_seed_users_on_every_layer():
     model = AppModel(population=3000, seed_choice="random", seed_count=30, wechat=True)
     view = model.network_view
     assert len(view.people) == NETWORK_SAMPLE and view.layers == ["offline", "forum", "weibo", "wechat"]
-    assert (model.kind[view.people] == SEED_USER).sum() >= SAMPLE_START_PEOPLE
+    assert (model.people.kind[view.people] == SEED_USER).sum() >= SAMPLE_START_PEOPLE
     assert view.pos.shape == (NETWORK_SAMPLE, 2)
     for layer in view.layers:
         assert view.ties[layer].max() < NETWORK_SAMPLE and len(view.ties[layer]) > 0, layer
@@ -162,7 +162,7 @@ def test_adoption_paths_link_each_adopter_to_an_earlier_adopter_who_reaches_them
     view = model.network_view
     pairs = adoption_paths(model, view, list(LAYERS))
     assert len(pairs) > 10  # seed: the default scenario at 3,000 people spreads within 40 days
-    day, channel = model.adopt_day[view.people], model.adopt_channel[view.people]
+    day, channel = model.people.adopt_day[view.people], model.people.adopt_channel[view.people]
     assert len(np.unique(pairs[:, 1])) == len(pairs)  # one convincer per adopter
     reach = {layer: set(map(tuple, view.reach[layer].tolist())) for layer in view.layers}
     for sender, receiver in pairs.tolist():

@@ -170,7 +170,7 @@ class NetworkChart(Chart):
                 )
         self.paths = LineCollection([], colors=PATH_COLOR, linewidths=PATH_WIDTH, alpha=PATH_ALPHA, zorder=2)
         ax.add_collection(self.paths)
-        kind = model.kind[view.people]
+        kind = model.people.kind[view.people]
         self.groups = [(kind == PUBLIC, ax.scatter(*view.pos[kind == PUBLIC].T, s=NODE_SIZE, lw=0, zorder=3))]
         for who, marker in RINGED:
             dots = ax.scatter(
@@ -222,7 +222,7 @@ class NetworkChart(Chart):
 
     def update(self, model, frame: pd.DataFrame) -> None:
         view = model.network_view
-        state = model.state[view.people]
+        state = model.people.state[view.people]
         for members, dots in self.groups:
             dots.set_facecolor(STATE_COLORS[state[members]])
         if self.show_paths:

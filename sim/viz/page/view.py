@@ -119,7 +119,7 @@ def _group_pairs(ch: GroupChannel, people: np.ndarray) -> tuple[np.ndarray, np.n
 def network_view(model: WomModel, size: int = NETWORK_SAMPLE) -> NetworkView:
     """Sample up to `size` people around seed users over every layer and lay them out (seeded)."""
     rng = np.random.default_rng(LAYOUT_SEED)
-    seeds = np.flatnonzero(model.kind == SEED_USER)
+    seeds = np.flatnonzero(model.people.kind == SEED_USER)
     if len(seeds) == 0:
         seeds = np.arange(model.n)
     start = rng.permutation(seeds)[:SAMPLE_START_PEOPLE]
@@ -148,8 +148,8 @@ def adoption_paths(model: WomModel, view: NetworkView, layers: list[str]) -> np.
     For each sampled adopter persuaded through one of `layers`: the sampled person who reaches them
     on that layer and adopted most recently before them (see the module docstring).
     """
-    day = model.adopt_day[view.people]
-    channel = model.adopt_channel[view.people]
+    day = model.people.adopt_day[view.people]
+    channel = model.people.adopt_channel[view.people]
     found = [np.empty((0, 3))]
     for name in layers:
         pairs = view.reach.get(name)
