@@ -1,6 +1,6 @@
 """The safety net of the layout change (issue 10): scenarios whose outputs must stay byte-identical.
 
-Each case is (name, scenario file, --set overrides). Every case runs with both engines at a small
+Each case is (name, scenario file, --set overrides). Every case runs with both backends at a small
 population and a fixed seed; `make_golden.py` records `timeseries.csv` and `summary.json` (package
 versions removed) under `tests/golden/data/`, and `test_golden.py` re-runs them and compares bytes.
 """
@@ -22,4 +22,4 @@ CASES = [
     ("seeds_hubs", "scenarios/playbook/seeds_hubs.toml", ["population.size=800"]),
     ("wom_then_ads", "scenarios/playbook/wom_then_ads.toml", ["population.size=800"]),
 ]
-ENGINES = ["vector", "agents"]
+BACKENDS = ["vector", "agents"]

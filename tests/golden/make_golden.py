@@ -14,7 +14,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.golden.cases import CASES, COMMON, ENGINES, SEED
+from tests.golden.cases import BACKENDS, CASES, COMMON, SEED
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +31,13 @@ def wom() -> str:
     return str(Path(sys.executable).parent / "wom")
 
 
-def run_case(name: str, scenario: str, overrides: list[str], engine: str, out: Path) -> None:
+def run_case(name: str, scenario: str, overrides: list[str], backend: str, out: Path) -> None:
     """Run one case with the CLI (the stable interface across a restructuring) into `out`."""
+    # One process per case: a run's bytes do not depend on its workers (tests/cli/test_cli.py,
+    # test_workers_give_identical_bytes), and a pool would start and import the package twice more per case.
     cmd = [wom(), "run", str(ROOT / scenario), "--out", str(out), "--seed", str(SEED), "--quiet", "--force"]
-    for o in [*COMMON, "seed_users.count=20", f'run.backend="{engine}"', *overrides]:
+    cmd += ["--workers", "1"]
+    for o in [*COMMON, "seed_users.count=20", f'run.backend="{backend}"', *overrides]:
         cmd += ["--set", o]
     env = {**os.environ, **PORTABLE_MATH} if os.uname().machine == "x86_64" else None
     subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=env)
@@ -49,14 +52,14 @@ def comparable_summary(path: Path) -> dict:
 
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
-    jobs = [(c, e) for c in CASES for e in ENGINES]
+    jobs = [(c, e) for c in CASES for e in BACKENDS]
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(2) as pool:
 
         def one(job):
-            (name, scenario, overrides), engine = job
-            out = Path(tmp) / f"{name}-{engine}"
-            run_case(name, scenario, overrides, engine, out)
-            dest = DATA / f"{name}-{engine}"
+            (name, scenario, overrides), backend = job
+            out = Path(tmp) / f"{name}-{backend}"
+            run_case(name, scenario, overrides, backend, out)
+            dest = DATA / f"{name}-{backend}"
             dest.mkdir(exist_ok=True)
             shutil.copyfile(out / "timeseries.csv", dest / "timeseries.csv")
             (dest / "summary.json").write_text(json.dumps(comparable_summary(out / "summary.json"), indent=2) + "\n")

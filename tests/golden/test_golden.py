@@ -19,7 +19,7 @@ import pytest
 
 from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
-from tests.golden.cases import CASES, ENGINES
+from tests.golden.cases import BACKENDS, CASES
 from tests.golden.make_golden import DATA, comparable_summary, run_case
 
 #: Scenario keys renamed since the golden files were recorded: old dotted path -> new dotted path.
@@ -81,14 +81,14 @@ def renamed(scenario: dict) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_outputs_are_byte_identical(case, engine):
+def test_outputs_are_byte_identical(case, backend):
     name, scenario, overrides = case
-    golden = DATA / f"{name}-{engine}"
+    golden = DATA / f"{name}-{backend}"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        run_case(name, scenario, overrides, engine, out)
+        run_case(name, scenario, overrides, backend, out)
         assert (out / "timeseries.csv").read_bytes() == (golden / "timeseries.csv").read_bytes()
         got = comparable_summary(out / "summary.json")
     want = json.loads((golden / "summary.json").read_text())
