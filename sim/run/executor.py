@@ -37,8 +37,10 @@ import logging
 import multiprocessing
 import multiprocessing.resource_tracker as resource_tracker
 import os
+import select
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -66,6 +68,8 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PR_SET_PDEATHSIG = 1
 #: Exit status of a worker that finds its parent gone while it starts.
 ORPHAN_EXIT = 1
+#: Seconds between checks that the parent still runs, where pidfds are missing.
+PARENT_POLL_S = 1.0
 
 
 class SerialExecutor(cf.Executor):
@@ -187,32 +191,54 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
-def guard_worker(parent_pid: int) -> None:
-    """Set up a worker process: ignore SIGINT (the parent handles Ctrl-C), die with the parent.
+def guard_worker(parent_pid: int, pdeathsig: bool = True) -> None:
+    """Set up a worker process: ignore SIGINT (the parent handles Ctrl-C), die with `parent_pid`.
 
-    Run first in every worker (the process pool's initializer; Dask's preload `dask_setup`). On Linux
-    the kernel sends SIGKILL when the process that forked this one exits (PR_SET_PDEATHSIG), so no
-    worker outlives a `kill -9` of the command. If the parent is already gone when this runs (it died
-    between the fork and here, and the request would never fire) the worker exits at once. Finally the
-    signals held back while the pool started (`deferred_signals`) are unblocked: a SIGTERM sent
-    meanwhile (the pool being stopped) ends the worker now.
+    Run first in every worker (the process pool's initializer; Dask's preload `dask_setup`). Two
+    guards, because the process that forked a pool worker is the fork server, which outlives the
+    command while any worker holds its "alive" pipe:
+
+    - `pdeathsig`: on Linux the kernel sends SIGKILL when the thread that forked this process exits
+      (PR_SET_PDEATHSIG). If that parent is already gone when this runs (it died between the fork and
+      here, so the request would never fire) the worker exits at once.
+    - a daemon thread waits for `parent_pid` (the command) to exit, on a pidfd where the kernel has
+      them (no polling), and ends the worker then: no worker outlives a `kill -9` of the command.
+
+    Finally the signals held back while the pool started (`deferred_signals`) are unblocked: a SIGTERM
+    sent meanwhile (the pool being stopped) ends the worker now.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     forker = os.getppid()
     libc = _libc()
-    if libc is not None and hasattr(libc, "prctl"):
+    if pdeathsig and libc is not None and hasattr(libc, "prctl"):
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        parent = os.pidfd_open(parent_pid)
+    except (AttributeError, OSError):  # no pidfds (not Linux, old kernel) or the parent is gone
+        parent = None
     if os.getppid() != forker or not _alive(parent_pid):
         os._exit(ORPHAN_EXIT)
+    threading.Thread(target=_exit_with, args=(parent_pid, parent), name="exit-with-parent", daemon=True).start()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _exit_with(parent_pid: int, pidfd: int | None) -> None:
+    """Wait until process `parent_pid` exits (on its pidfd, else polling), then end this process."""
+    if pidfd is not None:
+        select.select([pidfd], [], [])
+    else:
+        while _alive(parent_pid):
+            time.sleep(PARENT_POLL_S)
+    os._exit(ORPHAN_EXIT)
 
 
 def dask_setup(worker: Any) -> None:
     """Dask's preload hook, run in each local cluster worker process as it starts (`local_cluster`
     names this module as the workers' preload): the same guard as the process pool's workers, with the
-    worker's parent (its nanny, in the command's process) as the parent."""
-    guard_worker(os.getppid())
+    worker's parent (the command, whose nanny started it) as the parent. Without PR_SET_PDEATHSIG: the
+    nanny may start the process from a thread that ends before the cluster does."""
+    guard_worker(os.getppid(), pdeathsig=False)
 
 
 def _alive(pid: int) -> bool:
