@@ -265,9 +265,7 @@ def own_files(target: Path) -> set[str] | None:
 def _write_manifest(folder: Path) -> None:
     """List every file under `folder` (relative paths, sorted) in its MANIFEST."""
     files = sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if not path.is_dir() or path.is_symlink()
+        path.relative_to(folder).as_posix() for path in folder.rglob("*") if not path.is_dir() or path.is_symlink()
     )
     (folder / MANIFEST).write_text("".join(f"{name}\n" for name in [*files, MANIFEST]), encoding="utf-8")
 

@@ -36,8 +36,17 @@ def wom_limited(*args: str) -> subprocess.CompletedProcess:
 
 def test_wom_run_refuses_a_population_past_rlimit_as_at_once(tmp_path):
     started = time.monotonic()
-    res = wom_limited("run", str(ROOT / "scenarios" / "default.toml"), "--set", "population.size=10000000",
-                      "--replicates", "1", "--out", str(tmp_path / "big"), "--quiet")
+    res = wom_limited(
+        "run",
+        str(ROOT / "scenarios" / "default.toml"),
+        "--set",
+        "population.size=10000000",
+        "--replicates",
+        "1",
+        "--out",
+        str(tmp_path / "big"),
+        "--quiet",
+    )
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr
     errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
@@ -47,8 +56,19 @@ def test_wom_run_refuses_a_population_past_rlimit_as_at_once(tmp_path):
 
 
 def test_wom_run_of_a_small_population_fits_the_same_limit(tmp_path):
-    res = wom_limited("run", str(ROOT / "scenarios" / "default.toml"), "--set", "population.size=2000",
-                      "--set", "run.days=5", "--replicates", "1", "--out", str(tmp_path / "small"), "--quiet")
+    res = wom_limited(
+        "run",
+        str(ROOT / "scenarios" / "default.toml"),
+        "--set",
+        "population.size=2000",
+        "--set",
+        "run.days=5",
+        "--replicates",
+        "1",
+        "--out",
+        str(tmp_path / "small"),
+        "--quiet",
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -58,7 +78,11 @@ def fake_cgroup(tmp_path: Path, monkeypatch, version: int, limit: str, used: int
     if version == 2:
         folder, files, line = root / "job", ("memory.max", "memory.current"), "0::/job\n"
     else:
-        folder, files, line = root / "memory" / "job", ("memory.limit_in_bytes", "memory.usage_in_bytes"), "4:memory:/job\n0::/\n"
+        folder, files, line = (
+            root / "memory" / "job",
+            ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+            "4:memory:/job\n0::/\n",
+        )
     folder.mkdir(parents=True)
     (folder / files[0]).write_text(limit + "\n")
     (folder / files[1]).write_text(f"{used}\n")

@@ -170,8 +170,7 @@ def test_ctrl_c_of_a_sweep_stops_its_cluster(tmp_path, moment):
     spec = tmp_path / "sweep.toml"
     spec.write_text(SWEEP_SPEC.format(base=ROOT / "scenarios" / "default.toml"))
     out = tmp_path / "sweep"
-    proc, parent = start(
-["sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"])
+    proc, parent = start(["sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"])
     if moment == "cluster starting":
         wait_for(lambda: descendants_direct(parent), "the cluster to start")
     else:
