@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -313,3 +316,75 @@ def test_outputs_get_the_permissions_of_the_umask(tmp_path, umask, dir_mode, fil
     assert (tmp_path / "dir" / "summary.json").stat().st_mode & 0o777 == file_mode
     assert (tmp_path / "dir" / io.MANIFEST).stat().st_mode & 0o777 == file_mode
     assert (tmp_path / "file.txt").stat().st_mode & 0o777 == file_mode
+
+
+# ---- as a user runs it: the real `wom` ---------------------------------------------------------------
+WOM = Path(sys.executable).with_name("wom")
+ROOT = Path(__file__).resolve().parents[2]
+SMALL_RUN = [
+    "run",
+    str(ROOT / "scenarios" / "default.toml"),
+    "--set",
+    "population.size=2000",
+    "--set",
+    "run.days=10",
+    "--replicates",
+    "1",
+    "--quiet",
+]
+#: Seconds a command or an awaited condition may take on a loaded machine.
+WAIT_S = 300
+
+
+def test_wom_run_force_keeps_a_file_the_user_put_into_the_output(tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.run([str(WOM), *SMALL_RUN, "--out", str(out)], capture_output=True, text=True, timeout=WAIT_S)
+    assert first.returncode == 0, first.stderr
+    (out / "my-notes.md").write_text("keep me")
+    again = subprocess.run(
+        [str(WOM), *SMALL_RUN, "--out", str(out), "--force"], capture_output=True, text=True, timeout=WAIT_S
+    )
+    assert again.returncode == 0, again.stderr
+    assert (out / "my-notes.md").read_text() == "keep me"
+    assert (out / "summary.json").is_file()
+
+
+def test_a_second_wom_run_on_the_same_output_is_refused_at_once(tmp_path):
+    """The first run (long: 20 replicates of 50,000 people over a year) holds the output's lock; the second is refused
+    while it runs, naming the output and the first's pid; the first is then stopped with Ctrl-C."""
+    out = tmp_path / "out"
+    long_run = [
+        *SMALL_RUN,
+        "--set",
+        "population.size=50000",
+        "--set",
+        "run.days=365",
+        "--replicates",
+        "20",
+        "--workers",
+        "1",
+    ]
+    first = subprocess.Popen(
+        [str(WOM), *long_run, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lock = tmp_path / ".out.lock"
+        deadline = time.monotonic() + WAIT_S
+        while not (lock.is_file() and lock.read_text().strip()):
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never took its lock"
+            time.sleep(0.02)
+        second = subprocess.run(
+            [str(WOM), *SMALL_RUN, "--out", str(out)], capture_output=True, text=True, timeout=WAIT_S
+        )
+        assert first.poll() is None, "the first run ended before the second was checked"
+    finally:
+        os.killpg(first.pid, signal.SIGINT)
+        first.communicate(timeout=WAIT_S)
+    assert second.returncode == 2, second.stderr
+    errors = [line for line in second.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"pid {first.pid}" in errors[0] and str(out) in errors[0], second.stderr
+    assert not out.exists()
