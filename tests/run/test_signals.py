@@ -130,6 +130,21 @@ def test_ctrl_c_mid_run(tmp_path):
     interrupt_and_check(proc, parent, out)
 
 
+def test_sigterm_mid_run_stops_the_pool(tmp_path):
+    """`kill` (SIGTERM) of the command alone, as a job scheduler does: the same clean stop as Ctrl-C."""
+    out = tmp_path / "out"
+    proc, parent = start([*RUN, "--out", str(out)])
+    workers = wait_for(lambda: workers_running(parent), "two workers")
+    wait_for(lambda: any(w.cpu_times().user > 0.5 for w in workers), "a worker to be simulating")
+    seen = descendants(parent)
+    proc.terminate()
+    _, stderr = proc.communicate(timeout=WAIT_S)
+    assert proc.returncode == EXIT_INTERRUPTED, stderr
+    assert "Traceback" not in stderr, stderr
+    assert_all_gone(seen)
+    assert not out.exists()
+
+
 def test_ctrl_c_while_writing(tmp_path):
     """The simulations are done and the output is being written (its partial folder exists)."""
     out = tmp_path / "out"
