@@ -19,8 +19,9 @@ Starting and stopping is done one way for every pool (`process_pool`, `local_clu
   after the pool has been stopped. A signal is never lost, and never stops half a start.
 - While a pool is open, SIGTERM is a KeyboardInterrupt too (`terminate_as_interrupt`), so `kill` of
   the command stops the pool as Ctrl-C does (exit 130 at the CLI's boundary).
-- Every worker dies with its parent, even after `kill -9` of the parent (`guard_worker`: Linux's
-  PR_SET_PDEATHSIG, plus a check for a parent that died before it was set).
+- Every worker dies with the command, even after `kill -9` of it (`guard_worker`: Linux's
+  PR_SET_PDEATHSIG, a check for a parent that died before it was set, and a thread waiting on the
+  command's pidfd, since a pool worker's parent is the fork server, which outlives the command).
 - Stopping cancels pending work and terminates the workers (`_stop`), never waits for a long task.
 
 Results never depend on the executor: every task carries its own seed stream, so the same tasks
