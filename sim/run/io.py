@@ -16,8 +16,8 @@ Every command writes through this module:
 - `check_output(target, kind, force)` runs all of these checks, and that the parent is writable,
   before any simulation starts, and takes the output's lock (`lock_output`): a second command on the
   same output is refused at once (exit 2, naming the holder's PID) instead of repeating the work.
-- Every output directory lists the files this tool wrote in `.wom-files` (MANIFEST). `--force`
-  replaces only those: a file a user put into a previous output is carried over into the new one
+- The marker also lists the files this tool wrote, one a line after the kind. `--force` replaces
+  only those: a file a user put into a previous output is carried over into the new one
   (or, if the new output has a file of that name, the write is refused and the old output kept).
   The old output is swapped aside and removed after the new one is in place, never half-deleted.
 - Directories and files get the permissions the user's umask gives (tempfile creates them 0700 and
@@ -42,7 +42,8 @@ from pathlib import Path
 from sim.config.errors import EnvironmentFault, InputError, os_reason
 from sim.config.names import NAME_PATTERN, NAME_RULE, is_safe_name  # noqa: F401  (NAME_PATTERN: the one rule)
 
-#: Marker file written into every output directory; its text is the output's kind.
+#: Marker file written into every output directory: the output's kind on its first line, then the
+#: files this tool wrote there (relative paths, one a line; none in markers of older outputs).
 MARKER = ".wom-output"
 #: Files by which an output of each kind written before markers existed is recognised.
 SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -52,8 +53,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "analysis": ("points.csv",),
     "attribution": ("attribution.json",),
 }
-#: File in every output directory listing, one relative path a line, the files this tool wrote there.
-MANIFEST = ".wom-files"
 #: Suffix of the lock file beside an output (`.NAME.lock`), held with flock while a command writes it.
 LOCK_SUFFIX = ".lock"
 #: Permissions before the umask of a new directory and of a new file (what mkdir and open use).
@@ -82,7 +81,7 @@ def is_output_of(target: Path, kind: str) -> bool:
     marker = target / MARKER
     if marker.is_file():
         try:
-            return marker.read_text(encoding="utf-8").strip() == kind
+            return marker.read_text(encoding="utf-8").partition("\n")[0].strip() == kind
         except (OSError, UnicodeDecodeError):
             return False
     signature = SIGNATURES.get(kind, ())
@@ -229,7 +228,7 @@ def check_output_file(target: str | Path, force: bool, option: str = "--out") ->
 def atomic_directory(target: str | Path, kind: str, force: bool = False) -> Iterator[Path]:
     """Yield an empty temporary directory; when the block ends without error it becomes `target`.
 
-    The marker `.wom-output` and the list of files written (MANIFEST) are added to it, and it gets the
+    The marker `.wom-output` (the kind and the files written) is added to it, and it gets the
     permissions of the umask. On any exception (or a kill) the temporary directory is removed and an
     existing `target` is left as it was. The output's lock is held throughout and released at the end.
     """
@@ -239,8 +238,7 @@ def atomic_directory(target: str | Path, kind: str, force: bool = False) -> Iter
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
         try:
             yield tmp
-            (tmp / MARKER).write_text(kind + "\n", encoding="utf-8")
-            _write_manifest(tmp)
+            _write_marker(tmp, kind)
             check_output(target, kind, force)  # nothing foreign appeared while we worked
             _carry_over(target, tmp)
             os.chmod(tmp, DIR_MODE & ~_umask())
@@ -253,25 +251,27 @@ def atomic_directory(target: str | Path, kind: str, force: bool = False) -> Iter
 
 
 def own_files(target: Path) -> set[str] | None:
-    """The relative paths of the files this tool wrote into output `target` (its MANIFEST), or None
-    for an output written before manifests existed (then all its files count as the tool's)."""
+    """The relative paths of the files this tool wrote into output `target` (listed in its marker), or
+    None for an output whose marker lists none (written before the list existed, or a sweep or
+    optimize folder, which write their marker themselves): then all its files count as the tool's."""
     try:
-        text = (target / MANIFEST).read_text(encoding="utf-8")
+        lines = (target / MARKER).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    return {line for line in text.splitlines() if line} | {MARKER, MANIFEST}
+    files = {line for line in lines[1:] if line}
+    return files | {MARKER} if files else None
 
 
-def _write_manifest(folder: Path) -> None:
-    """List every file under `folder` (relative paths, sorted) in its MANIFEST."""
+def _write_marker(folder: Path, kind: str) -> None:
+    """Write the marker of output `folder`: its `kind`, then every file under it (relative, sorted)."""
     files = sorted(
         path.relative_to(folder).as_posix() for path in folder.rglob("*") if not path.is_dir() or path.is_symlink()
     )
-    (folder / MANIFEST).write_text("".join(f"{name}\n" for name in [*files, MANIFEST]), encoding="utf-8")
+    (folder / MARKER).write_text("".join(f"{line}\n" for line in [kind, *files]), encoding="utf-8")
 
 
 def _carry_over(old: Path, new: Path) -> None:
-    """Move what a user added to the previous output `old` (what its MANIFEST does not list) into `new`.
+    """Move what a user added to the previous output `old` (what its marker does not list) into `new`.
 
     Refused (OutputError, nothing moved yet) when `new` has an entry of the same name: the old output,
     with the user's file, stays as it was.

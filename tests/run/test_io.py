@@ -53,7 +53,7 @@ def test_plain_names_are_accepted(name):
 def test_new_directory_is_written_with_marker(tmp_path):
     target = write_run_dir(tmp_path / "out")
     assert (target / "summary.json").read_text() == "new"
-    assert (target / MARKER).read_text().strip() == "run"
+    assert (target / MARKER).read_text().splitlines()[0] == "run"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporaries left
 
 
@@ -207,13 +207,14 @@ def test_signatures_cover_every_kind_with_a_marker_free_past():
 
 
 # ---- what the tool wrote, and only that, is replaced (issue 24) -------------------------------------
-def test_the_manifest_lists_the_files_written(tmp_path):
+def test_the_marker_lists_the_files_written(tmp_path):
     target = tmp_path / "out"
     with atomic_directory(target, "run") as tmp:
         (tmp / "summary.json").write_text("x")
         (tmp / "charts").mkdir()
         (tmp / "charts" / "a.png").write_text("x")
-    assert io.own_files(target) == {"summary.json", "charts/a.png", MARKER, io.MANIFEST}
+    assert io.own_files(target) == {"summary.json", "charts/a.png", MARKER}
+    assert (target / MARKER).read_text() == "run\ncharts/a.png\nsummary.json\n"
 
 
 def test_force_keeps_a_file_the_user_put_into_the_output(tmp_path):
@@ -314,7 +315,7 @@ def test_outputs_get_the_permissions_of_the_umask(tmp_path, umask, dir_mode, fil
     subprocess.run([sys.executable, "-c", UMASK_WRITE, str(tmp_path)], check=True, umask=umask)
     assert (tmp_path / "dir").stat().st_mode & 0o777 == dir_mode
     assert (tmp_path / "dir" / "summary.json").stat().st_mode & 0o777 == file_mode
-    assert (tmp_path / "dir" / io.MANIFEST).stat().st_mode & 0o777 == file_mode
+    assert (tmp_path / "dir" / MARKER).stat().st_mode & 0o777 == file_mode
     assert (tmp_path / "file.txt").stat().st_mode & 0o777 == file_mode
 
 
