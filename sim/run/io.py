@@ -240,7 +240,7 @@ def atomic_directory(target: str | Path, kind: str, force: bool = False) -> Iter
             yield tmp
             _write_marker(tmp, kind)
             check_output(target, kind, force)  # nothing foreign appeared while we worked
-            _carry_over(target, tmp)
+            _carry_over(target, tmp, move=False)  # a name clash refuses before anything moves
             os.chmod(tmp, DIR_MODE & ~_umask())
             _replace_dir(tmp, target)
         except BaseException:
@@ -270,11 +270,13 @@ def _write_marker(folder: Path, kind: str) -> None:
     (folder / MARKER).write_text("".join(f"{line}\n" for line in [kind, *files]), encoding="utf-8")
 
 
-def _carry_over(old: Path, new: Path) -> None:
-    """Move what a user added to the previous output `old` (what its marker does not list) into `new`.
+def _carry_over(old: Path, new: Path, move: bool) -> None:
+    """Check that what a user added to the previous output `old` (what its marker does not list) can
+    join `new`, and with `move` move it there.
 
-    Refused (OutputError, nothing moved yet) when `new` has an entry of the same name: the old output,
-    with the user's file, stays as it was.
+    OutputError (nothing moved) when `new` has an entry of the same name as one of the user's. The
+    move happens after the swap (`_replace_dir`): until then the user's files stay in the old output,
+    which a kill leaves in place or aside (`clean_stale` then finishes the move).
     """
     if not old.is_dir() or old.is_symlink():
         return
@@ -289,7 +291,7 @@ def _carry_over(old: Path, new: Path) -> None:
                 f"--out {old}: {name} is not a file this tool wrote, and the new output has one of that name; "
                 "move it away and run again"
             )
-    for path in foreign:
+    for path in foreign if move else ():
         destination = new / path.relative_to(old)
         destination.parent.mkdir(parents=True, exist_ok=True)
         path.rename(destination)
@@ -346,7 +348,8 @@ def write_text(target: str | Path, text: str, force: bool = False, root: str | P
 
 
 def _replace_dir(new: Path, target: Path) -> None:
-    """Move a finished directory into place; an old one is moved aside first and removed afterwards."""
+    """Move a finished directory into place; an old one is moved aside first, the files a user added
+    to it are moved into the new one, and the rest is removed afterwards."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -355,6 +358,7 @@ def _replace_dir(new: Path, target: Path) -> None:
         target.rename(old)
     new.rename(target)
     if old is not None:
+        _carry_over(old, target, move=True)
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -362,7 +366,8 @@ def clean_stale(parent: Path) -> None:
     """Remove temporary siblings left in `parent` by processes that no longer run.
 
     A `.NAME.partial-PID-*` of a dead process is deleted; a `.NAME.old-PID` of a dead process is the
-    previous output that was being replaced: deleted when NAME exists again, else renamed back.
+    previous output that was being replaced: when NAME exists again the files a user added to it are
+    moved there and the rest deleted (kept whole if one of them clashes), else it is renamed back.
     """
     try:
         entries = list(parent.iterdir())
@@ -377,7 +382,9 @@ def clean_stale(parent: Path) -> None:
         else:
             home = parent / m["name"]
             if home.exists():
-                _remove(entry)
+                with contextlib.suppress(OSError, OutputError):
+                    _carry_over(entry, home, move=True)
+                    _remove(entry)
             else:
                 with contextlib.suppress(OSError):
                     entry.rename(home)

@@ -243,6 +243,19 @@ def test_force_refuses_when_a_users_file_has_the_name_of_a_new_output_file(tmp_p
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_a_users_file_in_an_old_output_left_aside_by_a_kill_is_moved_into_the_new_one(tmp_path):
+    """Killed after the swap, before the user's files moved: the next write finishes the move."""
+    old = write_run_dir(tmp_path / "a", "old")
+    (old / "notes.txt").write_text("mine")
+    new = write_run_dir(tmp_path / "b", "new")
+    old.rename(tmp_path / f".out.old-{dead_pid()}")
+    new.rename(tmp_path / "out")
+    clean_stale(tmp_path)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "out" / "summary.json").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 # ---- one command per output (issue 24) --------------------------------------------------------------
 HOLD_LOCK = """
 import sys, time
