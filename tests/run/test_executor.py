@@ -69,9 +69,7 @@ def test_scheduler_addresses_are_accepted(address):
 def test_a_signal_while_held_back_is_recorded_not_lost(sig):
     before = signal.getsignal(sig)
     with deferred_signals() as held:
-        os.kill(os.getpid(), sig)
-        time.sleep(0.01)  # a blocked signal stays pending: nothing runs here
-        assert held == []
+        os.kill(os.getpid(), sig)  # pending in this thread, or recorded at once by another thread's delivery
     assert held == [sig]
     assert signal.getsignal(sig) == before
 
