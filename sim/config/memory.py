@@ -113,8 +113,91 @@ def memory_note(scenario: Scenario, replicates_at_once: int = 1) -> str:
     )
 
 
+#: Where the kernel mounts the cgroup hierarchies (v2 unified; v1 memory controller).
+CGROUP_ROOT = "/sys/fs/cgroup"
+#: The cgroups of this process, one line per hierarchy.
+PROC_CGROUP = "/proc/self/cgroup"
+#: Files of a cgroup's memory limit and use: (limit, usage) for v2 and for v1.
+CGROUP_FILES = (("", "memory.max", "memory.current"), ("memory", "memory.limit_in_bytes", "memory.usage_in_bytes"))
+#: A v1 limit at or above this is "no limit" (the kernel reports about 2**63 rounded down to a page).
+CGROUP_UNLIMITED = 2**62
+#: Process limits (resource module names) and the lines of /proc/self/status with their use now.
+RLIMITS = (("RLIMIT_AS", "ulimit -v", "VmSize:"), ("RLIMIT_DATA", "ulimit -d", "VmData:"))
+
+
+def _own_cgroup(lines: list[list[str]], controller: str) -> str:
+    """This process's cgroup path (without the leading /) from the lines of /proc/self/cgroup: v2's
+    line "0::/path" when `controller` is "", else the v1 line whose controllers include it."""
+    for parts in lines:
+        if len(parts) != 3:
+            continue
+        names = parts[1].split(",") if parts[1] else []
+        if (controller in names) if controller else (parts[0] == "0" and not names):
+            return parts[2].strip("/")
+    return ""
+
+
+def _cgroup_headroom() -> tuple[str, int] | None:
+    """The smallest (limit - use) over this process's memory cgroup and its ancestors (v2 memory.max
+    minus memory.current, v1 memory.limit_in_bytes minus memory.usage_in_bytes), with the limit's
+    file, or None without a limited cgroup."""
+    try:
+        with open(PROC_CGROUP, encoding="ascii") as f:
+            lines = [line.strip().split(":", 2) for line in f]
+    except OSError:
+        return None
+    found: tuple[str, int] | None = None
+    for controller, limit_file, use_file in CGROUP_FILES:
+        path = _own_cgroup(lines, controller)
+        while True:
+            folder = os.path.join(CGROUP_ROOT, controller, path)
+            try:
+                with open(os.path.join(folder, limit_file), encoding="ascii") as f:
+                    limit_text = f.read().strip()
+                with open(os.path.join(folder, use_file), encoding="ascii") as f:
+                    use = int(f.read().strip())
+            except (OSError, ValueError):
+                limit_text, use = "", 0
+            if limit_text.isdigit() and int(limit_text) < CGROUP_UNLIMITED:
+                headroom = int(limit_text) - use
+                if found is None or headroom < found[1]:
+                    found = (f"the cgroup memory limit {os.path.join(folder, limit_file)}", headroom)
+            if not path:
+                break
+            path = os.path.dirname(path)
+    return found
+
+
+def _rlimit_headrooms() -> list[tuple[str, int]]:
+    """(limit, limit - this process's use) of every process memory limit set (RLIMIT_AS, RLIMIT_DATA)."""
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return []
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            status = f.read().splitlines()
+    except OSError:
+        status = []
+    found = []
+    for name, shell, line_start in RLIMITS:
+        soft, _hard = resource.getrlimit(getattr(resource, name))
+        if soft == resource.RLIM_INFINITY:
+            continue
+        used = next((int(line.split()[1]) * 1024 for line in status if line.startswith(line_start)), 0)
+        found.append((f"the process limit {name} ({shell}) of {gigabytes(soft)}", soft - used))
+    return found
+
+
 def check_memory(scenario: Scenario, replicates_at_once: int = 1, source: str = "scenario") -> int:
-    """The estimate in bytes, or an InputError (exit 2) with the estimate when this machine cannot hold it."""
+    """The estimate in bytes, or an InputError (exit 2) with the estimate when this machine cannot hold it.
+
+    Three bounds, each naming itself when it refuses: the machine's available memory (`available_bytes`)
+    against the replicates at once; the memory cgroup's limit less its use, against the same (every
+    worker is in the cgroup); and the process limits RLIMIT_AS and RLIMIT_DATA less this process's use,
+    against one replicate beyond the libraries already loaded (each worker has its own limit). A run
+    past a limit would otherwise die a minute later, when its allocation fails.
+    """
     need = estimate_bytes(scenario, replicates_at_once)
     have = available_bytes()
     if have is not None and need > USABLE_SHARE * have:
@@ -122,4 +205,15 @@ def check_memory(scenario: Scenario, replicates_at_once: int = 1, source: str = 
             f"{source}: too large for this machine: {memory_note(scenario, replicates_at_once)}; "
             "lower population.size (or the replicates run at once)"
         )
+    per_process = estimate_bytes(scenario, 1) - int(SAFETY * BASE_BYTES)  # the libraries are loaded
+    cgroup = _cgroup_headroom()
+    bounds = [(cgroup[0], cgroup[1], need)] if cgroup else []
+    bounds += [(name, headroom, per_process) for name, headroom in _rlimit_headrooms()]
+    for name, headroom, wanted in bounds:
+        if wanted > USABLE_SHARE * headroom:
+            raise InputError(
+                f"{source}: too large for {name}: needs about {gigabytes(wanted)} more, "
+                f"{gigabytes(max(headroom, 0))} left under it (population.size = {scenario.population.size}, "
+                f"{replicates_at_once} replicate(s) at once); lower population.size or raise the limit"
+            )
     return need

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
 
 from sim.config.errors import InputError
-from sim.run.executor import SerialExecutor, check_scheduler, check_workers, open_executor, run_tasks
+from sim.run import executor as executor_module
+from sim.run.executor import SerialExecutor, check_scheduler, check_workers, deferred_signals, open_executor, run_tasks
 
 
 def square(x: int) -> int:
@@ -60,3 +63,25 @@ def test_malformed_scheduler_addresses_are_refused(address):
 @pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "tls://h.example:8786", "inproc://10.0.0.1/123/1"])
 def test_scheduler_addresses_are_accepted(address):
     assert check_scheduler(address) == address
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_held_back_is_recorded_not_lost(sig):
+    before = signal.getsignal(sig)
+    with deferred_signals() as held:
+        os.kill(os.getpid(), sig)  # pending in this thread, or recorded at once by another thread's delivery
+    assert held == [sig]
+    assert signal.getsignal(sig) == before
+
+
+def test_a_signal_while_the_pool_starts_stops_it_and_raises_keyboard_interrupt(monkeypatch):
+    """The signal arrives while the workers start; the pool is stopped and KeyboardInterrupt raised."""
+    real = executor_module.cf.ProcessPoolExecutor
+
+    def pool_then_signal(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executor_module.cf, "ProcessPoolExecutor", pool_then_signal)
+    with pytest.raises(KeyboardInterrupt), open_executor(2, tasks=2):
+        pytest.fail("the block ran after Ctrl-C")

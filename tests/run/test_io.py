@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -50,7 +53,7 @@ def test_plain_names_are_accepted(name):
 def test_new_directory_is_written_with_marker(tmp_path):
     target = write_run_dir(tmp_path / "out")
     assert (target / "summary.json").read_text() == "new"
-    assert (target / MARKER).read_text().strip() == "run"
+    assert (target / MARKER).read_text().splitlines()[0] == "run"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporaries left
 
 
@@ -201,3 +204,201 @@ def test_atomic_file_refuses_a_directory(tmp_path):
 
 def test_signatures_cover_every_kind_with_a_marker_free_past():
     assert set(io.SIGNATURES) >= {"run", "sweep", "claim", "analysis", "attribution"}
+
+
+# ---- what the tool wrote, and only that, is replaced (issue 24) -------------------------------------
+def test_the_marker_lists_the_files_written(tmp_path):
+    target = tmp_path / "out"
+    with atomic_directory(target, "run") as tmp:
+        (tmp / "summary.json").write_text("x")
+        (tmp / "charts").mkdir()
+        (tmp / "charts" / "a.png").write_text("x")
+    assert io.own_files(target) == {"summary.json", "charts/a.png", MARKER}
+    assert (target / MARKER).read_text() == "run\ncharts/a.png\nsummary.json\n"
+
+
+def test_force_keeps_a_file_the_user_put_into_the_output(tmp_path):
+    target = write_run_dir(tmp_path / "out", "old")
+    (target / "notes.txt").write_text("mine")
+    (target / "mine").mkdir()
+    (target / "mine" / "data.csv").write_text("mine too")
+    write_run_dir(target, "new", force=True)
+    assert (target / "summary.json").read_text() == "new"
+    assert (target / "notes.txt").read_text() == "mine"
+    assert (target / "mine" / "data.csv").read_text() == "mine too"
+    assert "notes.txt" not in io.own_files(target)  # still the user's: kept by the next --force too
+    write_run_dir(target, "newer", force=True)
+    assert (target / "notes.txt").read_text() == "mine"
+
+
+def test_force_refuses_when_a_users_file_has_the_name_of_a_new_output_file(tmp_path):
+    target = tmp_path / "out"
+    with atomic_directory(target, "run") as tmp:
+        (tmp / "summary.json").write_text("old")
+    (target / "timeseries.csv").write_text("the user's")
+    with pytest.raises(OutputError, match="timeseries.csv"):
+        write_run_dir(target, "new", force=True)
+    assert (target / "summary.json").read_text() == "old"
+    assert (target / "timeseries.csv").read_text() == "the user's"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_users_file_in_an_old_output_left_aside_by_a_kill_is_moved_into_the_new_one(tmp_path):
+    """Killed after the swap, before the user's files moved: the next write finishes the move."""
+    old = write_run_dir(tmp_path / "a", "old")
+    (old / "notes.txt").write_text("mine")
+    new = write_run_dir(tmp_path / "b", "new")
+    old.rename(tmp_path / f".out.old-{dead_pid()}")
+    new.rename(tmp_path / "out")
+    clean_stale(tmp_path)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "out" / "summary.json").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# ---- one command per output (issue 24) --------------------------------------------------------------
+HOLD_LOCK = """
+import sys, time
+from sim.run.io import check_output
+check_output(sys.argv[1], "run", False)
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_second_command_on_the_same_output_is_refused_naming_the_holder(tmp_path):
+    target = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(OutputError, match=f"in use by another wom command \\(pid {holder.pid}\\)"):
+            check_output(target, "run", False)
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+    assert not (tmp_path / ".out.lock").exists()  # released and removed at its exit
+    write_run_dir(target)  # free again
+    assert not (tmp_path / ".out.lock").exists()
+
+
+def test_a_lock_left_by_a_killed_command_is_free(tmp_path):
+    target = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.communicate(timeout=60)
+    write_run_dir(target)
+    assert (target / "summary.json").read_text() == "new"
+
+
+# ---- stored state is never followed out of its folder (issue 24) ------------------------------------
+def test_stored_state_behind_a_symlink_is_refused(tmp_path):
+    out, elsewhere = tmp_path / "sweep", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "runs").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(OutputError, match="symlink"):
+        write_text(out / "runs" / "run-1.json", "{}", force=True, root=out)
+    assert not list(elsewhere.iterdir())
+    with pytest.raises(OutputError, match="symlink"):
+        io.inside_output(out, out / "runs" / "run-1.json")
+    (out / "trials").mkdir()
+    assert io.inside_output(out, out / "trials" / "t.json") == out / "trials" / "t.json"
+    with pytest.raises(OutputError, match="not inside"):
+        io.inside_output(out, out / ".." / "elsewhere" / "x")
+
+
+# ---- permissions follow the umask (issue 24) --------------------------------------------------------
+UMASK_WRITE = """
+import sys
+from pathlib import Path
+from sim.run.io import atomic_directory, write_text
+with atomic_directory(Path(sys.argv[1]) / "dir", "run") as tmp:
+    (tmp / "summary.json").write_text("x")
+write_text(Path(sys.argv[1]) / "file.txt", "x")
+"""
+
+
+@pytest.mark.parametrize(("umask", "dir_mode", "file_mode"), [(0o022, 0o755, 0o644), (0o077, 0o700, 0o600)])
+def test_outputs_get_the_permissions_of_the_umask(tmp_path, umask, dir_mode, file_mode):
+    subprocess.run([sys.executable, "-c", UMASK_WRITE, str(tmp_path)], check=True, umask=umask)
+    assert (tmp_path / "dir").stat().st_mode & 0o777 == dir_mode
+    assert (tmp_path / "dir" / "summary.json").stat().st_mode & 0o777 == file_mode
+    assert (tmp_path / "dir" / MARKER).stat().st_mode & 0o777 == file_mode
+    assert (tmp_path / "file.txt").stat().st_mode & 0o777 == file_mode
+
+
+# ---- as a user runs it: the real `wom` ---------------------------------------------------------------
+WOM = Path(sys.executable).with_name("wom")
+ROOT = Path(__file__).resolve().parents[2]
+SMALL_RUN = [
+    "run",
+    str(ROOT / "scenarios" / "default.toml"),
+    "--set",
+    "population.size=2000",
+    "--set",
+    "run.days=10",
+    "--replicates",
+    "1",
+    "--quiet",
+]
+#: Seconds a command or an awaited condition may take on a loaded machine.
+WAIT_S = 300
+
+
+def test_wom_run_force_keeps_a_file_the_user_put_into_the_output(tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.run([str(WOM), *SMALL_RUN, "--out", str(out)], capture_output=True, text=True, timeout=WAIT_S)
+    assert first.returncode == 0, first.stderr
+    (out / "my-notes.md").write_text("keep me")
+    again = subprocess.run(
+        [str(WOM), *SMALL_RUN, "--out", str(out), "--force"], capture_output=True, text=True, timeout=WAIT_S
+    )
+    assert again.returncode == 0, again.stderr
+    assert (out / "my-notes.md").read_text() == "keep me"
+    assert (out / "summary.json").is_file()
+
+
+def test_a_second_wom_run_on_the_same_output_is_refused_at_once(tmp_path):
+    """The first run (long: 20 replicates of 50,000 people over a year) holds the output's lock; the second is refused
+    while it runs, naming the output and the first's pid; the first is then stopped with Ctrl-C."""
+    out = tmp_path / "out"
+    long_run = [
+        *SMALL_RUN,
+        "--set",
+        "population.size=50000",
+        "--set",
+        "run.days=365",
+        "--replicates",
+        "20",
+        "--workers",
+        "1",
+    ]
+    first = subprocess.Popen(
+        [str(WOM), *long_run, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lock = tmp_path / ".out.lock"
+        deadline = time.monotonic() + WAIT_S
+        while not (lock.is_file() and lock.read_text().strip()):
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never took its lock"
+            time.sleep(0.02)
+        second = subprocess.run(
+            [str(WOM), *SMALL_RUN, "--out", str(out)], capture_output=True, text=True, timeout=WAIT_S
+        )
+        assert first.poll() is None, "the first run ended before the second was checked"
+    finally:
+        os.killpg(first.pid, signal.SIGINT)
+        first.communicate(timeout=WAIT_S)
+    assert second.returncode == 2, second.stderr
+    errors = [line for line in second.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"pid {first.pid}" in errors[0] and str(out) in errors[0], second.stderr
+    assert not out.exists()
