@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sim.config.errors import InputError, ScenarioError
 from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
+from sim.config.section import KeyConflict
 from sim.config.shipped import resolve_scenario
 from sim.config.toml import read_toml
 
@@ -177,6 +178,10 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         # a union's alternatives appear as extra loc parts (`int`, `literal['forever']`): one line per key
         loc_keys = tuple(p for p in loc if not (isinstance(p, str) and (p in ("int", "float", "str") or "[" in p)))
         key = ".".join(str(p) for p in loc_keys) or "(top level)"
+        conflict = err.get("ctx", {}).get("error")
+        if isinstance(conflict, KeyConflict):  # a check across sections names its own key
+            lines.append(f"  {conflict.key}: {conflict}")
+            continue
         if err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             allowed = ", ".join(sorted(owner.model_fields)) if owner else "see docs/model.md"

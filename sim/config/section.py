@@ -21,6 +21,15 @@ FOREVER = "forever"
 NEVER = math.inf
 
 
+class KeyConflict(ValueError):
+    """A value the rest of the scenario cannot serve (a check across sections); `key` is its dotted path,
+    so the error reads `<file>: invalid scenario / <key>: <rule>` (sim.config.scenario)."""
+
+    def __init__(self, key: str, rule: str):
+        super().__init__(rule)
+        self.key = key
+
+
 class Section(BaseModel):
     """Base of every scenario section: unknown keys are errors, values are validated on assignment."""
 

@@ -39,7 +39,7 @@ def test_empty_file_gives_defaults(tmp_path):
         ('[population]\nsize = "many"\n', "population.size", "must be an integer"),
         ('[network]\nkind = "edgelist"\n', "network", "network.path is required"),
         ("[wom]\nactive_steps = 0\n", "wom.active_steps", "forever"),
-        ("[seed_users]\ncount = 200\n[population]\nsize = 100\n", "", "cannot exceed population.size"),
+        ("[seed_users]\ncount = 200\n[population]\nsize = 100\n", "seed_users.count", "cannot exceed population.size"),
         (
             '[seed_users]\ncount = 5\n[population]\nsize = 100\n[network]\nkind = "community_blocks"\nblocks = 101\n',
             "network.blocks",
