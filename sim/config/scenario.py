@@ -211,14 +211,14 @@ def _bounds_rule(loc: tuple, err: dict) -> str | None:
         return None
     low = high = None
     low_text, high_text = ">=", "<="
-    for m in field.metadata:
+    for m in field.metadata:  # the tightest bound on each side (a narrowed Money: gt=0 over ge=0)
         for attr, is_low, text in (("ge", True, ">="), ("gt", True, ">"), ("le", False, "<="), ("lt", False, "<")):
             value = getattr(m, attr, None)
             if value is None:
                 continue
-            if is_low:
+            if is_low and (low is None or value > low or (value == low and text == ">")):
                 low, low_text = value, text
-            else:
+            elif not is_low and (high is None or value < high or (value == high and text == "<")):
                 high, high_text = value, text
     parts = [
         f"{low_text} {_num(low)}" if low is not None else "",
