@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +163,13 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model class that owns the key at `loc` (for listing allowed keys)."""
     model: type[BaseModel] | None = Scenario
     for part in loc[:-1]:
+        if isinstance(part, int) and model is not None:  # an item of a list of tables (generations.products.0)
+            continue
         if model is None or not isinstance(part, str) or part not in model.model_fields:
             return None
         annotation = model.model_fields[part].annotation
+        if typing.get_origin(annotation) is list:
+            (annotation,) = typing.get_args(annotation)
         model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return model
 
