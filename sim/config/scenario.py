@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.config.arguments import check_path, check_strings, shown
 from sim.config.errors import InputError, ScenarioError
 from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
@@ -47,11 +48,13 @@ def _check_renamed(data: dict[str, Any], source: str) -> None:
 def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate.
 
-    `path` is a file, or the name of a shipped scenario (`miui`, `default`; see `wom scenarios`).
+    `path` is a file, or the name of a shipped scenario (`miui`, `default`; see `wom scenarios`); `overrides`
+    a list of `KEY=VALUE` strings. A wrong Python type is a TypeError, a bad value a ScenarioError.
     """
+    overrides = check_strings("overrides", overrides, "'KEY=VALUE' strings")
     if path is None:
         return scenario_from_dict({}, overrides, source="<defaults>", base_dir=Path.cwd())
-    path = resolve_scenario(path)
+    path = resolve_scenario(check_path("path", path))
     data = read_scenario_dict(path)
     return scenario_from_dict(data, overrides, source=str(path), base_dir=path.resolve().parent)
 
@@ -88,9 +91,19 @@ def deep_merge(base: dict, top: dict) -> dict:
 
 
 def scenario_from_dict(
-    data: dict[str, Any], overrides=(), source: str = "<dict>", base_dir: Path | None = None
+    data: dict[str, Any],
+    overrides: list[str] | tuple[str, ...] = (),
+    source: str = "<dict>",
+    base_dir: str | Path | None = None,
 ) -> Scenario:
-    """Validate a scenario given as a nested dict (plus overrides); `source` names it in errors."""
+    """Validate a scenario given as a nested dict (plus `KEY=VALUE` overrides); `source` names it in errors,
+    `base_dir` is where relative file paths (network.path) start (default: the working folder)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"data: must be a dict of the scenario's sections, got {shown(data)}")
+    overrides = check_strings("overrides", overrides, "'KEY=VALUE' strings")
+    if not isinstance(source, str):
+        raise TypeError(f"source: must be a str naming the scenario in messages, got {shown(source)}")
+    base_dir = Path.cwd() if base_dir is None else check_path("base_dir", base_dir)
     data = _plain(data)
     for item in overrides:
         key, value = parse_override(item, source)
@@ -100,7 +113,7 @@ def scenario_from_dict(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source)) from None
-    return _resolve_files(scenario, source, base_dir or Path.cwd())
+    return _resolve_files(scenario, source, base_dir)
 
 
 def _plain(value: Any) -> Any:
