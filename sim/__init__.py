@@ -20,7 +20,10 @@ Running: `WomModel` (the Mesa model), `run_scenario` -> `RunResult` (`.timeserie
 90% band over replicates per time).
 Research: `run_sweep(sweep_spec_file, ResearchOptions(out=folder))` (sim.research.options) then `read_runs(folder)` and `read_timeseries(folder)`
 (DataFrames), `fit_bass(time, cumulative=...)` (Bass p, q, m with standard errors).
-Errors: `InputError` (bad input; `ScenarioError` for scenarios) and `EnvironmentFault`.
+Errors: `InputError` (bad input; `ScenarioError` for scenarios) and `EnvironmentFault`. Each entry checks its
+arguments first: a wrong Python type (a lone string for `overrides`, a float or bool `seed`) is a `TypeError`,
+a bad value (a negative seed, a missing folder) an `InputError`, one line naming the argument. A scenario is
+checked whole when it is built (across sections too), so the API refuses exactly what `wom validate` refuses.
 Limits: `estimate_bytes(scenario, replicates_at_once)` (peak memory of a run), `version_info()`.
 A tutorial: docs/tutorial.ipynb.
 """

@@ -19,7 +19,7 @@ import math
 
 from pydantic import Field
 
-from sim.config.section import Section
+from sim.config.section import MoneyCap, Section
 
 #: Length of a budget month (days): month m covers days [m * MONTH_DAYS, (m + 1) * MONTH_DAYS).
 MONTH_DAYS = 30.0
@@ -33,18 +33,12 @@ class BudgetConfig(Section):
     Paid actions ask the budget before acting; one the money left cannot pay for is not taken, and
     from then on the run is out of money (its day is recorded, `sim.model.budget.Ledger`)."""
 
-    total: float = Field(
+    total: MoneyCap = Field(
         UNLIMITED,
-        gt=0,
-        le=UNLIMITED,
-        allow_inf_nan=True,
         description="Total money for the run (currency; inf = no cap).",
     )
-    per_month: float = Field(
+    per_month: MoneyCap = Field(
         UNLIMITED,
-        gt=0,
-        le=UNLIMITED,
-        allow_inf_nan=True,
         description=f"Money per month of {MONTH_DAYS:g} days; unspent money does not carry over (currency; inf = no cap).",
     )
 

@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sim.config.budget import ad_reach
-from sim.config.limits import MAX_DAYS, MAX_MONEY, MAX_POPULATION
-from sim.config.section import NEVER, Probability, Section
+from sim.config.limits import MAX_DAYS, MAX_POPULATION
+from sim.config.section import NEVER, Money, Probability, Section
 
 
 class AdvertisingConfig(Section):
@@ -25,17 +25,14 @@ class AdvertisingConfig(Section):
     p_max: float = Field(
         0.022, ge=0, le=100, description="Ad contacts per person per day that unlimited spend would buy (per day)."
     )
-    spend_scale: float = Field(
+    spend_scale: Money = Field(
         50_000.0,
         gt=0,
-        le=MAX_MONEY,
         description="Daily spend that buys 63% (1 - 1/e) of p_max: the scale of diminishing returns (currency/day).",
     )
-    spend_per_day: float = Field(
-        0.0, ge=0, le=MAX_MONEY, description="Advertising spend per day while running (currency/day)."
-    )
-    cost_per_contact: float = Field(
-        0.0, ge=0, le=MAX_MONEY, description="Cost of each ad contact on top of the daily spend (currency/contact)."
+    spend_per_day: Money = Field(0.0, description="Advertising spend per day while running (currency/day).")
+    cost_per_contact: Money = Field(
+        0.0, description="Cost of each ad contact on top of the daily spend (currency/contact)."
     )
     start_day: float = Field(0.0, ge=0, le=MAX_DAYS, description="First day ads run.")
     stop_day: float = Field(NEVER, ge=0, le=NEVER, allow_inf_nan=True, description="Day ads stop (inf = never).")

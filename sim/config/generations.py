@@ -3,6 +3,7 @@
 Part of the scenario schema (a section of sim.config.schema.Scenario); the same strict, bounded
 validation applies (sim.config.section.Section). The model's rules are in sim.model.generations and
 docs/model.md ("Product generations"): one product at a time per person, an upgrade is a purchase,
+a later product is never worse than the one before it (its `quality_gain` does not decrease),
 owners upgrade at `upgrade_rate` scaled by how their product lived up to their expectation, by their
 tie to the brand and, for fans, by `fan_lead`.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS
-from sim.config.section import MechanismSection, Probability, Section
+from sim.config.section import KeyConflict, MechanismSection, Probability, Section
 
 #: Most generations of one product line (the first product and at most 8 later ones): the recorded
 #: columns and the metric registry have one entry per generation.
@@ -28,9 +29,10 @@ class ProductConfig(Section):
     )
     quality_gain: float = Field(
         0.0,
-        ge=-10,
+        ge=0,
         le=10,
-        description="Its quality minus the first product's (value units), so the engine's quality carries over.",
+        description="Its quality minus the first product's (value units), so the engine's quality carries over; "
+        "never below the previous product's (owners upgrade to the newest product, so a worse one is refused).",
     )
     expectation_shift: float = Field(
         0.0,
@@ -78,6 +80,21 @@ class GenerationsConfig(MechanismSection):
         days = [p.launch_day for p in self.products]
         if any(b <= a for a, b in zip(days, days[1:])):
             raise ValueError(f"generations.products: launch days must be strictly increasing (got {days})")
+        return self
+
+    @model_validator(mode="after")
+    def _never_worse(self) -> GenerationsConfig:
+        """Owners of an older product upgrade to the newest whatever its quality (sim.model.generations), and
+        nothing in the model makes them refuse a worse one: so a later product is never worse than the one
+        before it (the first product's gain is 0)."""
+        gains = [0.0] + [p.quality_gain for p in self.products]
+        for i, (before, after) in enumerate(zip(gains, gains[1:])):
+            if after < before:
+                raise KeyConflict(
+                    f"generations.products.{i}.quality_gain",
+                    f"must be >= the previous product's quality_gain ({before:g}), got {after:g}: owners upgrade "
+                    "to the newest product, so a later product may not be worse than the one before it",
+                )
         return self
 
     @property

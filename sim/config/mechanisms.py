@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.config.limits import MAX_DAYS, MAX_LIST, MAX_MONEY, MAX_POPULATION
-from sim.config.section import NEVER, MechanismSection, Probability, Section
+from sim.config.limits import MAX_DAYS, MAX_LIST, MAX_POPULATION
+from sim.config.section import NEVER, MechanismSection, Money, Probability, Section
 
 
 class HitProductConfig(MechanismSection):
@@ -53,7 +53,7 @@ class IncentiveConfig(Section):
         le=10,
         description="Brand-tie growth of one such participation relative to relationship.brand_growth.",
     )
-    cost: float = Field(0.0, ge=0, le=MAX_MONEY, description="Cost per participation (currency).")
+    cost: Money = Field(0.0, description="Cost per participation (currency).")
 
 
 class FanBuildingConfig(MechanismSection):
@@ -72,8 +72,8 @@ class FanBuildingConfig(MechanismSection):
     super_user_feedback: float = Field(
         5.0, ge=0, le=1000, description="Feedback weight of one super-user participation (a pre-release test report)."
     )
-    super_user_gift: float = Field(
-        0.0, ge=0, le=MAX_MONEY, description="Gifts to each honour-group member per day (currency per member per day)."
+    super_user_gift: Money = Field(
+        0.0, description="Gifts to each honour-group member per day (currency per member per day)."
     )
 
 
@@ -224,9 +224,7 @@ class ForumServiceConfig(MechanismSection):
         le=1,
         description="How much an answer raises (and silence lowers) the poster's willingness to participate.",
     )
-    cost_per_reply: float = Field(
-        0.0, ge=0, le=MAX_MONEY, description="Staff time of one answered forum post (currency per reply)."
-    )
+    cost_per_reply: Money = Field(0.0, description="Staff time of one answered forum post (currency per reply).")
 
 
 class MeetupsConfig(MechanismSection):
@@ -236,7 +234,7 @@ class MeetupsConfig(MechanismSection):
     min_attendees: int = Field(30, ge=1, le=MAX_POPULATION, description="Fewest attendees of a meetup (Xiaomi: 30).")
     max_attendees: int = Field(50, ge=1, le=MAX_POPULATION, description="Most attendees of a meetup (Xiaomi: 50).")
     brand_growth: Probability = Field(0.3, ge=0, le=1, description="Brand-tie growth of an attendee.")
-    cost: float = Field(2000.0, ge=0, le=MAX_MONEY, description="Cost per meetup (currency).")
+    cost: Money = Field(2000.0, description="Cost per meetup (currency).")
 
     @model_validator(mode="after")
     def _sizes(self) -> MeetupsConfig:
@@ -259,9 +257,7 @@ class ReferralConfig(MechanismSection):
     codes_per_repost_event: float = Field(
         0.0, ge=0, le=1e9, description="Codes per day released through Weibo repost events."
     )
-    cost_per_code: float = Field(
-        0.0, ge=0, le=MAX_MONEY, description="Logistics of one F-code handed out (currency per code)."
-    )
+    cost_per_code: Money = Field(0.0, description="Logistics of one F-code handed out (currency per code).")
 
 
 class CommunityConfig(MechanismSection):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 
+from sim.config.arguments import check_instance, check_int
 from sim.config.errors import InputError
+from sim.config.limits import MAX_REPLICATES
 from sim.config.schema import Scenario
 
 # Calibrated with scripts/measure-memory.sh (30 November 2026, after the second pass of issue 16: graph
@@ -61,6 +63,8 @@ def estimate_bytes(scenario: Scenario, replicates_at_once: int = 1) -> int:
     Each replicate held at once has its own graph and state (one worker process each); the library
     base is counted once per process. See the module constants for the measurements behind it.
     """
+    check_instance("scenario", scenario, Scenario, "from sim.load_scenario or sim.scenario_from_dict")
+    replicates_at_once = check_int("replicates_at_once", replicates_at_once, 0, MAX_REPLICATES)  # 0 counts as 1
     n = scenario.population.size
     per_person = BYTES_PER_PERSON + BYTES_PER_TIE_END * tie_ends_per_person(scenario)
     if scenario.run.backend == "agents":

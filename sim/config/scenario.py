@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.config.arguments import check_path, check_strings, shown
 from sim.config.errors import InputError, ScenarioError
 from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
+from sim.config.section import KeyConflict
 from sim.config.shipped import resolve_scenario
 from sim.config.toml import read_toml
 
@@ -45,11 +48,13 @@ def _check_renamed(data: dict[str, Any], source: str) -> None:
 def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read a TOML scenario (or the defaults when path is None), apply `KEY=VALUE` overrides, validate.
 
-    `path` is a file, or the name of a shipped scenario (`miui`, `default`; see `wom scenarios`).
+    `path` is a file, or the name of a shipped scenario (`miui`, `default`; see `wom scenarios`); `overrides`
+    a list of `KEY=VALUE` strings. A wrong Python type is a TypeError, a bad value a ScenarioError.
     """
+    overrides = check_strings("overrides", overrides, "'KEY=VALUE' strings")
     if path is None:
         return scenario_from_dict({}, overrides, source="<defaults>", base_dir=Path.cwd())
-    path = resolve_scenario(path)
+    path = resolve_scenario(check_path("path", path))
     data = read_scenario_dict(path)
     return scenario_from_dict(data, overrides, source=str(path), base_dir=path.resolve().parent)
 
@@ -86,9 +91,19 @@ def deep_merge(base: dict, top: dict) -> dict:
 
 
 def scenario_from_dict(
-    data: dict[str, Any], overrides=(), source: str = "<dict>", base_dir: Path | None = None
+    data: dict[str, Any],
+    overrides: list[str] | tuple[str, ...] = (),
+    source: str = "<dict>",
+    base_dir: str | Path | None = None,
 ) -> Scenario:
-    """Validate a scenario given as a nested dict (plus overrides); `source` names it in errors."""
+    """Validate a scenario given as a nested dict (plus `KEY=VALUE` overrides); `source` names it in errors,
+    `base_dir` is where relative file paths (network.path) start (default: the working folder)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"data: must be a dict of the scenario's sections, got {shown(data)}")
+    overrides = check_strings("overrides", overrides, "'KEY=VALUE' strings")
+    if not isinstance(source, str):
+        raise TypeError(f"source: must be a str naming the scenario in messages, got {shown(source)}")
+    base_dir = Path.cwd() if base_dir is None else check_path("base_dir", base_dir)
     data = _plain(data)
     for item in overrides:
         key, value = parse_override(item, source)
@@ -98,7 +113,7 @@ def scenario_from_dict(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source)) from None
-    return _resolve_files(scenario, source, base_dir or Path.cwd())
+    return _resolve_files(scenario, source, base_dir)
 
 
 def _plain(value: Any) -> Any:
@@ -161,9 +176,13 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model class that owns the key at `loc` (for listing allowed keys)."""
     model: type[BaseModel] | None = Scenario
     for part in loc[:-1]:
+        if isinstance(part, int) and model is not None:  # an item of a list of tables (generations.products.0)
+            continue
         if model is None or not isinstance(part, str) or part not in model.model_fields:
             return None
         annotation = model.model_fields[part].annotation
+        if typing.get_origin(annotation) is list:
+            (annotation,) = typing.get_args(annotation)
         model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return model
 
@@ -177,6 +196,10 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         # a union's alternatives appear as extra loc parts (`int`, `literal['forever']`): one line per key
         loc_keys = tuple(p for p in loc if not (isinstance(p, str) and (p in ("int", "float", "str") or "[" in p)))
         key = ".".join(str(p) for p in loc_keys) or "(top level)"
+        conflict = err.get("ctx", {}).get("error")
+        if isinstance(conflict, KeyConflict):  # a check across sections names its own key
+            lines.append(f"  {conflict.key}: {conflict}")
+            continue
         if err["type"] == "extra_forbidden":
             owner = _model_at(loc)
             allowed = ", ".join(sorted(owner.model_fields)) if owner else "see docs/model.md"
@@ -206,14 +229,14 @@ def _bounds_rule(loc: tuple, err: dict) -> str | None:
         return None
     low = high = None
     low_text, high_text = ">=", "<="
-    for m in field.metadata:
+    for m in field.metadata:  # the tightest bound on each side (a narrowed Money: gt=0 over ge=0)
         for attr, is_low, text in (("ge", True, ">="), ("gt", True, ">"), ("le", False, "<="), ("lt", False, "<")):
             value = getattr(m, attr, None)
             if value is None:
                 continue
-            if is_low:
+            if is_low and (low is None or value > low or (value == low and text == ">")):
                 low, low_text = value, text
-            else:
+            elif not is_low and (high is None or value < high or (value == high and text == "<")):
                 high, high_text = value, text
     parts = [
         f"{low_text} {_num(low)}" if low is not None else "",

@@ -1,4 +1,5 @@
-"""The whole scenario: its root `Scenario`, one field per section, and the checks across sections.
+"""The whole scenario: its root `Scenario`, one field per section, and the checks across sections
+(what one section asks of another, depending on the scenario alone: checked when it is built).
 
 A scenario file (TOML) is validated against these pydantic models: unknown keys, wrong types and
 out-of-range values are rejected with the key path and what is allowed. Units: time in days,
@@ -39,7 +40,7 @@ from sim.config.mechanisms import (
 from sim.config.names import NAME_PATTERN, NAME_RULE
 from sim.config.population import PopulationConfig, SeedUsersConfig
 from sim.config.run import RunConfig
-from sim.config.section import Section
+from sim.config.section import KeyConflict, Section
 
 
 class Scenario(Section):
@@ -76,29 +77,59 @@ class Scenario(Section):
     budget: BudgetConfig = BudgetConfig()
 
     @model_validator(mode="after")
-    def _super_users_are_seeds(self) -> Scenario:
-        fb = self.fan_building
-        if fb.enabled and fb.super_users > self.seed_users.count:
-            raise ValueError(
-                f"fan_building.super_users ({fb.super_users}) cannot exceed seed_users.count "
-                f"({self.seed_users.count}): super users are chosen among the seed users"
-            )
+    def _sections_agree(self) -> Scenario:
+        """What one section asks of another, checked before any model is built (see `check_people`,
+        `check_layers`): every entry refuses the same scenario with the same message."""
+        for check in (check_people, check_layers):
+            check(self)
         return self
 
-    @model_validator(mode="after")
-    def _seeds_fit(self) -> Scenario:
-        if self.seed_users.count + self.population.employees > self.population.size:
-            raise ValueError(
-                f"seed_users.count + population.employees ({self.seed_users.count + self.population.employees}) "
-                f"cannot exceed population.size ({self.population.size})"
-            )
-        return self
 
-    @model_validator(mode="after")
-    def _communities_fit(self) -> Scenario:
-        if self.network.kind == "community_blocks" and self.network.blocks > self.population.size:
-            raise ValueError(
-                f"network.blocks ({self.network.blocks}) cannot exceed population.size "
-                f"({self.population.size}): every community needs a member"
+#: What switches the offline network on (the layer `wom.rule_layer = 'offline'` and peer_reach 'ties' need).
+OFFLINE_NEEDS = "network.enabled = true and network.kind other than 'well_mixed'"
+
+
+def has_offline_network(scenario: Scenario) -> bool:
+    """Whether the scenario builds an offline network (switched on and not the well-mixed mean field)."""
+    return scenario.network.enabled and scenario.network.kind != "well_mixed"
+
+
+def check_people(scenario: Scenario) -> None:
+    """Seed users and employees are distinct people; super users are seed users; communities need members."""
+    pop, seeds, fb, net = scenario.population, scenario.seed_users, scenario.fan_building, scenario.network
+    if seeds.count + pop.employees > pop.size:
+        raise KeyConflict(
+            "seed_users.count",
+            f"seed_users.count + population.employees ({seeds.count + pop.employees}) cannot exceed "
+            f"population.size ({pop.size}): seed users are chosen among the people who are not employees",
+        )
+    if fb.enabled and fb.super_users > seeds.count:
+        raise KeyConflict(
+            "fan_building.super_users",
+            f"fan_building.super_users ({fb.super_users}) cannot exceed seed_users.count ({seeds.count}): "
+            "super users are chosen among the seed users",
+        )
+    if net.kind == "community_blocks" and net.blocks > pop.size:
+        raise KeyConflict(
+            "network.blocks",
+            f"network.blocks ({net.blocks}) cannot exceed population.size ({pop.size}): every community needs a member",
+        )
+
+
+def check_layers(scenario: Scenario) -> None:
+    """A rule, a seed choice or a mechanism that works on one layer needs that layer switched on."""
+    wom, seeds, community = scenario.wom, scenario.seed_users, scenario.community
+    if wom.rule != "independent":
+        if wom.rule_layer == "offline" and not has_offline_network(scenario):
+            raise KeyConflict("wom.rule_layer", f"wom.rule = '{wom.rule}' on the offline layer needs {OFFLINE_NEEDS}")
+        if wom.rule_layer == "weibo" and not scenario.channels.weibo.enabled:
+            raise KeyConflict(
+                "wom.rule_layer", f"wom.rule = '{wom.rule}' on the weibo layer needs channels.weibo.enabled = true"
             )
-        return self
+    if seeds.choice == "community" and not getattr(scenario.channels, seeds.community).enabled:
+        raise KeyConflict(
+            "seed_users.community",
+            f"seed_users.choice = 'community' in '{seeds.community}' needs channels.{seeds.community}.enabled = true",
+        )
+    if community.enabled and community.peer_reach == "ties" and not has_offline_network(scenario):
+        raise KeyConflict("community.peer_reach", f"community.peer_reach = 'ties' needs {OFFLINE_NEEDS}")

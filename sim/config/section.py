@@ -9,16 +9,52 @@ means "never" (a stop day) opts in to `inf` with `allow_inf_nan=True` and is bou
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.config.limits import MAX_MONEY
 
 #: A probability: a real number in [0, 1] (each field states its bounds).
 Probability = float
+
+
+class MoneyUnit:
+    """The mark of a money field (currency) in its type's metadata, so tests and tools can find every one."""
+
+    def __repr__(self) -> str:
+        return "MONEY"
+
+
+#: The mark `Money` and `MoneyCap` carry (one object: a field is money iff its metadata holds it).
+MONEY = MoneyUnit()
+
+
+def money_cap(value: float) -> float:
+    """A budget cap: > 0 and at most MAX_MONEY, or inf (no cap); anything else (0, nan, 1e300) is refused."""
+    if not (0 < value <= MAX_MONEY or value == math.inf):
+        raise ValueError(f"must be > 0 and <= {MAX_MONEY:g}, or inf for no cap")
+    return value
+
+
+#: An amount of money (currency: a cost, a spend): >= 0 and at most MAX_MONEY. Every cost or spend field
+#: is declared with this type, so none escapes the cap; a field may narrow it further (`gt=0`).
+Money = Annotated[float, MONEY, Field(ge=0, le=MAX_MONEY)]
+#: A cap on money (currency: a budget): > 0 and at most MAX_MONEY, or inf for no cap (`money_cap`).
+MoneyCap = Annotated[float, MONEY, Field(allow_inf_nan=True), AfterValidator(money_cap)]
 #: The value of wom.active_steps meaning "talk for ever".
 FOREVER = "forever"
 #: A day that never comes (the default stop day of ads and layers).
 NEVER = math.inf
+
+
+class KeyConflict(ValueError):
+    """A value the rest of the scenario cannot serve (a check across sections); `key` is its dotted path,
+    so the error reads `<file>: invalid scenario / <key>: <rule>` (sim.config.scenario)."""
+
+    def __init__(self, key: str, rule: str):
+        super().__init__(rule)
+        self.key = key
 
 
 class Section(BaseModel):

@@ -18,12 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.arguments import check_callable, check_instance, check_int, check_optional_int, check_path, shown
+from sim.config.limits import MAX_REPLICATES, MAX_SEED
 from sim.config.schema import Scenario
 from sim.config.version import version_info
 from sim.model import theory
 from sim.model.model import WomModel
 from sim.model.streams import replicate_seeds
-from sim.run.executor import open_executor, run_tasks
+from sim.run.executor import MAX_WORKERS, open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.memory import give_back_memory, reuse_freed_memory
 from sim.run.metrics import summarize, to_jsonable
@@ -84,8 +86,14 @@ def run_scenario(
     """Run all replicates of a scenario (seed and replicates default to the scenario's run section).
 
     `workers` > 1 runs replicates in that many processes (sim.run.executor) with identical results;
-    `progress` is then called with a replicate's steps when it finishes, else after every step.
+    `progress` is then called with a replicate's steps when it finishes, else after every step. Arguments
+    are checked first (sim.config.arguments): a wrong type is a TypeError, a value out of range an InputError.
     """
+    check_instance("scenario", scenario, Scenario, "from sim.load_scenario or sim.scenario_from_dict")
+    seed = check_optional_int("seed", seed, 0, MAX_SEED)
+    replicates = check_optional_int("replicates", replicates, 1, MAX_REPLICATES)
+    check_callable("progress", progress)
+    workers = check_int("workers", workers, 1, MAX_WORKERS)
     seed = scenario.run.seed if seed is None else seed
     replicates = scenario.run.replicates if replicates is None else replicates
     scenario = scenario.model_copy(
@@ -147,6 +155,11 @@ def write_run(
 ) -> Path:
     """Write timeseries.csv, summary.json (and what `draw(result, folder)` adds, e.g. charts) into
     out_dir, all at once or not at all (sim.run.io.atomic_directory; --force replaces only a run)."""
+    check_instance("result", result, RunResult, "from sim.run_scenario")
+    check_path("out_dir", out_dir)
+    if not isinstance(force, bool):
+        raise TypeError(f"force: must be True or False, got {shown(force)}")
+    check_callable("draw", draw)
     with atomic_directory(out_dir, RUN_KIND, force) as tmp:
         result.timeseries.to_csv(tmp / TIMESERIES_FILE, index=False)
         (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary, indent=2, allow_nan=False) + "\n")

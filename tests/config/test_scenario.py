@@ -1,5 +1,6 @@
 """Scenario files: every kind of bad input gets one clear error naming the file and the key."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_empty_file_gives_defaults(tmp_path):
         ('[population]\nsize = "many"\n', "population.size", "must be an integer"),
         ('[network]\nkind = "edgelist"\n', "network", "network.path is required"),
         ("[wom]\nactive_steps = 0\n", "wom.active_steps", "forever"),
-        ("[seed_users]\ncount = 200\n[population]\nsize = 100\n", "", "cannot exceed population.size"),
+        ("[seed_users]\ncount = 200\n[population]\nsize = 100\n", "seed_users.count", "cannot exceed population.size"),
         (
             '[seed_users]\ncount = 5\n[population]\nsize = 100\n[network]\nkind = "community_blocks"\nblocks = 101\n',
             "network.blocks",
@@ -131,3 +132,26 @@ def test_renamed_key_names_its_new_path(tmp_path, where):
     overrides = ['run.engine="agents"'] if where == "override" else []
     with pytest.raises(ScenarioError, match=r"run\.engine: renamed to run\.backend"):
         load_scenario(path, overrides)
+
+
+@pytest.mark.parametrize(
+    "products, key",
+    [
+        ("[{launch_day=10, quality_gain=-0.1}]", "generations.products.0.quality_gain: must be >= 0"),
+        (
+            "[{launch_day=10, quality_gain=0.2}, {launch_day=20, quality_gain=0.1}]",
+            "generations.products.1.quality_gain: must be >= the previous product's quality_gain (0.2), got 0.1",
+        ),
+    ],
+)
+def test_a_later_product_worse_than_the_one_before_is_refused(products, key):
+    """Owners upgrade to the newest product whatever its quality, so a worse successor is not a case the model
+    supports: it is refused, switched on or not."""
+    for enabled in ("true", "false"):
+        with pytest.raises(ScenarioError, match=rf"^<defaults>: invalid scenario\n  {re.escape(key)}"):
+            load_scenario(None, [f"generations.enabled={enabled}", f"generations.products={products}"])
+
+
+def test_later_products_as_good_or_better_are_accepted():
+    sets = ["generations.enabled=true", "generations.products=[{launch_day=10}, {launch_day=20, quality_gain=0.3}]"]
+    assert load_scenario(None, sets).generations.count == 3

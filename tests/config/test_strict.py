@@ -13,7 +13,7 @@ from sim.config import schema
 from sim.config.errors import ScenarioError
 from sim.config.limits import MAX_STEPS
 from sim.config.scenario import load_scenario, scenario_from_dict
-from sim.config.section import NEVER, Section
+from sim.config.section import NEVER, Section, money_cap
 from sim.config.shipped import shipped_folder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,10 @@ def test_every_number_has_an_upper_bound_and_every_section_is_strict():
         for name, field in model.model_fields.items():
             if field.annotation in (int, float):
                 if not any(
-                    getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None for m in field.metadata
+                    getattr(m, "le", None) is not None
+                    or getattr(m, "lt", None) is not None
+                    or getattr(m, "func", None) is money_cap
+                    for m in field.metadata
                 ):
                     unbounded.append(f"{model.__name__}.{name}")
     assert unbounded == []

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
 from sim.model import rules, theory
 from sim.model.model import WomModel
@@ -64,15 +63,6 @@ def run_final(scenario, seed):
     model = WomModel(scenario, seed)
     model.run()
     return model
-
-
-def test_threshold_needs_the_layer():
-    sc = load_scenario(THRESHOLD, ["network.kind=well_mixed", "population.size=100"])
-    with pytest.raises(ScenarioError, match="wom.rule_layer = 'offline' needs network.enabled"):
-        WomModel(sc, 0)
-    sc = load_scenario(THRESHOLD, ["wom.rule_layer=weibo", "population.size=100"])
-    with pytest.raises(ScenarioError, match="needs channels.weibo.enabled = true"):
-        WomModel(sc, 0)
 
 
 def test_threshold_counts_follow_adoptions():

@@ -18,7 +18,7 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DOCKING = SCENARIOS / "docking" / "generations.toml"
 DEFAULT = SCENARIOS / "default.toml"
 SMALL = ["population.size=1500", "run.days=90", "seed_users.count=30", "population.employees=10"]
-TWO_LATER = ["generations.enabled=true", "generations.products=[{launch_day=30, quality_gain=0.1}, {launch_day=60}]"]
+TWO_LATER = ["generations.enabled=true", "generations.products=[{launch_day=30}, {launch_day=60}]"]
 
 
 # --- rules ----------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
 from sim.model import rules
 from sim.model.model import WomModel
@@ -48,9 +47,3 @@ def test_ties_runs_in_both_engines_and_changes_the_run(backend):
         return float(run_replicate(sc, replicate_seeds(SEED, 1)[0])["participations"].iloc[-1])
 
     assert final("ties") != final("population")
-
-
-def test_ties_without_an_offline_network_is_an_input_error():
-    sc = load_scenario(None, [*BASE, 'network.kind="well_mixed"', 'community.peer_reach="ties"'])
-    with pytest.raises(ScenarioError, match="community.peer_reach"):
-        WomModel(sc, replicate_seeds(SEED, 1)[0]).run()

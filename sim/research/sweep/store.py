@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config.arguments import check_folder, check_strings
+from sim.config.errors import InputError
 from sim.config.version import version_info
 from sim.research.sweep.spec import SweepSpec, SweepSpecError
 from sim.run.io import MARKER, atomic_file, clean_stale, output_name, process_alive
@@ -252,21 +254,46 @@ def _readable_runs(directory: Path) -> list[str]:
     return [str(f) for f in sorted(directory.glob(f"run-*{PARQUET_SUFFIX}")) if _readable(f)]
 
 
+def check_sweep_folder(results_dir: Any, columns: Any) -> Path:
+    """The arguments of `read_runs` and `read_timeseries`: an existing sweep folder (with its manifest) and
+    None or a list of column names; else TypeError (a wrong type) or InputError, naming the argument."""
+    folder = check_folder("results_dir", results_dir)
+    if not (folder / MANIFEST_FILE).is_file():
+        raise InputError(
+            f"results_dir {folder}: not a sweep results folder (no {MANIFEST_FILE}); run `wom sweep` first"
+        )
+    if columns is not None:
+        check_strings("columns", columns, "column names")
+    return folder
+
+
 def read_runs(results_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """All run rows of a sweep (one per run, sorted by point and replicate); empty if none yet."""
-    files = _readable_runs(Path(results_dir) / RUNS_DIR)
+    files = _readable_runs(check_sweep_folder(results_dir, columns) / RUNS_DIR)
     if not files:
         return pd.DataFrame(columns=columns or list(RUN_META_COLUMNS))
-    frame = pd.read_parquet(files, columns=columns)
+    frame = _read_parquet(files, columns)
     order = [c for c in ("point", "replicate") if c in frame.columns]
     return frame.sort_values(order).reset_index(drop=True) if order else frame
 
 
 def read_timeseries(results_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """The per-step series of every finished run, with run_id, point and replicate columns."""
-    files = _readable_runs(Path(results_dir) / TIMESERIES_DIR)
+    files = _readable_runs(check_sweep_folder(results_dir, columns) / TIMESERIES_DIR)
     if not files:
         return pd.DataFrame(columns=columns or list(TIMESERIES_KEY_COLUMNS))
+    return _read_parquet(files, columns)
+
+
+def _read_parquet(files: list[str], columns: list[str] | None) -> pd.DataFrame:
+    """The rows of `files` (only `columns`, if given); a column the files lack is an InputError naming it."""
+    if columns is not None:
+        import pyarrow.parquet as pq  # pandas' parquet engine, needed only to list a file's columns
+
+        have = pq.read_schema(files[0]).names
+        missing = [c for c in columns if c not in have]
+        if missing:
+            raise InputError(f"columns: no column {missing[0]!r} in the sweep; allowed: {', '.join(have)}")
     return pd.read_parquet(files, columns=columns)
 
 
