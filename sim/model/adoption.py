@@ -25,7 +25,6 @@ from collections import deque
 
 import numpy as np
 
-from sim.config.errors import ScenarioError
 from sim.model import rules
 from sim.model.channels import EdgeChannel
 from sim.model.funnel import Contacts
@@ -36,15 +35,9 @@ ADOPTED = (Funnel.ADOPTER, Funnel.FAN, Funnel.DETRACTOR)
 
 
 def rule_channel(model) -> EdgeChannel:
-    """The channel of `wom.rule_layer`; a scenario without it is an input error."""
-    name = model.cfg.wom.rule_layer
-    ch = model.channels.get(name)
-    if not isinstance(ch, EdgeChannel):
-        where = "network.enabled = true and network.kind other than 'well_mixed'"
-        if name != "offline":
-            where = f"channels.{name}.enabled = true"
-        raise ScenarioError(f"wom.rule = '{model.cfg.wom.rule}' with wom.rule_layer = '{name}' needs {where}")
-    return ch
+    """The channel of `wom.rule_layer` (an edge layer that is on: checked when the scenario was built,
+    sim.config.schema)."""
+    return model.channels[model.cfg.wom.rule_layer]
 
 
 def _peer_positive(contacts: Contacts, code: int) -> list:

@@ -85,11 +85,7 @@ def choose_seed_users(
         tiebreak = rng.random(len(candidates))
         candidates = candidates[np.lexsort((tiebreak, -degree(channels, len(free))[candidates]))]
     else:
-        ch = channels.get(cfg.community)
-        if not isinstance(ch, GroupChannel):
-            raise ScenarioError(
-                f"seed_users.community = '{cfg.community}' needs channels.{cfg.community}.enabled = true"
-            )
+        ch = channels[cfg.community]  # enabled: checked when the scenario was built (sim.config.schema)
         candidates = rng.permutation(np.flatnonzero(free & ch.member))
     if len(candidates) < cfg.count:
         raise ScenarioError(

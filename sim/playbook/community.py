@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config.errors import ScenarioError
 from sim.model import rules
-from sim.model.channels import EdgeChannel
 from sim.model.state import Funnel
 from sim.playbook.base import RAISES, Effect, Mechanism, Source
 
@@ -37,11 +35,6 @@ class Community(Mechanism):
 
 def _fans_among_contacts(model, pool: np.ndarray) -> np.ndarray:
     """Share of fans among the offline contacts of each pool member (community.peer_reach = 'ties')."""
-    ch = model.channels.get("offline")
-    if not isinstance(ch, EdgeChannel):
-        raise ScenarioError(
-            "community.peer_reach = 'ties' needs the offline network: network.enabled = true and "
-            "network.kind other than 'well_mixed'"
-        )
-    layer = ch.incoming()  # who each person hears from: their contacts
+    # the offline layer exists: checked when the scenario was built (sim.config.schema)
+    layer = model.channels["offline"].incoming()  # who each person hears from: their contacts
     return rules.contacts_fan_share(model.people.state == Funnel.FAN, layer.indptr, layer.indices, pool)
