@@ -24,7 +24,6 @@ from sim.research.options import ResearchOptions
 from sim.research.sweep.method import metric_names, pending_specs, plan_sweep, run, write_sweep_files
 from sim.research.sweep.spec import SweepSpecError, build_design, load_spec
 from sim.research.sweep.store import (
-    LOCK_FILE,
     RUNS_DIR,
     SPEC_COPY,
     STATUS_ERROR,
@@ -34,6 +33,7 @@ from sim.research.sweep.store import (
     read_timeseries,
 )
 from sim.run.executor import local_cluster
+from sim.run.io import LOCK_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -177,6 +177,22 @@ def test_resume_refuses_a_different_sweep(tmp_path):
     assert "0.5, 0.8" in (out / SPEC_COPY).read_text()
 
 
+@pytest.mark.parametrize("stored", [RUNS_DIR, TIMESERIES_DIR])
+def test_resume_refuses_a_stored_folder_replaced_by_a_symlink(tmp_path, stored):
+    """A sweep folder whose runs/ or timeseries/ was replaced by a link to another folder is refused (exit 2,
+    naming the link) before anything is written: nothing appears in the folder the link points to."""
+    exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    write_sweep_files(plan_sweep(exp), out)
+    (out / stored).rmdir()
+    (out / stored).symlink_to(elsewhere, target_is_directory=True)
+    result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2 and "symlink" in result.output and stored in result.output
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_pending_specs_skip_written_and_failed_runs(tmp_path):
     specs = plan_sweep(write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')).specs
     statuses = {specs[0].run_id: STATUS_OK, specs[1].run_id: STATUS_ERROR}
@@ -288,7 +304,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     before = _run_files(out)
     written = len([k for k in before if k.startswith(RUNS_DIR)])
     assert killed_after <= written < points * replicates, "kill the sweep mid-way"
-    assert (out / LOCK_FILE).exists()  # left behind by the killed process, taken over below
+    assert (out.parent / f".{out.name}{LOCK_SUFFIX}").exists()  # left by the killed process; its flock is gone
 
     report = run(exp, ResearchOptions(out=out, progress=False), client=thread_client)
     assert report.skipped == written and report.ok + report.failed == points * replicates - written
@@ -298,7 +314,7 @@ def test_resume_after_kill_9_loses_nothing_and_reruns_nothing(tmp_path, thread_c
     after = _run_files(out)
     assert {k: after[k] for k in before} == before  # finished runs were neither re-run nor rewritten
     assert read_timeseries(out, columns=["run_id"])["run_id"].nunique() == points * replicates
-    assert not list(out.rglob(".*.tmp")) and not (out / LOCK_FILE).exists()
+    assert not list(out.rglob(".*.tmp")) and not (out.parent / f".{out.name}{LOCK_SUFFIX}").exists()
 
 
 def test_design_size_is_capped_before_planning(tmp_path):

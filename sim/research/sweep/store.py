@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +28,7 @@ from sim.config.arguments import check_folder, check_strings
 from sim.config.errors import InputError
 from sim.config.version import version_info
 from sim.research.sweep.spec import SweepSpec, SweepSpecError
-from sim.run.io import MARKER, atomic_file, clean_stale, output_name, process_alive
+from sim.run.io import MARKER, OutputError, atomic_file, clean_stale, inside_output, lock_output, output_name, unlock_output
 
 #: Where `wom sweep` writes unless --out is given: RESULTS_ROOT / <sweep name>.
 RESULTS_ROOT = Path("results")
@@ -39,8 +38,6 @@ MANIFEST_FILE = "sweep.json"
 DESIGN_FILE = "design.parquet"
 RUNS_DIR = "runs"
 TIMESERIES_DIR = "timeseries"
-#: Lock file marking a folder that a sweep process is writing to (holds "pid@host").
-LOCK_FILE = ".lock"
 PARQUET_SUFFIX = ".parquet"
 #: Characters of a commit hash shown in messages.
 SHORT_COMMIT = 7
@@ -83,7 +80,7 @@ def run_file(results_dir: Path, subdir: str, rid: str) -> Path:
     return Path(results_dir) / subdir / f"run-{rid}{PARQUET_SUFFIX}"
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> None:
     """Atomic Parquet write of a frame without its index.
 
     Written through pyarrow without pandas' schema metadata and column statistics: for one-row files
@@ -93,13 +90,13 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
-    with atomic_file(path, force=True, clean=False) as tmp:
+    with atomic_file(path, force=True, clean=False, root=root) as tmp:
         pq.write_table(table, tmp, write_statistics=False)
 
 
-def _write_text(text: str, path: Path) -> None:
-    """Atomic text write."""
-    with atomic_file(path, force=True, clean=False) as tmp:
+def _write_text(text: str, path: Path, root: Path) -> None:
+    """Atomic text write of a file of the sweep folder `root` (never through a symlink: `inside_output`)."""
+    with atomic_file(path, force=True, clean=False, root=root) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
@@ -155,19 +152,28 @@ def _describe_code(code: dict | None) -> str:
     return code["commit"][:SHORT_COMMIT] + ("+changes" if code.get("dirty") else "")
 
 
+def check_stored_folders(results_dir: Path) -> None:
+    """Refuse (OutputError, exit 2) a sweep folder whose runs/, timeseries/ or corrupt/ is a symlink (or
+    lies below one): stored runs are read and written only inside the folder (`sim.run.io.inside_output`)."""
+    for sub in (RUNS_DIR, TIMESERIES_DIR, CORRUPT_DIR):
+        inside_output(results_dir, results_dir / sub, "sweep folder")
+
+
 def write_sweep_folder(plan: Any, results_dir: Path, manifest: dict) -> None:
     """Write experiment.toml, sweep.json (`manifest`) and design.parquet,
     and create runs/ and timeseries/."""
+    check_stored_folders(results_dir)
     for sub in (RUNS_DIR, TIMESERIES_DIR):
         (results_dir / sub).mkdir(parents=True, exist_ok=True)
-    _write_text(plan.source.read_text(encoding="utf-8"), results_dir / SPEC_COPY)
-    _write_parquet(plan.design.reset_index(), results_dir / DESIGN_FILE)
-    _write_text(json.dumps(manifest, indent=2) + "\n", results_dir / MANIFEST_FILE)
-    _write_text(SWEEP_KIND + "\n", results_dir / MARKER)
+    _write_text(plan.source.read_text(encoding="utf-8"), results_dir / SPEC_COPY, results_dir)
+    _write_parquet(plan.design.reset_index(), results_dir / DESIGN_FILE, results_dir)
+    _write_text(json.dumps(manifest, indent=2) + "\n", results_dir / MANIFEST_FILE, results_dir)
+    _write_text(SWEEP_KIND + "\n", results_dir / MARKER, results_dir)
 
 
 def remove_stale_tmp(results_dir: Path) -> None:
     """Delete temporary files left by a killed process (they were never renamed into place)."""
+    check_stored_folders(results_dir)
     for sub in (RUNS_DIR, TIMESERIES_DIR):
         clean_stale(results_dir / sub)
 
@@ -211,26 +217,17 @@ def quarantine_corrupt(results_dir: Path) -> list[str]:
 
 @contextmanager
 def sweep_lock(results_dir: Path) -> Iterator[None]:
-    """Hold the folder's lock while running, so two processes never run the same sweep at once.
-
-    A lock left by a killed process on this host is taken over; one from another host must be
-    removed by hand (its liveness cannot be checked from here).
-    """
-    lock = results_dir / LOCK_FILE
-    me = f"{os.getpid()}@{socket.gethostname()}"
-    if lock.exists():
-        owner = lock.read_text(encoding="utf-8").strip()
-        pid_text, _, host = owner.partition("@")
-        if host != socket.gethostname() or (pid_text.isdigit() and process_alive(int(pid_text))):
-            raise SweepSpecError(
-                f"{results_dir} is being written by another sweep ({owner}); "
-                f"wait for it, or delete {lock} if that process is gone"
-            )
-    lock.write_text(me, encoding="utf-8")
+    """Hold the folder's lock while running, so two processes never run the same sweep at once: the one
+    output lock of `sim.run.io` (an flock the kernel releases when its holder ends, even after kill -9,
+    so a killed sweep's folder is resumed without removing anything by hand)."""
+    try:
+        lock_output(results_dir)
+    except OutputError as exc:
+        raise SweepSpecError(str(exc)) from None
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        unlock_output(results_dir)
 
 
 def write_outcome(results_dir: Path, outcome: Any, parameters: dict[str, Any]) -> None:
@@ -239,12 +236,12 @@ def write_outcome(results_dir: Path, outcome: Any, parameters: dict[str, Any]) -
     rid = row["run_id"]
     ts_path = run_file(results_dir, TIMESERIES_DIR, rid)
     if outcome.timeseries is not None:
-        _write_parquet(outcome.timeseries, ts_path)
+        _write_parquet(outcome.timeseries, ts_path, results_dir)
     else:
         ts_path.unlink(missing_ok=True)  # from an earlier attempt killed before its row was written
     metrics = {k: v for k, v in row.items() if k not in RUN_META_COLUMNS}
     ordered = {k: row[k] for k in RUN_META_COLUMNS} | parameters | metrics
-    _write_parquet(pd.DataFrame([ordered]), run_file(results_dir, RUNS_DIR, rid))
+    _write_parquet(pd.DataFrame([ordered]), run_file(results_dir, RUNS_DIR, rid), results_dir)
 
 
 def _readable_runs(directory: Path) -> list[str]:
