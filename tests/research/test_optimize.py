@@ -222,7 +222,7 @@ GOOD_OBJECTIVE = "[objective]\nday = 10\nmaximize = { adopted_by_day = 1.0 }\n"
         ),
         (
             f'name = "x"\nscenario = "{BASS}"\n{GOOD_DECISION}[objective]\nday = 100\nmaximize = {{ fans_by_day = 1 }}\n',
-            "after the base scenario's horizon",
+            "is after the horizon of the baseline",
         ),
         (
             f'name = "x"\nscenario = "{BASS}"\n[decisions]\n"engine.max_conversion" = {{ low = 0.5, high = 2 }}\n'
