@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from sim.cli.optimize import register
 from sim.config.scenario import load_scenario
 from sim.research.optimize.method import PLAN_FILE, RANKED_FILE, TRIALS_FILE, run
-from sim.research.optimize.search import TRIALS_DIR, load_problem
+from sim.research.optimize.search import load_problem
 from sim.research.optimize.spec import OptimizeSpecError, load_spec
+from sim.research.optimize.storage import TRIALS_DIR
 from sim.research.options import ResearchOptions
 from sim.viz.optimize_charts import draw_optimize
 

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from sim.cli.optimize import register
 from sim.config.scenario import load_scenario
 from sim.research.optimize.method import CHECKS_DIR, PLAN_FILE, RESULT_FILE, TRIALS_FILE, run
-from sim.research.optimize.search import TRIALS_DIR, load_problem, trial_file
+from sim.research.optimize.search import load_problem
 from sim.research.optimize.spec import OptimizeSpecError
+from sim.research.optimize.storage import TRIALS_DIR, trial_file
 from sim.research.options import ResearchOptions
 
 ROOT = Path(__file__).resolve().parents[2]

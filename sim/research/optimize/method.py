@@ -27,17 +27,9 @@ from scipy import stats
 from sim.config.scenario import parse_override
 from sim.config.shipped import shipped_folder
 from sim.config.toml import toml_key, toml_value
-from sim.research.optimize.search import (
-    EvalTask,
-    Problem,
-    SearchResult,
-    encode_params,
-    evaluate,
-    is_metrics,
-    replicate_seed,
-    store,
-)
+from sim.research.optimize.search import EvalTask, Problem, SearchResult, evaluate, replicate_seed
 from sim.research.optimize.spec import OptimizeSpecError
+from sim.research.optimize.storage import encode_params, is_metrics, store
 from sim.research.options import ResearchOptions
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import write_text
@@ -349,13 +341,14 @@ def run(
     `options.out` (default results/<spec name>; `options.force` starts over in a folder of another
     spec) with the charts `draw` adds, on `options.workers` processes or `options.scheduler`; `overrides`
     and `trials` adjust the spec as `--set` and `--trials` do (sim.research.optimize.search.load_problem)."""
-    from sim.research.optimize.search import default_out_dir, load_problem, prepare_out, run_search
+    from sim.research.optimize.search import load_problem, run_search
+    from sim.research.optimize.storage import default_out_dir, prepare_out
 
     options = options or ResearchOptions()
     progress = options.progress
     problem = load_problem(spec_path, overrides, trials)
     out = Path(options.out) if options.out is not None else default_out_dir(problem.spec)
-    prepare_out(out, problem, options.force)
+    prepare_out(out, problem.spec, problem.base_data, options.force)
     executor_args = {"workers": options.workers, "scheduler": options.scheduler}
     search = run_search(problem, out, executor_args, progress)
     checked = recheck(search, out, executor_args, progress)
