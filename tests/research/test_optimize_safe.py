@@ -161,6 +161,11 @@ def test_a_damaged_stored_candidate_runs_again(tiny_run, tmp_path, damage):
         ('"advertising.stop_day" = [2, inf]', '"advertising.stop_day" = [2, nan]', "nan is not a choice"),
         ('"run.days=4"]', '"run.days=4", "run.replicates=3"]', '"run.replicates" cannot be fixed'),
         (f'scenario = "{BASS}"', 'scenario = "bas"', "did you mean 'bass'"),
+        (
+            '"advertising.stop_day" = [2, inf]',
+            '"seed_users.count" = { low = 1.2, high = 1.8, integer = true }',
+            "integer = true needs a whole number in [1.2, 1.8]",
+        ),
     ],
 )
 def test_bad_spec_is_refused_in_one_line(tmp_path, old, new, message):

@@ -159,9 +159,7 @@ def load_problem(spec_path: str | Path, overrides: Sequence[str] = (), trials: i
     problem = Problem(spec, spec_path, base_path, base_data, None)  # type: ignore[arg-type]
     problem.baseline = problem.scenario({}, "the baseline")
     for key, choice in spec.decisions.items():  # every end of every decision must give a valid scenario
-        ends = [choice.low, choice.high] if isinstance(choice, DecisionRange) else choice
-        for value in ends:
-            value = int(value) if isinstance(choice, DecisionRange) and choice.integer else value
+        for value in choice.ends if isinstance(choice, DecisionRange) else choice:
             problem.scenario({key: value}, f"decision {key}")
     return problem
 
@@ -192,7 +190,7 @@ def distributions(spec: OptimizeSpec) -> dict[str, Any]:
     for key, choice in spec.decisions.items():
         if isinstance(choice, DecisionRange):
             if choice.integer:
-                out[key] = IntDistribution(math.ceil(choice.low), math.floor(choice.high), log=choice.log)
+                out[key] = IntDistribution(*choice.ends, log=choice.log)
             else:
                 out[key] = FloatDistribution(choice.low, choice.high, log=choice.log)
         else:

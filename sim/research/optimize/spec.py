@@ -62,7 +62,16 @@ class DecisionRange(BaseModel):
             raise ValueError(f"low ({self.low}) must be < high ({self.high})")
         if self.log and self.low <= 0:
             raise ValueError(f"log = true needs low > 0 (got {self.low})")
+        if self.integer and math.ceil(self.low) > math.floor(self.high):
+            raise ValueError(f"integer = true needs a whole number in [{self.low:g}, {self.high:g}]")
         return self
+
+    @property
+    def ends(self) -> tuple[float, float]:
+        """The lowest and highest value the search may try (whole numbers inside the range if integer)."""
+        if self.integer:
+            return math.ceil(self.low), math.floor(self.high)
+        return self.low, self.high
 
 
 class Objective(BaseModel):
