@@ -29,6 +29,14 @@ def optimize(
     force: Annotated[
         bool, typer.Option(help="Start over in an output folder holding an optimize of another spec.")
     ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Fix a scenario key for every plan, after the spec's set (repeatable)."),
+    ] = None,
+    trials: Annotated[
+        int | None,
+        typer.Option(help="Candidates to search instead of search.trials (search.top is lowered to it)."),
+    ] = None,
     quiet: wom_cli.QuietOption = False,
 ) -> None:
     """Search the spec's plans for the best objective within its budget; re-evaluate the best on fresh seeds."""
@@ -43,7 +51,7 @@ def optimize(
             check_scheduler(scheduler)
         try:
             options = ResearchOptions(workers=workers, scheduler=scheduler, out=out, force=force, progress=not quiet)
-            result = run(spec, options, draw=draw_optimize)
+            result = run(spec, options, draw=draw_optimize, overrides=list(set_ or []), trials=trials)
         except KeyboardInterrupt:
             typer.echo("interrupted: the candidates evaluated so far are stored; run the same command to resume")
             raise typer.Exit(wom_cli.EXIT_INTERRUPTED) from None

@@ -19,7 +19,7 @@ from sim.config.errors import InputError, ScenarioError
 from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
 from sim.config.section import KeyConflict
-from sim.config.shipped import resolve_scenario
+from sim.config.shipped import resolve_scenario, shipped_hint
 from sim.config.toml import read_toml
 
 #: Keys renamed since earlier versions: old dotted path -> new dotted path. An old key is an error that
@@ -55,12 +55,15 @@ def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[s
     if path is None:
         return scenario_from_dict({}, overrides, source="<defaults>", base_dir=Path.cwd())
     path = resolve_scenario(check_path("path", path))
+    if not path.exists():
+        raise ScenarioError(f"{path}: file not found, and not {shipped_hint(path)}")
     data = read_scenario_dict(path)
     return scenario_from_dict(data, overrides, source=str(path), base_dir=path.resolve().parent)
 
 
 def read_scenario_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw table of a scenario file, with `extends = "base.toml"` merged in (the file's keys win)."""
+    """The raw table of a scenario file, with `extends = "base.toml"` (a path relative to the file, else a
+    shipped scenario's name such as "default") merged in (the file's keys win)."""
     source = str(path)
     try:
         data = read_toml(path)
@@ -72,10 +75,14 @@ def read_scenario_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, An
     if not isinstance(base, str):
         raise ScenarioError(f"{source}: invalid scenario\n  extends: must be a path to another scenario file")
     base_path = (path.resolve().parent / base).resolve()
+    if not base_path.is_file() and resolve_scenario(base) != Path(base):  # a shipped scenario's name
+        base_path = resolve_scenario(base).resolve()
     if base_path in _seen or base_path == path.resolve():
         raise ScenarioError(f"{source}: invalid scenario\n  extends: circular reference through {base_path}")
     if not base_path.is_file():
-        raise ScenarioError(f"{source}: invalid scenario\n  extends: file not found: {base_path}")
+        raise ScenarioError(
+            f"{source}: invalid scenario\n  extends: file not found: {base_path}, and not {shipped_hint(base)}"
+        )
     return deep_merge(read_scenario_dict(base_path, (*_seen, path.resolve())), data)
 
 

@@ -23,6 +23,8 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 #: Folders shipped with the package, as (name in sim/data, source folder in a checkout).
 FOLDERS = ("scenarios", "experiments")
 #: A shipped name: one or more plain names separated by '/' (no '..', no absolute path).
+#: Most close shipped names suggested for a mistyped scenario name.
+SUGGESTIONS = 3
 _SHIPPED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
@@ -92,6 +94,17 @@ def resolve_scenario(path: str | Path) -> Path:
         if found is not None:
             return found[0]
     return given
+
+
+def shipped_hint(name: str | Path) -> str:
+    """What to say when `name` is no file and no shipped scenario: "a shipped scenario", the closest
+    shipped names (difflib) if any, and where to list them."""
+    import difflib
+
+    text = Path(str(name)).name.removesuffix(".toml")
+    close = difflib.get_close_matches(text, list(shipped_scenarios()), n=SUGGESTIONS)
+    maybe = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    return f"a shipped scenario{maybe}; `wom scenarios` lists them"
 
 
 def copy_shipped(target: str | Path) -> Path:

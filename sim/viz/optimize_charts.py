@@ -86,8 +86,8 @@ def _response_panel(ax, trials: pd.DataFrame, key: str, result: OptimizeResult) 
     choice = result.problem.spec.decisions[key]
     if isinstance(choice, list):  # categorical: one column per choice
         labels = [str(c) for c in choice]
-        pos = {str(c): i for i, c in enumerate(choice)}
-        xs = np.array([pos[str(v)] for v in x], dtype=float)
+        pos = {c: i for i, c in enumerate(choice)}  # by value: a table column turns [10, inf] into floats
+        xs = np.array([pos[v] for v in x], dtype=float)
         jitter = np.random.default_rng(0).uniform(-0.12, 0.12, len(xs))  # fixed seed: same picture each time
         ax.scatter(xs + jitter, y, alpha=POINT_ALPHA, s=14, color="tab:gray")
         means = [y[xs == i].mean() for i in range(len(labels))]
@@ -158,7 +158,7 @@ def plot_pareto(result: OptimizeResult, path: Path) -> Path:
     ax.set_ylabel(_score_label(result))
     if _share_axis(result):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(f"{spec.name}: outcome against money (budget {spec.budget.total:,.0f})")
+    ax.set_title(f"{spec.name}: outcome against money (budget {result.problem.budget.total:,.0f})")
     ax.grid(alpha=GRID_ALPHA)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()

@@ -47,3 +47,17 @@ def test_copy_keeps_relative_paths_and_never_overwrites(tmp_path):
     assert {p.name for p in (out / "data").iterdir()} >= {p.name for p in example_files()}
     with pytest.raises(InputError, match="already exists"):
         copy_shipped(out)
+
+
+def test_a_mistyped_name_gets_the_closest_shipped_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError, match="did you mean 'miui'"):
+        load_scenario("miiu")
+
+
+def test_extends_takes_a_shipped_name_and_suggests_on_a_typo(tmp_path):
+    (tmp_path / "mine.toml").write_text('extends = "bass"\nname = "mine"\n', encoding="utf-8")
+    assert load_scenario(tmp_path / "mine.toml").population.size == load_scenario("bass").population.size
+    (tmp_path / "typo.toml").write_text('extends = "bas"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="extends: file not found.*did you mean 'bass'"):
+        load_scenario(tmp_path / "typo.toml")

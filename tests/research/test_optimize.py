@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from sim.cli.optimize import register
 from sim.config.scenario import load_scenario
 from sim.research.optimize.method import PLAN_FILE, RANKED_FILE, TRIALS_FILE, run
-from sim.research.optimize.search import TRIALS_DIR, load_problem
+from sim.research.optimize.search import load_problem
 from sim.research.optimize.spec import OptimizeSpecError, load_spec
+from sim.research.optimize.storage import TRIALS_DIR
 from sim.research.options import ResearchOptions
 from sim.viz.optimize_charts import draw_optimize
 
@@ -222,7 +223,7 @@ GOOD_OBJECTIVE = "[objective]\nday = 10\nmaximize = { adopted_by_day = 1.0 }\n"
         ),
         (
             f'name = "x"\nscenario = "{BASS}"\n{GOOD_DECISION}[objective]\nday = 100\nmaximize = {{ fans_by_day = 1 }}\n',
-            "after the base scenario's horizon",
+            "is after the horizon of the baseline",
         ),
         (
             f'name = "x"\nscenario = "{BASS}"\n[decisions]\n"engine.max_conversion" = {{ low = 0.5, high = 2 }}\n'

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,16 +25,11 @@ import pandas as pd
 from scipy import stats
 
 from sim.config.scenario import parse_override
+from sim.config.shipped import shipped_folder
 from sim.config.toml import toml_key, toml_value
-from sim.research.optimize.search import (
-    EvalTask,
-    Problem,
-    SearchResult,
-    evaluate,
-    replicate_seed,
-    store,
-)
+from sim.research.optimize.search import EvalTask, Problem, SearchResult, evaluate, replicate_seed
 from sim.research.optimize.spec import OptimizeSpecError
+from sim.research.optimize.storage import encode_params, is_metrics, store
 from sim.research.options import ResearchOptions
 from sim.run.executor import open_executor, run_tasks
 from sim.run.io import write_text
@@ -115,13 +109,15 @@ def recheck(result: SearchResult, out: Path, executor_args: dict, progress: bool
     problem, spec = result.problem, result.problem.spec
     first = spec.search.replicates  # fresh replicates: indices the search never used
     seeds = [replicate_seed(spec, first + i) for i in range(spec.search.check_replicates)]
-    plans = [(f"trial {t['number']}", t["params"], t["objectives"]) for t in choose_top(result)]
+    top = choose_top(result)
+    if not top:
+        raise OptimizeSpecError(f"{problem.path}: no candidate plan could be scored; {_failure(result)}")
+    plans = [(f"trial {t['number']}", t["params"], t["objectives"]) for t in top]
     plans.append((BASELINE, {}, []))
     checked, tasks = [], []
     for label, params, objectives in plans:
-        stored = _read(out / CHECKS_DIR / f"{_slug(label)}.json")
-        if stored is not None and stored.get("params") == params and len(stored["replicates"]) == len(seeds):
-            reps = [{k: math.nan if v is None else v for k, v in r.items()} for r in stored["replicates"]]
+        reps = _stored_check(out / CHECKS_DIR / f"{_slug(label)}.json", params, len(seeds))
+        if reps is not None:
             checked.append(Checked(label, params, objectives, reps))
             continue
         checked.append(Checked(label, params, objectives, [{} for _ in seeds]))
@@ -165,11 +161,27 @@ def _slug(label: str) -> str:
     return label.replace(" ", "-")
 
 
-def _read(path: Path) -> dict | None:
+def _failure(result: SearchResult) -> str:
+    """Why the search found no plan: the first infeasible candidate's reason, else no finite score."""
+    reasons = [t["infeasible"] for t in result.trials if t.get("infeasible")]
+    if reasons:
+        return f"{len(reasons)} of {len(result.trials)} candidates are infeasible, the first: {reasons[0]}"
+    return "every candidate's objective is NaN (the metrics are undefined on objective.day)"
+
+
+def _stored_check(path: Path, params: dict[str, Any], count: int) -> list[dict[str, float]] | None:
+    """The stored fresh replicates of a plan, or None (then it runs again) if absent, unreadable, of other
+    decisions or not `count` replicates of every stored metric."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        stored = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(stored, dict) or stored.get("params") != encode_params(params):
+        return None
+    reps = stored.get("replicates")
+    if not isinstance(reps, list) or len(reps) != count or not all(is_metrics(r) for r in reps):
+        return None
+    return [{k: math.nan if v is None else float(v) for k, v in r.items()} for r in reps]
 
 
 def summarize_plan(problem: Problem, replicates: list[dict[str, float]]) -> dict[str, float]:
@@ -214,11 +226,11 @@ def trials_table(result: SearchResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan_toml(problem: Problem, winner: Checked, plan_dir: Path) -> str:
+def plan_toml(problem: Problem, winner: Checked) -> str:
     """The winning plan as a scenario file: `extends` the base scenario, then the fixed overrides, the
     decisions and the budget as dotted keys (`wom run` accepts it)."""
     s = winner.summary
-    base = os.path.relpath(problem.base_path.resolve(), plan_dir.resolve())
+    base = _extends(problem.base_path)
     lines = [
         f"# Winning plan of the optimize spec {problem.spec.name!r} ({problem.path.name}).",
         f"# Re-evaluated on {problem.spec.search.check_replicates} fresh replicates: objective score "
@@ -231,8 +243,18 @@ def plan_toml(problem: Problem, winner: Checked, plan_dir: Path) -> str:
         key, value = parse_override(item)
         lines.append(f"{_dotted(key)} = {toml_value(value)}")
     lines += [f"{_dotted(k)} = {toml_value(v)}" for k, v in winner.params.items()]
-    lines += [f"budget.{k} = {toml_value(v)}" for k, v in problem.spec.budget.model_dump().items()]
+    lines += [f"budget.{k} = {toml_value(v)}" for k, v in problem.budget.model_dump().items()]
     return "\n".join(lines) + "\n"
+
+
+def _extends(base_path: Path) -> str:
+    """How plan.toml names its base scenario so that a copied plan still runs: a shipped scenario by its
+    name (below scenarios/, without .toml), any other by its absolute path."""
+    base = base_path.resolve()
+    shipped = shipped_folder("scenarios").resolve()
+    if base.is_relative_to(shipped):
+        return base.relative_to(shipped).with_suffix("").as_posix()
+    return str(base)
 
 
 def _dotted(key: str) -> str:
@@ -290,15 +312,15 @@ def write_outputs(result: OptimizeResult, draw: Callable[[OptimizeResult, Path],
     files = [out / RANKED_FILE, out / TRIALS_FILE, out / PLAN_FILE, out / RESULT_FILE]
     write_text(files[0], result.ranked.to_csv(index=False), force=True)
     write_text(files[1], result.trials.to_csv(index=False), force=True)
-    write_text(files[2], plan_toml(result.problem, result.winner, out), force=True)
+    write_text(files[2], plan_toml(result.problem, result.winner), force=True)
     summary = {
         "spec": result.problem.spec.name,
         "objective": result.problem.spec.objective.model_dump(),
-        "budget": result.problem.spec.budget.model_dump(),
+        "budget": encode_params(result.problem.budget.model_dump()),
         "sampler": "NSGA-II" if result.problem.spec.two_objectives else "TPE",
         "candidates": len(result.search.trials),
         "importance": result.importance,
-        "plans": [{"plan": c.label, "params": c.params, **c.summary} for c in result.checked],
+        "plans": [{"plan": c.label, "params": encode_params(c.params), **c.summary} for c in result.checked],
     }
     store(files[3], summary)
     if draw is not None:
@@ -312,17 +334,21 @@ def run(
     options: ResearchOptions | None = None,
     *,
     draw: Callable[[OptimizeResult, Path], list[Path]] | None = None,
+    overrides: Sequence[str] = (),
+    trials: int | None = None,
 ) -> OptimizeResult:
     """Search (or resume), re-evaluate the best plans on fresh seeds, write the outputs into
     `options.out` (default results/<spec name>; `options.force` starts over in a folder of another
-    spec) with the charts `draw` adds, on `options.workers` processes or `options.scheduler`."""
-    from sim.research.optimize.search import default_out_dir, load_problem, prepare_out, run_search
+    spec) with the charts `draw` adds, on `options.workers` processes or `options.scheduler`; `overrides`
+    and `trials` adjust the spec as `--set` and `--trials` do (sim.research.optimize.search.load_problem)."""
+    from sim.research.optimize.search import load_problem, run_search
+    from sim.research.optimize.storage import default_out_dir, prepare_out
 
     options = options or ResearchOptions()
     progress = options.progress
-    problem = load_problem(spec_path)
+    problem = load_problem(spec_path, overrides, trials)
     out = Path(options.out) if options.out is not None else default_out_dir(problem.spec)
-    prepare_out(out, problem, options.force)
+    prepare_out(out, problem.spec, problem.base_data, options.force)
     executor_args = {"workers": options.workers, "scheduler": options.scheduler}
     search = run_search(problem, out, executor_args, progress)
     checked = recheck(search, out, executor_args, progress)

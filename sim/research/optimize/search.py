@@ -16,38 +16,30 @@ the missing candidates run. The best plans are then re-evaluated on fresh seeds 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
-from sim.config.errors import EnvironmentFault, InputError, os_reason
+from sim.config.budget import BudgetConfig
+from sim.config.errors import InputError
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
 from sim.config.schema import Scenario
-from sim.config.shipped import resolve_scenario
+from sim.config.shipped import resolve_scenario, shipped_hint
 from sim.config.toml import toml_value
 from sim.model import streams
-from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError, load_spec
+from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError, format_spec_error, load_spec
+from sim.research.optimize.storage import encode_params, read_trial, reloaded, store, trial_file
 from sim.run.executor import open_executor, run_tasks
-from sim.run.io import MARKER, is_output_of, output_name, write_text
 from sim.run.metrics import METRICS, metrics_on_day
 from sim.run.runner import run_replicate
 from sim.run.series_metrics import out_of_money_day
-
-#: Output kind of an optimize folder (sim.run.io markers).
-OPTIMIZE_KIND = "optimize"
-#: The spec and base scenario the folder's stored candidates belong to.
-MANIFEST_FILE = "optimize.json"
-#: Folder of the stored candidates of the search, one JSON file each.
-TRIALS_DIR = "trials"
-#: Where optimize outputs go by default.
-RESULTS_ROOT = Path("results")
 
 
 @dataclass(frozen=True)
@@ -84,19 +76,43 @@ class Problem:
     base_data: dict
     baseline: Scenario
 
+    @property
+    def budget(self) -> BudgetConfig:
+        """The money every plan may spend: the spec's [budget], else the base scenario's (with the fixed
+        overrides), so a base scenario's budget is never dropped."""
+        return self.spec.budget if self.spec.budget is not None else self.baseline.budget
+
     def overrides(self, params: dict[str, Any]) -> list[str]:
-        """The `--set` items of a plan: fixed overrides, the decisions' values, the budget."""
-        budget = [f"budget.{k}={toml_value(v)}" for k, v in self.spec.budget.model_dump().items()]
-        return [*self.spec.set, *(f"{k}={toml_value(v)}" for k, v in params.items()), *budget]
+        """The `--set` items of a plan: fixed overrides, the decisions' values, the spec's budget if any."""
+        budget = self.spec.budget.model_dump().items() if self.spec.budget is not None else ()
+        return [
+            *self.spec.set,
+            *(f"{k}={toml_value(v)}" for k, v in params.items()),
+            *(f"budget.{k}={toml_value(v)}" for k, v in budget),
+        ]
 
     def scenario(self, params: dict[str, Any], label: str = "plan") -> Scenario:
-        """The scenario of a plan; an invalid combination is one OptimizeSpecError naming the plan."""
+        """The scenario of a plan; an invalid combination, or a run that cannot be scored on the objective's
+        day (the run ends before it, or the day is shorter than one step), is one OptimizeSpecError naming
+        the plan."""
+        shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
         try:
-            return scenario_from_dict(self.base_data, self.overrides(params), source=str(self.base_path))
+            sc = scenario_from_dict(self.base_data, self.overrides(params), source=str(self.base_path))
         except InputError as exc:
-            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
             reason = " ".join(str(exc).split("\n")[1:]).strip() or str(exc)
             raise OptimizeSpecError(f"{self.path}: {label} ({shown}) is not a valid scenario: {reason}") from None
+        day = self.spec.objective.day
+        if day > sc.run.days:
+            raise OptimizeSpecError(
+                f"{self.path}: objective.day ({day:g}) is after the horizon of {label} ({shown}) "
+                f"(run.days = {sc.run.days:g}); allowed: a day within every plan's run"
+            )
+        if day < sc.run.dt:
+            raise OptimizeSpecError(
+                f"{self.path}: objective.day ({day:g}) is shorter than one step of {label} ({shown}) "
+                f"(run.dt = {sc.run.dt:g}); allowed: a day of at least one step"
+            )
+        return sc
 
     def score(self, values: dict[str, float]) -> float:
         """The weighted mix of one replicate's metrics (lower-is-better metrics negated): maximised."""
@@ -123,27 +139,41 @@ def _nanmean(values: list[float]) -> float:
     return float(np.mean(finite)) if finite else math.nan
 
 
-def load_problem(spec_path: str | Path) -> Problem:
-    """Read the spec and its base scenario; check the baseline plan and the objective's day before any run."""
+def load_problem(spec_path: str | Path, overrides: Sequence[str] = (), trials: int | None = None) -> Problem:
+    """Read the spec and its base scenario; check the baseline plan and the objective's day before any run.
+
+    `overrides` (KEY=VALUE, as `--set`) are appended to the spec's fixed overrides and `trials` replaces
+    search.trials (and lowers search.top to it), to try a spec small; both are validated as the spec is."""
     spec_path = Path(spec_path)
     spec = load_spec(spec_path)
-    try:
-        base_path = resolve_scenario(spec_path.resolve().parent / spec.scenario)
+    if overrides or trials is not None:
+        spec = _adjusted(spec, spec_path, list(overrides), trials)
+    beside = spec_path.resolve().parent / spec.scenario
+    try:  # a path relative to the spec file, else a shipped scenario's name
+        base_path = beside if beside.is_file() else resolve_scenario(spec.scenario)
+        if not base_path.is_file():
+            raise InputError(f"{spec.scenario!r} is neither a file beside the spec nor {shipped_hint(spec.scenario)}")
+        base_data = read_scenario_dict(base_path)
     except InputError as exc:
         raise OptimizeSpecError(f"{spec_path}: scenario: {exc}") from None
-    problem = Problem(spec, spec_path, base_path, read_scenario_dict(base_path), None)  # type: ignore[arg-type]
+    problem = Problem(spec, spec_path, base_path, base_data, None)  # type: ignore[arg-type]
     problem.baseline = problem.scenario({}, "the baseline")
-    if spec.objective.day > problem.baseline.run.days:
-        raise OptimizeSpecError(
-            f"{spec_path}: objective.day ({spec.objective.day:g}) is after the base scenario's horizon "
-            f"(run.days = {problem.baseline.run.days:g})"
-        )
     for key, choice in spec.decisions.items():  # every end of every decision must give a valid scenario
-        ends = [choice.low, choice.high] if isinstance(choice, DecisionRange) else choice
-        for value in ends:
-            value = int(value) if isinstance(choice, DecisionRange) and choice.integer else value
+        for value in choice.ends if isinstance(choice, DecisionRange) else choice:
             problem.scenario({key: value}, f"decision {key}")
     return problem
+
+
+def _adjusted(spec: OptimizeSpec, spec_path: Path, overrides: list[str], trials: int | None) -> OptimizeSpec:
+    """The spec with command-line overrides and trials, validated as a spec file is (one OptimizeSpecError)."""
+    data = spec.model_dump()
+    data["set"] = [*spec.set, *overrides]
+    if trials is not None:
+        data["search"] |= {"trials": trials, "top": min(spec.search.top, trials) if trials > 0 else spec.search.top}
+    try:
+        return OptimizeSpec.model_validate(data)
+    except ValidationError as exc:
+        raise OptimizeSpecError(format_spec_error(exc, f"{spec_path} with --set/--trials")) from None
 
 
 def replicate_seed(spec: OptimizeSpec, replicate: int) -> np.random.SeedSequence:
@@ -160,7 +190,7 @@ def distributions(spec: OptimizeSpec) -> dict[str, Any]:
     for key, choice in spec.decisions.items():
         if isinstance(choice, DecisionRange):
             if choice.integer:
-                out[key] = IntDistribution(math.ceil(choice.low), math.floor(choice.high), log=choice.log)
+                out[key] = IntDistribution(*choice.ends, log=choice.log)
             else:
                 out[key] = FloatDistribution(choice.low, choice.high, log=choice.log)
         else:
@@ -182,82 +212,6 @@ def make_study(spec: OptimizeSpec):
             sampler = optuna.samplers.TPESampler(seed=spec.seed, multivariate=True, constant_liar=True)
             directions = ["maximize"]
     return optuna.create_study(directions=directions, sampler=sampler)
-
-
-# --- the output folder ------------------------------------------------------------------------------
-def default_out_dir(spec: OptimizeSpec) -> Path:
-    """results/<spec name>."""
-    return RESULTS_ROOT / output_name(spec.name, "spec name")
-
-
-def manifest(problem: Problem) -> dict:
-    """What the stored candidates depend on: the spec (as validated) and the base scenario's table."""
-    data = {"spec": problem.spec.model_dump(mode="json"), "base_scenario": problem.base_data}
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return {"kind": OPTIMIZE_KIND, "digest": digest, **data}
-
-
-def prepare_out(out: Path, problem: Problem, force: bool) -> bool:
-    """Make the output folder ready; True when it holds candidates of this same spec to resume.
-
-    A folder of another optimize spec is replaced only with --force; a folder that is not an optimize
-    output (and not empty) is never touched. Raises OptimizeSpecError (exit 2) or EnvironmentFault (exit 1).
-    """
-    new = manifest(problem)
-    if out.exists() and not out.is_dir():
-        raise OptimizeSpecError(f"--out {out}: is a file; optimize writes a folder")
-    if out.is_dir() and any(out.iterdir()):
-        if not is_output_of(out, OPTIMIZE_KIND):
-            raise OptimizeSpecError(f"--out {out}: exists and is not an optimize output of this tool (choose another)")
-        try:
-            old = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
-        if old.get("digest") == new["digest"]:
-            return True
-        if not force:
-            raise OptimizeSpecError(
-                f"--out {out}: holds an optimize of another spec or base scenario; use --force to start over"
-            )
-        _clear(out)
-    try:
-        (out / TRIALS_DIR).mkdir(parents=True, exist_ok=True)
-        (out / MARKER).write_text(OPTIMIZE_KIND + "\n", encoding="utf-8")
-        write_text(out / MANIFEST_FILE, json.dumps(new, indent=2, default=str) + "\n", force=True)
-    except OSError as exc:
-        raise EnvironmentFault(f"--out {out}: cannot write: {os_reason(exc)}") from None
-    return False
-
-
-def _clear(out: Path) -> None:
-    """Remove what an earlier optimize wrote in `out` (its own files only)."""
-    import shutil
-
-    for child in out.iterdir():
-        if child.is_dir():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-
-
-def trial_file(out: Path, number: int) -> Path:
-    """Where candidate `number` of the search is stored."""
-    return out / TRIALS_DIR / f"trial-{number:05d}.json"
-
-
-def read_trial(out: Path, number: int) -> dict | None:
-    """A stored candidate, or None if absent or unreadable (then it runs again)."""
-    try:
-        return json.loads(trial_file(out, number).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def store(path: Path, record: dict) -> None:
-    """Write one record atomically (sim.run.io), NaN as null."""
-    from sim.run.metrics import to_jsonable
-
-    write_text(path, json.dumps(to_jsonable(record), indent=1) + "\n", force=True)
 
 
 # --- the search -------------------------------------------------------------------------------------
@@ -317,12 +271,13 @@ def _evaluate_batch(problem, out, batch, seeds, executor, bar, result) -> list[d
     records: dict[int, dict] = {}
     tasks: list[EvalTask] = []
     for trial in batch:
-        stored = read_trial(out, trial.number)
+        stored = read_trial(problem.spec, out, trial.number)
         if stored is not None:
-            if stored.get("params") != _jsonable_params(trial.params):
+            if encode_params(stored["params"]) != encode_params(trial.params):
                 raise OptimizeSpecError(
-                    f"{out}: stored candidate {trial.number} differs from the one the optimiser asks for now "
-                    "(different code or optimiser version); use --force to start over"
+                    f"{trial_file(out, trial.number)}: stored candidate {trial.number} holds other decisions than "
+                    "the optimiser asks for now (the file was edited, or another version of the code or optimiser "
+                    "wrote it); use --force to start over"
                 )
             records[trial.number] = stored
             result.replayed += 1
@@ -353,40 +308,22 @@ def _evaluate_batch(problem, out, batch, seeds, executor, bar, result) -> list[d
                 else:
                     record = {
                         "number": number,
-                        "params": _jsonable_params(params[number]),
+                        "params": params[number],
                         "objectives": problem.objectives(reps),
                         "replicates": reps,
                     }
                 store(trial_file(out, number), record)
-                records[number] = record
+                records[number] = reloaded(record)
 
         run_tasks(executor, evaluate, tasks, on_result)
         result.ran += len({t.label for t in tasks})
-    return [_reloaded(records[t.number]) for t in batch]
+    return [records[t.number] for t in batch]
 
 
 def _infeasible(problem: Problem, number: int, params: dict, reason: str) -> dict:
     """The record of a candidate the model cannot run: no replicates, NaN objectives, the reason."""
-    record = {"number": number, "params": _jsonable_params(params), "objectives": problem.objectives([])}
-    return _reloaded(record | {"replicates": [], "infeasible": reason})
+    record = {"number": number, "params": params, "objectives": problem.objectives([])}
+    return reloaded(record | {"replicates": [], "infeasible": reason})
 
 
-def _jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Params as stored in JSON (numpy scalars as Python numbers), to compare with stored ones."""
-    return json.loads(json.dumps({k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}))
-
-
-def _reloaded(record: dict) -> dict:
-    """A record exactly as it reads back from its JSON file (NaN stored as null, read back as NaN), so a
-    replayed candidate tells the optimiser the very numbers a fresh one does."""
-    from sim.run.metrics import to_jsonable
-
-    record = json.loads(json.dumps(to_jsonable(record)))
-    record["objectives"] = [math.nan if v is None else float(v) for v in record["objectives"]]
-    record["replicates"] = [
-        {k: math.nan if v is None else float(v) for k, v in rep.items()} for rep in record["replicates"]
-    ]
-    return record
-
-
-__all__ = ["load_spec", "load_problem", "run_search"]
+__all__ = ["load_problem", "run_search"]

@@ -15,6 +15,7 @@ then the answer is a Pareto front of outcome against money.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,11 @@ MAX_TRIALS = 10_000
 MAX_OPT_REPLICATES = 1_000
 #: Keys of a decision range (the sweep's range keys plus log scale).
 DECISION_RANGE_KEYS = (*RANGE_KEYS, "log")
+#: Scenario keys a plan may neither decide nor fix, and why: the spec's seed and search settings own them.
+SEARCH_OWNED_KEYS = {
+    "run.seed": "the spec's seed seeds every replicate (set seed at the top of the spec)",
+    "run.replicates": "the replicates are search.replicates and search.check_replicates",
+}
 
 
 class OptimizeSpecError(ScenarioError):
@@ -56,7 +62,16 @@ class DecisionRange(BaseModel):
             raise ValueError(f"low ({self.low}) must be < high ({self.high})")
         if self.log and self.low <= 0:
             raise ValueError(f"log = true needs low > 0 (got {self.low})")
+        if self.integer and math.ceil(self.low) > math.floor(self.high):
+            raise ValueError(f"integer = true needs a whole number in [{self.low:g}, {self.high:g}]")
         return self
+
+    @property
+    def ends(self) -> tuple[float, float]:
+        """The lowest and highest value the search may try (whole numbers inside the range if integer)."""
+        if self.integer:
+            return math.ceil(self.low), math.floor(self.high)
+        return self.low, self.high
 
 
 class Objective(BaseModel):
@@ -78,8 +93,8 @@ class Objective(BaseModel):
         for name, weight in value.items():
             if name not in OBJECTIVES:
                 raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(OBJECTIVES)}")
-            if weight <= 0:
-                raise ValueError(f"{name}: weight must be > 0 (got {weight})")
+            if not (math.isfinite(weight) and weight > 0):
+                raise ValueError(f"{name}: weight must be a finite number > 0 (got {weight})")
         return value
 
     @field_validator("money")
@@ -118,7 +133,9 @@ class OptimizeSpec(BaseModel):
     scenario: str = Field(description="Base scenario file, relative to the spec file.")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="Seeds the sampler and every replicate's stream.")
     set: list[str] = Field(default_factory=list, description="Fixed overrides KEY=VALUE applied to every plan.")
-    budget: BudgetConfig = Field(default_factory=BudgetConfig, description="Money every plan may spend.")
+    budget: BudgetConfig | None = Field(
+        None, description="Money every plan may spend; absent: the base scenario's own [budget]."
+    )
     decisions: dict[str, list[GridValue] | DecisionRange] = Field(
         description="Dotted key -> list of choices or { low, high[, integer, log] }."
     )
@@ -134,7 +151,11 @@ class OptimizeSpec(BaseModel):
         for key, spec in raw.items():
             if key.startswith("budget."):
                 raise ValueError(f'"{key}": the budget is set in [budget], not decided')
+            if key in SEARCH_OWNED_KEYS:
+                raise ValueError(f'"{key}": cannot be decided: {SEARCH_OWNED_KEYS[key]}')
             if isinstance(spec, list):
+                if any(isinstance(v, float) and math.isnan(v) for v in spec):
+                    raise ValueError(f'"{key}": nan is not a choice (got {spec!r})')
                 parsed[key] = _check_grid_values(key, spec)
             elif isinstance(spec, dict):
                 unknown = sorted(set(spec) - set(DECISION_RANGE_KEYS))
@@ -159,6 +180,9 @@ class OptimizeSpec(BaseModel):
             raise ValueError(f'"{clash[0]}" is both decided (decisions) and fixed (set); keep one')
         if any(key.startswith("budget.") for key in fixed):
             raise ValueError("the budget is set in [budget], not in set")
+        owned = sorted(fixed & set(SEARCH_OWNED_KEYS))
+        if owned:
+            raise ValueError(f'set: "{owned[0]}" cannot be fixed: {SEARCH_OWNED_KEYS[owned[0]]}')
         if self.search.top > self.search.trials:
             raise ValueError(f"search.top ({self.search.top}) cannot exceed search.trials ({self.search.trials})")
         return self
@@ -169,7 +193,7 @@ class OptimizeSpec(BaseModel):
         return self.objective.money is not None
 
 
-def _format_spec_error(exc: ValidationError, source: str) -> str:
+def format_spec_error(exc: ValidationError, source: str) -> str:
     """One line per problem, naming the file and the key (as sweep specs do)."""
     lines = [f"{source}: invalid optimize spec"]
     owners = {"objective": Objective, "search": Search, "budget": BudgetConfig}
@@ -188,4 +212,4 @@ def _format_spec_error(exc: ValidationError, source: str) -> str:
 
 def load_spec(path: str | Path) -> OptimizeSpec:
     """Read and validate an optimize spec file; any problem is one OptimizeSpecError naming file and key."""
-    return read_spec(path, OptimizeSpec, OptimizeSpecError, _format_spec_error)
+    return read_spec(path, OptimizeSpec, OptimizeSpecError, format_spec_error)

@@ -28,7 +28,16 @@ from sim.config.arguments import check_folder, check_strings
 from sim.config.errors import InputError
 from sim.config.version import version_info
 from sim.research.sweep.spec import SweepSpec, SweepSpecError
-from sim.run.io import MARKER, OutputError, atomic_file, clean_stale, inside_output, lock_output, output_name, unlock_output
+from sim.run.io import (
+    MARKER,
+    OutputError,
+    atomic_file,
+    clean_stale,
+    inside_output,
+    lock_output,
+    output_name,
+    unlock_output,
+)
 
 #: Where `wom sweep` writes unless --out is given: RESULTS_ROOT / <sweep name>.
 RESULTS_ROOT = Path("results")
