@@ -152,8 +152,9 @@ def test_calibrate_abc_random_options(
 @SETTINGS
 @given(final=finals, out=st.one_of(st.none(), st.sampled_from(["fit.png", "fit.toml", "sub/fit.png", "FIT.PNG"])))
 @example(final=50, out="fit.png")
-def test_fit_bass_never_writes_beside_its_input(tmp_path_factory, final, out):
+def test_fit_bass_never_writes_beside_its_input(tmp_path_factory, monkeypatch, final, out):
     folder = tmp_path_factory.mktemp("fit")
+    monkeypatch.chdir(folder)  # the default chart goes to ./results/
     data = folder / "data"
     data.mkdir()
     series = write_target(data, final)
@@ -162,8 +163,9 @@ def test_fit_bass_never_writes_beside_its_input(tmp_path_factory, final, out):
     res = runner.invoke(app, args)
     check(res)
     assert sorted(p.name for p in data.iterdir()) == ["target.csv"]
-    if res.exit_code == 0 and chart is not None:
-        assert chart.suffix.lower() == ".png" and chart.is_file()
+    if res.exit_code == 0:
+        written = chart if chart is not None else folder / "results" / "target.fit.png"
+        assert written.suffix.lower() == ".png" and written.is_file()
 
 
 def map_spec(x_key: str, y_key: str, xs: list[float]) -> dict:
