@@ -3,8 +3,9 @@ and the values of scenario keys that match it, by differential evolution (--meth
 sim.research.calibrate.bass) or as an ABC-SMC posterior (--method abc, sim.research.calibrate.abc).
 
 --method abc writes a folder (default results/calibration/<name>): posterior.csv, predictions.csv,
-summary.json, posterior.png and fit.png. Bad input (a key, a range, more --vary keys than fitted data
-points, a --hold-out time not in the data, a market smaller than the population) is one line and exit 2.
+summary.json, posterior.png and fit.png. Bad input is one line and exit 2, before any simulation: the
+checks are the research methods' own (sim.research.calibrate.bass.check_problem, parse_varies,
+search_budget, output_paths; abc.AbcSettings and scale_to_market), so Python callers get the same.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,20 +22,26 @@ from sim.cli.common import RESULTS_ROOT, default_output, progress_bar, reported,
 from sim.config.errors import InputError
 from sim.research.options import ResearchOptions
 
+if TYPE_CHECKING:
+    from sim.config.schema import Scenario
+    from sim.research.calibrate.abc import AbcSettings, Posterior
+    from sim.research.calibrate.bass import TargetSeries, Vary
+
 #: Default parent folder of ABC outputs: results/calibration/<scenario name>.
 ABC_RESULTS = RESULTS_ROOT / "calibration"
 #: The calibration methods of --method.
 METHODS = ("de", "abc")
-#: Fewest ABC-SMC particles per generation.
-MIN_PARTICLES = 4
 
 
 def fit_bass_command(
     series: Annotated[Path, typer.Argument(help="CSV with a time column and adopted_total or new_adopters.")],
     json_: Annotated[bool, typer.Option("--json", help="Print a JSON object (p, q, m, p_se, q_se, m_se, r2).")] = False,
-    force: Annotated[bool, typer.Option(help="Replace an existing chart SERIES.fit.png.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The chart, a .png (default results/<series name>.fit.png).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing chart.")] = False,
 ) -> None:
-    """Fit Bass p, q, m (with standard errors) to an adoption series; chart SERIES.fit.png beside it.
+    """Fit Bass p, q, m (with standard errors) to an adoption series; chart it in results/ (or --out).
 
     A series the Bass model cannot describe (no adoption, R^2 < 0, p or q on its bound) is reported as
     not identified, with the reason, and its values are null.
@@ -44,9 +51,9 @@ def fit_bass_command(
     from sim.run.metrics import to_jsonable
     from sim.viz.research_charts import plot_bass_fit
 
-    with reported():
+    with reported(out):
         data = load_series(series)
-        chart_path = check_output_file(fit_chart_path(series), force, option="chart")
+        chart_path = check_output_file(fit_chart_path(series, out, RESULTS_ROOT), force, option="chart")
         fit = fit_series(data)
         reason = not_identified(data, fit)
         values = fit.as_dict() | {"identified": reason is None, "reason": reason}
@@ -144,28 +151,30 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
     """--method de: search the ranges by differential evolution; write the calibrated scenario and its chart."""
     from sim.config.scenario import load_scenario
     from sim.research.calibrate.bass import (
-        default_max_evals,
+        check_problem,
         load_series,
-        parse_vary,
+        output_paths,
+        parse_varies,
         run,
+        search_budget,
         write_outputs,
     )
     from sim.run.executor import check_workers
     from sim.run.io import check_output_file
     from sim.viz.research_charts import plot_calibration
 
-    if inputs.max_evals is not None and inputs.max_evals < 1:
-        wom_cli.fail("--max-evals must be >= 1")
     out = options.out
     with reported(out):
         sc = load_scenario(inputs.scenario, inputs.overrides)
         run_options(sc, options.replicates, options.seed)  # the file's limits, before any work
         check_workers(options.workers)
         data = load_series(inputs.target)
-        varies = [parse_vary(v) for v in inputs.vary]
-        out = check_output_file(out or default_output(sc.name, "-calibrated.toml"), options.force)
-        check_output_file(out.with_suffix(".png"), options.force, option="chart")
-    budget = default_max_evals(len(varies)) if inputs.max_evals is None else inputs.max_evals
+        varies = parse_varies(inputs.vary, inputs.overrides)
+        check_problem(sc, data, varies)
+        budget = search_budget(len(varies), inputs.max_evals)
+        out, chart_path = output_paths(out or default_output(sc.name, "-calibrated.toml"))
+        check_output_file(out, options.force)
+        check_output_file(chart_path, options.force, option="chart")
     with progress_bar(budget, f"calibrating {sc.name}", not options.progress, unit="eval") as bar:
         try:
             result = run(sc, data, varies, with_cores(options), inputs.max_evals, progress=bar.update)
@@ -173,7 +182,7 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
             wom_cli.fail(str(exc))
     with reported(out):
         written = write_outputs(inputs.scenario, inputs.overrides, result, out, options.force)
-        chart = plot_calibration(result, out.with_suffix(".png"), sc.name)
+        chart = plot_calibration(result, chart_path, sc.name)
     typer.echo(f"calibrated {sc.name} against {inputs.target} ({data.column}) in {result.evaluations} evaluations:")
     for key, value in result.values.items():
         bounds = next(v for v in varies if v.key == key)
@@ -182,62 +191,72 @@ def _calibrate_de(inputs: CalibrationInputs, options: ResearchOptions) -> None:
     typer.echo(f"wrote {written}, {chart}")
 
 
-def _abc_inputs(inputs: CalibrationInputs, options: ResearchOptions, choices: AbcChoices):
-    """The scenario (scaled to the market, if given), the target series, the --vary ranges, the market
-    note and scale, and the checked output folder: everything checked before any simulation."""
+@dataclass(frozen=True)
+class AbcProblem:
+    """An ABC calibration checked before any simulation: the scenario (scaled to the market, if given),
+    the target series (in simulated people), the --vary ranges, the settings, the market note and
+    scale (real people per simulated one), and the output folder."""
+
+    scenario: Scenario
+    target: TargetSeries
+    varies: list[Vary]
+    settings: AbcSettings
+    note: str
+    scale: float
+    out: Path
+
+
+def _abc_problem(inputs: CalibrationInputs, options: ResearchOptions, choices: AbcChoices) -> AbcProblem:
+    """Load and check everything --method abc reads (the research module's checks), or fail in one line."""
     from sim.config.scenario import load_scenario
-    from sim.research.calibrate.abc import ABC_KIND, Market, check_problem, scale_to_market
-    from sim.research.calibrate.bass import load_series, parse_vary
+    from sim.research.calibrate.abc import ABC_KIND, DELAY_KEY, AbcSettings, Market, scale_to_market
+    from sim.research.calibrate.bass import check_problem, load_series, parse_varies
     from sim.run.executor import check_workers
     from sim.run.io import check_output
 
-    if choices.particles < MIN_PARTICLES:
-        wom_cli.fail(f"--particles must be >= {MIN_PARTICLES}")
-    if choices.generations < 1:
-        wom_cli.fail("--generations must be >= 1")
     out = options.out
     with reported(out):
         sc = run_options(load_scenario(inputs.scenario, inputs.overrides), options.replicates, options.seed)
         check_workers(options.workers)
+        settings = AbcSettings(
+            choices.particles,
+            choices.generations,
+            replicates=options.replicates or 1,
+            seed=sc.run.seed,
+            max_evals=inputs.max_evals,
+        )
         data = load_series(inputs.target)
-        varies = [parse_vary(v) for v in inputs.vary]
-        check_problem(data, varies, choices.hold_out)
-        note = ""
-        scale = 1.0
+        varies = parse_varies(inputs.vary, inputs.overrides)
+        note, scale = "", 1.0
         if choices.market is not None:
-            m = Market(choices.market, sc.population.size)
-            sc, data, note = scale_to_market(sc, data, m)
-            scale = m.scale
+            market = Market(choices.market, sc.population.size)
+            sc, data, note = scale_to_market(sc, data, market)
+            scale = market.scale
+        check_problem(sc, data, varies, choices.hold_out, pseudo_keys=(DELAY_KEY,))
         out = out or ABC_RESULTS / sc.name
         check_output(out, ABC_KIND, options.force)
-    return sc, data, varies, note, scale, out
+    return AbcProblem(sc, data, varies, settings, note, scale, out)
 
 
 def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices: AbcChoices) -> None:
     """--method abc: run ABC-SMC and write its folder; print the posterior summary and the held-out predictions."""
-    from sim.research.calibrate.abc import AbcSettings, run, write_outputs
+    from sim.research.calibrate.abc import run, write_outputs
     from sim.viz.calibration_charts import plot_posterior, plot_posterior_fit
 
-    sc, data, varies, note, scale, out = _abc_inputs(inputs, options, choices)
-    settings = AbcSettings(
-        choices.particles,
-        choices.generations,
-        replicates=options.replicates or 1,
-        seed=sc.run.seed,
-        max_evals=inputs.max_evals,
-    )
+    problem = _abc_problem(inputs, options, choices)
+    sc, settings = problem.scenario, problem.settings
     with progress_bar(settings.budget, f"ABC-SMC {sc.name}", not options.progress, unit="sim") as bar:
         try:
             posterior = run(
                 sc,
-                data,
-                varies,
+                problem.target,
+                problem.varies,
                 settings,
                 with_cores(options),
                 choices.hold_out,
                 progress=bar.update,
-                note=note,
-                scale=scale,
+                note=problem.note,
+                scale=problem.scale,
             )
         except InputError as exc:
             wom_cli.fail(str(exc))
@@ -249,14 +268,24 @@ def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices:
         ]
 
     chosen = {"market": choices.market, "hold_out": choices.hold_out}
-    with reported(out):
-        written = write_outputs(posterior, out, settings, chosen, options.force, draw)
+    with reported(problem.out):
+        written = write_outputs(posterior, problem.out, settings, chosen, options.force, draw)
+    _print_posterior(posterior, sc.name, inputs.target)
+    typer.echo(f"wrote {written}/ (posterior.csv, predictions.csv, summary.json, posterior.png, fit.png)")
+
+
+def _print_posterior(posterior: Posterior, name: str, target: Path) -> None:
+    """The posterior summary per key and the predictions per target row; a run stopped early on its
+    budget says so first."""
     typer.echo(
-        f"ABC-SMC posterior of {sc.name} against {inputs.target}: {posterior.evaluations} simulations, "
-        f"{posterior.message}"
+        f"ABC-SMC posterior of {name} against {target}: {posterior.evaluations} simulations, {posterior.message}"
     )
-    if note:
-        typer.echo(f"  market: {note}")
+    if posterior.stopped_early:
+        typer.echo(
+            f"  STOPPED EARLY on its budget: {posterior.generations} generations; raise --max-evals for the rest"
+        )
+    if posterior.note:
+        typer.echo(f"  market: {posterior.note}")
     for key, s in posterior.summary().items():
         typer.echo(
             f"  {key}: mean {s['mean']:.4g}, median {s['median']:.4g}, 90% interval {s['lo']:.4g} .. {s['hi']:.4g}"
@@ -266,7 +295,6 @@ def _calibrate_abc(inputs: CalibrationInputs, options: ResearchOptions, choices:
             f"  day {row.time:g} ({row.role}): observed {row.observed:.4g}, predicted median {row.median:.4g} "
             f"(90% {row.lo:.4g} .. {row.hi:.4g})"
         )
-    typer.echo(f"wrote {written}/ (posterior.csv, predictions.csv, summary.json, posterior.png, fit.png)")
 
 
 def register(app: typer.Typer) -> None:

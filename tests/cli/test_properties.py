@@ -165,7 +165,7 @@ def test_fit_bass_random_csv(tmp_path_factory, header, rows):
     lines = [header] + [f"{a},{b}" for a, b in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = files_in(folder)
-    res = runner.invoke(app, ["fit-bass", str(path), "--json"])
+    res = runner.invoke(app, ["fit-bass", str(path), "--json", "--out", str(folder / "chart.png")])
     check(res)
     if res.exit_code != 0:
         assert files_in(folder) == before
@@ -201,7 +201,7 @@ def test_fit_bass_random_numeric_series(tmp_path_factory, values):
     lines = ["time,adopted_total"] + [f"{t},{v!r}" for t, v in enumerate(values)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = files_in(folder)
-    res = runner.invoke(app, ["fit-bass", str(path), "--json"])
+    res = runner.invoke(app, ["fit-bass", str(path), "--json", "--out", str(folder / "chart.png")])
     check(res)
     if res.exit_code != 0:
         assert files_in(folder) == before

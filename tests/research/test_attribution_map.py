@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.research.attribution.map import MapSpec, MapSpecError, load_spec, map_runs, points, run
+from sim.research.attribution.map import MapSpec, MapSpecError, load_spec, map_runs, points, run, write_outputs
 
 SPEC = """
 name = "toy-map"
@@ -109,3 +109,46 @@ def test_the_command_reports_a_bad_spec_in_one_line(spec_dir):
 def test_the_shipped_map_spec_is_valid():
     spec = load_spec("experiments/maps/relationship_chain.toml")
     assert isinstance(spec, MapSpec) and map_runs(spec) <= 400  # the documented budget: minutes on 2 cores
+
+
+def test_values_that_differ_in_the_seventh_digit_run_as_two_points(spec_dir):
+    """1234567 and 1234568 are two settings: each runs with its own value and keeps it in map.csv."""
+    spec = load_spec(spec_dir / "map.toml")
+    grid = spec.grid.model_copy(update={"x": spec.grid.x.model_copy(update={"values": [1234567.0, 1234568.0]})})
+    spec = spec.model_copy(update={"grid": grid})
+    overrides = [p["overrides"][0] for p in points(spec) if p["kind"] == "grid"]
+    assert overrides[:2] == ["relationship.tie_assurance=1234567", "relationship.tie_assurance=1234568"]
+    assert [p["overrides"][0] for p in points(load_spec(spec_dir / "map.toml"))[:2]] == [
+        "relationship.tie_assurance=0",
+        "relationship.tie_assurance=1",
+    ]
+
+
+def test_map_csv_keeps_every_digit_of_a_swept_value(spec_dir):
+    spec = load_spec(spec_dir / "map.toml")
+    grid = spec.grid.model_copy(update={"x": spec.grid.x.model_copy(update={"values": [0.1234567, 0.1234568]})})
+    spec = spec.model_copy(update={"grid": grid, "lines": []})
+    table = run(spec, spec_dir, runner=known_runner)
+    write_outputs(spec, table, "summary", spec_dir / "out")
+    written = pd.read_csv(spec_dir / "out" / "map.csv")
+    assert sorted(set(written["x"])) == [0.1234567, 0.1234568]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ('key = "relationship.answer_back"', "x and y are both relationship.tie_assurance"),
+        ("values = [0.0, 0.5, 1.0]", "0.5 is given twice"),
+    ],
+)
+def test_an_axis_is_two_keys_and_distinct_values(spec_dir, change, message):
+    replacement = {
+        'key = "relationship.answer_back"': 'key = "relationship.tie_assurance"',
+        "values = [0.0, 0.5, 1.0]": "values = [0.0, 0.5, 0.5]",
+    }[change]
+    (spec_dir / "map.toml").write_text(SPEC.replace(change, replacement))
+    with pytest.raises(MapSpecError, match=message):
+        load_spec(spec_dir / "map.toml")
+    result = CliRunner().invoke(app, ["attribute-map", str(spec_dir / "map.toml"), "-o", str(spec_dir / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "map.toml" in result.output and message in result.output

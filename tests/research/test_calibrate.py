@@ -46,16 +46,17 @@ def synthetic_bass_csv(path: Path, cumulative: bool, seed: int = 0, days: int = 
 @pytest.mark.parametrize("cumulative", [False, True])
 def test_fit_bass_recovers_p_and_q(tmp_path, cumulative):
     csv = synthetic_bass_csv(tmp_path / "series.csv", cumulative)
-    result = cli.invoke(app, ["fit-bass", str(csv), "--json"])
+    chart = ["--out", str(tmp_path / "fit.png")]
+    result = cli.invoke(app, ["fit-bass", str(csv), "--json", *chart])
     assert result.exit_code == 0, result.output
     fit = json.loads(result.stdout)
     assert set(fit) >= {"p", "q", "m", "p_se", "q_se", "m_se", "r2"}
     assert fit["p"] == pytest.approx(TRUE_P, rel=FIT_TOLERANCE)
     assert fit["q"] == pytest.approx(TRUE_Q, rel=FIT_TOLERANCE)
     assert 0 < fit["p_se"] < TRUE_P and 0 < fit["q_se"] < TRUE_Q
-    assert (tmp_path / "series.fit.png").stat().st_size > 0
-    assert cli.invoke(app, ["fit-bass", str(csv)]).exit_code == 2  # the chart exists: --force needed
-    table = cli.invoke(app, ["fit-bass", str(csv), "--force"])
+    assert (tmp_path / "fit.png").stat().st_size > 0
+    assert cli.invoke(app, ["fit-bass", str(csv), *chart]).exit_code == 2  # the chart exists: --force needed
+    table = cli.invoke(app, ["fit-bass", str(csv), "--force", *chart])
     assert table.exit_code == 0 and "q = 0.3" in table.output
 
 
@@ -90,12 +91,13 @@ def test_bad_series_exit_2(tmp_path, content, message):
 def test_series_that_never_took_off_are_not_identified(tmp_path, content, reason):
     csv = tmp_path / "flat.csv"
     csv.write_text(content)
-    result = cli.invoke(app, ["fit-bass", str(csv), "--json"])
+    chart = ["--out", str(tmp_path / "fit.png")]
+    result = cli.invoke(app, ["fit-bass", str(csv), "--json", *chart])
     assert result.exit_code == 0, result.output
     fit = json.loads(result.stdout)
     assert fit["identified"] is False and fit["p"] is None and fit["q"] is None and fit["m"] is None
     assert fit["reason"]
-    table = cli.invoke(app, ["fit-bass", str(csv), "--force"])
+    table = cli.invoke(app, ["fit-bass", str(csv), "--force", *chart])
     assert table.exit_code == 0 and "not identified" in table.output
 
 
@@ -199,11 +201,16 @@ def test_market_scaling_sets_seed_users_from_the_real_figures(tmp_path):
     scaled, target, note = scale_to_market(scenario, load_series(csv), Market(400e6, 300))
     assert scaled.seed_users.count == 1 and scaled.fan_building.super_users == 1
     assert target.values[1] == pytest.approx(10e6 / (400e6 / 300)) and "1.333e+06 people" in note
+    # smaller markets, with a series that fits in them (one of 100 million does not: refused below)
+    small = tmp_path / "small.csv"
+    small.write_text("time,adopted_total\n0,100\n861,20000\n")
     # 3,000 people for 300,000: 100 real seed users are exactly 1 simulated one
     larger = with_values(scenario, {"population.size": 3000})
-    assert scale_to_market(larger, load_series(csv), Market(3e5, 3000))[0].seed_users.count == 1
+    assert scale_to_market(larger, load_series(small), Market(3e5, 3000))[0].seed_users.count == 1
     # 3,000 people for 30,000: 100 real seed users are 10 simulated ones
-    assert scale_to_market(larger, load_series(csv), Market(3e4, 3000))[0].seed_users.count == 10
+    assert scale_to_market(larger, load_series(small), Market(3e4, 3000))[0].seed_users.count == 10
+    with pytest.raises(CalibrationError, match="--market 30000: .* reaches 1e\\+08 adopters"):
+        scale_to_market(larger, load_series(csv), Market(3e4, 3000))
     with pytest.raises(CalibrationError, match="--market"):
         scale_to_market(scenario, load_series(csv), Market(100, 300))
 

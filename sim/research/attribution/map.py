@@ -55,6 +55,19 @@ MAP_CHART = "map.png"
 SUMMARY_FILE = "summary.txt"
 #: Most runs a map may ask for (checked before any work): about an hour on 2 cores at 600 people.
 MAX_MAP_RUNS = 20_000
+#: Whole numbers below this size are written without a decimal point (exact in a float: 2**53).
+EXACT_INTEGER = 2**53
+
+
+def exact_text(value: float) -> str:
+    """A swept value as text that reads back as the same float: 0, 0.5, 1234567, 1e-07, 1e+300.
+
+    The value is both the --set override a point runs with and its x / y in map.csv, so two values
+    of an axis never run (or read) as one point, however many digits they have.
+    """
+    if value.is_integer() and abs(value) < EXACT_INTEGER:
+        return str(int(value))
+    return repr(value)
 
 
 class MapSpecError(ScenarioError):
@@ -69,6 +82,14 @@ class Axis(BaseModel):
     key: str = Field(description="Dotted scenario key, as in --set (e.g. relationship.tie_assurance).")
     values: list[float] = Field(min_length=1)
 
+    @field_validator("values")
+    @classmethod
+    def _distinct(cls, v: list[float]) -> list[float]:
+        repeated = next((x for i, x in enumerate(v) if x in v[:i]), None)
+        if repeated is not None:
+            raise ValueError(f"{exact_text(repeated)} is given twice; each value once")
+        return v
+
 
 class Grid(BaseModel):
     """The heat map: every pair of an x value and a y value."""
@@ -77,6 +98,12 @@ class Grid(BaseModel):
 
     x: Axis
     y: Axis
+
+    @model_validator(mode="after")
+    def _two_keys(self) -> Grid:
+        if self.x.key == self.y.key:
+            raise ValueError(f"x and y are both {self.x.key}; a heat map needs two different keys")
+        return self
 
 
 class MapSpec(BaseModel):
@@ -156,7 +183,7 @@ def points(spec: MapSpec) -> list[dict]:
                     "key": gx.key,
                     "x": x,
                     "y": y,
-                    "overrides": [f"{gx.key}={x:g}", f"{gy.key}={y:g}"],
+                    "overrides": [f"{gx.key}={exact_text(x)}", f"{gy.key}={exact_text(y)}"],
                 }
             )
     for setting, extra in spec.line_settings.items():
@@ -169,7 +196,7 @@ def points(spec: MapSpec) -> list[dict]:
                         "key": axis.key,
                         "x": x,
                         "y": math.nan,
-                        "overrides": [*extra, f"{axis.key}={x:g}"],
+                        "overrides": [*extra, f"{axis.key}={exact_text(x)}"],
                     }
                 )
     return result
@@ -264,9 +291,9 @@ def summary(spec: MapSpec, table: pd.DataFrame) -> str:
     ]
     for _, r in table.iterrows():
         where = (
-            f"{spec.grid.x.key}={r['x']:g}, {spec.grid.y.key}={r['y']:g}"
+            f"{spec.grid.x.key}={exact_text(r['x'])}, {spec.grid.y.key}={exact_text(r['y'])}"
             if r["kind"] == "grid"
-            else f"[{r['setting']}] {r['key']}={r['x']:g}"
+            else f"[{r['setting']}] {r['key']}={exact_text(r['x'])}"
         )
         lines.append(
             f"  {where:<58} {a} {r[f'phi_{a}']:+.3f}  {b} {r[f'phi_{b}']:+.3f}  "
@@ -286,7 +313,8 @@ def write_outputs(
     """Write map.csv, the summary `text` and what `draw(spec, table, path)` draws (map.png) into out_dir,
     all at once (sim.run.io.atomic_directory; `force` replaces only a previous map)."""
     with atomic_directory(out_dir, MAP_KIND, force) as tmp:
-        table.to_csv(tmp / MAP_FILE, index=False, float_format="%.6g")
+        exact = {c: table[c].map(lambda v: "" if math.isnan(v) else exact_text(v)) for c in ("x", "y")}
+        table.assign(**exact).to_csv(tmp / MAP_FILE, index=False, float_format="%.6g")
         if draw is not None:
             draw(spec, table, tmp / MAP_CHART)
         (tmp / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")

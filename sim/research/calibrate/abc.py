@@ -11,8 +11,10 @@ et al. 2009):
    proposes batches of `particles` candidates (a particle drawn by weight, moved by the kernel,
    redrawn until inside the prior), simulates them, and keeps those within the tolerance until
    `particles` are accepted. Weights: prior / sum_j w_j K(theta | theta_j) (the prior is flat).
-3. It stops after `generations`, or when the next batch would pass `max_evals` (keeping the last full
-   generation).
+3. It stops after `generations`, or when the next batch would pass `max_evals`, keeping the last full
+   generation and saying that it stopped early. Generation 0 is the prior, so at least one later
+   generation must complete: the budget must cover generation 0 and one batch, and a run whose budget
+   ran out before generation 1 was complete is refused rather than reported as a posterior.
 
 The distance is the root mean square of log(1 + simulated) - log(1 + observed) over the fitted points
 (people of the simulated population): milestones that differ by orders of magnitude weigh alike.
@@ -48,11 +50,12 @@ from sim.config.schema import Scenario
 from sim.model import streams
 from sim.research.calibrate.bass import (
     CUMULATIVE,
+    MAX_SERIES_VALUE,
     Runner,
     SeriesError,
     TargetSeries,
     Vary,
-    check_horizon,
+    check_problem,
     with_values,
 )
 from sim.research.options import ResearchOptions
@@ -71,6 +74,12 @@ EVALS_PER_PARTICLE = 10
 CREDIBLE = 0.9
 #: Proposals redrawn at most this many times to land inside the prior before the batch is refused.
 MAX_REDRAWS = 1000
+#: Fewest and most particles per generation (the kernel needs a covariance; the most bounds the work).
+MIN_PARTICLES = 4
+MAX_PARTICLES = 10_000
+#: Fewest generations (generation 0 is the prior; one more gives a posterior) and most.
+MIN_GENERATIONS = 2
+MAX_GENERATIONS = 100
 
 
 class CalibrationError(SeriesError):
@@ -96,10 +105,20 @@ def scale_to_market(scenario: Scenario, target: TargetSeries, market: Market) ->
     Returns the scenario, the scaled target and one sentence on what was set. Super users (chosen among
     the seed users) are capped at the new seed count.
     """
+    if not (math.isfinite(market.people) and market.people <= MAX_SERIES_VALUE):
+        raise CalibrationError(
+            f"--market {market.people:g}: must be a finite number of people, at most {MAX_SERIES_VALUE:g}"
+        )
     if not market.people >= market.population:
         raise CalibrationError(
             f"--market {market.people:g}: must be at least population.size ({market.population}): "
             "each simulated person stands for one or more real ones"
+        )
+    most = float(np.max(target.cumulative_values()))
+    if most > market.people:
+        raise CalibrationError(
+            f"--market {market.people:g}: {target.path} reaches {most:g} adopters, more than the market; "
+            f"give --market >= {math.ceil(most)}"
         )
     scaled = TargetSeries(target.path, target.time, target.values / market.scale, target.column)
     if not target.cumulative or target.time[0] != 0:
@@ -116,26 +135,6 @@ def scale_to_market(scenario: Scenario, target: TargetSeries, market: Market) ->
     return with_values(scenario, values, source="--market"), scaled, note
 
 
-def fitted_mask(target: TargetSeries, hold_out: list[float]) -> np.ndarray:
-    """Rows that are fitted: after time 0 (the start is the initial condition) and not held out."""
-    held = np.isin(target.time, hold_out)
-    return (target.time > 0) & ~held
-
-
-def check_problem(target: TargetSeries, varies: list[Vary], hold_out: list[float]) -> np.ndarray:
-    """Refuse a problem with more free parameters than fitted data points; return the fitted rows."""
-    missing = [t for t in hold_out if t not in target.time]
-    if missing:
-        raise CalibrationError(f"--hold-out {missing[0]:g}: no row of {target.path} has this time")
-    mask = fitted_mask(target, hold_out)
-    if len(varies) > int(mask.sum()):
-        raise CalibrationError(
-            f"--vary: {len(varies)} free parameters but {target.path} has only {int(mask.sum())} data points to "
-            f"fit (rows after time 0, not held out); give at most {int(mask.sum())} --vary"
-        )
-    return mask
-
-
 @dataclass(frozen=True)
 class AbcSettings:
     """ABC-SMC settings (see the module doc)."""
@@ -146,6 +145,26 @@ class AbcSettings:
     replicates: int = 1
     seed: int = 0
     max_evals: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse settings that cannot give a posterior or would not end (named as the options)."""
+        for option, value, low, high in (
+            ("--particles", self.particles, MIN_PARTICLES, MAX_PARTICLES),
+            ("--generations", self.generations, MIN_GENERATIONS, MAX_GENERATIONS),
+        ):
+            if not low <= value <= high:
+                raise CalibrationError(
+                    f"{option} {value}: allowed {low} to {high} (generation 0 is the prior; a posterior needs one more)"
+                )
+        if not 0 < self.quantile < 1:
+            raise CalibrationError(f"quantile {self.quantile:g}: allowed between 0 and 1 (exclusive)")
+        if self.replicates < 1:
+            raise CalibrationError(f"--replicates {self.replicates}: allowed 1 or more")
+        if self.budget < 2 * self.particles:
+            raise CalibrationError(
+                f"--max-evals {self.budget}: below generation 0 and one batch of generation 1 "
+                f"(2 x --particles = {2 * self.particles}); raise it, or lower --particles"
+            )
 
     @property
     def budget(self) -> int:
@@ -171,6 +190,12 @@ class Posterior:
     note: str = ""
     scale: float = 1.0
     history: list[int] = field(default_factory=list)  # simulations per generation
+    stopped_early: bool = False  # the budget ran out before the last generation
+
+    @property
+    def generations(self) -> int:
+        """Generations completed, generation 0 (the prior) included."""
+        return len(self.epsilons)
 
     def quantiles(self, values: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
         """Weighted quantiles of values (n,) or (n, m) over particles."""
@@ -241,14 +266,9 @@ def run(
     `target` is in simulated people (see `scale_to_market`); `scale` converts back for reports.
     `progress` is called with the number of simulations after each batch.
     """
-    mask = check_problem(target, varies, list(hold_out))
-    check_horizon(scenario, target)
+    mask = check_problem(scenario, target, varies, list(hold_out), pseudo_keys=(DELAY_KEY,))
     keys = [v.key for v in varies]
     model_keys = [k for k in keys if k != DELAY_KEY]
-    for vary in varies:
-        if vary.key != DELAY_KEY:
-            for end in (vary.low, vary.high):
-                with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
     low, high = np.array([v.low for v in varies]), np.array([v.high for v in varies])
     rng = streams.sampler_rng(settings.seed)
     grid = np.arange(0.0, math.floor(scenario.run.days) + 1.0)
@@ -300,8 +320,15 @@ def run(
                         new_c.append(curve)
                         new_d.append(dist)
             if len(new_t) < n:
+                if len(epsilons) == 1:
+                    raise CalibrationError(
+                        f"--max-evals {settings.budget}: the budget ran out before generation 1 was complete "
+                        f"({len(new_t)} of {n} particles within the tolerance), so the result would be the prior, "
+                        "not a posterior; raise --max-evals"
+                    )
                 message = (
-                    f"stopped after {len(epsilons)} generations: the budget of {settings.budget} simulations ran out"
+                    f"stopped early after {len(epsilons)} of {settings.generations} generations: "
+                    f"the budget of {settings.budget} simulations ran out"
                 )
                 break
             new_t = np.array(new_t)
@@ -312,8 +339,23 @@ def run(
             thetas, curves, dists, weights = new_t, np.array(new_c), np.array(new_d), w / w.sum()
             epsilons.append(eps)
             history.append(used)
+    stopped_early = len(epsilons) < settings.generations
     return Posterior(
-        keys, thetas, weights, dists, curves, grid, target, mask, epsilons, evaluations, message, note, scale, history
+        keys,
+        thetas,
+        weights,
+        dists,
+        curves,
+        grid,
+        target,
+        mask,
+        epsilons,
+        evaluations,
+        message,
+        note,
+        scale,
+        history,
+        stopped_early,
     )
 
 
@@ -361,6 +403,8 @@ def summary_dict(posterior: Posterior, settings: AbcSettings, settings_note: dic
         "epsilons": posterior.epsilons,
         "simulations_per_generation": posterior.history,
         "evaluations": posterior.evaluations,
+        "generations_completed": posterior.generations,
+        "stopped_early": posterior.stopped_early,
         "message": posterior.message,
     }
 

@@ -34,6 +34,7 @@ import pandas as pd
 from sim.config.errors import InputError
 from sim.config.scenario import parse_override, read_scenario_dict, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
+from sim.config.shipped import resolve_scenario
 from sim.config.toml import dumps_toml, loads_toml
 from sim.model.streams import replicate_seeds
 from sim.model.theory import bass_cdf
@@ -48,8 +49,14 @@ CUMULATIVE = "adopted_total"
 INCREMENTS = "new_adopters"
 #: Value columns in order of preference.
 VALUE_COLUMNS = (CUMULATIVE, INCREMENTS)
-#: Suffix of the chart written beside a fitted series: data/x.csv -> data/x.fit.png.
+#: Suffix of a fitted series' chart in the output folder: data/x.csv -> results/x.fit.png.
 FIT_CHART_SUFFIX = ".fit.png"
+#: Suffix of the calibrated scenario (--out) and of its chart, written beside it.
+SCENARIO_SUFFIX = ".toml"
+CHART_SUFFIX = ".png"
+#: Relative slack of the population check: a target scaled to the market (divided by M / N) may
+#: exceed N by a few rounding errors when its largest value is the market itself.
+ROUNDING_SLACK = 8 * np.finfo(float).eps
 #: Largest time (days) or count (people) accepted in a series: beyond it floats lose whole people.
 MAX_SERIES_VALUE = 1e12
 #: The fit's model points drawn per chart.
@@ -157,10 +164,24 @@ def bass_curve(series: TargetSeries, fit: BassFit, t: np.ndarray) -> np.ndarray:
     return y0 + (fit.m - y0) * bass_cdf(t, fit.p, fit.q)
 
 
-def fit_chart_path(csv_path: str | Path) -> Path:
-    """Where the chart of a fitted series goes: beside it, data/x.csv -> data/x.fit.png."""
-    csv_path = Path(csv_path)
-    return csv_path.with_name(csv_path.stem + FIT_CHART_SUFFIX)
+def fit_chart_path(csv_path: str | Path, out: Path | None, results: Path) -> Path:
+    """Where the chart of a fitted series goes: `out` (a .png), else the results folder
+    (data/x.csv -> results/x.fit.png), never beside the input."""
+    if out is None:
+        return results / (Path(csv_path).stem + FIT_CHART_SUFFIX)
+    if out.suffix.lower() != CHART_SUFFIX:
+        raise SeriesError(f"--out {out}: the chart is a PNG file; give a path ending in {CHART_SUFFIX}")
+    return out
+
+
+def output_paths(out: Path) -> tuple[Path, Path]:
+    """The calibrated scenario (`out`, a .toml file) and its chart beside it (.png): two different files."""
+    if out.suffix.lower() != SCENARIO_SUFFIX:
+        raise SeriesError(
+            f"--out {out}: the calibrated scenario is a TOML file (its chart goes beside it as "
+            f"{CHART_SUFFIX}); give a path ending in {SCENARIO_SUFFIX}"
+        )
+    return out, out.with_suffix(CHART_SUFFIX)
 
 
 # ==================================================================================================
@@ -173,6 +194,17 @@ class Vary:
     key: str
     low: float
     high: float
+
+
+def parse_varies(texts: list[str], overrides: list[str] = ()) -> list[Vary]:
+    """Read every --vary KEY=LO:HI, refusing a key also fixed by --set (the rest: `check_problem`)."""
+    varies = [parse_vary(t) for t in texts]
+    keys = [v.key for v in varies]
+    fixed = {parse_override(item)[0] for item in overrides}
+    both = next((k for k in keys if k in fixed), None)
+    if both is not None:
+        raise SeriesError(f"--vary {both}: also fixed by --set; a key is either searched (--vary) or set (--set)")
+    return varies
 
 
 def parse_vary(text: str) -> Vary:
@@ -257,13 +289,70 @@ def default_max_evals(n_keys: int) -> int:
     return EVALS_PER_KEY * n_keys
 
 
-def check_horizon(scenario: Scenario, target: TargetSeries) -> None:
-    """The simulation must cover the target's time span."""
+def search_budget(n_keys: int, max_evals: int | None) -> int:
+    """The candidates simulated for n varied keys: `max_evals` (default EVALS_PER_KEY per key), at
+    least one generation of differential evolution (DE_POPSIZE per key)."""
+    budget = default_max_evals(n_keys) if max_evals is None else max_evals
+    population = DE_POPSIZE * n_keys
+    if budget < population:
+        raise SeriesError(
+            f"--max-evals {budget}: below one generation of the search ({population} = {DE_POPSIZE} per key); raise it"
+        )
+    return budget
+
+
+def fitted_mask(target: TargetSeries, hold_out: list[float]) -> np.ndarray:
+    """Rows that are fitted: after time 0 (the start is the initial condition) and not held out."""
+    held = np.isin(target.time, hold_out)
+    return (target.time > 0) & ~held
+
+
+def check_problem(
+    scenario: Scenario,
+    target: TargetSeries,
+    varies: list[Vary],
+    hold_out: list[float] = (),
+    pseudo_keys: tuple[str, ...] = (),
+) -> np.ndarray:
+    """Refuse a calibration that cannot be posed, before any simulation; return the fitted rows.
+
+    The one check of both methods (differential evolution and ABC), from the command and from Python:
+    each key once, held-out times that are rows of the target, no more free parameters than fitted
+    points, a target within the simulated horizon and population, and both ends of every range valid
+    scenario values (`pseudo_keys`, such as ABC's delay, are not scenario keys).
+    """
+    if not varies:
+        raise SeriesError("--vary: give at least one KEY=LO:HI")
+    keys = [v.key for v in varies]
+    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if repeated is not None:
+        raise SeriesError(f"--vary {repeated}: given twice; give each key once, with one range")
+    missing = [t for t in hold_out if t not in target.time]
+    if missing:
+        raise SeriesError(f"--hold-out {missing[0]:g}: no row of {target.path} has this time")
+    mask = fitted_mask(target, list(hold_out))
+    if len(varies) > int(mask.sum()):
+        raise SeriesError(
+            f"--vary: {len(varies)} free parameters but {target.path} has only {int(mask.sum())} data points to "
+            f"fit (rows after time 0, not held out); give at most {int(mask.sum())} --vary"
+        )
     if target.time.max() > scenario.run.days:
         raise SeriesError(
             f"{target.path}: runs to day {target.time.max():g} but the scenario stops at "
             f"run.days = {scenario.run.days:g}; add --set run.days={math.ceil(target.time.max())}"
         )
+    most, size = float(np.max(target.cumulative_values())), scenario.population.size
+    if most > size * (1 + ROUNDING_SLACK):
+        raise SeriesError(
+            f"{target.path}: reaches {most:g} adopters but population.size is {size}: a simulation has at "
+            f"most that many; give population.size >= {math.ceil(most)} (--set), or the market the "
+            "population stands for (--market, --method abc)"
+        )
+    for vary in varies:
+        if vary.key not in pseudo_keys:
+            for end in (vary.low, vary.high):
+                with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
+    return mask
 
 
 def run(
@@ -285,21 +374,9 @@ def run(
     """
     from scipy.optimize import differential_evolution
 
-    if not varies:
-        raise SeriesError("give at least one --vary KEY=LO:HI")
+    check_problem(scenario, target, varies)
+    search_budget(len(varies), max_evals)
     keys = [v.key for v in varies]
-    if len(set(keys)) != len(keys):
-        raise SeriesError("each --vary key may be given once")
-    check_horizon(scenario, target)
-    points = int(np.sum(target.time > 0))
-    if len(varies) > points:
-        raise SeriesError(
-            f"--vary: {len(varies)} free parameters but {target.path} has only {points} data points to fit "
-            f"(rows after time 0); give at most {points} --vary"
-        )
-    for vary in varies:  # both ends must be valid scenarios before any simulation
-        for end in (vary.low, vary.high):
-            with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
     options = options or ResearchOptions()
     replicates = scenario.run.replicates if options.replicates is None else options.replicates
     seed = scenario.run.seed if options.seed is None else options.seed
@@ -321,13 +398,8 @@ def run(
         return cache[point][0]
 
     bounds = [(v.low, v.high) for v in varies]
-    max_evals = default_max_evals(len(varies)) if max_evals is None else max_evals
+    max_evals = search_budget(len(varies), max_evals)
     population = DE_POPSIZE * len(varies)
-    if max_evals < population:
-        raise SeriesError(
-            f"--max-evals {max_evals} is below one generation of the search "
-            f"({population} = {DE_POPSIZE} per key); raise it"
-        )
     with open_executor(workers, tasks=replicates) as executor:
         result = differential_evolution(
             objective, bounds, seed=seed, popsize=DE_POPSIZE, maxiter=max_evals // population - 1, polish=False, tol=0
@@ -349,8 +421,10 @@ def run(
 def calibrated_data(scenario_path: Path, overrides: list[str], values: dict[str, float]) -> dict:
     """The scenario file's own dict (`extends` merged) with --set overrides and the calibrated values applied.
 
-    An edge-list path is made absolute, so the calibrated file works wherever it is written.
+    `scenario_path` may name a shipped scenario (`bass`), as `wom calibrate` takes it. An edge-list
+    path is made absolute, so the calibrated file works wherever it is written.
     """
+    scenario_path = resolve_scenario(scenario_path)
     data = read_scenario_dict(scenario_path)
     for item in overrides:
         set_dotted(data, *parse_override(item, str(scenario_path)), str(scenario_path))
