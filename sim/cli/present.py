@@ -219,7 +219,11 @@ def _serve(host: str, port: int, url: str, env: dict[str, str]) -> None:
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
     process = None
     try:
-        process = subprocess.Popen(server_command(host, port), env=env, preexec_fn=_die_with_parent)
+        # The server's own "starting at http://..." line goes nowhere: the address is printed below, once the
+        # page answers. Its errors stay on stderr.
+        process = subprocess.Popen(
+            server_command(host, port), env=env, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
         if not wait_until_serving(url, process):
             stop_server(process)
             typer.echo(f"error: the page's server did not start on {host}:{port}", err=True)

@@ -186,10 +186,14 @@ def test_another_spec_needs_force(small_run, tmp_path):
     shutil.copytree(out, copy)
     other = tmp_path / "other.toml"
     other.write_text(SMALL.replace("seed = 5", "seed = 6"))
+    (copy / "my-notes.txt").write_text("mine")  # a user's file in the folder
+    (copy / "my-figures").mkdir()
     with pytest.raises(OptimizeSpecError, match="use --force"):
         run(other, ResearchOptions(out=copy, workers=1, progress=False))
     result = run(other, ResearchOptions(out=copy, workers=1, progress=False, force=True))
     assert result.search.replayed == 0
+    assert (copy / "my-notes.txt").read_text() == "mine" and (copy / "my-figures").is_dir()  # --force keeps them
+    assert not list(copy.glob(".wom-trash-*"))
 
 
 # --- bad input ---------------------------------------------------------------------------------------

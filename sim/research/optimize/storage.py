@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 from sim.config.errors import EnvironmentFault, os_reason
 from sim.config.toml import toml_value
 from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError
-from sim.run.io import MARKER, is_output_of, output_name, write_text
+from sim.run.io import MARKER, OutputError, is_output_of, lock_output, output_name, write_text
 from sim.run.metrics import OBJECTIVES
 
 #: Output kind of an optimize folder (sim.run.io markers).
@@ -53,6 +54,10 @@ def prepare_out(out: Path, spec: OptimizeSpec, base_data: dict, force: bool) -> 
     output (and not empty) is never touched. Raises OptimizeSpecError (exit 2) or EnvironmentFault (exit 1).
     """
     new = manifest(spec, base_data)
+    try:
+        lock_output(out)  # a second optimize on this folder is refused at once (sim.run.io)
+    except OutputError as exc:
+        raise OptimizeSpecError(str(exc)) from None
     if out.exists() and not out.is_dir():
         raise OptimizeSpecError(f"--out {out}: is a file; optimize writes a folder")
     if out.is_dir() and any(out.iterdir()):
@@ -78,15 +83,31 @@ def prepare_out(out: Path, spec: OptimizeSpec, base_data: dict, force: bool) -> 
     return False
 
 
+#: What an optimize writes in its folder (charts from sim.viz.optimize_charts); `--force` removes only these.
+OWN_ENTRIES = (
+    TRIALS_DIR, "checks", MANIFEST_FILE, "ranked.csv", "trials.csv", "plan.toml", "result.json",
+    "response.png", "pareto.png",
+)  # fmt: skip
+#: Prefix of the folder an earlier optimize's files are moved into before they are deleted.
+TRASH_PREFIX = ".wom-trash-"
+
+
 def _clear(out: Path) -> None:
-    """Remove what an earlier optimize wrote in `out` (its own files only)."""
+    """Remove what an earlier optimize wrote in `out` (`OWN_ENTRIES`), never a file of the user's.
+
+    The entries are first moved into one trash folder inside `out` (renames), the marker last, and the trash
+    is deleted after: a command stopped midway leaves the old output or a trash folder that the next
+    `--force` removes, never a half-deleted folder passed off as a result."""
     import shutil
 
-    for child in out.iterdir():
-        if child.is_dir():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+    trash = out / f"{TRASH_PREFIX}{os.getpid()}"
+    for stale in out.glob(f"{TRASH_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    trash.mkdir()
+    for name in (*OWN_ENTRIES, MARKER):
+        if (out / name).exists() or (out / name).is_symlink():
+            os.replace(out / name, trash / name)
+    shutil.rmtree(trash)
 
 
 def trial_file(out: Path, number: int) -> Path:
