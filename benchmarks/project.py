@@ -1,4 +1,4 @@
-"""The project's side of the benchmark: wom-sim's vector engine on the two workloads, and the SpMV baseline.
+"""The project's side of the benchmark: wom-sim's vector backend on the two workloads, and the SpMV baseline.
 
 * :func:`cascade_model` - the cascade docking scenario (``scenarios/docking/cascade.toml`` with
   population.size=N, network.mean_degree=10, wom.transmission=0.2): builds a ``WomModel``

@@ -7,7 +7,7 @@ limit, memory, depends on the whole scenario: its up-front estimate is sim.confi
 
 from __future__ import annotations
 
-#: Most people in one population (the vector engine's int32 indices allow 2**31; memory binds first).
+#: Most people in one population (the vector backend's int32 indices allow 2**31; memory binds first).
 MAX_POPULATION = 50_000_000
 #: Most steps in one run (days / dt): 100,000 steps is 274 years at dt = 1 day, or a year at dt = 8 min.
 MAX_STEPS = 100_000
