@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.config.errors import EnvironmentFault, InputError, os_reason
-from sim.config.names import NAME_PATTERN, NAME_RULE, is_safe_name  # noqa: F401  (NAME_PATTERN: the one rule)
+from sim.config.names import NAME_RULE, is_safe_name
 
 #: Marker file written into every output directory: the output's kind on its first line, then the
 #: files this tool wrote there (relative paths, one a line; none in markers of older outputs).

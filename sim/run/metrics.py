@@ -22,26 +22,7 @@ from numpy.typing import ArrayLike
 
 from sim.config.generations import MAX_GENERATIONS
 from sim.run import series_metrics as series
-from sim.run.bass_fit import (  # noqa: F401  (re-exported: fits were defined here)
-    BOUND_ATOL,
-    BOUND_RTOL,
-    M_LOWER_FACTOR,
-    M_START_FACTOR,
-    M_UPPER_FACTOR,
-    MIN_FIT_POINTS,
-    P_BOUNDS,
-    P_STARTS,
-    Q_BOUNDS,
-    Q_STARTS,
-    BassFit,
-    NortonBassFit,
-    _nan_fit,
-    bound_reason,
-    fit_bass,
-    fit_norton_bass,
-    fit_problem,
-    norton_bass_problem,
-)
+from sim.run.bass_fit import _nan_fit, fit_bass, fit_problem
 
 # --- Replicate summaries -----------------------------------------------------------
 #: Coverage of the across-replicate bands and intervals (5% and 95% quantiles).

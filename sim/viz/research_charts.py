@@ -39,7 +39,8 @@ from sim.research.sweep.analysis import (
     SOBOL_CONF_LEVEL,
     AnalysisResult,
 )
-from sim.run.metrics import BAND_LEVEL, METRICS, BassFit, metric_label
+from sim.run.bass_fit import BassFit
+from sim.run.metrics import BAND_LEVEL, METRICS, metric_label
 from sim.viz.charts import (
     BAND_ALPHA,
     COLORS,

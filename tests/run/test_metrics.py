@@ -8,16 +8,8 @@ import pandas as pd
 import pytest
 
 from sim.model.theory import bass_cdf
-from sim.run.metrics import (
-    BassFit,
-    fit_bass,
-    mean_and_band,
-    peak_rate,
-    summarize,
-    summarize_replicate,
-    time_to_fraction,
-    to_jsonable,
-)
+from sim.run.bass_fit import BassFit, fit_bass
+from sim.run.metrics import mean_and_band, peak_rate, summarize, summarize_replicate, time_to_fraction, to_jsonable
 
 PERIODS = np.arange(31.0)  # t = 0..30
 TARGETS = ["cumulative", "increments"]
@@ -331,7 +323,7 @@ def test_metrics_on_day_read_the_last_step_on_or_before_the_day():
 
 
 def test_bass_parameters_on_a_search_bound_are_not_identified():
-    from sim.run.metrics import P_BOUNDS, Q_BOUNDS, BassFit, fit_problem
+    from sim.run.bass_fit import P_BOUNDS, Q_BOUNDS, BassFit, fit_problem
 
     inner = BassFit(0.01, 0.3, 100.0, 0.001, 0.01, 1.0, 0.99, 30)
     assert fit_problem(inner) is None
@@ -349,7 +341,7 @@ def test_bass_parameters_on_a_search_bound_are_not_identified():
 
 def test_norton_bass_fit_recovers_known_parameters_and_reports_a_flat_series():
     from sim.model.theory import norton_bass
-    from sim.run.metrics import fit_norton_bass, norton_bass_problem
+    from sim.run.bass_fit import fit_norton_bass, norton_bass_problem
 
     t = np.arange(0.0, 60.0, 0.5)
     launches = [15.0, 35.0]

@@ -5,7 +5,7 @@ A series is a CSV with a `time` column (days) and either `adopted_total` (cumula
 column is used.
 
 fit-bass fits the Bass curve by nonlinear least squares on the per-period increments
-(`sim.run.metrics.fit_bass(target="increments")`): cumulative residuals carry every earlier period's
+(`sim.run.bass_fit.fit_bass(target="increments")`): cumulative residuals carry every earlier period's
 noise, so a fit to the cumulative curve gives similar estimates but standard errors that are far too
 small; the increments are close to independent, so their standard errors can be trusted.
 
@@ -39,9 +39,9 @@ from sim.config.toml import dumps_toml, loads_toml
 from sim.model.streams import replicate_seeds
 from sim.model.theory import bass_cdf
 from sim.research.options import ResearchOptions
+from sim.run.bass_fit import BassFit, fit_bass, fit_problem
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import write_text
-from sim.run.metrics import BassFit, fit_bass, fit_problem
 from sim.run.runner import run_replicate
 
 TIME_COLUMN = "time"

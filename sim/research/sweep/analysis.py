@@ -28,8 +28,9 @@ import pandas as pd
 from sim.research.sweep.method import metric_names
 from sim.research.sweep.spec import SweepSpec, SweepSpecError, load_spec, salib_problem
 from sim.research.sweep.store import SPEC_COPY, STATUS_OK, corrupt_files, read_design, read_runs, read_timeseries
+from sim.run.bass_fit import fit_bass, fit_problem
 from sim.run.io import atomic_directory
-from sim.run.metrics import MILESTONES, fit_bass, fit_problem, mean_and_band
+from sim.run.metrics import MILESTONES, mean_and_band
 
 ANALYSIS_DIR = "analysis"
 #: Output kind of the analysis folder (sim.run.io markers).
