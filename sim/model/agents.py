@@ -84,7 +84,7 @@ class Consumer(mesa.Agent):
             found += got
             senders += mine if mine is not None else [-1] * len(got)
             ctx.ties[ch.name] += ties
-            official = ch.official_contact_of(m, i, rng, day)
+            official = ch.official_contact_of(m.people, m.playbook, i, rng, day)
             found += official
             senders += [-1] * len(official)
         total = p_ads + q_pos
@@ -120,7 +120,7 @@ class Consumer(mesa.Agent):
         for ch in ctx.channels:
             _, ties = ch.contacts_of(self.index, ctx.step, ctx.day, m.rng)
             ctx.ties[ch.name] += ties
-            ch.official_contact_of(m, self.index, m.rng, ctx.day)  # may note an interactive reader
+            ch.official_contact_of(m.people, m.playbook, self.index, m.rng, ctx.day)  # may note an interactive reader
 
     def experience_noise(self) -> float:
         """Draw how far this person's lived experience falls from the product's quality."""

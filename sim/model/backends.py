@@ -99,7 +99,7 @@ class VectorBackend(Backend):
         for ch in ctx.channels:
             ch.prepare(ctx.step)
             used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, rng, ctx.contacts)
-            ch.official_contacts(m, rng, ctx.contacts, ctx.day)
+            ch.official_contacts(m.people, m.playbook, rng, ctx.contacts, ctx.day)
         self._field_contacts(ctx)
         return used_ties
 

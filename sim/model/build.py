@@ -18,6 +18,7 @@ from sim.model.channels import Channel, EdgeChannel, GroupChannel
 from sim.networks.boards import boards
 from sim.networks.chat_groups import chat_groups
 from sim.networks.followers import followers as follower_layer
+from sim.playbook.base import HookView
 
 
 def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel]:
@@ -46,6 +47,25 @@ def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel
         groups = chat_groups(n, ch.wechat.group_size, ch.wechat.groups_per_person, rng)
         channels["wechat"] = GroupChannel("wechat", groups, ch.wechat, wom, rel, n, dt, official_audience="adopters")
     return channels
+
+
+def hook_view(model) -> HookView:
+    """The one view the playbook's hooks receive (`sim.playbook.base.HookView`): the model's parts, its
+    dynamics stream and the model steps a mechanism may take; the backend's draws are looked up at each
+    call (the backend is built after the initial users are placed)."""
+    return HookView(
+        people=model.people,
+        product=model.product,
+        ledger=model.ledger,
+        channels=model.channels,
+        playbook=model.playbook,
+        rng=model.rng,
+        dt=model.dt,
+        experience=model.experience,
+        start_talking=model.start_talking,
+        renew_talk=model.renew_talk,
+        participation_draws=lambda pool, probs: model.backend.participation_draws(pool, probs),
+    )
 
 
 def degree(channels: dict[str, Channel], n: int) -> np.ndarray:

@@ -10,12 +10,15 @@ of ties and the ties a step used live in `sim.model.ties`.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from sim.config.behaviour import RelationshipConfig, WomConfig
 from sim.config.channels import LayerConfig
 from sim.model import rules
 from sim.model.funnel import Contacts
+from sim.model.people import People
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
 from sim.model.ties import TieStrengths, UsedTieChunks, UsedTies
 from sim.networks.core import EdgeLayer
@@ -36,6 +39,15 @@ def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     starts = indptr[rows]
     counts = indptr[rows + 1] - starts
     return ranges(starts, counts), np.repeat(rows, counts)
+
+
+class Brand(Protocol):
+    """What a channel reads of the brand for its official posts (the playbook, `sim.playbook.playbook.Playbook`):
+    the content's effects, and where readers of interactive posts are noted. Channels get it, not the model."""
+
+    def content_effects(self) -> tuple[np.ndarray, np.ndarray, float]: ...
+
+    def note_interactive_readers(self, readers: np.ndarray) -> None: ...
 
 
 class WorkBuffers:
@@ -130,11 +142,11 @@ class Channel:
         """Official posts currently visible, per content kind (useful, emotional, interactive)."""
         return sum((k for _, k in self.official_posts), np.zeros(3, dtype=np.int64))
 
-    def official_probabilities(self, model, brand_tie: np.ndarray):
+    def official_probabilities(self, brand: Brand, brand_tie: np.ndarray):
         """Chances that a reader with brand tie `brand_tie` sees an official post, is persuaded by one,
         and sees an interactive one, given the live posts and the content's effects."""
         n_live = self.n_official_live()
-        reach, persuasion, attention = model.playbook.content_effects()
+        reach, persuasion, attention = brand.content_effects()
         miss = np.ones(len(brand_tie))
         unpersuaded = np.ones(len(brand_tie))
         for k in range(len(n_live)):
@@ -147,36 +159,38 @@ class Channel:
         r_i = rules.read_probability_per_step(min(1.0, self.cfg.reach * reach[2]), self.life) * attention
         return 1.0 - miss, 1.0 - unpersuaded, rules.at_least_one(r_i, n_live[2])
 
-    def official_audience(self, model) -> np.ndarray:
+    def official_audience(self, people: People) -> np.ndarray:
         """Who sees the official account's posts on this channel (overridden per channel)."""
         return np.empty(0, dtype=np.int64)
 
-    def official_contacts(self, model, rng, out: Contacts, day: float) -> None:
+    def official_contacts(self, people: People, brand: Brand, rng, out: Contacts, day: float) -> None:
         """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand on `day`."""
         if not self.official_posts:
             return
-        audience = self.official_audience(model)
+        audience = self.official_audience(people)
         if len(audience) == 0:
             return
-        p_read, p_pers, p_inter = self.official_probabilities(model, model.people.brand_tie_now(audience, day))
+        p_read, p_pers, p_inter = self.official_probabilities(brand, people.brand_tie_now(audience, day))
         u = rng.random(len(audience))
         seen = u < p_read
-        tie = np.compress(seen, model.people.brand_tie_now(audience, day)) if self.assurance else None
+        tie = np.compress(seen, people.brand_tie_now(audience, day)) if self.assurance else None
         out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers), tie)
-        model.playbook.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
+        brand.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
 
-    def official_contact_of(self, model, i: int, rng, day: float) -> list[tuple[int, bool, bool, float]]:
+    def official_contact_of(
+        self, people: People, brand: Brand, i: int, rng, day: float
+    ) -> list[tuple[int, bool, bool, float]]:
         """The same official-post rule for one person i: (channel, negative, persuaded, tie strength)."""
-        if not self.official_posts or not self.in_official_audience(model, i):
+        if not self.official_posts or not self.in_official_audience(people, i):
             return []
-        brand_tie = model.people.brand_tie_now(np.array([i]), day)
-        p_read, p_pers, p_inter = self.official_probabilities(model, brand_tie)
+        brand_tie = people.brand_tie_now(np.array([i]), day)
+        p_read, p_pers, p_inter = self.official_probabilities(brand, brand_tie)
         u = rng.random()
         if rng.random() < p_inter:
-            model.playbook.note_interactive_readers(np.array([i]))
+            brand.note_interactive_readers(np.array([i]))
         return [(CHANNEL["official"], False, bool(u < p_pers[0]), float(brand_tie[0]))] if u < p_read[0] else []
 
-    def in_official_audience(self, model, i: int) -> bool:
+    def in_official_audience(self, people: People, i: int) -> bool:
         return False
 
 
@@ -305,10 +319,10 @@ class EdgeChannel(Channel):
                 senders.append(int(j))
         return found, used
 
-    def official_audience(self, model) -> np.ndarray:
+    def official_audience(self, people: People) -> np.ndarray:
         return self.official_followers
 
-    def in_official_audience(self, model, i: int) -> bool:
+    def in_official_audience(self, people: People, i: int) -> bool:
         return bool(self._follower_mask[i])
 
     def follow(self, people: np.ndarray) -> None:
@@ -413,12 +427,12 @@ class GroupChannel(Channel):
                     used.append(int(slot))
         return found, used
 
-    def official_audience(self, model) -> np.ndarray:
+    def official_audience(self, people: People) -> np.ndarray:
         if self.audience_kind == "members":
             return self._members
-        return model.people.adopter_indices()
+        return people.adopter_indices()
 
-    def in_official_audience(self, model, i: int) -> bool:
+    def in_official_audience(self, people: People, i: int) -> bool:
         if self.audience_kind == "members":
             return bool(self.member[i])
-        return bool(model.people.is_adopter(i))
+        return bool(people.is_adopter(i))

@@ -56,7 +56,7 @@ class WomModel(mesa.Model):
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
-        self.playbook = Playbook(self)
+        self.playbook = Playbook(scenario, self.n)
         #: Every per-person array: the model's own states and those the playbook's parts declare.
         self.people = p = People(scenario, np.random.default_rng(streams.people), CORE_STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
@@ -70,11 +70,12 @@ class WomModel(mesa.Model):
         if scenario.relationship.answer_back > 0:  # fans answer complaints where they read them
             for ch in self.channels.values():
                 ch.state = p.state
+        #: What the playbook's hooks may read and change, instead of the model (`sim.playbook.base.HookView`).
+        self.view = build.hook_view(self)
         self._place_initial_users(np.random.default_rng(streams.placement))
         self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
-        self._ads_on = False
-        self.new_adopters = 0
+        self._ads_on, self.new_adopters = False, 0
         reporters = model_reporters(scenario.generations.count)
         if self.ledger.limited:
             reporters[OUT_OF_MONEY_COLUMN] = out_of_money
@@ -86,7 +87,7 @@ class WomModel(mesa.Model):
         """Employees start as fans, seed users as advocating adopters; the playbook acts on them; they talk."""
         employees, seed_users = build.choose_initial_users(self.cfg, self.channels, rng)
         self.people.place_initial_users(employees, seed_users)
-        self.playbook.place(self, seed_users, employees)
+        self.playbook.place(self.view, seed_users, employees)
         self.talk.add(np.sort(np.concatenate([employees, seed_users])).astype(np.int64))
 
     # --- what agents, channels and the playbook read and change ---------------------------------------
@@ -107,7 +108,7 @@ class WomModel(mesa.Model):
         (`TalkPool.weights`), times the playbook's multipliers (topic events, spokespeople) if `day` is given."""
         w = self.talk.weights(people, step)
         if day is not None:
-            m = self.playbook.talk_multiplier(self, people, day)
+            m = self.playbook.talk_multiplier(self.view, people, day)
             if np.ndim(m) or m != 1.0:
                 w = w * m
         return w
@@ -173,7 +174,7 @@ class WomModel(mesa.Model):
         self.talk.prune(step)  # who may talk in this step
         self.ledger.new_step()
         # 0. advertising (bought from the ledger for the step)
-        self._ads_on = self.playbook.ads_running(self, day)
+        self._ads_on = self.playbook.ads_running(self.view, day)
         # 1. channels open or close; official accounts post
         channels = self.open_channels(day)
         for official in self.officials:
@@ -195,8 +196,8 @@ class WomModel(mesa.Model):
             self.channels[name].strengthen(ties, day_end)
         take_part(self, step, day_end)
         # 5c. the brand acts (releases, meetups, codes: their holders adopt); then owners may upgrade
-        self._adopt(*self.playbook.end_of_step(self, step, day_end), step)
-        self.playbook.after_purchases(self, step, day_end)
+        self._adopt(*self.playbook.end_of_step(self.view, step, day_end), step)
+        self.playbook.after_purchases(self.view, step, day_end)
         # 6. record
         self.step_index = step
         self._record()
@@ -211,7 +212,7 @@ class WomModel(mesa.Model):
         self.backend.adopted(adopters)  # the adoption rule (`wom.rule`) may count them
         self.start_talking(np.compress(valence != QUIET, adopters), step)  # quiet adopters never talk
         self.new_adopters += len(adopters)
-        self.playbook.on_adoption(self, adopters, margin, day)
+        self.playbook.on_adoption(self.view, adopters, margin, day)
 
     def experience(self, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
         """Engine: lived experience of buyers in the step starting on `day`, as (margin in value units,

@@ -28,7 +28,7 @@ def take_part(model, step: int, day: float) -> None:
     pool = positive_users(model.people.state, model.people.valence)
     if len(pool) == 0:
         return
-    sources = model.playbook.participation_sources(model, pool, day, model.dt)
+    sources = model.playbook.participation_sources(model.view, pool, day, model.dt)
     tie = model.people.brand_tie_now(pool, day)
     joined = np.zeros(len(pool), dtype=bool)
     feedback = 0.0
@@ -49,7 +49,7 @@ def take_part(model, step: int, day: float) -> None:
     model.people.set_brand_tie(pool, tie, day)
     participants = pool[joined]
     model.renew_talk(participants, step)
-    model.playbook.after_participation(model, participants, feedback, day)
+    model.playbook.after_participation(model.view, participants, feedback, day)
     tie = model.people.brand_tie[pool]
     new = rules.fan_transition(
         model.people.state[pool], model.people.valence[pool], tie, rel.fan_threshold, rel.fan_exit

@@ -7,27 +7,71 @@ does nothing by default, and `sim.playbook.playbook.Playbook` calls a hook only 
 override it, in the registry's order (`sim.playbook.registry`), which fixes the order of their
 random draws.
 
-Hooks that need facts shared by the whole playbook (is the brand still active, what share of its
-effort goes to this product, the sense of achievement, the composed official posting rate) read them
-from `model.playbook`, the composition. Mechanisms never import the model: they use its arrays and
-helpers (`state`, `rng`, `brand_tie_now`, `set_brand_tie`, `renew_talk`, `channels`, ...) by name.
+Hooks that act on the population receive a `HookView`, never the model: the people, the product,
+the ledger, the channels, the dynamics stream, the step length and the few model steps a mechanism
+may take; facts shared by the whole playbook (is the brand still active, what share of its effort
+goes to this product, the sense of achievement, the composed official posting rate) are its
+`playbook` (`Shared`). Mechanisms never import the model (an import-linter contract) nor receive it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.model.people import State
+from sim.model.budget import Ledger
+from sim.model.channels import Channel
+from sim.model.people import People, State
+from sim.model.product import Product
 
 Factor = Literal["engine", "accelerator", "relationship_chain"]
 #: The iron-triangle factors, in attribution's order.
 FACTORS: tuple[Factor, ...] = ("engine", "accelerator", "relationship_chain")
 #: Directions of a documented effect.
 RAISES, LOWERS = 1, -1
+
+
+class Shared(Protocol):
+    """The facts the whole playbook shares (its composition, `sim.playbook.playbook.Playbook`), as hooks
+    may read them: whether the brand is still active, the share of its effort this product gets, the
+    sense of achievement, the people who share automatically next step and the official posting rate."""
+
+    split: float
+    achievement: float
+    share_next: np.ndarray
+
+    def brand_active(self, day: float) -> bool: ...
+
+    def official_rate(self, day: float) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HookView:
+    """What a hook may read and change, instead of the model (starsim's modules receive `sim.people`).
+
+    `WomModel` builds one at the start (its parts keep their identity from step to step); every hook
+    taking a view gets this one, the clock (step, day) passed to the hook explicitly. `rng` is the
+    model's dynamics stream, so the mechanisms' draws interleave with the model's as before. The
+    callables are the model's own steps a mechanism may take: `experience` (margin and valence of
+    buyers in the step starting on a day), `start_talking` and `renew_talk` (people and step), and
+    `participation_draws` (the backend's per-person draws, one boolean array per probability)."""
+
+    people: People
+    product: Product
+    ledger: Ledger
+    channels: Mapping[str, Channel]
+    playbook: Shared
+    rng: np.random.Generator
+    #: Step length (days).
+    dt: float
+    experience: Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray]]
+    start_talking: Callable[[np.ndarray, int], None]
+    renew_talk: Callable[[np.ndarray, int], None]
+    participation_draws: Callable[[np.ndarray, list], list[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -78,7 +122,7 @@ class Mechanism:
 
     def unit_costs(self) -> dict[str, float]:
         """Cost of one of each paid action this part takes, by action name (currency per action; the
-        ledger `model.ledger` is asked before each, docs/model.md "Costs and the budget")."""
+        ledger `view.ledger` is asked before each, docs/model.md "Costs and the budget")."""
         return {}
 
     # --- set-up: the values start from the engine section and pass through every mechanism ---------
@@ -105,7 +149,7 @@ class Mechanism:
         anyone is placed; starsim's `define_states`)."""
         return ()
 
-    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+    def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """Act on the initial users (seed users and employees) once they are chosen."""
 
     # --- who talks, who may buy ---------------------------------------------------------------
@@ -118,7 +162,7 @@ class Mechanism:
         """Talk multiplier of official events on this day (the largest one counts)."""
         return 1.0
 
-    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray | float:
+    def talk_multiplier(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
         """Factor on how much `people` talk on this day (factors multiply)."""
         return 1.0
 
@@ -130,7 +174,7 @@ class Mechanism:
         """Whether the product can be bought on this day (every mechanism must agree)."""
         return True
 
-    def ads_running(self, model, day: float) -> bool:
+    def ads_running(self, view: HookView, day: float) -> bool:
         """Whether advertising runs on this day (every part must agree)."""
         return True
 
@@ -157,7 +201,7 @@ class Mechanism:
 
     # --- participation --------------------------------------------------------------------------
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         """Sources that make the pool (advocates and fans) take part this step."""
         return []
 
@@ -165,10 +209,10 @@ class Mechanism:
         """Factor on each pool member's participation chances (factors multiply)."""
         return 1.0
 
-    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
         """React to this step's participants and the feedback they gave."""
 
-    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+    def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         """React to new adopters, who bought in the step starting on `day` and live the product with `margin`
         (value units)."""
 
@@ -178,11 +222,11 @@ class Mechanism:
         """The product's quality after this step's releases (value units)."""
         return quality
 
-    def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
         """Act at the end of a step; may return people who buy now and their channels."""
         return None
 
-    def after_purchases(self, model, step: int, day_end: float) -> None:
+    def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
         """Act last in a step, after its purchases (those of `end_of_step` included): upgrades."""
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.model.state import Funnel
-from sim.playbook.base import RAISES, Effect, Mechanism, Source
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 
 class Community(Mechanism):
@@ -22,19 +22,19 @@ class Community(Mechanism):
     def brand_active(self, day: float) -> bool:
         return day < self.cfg.brand_steps_back_day
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         c = self.cfg
         if c.horizontal <= 0:
             return []
         if c.peer_reach == "ties":
-            fan_share = _fans_among_contacts(model, pool)
+            fan_share = _fans_among_contacts(view, pool)
         else:
-            fan_share = model.people.counts[Funnel.FAN] / len(pool)
+            fan_share = view.people.counts[Funnel.FAN] / len(pool)
         return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share))]
 
 
-def _fans_among_contacts(model, pool: np.ndarray) -> np.ndarray:
+def _fans_among_contacts(view: HookView, pool: np.ndarray) -> np.ndarray:
     """Share of fans among the offline contacts of each pool member (community.peer_reach = 'ties')."""
     # the offline layer exists: checked when the scenario was built (sim.config.schema)
-    layer = model.channels["offline"].incoming()  # who each person hears from: their contacts
-    return rules.contacts_fan_share(model.people.state == Funnel.FAN, layer.indptr, layer.indices, pool)
+    layer = view.channels["offline"].incoming()  # who each person hears from: their contacts
+    return rules.contacts_fan_share(view.people.state == Funnel.FAN, layer.indptr, layer.indices, pool)

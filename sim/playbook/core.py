@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.playbook.base import LOWERS, RAISES, Effect, Mechanism, Source
+from sim.playbook.base import LOWERS, RAISES, Effect, HookView, Mechanism, Source
 
 #: The core sections of each iron-triangle factor (mechanisms add their own sections to these).
 CORE_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -63,10 +63,10 @@ class BrandParticipation(Mechanism):
     def enabled(cls, scenario: Scenario) -> bool:
         return True
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         rate = self.cfg.participation_rate
-        if rate > 0 and model.playbook.brand_active(day):
-            return [Source("brand", rate * model.playbook.split)]
+        if rate > 0 and view.playbook.brand_active(day):
+            return [Source("brand", rate * view.playbook.split)]
         return []
 
 
@@ -87,14 +87,14 @@ class LoyaltyAds(Mechanism):
         super().__init__(scenario, n)
         self.started = self.cfg.start_at_adoption == 0
 
-    def ads_running(self, model, day: float) -> bool:
+    def ads_running(self, view: HookView, day: float) -> bool:
         ads = self.cfg
-        if not self.started and model.people.adopted_total >= ads.start_at_adoption * model.n:
+        if not self.started and view.people.adopted_total >= ads.start_at_adoption * view.people.n:
             self.started = True
         if not (self.started and ads.start_day <= day < ads.stop_day):
             return False
-        step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * model.n) * model.dt
-        return model.ledger.buy("advertising", 1, step_cost, day) == 1
+        step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * view.people.n) * view.dt
+        return view.ledger.buy("advertising", 1, step_cost, day) == 1
 
     def unit_costs(self) -> dict[str, float]:
         ads = self.cfg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.playbook.base import RAISES, Effect, Mechanism
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
 class Events(Mechanism):
@@ -25,7 +25,7 @@ class Events(Mechanism):
                 boost = max(boost, t.talk_boost)
         return boost
 
-    def talk_multiplier(self, model, people: np.ndarray, day: float) -> float:
+    def talk_multiplier(self, view: HookView, people: np.ndarray, day: float) -> float:
         return self.topic_boost(day)
 
     def meme_active(self, day: float) -> bool:
@@ -34,13 +34,13 @@ class Events(Mechanism):
     def launched(self, day: float) -> bool:
         return day >= self.cfg.launch_day
 
-    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
         """Participation with a sense of achievement is shared (router example)."""
-        achievement = model.playbook.achievement
+        achievement = view.playbook.achievement
         if self.cfg.achievement_sharing and achievement > 0 and len(participants):
-            model.playbook.share_next[participants[model.rng.random(len(participants)) < achievement]] = True
+            view.playbook.share_next[participants[view.rng.random(len(participants)) < achievement]] = True
 
-    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+    def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         """Embedded sharing: a share of new adopters' use is posted automatically."""
         if self.cfg.share_fraction > 0 and len(adopters):
-            model.playbook.share_next[adopters[model.rng.random(len(adopters)) < self.cfg.share_fraction]] = True
+            view.playbook.share_next[adopters[view.rng.random(len(adopters)) < self.cfg.share_fraction]] = True

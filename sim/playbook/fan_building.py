@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.playbook.base import RAISES, Effect, Mechanism, Source
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 #: The incentives, in the seed's order: function and information sharing, honour, material benefit.
 INCENTIVES = ("sharing", "honour", "benefit")
@@ -28,24 +28,24 @@ class FanBuilding(Mechanism):
         super().__init__(scenario, n)
         self.super_user = np.zeros(n, dtype=bool)
 
-    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+    def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """The honour group: super users drawn uniformly at random among the seed users."""
         if self.cfg.super_users:
-            chosen = model.rng.choice(seeds, size=min(self.cfg.super_users, len(seeds)), replace=False)
+            chosen = view.rng.choice(seeds, size=min(self.cfg.super_users, len(seeds)), replace=False)
             self.super_user[chosen] = True
-            model.people.brand_tie[chosen] = 1.0
+            view.people.brand_tie[chosen] = 1.0
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         fb = self.cfg
-        if not model.playbook.brand_active(day):
+        if not view.playbook.brand_active(day):
             return []
-        split = model.playbook.split
+        split = view.playbook.split
         sources = []
         for name in INCENTIVES:
             inc = getattr(fb, name)
             if inc.rate > 0:
                 sources.append(Source(name, inc.rate * split, inc.tie_building, inc.cost))
-        if self.super_user.any() and self._gifts_paid(model, day, dt):
+        if self.super_user.any() and self._gifts_paid(view, day, dt):
             sources.append(
                 Source(
                     "honour_group",
@@ -55,10 +55,10 @@ class FanBuilding(Mechanism):
             )
         return sources
 
-    def _gifts_paid(self, model, day: float, dt: float) -> bool:
+    def _gifts_paid(self, view: HookView, day: float, dt: float) -> bool:
         """Pay the honour group's gifts for this step (members x super_user_gift x dt); True if paid."""
         cost = int(self.super_user.sum()) * self.cfg.super_user_gift * dt
-        return model.ledger.buy("honour_gift", 1, cost, day) == 1
+        return view.ledger.buy("honour_gift", 1, cost, day) == 1
 
     def unit_costs(self) -> dict[str, float]:
         costs = {name: getattr(self.cfg, name).cost for name in INCENTIVES}

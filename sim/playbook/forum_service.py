@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.playbook.base import RAISES, Effect, Mechanism
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 #: Bounds of a person's willingness to participate (a multiplier), moved by forum replies.
 ENGAGEMENT_MIN, ENGAGEMENT_MAX = 0.1, 3.0
@@ -34,23 +34,23 @@ class ForumService(Mechanism):
     def participation_multiplier(self, pool: np.ndarray) -> np.ndarray:
         return self.engagement[pool]
 
-    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
-        if "forum" in model.channels and len(participants):
-            self._answer(model, participants[model.channels["forum"].member[participants]], day)
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
+        if "forum" in view.channels and len(participants):
+            self._answer(view, participants[view.channels["forum"].member[participants]], day)
 
-    def _answer(self, model, posters: np.ndarray, day: float) -> None:
+    def _answer(self, view: HookView, posters: np.ndarray, day: float) -> None:
         """Engineers answer up to their capacity; answered posters grow closer, the others drift away."""
         if len(posters) == 0:
             return
         fs = self.cfg
-        capacity = int(fs.engineers * fs.replies_per_engineer * model.dt) if model.playbook.brand_active(day) else 0
-        capacity = model.ledger.buy("forum_reply", min(capacity, len(posters)), fs.cost_per_reply, day)
-        order = model.rng.permutation(len(posters))
+        capacity = int(fs.engineers * fs.replies_per_engineer * view.dt) if view.playbook.brand_active(day) else 0
+        capacity = view.ledger.buy("forum_reply", min(capacity, len(posters)), fs.cost_per_reply, day)
+        order = view.rng.permutation(len(posters))
         answered, unanswered = posters[order[:capacity]], posters[order[capacity:]]
-        tie = model.people.brand_tie_now(answered, day)
-        model.people.set_brand_tie(answered, rules.strengthen(tie, fs.answered_growth), day)
-        model.people.set_brand_tie(
-            unanswered, model.people.brand_tie_now(unanswered, day) * (1.0 - fs.unanswered_loss), day
+        tie = view.people.brand_tie_now(answered, day)
+        view.people.set_brand_tie(answered, rules.strengthen(tie, fs.answered_growth), day)
+        view.people.set_brand_tie(
+            unanswered, view.people.brand_tie_now(unanswered, day) * (1.0 - fs.unanswered_loss), day
         )
         self.engagement[answered] = np.minimum(ENGAGEMENT_MAX, self.engagement[answered] * (1 + fs.engagement_step))
         self.engagement[unanswered] = np.maximum(ENGAGEMENT_MIN, self.engagement[unanswered] * (1 - fs.engagement_step))

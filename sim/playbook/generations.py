@@ -21,7 +21,7 @@ from sim.model import rules
 from sim.model.generations import ProductLine, upgrade_probability
 from sim.model.people import State
 from sim.model.state import NEGATIVE, QUIET, Funnel
-from sim.playbook.base import RAISES, Effect, Mechanism
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
 class Generations(Mechanism):
@@ -40,47 +40,49 @@ class Generations(Mechanism):
         #: The books of the product line (built with the product, at `place`); None without a later product,
         #: then nothing is drawn or recorded.
         self.line: ProductLine | None = None
+        #: The least margin of an advocate (value units): the initial users' margin is at least this.
+        self.advocate_margin = scenario.engine.advocate_margin
 
     def states(self) -> tuple[State, ...]:
         """The product line's books, per person (only with a later product)."""
         return ProductLine.STATES if ProductLine.active(self.cfg) else ()
 
-    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+    def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """The initial users own the first product, as advocates (their margin at least the advocates')."""
         if not ProductLine.active(self.cfg):
             return
-        self.line = ProductLine(self.cfg, model.people, model.product)
+        self.line = ProductLine(self.cfg, view.people, view.product)
         users = np.union1d(seeds, employees)
-        margin = model.product.quality(0.0) - model.people.expectation[users]
-        self.line.buy(users, np.maximum(margin, model.cfg.engine.advocate_margin), 0.0)
+        margin = view.product.quality(0.0) - view.people.expectation[users]
+        self.line.buy(users, np.maximum(margin, self.advocate_margin), 0.0)
 
-    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+    def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         """New adopters buy the product on sale, living it with their margin."""
         if self.line is not None:
             self.line.buy(adopters, margin, day)
 
-    def after_purchases(self, model, step: int, day_end: float) -> None:
+    def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
         """Owners of an older generation may upgrade to the newest: a purchase whose new experience sets their
         valence; fans stay fans unless it disappoints them; talkers start again."""
-        line, day = self.line, (step - 1) * model.dt
-        if line is None or model.product.generation(day) == 1:  # nobody is behind before the second product
+        line, day = self.line, (step - 1) * view.dt
+        if line is None or view.product.generation(day) == 1:  # nobody is behind before the second product
             return
-        owns = (model.people.state >= Funnel.ADOPTER) & (
-            model.people.state <= Funnel.DETRACTOR
+        owns = (view.people.state >= Funnel.ADOPTER) & (
+            view.people.state <= Funnel.DETRACTOR
         )  # adopters, fans, detractors
         owners = line.behind(np.flatnonzero(owns), day)
         if len(owners) == 0:
             return
-        fan = model.people.state[owners] == Funnel.FAN
-        hazard = line.hazard(owners, model.people.brand_tie_now(owners, day_end), fan)
+        fan = view.people.state[owners] == Funnel.FAN
+        hazard = line.hazard(owners, view.people.brand_tie_now(owners, day_end), fan)
         # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
-        takes = model.backend.participation_draws(owners, [upgrade_probability(hazard, model.dt)])[0]
+        takes = view.participation_draws(owners, [upgrade_probability(hazard, view.dt)])[0]
         upgraders, fan = owners[takes], fan[takes]
         if len(upgraders) == 0:
             return
-        margin, valence = model.experience(upgraders, day)
+        margin, valence = view.experience(upgraders, day)
         line.buy(upgraders, margin, day)
         state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
-        model.people.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
-        model.people.valence[upgraders] = valence
-        model.start_talking(np.compress(valence != QUIET, upgraders), step)
+        view.people.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
+        view.people.valence[upgraders] = valence
+        view.start_talking(np.compress(valence != QUIET, upgraders), step)

@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.playbook.base import RAISES, Effect, Mechanism
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
 class Iteration(Mechanism):
@@ -22,7 +22,7 @@ class Iteration(Mechanism):
         self.feedback = 0.0
         self.next_release = self.cfg.every_days
 
-    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
         self.feedback += feedback
 
     def improved_quality(self, quality: float, day_end: float) -> float:

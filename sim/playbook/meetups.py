@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.playbook.base import RAISES, Effect, Mechanism
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
 class Meetups(Mechanism):
@@ -27,28 +27,28 @@ class Meetups(Mechanism):
         self.next_meetup = self.cfg.every_days
         self.city_visits = np.zeros(self.cities)
 
-    def end_of_step(self, model, step: int, day_end: float) -> None:
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
         if day_end >= self.next_meetup:
             self.next_meetup += self.cfg.every_days
-            if model.playbook.brand_active(day_end):
-                self._meetup(model, step, day_end)
+            if view.playbook.brand_active(day_end):
+                self._meetup(view, step, day_end)
         return None
 
-    def _meetup(self, model, step: int, day: float) -> None:
+    def _meetup(self, view: HookView, step: int, day: float) -> None:
         mu = self.cfg
-        users = model.people.adopter_indices()
-        if len(users) == 0 or model.ledger.buy("meetup", 1, mu.cost, day) == 0:
+        users = view.people.adopter_indices()
+        if len(users) == 0 or view.ledger.buy("meetup", 1, mu.cost, day) == 0:
             return
-        per_city = np.bincount(model.people.city[users], minlength=self.cities)
+        per_city = np.bincount(view.people.city[users], minlength=self.cities)
         city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
         self.city_visits[city] += 1
-        local = users[model.people.city[users] == city]
-        size = int(model.rng.integers(mu.min_attendees, mu.max_attendees + 1))
-        attendees = model.rng.choice(local, size=min(size, len(local)), replace=False)
-        model.people.set_brand_tie(
-            attendees, rules.strengthen(model.people.brand_tie_now(attendees, day), mu.brand_growth), day
+        local = users[view.people.city[users] == city]
+        size = int(view.rng.integers(mu.min_attendees, mu.max_attendees + 1))
+        attendees = view.rng.choice(local, size=min(size, len(local)), replace=False)
+        view.people.set_brand_tie(
+            attendees, rules.strengthen(view.people.brand_tie_now(attendees, day), mu.brand_growth), day
         )
-        model.renew_talk(attendees, step)
+        view.renew_talk(attendees, step)
 
     def unit_costs(self) -> dict[str, float]:
         return {"meetup": self.cfg.cost}

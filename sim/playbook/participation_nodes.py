@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.playbook.base import RAISES, Effect, Mechanism, Source
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 #: The nodes a brand can open, in order.
 NODES = ("product", "service", "brand", "sales")
@@ -26,11 +26,11 @@ class ParticipationNodes(Mechanism):
         super().__init__(scenario, n)
         self.node_activity = {name: 1.0 for name in NODES}
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         pn = self.cfg
-        if not model.playbook.brand_active(day):
+        if not view.playbook.brand_active(day):
             return []
-        split = model.playbook.split
+        split = view.playbook.split
         sources = []
         for name in NODES:
             node = getattr(pn, name)

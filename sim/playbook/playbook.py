@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.schema import Scenario
 from sim.model.people import State
 from sim.model.state import POSITIVE, Funnel
-from sim.playbook.base import HOOKS, Mechanism, Source, overrides
+from sim.playbook.base import HOOKS, HookView, Mechanism, Source, overrides
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
 
 __all__ = ["Playbook", "Source", "positive_users"]
@@ -27,12 +28,12 @@ PLAIN_MIX = (1.0, 0.0, 0.0)
 class Playbook:
     """The brand's strategies and tactics, configured by the scenario's playbook sections."""
 
-    def __init__(self, model):
-        """Build the core parts and the switched-on mechanisms for the model's scenario and population."""
-        cfg = model.cfg
+    def __init__(self, scenario: Scenario, n: int):
+        """Build the core parts and the switched-on mechanisms for the scenario and a population of n people."""
+        cfg = scenario
         self.cfg = cfg
-        self.mechanisms: list[Mechanism] = [m(cfg, model.n) for m in MECHANISMS if m.enabled(cfg)]
-        self.parts: list[Mechanism] = [p(cfg, model.n) for p in CORE_PARTS] + self.mechanisms
+        self.mechanisms: list[Mechanism] = [m(cfg, n) for m in MECHANISMS if m.enabled(cfg)]
+        self.parts: list[Mechanism] = [p(cfg, n) for p in CORE_PARTS] + self.mechanisms
         self._hooks = {hook: [p for p in self.parts if overrides(p, hook)] for hook in HOOKS}
         #: Added to every person's expectation at the start (value units).
         self.expectation_shift = sum((p.expectation_shift() for p in self._hooks["expectation_shift"]), 0.0)
@@ -41,7 +42,7 @@ class Playbook:
         #: Sense of achievement a participation gives (0-1; drives achievement sharing).
         self.achievement = sum((p.sense_of_achievement() for p in self._hooks["sense_of_achievement"]), 0.0)
         #: People who share automatically next step (embedded or achievement sharing).
-        self.share_next = np.zeros(model.n, dtype=bool)
+        self.share_next = np.zeros(n, dtype=bool)
         self.marks_sharers = any(p.marks_sharers for p in self.mechanisms)
         #: Participations so far (all sources).
         self.participations = 0
@@ -69,10 +70,10 @@ class Playbook:
         """Whether any switched-on mechanism can move people's ties to the brand."""
         return any(m.builds_brand_ties for m in self.mechanisms)
 
-    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+    def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """Mechanisms act on the initial users (honour group, purchase codes)."""
         for part in self._hooks["place"]:
-            part.place(model, seeds, employees)
+            part.place(view, seeds, employees)
 
     # --- who talks, who may buy -----------------------------------------------------------------
 
@@ -84,11 +85,11 @@ class Playbook:
         """Talk multiplier of the official topic events running on this day (the largest)."""
         return max([1.0] + [p.topic_boost(day) for p in self._hooks["topic_boost"]])
 
-    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray | float:
+    def talk_multiplier(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
         """Product of the mechanisms' talk factors (topic events, spokespeople); 1.0 when none applies."""
         m = 1.0
         for part in self._hooks["talk_multiplier"]:
-            m = m * part.talk_multiplier(model, people, day)
+            m = m * part.talk_multiplier(view, people, day)
         return m
 
     def meme_active(self, day: float) -> bool:
@@ -99,9 +100,9 @@ class Playbook:
         """The product can be bought (events.launch_day)."""
         return all(p.launched(day) for p in self._hooks["launched"])
 
-    def ads_running(self, model, day: float) -> bool:
+    def ads_running(self, view: HookView, day: float) -> bool:
         """Ads run when every part agrees (inside their window, past the loyalty threshold); every part is asked."""
-        return all([p.ads_running(model, day) for p in self._hooks["ads_running"]])
+        return all([p.ads_running(view, day) for p in self._hooks["ads_running"]])
 
     def gate_purchases(self, buyers: np.ndarray, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Would-be buyers who may buy now and their channels (referral gating: the others wait for a code)."""
@@ -150,18 +151,18 @@ class Playbook:
             m = m * part.participation_multiplier(pool)
         return m
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         """Everything that makes advocates and fans take part this step, in registry order."""
         sources = []
         for part in self._hooks["participation_sources"]:
-            sources += part.participation_sources(model, pool, day, dt)
+            sources += part.participation_sources(view, pool, day, dt)
         return sources
 
-    def after_participation(self, model, participants: np.ndarray, feedback: float, day: float) -> None:
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
         """Count the participants; mechanisms react (feedback for releases, forum replies, achievement shared)."""
         self.participations += len(participants)
         for part in self._hooks["after_participation"]:
-            part.after_participation(model, participants, feedback, day)
+            part.after_participation(view, participants, feedback, day)
 
     def take_sharers(self) -> np.ndarray:
         """People who share automatically this step (embedded or achievement sharing), then none are left."""
@@ -171,23 +172,23 @@ class Playbook:
         self.share_next[sharers] = False
         return sharers
 
-    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+    def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         """Mechanisms react to new adopters (embedded sharing, following the official account, codes, the
         product they bought)."""
         for part in self._hooks["on_adoption"]:
-            part.on_adoption(model, adopters, margin, day)
+            part.on_adoption(view, adopters, margin, day)
 
     # --- the brand's actions at the end of a step -----------------------------------------------------
 
-    def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray]:
-        """Releases (raising `model.product`'s quality), then the mechanisms' actions (meetups, unfollows,
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Releases (raising `view.product`'s quality), then the mechanisms' actions (meetups, unfollows,
         purchase codes). Returns the people who buy now (code holders) and their channels."""
-        product = model.product
+        product = view.product
         for part in self._hooks["improved_quality"]:
             product.engine_quality = part.improved_quality(product.engine_quality, day_end)
         bought = []
         for part in self._hooks["end_of_step"]:
-            result = part.end_of_step(model, step, day_end)
+            result = part.end_of_step(view, step, day_end)
             if result is not None:
                 bought.append(result)
         if not bought:
@@ -196,10 +197,10 @@ class Playbook:
             return bought[0]
         return np.concatenate([b[0] for b in bought]), np.concatenate([b[1] for b in bought])
 
-    def after_purchases(self, model, step: int, day_end: float) -> None:
+    def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
         """Mechanisms act after the step's purchases (owners upgrade to the newest generation)."""
         for part in self._hooks["after_purchases"]:
-            part.after_purchases(model, step, day_end)
+            part.after_purchases(view, step, day_end)
 
 
 def positive_users(state: np.ndarray, valence: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model.state import NO_CHANNEL, Funnel
-from sim.playbook.base import LOWERS, Effect, Mechanism
+from sim.playbook.base import LOWERS, Effect, HookView, Mechanism
 
 
 class Referral(Mechanism):
@@ -29,7 +29,7 @@ class Referral(Mechanism):
         self.waiting = np.zeros(n, dtype=bool)
         self.waiting_channel = np.full(n, NO_CHANNEL, dtype=np.int8)
 
-    def place(self, model, seeds: np.ndarray, employees: np.ndarray) -> None:
+    def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         self.has_code[seeds] = True
         self.has_code[employees] = True
 
@@ -40,32 +40,32 @@ class Referral(Mechanism):
         self.waiting_channel[buyers[gated]] = channels[gated]
         return buyers[~gated], channels[~gated]
 
-    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+    def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         self.waiting[adopters] = False
         self.has_code[adopters] = True
 
-    def end_of_step(self, model, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:
         """F-codes from fans, senior forum members, certified owners and repost events go to people waiting."""
         if not self.waiting.any():
             return None
         rf = self.cfg
-        users = model.people.adopter_indices()
-        senior = users[day_end - model.people.adopt_day[users] >= rf.senior_days]
-        forum = model.channels.get("forum")
+        users = view.people.adopter_indices()
+        senior = users[day_end - view.people.adopt_day[users] >= rf.senior_days]
+        forum = view.channels.get("forum")
         senior_forum = int(forum.member[senior].sum()) if forum is not None else 0
         rate = (
-            model.people.counts[Funnel.FAN] * rf.codes_per_fan
+            view.people.counts[Funnel.FAN] * rf.codes_per_fan
             + senior_forum * rf.codes_per_forum_senior
             + len(senior) * rf.codes_per_owner
             + rf.codes_per_repost_event
         )
-        codes = int(model.rng.poisson(rate * model.dt))
-        waiting = np.flatnonzero(self.waiting & (model.people.state == Funnel.AWARE))
+        codes = int(view.rng.poisson(rate * view.dt))
+        waiting = np.flatnonzero(self.waiting & (view.people.state == Funnel.AWARE))
         if codes == 0 or len(waiting) == 0:
             return None
-        handed = model.ledger.buy("f_code", min(codes, len(waiting)), self.cfg.cost_per_code, day_end)
+        handed = view.ledger.buy("f_code", min(codes, len(waiting)), self.cfg.cost_per_code, day_end)
         if handed == 0:
             return None
-        lucky = np.sort(model.rng.choice(waiting, size=handed, replace=False))
+        lucky = np.sort(view.rng.choice(waiting, size=handed, replace=False))
         self.has_code[lucky] = True
         return lucky, self.waiting_channel[lucky]

@@ -7,7 +7,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model import rules
 from sim.model.state import EMPLOYEE, Funnel
-from sim.playbook.base import RAISES, Effect, Mechanism, Source
+from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 
 class SelfMedia(Mechanism):
@@ -25,8 +25,8 @@ class SelfMedia(Mechanism):
         super().__init__(scenario, n)
         self.interactive_readers = np.empty(0, dtype=np.int64)
 
-    def talk_multiplier(self, model, people: np.ndarray, day: float) -> np.ndarray:
-        spokes = (model.people.state[people] == Funnel.FAN) | (model.people.kind[people] == EMPLOYEE)
+    def talk_multiplier(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray:
+        spokes = (view.people.state[people] == Funnel.FAN) | (view.people.kind[people] == EMPLOYEE)
         return np.where(spokes, self.cfg.spokesperson_factor, 1.0)
 
     def official_rate(self, day: float) -> float:
@@ -46,7 +46,7 @@ class SelfMedia(Mechanism):
         if len(readers):
             self.interactive_readers = np.union1d(self.interactive_readers, readers)
 
-    def participation_sources(self, model, pool: np.ndarray, day: float, dt: float) -> list[Source]:
+    def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         """Readers of interactive posts take part once, each with interactive_participation."""
         if not len(self.interactive_readers):
             return []
@@ -54,19 +54,19 @@ class SelfMedia(Mechanism):
         self.interactive_readers = np.empty(0, dtype=np.int64)
         return [Source("interactive", np.where(readers, self.cfg.interactive_participation / dt, 0.0))]
 
-    def on_adoption(self, model, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
-        weibo = model.channels.get("weibo")
+    def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
+        weibo = view.channels.get("weibo")
         if weibo is not None and len(adopters):
-            weibo.follow(adopters[model.rng.random(len(adopters)) < self.cfg.follow_on_adopt])
+            weibo.follow(adopters[view.rng.random(len(adopters)) < self.cfg.follow_on_adopt])
 
-    def end_of_step(self, model, step: int, day_end: float) -> None:
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
         """Followers tired of too many posts unfollow."""
         sm = self.cfg
-        weibo = model.channels.get("weibo")
+        weibo = view.channels.get("weibo")
         if weibo is None or not len(weibo.official_followers):
             return None
-        rate = model.playbook.official_rate(day_end)
-        p = rules.unfollow_probability(rate, sm.fatigue_posts_per_day, sm.unfollow_rate, model.dt)
+        rate = view.playbook.official_rate(day_end)
+        p = rules.unfollow_probability(rate, sm.fatigue_posts_per_day, sm.unfollow_rate, view.dt)
         if p > 0:
-            weibo.unfollow(weibo.official_followers[model.rng.random(len(weibo.official_followers)) < p])
+            weibo.unfollow(weibo.official_followers[view.rng.random(len(weibo.official_followers)) < p])
         return None

@@ -33,7 +33,7 @@ def test_ties_rate_is_the_fan_share_among_each_persons_offline_contacts():
     model.run()
     assert model.people.counts[Funnel.FAN] > 0  # the setting was chosen so that fans exist to be counted
     pool = positive_users(model.people.state, model.people.valence)
-    (peers,) = model.playbook.mechanism("community").participation_sources(model, pool, 60.0, 1.0)
+    (peers,) = model.playbook.mechanism("community").participation_sources(model.view, pool, 60.0, 1.0)
     layer = model.channels["offline"].incoming()
     share = rules.contacts_fan_share(model.people.state == Funnel.FAN, layer.indptr, layer.indices, pool)
     np.testing.assert_allclose(peers.rate, 0.3 * 0.8 * share)

@@ -31,16 +31,14 @@ def test_a_new_mechanism_is_attributed_without_editing_attribution(monkeypatch):
     assert "official" in sections["accelerator"] and "official" not in sections["engine"]
 
 
-class FakeModel:
-    """What the Playbook reads when it is built: the scenario and the population size."""
-
-    def __init__(self, overrides):
-        self.cfg = load_scenario(None, overrides)
-        self.n = self.cfg.population.size
+def build_playbook(overrides: list[str]) -> Playbook:
+    """The playbook of the scenario with `overrides`, for its population."""
+    scenario = load_scenario(None, overrides)
+    return Playbook(scenario, scenario.population.size)
 
 
 def test_playbook_builds_only_switched_on_mechanisms_and_dispatches_hooks_to_implementers():
-    pb = Playbook(FakeModel(["population.size=50", "seed_users.count=5", "iteration.enabled=true"]))
+    pb = build_playbook(["population.size=50", "seed_users.count=5", "iteration.enabled=true"])
     assert [m.section for m in pb.mechanisms] == ["iteration"]
     assert pb.mechanism("iteration") is pb.mechanisms[0] and pb.mechanism("referral") is None
     assert pb._hooks["improved_quality"] == pb.mechanisms and pb._hooks["gate_purchases"] == []
@@ -48,7 +46,7 @@ def test_playbook_builds_only_switched_on_mechanisms_and_dispatches_hooks_to_imp
 
 
 def test_plain_playbook_is_the_plain_model():
-    pb = Playbook(FakeModel(["population.size=50", "seed_users.count=5"]))
+    pb = build_playbook(["population.size=50", "seed_users.count=5"])
     assert pb.mechanisms == [] and pb.initial_quality() == pb.cfg.engine.quality and pb.expectation_shift == 0.0
     assert pb.split == 1.0 and pb.achievement == 0.0 and pb.launched(0.0) and not pb.meme_active(0.0)
     assert pb.official_rate(0.0) == pb.cfg.official.posts_per_day and pb.talk_multiplier(None, [], 0.0) == 1.0
