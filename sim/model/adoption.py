@@ -14,8 +14,8 @@ conversion (`rules.contact_outcome`), like anyone persuaded.
   is a dose; a person is persuaded when the doses of the last `wom.memory_days` reach
   `wom.dose_threshold` (with `wom.distinct_sources`, distinct senders: Centola's complex contagion).
 
-Each rule works on both engines: `persuade_all` rewrites the vector engine's contact blocks for the
-whole step, `persuades_one` decides for one consumer of the agents engine, from the same state.
+Each rule works on both backends: `persuade_all` rewrites the vector backend's contact blocks for the
+whole step, `persuades_one` decides for one consumer of the agents backend, from the same state.
 A new rule is one class with these methods, one line in `RULES`, and its test.
 """
 
@@ -93,13 +93,13 @@ class ThresholdRule:
         self.ready[self._ready_people] = True
 
     def persuade_all(self, contacts: Contacts, step: int) -> None:
-        """Vector engine: peer messages on the layer no longer persuade; the threshold does."""
+        """Vector backend: peer messages on the layer no longer persuade; the threshold does."""
         for b in _peer_positive(contacts, self.code):
             b.persuaded = np.zeros(len(b.target), dtype=bool)
         contacts.add(self._ready_people, self.code, False, np.ones(len(self._ready_people), dtype=bool))
 
     def persuades_one(self, i: int, found: list, senders: list, step: int) -> list:
-        """Agents engine: person i's contacts (channel, negative, persuaded, tie strength) with the same rule
+        """Agents backend: person i's contacts (channel, negative, persuaded, tie strength) with the same rule
         applied; the threshold's own persuasion comes along no single tie (strength 0)."""
         found = [(c, neg, pers and (neg or c != self.code), s) for c, neg, pers, s in found]
         if self.ready[i]:
@@ -166,7 +166,7 @@ class DoseRule:
         np.add.at(self.count, pairs[fresh] // self.n, 1)
 
     def persuade_all(self, contacts: Contacts, step: int) -> None:
-        """Vector engine: a persuasive peer contact persuades only if its receiver's doses reach the threshold."""
+        """Vector backend: a persuasive peer contact persuades only if its receiver's doses reach the threshold."""
         blocks = _peer_positive(contacts, self.code)
         if not blocks:
             return
@@ -179,7 +179,7 @@ class DoseRule:
             b.persuaded = b.persuaded & rules.dose_reached(self.count[b.target], self.dose_threshold)
 
     def persuades_one(self, i: int, found: list, senders: list, step: int) -> list:
-        """Agents engine: person i's doses from its contacts, and the contacts with the rule applied."""
+        """Agents backend: person i's doses from its contacts, and the contacts with the rule applied."""
         doses = [k for k, (c, neg, pers, _) in enumerate(found) if pers and not neg and c == self.code]
         who = np.array([senders[k] for k in doses], dtype=np.int64) if self.distinct else None
         self.receive(np.full(len(doses), i, dtype=np.int64), who, step)

@@ -3,8 +3,8 @@
 A channel turns this step's posts into contacts (someone saw a message; maybe it persuaded them).
 `EdgeChannel` carries messages along pairwise ties (offline talk, Weibo followers); `GroupChannel`
 shows a post to every member of the poster's groups (forum boards, WeChat groups). Each offers the
-same contact rule twice: `contacts` for the whole population at once (vector engine) and
-`contacts_of` for one person (per-agent engine); both draw from identical probabilities. The strength
+same contact rule twice: `contacts` for the whole population at once (vector backend) and
+`contacts_of` for one person (per-agent backend); both draw from identical probabilities. The strength
 of ties and the ties a step used live in `sim.model.ties`.
 """
 
@@ -285,7 +285,7 @@ class EdgeChannel(Channel):
         return [c for c in np.split(senders, cuts) if len(c)]
 
     def incoming(self) -> EdgeLayer:
-        """Receiver-centric view (who can reach each person), built once for the per-agent engine."""
+        """Receiver-centric view (who can reach each person), built once for the per-agent backend."""
         if self._incoming is None:
             self._incoming = self.layer if not self.layer.directed else self.layer.in_neighbours_csr()
         return self._incoming

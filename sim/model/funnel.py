@@ -1,8 +1,8 @@
-"""One step's contacts and the funnel moves they cause, for the whole population at once (vector engine).
+"""One step's contacts and the funnel moves they cause, for the whole population at once (vector backend).
 
 Channels report their contacts in blocks (`Contacts`): people who met a message on one channel with
 one valence, and whether it persuaded each of them. `resolve` turns them into funnel moves with the
-same rule as the per-agent engine (`rules.contact_outcome` on each contacted person), in two tiers:
+same rule as the per-agent backend (`rules.contact_outcome` on each contacted person), in two tiers:
 most contacts only make an unaware person aware, so only people with a persuasive contact go through
 the full rule; everyone else who was unaware becomes aware in one assignment. Awareness and adoption
 are credited to the channel of one qualifying contact chosen uniformly at random.
@@ -83,7 +83,7 @@ class Moves:
         aware_channel: np.ndarray,
         adopt_channel: np.ndarray,
     ) -> Moves:
-        """Moves given person by person (the per-agent engine): states before and after, channels drawn."""
+        """Moves given person by person (the per-agent backend): states before and after, channels drawn."""
         aware = np.flatnonzero((before == Funnel.UNAWARE) & (new != Funnel.UNAWARE))
         buys = np.flatnonzero(new == Funnel.ADOPTER)
         credit = np.where(new == Funnel.ADOPTER, adopt_channel, aware_channel).astype(np.int8)

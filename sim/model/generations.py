@@ -28,7 +28,7 @@ from sim.config.generations import GenerationsConfig
 from sim.model import rules
 from sim.model.people import State
 
-if TYPE_CHECKING:  # the product reads the newest generation from here
+if TYPE_CHECKING:
     from sim.model.people import People
     from sim.model.product import Product
 
@@ -37,11 +37,6 @@ NO_PRODUCT = 0
 
 
 # --- rules ----------------------------------------------------------------------------------------
-
-
-def newest_generation(day, launch_days):
-    """The newest generation on sale on `day`: 1 plus the later products launched by then (launch days sorted)."""
-    return 1 + np.searchsorted(np.asarray(launch_days, dtype=float), day, side="right")
 
 
 def satisfaction(margin, sensitivity):

@@ -15,7 +15,6 @@ import numpy as np
 from sim.config.behaviour import EngineConfig
 from sim.config.generations import GenerationsConfig
 from sim.model import rules
-from sim.model.generations import newest_generation
 
 
 class Product:
@@ -35,7 +34,7 @@ class Product:
 
     def generation(self, day: float) -> int:
         """The generation on sale on `day` (1: the first product)."""
-        return int(newest_generation(day, self.launch_days))
+        return int(rules.newest_generation(day, self.launch_days))
 
     def quality(self, day: float) -> float:
         """Quality of the product on sale on `day` (value units): the engine's, plus a later generation's gain."""

@@ -302,3 +302,8 @@ def memory_steps(memory_days, dt):
 def dose_reached(doses_in_memory, dose_threshold):
     """Dose-response (Dodds-Watts): whether the doses remembered reach the person's dose threshold."""
     return _scalar_or_array(np.asarray(doses_in_memory) >= dose_threshold)
+
+
+def newest_generation(day, launch_days):
+    """The newest generation on sale on `day`: 1 plus the later products launched by then (launch days sorted)."""
+    return 1 + np.searchsorted(np.asarray(launch_days, dtype=float), day, side="right")

@@ -6,7 +6,7 @@ and expectations at the start, who talks and how much, who may buy, the sources 
 and the brand's actions at the end of a step. Each hook is passed to the parts that implement it, in
 registry order, and their answers are combined as each method says. With every mechanism off the
 model is the plain WOM model of `sim.model.model`. People's own decisions still go through
-`sim.model.rules` in both engines; the brand's actions here are organisation-level and shared by both.
+`sim.model.rules` in both backends; the brand's actions here are organisation-level and shared by both.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Adoption rules (`wom.rule`): the rule functions, the rule objects, both engines, and Centola's
+"""Adoption rules (`wom.rule`): the rule functions, the rule objects, both backends, and Centola's
 complex contagion on a ring. The Watts docking test is in tests/model/test_threshold_docking.py."""
 
 from pathlib import Path
@@ -84,7 +84,7 @@ def test_threshold_counts_follow_adoptions():
 
 
 def test_dose_threshold_one_is_the_independent_rule():
-    """One dose persuades: the run is the independent cascade's, byte for byte (vector engine)."""
+    """One dose persuades: the run is the independent cascade's, byte for byte (vector backend)."""
     base = ["population.size=3000", "network.mean_degree=5", "wom.transmission=0.3", "run.days=30"]
     ind = pd.DataFrame(run_final(load_scenario(CASCADE, base), 11).records)
     for distinct in ("false", "true"):
@@ -205,7 +205,7 @@ def test_two_distinct_exposures_need_a_seeded_neighbourhood():
     assert ring_model(False, ["wom.distinct_sources=false", "wom.memory_days=2"]) == RING
 
 
-# --- both engines give the same distributions ----------------------------------------------------------
+# --- both backends give the same distributions ----------------------------------------------------------
 
 REPLICATES = 40
 ALPHA = 0.001  # per KS test (two tests): false alarm < 0.2%
@@ -243,20 +243,20 @@ EQUIVALENCE = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", EQUIVALENCE)
-def test_engines_agree_on_the_rule(case):
-    """40 replicates per engine (seeds 7 agents, 8 vector): final adoption and the day 50% of the final
+def test_backends_agree_on_the_rule(case):
+    """40 replicates per backend (seeds 7 agents, 8 vector): final adoption and the day 50% of the final
     count was reached have the same distributions (two-sample KS, p > ALPHA each)."""
     path, overrides = EQUIVALENCE[case]
     out = {}
-    for engine, seed in (("agents", 7), ("vector", 8)):
-        sc = load_scenario(path, [*overrides, f"run.backend={engine}"])
+    for backend, seed in (("agents", 7), ("vector", 8)):
+        sc = load_scenario(path, [*overrides, f"run.backend={backend}"])
         finals, halves = [], []
         for seq in replicate_seeds(seed, REPLICATES):
             model = run_final(sc, seq)
             series = np.array([r["adopted_total"] for r in model.records])
             finals.append(series[-1])
             halves.append(int(np.argmax(series >= series[-1] / 2)))
-        out[engine] = (np.array(finals), np.array(halves))
+        out[backend] = (np.array(finals), np.array(halves))
     for k in range(2):
         assert stats.ks_2samp(out["agents"][k], out["vector"][k]).pvalue > ALPHA
     assert out["vector"][0].mean() > 30  # it spread well beyond the seed users

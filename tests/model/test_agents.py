@@ -1,10 +1,10 @@
-"""The per-agent Mesa engine and the vectorised engine give the same distributions of outcomes.
+"""The per-agent Mesa backend and the vectorised backend give the same distributions of outcomes.
 
-Each case runs R = 40 replicates per engine from master seed 7 (agents) and 8 (vector) and compares
+Each case runs R = 40 replicates per backend from master seed 7 (agents) and 8 (vector) and compares
 per-replicate outcomes with two-sample Kolmogorov-Smirnov tests; with 5 metrics x 7 cases the
-per-test level is 0.001/35 (Bonferroni: family-wise false alarm 0.1%). A wrong rule in either engine
+per-test level is 0.001/35 (Bonferroni: family-wise false alarm 0.1%). A wrong rule in either backend
 (e.g. a doubled transmission, a missing persuasion weight) shifts these distributions far beyond that;
-`test_a_wrong_rule_is_caught` checks that a 20% stronger transmission in one engine is.
+`test_a_wrong_rule_is_caught` checks that a 20% stronger transmission in one backend is.
 """
 
 from pathlib import Path
@@ -96,8 +96,8 @@ CASES = {
 }
 
 
-def outcomes(path, overrides, engine, seed):
-    sc = load_scenario(path, overrides + [f"run.backend={engine}"])
+def outcomes(path, overrides, backend, seed):
+    sc = load_scenario(path, overrides + [f"run.backend={backend}"])
     ts = run_scenario(sc, seed=seed, replicates=REPLICATES).timeseries
     rows = [summarize_replicate(g, sc.population.size) for _, g in ts.groupby("replicate")]
     return {m: np.array([r[m] for r in rows], dtype=float) for m in METRICS}
@@ -105,14 +105,14 @@ def outcomes(path, overrides, engine, seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
-def test_engines_agree(case):
+def test_backends_agree(case):
     path, overrides = CASES[case]
     agents = outcomes(path, overrides, "agents", seed=7)
     vector = outcomes(path, overrides, "vector", seed=8)
     assert np.nanmean(vector["final_adoption"]) > 0.05, "case must actually spread"
     for m in METRICS:
         a, v = agents[m][~np.isnan(agents[m])], vector[m][~np.isnan(vector[m])]
-        if len(a) < 5 or len(v) < 5:  # e.g. 50% never reached in either engine
+        if len(a) < 5 or len(v) < 5:  # e.g. 50% never reached in either backend
             assert abs(len(a) - len(v)) <= REPLICATES // 4, m
             continue
         if np.ptp(np.concatenate([a, v])) == 0:
@@ -121,7 +121,7 @@ def test_engines_agree(case):
         assert p > ALPHA, f"{case}: {m} differs (KS p={p:.2g}; agents mean {a.mean():.3f}, vector {v.mean():.3f})"
 
 
-def test_agents_engine_uses_mesa_agents():
+def test_agents_backend_uses_mesa_agents():
     from sim.model.agents import Consumer
     from sim.model.model import WomModel
 
@@ -135,7 +135,7 @@ def test_agents_engine_uses_mesa_agents():
 
 @pytest.mark.slow
 def test_a_wrong_rule_is_caught():
-    """The same comparison fails when one engine's word of mouth is 20% more persuasive (default case,
+    """The same comparison fails when one backend's word of mouth is 20% more persuasive (default case,
     transmission 0.2 against 0.24, same replicates and seeds): in this case final adoption is capped by
     the product (about 74% either way), and the speed shows it: time to 50% differs at KS p < ALPHA."""
     path, overrides = CASES["default"]

@@ -1,4 +1,4 @@
-"""The vector engine's funnel: grouping contacts by person, channel credit, and the two-tier resolution."""
+"""The vector backend's funnel: grouping contacts by person, channel credit, and the two-tier resolution."""
 
 import numpy as np
 import pytest

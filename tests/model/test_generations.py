@@ -10,7 +10,7 @@ import pytest
 from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
 from sim.model import generations as gen
-from sim.model import theory
+from sim.model import rules, theory
 from sim.model.model import WomModel
 from sim.run.runner import run_scenario
 
@@ -26,8 +26,8 @@ TWO_LATER = ["generations.enabled=true", "generations.products=[{launch_day=30},
 
 def test_newest_generation_counts_the_launches_so_far():
     days = [10.0, 20.0]
-    assert [gen.newest_generation(d, days) for d in (0, 9.99, 10, 19, 20, 500)] == [1, 1, 2, 2, 3, 3]
-    assert gen.newest_generation(5.0, []) == 1
+    assert [rules.newest_generation(d, days) for d in (0, 9.99, 10, 19, 20, 500)] == [1, 1, 2, 2, 3, 3]
+    assert rules.newest_generation(5.0, []) == 1
 
 
 def test_satisfaction_is_a_logistic_of_the_lived_margin_and_a_threshold_at_zero_width():

@@ -27,13 +27,13 @@ def run_frame(scenario, seed=0):
     return pd.DataFrame(model.records), model
 
 
-@pytest.mark.parametrize("engine", ["vector", "agents"])
-def test_bookkeeping_is_consistent(engine):
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_bookkeeping_is_consistent(backend):
     sc = load_scenario(
         DEFAULT,
         SMALL_DEFAULT
         + [
-            f"run.backend={engine}",
+            f"run.backend={backend}",
             "population.size=400",
             "run.days=30",
             "seed_users.count=10",

@@ -1,9 +1,9 @@
-"""Strong ties in the decision and fans who answer back (issue 17): the rules, the vector engine's
+"""Strong ties in the decision and fans who answer back (issue 17): the rules, the vector backend's
 strongest-tie lookup, and zero-equivalence with the model before them.
 
 Zero-equivalence: with relationship.tie_assurance = 0 and relationship.answer_back = 0 set explicitly,
-shipped scenarios give byte-identical time series to the default run (both engines; seed fixed before
-looking). The agents-engine effect tests use common seeds (SEED, AGENT_REPLICATES) and check only the
+shipped scenarios give byte-identical time series to the default run (both backends; seed fixed before
+looking). The agents backend effect tests use common seeds (SEED, AGENT_REPLICATES) and check only the
 documented direction of each switch (sim.playbook.core.CORE_SWITCHES).
 """
 
@@ -140,7 +140,7 @@ def test_new_parameters_at_zero_give_identical_bytes(path, overrides, backend):
     assert default.to_csv().encode() == zero.to_csv().encode()
 
 
-# --- effects in the per-agent engine (the vector engine's are in tests/playbook/test_contract.py) --------
+# --- effects in the per-agent backend (the vector backend's are in tests/playbook/test_contract.py) --------
 
 #: A product short of most expectations, a quarter of the people fans from the start (employees), every
 #: disappointed buyer complaining, no rejection after a failed evaluation; forum and Weibo on.
@@ -169,7 +169,7 @@ def final_mean(extra: list[str], column: str) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("switch", CORE_SWITCHES, ids=lambda s: s.key)
-def test_switches_move_their_documented_outcome_in_the_agents_engine(switch):
+def test_switches_move_their_documented_outcome_in_the_agents_backend(switch):
     on = final_mean([f"{switch.key}={switch.on}"], switch.effect.column)
     off = final_mean([], switch.effect.column)
     assert np.sign(on - off) == switch.effect.direction, f"{switch.key}: on {on}, off {off}"

@@ -1,5 +1,5 @@
 """community.peer_reach = 'ties' (claim 4's falsification run): each person's peer rate follows the fans
-among their own offline contacts, in both engines; without an offline network it is an input error."""
+among their own offline contacts, in both backends; without an offline network it is an input error."""
 
 from __future__ import annotations
 
