@@ -20,6 +20,7 @@ from sim.research.optimize.search import load_problem
 from sim.research.optimize.spec import OptimizeSpecError, load_spec
 from sim.research.optimize.storage import TRIALS_DIR
 from sim.research.options import ResearchOptions
+from sim.run.io import OutputError
 from sim.viz.optimize_charts import draw_optimize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,6 +195,20 @@ def test_another_spec_needs_force(small_run, tmp_path):
     assert result.search.replayed == 0
     assert (copy / "my-notes.txt").read_text() == "mine" and (copy / "my-figures").is_dir()  # --force keeps them
     assert not list(copy.glob(".wom-trash-*"))
+
+
+def test_trials_replaced_by_a_symlink_are_refused(small_run, tmp_path):
+    """An optimize folder whose trials/ is a link to another folder is refused before anything is read or
+    written there (the link's target stays empty)."""
+    spec, out, _ = small_run
+    copy, elsewhere = tmp_path / "copy", tmp_path / "elsewhere"
+    shutil.copytree(out, copy)
+    elsewhere.mkdir()
+    shutil.rmtree(copy / TRIALS_DIR)
+    (copy / TRIALS_DIR).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(OutputError, match="symlink"):
+        run(spec, ResearchOptions(out=copy, workers=1, progress=False))
+    assert list(elsewhere.iterdir()) == []
 
 
 # --- bad input ---------------------------------------------------------------------------------------

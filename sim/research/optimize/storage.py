@@ -20,7 +20,7 @@ import numpy as np
 from sim.config.errors import EnvironmentFault, os_reason
 from sim.config.toml import toml_value
 from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError
-from sim.run.io import MARKER, OutputError, is_output_of, lock_output, output_name, write_text
+from sim.run.io import MARKER, OutputError, inside_output, is_output_of, lock_output, output_name, write_text
 from sim.run.metrics import OBJECTIVES
 
 #: Output kind of an optimize folder (sim.run.io markers).
@@ -58,6 +58,8 @@ def prepare_out(out: Path, spec: OptimizeSpec, base_data: dict, force: bool) -> 
         lock_output(out)  # a second optimize on this folder is refused at once (sim.run.io)
     except OutputError as exc:
         raise OptimizeSpecError(str(exc)) from None
+    for stored in (TRIALS_DIR, "checks"):  # stored candidates are never read or written through a symlink
+        inside_output(out, out / stored, "optimize folder")
     if out.exists() and not out.is_dir():
         raise OptimizeSpecError(f"--out {out}: is a file; optimize writes a folder")
     if out.is_dir() and any(out.iterdir()):
