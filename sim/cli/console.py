@@ -56,7 +56,7 @@ OPTION_RANGES: dict[str, tuple[int, int]] = {
     "seed": (0, MAX_SEED),
     "workers": (1, MAX_WORKERS),
     "max_evals": (1, 1_000_000),
-    "port": (1, 65_535),
+    "port": (0, 65_535),  # 0 = any free port (wom app)
 }
 #: The options by which commands name their output (named in an error when a write fails).
 OUTPUT_OPTIONS = ("--out", "-o")

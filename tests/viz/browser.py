@@ -28,10 +28,11 @@ STOP_TIMEOUT_S = 15
 
 
 def start_app(port: int, log: Path, scenario: str = "scenarios/default.toml") -> subprocess.Popen:
-    """`wom app SCENARIO --port PORT` (its own process group, so a test can clean up everything)."""
+    """`wom app SCENARIO --port PORT`, through the `wom` command group as users run it (its own process
+    group, so a test can clean up everything)."""
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "sim.cli.present", "app", scenario, "--port", str(port)],
+            [sys.executable, "-m", "sim.cli.main", "app", scenario, "--port", str(port)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -26,6 +27,7 @@ from sim.viz.page.model import AppModel
 from sim.viz.page.view import LAYERS, NETWORK_SAMPLE, SAMPLE_START_PEOPLE, adoption_paths
 from tests.viz.browser import (
     PAGE_TIMEOUT_MS,
+    SERVER_TIMEOUT_S,
     STOP_TIMEOUT_S,
     assert_projector_layout,
     choose,
@@ -254,6 +256,27 @@ def test_the_server_stops_with_wom_app(how, tmp_path):
         assert "Traceback" not in text
         # the address is printed once, by wom app when the page answers, never by the server as it starts
         assert "Solara server is starting" not in text and text.count(f"127.0.0.1:{port}") == 1
+    finally:
+        kill_group(app)
+
+
+@pytest.mark.slow
+def test_port_0_serves_on_a_free_port_and_prints_it(tmp_path):
+    """`wom app --port 0` (the documented "any free port") asks the system for a port, serves there and
+    prints that address once; SIGTERM then stops it (exit 143) and frees the port."""
+    log = tmp_path / "app.log"
+    app = start_app(0, log)
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT_S
+        while not (found := re.search(r"the page is at http://127\.0\.0\.1:(\d+)/", log.read_text(errors="replace"))):
+            assert app.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.2)
+        port = int(found.group(1))
+        assert 0 < port <= 65535
+        wait_for_address(f"http://127.0.0.1:{port}/", log, app)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(STOP_TIMEOUT_S) == 143
+        wait_port_free(port)
     finally:
         kill_group(app)
 
