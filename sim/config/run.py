@@ -18,6 +18,12 @@ from sim.config.section import Section
 STEP_TOLERANCE = 1e-9
 
 
+def whole_steps(days: float, dt: float) -> bool:
+    """Whether `days` is a whole number of steps of length `dt` (within STEP_TOLERANCE, relative)."""
+    steps = days / dt
+    return abs(steps - round(steps)) <= STEP_TOLERANCE * max(1.0, steps)
+
+
 class RunConfig(Section):
     """How long and how finely to simulate, and how many replicates."""
 
@@ -43,7 +49,7 @@ class RunConfig(Section):
                 f"run.days / run.dt = {steps:.6g} steps; at most {MAX_STEPS} steps are allowed "
                 "(shorten run.days or lengthen run.dt)"
             )
-        if abs(steps - round(steps)) > STEP_TOLERANCE * max(1.0, steps):
+        if not whole_steps(self.days, self.dt):
             raise ValueError(
                 f"run.days ({self.days:g}) must be a whole multiple of run.dt ({self.dt:g}) so that the run "
                 f"ends exactly at run.days (e.g. run.days = {round(steps) * self.dt:g})"

@@ -113,7 +113,7 @@ def test_when_every_candidate_fails_no_plan_is_reported(tmp_path):
     # each value is valid alone (the base has 30 days of dt 0.05), but no pair is a whole number of steps
     text = (
         TINY.replace('"advertising.stop_day" = [2, inf]', '"run.days" = [3, 5]\n"run.dt" = [2, 0.4]')
-        .replace("day = 4", "day = 3")
+        .replace("day = 4", "day = 2")
         .replace(', "run.days=4"]', "]")
     )
     spec = _spec(tmp_path, text)
@@ -157,6 +157,7 @@ def test_a_damaged_stored_candidate_runs_again(tiny_run, tmp_path, damage):
         ("adopted_by_day = 1.0", "adopted_by_day = nan", "objective.maximize: adopted_by_day: weight must be a finite"),
         ("adopted_by_day = 1.0", "adopted_by_day = inf", "weight must be a finite number > 0 (got inf)"),
         ("day = 4", "day = 0.01", "objective.day (0.01) is shorter than one step of the baseline"),
+        ("day = 4", "day = 3.51", "objective.day (3.51) is not a whole number of steps of the baseline"),
         ('"advertising.stop_day" = [2, inf]', '"run.seed" = [1, 2]', '"run.seed": cannot be decided'),
         ('"advertising.stop_day" = [2, inf]', '"advertising.stop_day" = [2, nan]', "nan is not a choice"),
         ('"run.days=4"]', '"run.days=4", "run.replicates=3"]', '"run.replicates" cannot be fixed'),

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from sim.config.budget import BudgetConfig
 from sim.config.errors import InputError
+from sim.config.run import whole_steps
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
 from sim.config.schema import Scenario
 from sim.config.shipped import resolve_scenario, shipped_hint
@@ -111,6 +112,13 @@ class Problem:
             raise OptimizeSpecError(
                 f"{self.path}: objective.day ({day:g}) is shorter than one step of {label} ({shown}) "
                 f"(run.dt = {sc.run.dt:g}); allowed: a day of at least one step"
+            )
+        if not whole_steps(day, sc.run.dt):
+            steps = day / sc.run.dt
+            raise OptimizeSpecError(
+                f"{self.path}: objective.day ({day:g}) is not a whole number of steps of {label} ({shown}) "
+                f"(run.dt = {sc.run.dt:g}); allowed: a multiple of run.dt, e.g. {math.floor(steps) * sc.run.dt:g} "
+                f"or {math.ceil(steps) * sc.run.dt:g} (a run records the end of each step only)"
             )
         return sc
 
