@@ -82,18 +82,34 @@ def resolve_scenario(path: str | Path) -> Path:
     given = Path(path)
     if given.exists():
         return given
-    text = str(path).removesuffix(".toml").removeprefix("scenarios/")
+    return shipped_scenario(str(path)) or given
+
+
+def shipped_scenario(name: str) -> Path | None:
+    """The shipped scenario file a name stands for (see `resolve_scenario`), or None."""
+    text = name.removesuffix(".toml").removeprefix("scenarios/")
     if not _SHIPPED_NAME.match(text) or ".." in text.split("/"):
-        return given
-    root = shipped_folder("scenarios")
-    direct = root / f"{text}.toml"
+        return None
+    direct = shipped_folder("scenarios") / f"{text}.toml"
     if direct.is_file():
         return direct
     if NAME_PATTERN.match(text):
         found = shipped_scenarios().get(text)
         if found is not None:
             return found[0]
-    return given
+    return None
+
+
+def scenario_beside(folder: Path, name: str) -> Path:
+    """The scenario a spec file names (`scenario`, `baseline`, a claim arm's): a file relative to the spec's
+    folder, else a shipped scenario's name; InputError naming both places when it is neither."""
+    beside = folder / name
+    if beside.is_file():
+        return beside
+    shipped = shipped_scenario(name)
+    if shipped is not None:
+        return shipped
+    raise InputError(f"{name!r} is neither a file beside the spec ({beside}) nor {shipped_hint(name)}")
 
 
 def shipped_hint(name: str | Path) -> str:

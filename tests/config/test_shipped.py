@@ -8,7 +8,14 @@ import pytest
 
 from sim.config.errors import InputError, ScenarioError
 from sim.config.scenario import load_scenario
-from sim.config.shipped import copy_shipped, example_files, resolve_scenario, shipped_folder, shipped_scenarios
+from sim.config.shipped import (
+    copy_shipped,
+    example_files,
+    resolve_scenario,
+    scenario_beside,
+    shipped_folder,
+    shipped_scenarios,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,3 +68,17 @@ def test_extends_takes_a_shipped_name_and_suggests_on_a_typo(tmp_path):
     (tmp_path / "typo.toml").write_text('extends = "bas"\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="extends: file not found.*did you mean 'bass'"):
         load_scenario(tmp_path / "typo.toml")
+
+
+def test_a_spec_names_its_scenario_by_a_path_beside_it_or_a_shipped_name(tmp_path, monkeypatch):
+    """Specs (sweep, map, claim arms, optimize) find `scenario` beside the spec file, else by shipped name;
+    never relative to the working folder; neither is an error naming both places and the closest names."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bass.toml").write_text('name = "cwd"\n', encoding="utf-8")  # in the working folder only
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    assert scenario_beside(spec_dir, "bass") == shipped_folder("scenarios") / "docking" / "bass.toml"
+    (spec_dir / "bass").write_text('name = "mine"\n', encoding="utf-8")
+    assert scenario_beside(spec_dir, "bass") == spec_dir / "bass"
+    with pytest.raises(InputError, match=r"'bas' is neither a file beside the spec .*did you mean 'bass'"):
+        scenario_beside(spec_dir, "bas")

@@ -152,3 +152,12 @@ def test_an_axis_is_two_keys_and_distinct_values(spec_dir, change, message):
     result = CliRunner().invoke(app, ["attribute-map", str(spec_dir / "map.toml"), "-o", str(spec_dir / "out")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "map.toml" in result.output and message in result.output
+
+
+def test_a_shipped_scenario_name_serves_as_scenario_and_baseline(spec_dir):
+    (spec_dir / "map.toml").write_text(SPEC.replace('"default.toml"', '"default"').replace('"baseline.toml"', '"bass"'))
+    rows = run(load_spec(spec_dir / "map.toml"), spec_dir, runner=known_runner)
+    assert len(rows) == len(points(load_spec(spec_dir / "map.toml")))
+    (spec_dir / "map.toml").write_text(SPEC.replace('"baseline.toml"', '"bas"'))
+    with pytest.raises(MapSpecError, match="baseline: 'bas' is neither a file beside the spec .*did you mean 'bass'"):
+        run(load_spec(spec_dir / "map.toml"), spec_dir, runner=known_runner)

@@ -27,7 +27,7 @@ from sim.research.claims.metrics import (
     adopter_valence_shares,
     margins_for_shift,
 )
-from sim.research.claims.spec import ClaimError, Expectation, claim_files, load_spec
+from sim.research.claims.spec import ClaimError, Expectation, arm_scenarios, claim_files, load_spec
 from sim.research.claims.stats import (
     adjust_per_expectation,
     holm,
@@ -131,6 +131,16 @@ def test_bad_claim_files_name_file_and_key(tmp_path, edit, expected):
     message = str(err.value).replace("Value error, ", "") if "Value error" not in expected else str(err.value)
     assert str(path) in message and "invalid claim spec" in message
     assert expected.replace("Value error, ", "") in message.replace("Value error, ", "")
+
+
+def test_an_arm_may_name_a_shipped_scenario(tmp_path):
+    path = write_claim_file(tmp_path, TINY_CLAIM.replace(f'scenario = "{DEFAULT}"', 'scenario = "default"'))
+    assert arm_scenarios(load_spec(path), path, ci=False)[0][0].name == "default"
+    path = write_claim_file(tmp_path, TINY_CLAIM.replace(f'scenario = "{DEFAULT}"', 'scenario = "defualt"'))
+    with pytest.raises(
+        ClaimError, match="arm 'good'.*\n.*'defualt' is neither a file beside the spec .*did you mean 'default'"
+    ):
+        arm_scenarios(load_spec(path), path, ci=False)
 
 
 def test_bad_arm_scenario_names_arm_and_key(tmp_path):

@@ -55,7 +55,7 @@ def write_sweep_spec(
     seed: int = 11,
     name: str = "t",
     fixed=TINY,
-    scenario: Path = DEFAULT,
+    scenario: Path | str = DEFAULT,
 ) -> Path:
     """A sweep spec file with the tiny fixed overrides."""
     fixed_items = ", ".join(f'"{item}"' for item in fixed)
@@ -191,6 +191,13 @@ def test_resume_refuses_a_stored_folder_replaced_by_a_symlink(tmp_path, stored):
     result = cli.invoke(app, ["sweep", str(exp), "--out", str(out), "--quiet"])
     assert result.exit_code == 2 and "symlink" in result.output and stored in result.output
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_base_scenario_may_be_a_shipped_name(tmp_path):
+    plan = plan_sweep(write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]', scenario="bass"))
+    assert plan.specs[0].scenario["name"] == "docking-bass"
+    with pytest.raises(SweepSpecError, match="scenario: 'bas' is neither a file beside the spec .*did you mean 'bass'"):
+        plan_sweep(write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]', scenario="bas"))
 
 
 def test_pending_specs_skip_written_and_failed_runs(tmp_path):

@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.config.errors import ScenarioError
+from sim.config.errors import InputError, ScenarioError
 from sim.config.names import NAME_PATTERN
 from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
+from sim.config.shipped import scenario_beside
 from sim.config.toml import read_spec
 from sim.model.streams import replicate_seeds
 from sim.research.attribution.method import (
@@ -113,8 +114,10 @@ class MapSpec(BaseModel):
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
-    scenario: str = Field(description="Scenario TOML (relative to the spec file).")
-    baseline: str = Field(description="Baseline scenario TOML (relative to the spec file).")
+    scenario: str = Field(description="Scenario TOML, relative to the spec file, or a shipped scenario's name.")
+    baseline: str = Field(
+        description="Baseline scenario TOML, relative to the spec file, or a shipped scenario's name."
+    )
     set: list[str] = Field(default_factory=list, description="Overrides of both scenario and baseline.")
     factor: str = Field("relationship_chain", description="The factor whose sections the swept keys are in.")
     compare: list[str] = Field(default_factory=lambda: ["relationship_chain", "engine"], min_length=2, max_length=2)
@@ -221,11 +224,12 @@ def run(
     runs = map_runs(spec)
     if runs > MAX_MAP_RUNS:
         raise MapSpecError(f"the map needs {runs} runs, more than {MAX_MAP_RUNS}: fewer values or replicates")
-    scenario = load_scenario(base_dir / spec.scenario, spec.set)
-    baseline = load_scenario(base_dir / spec.baseline, spec.set)
+    scenario_path, baseline_path = (_beside(base_dir, spec, key) for key in ("scenario", "baseline"))
+    scenario = load_scenario(scenario_path, spec.set)
+    baseline = load_scenario(baseline_path, spec.set)
     check_factors_differ(scenario, baseline)
     pts = points(spec)
-    at_point = [_with(scenario, p["overrides"], base_dir / spec.scenario, spec.set) for p in pts]
+    at_point = [_with(scenario, p["overrides"], scenario_path, spec.set) for p in pts]
     combos = all_combinations()
     shared = [c for c in combos if spec.factor not in c]
     own = [c for c in combos if spec.factor in c]
@@ -250,6 +254,14 @@ def run(
         values.update({c: metric_of[start + i * n_rep : start + (i + 1) * n_rep] for i, c in enumerate(own)})
         rows.append(_row(spec, p, values, n_rep))
     return pd.DataFrame(rows)
+
+
+def _beside(base_dir: Path, spec: MapSpec, key: str) -> Path:
+    """The spec's `scenario` or `baseline`: a file beside the spec, else a shipped scenario's name."""
+    try:
+        return scenario_beside(base_dir, getattr(spec, key))
+    except InputError as exc:
+        raise MapSpecError(f"{key}: {exc}") from None
 
 
 def _with(scenario: Scenario, overrides: list[str], path: Path, common: list[str]) -> Scenario:

@@ -15,10 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.config.errors import ScenarioError
+from sim.config.errors import InputError, ScenarioError
 from sim.config.names import NAME_PATTERN
 from sim.config.scenario import format_validation_error, load_scenario
 from sim.config.schema import Scenario
+from sim.config.shipped import scenario_beside
 from sim.config.toml import read_spec, toml_value
 from sim.research.claims.metrics import (
     CHART_COLUMNS,
@@ -49,7 +50,7 @@ class Arm(_Strict):
     """One scenario in the comparison."""
 
     label: str = Field(min_length=1, description="Name of the arm in tables, charts and expectations.")
-    scenario: str = Field(description="Scenario file, relative to the experiment file.")
+    scenario: str = Field(description="Scenario file, relative to the claim file, or a shipped scenario's name.")
     set: list[str] = Field(
         default_factory=list, description="Overrides KEY=VALUE for this arm only (after the experiment's)."
     )
@@ -331,8 +332,8 @@ def arm_scenarios(spec: ClaimSpec, path: Path, ci: bool) -> list[list[Scenario]]
             applied = spec.applied_conditions(arm.label)
             at_point = [f"{k}={toml_value(v)}" for k, v in point.items() if k in applied]
             try:
-                row.append(load_scenario(base / arm.scenario, [*common, *arm.set, *at_point]))
-            except ScenarioError as exc:
+                row.append(load_scenario(scenario_beside(base, arm.scenario), [*common, *arm.set, *at_point]))
+            except InputError as exc:
                 raise ClaimError(f"{path}: arm {arm.label!r} at {point_label(point)}:\n{exc}") from None
         scenarios.append(row)
     return scenarios

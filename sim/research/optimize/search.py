@@ -32,7 +32,7 @@ from sim.config.errors import InputError
 from sim.config.run import whole_steps
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
 from sim.config.schema import Scenario
-from sim.config.shipped import resolve_scenario, shipped_hint
+from sim.config.shipped import scenario_beside
 from sim.config.toml import toml_value
 from sim.model import streams
 from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError, format_spec_error, load_spec
@@ -156,11 +156,8 @@ def load_problem(spec_path: str | Path, overrides: Sequence[str] = (), trials: i
     spec = load_spec(spec_path)
     if overrides or trials is not None:
         spec = _adjusted(spec, spec_path, list(overrides), trials)
-    beside = spec_path.resolve().parent / spec.scenario
-    try:  # a path relative to the spec file, else a shipped scenario's name
-        base_path = beside if beside.is_file() else resolve_scenario(spec.scenario)
-        if not base_path.is_file():
-            raise InputError(f"{spec.scenario!r} is neither a file beside the spec nor {shipped_hint(spec.scenario)}")
+    try:
+        base_path = scenario_beside(spec_path.resolve().parent, spec.scenario)
         base_data = read_scenario_dict(base_path)
     except InputError as exc:
         raise OptimizeSpecError(f"{spec_path}: scenario: {exc}") from None

@@ -130,7 +130,7 @@ class OptimizeSpec(BaseModel):
 
     name: str = Field(pattern=NAME_PATTERN.pattern, description="Names the results folder (a plain file name).")
     description: str = ""
-    scenario: str = Field(description="Base scenario file, relative to the spec file.")
+    scenario: str = Field(description="Base scenario file, relative to the spec file, or a shipped scenario's name.")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="Seeds the sampler and every replicate's stream.")
     set: list[str] = Field(default_factory=list, description="Fixed overrides KEY=VALUE applied to every plan.")
     budget: BudgetConfig | None = Field(

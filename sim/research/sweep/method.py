@@ -31,10 +31,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config.errors import EnvironmentFault, ScenarioError, os_reason
+from sim.config.errors import EnvironmentFault, InputError, ScenarioError, os_reason
 from sim.config.memory import check_memory
 from sim.config.scenario import load_scenario, scenario_from_dict, set_dotted
 from sim.config.schema import Scenario
+from sim.config.shipped import scenario_beside
 from sim.model import streams
 from sim.research.options import ResearchOptions
 from sim.research.sweep.spec import (
@@ -172,7 +173,10 @@ def plan_sweep(spec_path: str | Path) -> SweepPlan:
     """
     source = Path(spec_path)
     sweep = load_spec(source)
-    scenario_path = source.resolve().parent / sweep.scenario
+    try:
+        scenario_path = scenario_beside(source.resolve().parent, sweep.scenario)
+    except InputError as exc:
+        raise SweepSpecError(f"{source}: scenario: {exc}") from None
     base = load_scenario(scenario_path, sweep.set)
     base_data = base.model_dump()
     design = build_design(sweep)

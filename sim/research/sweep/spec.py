@@ -84,7 +84,7 @@ class SweepSpec(BaseModel):
 
     name: str = Field(pattern=NAME_PATTERN.pattern, description="Names the results folder (a plain file name).")
     description: str = ""
-    scenario: str = Field(description="Base scenario file, relative to the experiment file.")
+    scenario: str = Field(description="Base scenario file, relative to the sweep file, or a shipped scenario's name.")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="Sweep seed: every run's stream is spawned from it.")
     replicates: int = Field(1, ge=1, le=MAX_REPLICATES, description="Runs per point.")
     set: list[str] = Field(default_factory=list, description="Fixed overrides KEY=VALUE applied to every point.")
