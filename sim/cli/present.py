@@ -131,8 +131,12 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """Whether nothing listens on host:port yet (so that our server, not another, will answer there)."""
+    """Whether nothing listens on host:port yet (so that our server, not another, will answer there).
+
+    SO_REUSEADDR, as the server itself binds: connections of a page that just stopped linger in TIME-WAIT
+    for a minute and must not make its port look taken; a listening socket still refuses the bind."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -33,6 +33,7 @@ from tests.viz.browser import (
     choose,
     day,
     kill_group,
+    layout_boxes,
     open_page,
     open_section,
     params,
@@ -224,6 +225,22 @@ def test_app_command_rejects_bad_input(tmp_path):
     assert taken.exit_code == 2 and "in use" in taken.output
 
 
+def test_a_port_whose_page_just_stopped_is_free_again():
+    """A stopped page leaves its connections in TIME-WAIT for a minute; its port is still free for the next
+    `wom app` (the server binds with SO_REUSEADDR), while a listening port is not."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the page's server (uvicorn) binds
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            served, _ = listener.accept()
+            served.close()  # the server's side closes first: its end waits in TIME-WAIT
+            client.recv(1)
+        assert not present.port_is_free("127.0.0.1", port)
+    assert present.port_is_free("127.0.0.1", port)
+
+
 def test_missing_web_assets_are_named_with_the_command_that_fetches_them(monkeypatch, tmp_path):
     packages = present.page_asset_packages()
     assert any(p.startswith("@widgetti/solara-vuetify-app@") for p in packages)
@@ -320,6 +337,24 @@ def test_projector_layout_at_1280x720(page_url, new_page, artifacts):
     assert page.locator("text=This website runs on Solara").count() == 0
     assert page.locator("text=Use Threads").count() == 0
     page.screenshot(path=str(artifacts / "app-projector.png"))
+
+
+@pytest.mark.slow
+def test_a_1024x768_projector_scrolls_down_but_cuts_nothing_sideways(page_url, new_page, artifacts):
+    """On an XGA projector (1024x768) the charts stack one a row: the page scrolls down, never sideways,
+    and every chart and the counts lie whole within the width, drawn at screen size."""
+    page = open_page(new_page, page_url, 1024, 768)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.wom-chart img')].filter(i => i.complete && i.naturalWidth).length == 4"
+    )
+    boxes = layout_boxes(page)
+    assert len(boxes) == 5, boxes
+    for box in boxes:
+        assert box["left"] >= 0 and box["right"] <= 1024, box
+        assert not box["natural"] or box["natural"] == box["width"] == CHART_PX[0], box
+    scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client == 1024
+    page.screenshot(path=str(artifacts / "app-1024x768.png"))
 
 
 def play_fastest(page, seconds: float) -> tuple[float, float]:

@@ -158,10 +158,10 @@ class Session:
 TEXT_PX = 16
 
 PAGE_CSS = f"""
-.wom-root {{ display: flex; height: 100vh; overflow: hidden; font-size: {TEXT_PX}px; }}
+.wom-root {{ display: flex; width: 100vw; height: 100vh; overflow: hidden; font-size: {TEXT_PX}px; }}
 .wom-side {{ width: 300px; min-width: 300px; overflow-y: auto; padding: 4px 8px; background: #fafafa;
     border-right: 1px solid #ddd; }}
-.wom-main {{ flex: 1; overflow: auto; padding: 2px 8px; }}
+.wom-main {{ flex: 1; min-width: 0; overflow: auto; padding: 2px 8px; }}
 .wom-main > div, .wom-main > span {{ margin: 0 !important; }}
 .wom-side .v-input {{ font-size: {TEXT_PX}px; }}
 .wom-side .v-input__details {{ display: none; }}
@@ -198,7 +198,8 @@ PAGE_CSS = f"""
 .wom-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 4px; }}
 .wom-finished {{ background: #fff3cd; border: 2px solid #d39e00; border-radius: 6px; padding: 2px 12px;
     font-size: 18px; font-weight: 600; }}
-.wom-charts {{ display: grid; grid-template-columns: repeat(2, {CHART_PX[0]}px); gap: 4px 8px; }}
+/* Two charts a row where they fit (1280 px wide), one a row on a narrower screen (1024 px): never cut. */
+.wom-charts {{ display: grid; grid-template-columns: repeat(auto-fill, {CHART_PX[0]}px); gap: 4px 8px; }}
 .wom-chart img {{ width: {CHART_PX[0]}px; height: {CHART_PX[1]}px; display: block; }}
 .wom-params {{ display: none; }}
 /* Solara's "This website runs on Solara" banner would cover a chart on a projector. */
