@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from sim.networks.edgelist import from_edgelist
 from sim.networks.followers import followers
@@ -89,3 +92,75 @@ def test_node_ids_out_of_range_or_negative_name_the_file_line_and_allowed_ids(tm
     path.write_text("0 1\n2 -3\n")
     with pytest.raises(ValueError, match=r"ids\.txt, line 2: node id -3 is negative"):
         from_edgelist(path)
+
+
+# --- large files: pyarrow's readers (.csv of node ids, .parquet) ------------------------------------------
+def _pairs_file(folder, name: str, pairs: np.ndarray, header: str | None = None) -> object:
+    path = folder / name
+    with open(path, "w") as f:
+        if header is not None:
+            f.write(header + "\n")
+        np.savetxt(f, pairs, fmt="%d", delimiter="," if name.endswith(".csv") else " ")
+    return path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=arrays(np.int64, st.tuples(st.integers(1, 60), st.just(2)), elements=st.integers(0, 29)),
+    header=st.sampled_from([None, "source,target", "a,b"]),
+    directed=st.booleans(),
+)
+def test_the_csv_reader_and_the_text_parser_build_the_same_layer(tmp_path, pairs, header, directed):
+    """Whatever the ids, header and direction: a .csv read by pyarrow gives the layer the text parser gives
+    for the same lines (or both refuse a file of self loops only)."""
+    fast, text = _pairs_file(tmp_path, "e.csv", pairs, header), _pairs_file(tmp_path, "e.txt", pairs, header)
+    if (pairs[:, 0] == pairs[:, 1]).all():
+        for path in (fast, text):
+            with pytest.raises(ValueError, match="no ties"):
+                from_edgelist(path, n=30, directed=directed)
+        return
+    assert same_layer(from_edgelist(fast, n=30, directed=directed), from_edgelist(text, n=30, directed=directed))
+
+
+def test_a_csv_pyarrow_cannot_read_as_ids_goes_to_the_text_parser(tmp_path):
+    commented = tmp_path / "commented.csv"
+    commented.write_text("# exported\n0,1  # a comment\n1,2\n")
+    names = tmp_path / "names.csv"
+    names.write_text("bob,alice\nalice,carol\n")
+    assert edge_set(from_edgelist(commented, n=3)) == {(0, 1), (1, 0), (1, 2), (2, 1)}
+    assert edge_set(from_edgelist(names)) == {(0, 1), (1, 0), (0, 2), (2, 0)}
+
+
+def test_an_out_of_range_id_in_a_large_csv_names_its_line(tmp_path):
+    pairs = np.array([[0, 1], [1, 2], [2, 9]])
+    with pytest.raises(
+        ValueError, match=r"e\.csv, line 4: node id 9 is out of range; node ids must be integers in \[0, 4\]"
+    ):
+        from_edgelist(_pairs_file(tmp_path, "e.csv", pairs, "u,v"), n=5)
+
+
+def test_parquet_edge_lists_of_ids_or_labels_and_their_errors(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"u": [0, 1, 7], "v": [1, 2, 0], "weight": [0.5, 1.0, 2.0]}), ids)
+    assert edge_set(from_edgelist(ids, n=8)) == {(0, 1), (1, 0), (1, 2), (2, 1), (7, 0), (0, 7)}
+    with pytest.raises(ValueError, match=r"ids\.parquet, row 3: node id 7 is out of range"):
+        from_edgelist(ids, n=5)
+    names = tmp_path / "names.parquet"
+    pq.write_table(pa.table({"from": ["bob", "alice"], "to": ["alice", "carol"]}), names)
+    layer, labels = from_edgelist(names, return_labels=True)
+    assert labels.tolist() == ["alice", "bob", "carol"] and edge_set(layer) == {(0, 1), (1, 0), (0, 2), (2, 0)}
+    for name, table, message in [
+        ("one.parquet", pa.table({"u": [0, 1]}), "needs two node columns, found 1"),
+        ("mixed.parquet", pa.table({"u": [0, 1], "v": ["a", "b"]}), "allowed: two integer columns"),
+        ("floats.parquet", pa.table({"u": [0.0, 1.0], "v": [1.0, 2.0]}), "allowed: two integer columns"),
+        ("gaps.parquet", pa.table({"u": [0, None], "v": [1, 2]}), "empty cells"),
+    ]:
+        pq.write_table(table, tmp_path / name)
+        with pytest.raises(ValueError, match=f"{name}: .*{message}"):
+            from_edgelist(tmp_path / name, n=5)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(ValueError, match="broken.parquet: not a readable Parquet file"):
+        from_edgelist(tmp_path / "broken.parquet", n=5)
