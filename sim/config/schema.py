@@ -11,40 +11,32 @@ integer is accepted where a real number is expected), and every number is finite
 (sim.config.limits): only the "never" days (`stop_day`, `brand_steps_back_day`) may be `inf`. Each
 section is defined in the module of its part of the model: sim.config.run, sim.config.population,
 sim.config.behaviour (engine, word of mouth, relationship chain), sim.config.channels (advertising, the
-network and the channels), sim.config.mechanisms (the playbook), sim.config.generations and
-sim.config.budget.
+network and the channels), sim.config.budget, and the playbook's mechanisms in sim.config.mechanisms, one
+module per mechanism.
+
+The fields, in the order they are written out (the resolved scenario, the JSON schema, the docs' tables):
+the core sections of `CoreSections`, then one per mechanism in `position` order (`MECHANISM_SECTIONS`:
+`python -c "from sim.config.mechanisms import MECHANISM_SECTIONS; print(list(MECHANISM_SECTIONS))"`), then
+`budget`. A new mechanism's section is found in its module and comes after the existing ones.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model, model_validator
 
 from sim.config.behaviour import EngineConfig, RelationshipConfig, WomConfig
 from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
-from sim.config.generations import GenerationsConfig
 from sim.config.limits import MAX_TEXT
-from sim.config.mechanisms import (
-    CommunityConfig,
-    EventsConfig,
-    FanBuildingConfig,
-    ForumServiceConfig,
-    HitProductConfig,
-    InteractionConfig,
-    IterationConfig,
-    MeetupsConfig,
-    ParticipationNodesConfig,
-    ReferralConfig,
-    SelfMediaConfig,
-)
+from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.names import NAME_PATTERN, NAME_RULE
 from sim.config.population import PopulationConfig, SeedUsersConfig
 from sim.config.run import RunConfig
 from sim.config.section import KeyConflict, Section
 
 
-class Scenario(Section):
-    """A whole scenario: every section has defaults, so an empty file is a valid (plain) scenario."""
+class CoreSections(Section):
+    """The sections every scenario has (the first fields of `Scenario`), each with its defaults."""
 
     name: str = Field(
         "scenario",
@@ -62,18 +54,22 @@ class Scenario(Section):
     channels: ChannelsConfig = ChannelsConfig()
     official: OfficialConfig = OfficialConfig()
     relationship: RelationshipConfig = RelationshipConfig()
-    hit_product: HitProductConfig = HitProductConfig()
-    fan_building: FanBuildingConfig = FanBuildingConfig()
-    self_media: SelfMediaConfig = SelfMediaConfig()
-    participation_nodes: ParticipationNodesConfig = ParticipationNodesConfig()
-    interaction: InteractionConfig = InteractionConfig()
-    events: EventsConfig = EventsConfig()
-    iteration: IterationConfig = IterationConfig()
-    forum_service: ForumServiceConfig = ForumServiceConfig()
-    meetups: MeetupsConfig = MeetupsConfig()
-    referral: ReferralConfig = ReferralConfig()
-    community: CommunityConfig = CommunityConfig()
-    generations: GenerationsConfig = GenerationsConfig()
+
+
+def _with_mechanisms() -> type[CoreSections]:
+    """`CoreSections` followed by one field per mechanism section (`MECHANISM_SECTIONS`, in order), each
+    defaulting to its config class's defaults (switched off)."""
+    clashes = [name for name in MECHANISM_SECTIONS if name in CoreSections.model_fields or name == "budget"]
+    if clashes:
+        raise TypeError(f"sim/config/mechanisms/{clashes[0]}.py: '{clashes[0]}' is a core section of the scenario")
+    fields = {name: (cls, cls()) for name, cls in MECHANISM_SECTIONS.items()}
+    return create_model("MechanismSections", __base__=CoreSections, __module__=__name__, **fields)
+
+
+# Its fields: the core sections (`CoreSections`), the mechanism sections (`MECHANISM_SECTIONS`), `budget`.
+class Scenario(_with_mechanisms()):
+    """A whole scenario: every section has defaults, so an empty file is a valid (plain) scenario."""
+
     budget: BudgetConfig = BudgetConfig()
 
     @model_validator(mode="after")

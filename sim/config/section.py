@@ -9,7 +9,7 @@ means "never" (a stop day) opts in to `inf` with `allow_inf_nan=True` and is bou
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -85,6 +85,15 @@ class Section(BaseModel):
 
 class MechanismSection(Section):
     """The config section of a playbook mechanism (`sim.playbook.base.Mechanism`): off unless the scenario
-    switches it on."""
+    switches it on.
+
+    Each lives in its own module `sim/config/mechanisms/<section>.py`, named after its section, which is how
+    `Scenario` finds it (sim.config.mechanisms).
+    """
+
+    #: Its place among the mechanism sections of `Scenario` (1 = first), which fixes the order of the sections
+    #: in scenario files written out, the resolved scenario and the JSON schema: a new section takes the next
+    #: number, so it comes after every existing one and moves none.
+    position: ClassVar[int]
 
     enabled: bool = Field(False, description="Switch the mechanism on.")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.generations import GenerationsConfig
+from sim.config.mechanisms.generations import GenerationsConfig
 from sim.model import rules
 from sim.model.people import State
 

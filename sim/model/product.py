@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.behaviour import EngineConfig
-from sim.config.generations import GenerationsConfig
+from sim.config.mechanisms.generations import GenerationsConfig
 from sim.model import rules
 
 

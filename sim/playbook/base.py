@@ -1,11 +1,11 @@
 """The one shape of a playbook mechanism: built from its scenario section, hooks with no-op defaults.
 
-A mechanism is a class with a `section` (its section name in `sim.config.schema.Scenario`), a
-`factor` (the iron-triangle factor attribution counts it in) and an `effect` (the outcome switching
-it on changes, checked by the contract test). It overrides only the hooks it needs; every hook below
-does nothing by default, and `sim.playbook.playbook.Playbook` calls a hook only on the mechanisms that
-override it, in the registry's order (`sim.playbook.registry`), which fixes the order of their
-random draws.
+A mechanism is a class with a `section` (its section name in `sim.config.schema.Scenario`), a `turn`
+(its place in the acting order), a `factor` (the iron-triangle factor attribution counts it in) and an
+`effect` (the outcome switching it on changes, checked by the contract test under its
+`example_settings`). It overrides only the hooks it needs; every hook below does nothing by default,
+and `sim.playbook.playbook.Playbook` calls a hook only on the mechanisms that override it, in the
+registry's order (`sim.playbook.registry`: by turn), which fixes the order of their random draws.
 
 Hooks that act on the population receive a `HookView`, never the model: the people, the product,
 the ledger, the channels, the dynamics stream, the step length and the few model steps a mechanism
@@ -97,12 +97,21 @@ class Effect:
 class Mechanism:
     """Base of every playbook mechanism and core part: construction from the scenario and no-op hooks."""
 
-    #: Scenario section that configures it (a `sim.config.section.MechanismSection` section for mechanisms).
+    #: Scenario section that configures it: for a mechanism, the name of its module in `sim/playbook/` and of its
+    #: config's module in `sim/config/mechanisms/` (a `sim.config.section.MechanismSection`).
     section: ClassVar[str]
+    #: A mechanism's turn in the acting order (1 = first; core parts act before every mechanism): within each
+    #: hook the mechanisms act in turn, which fixes the order of their random draws (so results) and of the
+    #: participation sources. A new mechanism takes the next number, so runs without it keep their results.
+    turn: ClassVar[int]
     #: Iron-triangle factor it belongs to.
     factor: ClassVar[Factor]
     #: The outcome it documents (checked by tests/playbook/test_contract.py); None for core parts.
     effect: ClassVar[Effect | None] = None
+    #: The smallest settings under which switching it on shows its `effect`: `key=value` overrides (as
+    #: `wom run --set` takes them) besides `<section>.enabled=true`, applied to the contract test's small
+    #: scenario (tests/playbook/test_contract.py); () when its defaults suffice.
+    example_settings: ClassVar[tuple[str, ...]] = ()
     #: Whether it can move people's ties to the brand (else the model may skip the relationship phase).
     builds_brand_ties: ClassVar[bool] = False
     #: Whether it marks people who share automatically next step (`Playbook.share_next`).

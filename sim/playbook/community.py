@@ -15,6 +15,8 @@ class Community(Mechanism):
     brand's own interaction stops on brand_steps_back_day (`brand_active`)."""
 
     section = "community"
+    turn = 4
+    example_settings = ("community.horizontal=1",)
     factor = "relationship_chain"
     effect = Effect("participations", RAISES, "fans interacting with each other add participation")
     builds_brand_ties = True

@@ -14,6 +14,8 @@ class Events(Mechanism):
     next step (`Playbook.share_next`)."""
 
     section = "events"
+    turn = 8
+    example_settings = ("events.share_fraction=1",)
     factor = "accelerator"
     effect = Effect("adopted_total", RAISES, "use shared automatically by new adopters brings more adopters")
     marks_sharers = True

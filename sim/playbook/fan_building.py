@@ -20,6 +20,7 @@ class FanBuilding(Mechanism):
     the ledger (unpaid participations and unpaid gift days do not happen)."""
 
     section = "fan_building"
+    turn = 5
     factor = "relationship_chain"
     effect = Effect("fans", RAISES, "incentives and an honour group strengthen brand ties and make fans")
     builds_brand_ties = True

@@ -20,6 +20,7 @@ class ForumService(Mechanism):
     Each reply costs cost_per_reply of staff time, paid from the ledger (unpaid posts go unanswered)."""
 
     section = "forum_service"
+    turn = 7
     factor = "relationship_chain"
     effect = Effect("participations", RAISES, "answered feedback makes people more willing to take part")
     builds_brand_ties = True

@@ -28,6 +28,11 @@ class Generations(Mechanism):
     """Later products on sale from their launch days; owners of older ones upgrade (see the module)."""
 
     section = "generations"
+    turn = 12
+    example_settings = (
+        "generations.products=[{launch_day = 20, quality_gain = 0.15}]",
+        "generations.upgrade_rate=0.05",
+    )
     factor = "relationship_chain"
     effect = Effect(
         "adopted_total",

@@ -12,6 +12,7 @@ class HitProduct(Mechanism):
     but splits the participation the brand can sustain k ways (`effort_share`)."""
 
     section = "hit_product"
+    turn = 1
     factor = "engine"
     effect = Effect("quality", RAISES, "a focused development budget raises the product's quality")
 

@@ -14,6 +14,8 @@ class Interaction(Mechanism):
     of achievement (fun + authenticity) / 2 is what achievement sharing (WOM events) draws on."""
 
     section = "interaction"
+    turn = 2
+    example_settings = ("interaction.simplicity=1", "interaction.benefit=1", "interaction.fun=1")
     factor = "relationship_chain"
     effect = Effect("participations", RAISES, "well-designed interaction makes advocates and fans take part more")
 

@@ -14,6 +14,7 @@ class Iteration(Mechanism):
     max_quality (a release never lowers quality: a product already above the cap keeps its quality)."""
 
     section = "iteration"
+    turn = 3
     factor = "engine"
     effect = Effect("quality", RAISES, "releases built on users' feedback raise the product's quality")
 

@@ -17,6 +17,7 @@ class Meetups(Mechanism):
     held (none is held when the ledger refuses)."""
 
     section = "meetups"
+    turn = 9
     factor = "relationship_chain"
     effect = Effect("cost", RAISES, "every meetup held costs money")
     builds_brand_ties = True

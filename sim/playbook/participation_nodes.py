@@ -18,6 +18,8 @@ class ParticipationNodes(Mechanism):
     proportion to its missing benefit, so its activity decays while it runs."""
 
     section = "participation_nodes"
+    turn = 6
+    example_settings = ("participation_nodes.product.open=true",)
     factor = "relationship_chain"
     effect = Effect("participations", RAISES, "an open node gives advocates and fans more ways to take part")
     builds_brand_ties = True

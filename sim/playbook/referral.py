@@ -20,6 +20,7 @@ class Referral(Mechanism):
         return {"f_code": self.cfg.cost_per_code}
 
     section = "referral"
+    turn = 11
     factor = "relationship_chain"
     effect = Effect("adopted_total", LOWERS, "buyers wait for a code, which delays adoptions")
 

@@ -17,6 +17,7 @@ class SelfMedia(Mechanism):
     spokespeople (they talk spokesperson_factor times more); new adopters may follow the account."""
 
     section = "self_media"
+    turn = 10
     factor = "accelerator"
     effect = Effect("adopted_total", RAISES, "spokespeople and persuasive official content bring more adopters")
     builds_brand_ties = True

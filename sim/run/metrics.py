@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from sim.config.generations import MAX_GENERATIONS
+from sim.config.mechanisms.generations import MAX_GENERATIONS
 from sim.run import series_metrics as series
 from sim.run.bass_fit import _nan_fit, fit_bass, fit_problem
 

@@ -4,10 +4,11 @@ The same contract holds for the core switches (sim.playbook.core.CORE_SWITCHES: 
 switches a behaviour off), each with its own settings (SWITCH_SETTINGS) and SWITCH_REPLICATES replicates.
 
 For each registered mechanism, on one small scenario chosen before looking at any result:
-- switched off (its section present with the settings below but enabled = false) it changes nothing:
+- switched off (its section present with its `example_settings` but enabled = false) it changes nothing:
   the time series is identical to the scenario without the section;
 - the same seed gives the same result;
-- switched on, it moves the outcome it documents (`Mechanism.effect`) in the documented direction:
+- switched on with its `example_settings`, it moves the outcome it documents (`Mechanism.effect`) in the
+  documented direction:
   the mean over REPLICATES replicates (common seeds) of the column's final value.
 """
 
@@ -21,7 +22,7 @@ from sim.config.scenario import load_scenario
 from sim.config.schema import Scenario
 from sim.config.section import MechanismSection
 from sim.model.streams import replicate_seeds
-from sim.playbook.base import FACTORS, LOWERS, RAISES
+from sim.playbook.base import FACTORS, LOWERS, RAISES, Mechanism
 from sim.playbook.registry import CORE_SWITCHES, MECHANISMS, factor_sections, switch_factor
 from sim.run.runner import run_replicate
 
@@ -37,29 +38,14 @@ BASE = [
     "channels.forum.membership=0.3",
     "channels.weibo.enabled=true",
 ]
-#: How each mechanism is switched on (besides enabled = true): the settings its effect is about.
-SETTINGS = {
-    "hit_product": [],
-    "interaction": ["interaction.simplicity=1", "interaction.benefit=1", "interaction.fun=1"],
-    "iteration": [],
-    "community": ["community.horizontal=1"],
-    "fan_building": [],
-    "participation_nodes": ["participation_nodes.product.open=true"],
-    "forum_service": [],
-    "events": ["events.share_fraction=1"],
-    "meetups": [],
-    "self_media": [],
-    "referral": [],
-    "generations": ["generations.products=[{launch_day = 20, quality_gain = 0.15}]", "generations.upgrade_rate=0.05"],
-}
 
 
 def scenario(extra: list[str]) -> Scenario:
     return load_scenario(None, BASE + extra)
 
 
-def switched(section: str, on: bool) -> Scenario:
-    return scenario([f"{section}.enabled={'true' if on else 'false'}", *SETTINGS[section]])
+def switched(mechanism: type[Mechanism], on: bool) -> Scenario:
+    return scenario([f"{mechanism.section}.enabled={'true' if on else 'false'}", *mechanism.example_settings])
 
 
 def series(sc: Scenario, replicates: int = 1) -> list[pd.DataFrame]:
@@ -75,7 +61,7 @@ def baseline() -> list[pd.DataFrame]:
     return series(scenario([]), REPLICATES)
 
 
-def test_every_mechanism_section_is_registered_once_with_a_test_setting():
+def test_every_mechanism_section_has_one_mechanism_with_a_factor_and_an_effect():
     sections = [m.section for m in MECHANISMS]
     declared = [
         name
@@ -83,27 +69,26 @@ def test_every_mechanism_section_is_registered_once_with_a_test_setting():
         if isinstance(field.annotation, type) and issubclass(field.annotation, MechanismSection)
     ]
     assert sorted(sections) == sorted(declared) and len(set(sections)) == len(sections)
-    assert set(SETTINGS) == set(sections)
     for m in MECHANISMS:
         assert m.factor in FACTORS and m.effect is not None and m.effect.direction in (RAISES, LOWERS)
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.section)
 def test_switched_off_changes_nothing(mechanism, baseline):
-    off = series(switched(mechanism.section, False))[0]
+    off = series(switched(mechanism, False))[0]
     pd.testing.assert_frame_equal(off, baseline[0], check_exact=True)
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.section)
 def test_same_seed_same_result(mechanism):
-    on = switched(mechanism.section, True)
+    on = switched(mechanism, True)
     pd.testing.assert_frame_equal(series(on)[0], series(on)[0], check_exact=True)
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.section)
 def test_switched_on_moves_its_documented_outcome(mechanism, baseline):
     effect = mechanism.effect
-    on = final_mean(series(switched(mechanism.section, True), REPLICATES), effect.column)
+    on = final_mean(series(switched(mechanism, True), REPLICATES), effect.column)
     off = final_mean(baseline, effect.column)
     assert np.sign(on - off) == effect.direction, f"{mechanism.section}: {effect.why} (on {on}, off {off})"
 

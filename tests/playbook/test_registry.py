@@ -51,3 +51,26 @@ def test_plain_playbook_is_the_plain_model():
     assert pb.split == 1.0 and pb.achievement == 0.0 and pb.launched(0.0) and not pb.meme_active(0.0)
     assert pb.official_rate(0.0) == pb.cfg.official.posts_per_day and pb.talk_multiplier(None, [], 0.0) == 1.0
     assert pb.content_mix().tolist() == [1.0, 0.0, 0.0]
+
+
+#: The acting order of the mechanisms shipped before issue 23: it fixes their random draws, so their results.
+SHIPPED_TURNS = (
+    "hit_product",
+    "interaction",
+    "iteration",
+    "community",
+    "fan_building",
+    "participation_nodes",
+    "forum_service",
+    "events",
+    "meetups",
+    "self_media",
+    "referral",
+    "generations",
+)
+
+
+def test_shipped_mechanisms_keep_their_acting_order_and_new_ones_act_after_them():
+    sections = [m.section for m in registry.MECHANISMS]
+    assert tuple(sections[: len(SHIPPED_TURNS)]) == SHIPPED_TURNS
+    assert [m.turn for m in registry.MECHANISMS] == sorted({m.turn for m in registry.MECHANISMS})

@@ -15,13 +15,13 @@ from sim.model.state import SEED_USER
 from sim.playbook.base import HOOKS, HookView, Mechanism, overrides
 from sim.playbook.playbook import Playbook, positive_users
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
-from tests.playbook.test_contract import BASE, SETTINGS
+from tests.playbook.test_contract import BASE
 
 #: The hooks that act on the population: those of the base whose first argument is the view.
 VIEW_HOOKS = tuple(h for h in HOOKS if list(inspect.signature(getattr(Mechanism, h)).parameters)[1:2] == ["view"])
 #: Every mechanism switched on, with the settings its contract test uses.
 EVERYTHING = (
-    BASE + [f"{m.section}.enabled=true" for m in MECHANISMS] + [s for m in MECHANISMS for s in SETTINGS[m.section]]
+    BASE + [f"{m.section}.enabled=true" for m in MECHANISMS] + [s for m in MECHANISMS for s in m.example_settings]
 )
 #: Steps run before the hooks are called: past the second generation's launch (day 20), with adopters and fans.
 WARM_UP_STEPS = 30

@@ -1,6 +1,6 @@
 """The scenario section of product generations: later products and how owners upgrade to them.
 
-Part of the scenario schema (a section of sim.config.schema.Scenario); the same strict, bounded
+A mechanism section of sim.config.schema.Scenario (sim.config.mechanisms); the same strict, bounded
 validation applies (sim.config.section.Section). The model's rules are in sim.model.generations and
 docs/model.md ("Product generations"): one product at a time per person, an upgrade is a purchase,
 a later product is never worse than the one before it (its `quality_gain` does not decrease),
@@ -46,6 +46,8 @@ class GenerationsConfig(MechanismSection):
     """Product generations (Norton and Bass 1987; Xiaomi's Mi 1, Mi 2, Mi 3): later products on sale from
     their launch day. A newcomer buys the newest product on sale; an owner of an older one upgrades with a
     per-day hazard upgrade_rate * satisfaction(lived margin) * loyalty(brand tie) * (fan_lead if a fan)."""
+
+    position = 12
 
     products: list[ProductConfig] = Field(
         default_factory=list,
