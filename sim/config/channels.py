@@ -72,13 +72,30 @@ class LayerConfig(Section):
         return self.enabled and self.start_day <= day < self.stop_day
 
 
+#: Network kinds read from the file at network.path.
+FILE_KINDS = ("edgelist", "graph_file")
+
+
 class NetworkConfig(LayerConfig):
     """The offline social network (strong, clustered small-group ties) that everyone lives in."""
 
-    kind: Literal["small_world", "erdos_renyi", "community_blocks", "well_mixed", "edgelist"] = Field(
+    kind: Literal[
+        "small_world",
+        "erdos_renyi",
+        "community_blocks",
+        "well_mixed",
+        "edgelist",
+        "graph_file",
+        "karate",
+        "davis",
+        "florentine",
+        "les_miserables",
+    ] = Field(
         "small_world",
         description="Graph of offline ties; 'community_blocks' = communities with few ties between them "
-        "(stochastic block model); 'well_mixed' = everyone meets everyone (mean field, uses wom.q).",
+        "(stochastic block model); 'well_mixed' = everyone meets everyone (mean field, uses wom.q); "
+        "'edgelist' and 'graph_file' (GraphML, GML, Pajek) = a file at network.path; 'karate', 'davis', "
+        "'florentine', 'les_miserables' = networkx's bundled real social graphs (the population is the graph's).",
     )
     mean_degree: float = Field(
         8.0,
@@ -101,7 +118,8 @@ class NetworkConfig(LayerConfig):
     path: str | None = Field(
         None,
         max_length=4096,
-        description="Edge-list file (two columns of node labels) when kind = 'edgelist'; relative to the scenario file.",
+        description="File of the network when kind = 'edgelist' (two node columns: text, .csv or .parquet) or "
+        "'graph_file' (.graphml, .gml, .net); relative to the scenario file.",
     )
     tie_strength: Probability = Field(0.8, ge=0, le=1, description="Initial offline tie strength (strong ties).")
     speed: float = Field(
@@ -114,8 +132,8 @@ class NetworkConfig(LayerConfig):
 
     @model_validator(mode="after")
     def _path_for_edgelist(self) -> NetworkConfig:
-        if self.kind == "edgelist" and not self.path:
-            raise ValueError("network.path is required when network.kind = 'edgelist'")
+        if self.kind in FILE_KINDS and not self.path:
+            raise ValueError(f"network.path is required when network.kind = '{self.kind}'")
         return self
 
 

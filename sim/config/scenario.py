@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.config.arguments import check_path, check_strings, shown
+from sim.config.channels import FILE_KINDS
 from sim.config.errors import InputError, ScenarioError
+from sim.config.graphs import sized_by_graph
 from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
 from sim.config.section import KeyConflict
@@ -116,6 +118,7 @@ def scenario_from_dict(
         key, value = parse_override(item, source)
         set_dotted(data, key, value, source)
     _check_renamed(data, source)
+    data = sized_by_graph(data, source, base_dir)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -281,11 +284,12 @@ def _union_rule(key: str) -> str:
 def _resolve_files(scenario: Scenario, source: str, base_dir: Path) -> Scenario:
     """Make file paths absolute relative to the scenario file and check they exist."""
     net = scenario.network
-    if net.kind == "edgelist" and net.path:
+    if net.kind in FILE_KINDS and net.path:
         p = Path(net.path)
         if not p.is_absolute():
             p = (base_dir / p).resolve()
         if not p.is_file():
-            raise ScenarioError(f"{source}: invalid scenario\n  network.path: edge-list file not found: {p}")
+            what = "edge-list" if net.kind == "edgelist" else "graph"
+            raise ScenarioError(f"{source}: invalid scenario\n  network.path: {what} file not found: {p}")
         scenario = scenario.model_copy(update={"network": net.model_copy(update={"path": str(p)})})
     return scenario

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import networks as network
+from sim.config.channels import FILE_KINDS
 from sim.config.errors import ScenarioError
+from sim.config.graphs import GRAPH_KINDS
 from sim.config.population import SeedUsersConfig
 from sim.config.schema import Scenario
 from sim.model.channels import Channel, EdgeChannel, GroupChannel
@@ -31,9 +33,10 @@ def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel
         try:
             layer = network.offline_network(net, n, rng)  # the builder registered for network.kind
         except (OSError, ValueError) as exc:
-            if net.kind != "edgelist":
+            if net.kind not in (*FILE_KINDS, *GRAPH_KINDS):
                 raise
-            raise ScenarioError(f"network.path: {exc}") from None
+            key = "network.path" if net.kind in FILE_KINDS else "population.size"  # a file, or a graph's size
+            raise ScenarioError(f"{key}: {exc}") from None
         channels["offline"] = EdgeChannel("offline", layer, net, wom, rel, n, dt)
     ch = cfg.channels
     if ch.forum.enabled:

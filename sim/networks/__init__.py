@@ -13,9 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.config.graphs import GRAPH_KINDS
 from sim.networks import community_blocks as _community_blocks
 from sim.networks import edgelist as _edgelist
 from sim.networks import erdos_renyi as _erdos_renyi
+from sim.networks import real as _real
 from sim.networks import small_world as _small_world
 from sim.networks.core import EdgeLayer
 
@@ -25,6 +27,7 @@ OFFLINE_KINDS: dict[str, Callable[..., EdgeLayer]] = {
     "erdos_renyi": _erdos_renyi.from_config,
     "community_blocks": _community_blocks.from_config,
     "edgelist": _edgelist.from_config,
+    **dict.fromkeys(GRAPH_KINDS, _real.from_config),
 }
 
 
