@@ -15,6 +15,7 @@ when they attended an event together (the projection of the women-events graph).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,8 @@ GRAPH_KINDS = (*BUNDLED_GRAPHS, "graph_file")
 #: Largest graph file read (bytes): networkx holds the whole graph as Python objects (about 1 KB a tie);
 #: larger graphs go through an edge list (.csv or .parquet, `network.kind = "edgelist"`).
 MAX_GRAPH_FILE_BYTES = 100 * 2**20
+#: Graphs kept in memory once read (one scenario's graph is read by the loader, the layer and the seeding).
+GRAPHS_KEPT = 4
 #: The node attribute naming each person's community, where a graph has one.
 COMMUNITY_ATTRIBUTE = "community"
 
@@ -104,7 +107,17 @@ def read_graph_file(path: str | Path) -> nx.Graph:
 
 
 def scenario_graph(kind: str, path: str | Path | None) -> nx.Graph:
-    """The graph a scenario's network section names (kind in GRAPH_KINDS)."""
+    """The graph a scenario's network section names (kind in GRAPH_KINDS), read once per file version
+    (loading the scenario, building the layer and choosing seed users share it: never modify it)."""
+    if kind != "graph_file":
+        return _read(kind, None, 0, 0)
+    stat = Path(path).stat()
+    return _read(kind, str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=GRAPHS_KEPT)
+def _read(kind: str, path: str | None, mtime_ns: int, size: int) -> nx.Graph:
+    """The graph of `kind` (a graph file: the version with this modification time and size)."""
     return read_graph_file(path) if kind == "graph_file" else bundled_graph(kind)
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.config.limits import MAX_POPULATION
+from sim.config.limits import MAX_POPULATION, MAX_TEXT
 from sim.config.section import Section
 
 
@@ -34,11 +34,18 @@ class SeedUsersConfig(Section):
     """The core users who have the product on day 0 (MIUI: 100 forum users)."""
 
     count: int = Field(100, ge=0, le=MAX_POPULATION, description="Number of seed users (people).")
-    choice: Literal["random", "hubs", "community"] = Field(
+    choice: Literal["random", "hubs", "community", "graph_community"] = Field(
         "random",
         description="'random': uniform; 'hubs': highest degree over all layers; "
-        "'community': members of the named community (forum geeks).",
+        "'community': members of the named community (forum geeks); 'graph_community': members of a "
+        "community of a real offline graph (its nodes' `community` label, e.g. a karate faction).",
     )
     community: Literal["forum", "wechat"] = Field(
         "forum", description="The community seed users are chosen in when choice = 'community'."
+    )
+    graph_community: str | None = Field(
+        None,
+        max_length=MAX_TEXT,
+        description="The real graph's community seed users are chosen in when choice = 'graph_community' "
+        "(karate: 'Mr. Hi' or 'Officer').",
     )

@@ -27,6 +27,7 @@ from pydantic import Field, create_model, model_validator
 from sim.config.behaviour import EngineConfig, RelationshipConfig, WomConfig
 from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
+from sim.config.graphs import GRAPH_KINDS
 from sim.config.limits import MAX_TEXT
 from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.names import NAME_PATTERN, NAME_RULE
@@ -127,5 +128,14 @@ def check_layers(scenario: Scenario) -> None:
             "seed_users.community",
             f"seed_users.choice = 'community' in '{seeds.community}' needs channels.{seeds.community}.enabled = true",
         )
+    if seeds.choice == "graph_community":
+        if not (scenario.network.enabled and scenario.network.kind in GRAPH_KINDS):
+            raise KeyConflict(
+                "seed_users.choice",
+                f"seed_users.choice = 'graph_community' needs a real graph as the offline network "
+                f"(network.kind one of {', '.join(GRAPH_KINDS)}, switched on)",
+            )
+        if seeds.graph_community is None:
+            raise KeyConflict("seed_users.graph_community", "seed_users.choice = 'graph_community' needs its name")
     if community.enabled and community.peer_reach == "ties" and not has_offline_network(scenario):
         raise KeyConflict("community.peer_reach", f"community.peer_reach = 'ties' needs {OFFLINE_NEEDS}")

@@ -13,10 +13,11 @@ import numpy as np
 from sim import networks as network
 from sim.config.channels import FILE_KINDS
 from sim.config.errors import ScenarioError
-from sim.config.graphs import GRAPH_KINDS
+from sim.config.graphs import COMMUNITY_ATTRIBUTE, GRAPH_KINDS, scenario_graph
 from sim.config.population import SeedUsersConfig
 from sim.config.schema import Scenario
 from sim.model.channels import Channel, EdgeChannel, GroupChannel
+from sim.networks import real
 from sim.networks.boards import boards
 from sim.networks.chat_groups import chat_groups
 from sim.networks.followers import followers as follower_layer
@@ -94,14 +95,33 @@ def choose_initial_users(
     employees = order[: cfg.population.employees]
     free = np.ones(n, dtype=bool)
     free[employees] = False
+    if cfg.seed_users.choice == "graph_community":
+        free &= graph_community_members(cfg)
     return employees, choose_seed_users(cfg.seed_users, channels, free, rng)
+
+
+def graph_community_members(cfg: Scenario) -> np.ndarray:
+    """Mask of the people in the real graph's community `seed_users.graph_community` (a ScenarioError
+    naming the graph's communities when it has no such one, or none at all)."""
+    net, wanted = cfg.network, cfg.seed_users.graph_community
+    labels = real.communities(scenario_graph(net.kind, net.path))
+    if labels is None:
+        raise ScenarioError(
+            f"seed_users.graph_community: the graph of network.kind = '{net.kind}' has no node attribute "
+            f"'{COMMUNITY_ATTRIBUTE}'"
+        )
+    if wanted not in set(labels):
+        known = ", ".join(repr(str(c)) for c in sorted(set(labels)))
+        raise ScenarioError(f"seed_users.graph_community: {wanted!r} is not a community of the graph; it has {known}")
+    return labels == wanted
 
 
 def choose_seed_users(
     cfg: SeedUsersConfig, channels: dict[str, Channel], free: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """`cfg.count` seed users among the `free` people (a mask), sorted by index."""
-    if cfg.choice == "random":
+    """`cfg.count` seed users among the `free` people (a mask), sorted by index; with choice
+    'graph_community' the caller has already narrowed `free` to that community."""
+    if cfg.choice in ("random", "graph_community"):
         candidates = rng.permutation(np.flatnonzero(free))
     elif cfg.choice == "hubs":
         candidates = np.flatnonzero(free)

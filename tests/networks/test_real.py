@@ -141,3 +141,44 @@ def test_a_run_on_the_karate_club_spreads_along_its_ties(tmp_path):
     sc = load_scenario(_scenario(tmp_path, '[network]\nkind = "karate"\n[run]\ndays = 60\n'))
     ts = run_replicate(sc, replicate_seed(3, 0), 0)
     assert ts["adopted_total"].iloc[-1] >= 2 and ts["adopted_total"].max() <= 34
+
+
+# --- seed users chosen in one of the graph's communities ----------------------------------------------
+@pytest.mark.parametrize("faction", ["Mr. Hi", "Officer"])
+def test_seed_users_may_be_chosen_in_one_faction_of_the_karate_club(tmp_path, faction):
+    from sim.model.model import WomModel
+    from sim.model.state import SEED_USER
+
+    body = f'choice = "graph_community"\ngraph_community = "{faction}"\n[network]\nkind = "karate"\n'
+    sc = load_scenario(_scenario(tmp_path, body))
+    labels = communities(bundled_graph("karate"))
+    for seed in range(5):
+        chosen = np.flatnonzero(WomModel(sc, seed).people.kind == SEED_USER)
+        assert len(chosen) == 2 and set(labels[chosen]) == {faction}
+
+
+def test_a_graph_community_that_does_not_exist_is_named_with_the_graphs_own(tmp_path):
+    from sim.model.model import WomModel
+
+    sc = load_scenario(
+        _scenario(tmp_path, 'choice = "graph_community"\ngraph_community = "Mr Hi"\n[network]\nkind = "karate"\n')
+    )
+    with pytest.raises(ScenarioError, match="'Mr Hi' is not a community of the graph; it has 'Mr. Hi', 'Officer'"):
+        WomModel(sc, 0)
+    sc = load_scenario(
+        _scenario(tmp_path, 'choice = "graph_community"\ngraph_community = "x"\n[network]\nkind = "florentine"\n')
+    )
+    with pytest.raises(ScenarioError, match="has no node attribute 'community'"):
+        WomModel(sc, 0)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('choice = "graph_community"\ngraph_community = "a"\n', "needs a real graph as the offline network"),
+        ('choice = "graph_community"\n[network]\nkind = "karate"\n', "seed_users.graph_community: seed_users.choice"),
+    ],
+)
+def test_graph_community_seeding_needs_a_real_graph_and_a_name(tmp_path, body, message):
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(_scenario(tmp_path, body))
