@@ -11,6 +11,18 @@ Docs: docs/model.md, "Product generations". The assumptions, in short:
   (negative -> detractor, else a fan stays a fan and others are adopters); they start talking again;
 - purchases: first purchases (the model's adoptions) plus upgrades; a repeat buyer bought at least twice.
 
+With `generations.substitution = "word_of_mouth"` (Norton and Bass 1987) the upgrade hazard is replaced:
+- every later product g diffuses through the whole population by its own Bass process from its launch:
+  a person who does not want it yet comes to want it within a step with `want_probability` (its
+  `innovation` p_g, and its `imitation` q_g times the share who already want it), independently of
+  what they own and of the other products;
+- a person holds the newest product of the unbroken run of products they want (`wanted_level`: the
+  first product, then 2 if they want 2, then 3 if they also want 3, ...): an owner whose level rises
+  upgrades to it (possibly skipping a generation), and a newcomer buys the product of their level, so
+  earlier products stay on sale. With the whole market present from the start this gives Norton and
+  Bass's owner shares S_1 = F_1 (1 - F_2), S_2 = F_1 F_2 (1 - F_3), ... (`sim.model.theory.norton_bass`
+  with m = (N, 0, ...)); satisfaction, loyalty and fans' lead do not enter.
+
 The rules are pure functions over scalars and arrays, shared by both backends; the per-person draws
 come from the model's backend. `ProductLine` holds the per-person state, built by the playbook's
 mechanism (`sim.playbook.generations`) only when the scenario switches generations on with at least one
@@ -63,6 +75,22 @@ def upgrade_probability(hazard, dt):
     return -np.expm1(-np.asarray(hazard, dtype=float) * dt)
 
 
+def want_probability(innovation, imitation, wanting_share, dt):
+    """Chance of coming to want a product within a step of dt days, by its Bass process (word-of-mouth
+    substitution): 1 - exp(-(innovation + imitation * share who want it) * dt)."""
+    return -np.expm1(-(innovation + imitation * np.asarray(wanting_share, dtype=float)) * dt)
+
+
+def wanted_level(wanted, generations: int):
+    """The newest generation of each person's unbroken run of wanted products: 1, then g while they also
+    want generation g (bit g - 1 of `wanted`), for g = 2..generations."""
+    wanted = np.asarray(wanted)
+    level = np.ones(wanted.shape, dtype=np.int8)
+    for g in range(2, generations + 1):
+        level = np.where((level == g - 1) & (wanted & (1 << (g - 1)) != 0), np.int8(g), level)
+    return level
+
+
 # --- state ----------------------------------------------------------------------------------------
 
 
@@ -77,6 +105,9 @@ class ProductLine:
         State("margin", np.float64, 0.0),
         State("bought", np.int32, 0),
     )
+
+    #: With word-of-mouth substitution: which later products each person wants (bit g - 1: generation g).
+    WANT_STATES: tuple[State, ...] = (State("wanted", np.int16, 0),)
 
     def __init__(self, cfg: GenerationsConfig, people: People, product: Product):
         self.cfg = cfg
@@ -112,12 +143,39 @@ class ProductLine:
             c.fan_lead,
         )
 
-    def buy(self, people: np.ndarray, margin: np.ndarray | float, day: float) -> None:
-        """`people` buy the generation on sale on `day`, living it with `margin` (value units)."""
-        g = self.product.generation(day)
+    @property
+    def by_word_of_mouth(self) -> bool:
+        """Whether owners take up later products through their own Bass processes (see the module)."""
+        return self.cfg.substitution == "word_of_mouth"
+
+    def spread_wants(self, day: float, dt: float, draws) -> None:
+        """Word-of-mouth substitution, one step: each later product launched by `day` reaches the people
+        who do not want it yet with `want_probability` (the shares counted before any of this step's
+        draws); `draws(people, [probabilities])` is the backend's per-person draw."""
+        wanted, n = self.people.wanted, len(self.people.wanted)
+        shares = [np.count_nonzero(wanted & (1 << g)) / n for g in range(1, self.cfg.count)]
+        for g, product in enumerate(self.cfg.products, start=2):
+            if product.launch_day > day:
+                break
+            bit = np.int16(1 << (g - 1))
+            candidates = np.flatnonzero((wanted & bit) == 0)
+            p = want_probability(product.innovation, product.imitation, shares[g - 2], dt)
+            wanted[candidates[draws(candidates, [np.full(len(candidates), p)])[0]]] |= bit
+
+    def level(self, people: np.ndarray) -> np.ndarray:
+        """The generation each of `people` holds or buys under word-of-mouth substitution (`wanted_level`)."""
+        return wanted_level(self.people.wanted[people], self.cfg.count)
+
+    def buy(self, people: np.ndarray, margin: np.ndarray | float, day: float, generation=None) -> None:
+        """`people` buy the generation on sale on `day` (or each their `generation`), living it with
+        `margin` (value units)."""
+        g = self.product.generation(day) if generation is None else generation
         books = self.people
         books.owned[people] = g
         books.margin[people] = margin
         self.repeat_buyers += int(np.count_nonzero(books.bought[people] == 1))
         books.bought[people] += 1
-        self.purchases[g - 1] += len(people)
+        if generation is None:
+            self.purchases[g - 1] += len(people)
+        else:
+            self.purchases += np.bincount(np.asarray(g, dtype=np.int64) - 1, minlength=self.cfg.count)

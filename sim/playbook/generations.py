@@ -49,8 +49,11 @@ class Generations(Mechanism):
         self.advocate_margin = scenario.engine.advocate_margin
 
     def states(self) -> tuple[State, ...]:
-        """The product line's books, per person (only with a later product)."""
-        return ProductLine.STATES if ProductLine.active(self.cfg) else ()
+        """The product line's books, per person (only with a later product), and with word-of-mouth
+        substitution which later products each person wants."""
+        if not ProductLine.active(self.cfg):
+            return ()
+        return ProductLine.STATES + (ProductLine.WANT_STATES if self.cfg.substitution == "word_of_mouth" else ())
 
     def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """The initial users own the first product, as advocates (their margin at least the advocates')."""
@@ -62,9 +65,11 @@ class Generations(Mechanism):
         self.line.buy(users, np.maximum(margin, self.advocate_margin), 0.0)
 
     def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
-        """New adopters buy the product on sale, living it with their margin."""
+        """New adopters buy the product on sale (with word-of-mouth substitution: the product of their level,
+        earlier ones staying on sale), living it with their margin."""
         if self.line is not None:
-            self.line.buy(adopters, margin, day)
+            level = self.line.level(adopters) if self.line.by_word_of_mouth else None
+            self.line.buy(adopters, margin, day, level)
 
     def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
         """Owners of an older generation may upgrade to the newest: a purchase whose new experience sets their
@@ -75,18 +80,27 @@ class Generations(Mechanism):
         owns = (view.people.state >= Funnel.ADOPTER) & (
             view.people.state <= Funnel.DETRACTOR
         )  # adopters, fans, detractors
-        owners = line.behind(np.flatnonzero(owns), day)
-        if len(owners) == 0:
-            return
-        fan = view.people.state[owners] == Funnel.FAN
-        hazard = line.hazard(owners, view.people.brand_tie_now(owners, day_end), fan)
-        # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
-        takes = view.participation_draws(owners, [upgrade_probability(hazard, view.dt)])[0]
-        upgraders, fan = owners[takes], fan[takes]
+        if line.by_word_of_mouth:
+            # every later product's own Bass process, by the backend's per-person draws; owners whose run of
+            # wanted products grew take up its newest
+            line.spread_wants(day, view.dt, view.participation_draws)
+            owners = np.flatnonzero(owns)
+            level = line.level(owners)
+            takes = level > view.people.owned[owners]
+            upgraders, level = owners[takes], level[takes]
+        else:
+            owners = line.behind(np.flatnonzero(owns), day)
+            if len(owners) == 0:
+                return
+            fan = view.people.state[owners] == Funnel.FAN
+            hazard = line.hazard(owners, view.people.brand_tie_now(owners, day_end), fan)
+            # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
+            upgraders, level = owners[view.participation_draws(owners, [upgrade_probability(hazard, view.dt)])[0]], None
         if len(upgraders) == 0:
             return
+        fan = view.people.state[upgraders] == Funnel.FAN
         margin, valence = view.experience(upgraders, day)
-        line.buy(upgraders, margin, day)
+        line.buy(upgraders, margin, day, level)
         state = np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1)
         view.people.set_state(upgraders, np.where(fan & (valence != NEGATIVE), np.int8(Funnel.FAN), state))
         view.people.valence[upgraders] = valence

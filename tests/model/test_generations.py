@@ -12,6 +12,7 @@ from sim.config.scenario import load_scenario
 from sim.model import generations as gen
 from sim.model import rules, theory
 from sim.model.model import WomModel
+from sim.run.bass_fit import fit_norton_bass, norton_bass_problem
 from sim.run.runner import run_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -132,3 +133,48 @@ def test_docking_with_the_closed_form():
     err = np.abs(mean.to_numpy().T - closed)
     assert err.max() < DOCKING_TOLERANCE, f"max deviation per generation {err.max(axis=1)}"
     assert mean.to_numpy()[-1].sum() > 0.95 and mean.to_numpy()[-1, 0] < 0.1  # the curves were covered
+
+
+# --- word-of-mouth substitution: Norton and Bass (1987) ---------------------------------------------
+NORTON_BASS = SCENARIOS / "docking" / "norton_bass.toml"
+#: Stated before looking: the fitted p and q of the model's own output within this relative error.
+FIT_TOLERANCE = 0.10
+
+
+def test_want_probability_is_a_bass_step_and_the_level_an_unbroken_run():
+    assert gen.want_probability(0.03, 0.38, 0.0, 1.0) == pytest.approx(1 - np.exp(-0.03))
+    assert gen.want_probability(0.03, 0.38, 0.5, 0.1) == pytest.approx(1 - np.exp(-(0.03 + 0.19) * 0.1))
+    # bit g - 1 = wants generation g: nothing, 2, 2 and 3, 3 only (broken run), 2 and 4 (broken at 3)
+    wanted = np.array([0, 0b10, 0b110, 0b100, 0b1010], dtype=np.int16)
+    assert gen.wanted_level(wanted, 4).tolist() == [1, 2, 3, 1, 2]
+    assert gen.wanted_level(wanted, 2).tolist() == [1, 2, 2, 1, 2]
+
+
+def test_word_of_mouth_substitution_needs_each_product_to_be_wanted_by_someone():
+    later = "generations.products=[{launch_day=10, innovation=0.02}, {launch_day=20}]"
+    with pytest.raises(ScenarioError, match="generations.products.1.innovation: must be > 0 with"):
+        load_scenario(DEFAULT, ["generations.enabled=true", 'generations.substitution="word_of_mouth"', later])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "p, q, launches, days", [(0.03, 0.38, (10, 20), 40), (0.01, 0.5, (12, 24), 50)], ids=["p03-q38", "p01-q50"]
+)
+def test_word_of_mouth_substitution_docks_with_norton_bass(p, q, launches, days):
+    """scenarios/docking/norton_bass.toml (10 replicates, N = 10,000, dt = 0.05, seed 1969) with common p and q
+    for the first product (advertising's p, word of mouth's q) and the two later ones: every generation's
+    mean owner share within DOCKING_TOLERANCE of S_1 = F_1 (1 - F_2), S_2 = F_1 F_2 (1 - F_3),
+    S_3 = F_1 F_2 F_3 at every recorded time; and `fit_norton_bass` on the mean owners recovers p and q
+    within FIT_TOLERANCE."""
+    later = ", ".join(f"{{launch_day = {day}, innovation = {p}, imitation = {q}}}" for day in launches)
+    sets = [f"advertising.p_max={p}", f"wom.q={q}", f"generations.products=[{later}]", f"run.days={days}"]
+    sc = load_scenario(NORTON_BASS, sets)
+    assert (sc.run.replicates, sc.population.size, sc.run.dt, sc.run.seed) == (10, 10_000, 0.05, 1969)
+    owners = run_scenario(sc).timeseries.groupby("time")[[f"owners_gen{g}" for g in (1, 2, 3)]].mean()
+    closed = theory.norton_bass(owners.index.to_numpy(), p, q, [1.0, 0.0, 0.0], launches)
+    err = np.abs(owners.to_numpy().T / sc.population.size - closed)
+    assert err.max() < DOCKING_TOLERANCE, f"max deviation per generation {err.max(axis=1)}"
+    assert owners.to_numpy()[-1, 2] / sc.population.size > 0.95  # the curves were covered
+    fit = fit_norton_bass(owners.index.to_numpy(), owners.to_numpy().T, launches)
+    assert norton_bass_problem(fit) is None
+    assert fit.p == pytest.approx(p, rel=FIT_TOLERANCE) and fit.q == pytest.approx(q, rel=FIT_TOLERANCE)

@@ -10,6 +10,8 @@ tie to the brand and, for fans, by `fan_lead`.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS
@@ -39,6 +41,20 @@ class ProductConfig(Section):
         ge=-10,
         le=10,
         description="Added to everyone's expectation when judging this product (value units; expectations rise).",
+    )
+    innovation: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="With substitution = 'word_of_mouth': the Bass p of this product's own diffusion, the chance "
+        "per day that someone comes to want it unprompted (per day).",
+    )
+    imitation: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="With substitution = 'word_of_mouth': the Bass q of this product's own diffusion, per day per "
+        "share of the population that already wants it (per day).",
     )
 
 
@@ -76,6 +92,12 @@ class GenerationsConfig(MechanismSection):
     fan_lead: float = Field(
         3.0, ge=0, le=100, description="Fans upgrade this many times faster than other owners (fans lead)."
     )
+    substitution: Literal["constant", "word_of_mouth"] = Field(
+        "constant",
+        description="How owners take up a later product: 'constant': at the hazard upgrade_rate (scaled by "
+        "satisfaction, loyalty and fan_lead); 'word_of_mouth': through the product's own Bass process "
+        "(its innovation and imitation) as in Norton and Bass (1987), and earlier products stay on sale.",
+    )
 
     @model_validator(mode="after")
     def _launches_in_order(self) -> GenerationsConfig:
@@ -97,6 +119,20 @@ class GenerationsConfig(MechanismSection):
                     f"must be >= the previous product's quality_gain ({before:g}), got {after:g}: owners upgrade "
                     "to the newest product, so a later product may not be worse than the one before it",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _wanted_by_someone(self) -> GenerationsConfig:
+        """Under word-of-mouth substitution a product nobody comes to want unprompted (innovation 0) is never
+        wanted: nobody imitates an empty set."""
+        if self.substitution == "word_of_mouth":
+            for i, product in enumerate(self.products):
+                if product.innovation <= 0:
+                    raise KeyConflict(
+                        f"generations.products.{i}.innovation",
+                        "must be > 0 with generations.substitution = 'word_of_mouth' (the product's Bass p: "
+                        "with 0 nobody ever comes to want it)",
+                    )
         return self
 
     @property
