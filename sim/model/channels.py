@@ -91,10 +91,24 @@ class Channel:
         self.answer_back = rel.answer_back if name in ANSWERED_CHANNELS else 0.0
         #: People's funnel states (the model's array), set by the model when fans answer back.
         self.state: np.ndarray | None = None
+        self._reach_step: int | None = None  # the step `_reach` was found for (None: find it again)
+        self._reach = np.zeros(n, dtype=bool)
 
     def answering(self) -> bool:
         """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
         return self.answer_back > 0 and self.state is not None
+
+    def may_reach(self, i: int, step: int) -> bool:
+        """Whether some live post can reach person i in `step` (per-agent backend: the per-person rule skips
+        people no post can reach, for whom it would draw nothing). Found once per step and after any change."""
+        if self._reach_step != step:
+            self._reach = self._reachable(step)
+            self._reach_step = step
+        return bool(self._reach[i])
+
+    def _reachable(self, step: int) -> np.ndarray:
+        """Mask of the people some live post can reach in `step` (overridden per channel)."""
+        raise NotImplementedError
 
     def strengthen(self, used: UsedTies | UsedTieChunks, day: float) -> None:
         """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
@@ -111,6 +125,7 @@ class Channel:
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
         self._drop_expired(step)  # first, so that a person who posts again is listed once
+        self._reach_step = None
         fresh = np.compress(self.visible_until[people] <= step, people)  # not live yet: join the live list once
         self.visible_until[people] = step + self.life
         self.visible_valence[people] = valence
@@ -125,11 +140,13 @@ class Channel:
     def prepare(self, step: int) -> None:
         """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
         self._drop_expired(step)
+        self._reach_step = None
         self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
 
     def close(self) -> None:
         """Remove all live posts (the channel has stopped)."""
         self.visible_until[self.live] = NO_POST
+        self._reach_step = None
         self.live = np.empty(0, dtype=np.int64)
         self.official_posts = []
 
@@ -291,33 +308,48 @@ class EdgeChannel(Channel):
         return self._incoming
 
     def contacts_of(self, i: int, step: int, day: float, rng, senders: list | None = None) -> tuple[list, list]:
-        """Per-agent rule: person i looks at each contact with a live post. Returns (contacts, ties used);
-        the sender of each contact goes into `senders` if given."""
+        """Per-agent rule: person i looks at each contact with a live post, one after another (one uniform
+        each, drawn together: the same numbers in the same order). Returns (contacts, ties used); the
+        sender of each contact goes into `senders` if given."""
+        if not self.may_reach(i, step):
+            return [], []
         inc = self.incoming()
         lo, hi = inc.indptr[i], inc.indptr[i + 1]
-        found, used = [], []
-        for k in range(lo, hi):
-            j = inc.indices[k]
-            if self.visible_until[j] <= step:
-                continue
-            negative = self.visible_valence[j] == NEGATIVE
-            read_p = self.read_neg if negative else self.read_pos
-            u = rng.random()
-            if u >= read_p:
-                continue
-            tie = int(inc.tie[k])
-            strength = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
-            transmission = self.transmission_neg if negative else self.transmission_pos
-            p = rules.persuasion_probability(transmission, strength)
-            if negative and self.answering():
+        neighbours = inc.indices[lo:hi]
+        live = (self.visible_until[neighbours] > step).nonzero()[0]
+        if len(live) == 0:
+            return [], []
+        js = neighbours[live]
+        negative = self.visible_valence[js] == NEGATIVE
+        read_p = np.where(negative, self.read_neg, self.read_pos)
+        u = rng.random(len(js))
+        seen = (u < read_p).nonzero()[0]
+        if len(seen) == 0:
+            return [], []
+        js, negative, read_p, u = js[seen], negative[seen], read_p[seen], u[seen]
+        ties = inc.tie[lo:hi][live[seen]]
+        strength = self.ties.now(ties, day)  # one for all when ties never change
+        transmission = np.where(negative, self.transmission_neg, self.transmission_pos)
+        p = rules.persuasion_probability(transmission, strength)
+        if self.answering():
+            for k in negative.nonzero()[0]:
+                j = js[k]
                 audience = self.layer.indices[self.layer.indptr[j] : self.layer.indptr[j + 1]]
                 share = rules.fan_share(self.state[audience] == Funnel.FAN, np.zeros(len(audience), np.intp), 1)
-                p = rules.answered_persuasion(p, self.answer_back, share[0])
-            found.append((self.code, bool(negative), bool(u < read_p * p), float(strength)))
-            used.append(tie)
-            if senders is not None:
-                senders.append(int(j))
-        return found, used
+                p[k] = rules.answered_persuasion(p[k], self.answer_back, share[0])
+        persuaded = (u < read_p * p).tolist()
+        strengths = strength.tolist() if isinstance(strength, np.ndarray) else [float(strength)] * len(js)
+        code = self.code
+        found = [(code, neg, pers, st) for neg, pers, st in zip(negative.tolist(), persuaded, strengths, strict=True)]
+        if senders is not None:
+            senders.extend(js.tolist())
+        return found, ties.tolist()
+
+    def _reachable(self, step: int) -> np.ndarray:
+        """The out-neighbours of everyone with a post visible in `step`."""
+        reach = np.zeros(len(self.visible_until), dtype=bool)
+        reach[self.layer.indices[self.layer.entries(np.flatnonzero(self.visible_until > step))]] = True
+        return reach
 
     def official_audience(self, people: People) -> np.ndarray:
         return self.official_followers
@@ -373,8 +405,11 @@ class GroupChannel(Channel):
         self.n_pos += np.bincount(groups[~negative], minlength=self.groups.n_groups)
         self.n_neg += np.bincount(groups[negative], minlength=self.groups.n_groups)
 
-    def _slot_contacts(self, slots: np.ndarray, step: int, day: float, rng):
-        """Contacts of the members in `slots` (one membership each) with the other members' live posts."""
+    def _slot_contacts(self, slots: np.ndarray, step: int, day: float, rng, by_slot: bool = False):
+        """Contacts of the members in `slots` (one membership each) with the other members' live posts.
+
+        One uniform per slot and valence: all positive ones, then all negative ones; or, `by_slot`, slot
+        after slot (its positive, then its negative one), as one person reading group after group draws."""
         g = self.groups.slot_group[slots]
         who = self.groups.members[slots].astype(np.int64)
         own_live = self.visible_until[who] > step
@@ -382,12 +417,14 @@ class GroupChannel(Channel):
         k_pos = self.n_pos[g] - (own_live & ~own_neg)
         k_neg = self.n_neg[g] - own_neg
         strength = self.ties.now(slots, day)
+        if by_slot:
+            draws = rng.random(2 * len(slots)).reshape(len(slots), 2).T
         results = []
         for negative, k, read_p, transmission in (
             (False, k_pos, self.read_pos, self.transmission_pos),
             (True, k_neg, self.read_neg, self.transmission_neg),
         ):
-            u = rng.random(len(slots))
+            u = draws[int(negative)] if by_slot else rng.random(len(slots))
             seen = u < rules.at_least_one(read_p, k)
             p = rules.persuasion_probability(transmission, strength)
             if negative and self.answering():
@@ -413,19 +450,32 @@ class GroupChannel(Channel):
         return UsedTies(np.compress(used, slots))
 
     def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
-        """Per-agent rule: person i reads the live posts of each of its groups."""
+        """Per-agent rule: person i reads the live posts of each of its groups, group after group."""
+        if not self.may_reach(i, step):
+            return [], []
         lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
+        slots = self.groups.agent_slots[lo:hi]
+        g = self.groups.slot_group[slots]
+        slots = np.compress(self.n_pos[g] + self.n_neg[g] > 0, slots)
+        if len(slots) == 0:
+            return [], []
+        _, results, strength = self._slot_contacts(slots, step, day, rng, by_slot=True)
+        strength = strength.tolist() if isinstance(strength, np.ndarray) else [float(strength)] * len(slots)
+        (_, seen_pos, pers_pos), (_, seen_neg, pers_neg) = ((neg, s.tolist(), p.tolist()) for neg, s, p in results)
         found, used = [], []
-        for slot in self.groups.agent_slots[lo:hi]:
-            g = self.groups.slot_group[slot]
-            if self.n_pos[g] + self.n_neg[g] == 0:
-                continue
-            _, results, strength = self._slot_contacts(np.array([slot]), step, day, rng)
-            for negative, seen, persuaded in results:
-                if seen[0]:
-                    found.append((self.code, negative, bool(persuaded[0]), float(np.max(strength))))
-                    used.append(int(slot))
+        for k, slot in enumerate(slots.tolist()):
+            for negative, seen, persuaded in ((False, seen_pos, pers_pos), (True, seen_neg, pers_neg)):
+                if seen[k]:
+                    found.append((self.code, negative, persuaded[k], strength[k]))
+                    used.append(slot)
         return found, used
+
+    def _reachable(self, step: int) -> np.ndarray:
+        """The members of every group with a live post (as counted by `prepare`)."""
+        reach = np.zeros(len(self.member), dtype=bool)
+        slots, _ = csr_ranges(self.groups.group_ptr, np.flatnonzero((self.n_pos + self.n_neg) > 0))
+        reach[self.groups.members[slots]] = True
+        return reach
 
     def official_audience(self, people: People) -> np.ndarray:
         if self.audience_kind == "members":
