@@ -7,6 +7,7 @@ per-test level is 0.001/35 (Bonferroni: family-wise false alarm 0.1%). A wrong r
 `test_a_wrong_rule_is_caught` checks that a 20% stronger transmission in one backend is.
 """
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -96,17 +97,27 @@ CASES = {
 }
 
 
-def outcomes(path, overrides, backend, seed):
-    sc = load_scenario(path, overrides + [f"run.backend={backend}"])
+@functools.cache
+def outcomes(path, overrides: tuple[str, ...], backend, seed):
+    """Per-replicate METRICS of REPLICATES replicates; kept, so that a run two tests share (the default
+    case's vector run: its agreement test and the wrong-rule test, in one xdist group) runs once per worker."""
+    sc = load_scenario(path, [*overrides, f"run.backend={backend}"])
     ts = run_scenario(sc, seed=seed, replicates=REPLICATES).timeseries
     rows = [summarize_replicate(g, sc.population.size) for _, g in ts.groupby("replicate")]
     return {m: np.array([r[m] for r in rows], dtype=float) for m in METRICS}
 
 
+#: The default case shares its vector run with `test_a_wrong_rule_is_caught` (same worker under --dist loadgroup).
+SHARED_RUNS = pytest.mark.xdist_group("agents-default")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize(
+    "case", [pytest.param(case, marks=SHARED_RUNS) if case == "default" else case for case in CASES]
+)
 def test_backends_agree(case):
     path, overrides = CASES[case]
+    overrides = tuple(overrides)
     agents = outcomes(path, overrides, "agents", seed=7)
     vector = outcomes(path, overrides, "vector", seed=8)
     assert np.nanmean(vector["final_adoption"]) > 0.05, "case must actually spread"
@@ -134,11 +145,12 @@ def test_agents_backend_uses_mesa_agents():
 
 
 @pytest.mark.slow
+@SHARED_RUNS
 def test_a_wrong_rule_is_caught():
     """The same comparison fails when one backend's word of mouth is 20% more persuasive (default case,
     transmission 0.2 against 0.24, same replicates and seeds): in this case final adoption is capped by
     the product (about 74% either way), and the speed shows it: time to 50% differs at KS p < ALPHA."""
     path, overrides = CASES["default"]
-    agents = outcomes(path, overrides + ["wom.transmission=0.24"], "agents", seed=7)
-    vector = outcomes(path, overrides, "vector", seed=8)
+    agents = outcomes(path, (*overrides, "wom.transmission=0.24"), "agents", seed=7)
+    vector = outcomes(path, tuple(overrides), "vector", seed=8)
     assert stats.ks_2samp(agents["time_to_50pct"], vector["time_to_50pct"]).pvalue < ALPHA
