@@ -15,8 +15,9 @@ import pytest
 from scipy import stats
 
 from sim.config.scenario import load_scenario
+from sim.model.streams import replicate_seeds
 from sim.run.metrics import summarize_replicate
-from sim.run.runner import run_scenario
+from sim.run.runner import run_replicate
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 REPLICATES = 40
@@ -100,10 +101,12 @@ CASES = {
 @functools.cache
 def outcomes(path, overrides: tuple[str, ...], backend, seed):
     """Per-replicate METRICS of REPLICATES replicates; kept, so that a run two tests share (the default
-    case's vector run: its agreement test and the wrong-rule test, in one xdist group) runs once per worker."""
+    case's vector run: its agreement test and the wrong-rule test, in one xdist group) runs once per worker.
+    Replicate r runs from the r-th child of `seed`, as in `run_scenario`, whose whole-run summary (a Bass fit
+    per replicate, more than the vector run itself costs) is left out: each replicate is summarized once."""
     sc = load_scenario(path, [*overrides, f"run.backend={backend}"])
-    ts = run_scenario(sc, seed=seed, replicates=REPLICATES).timeseries
-    rows = [summarize_replicate(g, sc.population.size) for _, g in ts.groupby("replicate")]
+    frames = [run_replicate(sc, seq, r) for r, seq in enumerate(replicate_seeds(seed, REPLICATES))]
+    rows = [summarize_replicate(frame, sc.population.size) for frame in frames]
     return {m: np.array([r[m] for r in rows], dtype=float) for m in METRICS}
 
 
