@@ -16,7 +16,6 @@ from sim.model import rules
 from sim.model.context import StepContext
 from sim.model.state import CHANNEL, NO_CHANNEL, Funnel
 
-
 #: The last funnel code still open to contacts (unaware, aware): people beyond it only read for their ties.
 OPEN = int(Funnel.AWARE)
 

@@ -10,6 +10,7 @@ of ties and the ties a step used live in `sim.model.ties`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from sim.config.behaviour import RelationshipConfig, WomConfig
 from sim.config.channels import LayerConfig
 from sim.model import rules
-from sim.model.funnel import Contacts
+from sim.model.funnel import Contacts, WorkBuffers
 from sim.model.people import People
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
 from sim.model.ties import TieStrengths, UsedTieChunks, UsedTies
@@ -50,20 +51,19 @@ class Brand(Protocol):
     def note_interactive_readers(self, readers: np.ndarray) -> None: ...
 
 
-class WorkBuffers:
-    """A uniform draw and a mask per contact, kept and reused between chunks and steps (no fresh large
-    arrays each step: above glibc's mmap threshold, ~32 MB, each would be mapped, faulted in and unmapped)."""
+@dataclass
+class LiveIncoming:
+    """One step's live in-neighbours of every person on an edge channel, row after row (person i's are entries
+    start[i] to start[i + 1]), with what the per-agent rule needs to read each: found once per step."""
 
-    def __init__(self):
-        self._u = np.empty(0)
-        self._mask = np.empty(0, dtype=bool)
-
-    def take(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Views of k float64 and k bool entries (contents undefined), grown when too small."""
-        if len(self._u) < k:
-            self._u = np.empty(k)
-            self._mask = np.empty(k, dtype=bool)
-        return self._u[:k], self._mask[:k]
+    start: list[int]  # n + 1 row starts
+    sender: np.ndarray  # the in-neighbour with a live post
+    tie: np.ndarray  # the tie id it is read along
+    negative: np.ndarray  # whether the post is negative
+    read_p: np.ndarray  # per-step chance of reading it
+    persuasion: np.ndarray  # chance it persuades once read (before fans answer back)
+    strength: np.ndarray | None  # the tie's strength now; None: every tie has strength `base`
+    base: float
 
 
 class Channel:
@@ -91,27 +91,28 @@ class Channel:
         self.answer_back = rel.answer_back if name in ANSWERED_CHANNELS else 0.0
         #: People's funnel states (the model's array), set by the model when fans answer back.
         self.state: np.ndarray | None = None
-        self._reach_step: int | None = None  # the step `_reach` was found for (None: find it again)
-        self._reach = np.zeros(n, dtype=bool)
+        #: What the per-agent rule reads in one step, found once for it: (step, `_find_for_step`'s value);
+        #: None after any change (a post, pruning, closing, ties strengthened).
+        self._per_step: tuple[int, object] | None = None
 
     def answering(self) -> bool:
         """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
         return self.answer_back > 0 and self.state is not None
 
-    def may_reach(self, i: int, step: int) -> bool:
-        """Whether some live post can reach person i in `step` (per-agent backend: the per-person rule skips
-        people no post can reach, for whom it would draw nothing). Found once per step and after any change."""
-        if self._reach_step != step:
-            self._reach = self._reachable(step)
-            self._reach_step = step
-        return bool(self._reach[i])
+    def for_step(self, step: int, day: float):
+        """What the per-agent rule reads in `step` (day `day`), found for everyone once per step (and again
+        after any change), so that each person only draws and decides: see `_find_for_step`."""
+        if self._per_step is None or self._per_step[0] != step:
+            self._per_step = (step, self._find_for_step(step, day))
+        return self._per_step[1]
 
-    def _reachable(self, step: int) -> np.ndarray:
-        """Mask of the people some live post can reach in `step` (overridden per channel)."""
+    def _find_for_step(self, step: int, day: float):
+        """The per-agent rule's givens of one step (overridden per channel)."""
         raise NotImplementedError
 
     def strengthen(self, used: UsedTies | UsedTieChunks, day: float) -> None:
         """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
+        self._per_step = None
         self.ties.strengthen(used, day)
 
     def is_open(self, day: float) -> bool:
@@ -125,7 +126,7 @@ class Channel:
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
         self._drop_expired(step)  # first, so that a person who posts again is listed once
-        self._reach_step = None
+        self._per_step = None
         fresh = np.compress(self.visible_until[people] <= step, people)  # not live yet: join the live list once
         self.visible_until[people] = step + self.life
         self.visible_valence[people] = valence
@@ -140,13 +141,13 @@ class Channel:
     def prepare(self, step: int) -> None:
         """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
         self._drop_expired(step)
-        self._reach_step = None
+        self._per_step = None
         self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
 
     def close(self) -> None:
         """Remove all live posts (the channel has stopped)."""
         self.visible_until[self.live] = NO_POST
-        self._reach_step = None
+        self._per_step = None
         self.live = np.empty(0, dtype=np.int64)
         self.official_posts = []
 
@@ -308,48 +309,54 @@ class EdgeChannel(Channel):
         return self._incoming
 
     def contacts_of(self, i: int, step: int, day: float, rng, senders: list | None = None) -> tuple[list, list]:
-        """Per-agent rule: person i looks at each contact with a live post, one after another (one uniform
-        each, drawn together: the same numbers in the same order). Returns (contacts, ties used); the
-        sender of each contact goes into `senders` if given."""
-        if not self.may_reach(i, step):
+        """Per-agent rule: person i looks at each in-neighbour with a live post, one after another (one uniform
+        each, drawn together: the same numbers in the same order). Returns (contacts, ties used); the sender
+        of each contact goes into `senders` if given."""
+        live: LiveIncoming = self.for_step(step, day)
+        lo, hi = live.start[i], live.start[i + 1]
+        if lo == hi:
             return [], []
-        inc = self.incoming()
-        lo, hi = inc.indptr[i], inc.indptr[i + 1]
-        neighbours = inc.indices[lo:hi]
-        live = (self.visible_until[neighbours] > step).nonzero()[0]
-        if len(live) == 0:
-            return [], []
-        js = neighbours[live]
-        negative = self.visible_valence[js] == NEGATIVE
-        read_p = np.where(negative, self.read_neg, self.read_pos)
-        u = rng.random(len(js))
-        seen = (u < read_p).nonzero()[0]
+        u = rng.random(hi - lo)
+        seen = (u < live.read_p[lo:hi]).nonzero()[0]
         if len(seen) == 0:
             return [], []
-        js, negative, read_p, u = js[seen], negative[seen], read_p[seen], u[seen]
-        ties = inc.tie[lo:hi][live[seen]]
-        strength = self.ties.now(ties, day)  # one for all when ties never change
-        transmission = np.where(negative, self.transmission_neg, self.transmission_pos)
-        p = rules.persuasion_probability(transmission, strength)
+        at = seen + lo
+        js, negative, p = live.sender[at], live.negative[at], live.persuasion[at]
         if self.answering():
             for k in negative.nonzero()[0]:
                 j = js[k]
                 audience = self.layer.indices[self.layer.indptr[j] : self.layer.indptr[j + 1]]
                 share = rules.fan_share(self.state[audience] == Funnel.FAN, np.zeros(len(audience), np.intp), 1)
                 p[k] = rules.answered_persuasion(p[k], self.answer_back, share[0])
-        persuaded = (u < read_p * p).tolist()
-        strengths = strength.tolist() if isinstance(strength, np.ndarray) else [float(strength)] * len(js)
+        persuaded = (u[seen] < live.read_p[at] * p).tolist()
+        strengths = live.strength[at].tolist() if live.strength is not None else [live.base] * len(at)
         code = self.code
         found = [(code, neg, pers, st) for neg, pers, st in zip(negative.tolist(), persuaded, strengths, strict=True)]
         if senders is not None:
             senders.extend(js.tolist())
-        return found, ties.tolist()
+        return found, live.tie[at].tolist()
 
-    def _reachable(self, step: int) -> np.ndarray:
-        """The out-neighbours of everyone with a post visible in `step`."""
-        reach = np.zeros(len(self.visible_until), dtype=bool)
-        reach[self.layer.indices[self.layer.entries(np.flatnonzero(self.visible_until > step))]] = True
-        return reach
+    def _find_for_step(self, step: int, day: float) -> LiveIncoming:
+        """Each person's in-neighbours with a post visible in `step`, with what reading them takes."""
+        inc = self.incoming()
+        is_live = self.visible_until[inc.indices] > step
+        at = is_live.nonzero()[0]
+        sender = inc.indices[at].astype(np.int64)
+        tie = inc.tie[at].astype(np.int64)
+        negative = self.visible_valence[sender] == NEGATIVE
+        strength = self.ties.now(tie, day)  # one for all when ties never change
+        transmission = np.where(negative, self.transmission_neg, self.transmission_pos)
+        growing = isinstance(strength, np.ndarray)
+        return LiveIncoming(
+            start=np.concatenate([[0], np.cumsum(is_live)])[inc.indptr].tolist(),
+            sender=sender,
+            tie=tie,
+            negative=negative,
+            read_p=np.where(negative, self.read_neg, self.read_pos),
+            persuasion=np.asarray(rules.persuasion_probability(transmission, strength), dtype=float),
+            strength=strength if growing else None,
+            base=0.0 if growing else float(strength),
+        )
 
     def official_audience(self, people: People) -> np.ndarray:
         return self.official_followers
@@ -451,7 +458,7 @@ class GroupChannel(Channel):
 
     def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
         """Per-agent rule: person i reads the live posts of each of its groups, group after group."""
-        if not self.may_reach(i, step):
+        if not self.for_step(step, day)[i]:  # no live post in any of i's groups
             return [], []
         lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
         slots = self.groups.agent_slots[lo:hi]
@@ -470,8 +477,8 @@ class GroupChannel(Channel):
                     used.append(slot)
         return found, used
 
-    def _reachable(self, step: int) -> np.ndarray:
-        """The members of every group with a live post (as counted by `prepare`)."""
+    def _find_for_step(self, step: int, day: float) -> np.ndarray:
+        """Mask of the members of every group with a live post (as counted by `prepare`)."""
         reach = np.zeros(len(self.member), dtype=bool)
         slots, _ = csr_ranges(self.groups.group_ptr, np.flatnonzero((self.n_pos + self.n_neg) > 0))
         reach[self.groups.members[slots]] = True
