@@ -10,7 +10,6 @@ of ties and the ties a step used live in `sim.model.ties`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +18,7 @@ from sim.config.behaviour import RelationshipConfig, WomConfig
 from sim.config.channels import LayerConfig
 from sim.model import rules
 from sim.model.funnel import Contacts, WorkBuffers
+from sim.model.live import LiveGroups, LiveIncoming
 from sim.model.people import People
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
 from sim.model.ties import TieStrengths, UsedTieChunks, UsedTies
@@ -49,21 +49,6 @@ class Brand(Protocol):
     def content_effects(self) -> tuple[np.ndarray, np.ndarray, float]: ...
 
     def note_interactive_readers(self, readers: np.ndarray) -> None: ...
-
-
-@dataclass
-class LiveIncoming:
-    """One step's live in-neighbours of every person on an edge channel, row after row (person i's are entries
-    start[i] to start[i + 1]), with what the per-agent rule needs to read each: found once per step."""
-
-    start: list[int]  # n + 1 row starts
-    sender: np.ndarray  # the in-neighbour with a live post
-    tie: np.ndarray  # the tie id it is read along
-    negative: np.ndarray  # whether the post is negative
-    read_p: np.ndarray  # per-step chance of reading it
-    persuasion: np.ndarray  # chance it persuades once read (before fans answer back)
-    strength: np.ndarray | None  # the tie's strength now; None: every tie has strength `base`
-    base: float
 
 
 class Channel:
@@ -412,11 +397,9 @@ class GroupChannel(Channel):
         self.n_pos += np.bincount(groups[~negative], minlength=self.groups.n_groups)
         self.n_neg += np.bincount(groups[negative], minlength=self.groups.n_groups)
 
-    def _slot_contacts(self, slots: np.ndarray, step: int, day: float, rng, by_slot: bool = False):
-        """Contacts of the members in `slots` (one membership each) with the other members' live posts.
-
-        One uniform per slot and valence: all positive ones, then all negative ones; or, `by_slot`, slot
-        after slot (its positive, then its negative one), as one person reading group after group draws."""
+    def _slot_chances(self, slots: np.ndarray, step: int, day: float):
+        """For the members in `slots` (one membership each), the chances to see and to be persuaded by the
+        other members' live posts, positive then negative: (who, strength, [(negative, seen, persuaded)])."""
         g = self.groups.slot_group[slots]
         who = self.groups.members[slots].astype(np.int64)
         own_live = self.visible_until[who] > step
@@ -424,65 +407,74 @@ class GroupChannel(Channel):
         k_pos = self.n_pos[g] - (own_live & ~own_neg)
         k_neg = self.n_neg[g] - own_neg
         strength = self.ties.now(slots, day)
-        if by_slot:
-            draws = rng.random(2 * len(slots)).reshape(len(slots), 2).T
-        results = []
+        chances = []
         for negative, k, read_p, transmission in (
             (False, k_pos, self.read_pos, self.transmission_pos),
             (True, k_neg, self.read_neg, self.transmission_neg),
         ):
-            u = draws[int(negative)] if by_slot else rng.random(len(slots))
-            seen = u < rules.at_least_one(read_p, k)
             p = rules.persuasion_probability(transmission, strength)
             if negative and self.answering():
                 p = rules.answered_persuasion(p, self.answer_back, self.fan_share[g])
-            persuaded = u < rules.at_least_one(read_p * p, k)
-            results.append((negative, seen, persuaded))
-        return who, results, strength
+            chances.append((negative, rules.at_least_one(read_p, k), rules.at_least_one(read_p * p, k)))
+        return who, strength, chances
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
-        """Members of groups with live posts meet those posts. Returns the membership slots used."""
+        """Members of groups with live posts meet those posts (one uniform per membership and valence: all
+        positive ones, then all negative ones). Returns the membership slots used."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
-        who, results, strength = self._slot_contacts(slots, step, day, rng)
+        who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
-        for negative, seen, persuaded in results:
+        for negative, p_seen, p_persuaded in chances:
+            u = rng.random(len(slots))
+            seen = u < p_seen
             tie = None
             if self.assurance and not negative:
                 tie = np.compress(seen, np.broadcast_to(strength, slots.shape))
-            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded), tie)
+            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, u < p_persuaded), tie)
             used |= seen
         return UsedTies(np.compress(used, slots))
 
     def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
-        """Per-agent rule: person i reads the live posts of each of its groups, group after group."""
-        if not self.for_step(step, day)[i]:  # no live post in any of i's groups
+        """Per-agent rule: person i reads the live posts of each of its groups, group after group (two
+        uniforms per group: positive posts, then negative ones)."""
+        live: LiveGroups = self.for_step(step, day)
+        if not live.reach[i]:  # no live post in any of i's groups
             return [], []
         lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
         slots = self.groups.agent_slots[lo:hi]
-        g = self.groups.slot_group[slots]
-        slots = np.compress(self.n_pos[g] + self.n_neg[g] > 0, slots)
-        if len(slots) == 0:
-            return [], []
-        _, results, strength = self._slot_contacts(slots, step, day, rng, by_slot=True)
-        strength = strength.tolist() if isinstance(strength, np.ndarray) else [float(strength)] * len(slots)
-        (_, seen_pos, pers_pos), (_, seen_neg, pers_neg) = ((neg, s.tolist(), p.tolist()) for neg, s, p in results)
+        slots = np.compress(live.active[slots], slots)
+        u = rng.random(2 * len(slots)).reshape(len(slots), 2)
+        seen = (u < live.seen[:, slots].T).tolist()
+        persuaded = (u < live.persuaded[:, slots].T).tolist()
+        strength = live.strength[slots].tolist() if live.strength is not None else [live.base] * len(slots)
         found, used = [], []
         for k, slot in enumerate(slots.tolist()):
-            for negative, seen, persuaded in ((False, seen_pos, pers_pos), (True, seen_neg, pers_neg)):
-                if seen[k]:
-                    found.append((self.code, negative, persuaded[k], strength[k]))
+            for negative in (False, True):
+                if seen[k][negative]:
+                    found.append((self.code, negative, persuaded[k][negative], strength[k]))
                     used.append(slot)
         return found, used
 
-    def _find_for_step(self, step: int, day: float) -> np.ndarray:
-        """Mask of the members of every group with a live post (as counted by `prepare`)."""
+    def _find_for_step(self, step: int, day: float) -> LiveGroups:
+        """The chances of every membership of a group with a live post (as counted by `prepare`)."""
+        n_slots = len(self.groups.members)
+        active = (self.n_pos + self.n_neg)[self.groups.slot_group] > 0
+        slots = active.nonzero()[0]
         reach = np.zeros(len(self.member), dtype=bool)
-        slots, _ = csr_ranges(self.groups.group_ptr, np.flatnonzero((self.n_pos + self.n_neg) > 0))
         reach[self.groups.members[slots]] = True
-        return reach
+        who, strength, chances = self._slot_chances(slots, step, day)
+        seen, persuaded = np.zeros((2, n_slots)), np.zeros((2, n_slots))
+        for negative, p_seen, p_persuaded in chances:
+            seen[int(negative), slots] = p_seen
+            persuaded[int(negative), slots] = p_persuaded
+        growing = isinstance(strength, np.ndarray)
+        full = np.zeros(n_slots) if growing else None
+        if growing:
+            full[slots] = strength
+        return LiveGroups(reach, active, seen, persuaded, full, 0.0 if growing else float(strength))
 
     def official_audience(self, people: People) -> np.ndarray:
         if self.audience_kind == "members":
