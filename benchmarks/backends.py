@@ -22,7 +22,8 @@ import numpy as np
 from benchmarks import reference
 from sim.config.scenario import load_scenario
 from sim.config.shipped import resolve_scenario
-from sim.run.runner import run_scenario
+from sim.model.streams import replicate_seeds
+from sim.run.runner import run_replicate
 
 #: The seed of every run (scenario replicates and the baseline's graph and cascades).
 SEED = 20261207
@@ -57,12 +58,14 @@ def baseline() -> None:
 
 
 def backend_run(backend: str, size: int, days: int) -> Callable[[], object]:
-    """One replicate of the default scenario at `size` people for `days` days on `backend`."""
+    """One replicate of the default scenario at `size` people for `days` days on `backend` (a fresh model
+    each call)."""
     scenario = load_scenario(
         resolve_scenario("default"),
         [f"population.size={size}", f"run.days={days}", f"seed_users.count={SEED_USERS}", f"run.backend={backend}"],
     )
-    return lambda: run_scenario(scenario, seed=SEED, replicates=1, workers=1)
+    seed_seq = replicate_seeds(SEED, 1)[0]
+    return lambda: run_replicate(scenario, seed_seq)  # the simulation only: no whole-run summary (Bass fits)
 
 
 def main() -> None:
