@@ -16,6 +16,9 @@ from sim.model import rules
 from sim.model.context import StepContext
 from sim.model.state import CHANNEL, NO_CHANNEL, Funnel
 
+#: The last funnel code still open to contacts (unaware, aware): people beyond it only read for their ties.
+OPEN = int(Funnel.AWARE)
+
 
 class OfficialAccount(mesa.Agent):
     """The brand's official account: posts on the channels it is on at a steady rate."""
@@ -44,19 +47,19 @@ class Consumer(mesa.Agent):
 
     def talk(self, ctx: StepContext) -> None:
         """Decide, from the start-of-step state, on which open channels to post this step (into `ctx.posts`)."""
+        channels = ctx.channels
+        if not channels:  # nowhere to post
+            return
         m = self.model
-        step, day, channels = ctx.step, ctx.day, ctx.channels
         i = self.index
-        me = np.array([i])
-        if m.people.state[i] == Funnel.AWARE and m.playbook.meme_active(day):
-            weight = m.playbook.topic_boost(day)  # passing the meme on
-        elif m.people.talk_start[i] <= step:
-            weight = m.talk_weights(me, step, day)[0]
+        if ctx.meme_boost is not None and m.people.state[i] == Funnel.AWARE:
+            weight = ctx.meme_boost  # passing the meme on
         else:
-            weight = 0.0
+            weight = ctx.talk_weights[i]  # 0 before the person starts talking
         shares = bool(m.playbook.share_next[i])
         if weight <= 0 and not shares:
             return
+        me = np.array([i])
         for ch in channels:
             if not ch.can_post(me)[0]:
                 continue
@@ -68,8 +71,9 @@ class Consumer(mesa.Agent):
         after everyone); the ties read along go into `ctx.ties`."""
         m = self.model
         i = self.index
-        if m.people.state[i] not in (Funnel.UNAWARE, Funnel.AWARE):
-            self._listen_only_for_ties(ctx)
+        if m.people.state[i] > OPEN:  # neither unaware nor aware
+            if ctx.channels:
+                self._listen_only_for_ties(ctx)
             return
         step, day, channels, (p_ads, q_pos, q_neg) = ctx.step, ctx.day, ctx.channels, ctx.field_rates
         rng = m.rng

@@ -155,6 +155,11 @@ class AgentsBackend(Backend):
         """Every consumer decides where to post; then the posts go up together."""
         m = self.model
         ctx.posts = {ch.name: [] for ch in ctx.channels}
+        ctx.talk_weights = np.zeros(m.n)
+        talkers = np.flatnonzero(m.people.talk_start <= ctx.step)
+        if len(talkers) and ctx.channels:
+            ctx.talk_weights[talkers] = m.talk_weights(talkers, ctx.step, ctx.day)
+        ctx.meme_boost = m.playbook.topic_boost(ctx.day) if m.playbook.meme_active(ctx.day) else None
         for agent in self.consumers:
             agent.talk(ctx)
         m.playbook.share_next[:] = False

@@ -17,7 +17,8 @@ import numpy as np
 from sim.config.behaviour import RelationshipConfig, WomConfig
 from sim.config.channels import LayerConfig
 from sim.model import rules
-from sim.model.funnel import Contacts
+from sim.model.funnel import Contacts, WorkBuffers
+from sim.model.live import LiveGroups, LiveIncoming
 from sim.model.people import People
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
 from sim.model.ties import TieStrengths, UsedTieChunks, UsedTies
@@ -50,22 +51,6 @@ class Brand(Protocol):
     def note_interactive_readers(self, readers: np.ndarray) -> None: ...
 
 
-class WorkBuffers:
-    """A uniform draw and a mask per contact, kept and reused between chunks and steps (no fresh large
-    arrays each step: above glibc's mmap threshold, ~32 MB, each would be mapped, faulted in and unmapped)."""
-
-    def __init__(self):
-        self._u = np.empty(0)
-        self._mask = np.empty(0, dtype=bool)
-
-    def take(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Views of k float64 and k bool entries (contents undefined), grown when too small."""
-        if len(self._u) < k:
-            self._u = np.empty(k)
-            self._mask = np.empty(k, dtype=bool)
-        return self._u[:k], self._mask[:k]
-
-
 class Channel:
     """What every layer shares: opening days, post lifetime, read and persuasion probabilities, live posts."""
 
@@ -91,13 +76,28 @@ class Channel:
         self.answer_back = rel.answer_back if name in ANSWERED_CHANNELS else 0.0
         #: People's funnel states (the model's array), set by the model when fans answer back.
         self.state: np.ndarray | None = None
+        #: What the per-agent rule reads in one step, found once for it: (step, `_find_for_step`'s value);
+        #: None after any change (a post, pruning, closing, ties strengthened).
+        self._per_step: tuple[int, object] | None = None
 
     def answering(self) -> bool:
         """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
         return self.answer_back > 0 and self.state is not None
 
+    def for_step(self, step: int, day: float):
+        """What the per-agent rule reads in `step` (day `day`), found for everyone once per step (and again
+        after any change), so that each person only draws and decides: see `_find_for_step`."""
+        if self._per_step is None or self._per_step[0] != step:
+            self._per_step = (step, self._find_for_step(step, day))
+        return self._per_step[1]
+
+    def _find_for_step(self, step: int, day: float):
+        """The per-agent rule's givens of one step (overridden per channel)."""
+        raise NotImplementedError
+
     def strengthen(self, used: UsedTies | UsedTieChunks, day: float) -> None:
         """Ties used this step grow toward full strength (`ties`: the subclass's `TieStrengths`)."""
+        self._per_step = None
         self.ties.strengthen(used, day)
 
     def is_open(self, day: float) -> bool:
@@ -111,6 +111,7 @@ class Channel:
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
         self._drop_expired(step)  # first, so that a person who posts again is listed once
+        self._per_step = None
         fresh = np.compress(self.visible_until[people] <= step, people)  # not live yet: join the live list once
         self.visible_until[people] = step + self.life
         self.visible_valence[people] = valence
@@ -125,11 +126,13 @@ class Channel:
     def prepare(self, step: int) -> None:
         """After this step's posts: drop expired ones, so `live` holds the posts people can see now."""
         self._drop_expired(step)
+        self._per_step = None
         self.official_posts = [(until, k) for until, k in self.official_posts if until > step]
 
     def close(self) -> None:
         """Remove all live posts (the channel has stopped)."""
         self.visible_until[self.live] = NO_POST
+        self._per_step = None
         self.live = np.empty(0, dtype=np.int64)
         self.official_posts = []
 
@@ -291,33 +294,54 @@ class EdgeChannel(Channel):
         return self._incoming
 
     def contacts_of(self, i: int, step: int, day: float, rng, senders: list | None = None) -> tuple[list, list]:
-        """Per-agent rule: person i looks at each contact with a live post. Returns (contacts, ties used);
-        the sender of each contact goes into `senders` if given."""
-        inc = self.incoming()
-        lo, hi = inc.indptr[i], inc.indptr[i + 1]
-        found, used = [], []
-        for k in range(lo, hi):
-            j = inc.indices[k]
-            if self.visible_until[j] <= step:
-                continue
-            negative = self.visible_valence[j] == NEGATIVE
-            read_p = self.read_neg if negative else self.read_pos
-            u = rng.random()
-            if u >= read_p:
-                continue
-            tie = int(inc.tie[k])
-            strength = np.max(self.ties.now(np.array([tie]), day))  # scalar either way
-            transmission = self.transmission_neg if negative else self.transmission_pos
-            p = rules.persuasion_probability(transmission, strength)
-            if negative and self.answering():
+        """Per-agent rule: person i looks at each in-neighbour with a live post, one after another (one uniform
+        each, drawn together: the same numbers in the same order). Returns (contacts, ties used); the sender
+        of each contact goes into `senders` if given."""
+        live: LiveIncoming = self.for_step(step, day)
+        lo, hi = live.start[i], live.start[i + 1]
+        if lo == hi:
+            return [], []
+        u = rng.random(hi - lo)
+        seen = (u < live.read_p[lo:hi]).nonzero()[0]
+        if len(seen) == 0:
+            return [], []
+        at = seen + lo
+        js, negative, p = live.sender[at], live.negative[at], live.persuasion[at]
+        if self.answering():
+            for k in negative.nonzero()[0]:
+                j = js[k]
                 audience = self.layer.indices[self.layer.indptr[j] : self.layer.indptr[j + 1]]
                 share = rules.fan_share(self.state[audience] == Funnel.FAN, np.zeros(len(audience), np.intp), 1)
-                p = rules.answered_persuasion(p, self.answer_back, share[0])
-            found.append((self.code, bool(negative), bool(u < read_p * p), float(strength)))
-            used.append(tie)
-            if senders is not None:
-                senders.append(int(j))
-        return found, used
+                p[k] = rules.answered_persuasion(p[k], self.answer_back, share[0])
+        persuaded = (u[seen] < live.read_p[at] * p).tolist()
+        strengths = live.strength[at].tolist() if live.strength is not None else [live.base] * len(at)
+        code = self.code
+        found = [(code, neg, pers, st) for neg, pers, st in zip(negative.tolist(), persuaded, strengths, strict=True)]
+        if senders is not None:
+            senders.extend(js.tolist())
+        return found, live.tie[at].tolist()
+
+    def _find_for_step(self, step: int, day: float) -> LiveIncoming:
+        """Each person's in-neighbours with a post visible in `step`, with what reading them takes."""
+        inc = self.incoming()
+        is_live = self.visible_until[inc.indices] > step
+        at = is_live.nonzero()[0]
+        sender = inc.indices[at].astype(np.int64)
+        tie = inc.tie[at].astype(np.int64)
+        negative = self.visible_valence[sender] == NEGATIVE
+        strength = self.ties.now(tie, day)  # one for all when ties never change
+        transmission = np.where(negative, self.transmission_neg, self.transmission_pos)
+        growing = isinstance(strength, np.ndarray)
+        return LiveIncoming(
+            start=np.concatenate([[0], np.cumsum(is_live)])[inc.indptr].tolist(),
+            sender=sender,
+            tie=tie,
+            negative=negative,
+            read_p=np.where(negative, self.read_neg, self.read_pos),
+            persuasion=np.asarray(rules.persuasion_probability(transmission, strength), dtype=float),
+            strength=strength if growing else None,
+            base=0.0 if growing else float(strength),
+        )
 
     def official_audience(self, people: People) -> np.ndarray:
         return self.official_followers
@@ -373,8 +397,9 @@ class GroupChannel(Channel):
         self.n_pos += np.bincount(groups[~negative], minlength=self.groups.n_groups)
         self.n_neg += np.bincount(groups[negative], minlength=self.groups.n_groups)
 
-    def _slot_contacts(self, slots: np.ndarray, step: int, day: float, rng):
-        """Contacts of the members in `slots` (one membership each) with the other members' live posts."""
+    def _slot_chances(self, slots: np.ndarray, step: int, day: float):
+        """For the members in `slots` (one membership each), the chances to see and to be persuaded by the
+        other members' live posts, positive then negative: (who, strength, [(negative, seen, persuaded)])."""
         g = self.groups.slot_group[slots]
         who = self.groups.members[slots].astype(np.int64)
         own_live = self.visible_until[who] > step
@@ -382,50 +407,74 @@ class GroupChannel(Channel):
         k_pos = self.n_pos[g] - (own_live & ~own_neg)
         k_neg = self.n_neg[g] - own_neg
         strength = self.ties.now(slots, day)
-        results = []
+        chances = []
         for negative, k, read_p, transmission in (
             (False, k_pos, self.read_pos, self.transmission_pos),
             (True, k_neg, self.read_neg, self.transmission_neg),
         ):
-            u = rng.random(len(slots))
-            seen = u < rules.at_least_one(read_p, k)
             p = rules.persuasion_probability(transmission, strength)
             if negative and self.answering():
                 p = rules.answered_persuasion(p, self.answer_back, self.fan_share[g])
-            persuaded = u < rules.at_least_one(read_p * p, k)
-            results.append((negative, seen, persuaded))
-        return who, results, strength
+            chances.append((negative, rules.at_least_one(read_p, k), rules.at_least_one(read_p * p, k)))
+        return who, strength, chances
 
     def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
-        """Members of groups with live posts meet those posts. Returns the membership slots used."""
+        """Members of groups with live posts meet those posts (one uniform per membership and valence: all
+        positive ones, then all negative ones). Returns the membership slots used."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
-        who, results, strength = self._slot_contacts(slots, step, day, rng)
+        who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
-        for negative, seen, persuaded in results:
+        for negative, p_seen, p_persuaded in chances:
+            u = rng.random(len(slots))
+            seen = u < p_seen
             tie = None
             if self.assurance and not negative:
                 tie = np.compress(seen, np.broadcast_to(strength, slots.shape))
-            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, persuaded), tie)
+            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, u < p_persuaded), tie)
             used |= seen
         return UsedTies(np.compress(used, slots))
 
     def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
-        """Per-agent rule: person i reads the live posts of each of its groups."""
+        """Per-agent rule: person i reads the live posts of each of its groups, group after group (two
+        uniforms per group: positive posts, then negative ones)."""
+        live: LiveGroups = self.for_step(step, day)
+        if not live.reach[i]:  # no live post in any of i's groups
+            return [], []
         lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
+        slots = self.groups.agent_slots[lo:hi]
+        slots = np.compress(live.active[slots], slots)
+        u = rng.random(2 * len(slots)).reshape(len(slots), 2)
+        seen = (u < live.seen[:, slots].T).tolist()
+        persuaded = (u < live.persuaded[:, slots].T).tolist()
+        strength = live.strength[slots].tolist() if live.strength is not None else [live.base] * len(slots)
         found, used = [], []
-        for slot in self.groups.agent_slots[lo:hi]:
-            g = self.groups.slot_group[slot]
-            if self.n_pos[g] + self.n_neg[g] == 0:
-                continue
-            _, results, strength = self._slot_contacts(np.array([slot]), step, day, rng)
-            for negative, seen, persuaded in results:
-                if seen[0]:
-                    found.append((self.code, negative, bool(persuaded[0]), float(np.max(strength))))
-                    used.append(int(slot))
+        for k, slot in enumerate(slots.tolist()):
+            for negative in (False, True):
+                if seen[k][negative]:
+                    found.append((self.code, negative, persuaded[k][negative], strength[k]))
+                    used.append(slot)
         return found, used
+
+    def _find_for_step(self, step: int, day: float) -> LiveGroups:
+        """The chances of every membership of a group with a live post (as counted by `prepare`)."""
+        n_slots = len(self.groups.members)
+        active = (self.n_pos + self.n_neg)[self.groups.slot_group] > 0
+        slots = active.nonzero()[0]
+        reach = np.zeros(len(self.member), dtype=bool)
+        reach[self.groups.members[slots]] = True
+        who, strength, chances = self._slot_chances(slots, step, day)
+        seen, persuaded = np.zeros((2, n_slots)), np.zeros((2, n_slots))
+        for negative, p_seen, p_persuaded in chances:
+            seen[int(negative), slots] = p_seen
+            persuaded[int(negative), slots] = p_persuaded
+        growing = isinstance(strength, np.ndarray)
+        full = np.zeros(n_slots) if growing else None
+        if growing:
+            full[slots] = strength
+        return LiveGroups(reach, active, seen, persuaded, full, 0.0 if growing else float(strength))
 
     def official_audience(self, people: People) -> np.ndarray:
         if self.audience_kind == "members":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sim.model.channels import Channel
 from sim.model.funnel import Contacts
 
@@ -34,3 +36,8 @@ class StepContext:
     ties: dict[str, list[int]] = field(default_factory=dict)
     changes: list[tuple[int, int, int, int]] = field(default_factory=list)
     contacts: Contacts = field(default_factory=Contacts)
+    #: The per-agent backend's talk weight of every person this step (0 for who has not started talking),
+    #: found for everyone at once before the consumers decide one by one.
+    talk_weights: np.ndarray | None = None
+    #: The talk weight of an aware person passing the meme on this step (None: no meme running).
+    meme_boost: float | None = None

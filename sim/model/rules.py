@@ -92,7 +92,8 @@ def read_probability_per_step(reach, life_steps):
 
 def persuasion_probability(transmission, tie_strength):
     """Chance that a seen message persuades: base transmission weighted by the tie strength it travels on."""
-    return _scalar_or_array(np.clip(np.asarray(transmission, dtype=float) * tie_strength, 0.0, 1.0))
+    # np.minimum(np.maximum(...)) is np.clip to 0-1 without its wrapper's cost (called per person by the agents)
+    return _scalar_or_array(np.minimum(np.maximum(np.asarray(transmission, dtype=float) * tie_strength, 0.0), 1.0))
 
 
 def at_least_one(per_trial, n_trials):
@@ -115,6 +116,10 @@ def contact_outcome(state, saw, persuaded_pos, persuaded_neg, convert_p, rejecti
     leads to buying with the engine's conversion probability, and a failed evaluation ends in rejection
     with probability `rejection`; anything seen makes an unaware person aware.
     """
+    if not any(np.ndim(x) for x in (state, saw, persuaded_pos, persuaded_neg, convert_p, u_convert, u_reject)):
+        return _one_contact_outcome(
+            int(state), saw, persuaded_pos, persuaded_neg, convert_p, rejection, u_convert, u_reject
+        )
     state = np.asarray(state, dtype=np.int8)
     open_ = state <= Funnel.AWARE  # unaware or aware
     neg = open_ & persuaded_neg
@@ -124,6 +129,20 @@ def contact_outcome(state, saw, persuaded_pos, persuaded_neg, convert_p, rejecti
     new = np.where(saw & (state == Funnel.UNAWARE), np.int8(Funnel.AWARE), state)
     new = np.where(rejects, np.int8(Funnel.REJECTER), np.where(buys, np.int8(Funnel.ADOPTER), new))
     return _scalar_or_array(new)
+
+
+def _one_contact_outcome(state, saw, persuaded_pos, persuaded_neg, convert_p, rejection, u_convert, u_reject) -> int:
+    """`contact_outcome` for one person (all arguments scalars), in plain Python: the same comparisons,
+    without numpy's cost per call (the per-agent backend decides person by person)."""
+    open_ = state <= Funnel.AWARE
+    neg = open_ and bool(persuaded_neg)
+    pos = open_ and not neg and bool(persuaded_pos)
+    buys = pos and u_convert < convert_p
+    if neg or (pos and not buys and u_reject < rejection):
+        return int(Funnel.REJECTER)
+    if buys:
+        return int(Funnel.ADOPTER)
+    return int(Funnel.AWARE) if saw and state == Funnel.UNAWARE else state
 
 
 # --- relationship chain ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_run_writes_everything(tmp_path):
     out = tmp_path / "run"
     res = invoke("run", DEFAULT, "--out", out, "--replicates", 2, "--seed", 4, *FAST)
@@ -75,6 +76,7 @@ def test_run_writes_everything(tmp_path):
     assert "final adoption" in res.output
 
 
+@pytest.mark.slow
 def test_same_seed_identical_files(tmp_path):
     for name in ("a", "b"):
         assert invoke("run", DEFAULT, "--out", tmp_path / name, "--seed", 9, *FAST).exit_code == 0
@@ -82,6 +84,7 @@ def test_same_seed_identical_files(tmp_path):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
 
 
+@pytest.mark.slow
 def test_existing_output_needs_force(tmp_path):
     out = tmp_path / "run"
     assert invoke("run", DEFAULT, "--out", out, *FAST).exit_code == 0
@@ -138,6 +141,7 @@ def test_validate_prints_resolved_scenario():
     assert res.exit_code == 0 and json.loads(res.stdout)["engine"]["quality"] == 0.9
 
 
+@pytest.mark.slow
 def test_console_script_exit_code(tmp_path):
     wom = Path(sys.executable).with_name("wom")
     assert wom.exists(), f"{wom}: the `wom` console script is not installed (scripts/setup.sh installs it)"
@@ -149,6 +153,7 @@ def test_console_script_exit_code(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_workers_give_identical_bytes(tmp_path):
     """Replicate seeds depend only on (seed, replicate): 2 processes write what 1 process writes."""
     for workers in (1, 2):

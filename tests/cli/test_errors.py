@@ -138,6 +138,7 @@ def test_ctrl_c_inside_a_command_is_exit_130_quietly(monkeypatch):
     assert res.exit_code == 130 and "Traceback" not in res.output and "error" not in res.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.3, 4.0], ids=["during-start-up", "during-the-run"])
 def test_sigint_to_the_console_script_exits_130_without_traceback(tmp_path, delay):
     assert WOM.exists(), f"{WOM}: the console script is not installed (scripts/setup.sh installs it)"
@@ -181,6 +182,7 @@ def mount_tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(point)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_read_only_out_is_exit_1_naming_the_path(mount_tmpfs):
     ro = mount_tmpfs("size=64k,ro")
     res = wom("run", "default", "--out", ro / "run", *TINY)
@@ -189,6 +191,7 @@ def test_read_only_out_is_exit_1_naming_the_path(mount_tmpfs):
     assert str(ro) in res.stderr and "read-only" in res.stderr
 
 
+@pytest.mark.slow
 def test_full_disk_is_exit_1_naming_the_path_and_leaves_nothing(mount_tmpfs):
     full = mount_tmpfs("size=16k")
     res = wom("run", "default", "--out", full / "run", *TINY)
@@ -198,6 +201,7 @@ def test_full_disk_is_exit_1_naming_the_path_and_leaves_nothing(mount_tmpfs):
     assert not (full / "run").exists()
 
 
+@pytest.mark.slow
 def test_missing_parent_directory_is_created_or_named(tmp_path):
     res = wom("run", "default", "--out", tmp_path / "a" / "b" / "run", *TINY)
     assert res.returncode == 0 or (res.returncode == 1 and "a/b" in res.stderr), res.stderr

@@ -15,12 +15,16 @@ import math
 import string
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.cli.main import app
 from sim.config.toml import dumps_toml, toml_value
+
+#: Property-based: each test runs its whole example budget (seconds to a minute): long-running.
+pytestmark = pytest.mark.slow
 
 runner = CliRunner()
 SETTINGS = settings(

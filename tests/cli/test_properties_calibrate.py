@@ -28,6 +28,9 @@ from sim.config.scenario import load_scenario, parse_override
 from sim.research.attribution.map import MapSpec, MapSpecError, load_spec, points
 from sim.research.calibrate.bass import MAX_SERIES_VALUE
 
+#: Property-based: each test runs its whole example budget (seconds to a minute): long-running.
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 SETTINGS = settings(
     max_examples=10,

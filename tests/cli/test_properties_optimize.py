@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.cli.main import app
 from tests.cli.test_properties_research import SETTINGS, TINY_SET, check, mutated, runner, values, write
+
+#: Property-based: each test runs its whole example budget (seconds to a minute): long-running.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_KEYS = ["name", "scenario", "seed", "set", "budget", "decisions", "objective", "search", "x"]

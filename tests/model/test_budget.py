@@ -57,6 +57,7 @@ def test_monthly_cap_resumes_paid_actions_next_month():
     assert list(paid_steps) == [*range(10), *range(int(MONTH_DAYS), int(MONTH_DAYS) + 10)]
 
 
+@pytest.mark.slow
 def test_no_budget_means_unlimited_money_and_no_budget_records():
     sc = load_scenario(BASS, [*ADS, "run.days=20"])
     result = run_scenario(sc)

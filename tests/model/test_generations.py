@@ -83,7 +83,7 @@ def test_one_generation_records_no_new_column_and_draws_nothing_new():
     assert not any(c.startswith(("owners_gen", "purchases_")) for c in plain.columns)
 
 
-@pytest.mark.parametrize("backend", ["vector", "agents"])
+@pytest.mark.parametrize("backend", ["vector", pytest.param("agents", marks=pytest.mark.slow)])
 def test_the_product_line_keeps_its_books(backend):
     """Seed 3, 400 people, 90 days, launches on days 30 and 60: every owner owns one generation, every
     purchase is counted once, and upgrades happen only after a launch."""
@@ -101,6 +101,7 @@ def test_the_product_line_keeps_its_books(backend):
     assert last.quality == pytest.approx(load_scenario(DEFAULT).engine.quality)  # generation 3 has no gain
 
 
+@pytest.mark.slow
 def test_fans_upgrade_first():
     """Seed 3, the MIUI-like scenario shortened to 400 days (Mi 2 on day 365): 35 days after the launch a
     larger share of fans than of other owners owns Mi 2."""
@@ -121,6 +122,7 @@ def test_fans_upgrade_first():
 DOCKING_TOLERANCE = 0.02
 
 
+@pytest.mark.slow
 def test_docking_with_the_closed_form():
     """scenarios/docking/generations.toml: 10 replicates, N = 10,000, dt = 0.1, seed 1969, p = 0.03,
     q = 0.38, launches on days 10 and 20, upgrade_rate 0.2 per day."""

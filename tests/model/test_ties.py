@@ -9,6 +9,8 @@ documented direction of each switch (sim.playbook.core.CORE_SWITCHES).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,14 +162,22 @@ EFFECT_BASE = [
 AGENT_REPLICATES = 6
 
 
-def final_mean(extra: list[str], column: str) -> float:
-    sc = load_scenario("scenarios/default.toml", EFFECT_BASE + extra)
+@functools.cache
+def final_rows(extra: tuple[str, ...]) -> pd.DataFrame:
+    """The last row of each of the AGENT_REPLICATES replicates of EFFECT_BASE + `extra`; kept, so that the
+    switched-off run every switch is compared with runs once per worker (the tests share one xdist group)."""
+    sc = load_scenario("scenarios/default.toml", EFFECT_BASE + list(extra))
     seeds = replicate_seeds(SEED, AGENT_REPLICATES)
     frames: list[pd.DataFrame] = [run_replicate(sc, seq, r) for r, seq in enumerate(seeds)]
-    return float(np.mean([f[column].iloc[-1] for f in frames]))
+    return pd.DataFrame([f.iloc[-1] for f in frames])
+
+
+def final_mean(extra: list[str], column: str) -> float:
+    return float(np.mean(final_rows(tuple(extra))[column]))
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("agents-switches")
 @pytest.mark.parametrize("switch", CORE_SWITCHES, ids=lambda s: s.key)
 def test_switches_move_their_documented_outcome_in_the_agents_backend(switch):
     on = final_mean([f"{switch.key}={switch.on}"], switch.effect.column)

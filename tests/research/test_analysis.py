@@ -113,6 +113,7 @@ def test_analyze_grid_writes_tables_and_heatmaps(tmp_path):
     assert (out / ANALYSIS_DIR / f"heatmap_{HEADLINE_METRICS[0]}.png").read_bytes()[:8] == PNG_MAGIC
 
 
+@pytest.mark.slow
 def test_analyze_sobol_and_one_parameter_charts(tmp_path):
     """One varied parameter: Sobol indices (N = 4 base samples -> 12 points) and metric-vs-parameter lines."""
     out = _sweep(tmp_path, 'kind = "sobol"\nsamples = 4', '"wom.q" = { low = 0.1, high = 0.6 }', replicates=1)
@@ -128,6 +129,7 @@ def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path):
     assert result.exit_code == 2 and "not a sweep results folder" in result.output
 
 
+@pytest.mark.slow
 def test_analyze_with_a_text_parameter_whose_point_only_failed(tmp_path):
     """seed_users.choice = "community" with an empty forum fails at every replicate of that point."""
     exp = tmp_path / "e.toml"

@@ -188,6 +188,7 @@ def test_attribute_needs_a_different_baseline(tmp_path):
         run(load_scenario(DEFAULT), load_scenario(DEFAULT))
 
 
+@pytest.mark.slow
 def test_lifetime_and_generation_adoption_can_be_attributed(tmp_path):
     """The real model, small (500 people, 60 days, 2 replicates, seed 5): a scenario with a second product
     on day 20 against the same scenario with one product. Only the relationship chain differs, so it

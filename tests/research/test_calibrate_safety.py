@@ -141,6 +141,7 @@ def test_a_shipped_scenario_name_is_calibrated_and_written(tmp_path, target):
     assert calibrated_data(Path("bass"), [], {"wom.q": 0.2})["wom"]["q"] == 0.2
 
 
+@pytest.mark.slow
 def test_fit_bass_writes_its_chart_to_the_results_folder_not_beside_the_input(tmp_path, monkeypatch, target):
     data = tmp_path / "data"
     data.mkdir()

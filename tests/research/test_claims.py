@@ -244,6 +244,7 @@ def test_power_calculation_gives_more_replicates_for_smaller_effects():
 
 
 # --- running and the command ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_command_writes_charts_tables_and_verdict(tmp_path):
     path = write_claim_file(tmp_path, TINY_CLAIM)
     out = tmp_path / "out"
@@ -262,6 +263,7 @@ def test_command_writes_charts_tables_and_verdict(tmp_path):
     assert again.exit_code == 2 and "--force" in again.output
 
 
+@pytest.mark.slow
 def test_common_random_numbers_and_reproducibility(tmp_path):
     one_point = TINY_CLAIM.replace('"wom.transmission" = [0.1, 0.2]', '"wom.transmission" = [0.2]')
     path = write_claim_file(tmp_path, one_point.replace('"engine.quality=0.3"', '"engine.quality=0.9"'))

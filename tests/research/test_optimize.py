@@ -23,6 +23,9 @@ from sim.research.options import ResearchOptions
 from sim.run.io import OutputError
 from sim.viz.optimize_charts import draw_optimize
 
+#: One worker runs this module (--dist loadgroup), so the module's `small_run` is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("optimize-small-run")
+
 ROOT = Path(__file__).resolve().parents[2]
 BASS = ROOT / "scenarios" / "docking" / "bass.toml"
 app = typer.Typer()
@@ -85,6 +88,7 @@ def test_closed_form_optimum_is_spreading_the_budget_evenly():
     assert best[1] == 0 and abs(best[0] - S_STAR) <= 10
 
 
+@pytest.mark.slow
 def test_optimiser_finds_the_known_optimum(tmp_path):
     spec = tmp_path / "known.toml"
     spec.write_text(KNOWN)
@@ -140,6 +144,7 @@ def small_run(tmp_path_factory):
     return spec, folder / "one", result
 
 
+@pytest.mark.slow
 def test_outputs_and_plan_runs(small_run, tmp_path):
     spec, out, result = small_run
     names = {p.name for p in out.iterdir()}
@@ -162,6 +167,7 @@ def test_outputs_and_plan_runs(small_run, tmp_path):
     assert run.returncode == 0, run.stderr
 
 
+@pytest.mark.slow
 def test_two_workers_give_identical_results(small_run, tmp_path):
     spec, out, _ = small_run
     run(spec, ResearchOptions(out=tmp_path / "two", workers=2, progress=False))

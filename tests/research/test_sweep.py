@@ -338,6 +338,7 @@ def test_design_size_is_capped_before_planning(tmp_path):
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.slow
 def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
     exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5]')
     (tmp_path / "file").write_text("x")
@@ -353,6 +354,7 @@ def test_sweep_out_file_and_bad_scheduler_are_clear_errors(tmp_path):
     assert time.perf_counter() - started < 60
 
 
+@pytest.mark.slow
 def test_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, thread_client):
     exp = write_sweep_spec(tmp_path / "e.toml", '"engine.quality" = [0.5, 0.8]')
     out = tmp_path / "out"

@@ -350,6 +350,7 @@ SMALL_RUN = [
 WAIT_S = 300
 
 
+@pytest.mark.slow
 def test_wom_run_force_keeps_a_file_the_user_put_into_the_output(tmp_path):
     out = tmp_path / "out"
     first = subprocess.run([str(WOM), *SMALL_RUN, "--out", str(out)], capture_output=True, text=True, timeout=WAIT_S)
@@ -363,6 +364,7 @@ def test_wom_run_force_keeps_a_file_the_user_put_into_the_output(tmp_path):
     assert (out / "summary.json").is_file()
 
 
+@pytest.mark.slow
 def test_a_second_wom_run_on_the_same_output_is_refused_at_once(tmp_path):
     """The first run (long: 20 replicates of 50,000 people over a year) holds the output's lock; the second is refused
     while it runs, naming the output and the first's pid; the first is then stopped with Ctrl-C."""

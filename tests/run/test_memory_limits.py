@@ -34,6 +34,7 @@ def wom_limited(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_wom_run_refuses_a_population_past_rlimit_as_at_once(tmp_path):
     started = time.monotonic()
     res = wom_limited(
@@ -55,6 +56,7 @@ def test_wom_run_refuses_a_population_past_rlimit_as_at_once(tmp_path):
     assert not (tmp_path / "big").exists()
 
 
+@pytest.mark.slow
 def test_wom_run_of_a_small_population_fits_the_same_limit(tmp_path):
     res = wom_limited(
         "run",

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+#: Each test starts the command and its worker processes and signals them (several seconds each): long-running.
+pytestmark = pytest.mark.slow
+
 psutil = pytest.importorskip("psutil")
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -120,6 +120,7 @@ def test_picking_a_scenario_loads_the_file_into_every_control_and_the_model(scen
                 assert scenario_value(model.cfg, key) == scenario_value(scenario, key), key
 
 
+@pytest.mark.slow
 def test_the_session_picks_miui_after_the_default_with_its_strategies_on():
     session = ui.Session(controls.DEFAULT_SCENARIO)
     session.set_control("quality", 0.3)
@@ -136,6 +137,7 @@ def test_the_session_picks_miui_after_the_default_with_its_strategies_on():
     assert session.model.cfg.engine.quality == 0.3 and session.model.cfg.fan_building.enabled
 
 
+@pytest.mark.slow
 def test_the_session_steps_to_the_horizon_and_says_finished():
     session = ui.Session(controls.DEFAULT_SCENARIO)
     session.settings.value = controls.Settings(controls.DEFAULT_SCENARIO, 200, 0, session.settings.value.values)

@@ -164,6 +164,7 @@ def test_plot_channels_with_no_adoptions(ts, tmp_path):
     assert path.read_bytes().startswith(PNG_MAGIC)
 
 
+@pytest.mark.slow
 def test_generations_chart_only_when_the_run_has_generations(ts, tmp_path):
     """Two generations split the synthetic adopters (the second launched halfway): generations.png is
     written beside the three run charts and is a real PNG; a run without them gets no such file."""

@@ -10,6 +10,9 @@ from sim.viz.page.live import CHART_FONT_PX, FIG_DPI, LiveCharts
 from sim.viz.page.model import AppModel
 from sim.viz.page.view import ALL_LAYERS, LAYERS
 
+#: Browser tests of the live page at 3,000 people (seconds each): long-running.
+pytestmark = pytest.mark.slow
+
 #: Smallest chart text on the screen (px): readable from the back of a classroom on a projector.
 MIN_TEXT_PX = 16
 #: Steps played before the second look: the default scenario at 3,000 people has spread by then, so

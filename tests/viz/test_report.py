@@ -23,6 +23,9 @@ from sim.viz import report, report_charts
 from sim.viz.charts import DPI, FUNNEL_LABELS
 from sim.viz.report_charts import MIN_PHONE_TEXT_PX
 
+#: One worker runs this module (--dist loadgroup), so its `runs` and `sweep` are made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("report-runs")
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.toml"
 #: A tiny scenario: quick to run, still spreads.
@@ -75,6 +78,7 @@ def sweep(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_from_runs_has_every_section_and_nothing_external(runs, tmp_path):
     out = report.write_report(list(runs), tmp_path / "r" / "report.html")
     text = out.read_text(encoding="utf-8")
@@ -92,6 +96,7 @@ def test_report_from_runs_has_every_section_and_nothing_external(runs, tmp_path)
     assert not list(out.parent.glob(".*partial"))
 
 
+@pytest.mark.slow
 def test_report_from_a_sweep_compares_its_design_points(sweep, runs, tmp_path):
     text = report.write_report([runs[0], sweep], tmp_path / "report.html").read_text(encoding="utf-8")
     assert "tiny-grid: quality=0.5" in text and "tiny-grid: quality=0.9" in text
@@ -162,6 +167,7 @@ def with_metrics(s, **values):
     return s
 
 
+@pytest.mark.slow
 def test_summary_leads_with_fans_detractors_and_cost_with_its_unit():
     a = with_metrics(synthetic("ads-first", 100, 0.1), fan_share=0.035, detractor_share=0.10, cost_per_adopter=509.0)
     b = with_metrics(synthetic("miui", 60, 0.5), fan_share=0.97, detractor_share=0.02, cost_per_adopter=86.0)
@@ -176,6 +182,7 @@ def test_summary_leads_with_fans_detractors_and_cost_with_its_unit():
     assert "currency units per adopter gained" in text
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_file_and_rejects_bad_input(runs, tmp_path):
     cli = typer.Typer()
     register(cli)
