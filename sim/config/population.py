@@ -30,13 +30,22 @@ class PopulationConfig(Section):
         return self
 
 
+#: Betweenness seeding (`seed_users.choice = "betweenness"`): exact up to BETWEENNESS_EXACT people, estimated
+#: from BETWEENNESS_SOURCES source people above (networkx, pure Python: about 0.1 s per source at 20,000
+#: people), refused above MAX_BETWEENNESS_PEOPLE.
+BETWEENNESS_EXACT = 500
+BETWEENNESS_SOURCES = 100
+MAX_BETWEENNESS_PEOPLE = 20_000
+
+
 class SeedUsersConfig(Section):
     """The core users who have the product on day 0 (MIUI: 100 forum users)."""
 
     count: int = Field(100, ge=0, le=MAX_POPULATION, description="Number of seed users (people).")
-    choice: Literal["random", "hubs", "community", "graph_community"] = Field(
+    choice: Literal["random", "hubs", "betweenness", "community", "graph_community"] = Field(
         "random",
-        description="'random': uniform; 'hubs': highest degree over all layers; "
+        description="'random': uniform; 'hubs': highest degree over all layers; 'betweenness': highest "
+        f"betweenness on the offline network (at most {MAX_BETWEENNESS_PEOPLE:,} people); "
         "'community': members of the named community (forum geeks); 'graph_community': members of a "
         "community of a real offline graph (its nodes' `community` label, e.g. a karate faction).",
     )

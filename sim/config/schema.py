@@ -31,7 +31,7 @@ from sim.config.graphs import GRAPH_KINDS
 from sim.config.limits import MAX_TEXT
 from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.names import NAME_PATTERN, NAME_RULE
-from sim.config.population import PopulationConfig, SeedUsersConfig
+from sim.config.population import MAX_BETWEENNESS_PEOPLE, PopulationConfig, SeedUsersConfig
 from sim.config.run import RunConfig
 from sim.config.section import KeyConflict, Section
 
@@ -128,6 +128,15 @@ def check_layers(scenario: Scenario) -> None:
             "seed_users.community",
             f"seed_users.choice = 'community' in '{seeds.community}' needs channels.{seeds.community}.enabled = true",
         )
+    if seeds.choice == "betweenness":
+        if not has_offline_network(scenario):
+            raise KeyConflict("seed_users.choice", f"seed_users.choice = 'betweenness' needs {OFFLINE_NEEDS}")
+        if scenario.population.size > MAX_BETWEENNESS_PEOPLE:
+            raise KeyConflict(
+                "seed_users.choice",
+                f"seed_users.choice = 'betweenness' is computed for at most {MAX_BETWEENNESS_PEOPLE:,} people "
+                f"(population.size is {scenario.population.size:,}); use 'hubs' for larger populations",
+            )
     if seeds.choice == "graph_community":
         if not (scenario.network.enabled and scenario.network.kind in GRAPH_KINDS):
             raise KeyConflict(

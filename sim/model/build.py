@@ -14,7 +14,7 @@ from sim import networks as network
 from sim.config.channels import FILE_KINDS
 from sim.config.errors import ScenarioError
 from sim.config.graphs import COMMUNITY_ATTRIBUTE, GRAPH_KINDS, scenario_graph
-from sim.config.population import SeedUsersConfig
+from sim.config.population import BETWEENNESS_EXACT, BETWEENNESS_SOURCES, SeedUsersConfig
 from sim.config.schema import Scenario
 from sim.model.channels import Channel, EdgeChannel, GroupChannel
 from sim.networks import real
@@ -85,6 +85,24 @@ def degree(channels: dict[str, Channel], n: int) -> np.ndarray:
     return deg
 
 
+def betweenness(layer, rng: np.random.Generator) -> np.ndarray:
+    """Betweenness centrality of each person on the offline layer (Brandes 2001, networkx): exact up to
+    BETWEENNESS_EXACT people, above that estimated from BETWEENNESS_SOURCES source people drawn from `rng`
+    (Brandes and Pich 2007). The population is bounded by MAX_BETWEENNESS_PEOPLE (sim.config.population)."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(layer.n))
+    sources = np.repeat(np.arange(layer.n), layer.out_degree())
+    graph.add_edges_from(zip(sources.tolist(), layer.indices.tolist()))
+    if layer.n <= BETWEENNESS_EXACT:
+        scores = nx.betweenness_centrality(graph)
+    else:  # networkx draws the source people with its own generator, seeded from ours
+        seed = int(rng.integers(2**31))
+        scores = nx.betweenness_centrality(graph, k=BETWEENNESS_SOURCES, seed=seed)
+    return np.array([scores[i] for i in range(layer.n)])
+
+
 def choose_initial_users(
     cfg: Scenario, channels: dict[str, Channel], rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -123,10 +141,14 @@ def choose_seed_users(
     'graph_community' the caller has already narrowed `free` to that community."""
     if cfg.choice in ("random", "graph_community"):
         candidates = rng.permutation(np.flatnonzero(free))
-    elif cfg.choice == "hubs":
+    elif cfg.choice in ("hubs", "betweenness"):
         candidates = np.flatnonzero(free)
         tiebreak = rng.random(len(candidates))
-        candidates = candidates[np.lexsort((tiebreak, -degree(channels, len(free))[candidates]))]
+        if cfg.choice == "hubs":
+            score = degree(channels, len(free))
+        else:  # an offline network: checked when the scenario was built
+            score = betweenness(channels["offline"].layer, rng)
+        candidates = candidates[np.lexsort((tiebreak, -score[candidates]))]
     else:
         ch = channels[cfg.community]  # enabled: checked when the scenario was built (sim.config.schema)
         candidates = rng.permutation(np.flatnonzero(free & ch.member))

@@ -182,3 +182,46 @@ def test_a_graph_community_that_does_not_exist_is_named_with_the_graphs_own(tmp_
 def test_graph_community_seeding_needs_a_real_graph_and_a_name(tmp_path, body, message):
     with pytest.raises(ScenarioError, match=message):
         load_scenario(_scenario(tmp_path, body))
+
+
+# --- seed users by betweenness ----------------------------------------------------------------------
+def test_betweenness_seeds_the_bridges_and_hubs_the_most_connected(tmp_path):
+    """Les Miserables: Valjean leads both rankings; the bishop Myriel bridges his own circle (degree 10,
+    second by betweenness), while Gavroche is second by degree (22)."""
+    from sim.model.model import WomModel
+    from sim.model.state import SEED_USER
+
+    names = list(bundled_graph("les_miserables").nodes())
+    chosen = {}
+    for choice in ("betweenness", "hubs"):
+        sc = load_scenario(_scenario(tmp_path, f'choice = "{choice}"\n[network]\nkind = "les_miserables"\n'))
+        people = np.flatnonzero(WomModel(sc, 0).people.kind == SEED_USER)
+        chosen[choice] = {names[i] for i in people}
+    assert chosen == {"betweenness": {"Valjean", "Myriel"}, "hubs": {"Valjean", "Gavroche"}}
+
+
+def test_betweenness_on_a_larger_graph_is_estimated_the_same_way_for_the_same_seed():
+    from sim.model.model import WomModel
+    from sim.model.state import SEED_USER
+
+    sets = [
+        "population.size=2500",
+        "seed_users.count=5",
+        'seed_users.choice="betweenness"',
+        "channels.forum.enabled=false",
+    ]
+    sc = load_scenario(None, sets)
+    runs = [np.flatnonzero(WomModel(sc, seed).people.kind == SEED_USER) for seed in (4, 4, 5)]
+    assert np.array_equal(runs[0], runs[1]) and len(runs[0]) == 5
+
+
+@pytest.mark.parametrize(
+    "sets, message",
+    [
+        (['seed_users.choice="betweenness"', 'network.kind="well_mixed"'], "'betweenness' needs network.enabled"),
+        (['seed_users.choice="betweenness"', "population.size=20001"], "at most 20,000 people"),
+    ],
+)
+def test_betweenness_needs_an_offline_network_of_bounded_size(sets, message):
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(None, sets)
