@@ -465,16 +465,16 @@ class GroupChannel(Channel):
         slots = active.nonzero()[0]
         reach = np.zeros(len(self.member), dtype=bool)
         reach[self.groups.members[slots]] = True
-        who, strength, chances = self._slot_chances(slots, step, day)
+        _, strength, chances = self._slot_chances(slots, step, day)
         seen, persuaded = np.zeros((2, n_slots)), np.zeros((2, n_slots))
         for negative, p_seen, p_persuaded in chances:
             seen[int(negative), slots] = p_seen
             persuaded[int(negative), slots] = p_persuaded
-        growing = isinstance(strength, np.ndarray)
-        full = np.zeros(n_slots) if growing else None
-        if growing:
-            full[slots] = strength
-        return LiveGroups(reach, active, seen, persuaded, full, 0.0 if growing else float(strength))
+        if not isinstance(strength, np.ndarray):  # one strength for every tie
+            return LiveGroups(reach, active, seen, persuaded, None, float(strength))
+        full = np.zeros(n_slots)
+        full[slots] = strength
+        return LiveGroups(reach, active, seen, persuaded, full, 0.0)
 
     def official_audience(self, people: People) -> np.ndarray:
         if self.audience_kind == "members":

@@ -15,8 +15,8 @@ A file with no ties (no edge lines, or only self loops) is an error naming the f
 ValueError (FileNotFoundError for a missing file) whose message starts with the file name; the model
 turns it into a scenario error on `network.path`.
 
-Large files are read by pyarrow's multithreaded readers (a 10^7-edge CSV in seconds, where the text
-parser takes about 30 s and a gigabyte of Python strings; `benchmarks/edgelists.py`):
+Large files are read by pyarrow's multithreaded readers (a 10^7-edge CSV in about 3 s, where the text
+parser takes about 10 s and holds every line as a Python string; `benchmarks/edgelists.py`):
 
 * `.parquet`: the first two columns are the node columns (integers: node ids; strings: labels);
 * `.csv` of node ids: comma-separated, an optional header line. A CSV pyarrow cannot read as two

@@ -13,11 +13,10 @@ sources. A new mechanism takes the next turn, so that runs without it keep their
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 
 import sim.playbook
-from sim.config.mechanisms import MECHANISM_SECTIONS
+from sim.config.mechanisms import MECHANISM_SECTIONS, defined_subclasses
 from sim.config.schema import Scenario
 from sim.playbook.base import FACTORS, Mechanism
 from sim.playbook.core import CORE_PARTS, CORE_SECTIONS, CORE_SWITCHES
@@ -28,12 +27,7 @@ OWN_MODULES = ("base", "core", "playbook", "registry")
 
 def _mechanism(section: str) -> type[Mechanism]:
     """The mechanism of a mechanism section: the one `Mechanism` subclass of `sim/playbook/<section>.py`."""
-    module = importlib.import_module(f"{sim.playbook.__name__}.{section}")
-    found = [
-        value
-        for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, Mechanism) and value.__module__ == module.__name__
-    ]
+    found = defined_subclasses(f"{sim.playbook.__name__}.{section}", Mechanism)
     if len(found) != 1 or found[0].section != section or not isinstance(getattr(found[0], "turn", None), int):
         names = ", ".join(c.__name__ for c in found) or "none"
         raise TypeError(

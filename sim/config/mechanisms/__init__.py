@@ -16,14 +16,20 @@ import pkgutil
 from sim.config.section import MechanismSection
 
 
-def _section_class(module_name: str) -> type[MechanismSection]:
-    """The one `MechanismSection` subclass defined in the module `module_name` of this package."""
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    found = [
+def defined_subclasses(module_name: str, base: type) -> list[type]:
+    """The subclasses of `base` defined in (not imported into) the module `module_name`: how the mechanism
+    sections here and the mechanisms of sim.playbook.registry are found in their modules."""
+    module = importlib.import_module(module_name)
+    return [
         value
         for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, MechanismSection) and value.__module__ == module.__name__
+        if isinstance(value, type) and issubclass(value, base) and value.__module__ == module.__name__
     ]
+
+
+def _section_class(module_name: str) -> type[MechanismSection]:
+    """The one `MechanismSection` subclass defined in the module `module_name` of this package."""
+    found = defined_subclasses(f"{__name__}.{module_name}", MechanismSection)
     if len(found) != 1:
         names = ", ".join(c.__name__ for c in found) or "none"
         raise TypeError(
