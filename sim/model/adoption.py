@@ -29,6 +29,7 @@ from sim.model import rules
 from sim.model.channels import EdgeChannel
 from sim.model.funnel import Contacts
 from sim.model.state import Funnel
+from sim.model.streams import Purpose
 
 #: Funnel states of people who have adopted (whatever they now think of the product).
 ADOPTED = (Funnel.ADOPTER, Funnel.FAN, Funnel.DETRACTOR)
@@ -65,7 +66,8 @@ class ThresholdRule:
         degree = np.diff(ch.incoming().indptr)  # the neighbours a person hears from
         threshold = wom.threshold
         if wom.threshold_sd > 0:
-            threshold = np.clip(model.rng.normal(wom.threshold, wom.threshold_sd, model.n), 0.0, 1.0)
+            noise = model.draws.normal(Purpose.THRESHOLD, np.arange(model.n), wom.threshold_sd)
+            threshold = np.clip(noise + wom.threshold, 0.0, 1.0)
         self.needed = np.asarray(rules.neighbours_needed(threshold, degree), dtype=np.int64).reshape(-1)
         self.count = np.zeros(model.n, dtype=np.int64)  # adopted neighbours per person
         self._candidates: list[np.ndarray] = []

@@ -15,6 +15,7 @@ import numpy as np
 from sim.model import rules
 from sim.model.context import StepContext
 from sim.model.state import CHANNEL, NO_CHANNEL, Funnel
+from sim.model.streams import ACCOUNT_SLOTS, CREDIT_AWARE, CREDIT_BUY, FIELD_HIT, FIELD_SOURCE, Purpose
 
 #: The last funnel code still open to contacts (unaware, aware): people beyond it only read for their ties.
 OPEN = int(Funnel.AWARE)
@@ -23,15 +24,20 @@ OPEN = int(Funnel.AWARE)
 class OfficialAccount(mesa.Agent):
     """The brand's official account: posts on the channels it is on at a steady rate."""
 
+    def __init__(self, model, number: int = 0):
+        super().__init__(model)
+        self.number = number  # which official account (its draws' slots)
+
     def post(self, step: int, day: float, channels) -> None:
         """Post a Poisson number of times on each open official channel, split by the content mix."""
-        model = self.model
+        model, draws = self.model, self.model.draws
         rate = model.playbook.official_rate(day)
         mix = model.playbook.content_mix()
         for ch in channels:
             if ch.name in model.cfg.official.channels and rate > 0:
-                count = int(model.rng.poisson(rate * model.dt))
-                ch.post_official(model.rng.multinomial(count, mix), step)
+                slot = ch.code + ACCOUNT_SLOTS * self.number
+                count = draws.count(Purpose.OFFICIAL_POSTS, rate * model.dt, slot)
+                ch.post_official(draws.split(Purpose.OFFICIAL_KIND, count, mix, slot), step)
 
 
 class Consumer(mesa.Agent):
@@ -63,7 +69,9 @@ class Consumer(mesa.Agent):
         for ch in channels:
             if not ch.can_post(me)[0]:
                 continue
-            if shares or m.rng.random() < rules.post_probability(weight, ch.cfg.speed, m.dt):
+            if shares or m.draws.uniform_one(Purpose.POST, i, ch.code) < rules.post_probability(
+                weight, ch.cfg.speed, m.dt
+            ):
                 ctx.posts[ch.name].append(i)
 
     def listen(self, ctx: StepContext) -> None:
@@ -76,26 +84,26 @@ class Consumer(mesa.Agent):
                 self._listen_only_for_ties(ctx)
             return
         step, day, channels, (p_ads, q_pos, q_neg) = ctx.step, ctx.day, ctx.channels, ctx.field_rates
-        rng = m.rng
+        draws = m.draws
         found = []  # (channel, negative, persuaded, strength of the tie it came along: 0 for ads and fields)
         senders = []  # the sender of each of `found` (-1: not a peer on the rule's layer)
         rule = m.backend.rule
         for ch in channels:
             mine = [] if rule is not None and ch.code == rule.code else None
             got, ties = (
-                ch.contacts_of(i, step, day, rng, mine) if mine is not None else ch.contacts_of(i, step, day, rng)
+                ch.contacts_of(i, step, day, draws, mine) if mine is not None else ch.contacts_of(i, step, day, draws)
             )
             found += got
             senders += mine if mine is not None else [-1] * len(got)
             ctx.ties[ch.name] += ties
-            official = ch.official_contact_of(m.people, m.playbook, i, rng, day)
+            official = ch.official_contact_of(m.people, m.playbook, i, draws, day)
             found += official
             senders += [-1] * len(official)
         total = p_ads + q_pos
-        if total > 0 and rng.random() < rules.field_probability(total, m.dt):
-            channel = CHANNEL["advertising"] if rng.random() < p_ads / total else CHANNEL["offline"]
-            found.append((channel, False, True, 0.0))
-        if q_neg > 0 and rng.random() < rules.field_probability(q_neg, m.dt):
+        if total > 0 and draws.uniform_one(Purpose.FIELD, i, FIELD_HIT) < rules.field_probability(total, m.dt):
+            from_ads = draws.uniform_one(Purpose.FIELD, i, FIELD_SOURCE) < p_ads / total
+            found.append((CHANNEL["advertising"] if from_ads else CHANNEL["offline"], False, True, 0.0))
+        if q_neg > 0 and draws.uniform_one(Purpose.FIELD_NEGATIVE, i) < rules.field_probability(q_neg, m.dt):
             found.append((CHANNEL["offline"], True, True, 0.0))
         if rule is not None:  # the rule decides which peer contacts on its layer persuade
             found = rule.persuades_one(i, found, senders + [-1] * (len(found) - len(senders)), step)
@@ -104,11 +112,12 @@ class Consumer(mesa.Agent):
         positive = [c for c, neg, pers, _ in found if pers and not neg]
         negative = any(pers and neg for _, neg, pers, _ in found)
         convert_p = m.conversion(np.array([i]), day, tie=self._persuading_tie(found))[0]
+        u_convert, u_reject = draws.uniform_one(Purpose.CONVERT, i), draws.uniform_one(Purpose.REJECT, i)
         new = rules.contact_outcome(
-            m.people.state[i], True, bool(positive), negative, convert_p, m.rejection(day), rng.random(), rng.random()
+            m.people.state[i], True, bool(positive), negative, convert_p, m.rejection(day), u_convert, u_reject
         )
-        aware_ch = found[rng.integers(len(found))][0]
-        adopt_ch = positive[rng.integers(len(positive))] if positive else NO_CHANNEL
+        aware_ch = credited_channel(draws, i, [c for c, *_ in found], CREDIT_AWARE)
+        adopt_ch = credited_channel(draws, i, positive, CREDIT_BUY) if positive else NO_CHANNEL
         ctx.changes.append((i, new, aware_ch, adopt_ch))
 
     def _persuading_tie(self, found: list) -> np.ndarray | None:
@@ -122,15 +131,30 @@ class Consumer(mesa.Agent):
         """Adopters and rejecters still read posts: ties they are read along grow, interactive posts invite them in."""
         m = self.model
         for ch in ctx.channels:
-            _, ties = ch.contacts_of(self.index, ctx.step, ctx.day, m.rng)
+            _, ties = ch.contacts_of(self.index, ctx.step, ctx.day, m.draws)
             ctx.ties[ch.name] += ties
-            ch.official_contact_of(m.people, m.playbook, self.index, m.rng, ctx.day)  # may note an interactive reader
+            ch.official_contact_of(m.people, m.playbook, self.index, m.draws, ctx.day)  # may note an interactive reader
 
     def experience_noise(self) -> float:
         """Draw how far this person's lived experience falls from the product's quality."""
         sd = self.model.cfg.engine.experience_sd
-        return float(self.model.rng.normal(0.0, sd)) if sd > 0 else 0.0
+        return self.model.draws.normal_one(Purpose.EXPERIENCE, self.index, sd) if sd > 0 else 0.0
 
-    def participates(self, probabilities: list[float]) -> list[bool]:
-        """Whether this advocate or fan takes part through each participation source this step."""
-        return [bool(self.model.rng.random() < p) for p in probabilities]
+    def participates(
+        self, probabilities: list[float], purpose: Purpose = Purpose.PARTICIPATE, first_slot: int = 0
+    ) -> list[bool]:
+        """Whether this advocate or fan takes part through each participation source this step (or another
+        per-person event of stage 5 named by `purpose`, its sources numbered from `first_slot`)."""
+        draws = self.model.draws
+        return [bool(draws.uniform_one(purpose, self.index, first_slot + k) < p) for k, p in enumerate(probabilities)]
+
+
+def credited_channel(draws, person: int, channels: list[int], slot: int) -> int:
+    """The channel of one of a person's contacts (`channels`, one code per contact) chosen uniformly at random.
+
+    Keyed draws pick from the codes in ascending order, as the vector backend's `random_channel` does (a code
+    with probability proportional to its contacts, by inversion of the same uniform), so both backends credit
+    the same channel; sequential draws pick in the order the contacts were met, as before."""
+    if draws.keyed:
+        channels = sorted(channels)
+    return channels[draws.index_one(Purpose.PICK_CONTACT, person, len(channels), slot)]

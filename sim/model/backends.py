@@ -25,7 +25,8 @@ from sim.model.adoption import make_rule
 from sim.model.agents import Consumer
 from sim.model.context import StepContext
 from sim.model.funnel import Moves, Scratch, resolve
-from sim.model.state import CHANNEL
+from sim.model.state import CHANNEL, Funnel
+from sim.model.streams import FIELD_SOURCE, Purpose
 from sim.model.ties import UsedTies
 
 
@@ -58,9 +59,12 @@ class Backend:
         """How far each new adopter's lived experience falls from the product's quality (value units)."""
         raise NotImplementedError
 
-    def participation_draws(self, pool: np.ndarray, probs: list) -> list[np.ndarray]:
-        """For each participation source (its per-step probability, one or per person of `pool`), whether
-        each person of `pool` takes part through it this step."""
+    def participation_draws(
+        self, pool: np.ndarray, probs: list, purpose: Purpose = Purpose.PARTICIPATE, first_slot: int = 0
+    ) -> list[np.ndarray]:
+        """For each source (its per-step probability, one or per person of `pool`), whether each person of
+        `pool` takes part through it this step: participation, or another per-person event of stage 5 named by
+        `purpose` (sources numbered from `first_slot`)."""
         raise NotImplementedError
 
 
@@ -73,7 +77,7 @@ class VectorBackend(Backend):
 
     def post(self, ctx: StepContext) -> None:
         """Talkers and meme passers post on each channel they are on by chance; sharers once on every one."""
-        m, rng, channels = self.model, self.model.rng, ctx.channels
+        m, draws, channels = self.model, self.model.draws, ctx.channels
         pool = m.talk.members
         meme = m.meme_talkers(ctx.day)
         posters = np.concatenate([pool, meme]) if len(meme) else pool
@@ -83,7 +87,7 @@ class VectorBackend(Backend):
                 w = np.concatenate([w, np.full(len(meme), m.playbook.topic_boost(ctx.day))])
             for ch in channels:
                 p = rules.post_probability(w, ch.cfg.speed, m.dt)
-                who = np.compress(ch.can_post(posters) & (rng.random(len(posters)) < p), posters)
+                who = np.compress(ch.can_post(posters) & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
                 if len(who):
                     ch.post(who, m.people.post_valence(who), ctx.step)
         sharers = m.playbook.take_sharers()
@@ -94,34 +98,34 @@ class VectorBackend(Backend):
 
     def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
         """Contacts of every open channel, then of the fields, into `ctx.contacts`."""
-        m, rng = self.model, self.model.rng
+        m, draws = self.model, self.model.draws
         used_ties = {}
         for ch in ctx.channels:
             ch.prepare(ctx.step)
-            used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, rng, ctx.contacts)
-            ch.official_contacts(m.people, m.playbook, rng, ctx.contacts, ctx.day)
+            used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, draws, ctx.contacts)
+            ch.official_contacts(m.people, m.playbook, draws, ctx.contacts, ctx.day)
         self._field_contacts(ctx)
         return used_ties
 
     def _field_contacts(self, ctx: StepContext) -> None:
         """Advertising and well-mixed talk: each person is contacted independently with the same chance."""
-        rng, dt, contacts = self.model.rng, self.model.dt, ctx.contacts
+        draws, dt, contacts = self.model.draws, self.model.dt, ctx.contacts
         p_ads, q_pos, q_neg = ctx.field_rates
         total = p_ads + q_pos
         if total > 0:
-            hit = self._sample_people(rules.field_probability(total, dt))
-            from_ads = rng.random(len(hit)) < p_ads / total
+            hit = draws.each_person(Purpose.FIELD, self.model.n, rules.field_probability(total, dt), self._open)
+            from_ads = draws.uniform(Purpose.FIELD, hit, FIELD_SOURCE) < p_ads / total
             contacts.add(hit[from_ads], CHANNEL["advertising"], False, np.ones(int(from_ads.sum()), bool))
             contacts.add(hit[~from_ads], CHANNEL["offline"], False, np.ones(int((~from_ads).sum()), bool))
         if q_neg > 0:
-            hit = self._sample_people(rules.field_probability(q_neg, dt))
+            hit = draws.each_person(
+                Purpose.FIELD_NEGATIVE, self.model.n, rules.field_probability(q_neg, dt), self._open
+            )
             contacts.add(hit, CHANNEL["offline"], True, np.ones(len(hit), bool))
 
-    def _sample_people(self, p: float) -> np.ndarray:
-        """Each of the n people independently with probability p, in O(expected hits)."""
-        n, rng = self.model.n, self.model.rng
-        k = rng.binomial(n, p)
-        return np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
+    def _open(self) -> np.ndarray:
+        """People a contact can still move in the funnel (unaware or aware): only they need a field draw."""
+        return np.flatnonzero(self.model.people.state <= Funnel.AWARE)
 
     def decide(self, ctx: StepContext) -> Moves:
         """The two-tier funnel of `sim.model.funnel` over this step's contacts."""
@@ -131,17 +135,20 @@ class VectorBackend(Backend):
             self.rule.persuade_all(ctx.contacts, ctx.step)
         conversion = partial(m.conversion, day=ctx.day)
         return resolve(
-            ctx.contacts, m.people.state, conversion, m.rejection(ctx.day), self.scratch, m.rng, m.people.counts
+            ctx.contacts, m.people.state, conversion, m.rejection(ctx.day), self.scratch, m.draws, m.people.counts
         )
 
     def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
         """One normal draw per adopter (none when the experience has no noise)."""
         sd = self.model.cfg.engine.experience_sd
-        return self.model.rng.normal(0.0, sd, len(adopters)) if sd > 0 else 0.0
+        return self.model.draws.normal(Purpose.EXPERIENCE, adopters, sd) if sd > 0 else 0.0
 
-    def participation_draws(self, pool: np.ndarray, probs: list) -> list[np.ndarray]:
-        """One uniform draw per person and source, source by source."""
-        return [self.model.rng.random(len(pool)) < p for p in probs]
+    def participation_draws(
+        self, pool: np.ndarray, probs: list, purpose: Purpose = Purpose.PARTICIPATE, first_slot: int = 0
+    ) -> list[np.ndarray]:
+        """One uniform draw per person and source, source by source (the source's number is the slot)."""
+        draws = self.model.draws
+        return [draws.uniform(purpose, pool, first_slot + k) < p for k, p in enumerate(probs)]
 
 
 class AgentsBackend(Backend):
@@ -198,12 +205,15 @@ class AgentsBackend(Backend):
         """Each new adopter draws its own noise."""
         return np.array([self.consumers[i].experience_noise() for i in adopters], dtype=float)
 
-    def participation_draws(self, pool: np.ndarray, probs: list) -> list[np.ndarray]:
+    def participation_draws(
+        self, pool: np.ndarray, probs: list, purpose: Purpose = Purpose.PARTICIPATE, first_slot: int = 0
+    ) -> list[np.ndarray]:
         """Each advocate or fan draws its own participations, source by source."""
         per_person = [
-            self.consumers[i].participates([p[k] if np.ndim(p) else p for p in probs]) for k, i in enumerate(pool)
+            self.consumers[i].participates([p[k] if np.ndim(p) else p for p in probs], purpose, first_slot)
+            for k, i in enumerate(pool)
         ]
-        return list(np.array(per_person).reshape(len(pool), len(probs)).T)
+        return list(np.array(per_person, dtype=bool).reshape(len(pool), len(probs)).T)
 
 
 #: The backends by their `run.backend` name.

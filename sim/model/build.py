@@ -55,7 +55,7 @@ def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel
 
 def hook_view(model) -> HookView:
     """The one view the playbook's hooks receive (`sim.playbook.base.HookView`): the model's parts, its
-    dynamics stream and the model steps a mechanism may take; the backend's draws are looked up at each
+    step draws and the model steps a mechanism may take; the backend's draws are looked up at each
     call (the backend is built after the initial users are placed)."""
     return HookView(
         people=model.people,
@@ -63,12 +63,12 @@ def hook_view(model) -> HookView:
         ledger=model.ledger,
         channels=model.channels,
         playbook=model.playbook,
-        rng=model.rng,
+        draws=model.draws,
         dt=model.dt,
         experience=model.experience,
         start_talking=model.start_talking,
         renew_talk=model.renew_talk,
-        participation_draws=lambda pool, probs: model.backend.participation_draws(pool, probs),
+        participation_draws=lambda *args: model.backend.participation_draws(*args),
     )
 
 

@@ -21,6 +21,7 @@ from sim.model.funnel import Contacts, WorkBuffers
 from sim.model.live import LiveGroups, LiveIncoming
 from sim.model.people import People
 from sim.model.state import CHANNEL, NEGATIVE, Funnel
+from sim.model.streams import Purpose, StepDraws
 from sim.model.ties import TieStrengths, UsedTieChunks, UsedTies
 from sim.networks.core import EdgeLayer
 from sim.networks.csr import ranges
@@ -33,6 +34,12 @@ NO_POST = 0
 ANSWERED_CHANNELS = ("forum", "wechat", "weibo")
 #: Out-ties an edge channel handles at once (2^20: its work arrays are about 8 MB, kept between steps).
 CHUNK_CONTACTS = 1 << 20
+
+
+def read_id(tie: np.ndarray, sender: np.ndarray, target) -> np.ndarray:
+    """The keyed id of a message read along a tie (`Purpose.READ`): twice the tie id, plus 1 when the sender's
+    id is the larger, so the two directions of an undirected tie read with their own numbers."""
+    return 2 * np.asarray(tie, dtype=np.int64) + (np.asarray(sender) > target)
 
 
 def csr_ranges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +173,7 @@ class Channel:
         """Who sees the official account's posts on this channel (overridden per channel)."""
         return np.empty(0, dtype=np.int64)
 
-    def official_contacts(self, people: People, brand: Brand, rng, out: Contacts, day: float) -> None:
+    def official_contacts(self, people: People, brand: Brand, draws: StepDraws, out: Contacts, day: float) -> None:
         """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand on `day`."""
         if not self.official_posts:
             return
@@ -174,22 +181,22 @@ class Channel:
         if len(audience) == 0:
             return
         p_read, p_pers, p_inter = self.official_probabilities(brand, people.brand_tie_now(audience, day))
-        u = rng.random(len(audience))
+        u = draws.uniform(Purpose.OFFICIAL_READ, audience, self.code)
         seen = u < p_read
         tie = np.compress(seen, people.brand_tie_now(audience, day)) if self.assurance else None
         out.add(np.compress(seen, audience), CHANNEL["official"], False, np.compress(seen, u < p_pers), tie)
-        brand.note_interactive_readers(audience[rng.random(len(audience)) < p_inter])
+        brand.note_interactive_readers(audience[draws.uniform(Purpose.INTERACT, audience, self.code) < p_inter])
 
     def official_contact_of(
-        self, people: People, brand: Brand, i: int, rng, day: float
+        self, people: People, brand: Brand, i: int, draws: StepDraws, day: float
     ) -> list[tuple[int, bool, bool, float]]:
         """The same official-post rule for one person i: (channel, negative, persuaded, tie strength)."""
         if not self.official_posts or not self.in_official_audience(people, i):
             return []
         brand_tie = people.brand_tie_now(np.array([i]), day)
         p_read, p_pers, p_inter = self.official_probabilities(brand, brand_tie)
-        u = rng.random()
-        if rng.random() < p_inter:
+        u = draws.uniform_one(Purpose.OFFICIAL_READ, i, self.code)
+        if draws.uniform_one(Purpose.INTERACT, i, self.code) < p_inter:
             brand.note_interactive_readers(np.array([i]))
         return [(CHANNEL["official"], False, bool(u < p_pers[0]), float(brand_tie[0]))] if u < p_read[0] else []
 
@@ -217,12 +224,13 @@ class EdgeChannel(Channel):
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
         self._work = WorkBuffers()
 
-    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies | UsedTieChunks:
+    def contacts(self, step: int, day: float, draws: StepDraws, out: Contacts) -> UsedTies | UsedTieChunks:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used.
 
         Senders are taken in chunks of about CHUNK_CONTACTS out-ties: one uniform per tie, drawn into a
-        buffer reused between chunks and steps (the same stream as one draw for all ties, since each
-        float64 takes one value of the generator), so the work arrays stay a few MB whatever the population.
+        buffer reused between chunks and steps (sequential draws: the same stream as one draw for all ties,
+        since each float64 takes one value of the generator; keyed draws: each tie's own number, `read_ids`),
+        so the work arrays stay a few MB whatever the population.
         """
         ties_used, strength_used = [], []
         live = self.live
@@ -243,7 +251,7 @@ class EdgeChannel(Channel):
                     pos = self.layer.entries(chunk)
                     share = self._audience_fan_share(chunk, self.layer.indices[pos]) if answered else None
                     u, seen = self._work.take(len(pos))
-                    rng.random(out=u)
+                    draws.uniform(Purpose.READ, self._read_ids(chunk, pos, draws), 2 * self.code, out=u)
                     np.less(u, read_p, out=seen)
                     pos, u = np.compress(seen, pos), np.compress(seen, u)
                     targets = self.layer.indices[pos]
@@ -254,7 +262,8 @@ class EdgeChannel(Channel):
                     targets, ties = self.layer.out_ties(chunk, with_ties=growing)
                     share = self._audience_fan_share(chunk, targets) if answered else None
                     u, _ = self._work.take(len(targets))
-                    rng.random(out=u)
+                    ids = self._read_ids(chunk, self.layer.entries(chunk), draws) if draws.keyed else targets
+                    draws.uniform(Purpose.READ, ids, 2 * self.code, out=u)
                 strength = self.ties.now(ties, day)
                 p = rules.persuasion_probability(transmission, strength)
                 if answered:
@@ -268,6 +277,15 @@ class EdgeChannel(Channel):
         if not ties_used:
             return UsedTies(np.empty(0, dtype=np.int64))
         return UsedTieChunks([UsedTies(t, s, day) for t, s in zip(ties_used, strength_used)])
+
+    def _read_ids(self, senders: np.ndarray, pos: np.ndarray, draws: StepDraws) -> np.ndarray:
+        """The keyed id of reading each out-tie at CSR positions `pos` (all out-ties of `senders`, row after
+        row): `read_id` of its tie and direction. Only keyed draws need them (sequential ones: `pos`)."""
+        if not draws.keyed:
+            return pos
+        indptr = self.layer.indptr
+        sender = np.repeat(senders, indptr[senders + 1] - indptr[senders])
+        return read_id(self.layer.ties_at(pos), sender, self.layer.indices[pos])
 
     def _audience_fan_share(self, senders: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """For each out-tie of `senders` (`targets`, row after row), the share of fans among its sender's audience."""
@@ -293,7 +311,9 @@ class EdgeChannel(Channel):
             self._incoming = self.layer if not self.layer.directed else self.layer.in_neighbours_csr()
         return self._incoming
 
-    def contacts_of(self, i: int, step: int, day: float, rng, senders: list | None = None) -> tuple[list, list]:
+    def contacts_of(
+        self, i: int, step: int, day: float, draws: StepDraws, senders: list | None = None
+    ) -> tuple[list, list]:
         """Per-agent rule: person i looks at each in-neighbour with a live post, one after another (one uniform
         each, drawn together: the same numbers in the same order). Returns (contacts, ties used); the sender
         of each contact goes into `senders` if given."""
@@ -301,7 +321,8 @@ class EdgeChannel(Channel):
         lo, hi = live.start[i], live.start[i + 1]
         if lo == hi:
             return [], []
-        u = rng.random(hi - lo)
+        ids = read_id(live.tie[lo:hi], live.sender[lo:hi], i) if draws.keyed else live.tie[lo:hi]
+        u = draws.uniform(Purpose.READ, ids, 2 * self.code)
         seen = (u < live.read_p[lo:hi]).nonzero()[0]
         if len(seen) == 0:
             return [], []
@@ -418,9 +439,9 @@ class GroupChannel(Channel):
             chances.append((negative, rules.at_least_one(read_p, k), rules.at_least_one(read_p * p, k)))
         return who, strength, chances
 
-    def contacts(self, step: int, day: float, rng, out: Contacts) -> UsedTies:
+    def contacts(self, step: int, day: float, draws: StepDraws, out: Contacts) -> UsedTies:
         """Members of groups with live posts meet those posts (one uniform per membership and valence: all
-        positive ones, then all negative ones). Returns the membership slots used."""
+        positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
@@ -428,7 +449,7 @@ class GroupChannel(Channel):
         who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
         for negative, p_seen, p_persuaded in chances:
-            u = rng.random(len(slots))
+            u = draws.uniform(Purpose.READ, slots, 2 * self.code + negative)
             seen = u < p_seen
             tie = None
             if self.assurance and not negative:
@@ -437,7 +458,7 @@ class GroupChannel(Channel):
             used |= seen
         return UsedTies(np.compress(used, slots))
 
-    def contacts_of(self, i: int, step: int, day: float, rng) -> tuple[list, list]:
+    def contacts_of(self, i: int, step: int, day: float, draws: StepDraws) -> tuple[list, list]:
         """Per-agent rule: person i reads the live posts of each of its groups, group after group (two
         uniforms per group: positive posts, then negative ones)."""
         live: LiveGroups = self.for_step(step, day)
@@ -446,7 +467,10 @@ class GroupChannel(Channel):
         lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
         slots = self.groups.agent_slots[lo:hi]
         slots = np.compress(live.active[slots], slots)
-        u = rng.random(2 * len(slots)).reshape(len(slots), 2)
+        if draws.keyed:  # the vector backend's numbers: membership slot, positive then negative
+            u = np.stack([draws.uniform(Purpose.READ, slots, 2 * self.code + neg) for neg in (0, 1)], axis=1)
+        else:
+            u = draws.uniform(Purpose.READ, np.empty(2 * len(slots)), 2 * self.code).reshape(len(slots), 2)
         seen = (u < live.seen[:, slots].T).tolist()
         persuaded = (u < live.persuaded[:, slots].T).tolist()
         strength = live.strength[slots].tolist() if live.strength is not None else [live.base] * len(slots)

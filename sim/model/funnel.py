@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.model.state import NO_CHANNEL, Funnel
+from sim.model.streams import CREDIT_AWARE, CREDIT_BUY, Purpose, StepDraws
 
 #: Use a pass over the population when contacts * DENSE_FACTOR >= population (measured at 10^6 people:
 #: the pass costs about as much as handling N / 16 contacts one by one).
@@ -171,10 +172,11 @@ def _persuasive(blocks: list[Block]) -> list[np.ndarray]:
 
 
 def random_channel(
-    people: np.ndarray, blocks: list[tuple[np.ndarray, int]], scratch: Scratch, rng: np.random.Generator
+    people: np.ndarray, blocks: list[tuple[np.ndarray, int]], scratch: Scratch, draws: StepDraws, slot: int
 ) -> np.ndarray | int:
     """For each of `people` (distinct), the channel of one of their contacts in `blocks` (target array,
-    channel) chosen uniformly at random: a channel with probability proportional to its contacts.
+    channel) chosen uniformly at random: a channel with probability proportional to its contacts, by
+    inversion of the person's uniform (`Purpose.PICK_CONTACT`, `slot`) on the codes in ascending order.
     One code for everyone when the blocks share a channel."""
     codes = sorted({c for _, c in blocks})
     k = len(people)
@@ -190,7 +192,7 @@ def random_channel(
     rank[people] = -1
     mark[people] = False
     cum = np.cumsum(counts, axis=0)
-    pick = rng.random(k) * cum[-1]
+    pick = draws.uniform(Purpose.PICK_CONTACT, people, slot) * cum[-1]
     return np.asarray(codes, dtype=np.int8)[(cum <= pick).sum(axis=0)]
 
 
@@ -200,7 +202,7 @@ def resolve(
     conversion,
     rejection: float,
     scratch: Scratch,
-    rng: np.random.Generator,
+    draws: StepDraws,
     counts: np.ndarray | None = None,
 ) -> Moves:
     """Funnel moves of this step's contacts (`conversion(people)`: each one's chance to buy when persuaded).
@@ -214,23 +216,23 @@ def resolve(
     pos = _persuasive(positive) if open_left else []
     neg = _persuasive([b for b in blocks if b.negative]) if open_left else []
     people = scratch.distinct(pos + neg, state, upto=Funnel.AWARE)  # tier 1: a persuasive contact
-    k = len(people)
     before = state[people]
     pos_hit = scratch.flags(people, pos) if neg else True
     neg_hit = scratch.flags(people, neg) if neg else False
-    u_reject = rng.random(k) if rejection > 0 else 1.0  # no draw when nobody can reject
+    u_reject = draws.uniform(Purpose.REJECT, people) if rejection > 0 else 1.0  # no draw when nobody can reject
     tie = strongest_persuasive_tie(people, positive, scratch)
     convert_p = conversion(people) if tie is None else conversion(people, tie=tie)
-    new = rules.contact_outcome(before, True, pos_hit, neg_hit, convert_p, rejection, rng.random(k), u_reject)
+    u_convert = draws.uniform(Purpose.CONVERT, people)
+    new = rules.contact_outcome(before, True, pos_hit, neg_hit, convert_p, rejection, u_convert, u_reject)
     buyers = np.compress(new == Funnel.ADOPTER, people)
-    buy_channel = random_channel(buyers, [(t, b.channel) for t, b in zip(pos, positive)], scratch, rng)
+    buy_channel = random_channel(buyers, [(t, b.channel) for t, b in zip(pos, positive)], scratch, draws, CREDIT_BUY)
     # tier 2: everyone else unaware who met a message
     if counts is None or counts[Funnel.UNAWARE] > 0:
         aware_only = scratch.distinct([b.target for b in blocks], state, upto=Funnel.UNAWARE, exclude=people)
     else:
         aware_only = people[:0]
     aware = np.concatenate([np.compress(before == Funnel.UNAWARE, people), aware_only])
-    aware_channel = random_channel(aware, [(b.target, b.channel) for b in blocks], scratch, rng)
+    aware_channel = random_channel(aware, [(b.target, b.channel) for b in blocks], scratch, draws, CREDIT_AWARE)
     if np.ndim(aware_channel):  # channels differ between people: buyers take the channel that sold them
         _credit_purchases(aware, aware_channel, buyers, buy_channel, scratch)
     return Moves(aware, aware_channel, buyers, buy_channel, np.compress(new == Funnel.REJECTER, people))

@@ -39,6 +39,7 @@ import numpy as np
 from sim.config.mechanisms.generations import GenerationsConfig
 from sim.model import rules
 from sim.model.people import State
+from sim.model.streams import Purpose
 
 if TYPE_CHECKING:
     from sim.model.people import People
@@ -151,7 +152,7 @@ class ProductLine:
     def spread_wants(self, day: float, dt: float, draws) -> None:
         """Word-of-mouth substitution, one step: each later product launched by `day` reaches the people
         who do not want it yet with `want_probability` (the shares counted before any of this step's
-        draws); `draws(people, [probabilities])` is the backend's per-person draw."""
+        draws); `draws(people, [probabilities], purpose, slot)` is the backend's per-person draw."""
         wanted, n = self.people.wanted, len(self.people.wanted)
         shares = [np.count_nonzero(wanted & (1 << g)) / n for g in range(1, self.cfg.count)]
         for g, product in enumerate(self.cfg.products, start=2):
@@ -160,7 +161,7 @@ class ProductLine:
             bit = np.int16(1 << (g - 1))
             candidates = np.flatnonzero((wanted & bit) == 0)
             p = want_probability(product.innovation, product.imitation, shares[g - 2], dt)
-            wanted[candidates[draws(candidates, [np.full(len(candidates), p)])[0]]] |= bit
+            wanted[candidates[draws(candidates, [np.full(len(candidates), p)], Purpose.WANT, g)[0]]] |= bit
 
     def level(self, people: np.ndarray) -> np.ndarray:
         """The generation each of `people` holds or buys under word-of-mouth substitution (`wanted_level`)."""

@@ -38,7 +38,7 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
-from sim.model.streams import model_streams
+from sim.model.streams import model_streams, replicate_sequence, step_draws
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
@@ -56,6 +56,8 @@ class WomModel(mesa.Model):
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
+        #: Every per-step random number of the model and the playbook (`run.draws`, `sim.model.streams`).
+        self.draws = step_draws(scenario.run.draws, replicate_sequence(seed), self.rng)
         self.playbook = Playbook(scenario, self.n)
         #: Every per-person array: the model's own states and those the playbook's parts declare.
         self.people = p = People(scenario, np.random.default_rng(streams.people), CORE_STATES + self.playbook.states())
@@ -73,7 +75,7 @@ class WomModel(mesa.Model):
         #: What the playbook's hooks may read and change, instead of the model (`sim.playbook.base.HookView`).
         self.view = build.hook_view(self)
         self._place_initial_users(np.random.default_rng(streams.placement))
-        self.officials = [OfficialAccount(self) for _ in range(scenario.population.official_accounts)]
+        self.officials = [OfficialAccount(self, k) for k in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on, self.new_adopters = False, 0
         reporters = model_reporters(scenario.generations.count)
@@ -171,6 +173,7 @@ class WomModel(mesa.Model):
             return
         step, day = self.step_index + 1, self.step_index * self.dt
         day_end = step * self.dt
+        self.draws.step = step
         self.talk.prune(step)  # who may talk in this step
         self.ledger.new_step()
         # 0. advertising (bought from the ledger for the step)
@@ -221,9 +224,11 @@ class WomModel(mesa.Model):
         return self.product.experience(expectation, self.backend.experience_noise(buyers), day, self.cfg.engine)
 
     def start_talking(self, talkers: np.ndarray, step: int) -> None:
-        """Buyers with something to say start talking next step."""
+        """Buyers with something to say start talking next step (with keyed draws, joining the talk pool in id
+        order, so that the pool's order, and with it the float sum of the `talking` column, is the same
+        whichever backend found them)."""
         self.people.talk_start[talkers] = step + 1
-        self.talk.add(talkers)
+        self.talk.add(np.sort(talkers) if self.draws.keyed else talkers)
 
     # --- recording and running ------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import ndtri
 
 
 def child_seed(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
@@ -71,9 +72,14 @@ class ModelStreams(NamedTuple):
     dynamics: np.random.SeedSequence
 
 
+def replicate_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """A replicate's stream; an integer seed means replicate 0 of a run with that seed."""
+    return seed if isinstance(seed, np.random.SeedSequence) else replicate_seed(seed, 0)
+
+
 def model_streams(seed: int | np.random.SeedSequence) -> ModelStreams:
     """The streams of one replicate; an integer seed means replicate 0 of a run with that seed."""
-    seq = seed if isinstance(seed, np.random.SeedSequence) else replicate_seed(seed, 0)
+    seq = replicate_sequence(seed)
     network, people, dynamics = (child_seed(seq, i) for i in range(3))
     return ModelStreams(network, people, child_seed(people, 0), dynamics)
 
@@ -98,6 +104,8 @@ UNIFORM_SCALE = 2.0**-53
 #: Counter word 3 holds the purpose in its high half and the slot in its low half.
 SLOT_BITS = 16
 MAX_SLOT = (1 << SLOT_BITS) - 1
+#: How many slots there are (a slot derived from a larger number is taken modulo this).
+SLOTS = MAX_SLOT + 1
 MAX_PURPOSE = (1 << (WORD_BITS - SLOT_BITS)) - 1
 #: Largest step and largest person id the counter holds (one word; two words, as a non-negative int64).
 MAX_STEP = WORD_MASK
@@ -123,13 +131,34 @@ class Purpose(IntEnum):
     READ = 7  # whether a reader reads a post (per tie: the id is the tie)
     OFFICIAL_READ = 8  # whether a person in the official audience reads, and is persuaded by, its post
     INTERACT = 9  # whether an official-post reader interacts with it
-    FIELD = 10  # whether advertising or well-mixed talk reaches a person, and which of the two
+    FIELD = 10  # whether advertising or well-mixed talk reaches a person (slot 0), and which of the two (slot 1)
     FIELD_NEGATIVE = 11  # whether well-mixed negative talk reaches a person
-    PICK_CONTACT = 12  # which of a person's contacts this step decides their funnel
+    PICK_CONTACT = 12  # which contact is credited for a person's awareness (slot 0) or purchase (slot 1)
     CONVERT = 13  # whether a contact moves a person on in the funnel
     REJECT = 14  # whether a contact makes a person reject the product
     EXPERIENCE = 15  # the noise of an adopter's experience
     PARTICIPATE = 16  # whether a person takes part in a playbook mechanism (slot: the source)
+    OFFICIAL_POSTS = 17  # how many posts an official account makes on a channel (id: the account; slot: channel)
+    OFFICIAL_KIND = 18  # the content kind of each official post (id: the post's number; slot: the channel)
+    SUPER_USERS = 19  # which seed users become super users (build)
+    MEETUP_SIZE = 20  # how many people a meetup invites (id: the city)
+    MEETUP_GUESTS = 21  # who is invited to a meetup (slot: the city, modulo the slot range)
+    SERVICE_ORDER = 22  # the order in which the forum team answers posters
+    FOLLOW = 23  # whether a new adopter follows the official Weibo account
+    UNFOLLOW = 24  # whether an official-account follower stops following (information overload)
+    SHARE = 25  # whether a participant or adopter shares an achievement or an event
+    REFERRAL_CODES = 26  # how many purchase codes are handed out (id: 0)
+    REFERRAL_HOLDERS = 27  # who among the people waiting gets a code
+    WANT = 28  # whether a person comes to want a later product (slot: its generation number)
+    UPGRADE = 29  # whether an owner behind the newest generation upgrades (constant-hazard substitution)
+
+
+#: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.
+FIELD_HIT, FIELD_SOURCE = 0, 1
+#: Slots of the two credited contacts (`Purpose.PICK_CONTACT`): awareness, and the purchase.
+CREDIT_AWARE, CREDIT_BUY = 0, 1
+#: Official-account draws are told apart by channel code plus this times the account's number.
+ACCOUNT_SLOTS = 64
 
 
 def _round_key(key: tuple[int, int], r: int) -> tuple[int, int]:
@@ -228,7 +257,18 @@ class Draws:
     """
 
     def __init__(self, seed: int, replicate: int) -> None:
-        self.key = draws_key(seed, replicate)
+        self._set_key(draws_key(seed, replicate))
+
+    @classmethod
+    def from_sequence(cls, seq: np.random.SeedSequence) -> Draws:
+        """Draws keyed by any seed sequence's first two state words (`draws_key` is this for a replicate's)."""
+        draws = cls.__new__(cls)
+        k0, k1 = seq.generate_state(2, dtype=np.uint32)
+        draws._set_key((int(k0), int(k1)))
+        return draws
+
+    def _set_key(self, key: tuple[int, int]) -> None:
+        self.key = key
         self._round_keys = [_round_key(self.key, r) for r in range(PHILOX_ROUNDS)]
 
     def uniform(self, purpose: Purpose, step: int, people, slot: int = 0) -> np.ndarray:
@@ -273,3 +313,156 @@ class Draws:
             raise ValueError(f"person id must be in 0..{MAX_PERSON}, got {person}")
         w0, w1, _, _ = _philox_one(person & WORD_MASK, person >> WORD_BITS, word2, word3, self._round_keys)
         return ((w0 << WORD_BITS | w1) >> UNIFORM_SHIFT) * UNIFORM_SCALE
+
+
+# ---------------------------------------------------------------------------------------------------
+# A step's draws: one interface for every per-step random number of the model and the playbook.
+#
+# Each draw site names what it decides (a `Purpose`), for whom (ids) and, where one person draws several
+# numbers for one purpose in a step, which (a slot). Two implementations (`run.draws`):
+# - `SequentialDraws` ("sequential", today's default): the numbers of the dynamics stream in call order,
+#   exactly as the model drew them before this interface (ids and slots are used only for sizes), so
+#   every output stays byte-identical;
+# - `KeyedDraws` ("keyed"): each number a pure function of (seed, replicate, purpose, step, id, slot)
+#   (`Draws`), so results do not depend on processing order, chunking, or who is skipped.
+# Issue 25 switches the default to keyed once, after its pre-registered equivalence check.
+# ---------------------------------------------------------------------------------------------------
+
+#: Half of the spacing of keyed uniforms (2^-53): added to a uniform, it keeps the inverse normal CDF finite.
+HALF_ULP = 2.0**-54
+
+
+class SequentialDraws:
+    """Draws from one numpy `Generator` in call order: the model's numbers before keyed draws."""
+
+    keyed = False
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        #: The step the numbers are for (set by the model at the start of each step; 0 while building).
+        self.step = 0
+
+    def uniform(self, purpose: Purpose, ids, slot: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+        """One uniform in [0, 1) per id of `ids` (into `out` if given, which must have their length)."""
+        return self.rng.random(out=out) if out is not None else self.rng.random(len(ids))
+
+    def uniform_one(self, purpose: Purpose, person: int, slot: int = 0) -> float:
+        """One uniform for one id."""
+        return float(self.rng.random())
+
+    def normal(self, purpose: Purpose, ids, sd: float) -> np.ndarray:
+        """One normal draw of mean 0 and standard deviation `sd` per id."""
+        return self.rng.normal(0.0, sd, len(ids))
+
+    def normal_one(self, purpose: Purpose, person: int, sd: float) -> float:
+        """One normal draw for one id."""
+        return float(self.rng.normal(0.0, sd))
+
+    def index_one(self, purpose: Purpose, person: int, high: int, slot: int = 0) -> int:
+        """A whole number in 0 .. high-1, uniformly, for one id."""
+        return int(self.rng.integers(high))
+
+    def integer(self, purpose: Purpose, low: int, high: int, slot: int = 0) -> int:
+        """A whole number in low .. high-1, uniformly (one draw for the step, `slot` telling several apart)."""
+        return int(self.rng.integers(low, high))
+
+    def count(self, purpose: Purpose, mean: float, slot: int = 0) -> int:
+        """A Poisson count of mean `mean` (one draw for the step)."""
+        return int(self.rng.poisson(mean))
+
+    def split(self, purpose: Purpose, total: int, shares, slot: int = 0) -> np.ndarray:
+        """`total` items split among kinds with probabilities `shares` (a multinomial draw)."""
+        return self.rng.multinomial(total, shares)
+
+    def choose(self, purpose: Purpose, ids: np.ndarray, k: int, slot: int = 0) -> np.ndarray:
+        """`k` of the distinct `ids`, without replacement, in random order."""
+        return self.rng.choice(ids, size=k, replace=False)
+
+    def order(self, purpose: Purpose, ids: np.ndarray, slot: int = 0) -> np.ndarray:
+        """A random order of `ids`, as positions into it (a permutation of 0 .. len(ids)-1)."""
+        return self.rng.permutation(len(ids))
+
+    def each_person(self, purpose: Purpose, n: int, p: float, open_people) -> np.ndarray:
+        """Each of the n people independently with probability p, sorted, in O(expected hits): a binomial
+        count, then that many people. `open_people` (a callable giving the people whose state a hit can
+        still change) is not needed here: the count is over everybody."""
+        k = self.rng.binomial(n, p)
+        return np.sort(self.rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
+
+
+class KeyedDraws:
+    """Draws keyed by what they decide (`Draws`): the same (purpose, step, id, slot) always gives the same
+    number, whatever else is drawn, in whatever order, by whichever backend."""
+
+    keyed = True
+
+    def __init__(self, seq: np.random.SeedSequence) -> None:
+        self.draws = Draws.from_sequence(seq)
+        self.step = 0
+
+    def uniform(self, purpose: Purpose, ids, slot: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+        """One uniform per id (into `out` if given)."""
+        u = self.draws.uniform(purpose, self.step, ids, slot)
+        if out is None:
+            return u
+        out[...] = u
+        return out
+
+    def uniform_one(self, purpose: Purpose, person: int, slot: int = 0) -> float:
+        """The same number as `uniform` gives this id."""
+        return self.draws.uniform_one(purpose, self.step, int(person), slot)
+
+    def normal(self, purpose: Purpose, ids, sd: float) -> np.ndarray:
+        """The inverse normal CDF of each id's uniform (shifted off 0), times `sd`."""
+        return sd * ndtri(self.draws.uniform(purpose, self.step, ids) + HALF_ULP)
+
+    def normal_one(self, purpose: Purpose, person: int, sd: float) -> float:
+        """The same number as `normal` gives this id."""
+        return sd * float(ndtri(self.uniform_one(purpose, person) + HALF_ULP))
+
+    def index_one(self, purpose: Purpose, person: int, high: int, slot: int = 0) -> int:
+        """floor(u * high) of this id's uniform."""
+        return min(int(self.uniform_one(purpose, person, slot) * high), high - 1)
+
+    def integer(self, purpose: Purpose, low: int, high: int, slot: int = 0) -> int:
+        """low + floor(u * (high - low)) of id 0's uniform."""
+        return low + self.index_one(purpose, 0, high - low, slot)
+
+    def count(self, purpose: Purpose, mean: float, slot: int = 0) -> int:
+        """The Poisson quantile of id 0's uniform (inversion)."""
+        from scipy.stats import poisson  # imported on first use: slow to import, rarely needed
+
+        return int(poisson.ppf(self.uniform_one(purpose, 0, slot), mean)) if mean > 0 else 0
+
+    def split(self, purpose: Purpose, total: int, shares, slot: int = 0) -> np.ndarray:
+        """Each item (id: its number) takes a kind by inversion of its uniform on the cumulative shares."""
+        shares = np.asarray(shares, dtype=float)
+        cum = np.cumsum(shares) / shares.sum()
+        kinds = np.searchsorted(cum, self.draws.uniform(purpose, self.step, np.arange(total), slot), side="right")
+        return np.bincount(np.minimum(kinds, len(shares) - 1), minlength=len(shares))
+
+    def choose(self, purpose: Purpose, ids: np.ndarray, k: int, slot: int = 0) -> np.ndarray:
+        """The `k` ids with the smallest uniforms, smallest first."""
+        ids = np.asarray(ids)
+        return ids[self.order(purpose, ids, slot)[:k]]
+
+    def order(self, purpose: Purpose, ids: np.ndarray, slot: int = 0) -> np.ndarray:
+        """Positions of `ids` sorted by their uniforms (stable: equal numbers keep the ids' order)."""
+        return np.argsort(self.draws.uniform(purpose, self.step, ids, slot), kind="stable")
+
+    def each_person(self, purpose: Purpose, n: int, p: float, open_people) -> np.ndarray:
+        """The people whose state can still change (`open_people()`) whose uniform is below p: people who
+        cannot change are skipped, which moves nobody's numbers."""
+        people = np.asarray(open_people(), dtype=np.int64)
+        return np.compress(self.draws.uniform(purpose, self.step, people) < p, people)
+
+
+#: A replicate's step draws, of either kind.
+StepDraws = SequentialDraws | KeyedDraws
+
+
+def step_draws(kind: str, replicate: np.random.SeedSequence, dynamics: np.random.Generator) -> StepDraws:
+    """A replicate's step draws of the given kind (`run.draws`): sequential ones from `dynamics` (the generator
+    of its dynamics stream, `model_streams`), keyed ones keyed by the replicate's own stream (as
+    `Draws(seed, replicate)`)."""
+    return KeyedDraws(replicate) if kind == "keyed" else SequentialDraws(dynamics)

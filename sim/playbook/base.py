@@ -27,6 +27,7 @@ from sim.model.budget import Ledger
 from sim.model.channels import Channel
 from sim.model.people import People, State
 from sim.model.product import Product
+from sim.model.streams import StepDraws
 
 Factor = Literal["engine", "accelerator", "relationship_chain"]
 #: The iron-triangle factors, in attribution's order.
@@ -54,24 +55,25 @@ class HookView:
     """What a hook may read and change, instead of the model (starsim's modules receive `sim.people`).
 
     `WomModel` builds one at the start (its parts keep their identity from step to step); every hook
-    taking a view gets this one, the clock (step, day) passed to the hook explicitly. `rng` is the
-    model's dynamics stream, so the mechanisms' draws interleave with the model's as before. The
+    taking a view gets this one, the clock (step, day) passed to the hook explicitly. `draws` are the
+    model's step draws (`sim.model.streams`): each draw names its purpose and the people it is for. The
     callables are the model's own steps a mechanism may take: `experience` (margin and valence of
     buyers in the step starting on a day), `start_talking` and `renew_talk` (people and step), and
-    `participation_draws` (the backend's per-person draws, one boolean array per probability)."""
+    `participation_draws` (the backend's per-person draws, one boolean array per probability: people,
+    probabilities, and optionally the purpose and first slot, `Backend.participation_draws`)."""
 
     people: People
     product: Product
     ledger: Ledger
     channels: Mapping[str, Channel]
     playbook: Shared
-    rng: np.random.Generator
+    draws: StepDraws
     #: Step length (days).
     dt: float
     experience: Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray]]
     start_talking: Callable[[np.ndarray, int], None]
     renew_talk: Callable[[np.ndarray, int], None]
-    participation_draws: Callable[[np.ndarray, list], list[np.ndarray]]
+    participation_draws: Callable[..., list[np.ndarray]]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism
+
+#: Slot of the embedded-sharing draw of a new adopter (slot 0: sharing a participation's achievement).
+EMBEDDED = 1
 
 
 class Events(Mechanism):
@@ -40,9 +44,10 @@ class Events(Mechanism):
         """Participation with a sense of achievement is shared (router example)."""
         achievement = view.playbook.achievement
         if self.cfg.achievement_sharing and achievement > 0 and len(participants):
-            view.playbook.share_next[participants[view.rng.random(len(participants)) < achievement]] = True
+            view.playbook.share_next[participants[view.draws.uniform(Purpose.SHARE, participants) < achievement]] = True
 
     def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         """Embedded sharing: a share of new adopters' use is posted automatically."""
         if self.cfg.share_fraction > 0 and len(adopters):
-            view.playbook.share_next[adopters[view.rng.random(len(adopters)) < self.cfg.share_fraction]] = True
+            shared = view.draws.uniform(Purpose.SHARE, adopters, slot=EMBEDDED) < self.cfg.share_fraction
+            view.playbook.share_next[adopters[shared]] = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.schema import Scenario
+from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 #: The incentives, in the seed's order: function and information sharing, honour, material benefit.
@@ -32,7 +33,7 @@ class FanBuilding(Mechanism):
     def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """The honour group: super users drawn uniformly at random among the seed users."""
         if self.cfg.super_users:
-            chosen = view.rng.choice(seeds, size=min(self.cfg.super_users, len(seeds)), replace=False)
+            chosen = view.draws.choose(Purpose.SUPER_USERS, seeds, min(self.cfg.super_users, len(seeds)))
             self.super_user[chosen] = True
             view.people.brand_tie[chosen] = 1.0
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
+from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 #: Bounds of a person's willingness to participate (a multiplier), moved by forum replies.
@@ -46,7 +47,7 @@ class ForumService(Mechanism):
         fs = self.cfg
         capacity = int(fs.engineers * fs.replies_per_engineer * view.dt) if view.playbook.brand_active(day) else 0
         capacity = view.ledger.buy("forum_reply", min(capacity, len(posters)), fs.cost_per_reply, day)
-        order = view.rng.permutation(len(posters))
+        order = view.draws.order(Purpose.SERVICE_ORDER, posters)
         answered, unanswered = posters[order[:capacity]], posters[order[capacity:]]
         tie = view.people.brand_tie_now(answered, day)
         view.people.set_brand_tie(answered, rules.strengthen(tie, fs.answered_growth), day)

@@ -21,6 +21,7 @@ from sim.model import rules
 from sim.model.generations import ProductLine, upgrade_probability
 from sim.model.people import State
 from sim.model.state import NEGATIVE, QUIET, Funnel
+from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
@@ -95,7 +96,8 @@ class Generations(Mechanism):
             fan = view.people.state[owners] == Funnel.FAN
             hazard = line.hazard(owners, view.people.brand_tie_now(owners, day_end), fan)
             # one Bernoulli draw per owner, by the backend (its per-person draws of stage 5, like participation)
-            upgraders, level = owners[view.participation_draws(owners, [upgrade_probability(hazard, view.dt)])[0]], None
+            chance = [upgrade_probability(hazard, view.dt)]
+            upgraders, level = owners[view.participation_draws(owners, chance, Purpose.UPGRADE)[0]], None
         if len(upgraders) == 0:
             return
         fan = view.people.state[upgraders] == Funnel.FAN

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
+from sim.model.streams import SLOTS, Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
@@ -44,8 +45,8 @@ class Meetups(Mechanism):
         city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
         self.city_visits[city] += 1
         local = users[view.people.city[users] == city]
-        size = int(view.rng.integers(mu.min_attendees, mu.max_attendees + 1))
-        attendees = view.rng.choice(local, size=min(size, len(local)), replace=False)
+        size = view.draws.integer(Purpose.MEETUP_SIZE, mu.min_attendees, mu.max_attendees + 1, slot=city % SLOTS)
+        attendees = view.draws.choose(Purpose.MEETUP_GUESTS, local, min(size, len(local)), slot=city % SLOTS)
         view.people.set_brand_tie(
             attendees, rules.strengthen(view.people.brand_tie_now(attendees, day), mu.brand_growth), day
         )

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model.state import NO_CHANNEL, Funnel
+from sim.model.streams import Purpose
 from sim.playbook.base import LOWERS, Effect, HookView, Mechanism
 
 
@@ -60,13 +61,13 @@ class Referral(Mechanism):
             + len(senior) * rf.codes_per_owner
             + rf.codes_per_repost_event
         )
-        codes = int(view.rng.poisson(rate * view.dt))
+        codes = view.draws.count(Purpose.REFERRAL_CODES, rate * view.dt)
         waiting = np.flatnonzero(self.waiting & (view.people.state == Funnel.AWARE))
         if codes == 0 or len(waiting) == 0:
             return None
         handed = view.ledger.buy("f_code", min(codes, len(waiting)), self.cfg.cost_per_code, day_end)
         if handed == 0:
             return None
-        lucky = np.sort(view.rng.choice(waiting, size=handed, replace=False))
+        lucky = np.sort(view.draws.choose(Purpose.REFERRAL_HOLDERS, waiting, handed))
         self.has_code[lucky] = True
         return lucky, self.waiting_channel[lucky]

@@ -7,6 +7,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model import rules
 from sim.model.state import EMPLOYEE, Funnel
+from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 
@@ -58,7 +59,7 @@ class SelfMedia(Mechanism):
     def on_adoption(self, view: HookView, adopters: np.ndarray, margin: np.ndarray, day: float) -> None:
         weibo = view.channels.get("weibo")
         if weibo is not None and len(adopters):
-            weibo.follow(adopters[view.rng.random(len(adopters)) < self.cfg.follow_on_adopt])
+            weibo.follow(adopters[view.draws.uniform(Purpose.FOLLOW, adopters) < self.cfg.follow_on_adopt])
 
     def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
         """Followers tired of too many posts unfollow."""
@@ -69,5 +70,6 @@ class SelfMedia(Mechanism):
         rate = view.playbook.official_rate(day_end)
         p = rules.unfollow_probability(rate, sm.fatigue_posts_per_day, sm.unfollow_rate, view.dt)
         if p > 0:
-            weibo.unfollow(weibo.official_followers[view.rng.random(len(weibo.official_followers)) < p])
+            followers = weibo.official_followers
+            weibo.unfollow(followers[view.draws.uniform(Purpose.UNFOLLOW, followers) < p])
         return None

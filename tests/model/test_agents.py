@@ -17,7 +17,7 @@ from scipy import stats
 from sim.config.scenario import load_scenario
 from sim.model.model import WomModel
 from sim.model.state import POSITIVE
-from sim.model.streams import replicate_seeds
+from sim.model.streams import SequentialDraws, replicate_seeds
 from sim.run.metrics import summarize_replicate
 from sim.run.runner import run_replicate
 
@@ -191,8 +191,8 @@ def test_a_consumer_reads_posts_made_after_an_earlier_reading_in_the_same_step(n
             posters = np.setdiff1d(g.members[np.isin(g.slot_group, g.slot_group[slots])], [i])
         if read_first:
             ch.prepare(1)
-            assert ch.contacts_of(i, 1, 0.0, np.random.default_rng(0)) == ([], [])
+            assert ch.contacts_of(i, 1, 0.0, SequentialDraws(np.random.default_rng(0))) == ([], [])
         ch.post(posters.astype(np.int64), np.full(len(posters), POSITIVE, dtype=np.int8), 1)
         ch.prepare(1)
-        readings.append(ch.contacts_of(i, 1, 0.0, np.random.default_rng(5)))
+        readings.append(ch.contacts_of(i, 1, 0.0, SequentialDraws(np.random.default_rng(5))))
     assert readings[0] == readings[1] and len(readings[0][0]) > 0
