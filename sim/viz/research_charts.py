@@ -451,6 +451,8 @@ EFFECT_NAMES = {
 }
 #: Horizontal spread of a stage's factors around its tick (in stage units), so the intervals do not overlap.
 EFFECT_DODGE = 0.22
+#: Markers of those factors, so they read apart in grey too.
+EFFECT_MARKERS = {"strong": "o", "weak": "s", "advertising": "^"}
 EFFECT_MARKER_SIZE = 7
 EFFECT_CAPSIZE = 4
 EFFECT_FIGSIZE = (8, 5)
@@ -475,7 +477,7 @@ def plot_standardised_effects(
             x,
             part["effect"],
             yerr=[part["effect"] - part["lo"], part["hi"] - part["effect"]],
-            fmt="o-",
+            fmt=f"{EFFECT_MARKERS.get(factor, 'o')}-",
             ms=EFFECT_MARKER_SIZE,
             lw=LINE_WIDTH,
             capsize=EFFECT_CAPSIZE,

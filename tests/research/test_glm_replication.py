@@ -25,6 +25,7 @@ levels chosen for each factor; re-implementations disagree on magnitudes), adver
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ SCRIPT = ROOT / "experiments" / "glm" / "glm.py"
 def load_script():
     spec = importlib.util.spec_from_file_location("glm_replication", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
     spec.loader.exec_module(module)
     return module
 
