@@ -42,7 +42,7 @@ from sim.config.scenario import load_scenario
 from sim.config.toml import read_spec
 from sim.model.streams import sweep_seed
 from sim.run.executor import apply_runner, open_executor, run_tasks
-from sim.run.io import atomic_directory
+from sim.run.io import atomic_directory, check_output
 from sim.run.metrics import MILESTONES, SERIES_MILESTONES, to_jsonable
 from sim.run.runner import run_replicate
 from sim.run.series_metrics import days_to_adoption
@@ -364,7 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from sim.cli.common import progress_bar
 
-    spec = load_spec(args.spec)
+    try:
+        spec = load_spec(args.spec)
+        check_output(args.out, OUTPUT_KIND, args.force)  # before any run: refused at once, and locked
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     seed = spec.seed if args.seed is None else args.seed
     replicates = args.replicates or (spec.ci_replicates if args.ci else spec.replicates)
     total = len(cells(spec)) * replicates

@@ -104,3 +104,12 @@ def test_glm_signs_hold_at_ci_size(which, tmp_path):
     assert {"runs.csv", "effects.csv", "verdicts.csv", "table.md", "glm.json", "glm.png"} <= {
         p.name for p in (tmp_path / "glm").iterdir()
     }
+
+
+def test_an_existing_output_is_refused_before_any_run(tmp_path, capsys):
+    glm = load_script()
+    (tmp_path / "glm").mkdir()
+    (tmp_path / "glm" / "mine.txt").write_text("keep")
+    assert glm.main(["--ci", "--quiet", "--out", str(tmp_path / "glm")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "glm").iterdir()] == ["mine.txt"]
