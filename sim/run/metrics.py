@@ -23,12 +23,16 @@ from numpy.typing import ArrayLike
 from sim.config.mechanisms.generations import MAX_GENERATIONS
 from sim.run import series_metrics as series
 from sim.run.bass_fit import _nan_fit, fit_bass, fit_problem
+from sim.run.series_metrics import time_to_fraction
 
 # --- Replicate summaries -----------------------------------------------------------
 #: Coverage of the across-replicate bands and intervals (5% and 95% quantiles).
 BAND_LEVEL = 0.90
 #: Milestones reported by `summarize_replicate`, as fractions of the population.
 MILESTONES = {"time_to_10pct": 0.10, "time_to_50pct": 0.50}
+#: Milestones read off the series (not in the run summaries): the stages of Goldenberg, Libai and
+#: Muller (2001), who timed 16%, 50% and 95% of the market (experiments/glm/).
+SERIES_MILESTONES = {"time_to_16pct": 0.16, "time_to_95pct": 0.95}
 #: Columns `summarize_replicate` needs in a replicate's data frame.
 REPLICATE_COLUMNS = (
     "step",
@@ -40,25 +44,6 @@ REPLICATE_COLUMNS = (
     "adopters",
     "cost",
 )
-
-
-def time_to_fraction(time: ArrayLike, fraction_series: ArrayLike, level: float) -> float:
-    """First time the series reaches `level`, interpolating linearly between samples.
-
-    Returns NaN if the series never reaches the level; if it already does at the first
-    sample, that sample's time.
-    """
-    t = np.asarray(time, dtype=float)
-    y = np.asarray(fraction_series, dtype=float)
-    reached = np.flatnonzero(y >= level)
-    if reached.size == 0:
-        return float("nan")
-    i = int(reached[0])
-    if i == 0:
-        return float(t[0])
-    # Between samples i-1 (below the level) and i (at or above it).
-    share = (level - y[i - 1]) / (y[i] - y[i - 1])
-    return float(t[i - 1] + share * (t[i] - t[i - 1]))
 
 
 def peak_rate(time: ArrayLike, new_per_time: ArrayLike) -> tuple[float, float]:
@@ -367,6 +352,17 @@ METRICS: dict[str, Metric] = {
             "days",
             "sum over steps of talking x dt / ever adopted",
             compute=series.talk_days_per_adopter,
+        ),
+        *(
+            Metric(
+                name,
+                f"Days to {level:.0%} adoption",
+                "days",
+                f"first time adopted_total reaches {level:.0%} of the population (linear interpolation)",
+                lower_is_better=True,
+                compute=series.days_to_adoption(level),
+            )
+            for name, level in SERIES_MILESTONES.items()
         ),
         Metric(
             "fan_retention",

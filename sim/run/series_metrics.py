@@ -11,7 +11,11 @@ objectives (`sim.run.metrics.metrics_on_day`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 #: Slack when matching a day to the step grid (days): float steps such as 0.05 do not land exactly.
 DAY_SLACK = 1e-6
@@ -27,7 +31,37 @@ def _value_at(ts: pd.DataFrame, column: str, day: float) -> float:
     return float(row_on_day(ts, day)[column])
 
 
+def time_to_fraction(time: ArrayLike, fraction_series: ArrayLike, level: float) -> float:
+    """First time the series reaches `level`, interpolating linearly between samples.
+
+    Returns NaN if the series never reaches the level; if it already does at the first
+    sample, that sample's time.
+    """
+    t = np.asarray(time, dtype=float)
+    y = np.asarray(fraction_series, dtype=float)
+    reached = np.flatnonzero(y >= level)
+    if reached.size == 0:
+        return float("nan")
+    i = int(reached[0])
+    if i == 0:
+        return float(t[0])
+    # Between samples i-1 (below the level) and i (at or above it).
+    share = (level - y[i - 1]) / (y[i] - y[i - 1])
+    return float(t[i - 1] + share * (t[i] - t[i - 1]))
+
+
 # --- read at the end of the run --------------------------------------------------------------------
+def days_to_adoption(level: float) -> Callable[[pd.DataFrame, int, float | None, float], float]:
+    """The metric "first day `level` of the population had adopted" (seeds included; linear
+    interpolation between steps; NaN if never reached within the run), of the common form."""
+
+    def days_to_level(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+        return time_to_fraction(ts["time"], ts["adopted_total"].to_numpy(dtype=float) / population, level)
+
+    days_to_level.__doc__ = f"First day {level:.0%} of the population had adopted (NaN if never)."
+    return days_to_level
+
+
 def fans_end(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
     """Fans at the end of the run, as a fraction of the population (fans retained)."""
     return float(ts["fans"].iloc[-1]) / population

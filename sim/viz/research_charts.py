@@ -436,3 +436,59 @@ def draw_claim(result: ClaimResult, folder: Path) -> list[Path]:
     first = folder / CHARTS_DIR / f"{exp.charts[0]}--{point_slug(result.points[headline_point(result)])}.png"
     shutil.copyfile(first, folder / HEADLINE_CHART)
     return [folder / HEADLINE_CHART, *written]
+
+
+# ==================================================================================================
+# Standardised effects of a factorial design (experiments/glm/)
+# ==================================================================================================
+#: Colours of the factors of the strong-tie / weak-tie design: the layers' own colours.
+EFFECT_COLORS = {"strong": COLORS["offline"], "weak": COLORS["weibo"], "advertising": COLORS["advertising"]}
+#: Legend names of those factors.
+EFFECT_NAMES = {
+    "strong": "strong ties (offline layer)",
+    "weak": "weak ties (forum and Weibo)",
+    "advertising": "advertising",
+}
+#: Horizontal spread of a stage's factors around its tick (in stage units), so the intervals do not overlap.
+EFFECT_DODGE = 0.22
+#: Markers of those factors, so they read apart in grey too.
+EFFECT_MARKERS = {"strong": "o", "weak": "s", "advertising": "^"}
+EFFECT_MARKER_SIZE = 7
+EFFECT_CAPSIZE = 4
+EFFECT_FIGSIZE = (8, 5)
+
+
+def plot_standardised_effects(
+    effects: pd.DataFrame, path: str | Path, labels: dict[str, str] | None = None, title: str = ""
+) -> Path:
+    """Standardised effects (beta weights) per stage and factor with their intervals: `effects` has the
+    columns stage, factor, effect, lo, hi (stages and factors in the order drawn); `labels` names the
+    stages on the x axis. Points below zero speed diffusion (a shorter time to the stage)."""
+    stages = list(dict.fromkeys(effects["stage"]))
+    factors = list(dict.fromkeys(effects["factor"]))
+    fig, ax = plt.subplots(figsize=EFFECT_FIGSIZE)
+    ax.axhline(0.0, color=COLORS["reference"], lw=1)
+    offsets = np.linspace(-EFFECT_DODGE, EFFECT_DODGE, len(factors)) if len(factors) > 1 else [0.0]
+    for factor, offset in zip(factors, offsets):
+        part = effects[effects["factor"] == factor].set_index("stage").loc[stages]
+        x = np.arange(len(stages)) + offset
+        color = EFFECT_COLORS.get(factor)
+        ax.errorbar(
+            x,
+            part["effect"],
+            yerr=[part["effect"] - part["lo"], part["hi"] - part["effect"]],
+            fmt=f"{EFFECT_MARKERS.get(factor, 'o')}-",
+            ms=EFFECT_MARKER_SIZE,
+            lw=LINE_WIDTH,
+            capsize=EFFECT_CAPSIZE,
+            color=color,
+            label=EFFECT_NAMES.get(factor, factor),
+        )
+    ax.set_xticks(range(len(stages)), [(labels or {}).get(s, s) for s in stages])
+    ax.set_xlabel("stage: time to reach this share of the market")
+    ax.set_ylabel("standardised effect on the days to the stage\n(below 0: speeds diffusion)")
+    ax.grid(alpha=GRID_ALPHA)
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return save_figure(fig, path)

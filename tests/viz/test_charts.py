@@ -189,3 +189,18 @@ def test_generations_chart_only_when_the_run_has_generations(ts, tmp_path):
     write_run_charts(ts, POPULATION, DT, tmp_path / "without")
     assert not (tmp_path / "without" / "generations.png").exists()
     assert plot_generations(lines, POPULATION, tmp_path / "g.png").exists()
+
+
+def test_standardised_effects_chart_draws_every_factor_with_its_interval(tmp_path):
+    """The GLM replication's chart (experiments/glm/): one line of points with intervals per factor."""
+    from sim.viz.research_charts import plot_standardised_effects
+
+    effects = pd.DataFrame(
+        [
+            {"stage": stage, "factor": factor, "effect": -0.5, "lo": -0.6, "hi": -0.4}
+            for stage in ("time_to_16pct", "time_to_50pct", "time_to_95pct")
+            for factor in ("strong", "weak", "advertising")
+        ]
+    )
+    path = plot_standardised_effects(effects, tmp_path / "glm.png", labels={"time_to_16pct": "16%"}, title="t")
+    assert path.read_bytes().startswith(PNG_MAGIC)

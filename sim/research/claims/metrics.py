@@ -18,7 +18,7 @@ from scipy import optimize, stats
 
 from sim.config.behaviour import EngineConfig
 from sim.model import rules
-from sim.run.metrics import BAND_LEVEL, METRICS, SERIES_LABELS, summarize_replicate
+from sim.run.metrics import BAND_LEVEL, METRICS, SERIES_LABELS, SERIES_MILESTONES, summarize_replicate
 
 # --- Statistics ----------------------------------------------------------------------------------
 DEFAULT_ALPHA = 0.05
@@ -33,7 +33,7 @@ MIN_PAIRS = 3
 SUMMARY_METRICS = tuple(n for n, m in METRICS.items() if m.summary and m.comparable and not m.generations_only)
 #: Milestone times are NaN when the level is never reached; claims count such a run as reaching it
 #: at the horizon (right-censored), which can only understate a difference.
-CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct")
+CENSORED_AT_HORIZON = ("time_to_10pct", "time_to_50pct", *SERIES_MILESTONES)
 #: Metrics always reported in the arms table, besides those the expectations compare.
 TABLE_METRICS = ("final_adoption", "time_to_50pct", "fan_share", "detractor_share")
 #: Default length (days) of the windows of metrics read over windows (`participation_retention`).
