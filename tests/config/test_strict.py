@@ -65,6 +65,8 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ("channels.wechat.start_at_adoption=inf", "channels.wechat.start_at_adoption", "finite"),
         ("network.start_at_adoption=nan", "network.start_at_adoption", "finite"),
         ('channels.weibo.start_at_adoption="300000"', "channels.weibo.start_at_adoption", "must be a number"),
+        ("fan_building.super_user_trial_days=0", "fan_building.super_user_trial_days", "> 0 and <= 36500"),
+        ("fan_building.super_user_trial_days=1e6", "fan_building.super_user_trial_days", "> 0 and <= 36500"),
     ],
 )
 def test_numbers_are_finite_and_bounded(override, key, allowed):
@@ -220,3 +222,16 @@ def test_a_layer_start_at_adoption_is_a_share_or_one_line_naming_the_key(layer, 
     else:
         line = only_error_line(key, value)
         assert "must be" in line
+
+
+SUPER_USER_CHOICES = ("random", "hubs", "most_active")
+
+
+@PROPERTY
+@given(value=st.one_of(any_value, st.sampled_from([*SUPER_USER_CHOICES, "Hubs", "most active", "community"])))
+def test_super_user_choice_is_one_of_three_rules_or_one_line_naming_them(value):
+    key = "fan_building.super_user_choice"
+    if value in SUPER_USER_CHOICES and isinstance(value, str):
+        assert scenario_from_dict(nested(key, value)).fan_building.super_user_choice == value
+    else:
+        assert "'random', 'hubs' or 'most_active'" in only_error_line(key, value)
