@@ -66,9 +66,17 @@ class LayerConfig(Section):
     stop_day: float = Field(
         NEVER, ge=0, le=NEVER, allow_inf_nan=True, description="Day the layer closes (inf = never)."
     )
+    start_at_adoption: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="The layer waits until this share of the population has adopted, as advertising's "
+        "start_at_adoption (channel sequencing by users; 0 = no wait).",
+    )
 
     def is_open(self, day: float) -> bool:
-        """Whether the layer runs on this day (switched on, and between its start and stop days)."""
+        """Whether the layer runs on this day by its days alone (switched on, and between its start and stop
+        days); its start_at_adoption is checked against the population by the model (`WomModel.layer_open`)."""
         return self.enabled and self.start_day <= day < self.stop_day
 
 

@@ -16,7 +16,7 @@ from sim.config.errors import ScenarioError
 from sim.config.graphs import COMMUNITY_ATTRIBUTE, GRAPH_KINDS, scenario_graph
 from sim.config.population import BETWEENNESS_EXACT, BETWEENNESS_SOURCES, SeedUsersConfig
 from sim.config.schema import Scenario
-from sim.model.channels import Channel, EdgeChannel, GroupChannel
+from sim.model.channels import Channel, EdgeChannel, GroupChannel, degree
 from sim.networks import real
 from sim.networks.boards import boards
 from sim.networks.chat_groups import chat_groups
@@ -70,19 +70,6 @@ def hook_view(model) -> HookView:
         renew_talk=model.renew_talk,
         participation_draws=lambda *args: model.backend.participation_draws(*args),
     )
-
-
-def degree(channels: dict[str, Channel], n: int) -> np.ndarray:
-    """Contacts per person over all layers (followers count on Weibo, fellow members in groups)."""
-    deg = np.zeros(n, dtype=np.int64)
-    for ch in channels.values():
-        if isinstance(ch, EdgeChannel):
-            deg += ch.layer.out_degree()
-        else:
-            sizes = ch.groups.group_sizes()
-            per_slot = sizes[ch.groups.slot_group] - 1
-            deg += np.bincount(ch.groups.members, weights=per_slot, minlength=n).astype(np.int64)
-    return deg
 
 
 def betweenness(layer, rng: np.random.Generator) -> np.ndarray:

@@ -10,6 +10,7 @@ of ties and the ties a step used live in `sim.model.ties`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
@@ -509,3 +510,18 @@ class GroupChannel(Channel):
         if self.audience_kind == "members":
             return bool(self.member[i])
         return bool(people.is_adopter(i))
+
+
+def degree(channels: Mapping[str, Channel], n: int) -> np.ndarray:
+    """Contacts per person over all layers (followers count on Weibo, fellow members in groups): the one
+    measure of a hub, for seed users (`seed_users.choice = "hubs"`) and super users
+    (`fan_building.super_user_choice = "hubs"`)."""
+    deg = np.zeros(n, dtype=np.int64)
+    for ch in channels.values():
+        if isinstance(ch, EdgeChannel):
+            deg += ch.layer.out_degree()
+        else:
+            sizes = ch.groups.group_sizes()
+            per_slot = sizes[ch.groups.slot_group] - 1
+            deg += np.bincount(ch.groups.members, weights=per_slot, minlength=n).astype(np.int64)
+    return deg

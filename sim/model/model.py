@@ -26,6 +26,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.config.channels import LayerConfig
 from sim.config.schema import Scenario
 from sim.model import build, rules
 from sim.model.agents import OfficialAccount
@@ -121,11 +122,18 @@ class WomModel(mesa.Model):
             return np.empty(0, dtype=np.int64)
         return np.flatnonzero(self.people.state == Funnel.AWARE)
 
+    def layer_open(self, layer: LayerConfig, day: float) -> bool:
+        """Whether a layer runs in the step starting on `day`: inside its days (`LayerConfig.is_open`) and,
+        like advertising, once the adopted share at the start of the step has reached its start_at_adoption
+        (so it opens in the step after the one whose adoptions reached it)."""
+        started = rules.adoption_reached(self.people.adopted_total, self.n, layer.start_at_adoption)
+        return started and layer.is_open(day)
+
     def open_channels(self, day: float) -> list[Channel]:
         """Channels running on this day; closed ones lose their live posts."""
         result = []
         for ch in self.channels.values():
-            if ch.is_open(day):
+            if self.layer_open(ch.cfg, day):
                 result.append(ch)
             elif len(ch.live) or ch.official_posts:
                 ch.close()
@@ -136,7 +144,7 @@ class WomModel(mesa.Model):
         p = self.cfg.advertising.p if self._ads_on else 0.0
         pos = neg = 0.0
         pool = self.talk.members
-        if self.well_mixed and self.cfg.network.is_open(day) and len(pool):
+        if self.well_mixed and self.layer_open(self.cfg.network, day) and len(pool):
             w = self.talk_weights(pool, step, day)
             v = self.people.valence[pool]
             q = self.cfg.wom.q

@@ -240,6 +240,13 @@ def achievement(fun, authenticity):
     return (fun + authenticity) / 2.0
 
 
+def adoption_reached(adopted_total, n, share):
+    """Whether `adopted_total` of `n` people is at least `share` of them: the one trigger of what waits for
+    loyalty (advertising.start_at_adoption, a layer's start_at_adoption). adopted_total counts everyone who
+    ever adopted and never falls, so once reached it stays reached; share 0 is reached from the start."""
+    return adopted_total >= share * n
+
+
 def participation_probability(rate, multiplier, dt):
     """Chance of taking part this step at `rate` per day scaled by a person's multiplier."""
     return _scalar_or_array(np.clip(np.asarray(rate, dtype=float) * multiplier * dt, 0.0, 1.0))

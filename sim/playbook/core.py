@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.schema import Scenario
+from sim.model import rules
 from sim.playbook.base import LOWERS, RAISES, Effect, HookView, Mechanism, Source
 
 #: The core sections of each iron-triangle factor (mechanisms add their own sections to these).
@@ -83,15 +84,10 @@ class LoyaltyAds(Mechanism):
     def enabled(cls, scenario: Scenario) -> bool:
         return True
 
-    def __init__(self, scenario: Scenario, n: int):
-        super().__init__(scenario, n)
-        self.started = self.cfg.start_at_adoption == 0
-
     def ads_running(self, view: HookView, day: float) -> bool:
         ads = self.cfg
-        if not self.started and view.people.adopted_total >= ads.start_at_adoption * view.people.n:
-            self.started = True
-        if not (self.started and ads.start_day <= day < ads.stop_day):
+        started = rules.adoption_reached(view.people.adopted_total, view.people.n, ads.start_at_adoption)
+        if not (started and ads.start_day <= day < ads.stop_day):
             return False
         step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * view.people.n) * view.dt
         return view.ledger.buy("advertising", 1, step_cost, day) == 1

@@ -5,20 +5,32 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.schema import Scenario
+from sim.model.channels import degree
+from sim.model.people import State
 from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
 
 #: The incentives, in the seed's order: function and information sharing, honour, material benefit.
 INCENTIVES = ("sharing", "honour", "benefit")
+#: Per person, the steps in which they took part (kept only while a 'most_active' honour group is on trial).
+PARTICIPATION_STEPS = State("participation_steps", np.int32, 0)
+
+
+def highest_ranked(candidates: np.ndarray, score: np.ndarray, size: int) -> np.ndarray:
+    """The `size` candidates (person numbers, sorted) with the highest `score` (one per candidate), ties going
+    to the lower person number: a rule, not a draw, so the same people whatever the random streams."""
+    order = np.lexsort((candidates, -np.asarray(score)))
+    return np.sort(candidates[order[:size]])
 
 
 class FanBuilding(Mechanism):
     """Each incentive adds participation at its rate (split over the brand's products) with its own tie
-    building and cost while the brand is active; the honour group is `super_users` seed users drawn at
-    random (uniformly, without replacement) who start with a full brand tie and take part at
-    super_user_participation per day, each participation bringing super_user_feedback. Incentives cost
-    their `cost` per participation and the honour group super_user_gift per member and day, paid from
-    the ledger (unpaid participations and unpaid gift days do not happen)."""
+    building and cost while the brand is active; the honour group is `super_users` seed users chosen by
+    super_user_choice (drawn at random, uniformly without replacement; the hubs; or the most active in a
+    trial period) who get a full brand tie when chosen and take part at super_user_participation per day,
+    each participation bringing super_user_feedback. Incentives cost their `cost` per participation and the
+    honour group super_user_gift per member and day, paid from the ledger (unpaid participations and unpaid
+    gift days do not happen)."""
 
     section = "fan_building"
     turn = 5
@@ -29,13 +41,47 @@ class FanBuilding(Mechanism):
     def __init__(self, scenario: Scenario, n: int):
         super().__init__(scenario, n)
         self.super_user = np.zeros(n, dtype=bool)
+        #: Seed users still waiting for the 'most_active' honour group to be chosen among them (else empty).
+        self.trial = np.empty(0, dtype=np.int64)
+
+    def states(self) -> tuple[State, ...]:
+        """With super_user_choice = 'most_active': each person's count of steps with a participation."""
+        return (PARTICIPATION_STEPS,) if self.cfg.super_user_choice == "most_active" else ()
 
     def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
-        """The honour group: super users drawn uniformly at random among the seed users."""
-        if self.cfg.super_users:
-            chosen = view.draws.choose(Purpose.SUPER_USERS, seeds, min(self.cfg.super_users, len(seeds)))
-            self.super_user[chosen] = True
-            view.people.brand_tie[chosen] = 1.0
+        """The honour group among the seed users: drawn uniformly at random, or the hubs (most contacts over
+        all layers, `sim.model.channels.degree`), now; the most active at the end of their trial."""
+        if not self.cfg.super_users:
+            return
+        size = min(self.cfg.super_users, len(seeds))
+        choice = self.cfg.super_user_choice
+        if choice == "random":
+            chosen = view.draws.choose(Purpose.SUPER_USERS, seeds, size)
+        elif choice == "hubs":
+            chosen = highest_ranked(seeds, degree(view.channels, view.people.n)[seeds], size)
+        else:  # most_active: chosen at the end of the step reaching super_user_trial_days (`end_of_step`)
+            self.trial = np.sort(seeds)
+            return
+        self._honour(view, chosen, 0.0)
+
+    def _honour(self, view: HookView, chosen: np.ndarray, day: float) -> None:
+        """Make `chosen` the honour group: super users with a full brand tie as of `day`."""
+        self.super_user[chosen] = True
+        view.people.set_brand_tie(chosen, np.ones(len(chosen)), day)
+
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
+        """During the trial of 'most_active', count one more step with a participation for each participant."""
+        if len(self.trial):
+            view.people.participation_steps[participants] += 1
+
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
+        """At the end of the step reaching super_user_trial_days, the 'most_active' honour group: the seed users
+        with the most steps with a participation (ties to the lower person number)."""
+        if len(self.trial) and day_end >= self.cfg.super_user_trial_days:
+            size = min(self.cfg.super_users, len(self.trial))
+            active = view.people.participation_steps[self.trial]
+            self._honour(view, highest_ranked(self.trial, active, size), day_end)
+            self.trial = np.empty(0, dtype=np.int64)
 
     def participation_sources(self, view: HookView, pool: np.ndarray, day: float, dt: float) -> list[Source]:
         fb = self.cfg

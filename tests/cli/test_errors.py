@@ -52,6 +52,9 @@ def assert_one_error(text: str) -> None:
         ["run", "no/such/file.toml"],
         ["validate", "default", "--set", "run.dt=1e-9"],
         ["run", "default", "--set", "population.size=50000000"],  # larger than this machine (24 GB)
+        ["validate", "default", "--set", "channels.weibo.start_at_adoption=300000"],  # a count, not a share
+        ["validate", "default", "--set", 'fan_building.super_user_choice="best"'],
+        ["validate", "default", "--set", "fan_building.super_user_trial_days=-1"],
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):

@@ -7,6 +7,8 @@ import typing
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.config import schema
@@ -58,6 +60,13 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ("run.seed=-1", "run.seed", ">= 0"),
         ("advertising.stop_day=nan", "advertising.stop_day", "inf = never"),
         ("meetups.cost=1e300", "meetups.cost", "<= 1e+12"),
+        ("channels.weibo.start_at_adoption=1.5", "channels.weibo.start_at_adoption", ">= 0 and <= 1"),
+        ("channels.forum.start_at_adoption=-0.1", "channels.forum.start_at_adoption", ">= 0 and <= 1"),
+        ("channels.wechat.start_at_adoption=inf", "channels.wechat.start_at_adoption", "finite"),
+        ("network.start_at_adoption=nan", "network.start_at_adoption", "finite"),
+        ('channels.weibo.start_at_adoption="300000"', "channels.weibo.start_at_adoption", "must be a number"),
+        ("fan_building.super_user_trial_days=0", "fan_building.super_user_trial_days", "> 0 and <= 36500"),
+        ("fan_building.super_user_trial_days=1e6", "fan_building.super_user_trial_days", "> 0 and <= 36500"),
     ],
 )
 def test_numbers_are_finite_and_bounded(override, key, allowed):
@@ -169,3 +178,60 @@ def test_every_shipped_experiment_plans_under_strict_validation():
             arm_scenarios(load_spec(path), path, ci)
     for path in sorted((ROOT / "experiments" / "sweeps").glob("*.toml")):
         plan_sweep(path)
+
+
+def nested(dotted: str, value) -> dict:
+    """A scenario dict setting one dotted key to `value`."""
+    *parents, leaf = dotted.split(".")
+    data: dict = {leaf: value}
+    for part in reversed(parents):
+        data = {part: data}
+    return data
+
+
+def only_error_line(dotted: str, value) -> str:
+    """The one line of the ScenarioError that setting `dotted` to `value` raises (it must name the key)."""
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(nested(dotted, value), source="s.toml")
+    lines = str(err.value).splitlines()[1:]
+    assert len(lines) == 1 and lines[0].startswith(f"  {dotted}: "), lines
+    return lines[0]
+
+
+any_value = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.text(max_size=8),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+PROPERTY = settings(max_examples=80, deadline=None, derandomize=True, database=None)
+
+
+@PROPERTY
+@given(layer=st.sampled_from(["network", "channels.forum", "channels.weibo", "channels.wechat"]), value=any_value)
+def test_a_layer_start_at_adoption_is_a_share_or_one_line_naming_the_key(layer, value):
+    key = f"{layer}.start_at_adoption"
+    is_share = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+    if is_share:
+        section = scenario_from_dict(nested(key, value))
+        for part in key.split("."):
+            section = getattr(section, part)
+        assert section == value
+    else:
+        line = only_error_line(key, value)
+        assert "must be" in line
+
+
+SUPER_USER_CHOICES = ("random", "hubs", "most_active")
+
+
+@PROPERTY
+@given(value=st.one_of(any_value, st.sampled_from([*SUPER_USER_CHOICES, "Hubs", "most active", "community"])))
+def test_super_user_choice_is_one_of_three_rules_or_one_line_naming_them(value):
+    key = "fan_building.super_user_choice"
+    if value in SUPER_USER_CHOICES and isinstance(value, str):
+        assert scenario_from_dict(nested(key, value)).fan_building.super_user_choice == value
+    else:
+        assert "'random', 'hubs' or 'most_active'" in only_error_line(key, value)

@@ -91,6 +91,50 @@ def test_channel_sequencing_opens_late_channel():
     assert late_forum.nunique() == 1  # no forum awareness after the forum closes
 
 
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_a_layer_waiting_for_adoption_opens_in_the_step_after_the_share_is_reached_as_ads_do(backend):
+    """channels.weibo.start_at_adoption: closed while the adopted share at the start of a step is below it,
+    open from the step after the one whose adoptions reach it: the same step as ads with the same share."""
+    share = 0.05
+    sc = load_scenario(
+        DEFAULT,
+        SMALL_DEFAULT
+        + [
+            f"run.backend={backend}",
+            f"channels.weibo.start_at_adoption={share}",
+            f"advertising.start_at_adoption={share}",
+            "advertising.spend_per_day=1000",
+        ],
+    )
+    model = WomModel(sc, 3)
+    threshold = share * model.n
+    reached_before, weibo_open, ads_on = [], [], []
+    for _ in range(sc.run.n_steps):
+        day = model.step_index * model.dt
+        reached_before.append(model.people.adopted_total >= threshold)
+        weibo_open.append("weibo" in [ch.name for ch in model.open_channels(day)])
+        model.step()
+        ads_on.append(model._ads_on)
+    df = pd.DataFrame(model.records)
+    assert weibo_open == reached_before == ads_on
+    first = weibo_open.index(True)  # steps are numbered from 1: list index k is step k + 1
+    assert 0 < first, "the share must not be reached at the start for this test to say anything"
+    assert df.adopted_total.iloc[first] >= threshold > df.adopted_total.iloc[first - 1]  # row 0: the start
+    assert df.aware_weibo.iloc[first] == 0 and df.aware_weibo.iloc[-1] > 0
+
+
+def test_the_offline_layer_waits_for_adoption_in_the_well_mixed_field_too():
+    small = ["population.size=500", "run.days=5", "seed_users.count=10"]
+    waiting = WomModel(load_scenario(BASS, [*small, "network.start_at_adoption=1.0"]), 0)
+    open_now = WomModel(load_scenario(BASS, small), 0)
+    assert not waiting.layer_open(waiting.cfg.network, 0.0) and open_now.layer_open(open_now.cfg.network, 0.0)
+    for model in (waiting, open_now):
+        model.step()
+        model.talk.prune(2)  # the talkers of step 2, as its start would find them
+    day = waiting.dt
+    assert waiting.field_rates(2, day)[1] == 0.0 < open_now.field_rates(2, day)[1]
+
+
 def test_seed_user_choices():
     base = SMALL_DEFAULT + ["population.employees=0"]
     hubs = WomModel(load_scenario(DEFAULT, base + ["seed_users.choice=hubs"]), 1)

@@ -91,3 +91,10 @@ def test_contacts_fan_share_counts_each_persons_own_contacts():
     share = rules.contacts_fan_share(is_fan, indptr, indices, np.array([2, 0, 1, 4, 3]))
     np.testing.assert_allclose(share, [1.0, 1.0, 0.0, 0.0, 0.0])
     assert rules.contacts_fan_share(is_fan, indptr, indices, np.array([], dtype=np.int64)).shape == (0,)
+
+
+def test_adoption_reached_is_a_share_of_the_population_and_zero_is_reached_at_once():
+    assert rules.adoption_reached(0, 1000, 0.0)
+    assert not rules.adoption_reached(99, 1000, 0.1)
+    assert rules.adoption_reached(100, 1000, 0.1)
+    assert not rules.adoption_reached(1000, 1000, 1.0 + 1e-9)

@@ -24,15 +24,17 @@ psutil = pytest.importorskip("psutil")
 ROOT = Path(__file__).resolve().parents[2]
 WOM = Path(sys.executable).with_name("wom")
 #: A run of a few seconds per replicate with two workers (replicates 4: each worker runs two).
+#: A run long enough to be interrupted mid-way on a fast machine (each replicate takes seconds; the tests
+#: stop it long before it ends).
 RUN = [
     "run",
     str(ROOT / "scenarios" / "default.toml"),
     "--set",
     "population.size=20000",
     "--set",
-    "run.days=60",
+    "run.days=365",
     "--replicates",
-    "4",
+    "8",
     "--workers",
     "2",
     "--quiet",

@@ -6,9 +6,11 @@ validation applies (sim.config.section.Section).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
-from sim.config.limits import MAX_POPULATION
+from sim.config.limits import MAX_DAYS, MAX_POPULATION
 from sim.config.section import MechanismSection, Money, Section
 
 
@@ -36,6 +38,20 @@ class FanBuildingConfig(MechanismSection):
     benefit: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=0.3, cost=5.0)
     super_users: int = Field(
         10, ge=0, le=MAX_POPULATION, description="Honour group of super users chosen among the seed users (MIUI: 10)."
+    )
+    super_user_choice: Literal["random", "hubs", "most_active"] = Field(
+        "random",
+        description="How the super users are chosen among the seed users: 'random' = uniformly at random; "
+        "'hubs' = the most contacts over all layers (the measure of seed_users.choice = 'hubs'); "
+        "'most_active' = the most steps with a participation in the first super_user_trial_days days "
+        "(the group forms then). Ties go to the lower person number.",
+    )
+    super_user_trial_days: float = Field(
+        30.0,
+        gt=0,
+        le=MAX_DAYS,
+        description="Days the seed users' participations are counted before the 'most_active' honour group is "
+        "chosen, at the end of the step reaching this day (days; used only by super_user_choice = 'most_active').",
     )
     super_user_participation: float = Field(
         0.5, ge=0, le=100, description="Participations per day of a super user (testing, feedback)."
