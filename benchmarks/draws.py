@@ -1,11 +1,12 @@
-"""Cost of keyed draws (`sim.model.streams.Draws`, Philox4x32-10 in numpy) against numpy's `Generator.random`.
+"""Cost of keyed draws (`sim.model.streams.Draws`, Philox4x32-10) against numpy's `Generator.random`.
 
-For each number of draws, the time of `Draws.uniform(purpose, step, people)` for people 0 .. n-1
-and of `Generator.random(n)` (PCG64, numpy's default), both measured here, in this process, as the
-best of `--repeats` calls on the chosen clock (benchmarks/timing.py); printed as nanoseconds per
-draw and their ratio. Then the scalar entry (`Draws.uniform_one`, for the per-agent backend) against
+For each number of draws, the time of `Draws.uniform(purpose, step, people)` (the compiled loop) for
+people 0 .. n-1 and of `Generator.random(n)` (PCG64, numpy's default), both measured here, in this
+process, as the best of `--repeats` calls on the chosen clock (benchmarks/timing.py); printed as
+nanoseconds per draw and their ratio, then the same numbers by numpy array operations
+(`Draws.uniform_arrays`). Then the scalar entry (`Draws.uniform_one`, for the per-agent backend) against
 `Generator.random()` for one number. With `--blocks`, the array path again for each block size
-(people per block of the ten rounds), to choose `sim.model.streams.BLOCK`.
+(people per block of the ten rounds) of `uniform_arrays`, to choose `sim.model.streams.BLOCK`.
 
 Usage: .venv/bin/python -m benchmarks.draws [--sizes 1e3,1e4,1e5,1e6,1e7] [--repeats 5] [--blocks 4096,16384]
 """
@@ -42,12 +43,14 @@ def best_seconds(call: Callable[[], object], repeats: int) -> float:
     return best
 
 
-def array_row(n: int, repeats: int) -> tuple[float, float]:
-    """Nanoseconds per draw of numpy's `Generator.random(n)` and of `Draws.uniform` for n people."""
+def array_row(n: int, repeats: int) -> tuple[float, float, float]:
+    """Nanoseconds per draw of numpy's `Generator.random(n)`, of `Draws.uniform` and of `Draws.uniform_arrays`
+    for n people."""
     rng, draws, people = np.random.default_rng(SEED), Draws(SEED, 0), np.arange(n)
     numpy_s = best_seconds(lambda: rng.random(n), repeats)
     keyed_s = best_seconds(lambda: draws.uniform(PURPOSE, STEP, people), repeats)
-    return numpy_s / n * NS, keyed_s / n * NS
+    arrays_s = best_seconds(lambda: draws.uniform_arrays(PURPOSE, STEP, people), repeats)
+    return numpy_s / n * NS, keyed_s / n * NS, arrays_s / n * NS
 
 
 def scalar_row(repeats: int) -> tuple[float, float]:
@@ -66,21 +69,23 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     print(
-        f"keyed draws (Philox4x32-10, numpy) vs numpy Generator.random (PCG64); clock {clock_name()}, best of {args.repeats}"
+        f"keyed draws (Philox4x32-10) vs numpy Generator.random (PCG64); clock {clock_name()}, best of {args.repeats}"
     )
-    print(f"| draws | numpy (ns/draw) | keyed, block {streams.BLOCK} (ns/draw) | ratio |")
-    print("|---:|---:|---:|---:|")
+    print(
+        f"| draws | numpy (ns/draw) | keyed, compiled (ns/draw) | ratio | keyed, numpy arrays, block {streams.BLOCK} |"
+    )
+    print("|---:|---:|---:|---:|---:|")
     for n in sizes:
-        base, keyed = array_row(n, args.repeats)
-        print(f"| {n:.0e} | {base:.2f} | {keyed:.1f} | {keyed / base:.1f}x |", flush=True)
+        base, keyed, arrays = array_row(n, args.repeats)
+        print(f"| {n:.0e} | {base:.2f} | {keyed:.1f} | {keyed / base:.1f}x | {arrays:.1f} |", flush=True)
     base, keyed = scalar_row(args.repeats)
-    print(f"| 1 (scalar: uniform_one vs random()) | {base:.0f} | {keyed:.0f} | {keyed / base:.1f}x |")
+    print(f"| 1 (scalar: uniform_one vs random()) | {base:.0f} | {keyed:.0f} | {keyed / base:.1f}x | |")
     if args.blocks:
         n, default = max(sizes), streams.BLOCK
         print(f"\n| block (people) | keyed, {n:.0e} draws (ns/draw) |\n|---:|---:|")
         for block in (int(float(b)) for b in args.blocks.split(",")):
             streams.BLOCK = block  # the array path reads the block size at each call
-            print(f"| {block} | {array_row(n, args.repeats)[1]:.1f} |", flush=True)
+            print(f"| {block} | {array_row(n, args.repeats)[2]:.1f} |", flush=True)
         streams.BLOCK = default
 
 

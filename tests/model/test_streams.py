@@ -23,9 +23,12 @@ from sim.model.streams import (
     MAX_PERSON,
     MAX_PURPOSE,
     Draws,
+    KeyedDraws,
     Purpose,
+    SequentialDraws,
     philox4x32,
     philox4x32_one,
+    poisson_quantile,
 )
 
 SEED = 20261207
@@ -200,3 +203,99 @@ def test_every_bit_is_balanced():
     ones = np.array([np.count_nonzero((bits >> np.uint64(b)) & np.uint64(1)) for b in range(53)])
     z = (ones - N_DRAWS / 2) / np.sqrt(N_DRAWS / 4)
     assert stats.chi2.sf(np.sum(z**2), df=53) > ALPHA
+
+
+# --- the compiled path and the step draws ---------------------------------------------------------
+
+
+def test_compiled_and_array_paths_give_the_same_numbers():
+    """`uniform` (compiled loop) and `uniform_arrays` (numpy rounds) agree bit for bit, on ids below and
+    above 2^32, across several blocks of the array path, and with `uniform_one`."""
+    rng = np.random.default_rng(SEED)
+    people = np.concatenate([rng.integers(0, 2**32, 2 * BLOCK + 7), rng.integers(2**32, MAX_PERSON, 999)])
+    draws = Draws(SEED, 3)
+    compiled = draws.uniform(Purpose.CONVERT, STEP, people, slot=5)
+    assert np.array_equal(compiled, draws.uniform_arrays(Purpose.CONVERT, STEP, people, slot=5))
+    for k in (0, BLOCK, len(people) - 1):
+        assert compiled[k] == draws.uniform_one(Purpose.CONVERT, STEP, int(people[k]), slot=5)
+
+
+def keyed(step: int = STEP) -> KeyedDraws:
+    draws = KeyedDraws(np.random.SeedSequence(SEED))
+    draws.step = step
+    return draws
+
+
+def test_keyed_step_draws_are_the_replicates_draws():
+    """A replicate's keyed step draws are `Draws(seed, replicate)` at the step they are set to."""
+    from sim.model.streams import replicate_seed
+
+    step_draws = KeyedDraws(replicate_seed(SEED, 2))
+    step_draws.step = STEP
+    people = np.arange(100)
+    assert np.array_equal(
+        step_draws.uniform(Purpose.POST, people, 3), Draws(SEED, 2).uniform(Purpose.POST, STEP, people, 3)
+    )
+
+
+def test_keyed_choices_and_orders_depend_only_on_the_ids():
+    """`choose` and `order` rank ids by their own numbers: the same ids in another order, or among other ids,
+    are chosen and ordered the same; a choice is the head of the order."""
+    draws = keyed()
+    ids = np.arange(0, 3000, 3)
+    order = ids[draws.order(Purpose.SERVICE_ORDER, ids)]
+    shuffled = np.random.default_rng(1).permutation(ids)
+    assert np.array_equal(shuffled[draws.order(Purpose.SERVICE_ORDER, shuffled)], order)
+    assert np.array_equal(draws.choose(Purpose.SERVICE_ORDER, shuffled, 10), order[:10])
+    assert sorted(order.tolist()) == ids.tolist()
+
+
+def test_keyed_field_skips_closed_people_without_moving_anyone():
+    """`each_person` over the open people hits exactly the open people an everyone-draw would hit."""
+    draws = keyed()
+    n, p = 50_000, 0.03
+    everyone = np.flatnonzero(draws.uniform(Purpose.FIELD, np.arange(n)) < p)
+    open_people = np.flatnonzero(np.random.default_rng(2).random(n) < 0.4)
+    hit = draws.each_person(Purpose.FIELD, n, p, lambda: open_people)
+    assert np.array_equal(hit, np.intersect1d(everyone, open_people))
+
+
+@pytest.mark.parametrize("mean", [0.0, 0.2, 3.0, 25.0, 80.0])
+def test_keyed_counts_follow_poisson(mean):
+    """Poisson counts by inversion: over N_KS steps, their mean and variance are the mean's (within
+    Z_CRIT standard errors), and the inversion equals scipy's quantile."""
+    draws = keyed()
+    counts = []
+    for step in range(1, N_KS // 10 + 1):
+        draws.step = step
+        counts.append(draws.count(Purpose.OFFICIAL_POSTS, mean))
+    counts = np.array(counts)
+    u = Draws.from_sequence(np.random.SeedSequence(SEED)).uniform(Purpose.OFFICIAL_POSTS, len(counts), [0])
+    assert poisson_quantile(float(u[0]), mean) == (stats.poisson.ppf(u[0], mean) if mean > 0 else 0)
+    if mean == 0:
+        assert not counts.any()
+        return
+    se = np.sqrt(mean / len(counts))
+    assert abs(counts.mean() - mean) < Z_CRIT * se
+
+
+def test_keyed_splits_and_normals():
+    """`split` puts every item in one kind with the shares' frequencies; `normal` is standard normal times sd."""
+    draws = keyed()
+    kinds = draws.split(Purpose.OFFICIAL_KIND, N_DRAWS, [0.5, 0.3, 0.2])
+    assert kinds.sum() == N_DRAWS
+    assert stats.chisquare(kinds, N_DRAWS * np.array([0.5, 0.3, 0.2])).pvalue > ALPHA
+    z = draws.normal(Purpose.EXPERIENCE, np.arange(N_KS), 2.0) / 2.0
+    assert stats.kstest(z, "norm").pvalue > ALPHA and np.isfinite(z).all()
+    assert draws.normal_one(Purpose.EXPERIENCE, 7, 2.0) == draws.normal(Purpose.EXPERIENCE, np.array([7]), 2.0)[0]
+
+
+def test_sequential_step_draws_are_the_generators_numbers_in_call_order():
+    """`SequentialDraws` gives exactly what the generator gives for the same calls (the model before keyed draws)."""
+    a, b = SequentialDraws(np.random.default_rng(5)), np.random.default_rng(5)
+    ids = np.arange(10, 60)
+    assert np.array_equal(a.uniform(Purpose.POST, ids), b.random(len(ids)))
+    assert np.array_equal(a.choose(Purpose.SUPER_USERS, ids, 7), b.choice(ids, size=7, replace=False))
+    assert np.array_equal(a.order(Purpose.SERVICE_ORDER, ids), b.permutation(len(ids)))
+    assert a.count(Purpose.REFERRAL_CODES, 4.0) == b.poisson(4.0)
+    assert np.array_equal(a.normal(Purpose.EXPERIENCE, ids, 0.3), b.normal(0.0, 0.3, len(ids)))
