@@ -100,9 +100,11 @@ class VectorBackend(Backend):
         """Contacts of every open channel, then of the fields, into `ctx.contacts`."""
         m, draws = self.model, self.model.draws
         used_ties = {}
+        # keyed draws: reads between people who can no longer change are skipped (work follows change)
+        open_mask = m.people.state <= Funnel.AWARE if draws.keyed else None
         for ch in ctx.channels:
             ch.prepare(ctx.step)
-            used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, draws, ctx.contacts)
+            used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask)
             ch.official_contacts(m.people, m.playbook, draws, ctx.contacts, ctx.day)
         self._field_contacts(ctx)
         return used_ties

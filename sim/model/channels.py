@@ -225,8 +225,13 @@ class EdgeChannel(Channel):
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
         self._work = WorkBuffers()
 
-    def contacts(self, step: int, day: float, draws: StepDraws, out: Contacts) -> UsedTies | UsedTieChunks:
+    def contacts(
+        self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
+    ) -> UsedTies | UsedTieChunks:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used.
+
+        With keyed draws and `open_mask` (per person: whether a contact can still move them in the funnel),
+        reads between two people who are both closed are skipped (`_keyed_reads`).
 
         Senders are taken in chunks of about CHUNK_CONTACTS out-ties: one uniform per tie, drawn into a
         buffer reused between chunks and steps (sequential draws: the same stream as one draw for all ties,
@@ -248,11 +253,14 @@ class EdgeChannel(Channel):
             indptr = self.layer.indptr
             for chunk in self._chunks(senders):
                 source = np.repeat(chunk, indptr[chunk + 1] - indptr[chunk]) if self.keep_sources else None
-                if read_p < 1.0:  # filter the positions, then read targets and tie ids of the seen ones only
+                if draws.keyed:
+                    targets, ties, u, share, source = self._keyed_reads(chunk, read_p, answered, open_mask, draws)
+                    ties = ties if growing else None
+                elif read_p < 1.0:  # filter the positions, then read targets and tie ids of the seen ones only
                     pos = self.layer.entries(chunk)
                     share = self._audience_fan_share(chunk, self.layer.indices[pos]) if answered else None
                     u, seen = self._work.take(len(pos))
-                    draws.uniform(Purpose.READ, self._read_ids(chunk, pos, draws), 2 * self.code, out=u)
+                    draws.uniform(Purpose.READ, pos, 2 * self.code, out=u)
                     np.less(u, read_p, out=seen)
                     pos, u = np.compress(seen, pos), np.compress(seen, u)
                     targets = self.layer.indices[pos]
@@ -263,8 +271,7 @@ class EdgeChannel(Channel):
                     targets, ties = self.layer.out_ties(chunk, with_ties=growing)
                     share = self._audience_fan_share(chunk, targets) if answered else None
                     u, _ = self._work.take(len(targets))
-                    ids = self._read_ids(chunk, self.layer.entries(chunk), draws) if draws.keyed else targets
-                    draws.uniform(Purpose.READ, ids, 2 * self.code, out=u)
+                    draws.uniform(Purpose.READ, targets, 2 * self.code, out=u)
                 strength = self.ties.now(ties, day)
                 p = rules.persuasion_probability(transmission, strength)
                 if answered:
@@ -279,14 +286,31 @@ class EdgeChannel(Channel):
             return UsedTies(np.empty(0, dtype=np.int64))
         return UsedTieChunks([UsedTies(t, s, day) for t, s in zip(ties_used, strength_used)])
 
-    def _read_ids(self, senders: np.ndarray, pos: np.ndarray, draws: StepDraws) -> np.ndarray:
-        """The keyed id of reading each out-tie at CSR positions `pos` (all out-ties of `senders`, row after
-        row): `read_id` of its tie and direction. Only keyed draws need them (sequential ones: `pos`)."""
-        if not draws.keyed:
-            return pos
-        indptr = self.layer.indptr
-        sender = np.repeat(senders, indptr[senders + 1] - indptr[senders])
-        return read_id(self.layer.ties_at(pos), sender, self.layer.indices[pos])
+    def _keyed_reads(
+        self, chunk: np.ndarray, read_p: float, answered: bool, open_mask: np.ndarray | None, draws: StepDraws
+    ) -> tuple:
+        """The out-ties of `chunk` (senders with a live post) that are read this step, with keyed draws: each
+        read's uniform is keyed by its tie and direction (`read_id`), so the numbers do not depend on chunks,
+        on order or on the reads skipped. Work follows change: with `open_mask`, a read between two people
+        who are both closed (neither can be moved in the funnel again: state beyond aware) is skipped before
+        drawing; it could only have strengthened a tie between them, which no later decision reads.
+        Returns (targets, tie ids, uniforms, the sender's audience fan share if `answered`, senders if kept)."""
+        indptr, layer = self.layer.indptr, self.layer
+        pos = layer.entries(chunk)
+        sender = np.repeat(chunk, indptr[chunk + 1] - indptr[chunk])
+        targets = layer.indices[pos]
+        share = self._audience_fan_share(chunk, targets) if answered else None
+        if open_mask is not None:
+            keep = open_mask[targets] | open_mask[sender]
+            pos, sender, targets = np.compress(keep, pos), np.compress(keep, sender), np.compress(keep, targets)
+            share = None if share is None else np.compress(keep, share)
+        ties = layer.ties_at(pos)
+        u = draws.uniform(Purpose.READ, read_id(ties, sender, targets), 2 * self.code)
+        if read_p < 1.0:
+            seen = u < read_p
+            targets, ties, u, sender = (np.compress(seen, a) for a in (targets, ties, u, sender))
+            share = None if share is None else np.compress(seen, share)
+        return targets, ties, u, share, (sender if self.keep_sources else None)
 
     def _audience_fan_share(self, senders: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """For each out-tie of `senders` (`targets`, row after row), the share of fans among its sender's audience."""
@@ -440,13 +464,20 @@ class GroupChannel(Channel):
             chances.append((negative, rules.at_least_one(read_p, k), rules.at_least_one(read_p * p, k)))
         return who, strength, chances
 
-    def contacts(self, step: int, day: float, draws: StepDraws, out: Contacts) -> UsedTies:
+    def contacts(
+        self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
+    ) -> UsedTies:
         """Members of groups with live posts meet those posts (one uniform per membership and valence: all
-        positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used."""
+        positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used.
+
+        With keyed draws and `open_mask`, closed members are skipped: what they read could only strengthen
+        their own tie to the group, which only their own (closed) decisions read."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
+        if draws.keyed and open_mask is not None:
+            slots = np.compress(open_mask[self.groups.members[slots]], slots)
         who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
         for negative, p_seen, p_persuaded in chances:
