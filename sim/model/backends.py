@@ -87,7 +87,12 @@ class VectorBackend(Backend):
                 w = np.concatenate([w, np.full(len(meme), m.playbook.topic_boost(ctx.day))])
             for ch in channels:
                 p = rules.post_probability(w, ch.cfg.speed, m.dt)
-                who = np.compress(ch.can_post(posters) & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
+                may = ch.can_post(posters)
+                if draws.keyed:  # work follows change: only posts that can still reach an open reader are drawn
+                    at = np.flatnonzero(may & ch.reaches_open(posters))
+                    who = posters[at[draws.uniform(Purpose.POST, posters[at], ch.code) < p[at]]]
+                else:
+                    who = np.compress(may & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
                 if len(who):
                     ch.post(who, m.people.post_valence(who), ctx.step)
         sharers = m.playbook.take_sharers()

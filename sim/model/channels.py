@@ -116,6 +116,10 @@ class Channel:
         """Mask of people who are on this channel (everyone, unless it has members)."""
         return np.ones(len(people), dtype=bool)
 
+    def reaches_open(self, people: np.ndarray) -> np.ndarray:
+        """Mask of `people` whose post here could still reach someone a contact can move (keyed draws)."""
+        return np.ones(len(people), dtype=bool)
+
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
         self._drop_expired(step)  # first, so that a person who posts again is listed once
@@ -222,6 +226,9 @@ class EdgeChannel(Channel):
         self._follower_mask = np.zeros(n, dtype=bool)
         self._follower_mask[self.official_followers] = True
         self._incoming: EdgeLayer | None = None
+        #: Keyed draws: closed people none of whose readers is open (found while reading; closed is for good,
+        #: so a spent sender stays spent and its posts are not visited again).
+        self._spent = np.zeros(n, dtype=bool)
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
         self._work = WorkBuffers()
 
@@ -247,6 +254,8 @@ class EdgeChannel(Channel):
             if negative and not any_negative:
                 break
             senders = np.compress(negative_post == negative, live) if any_negative else live
+            if draws.keyed and open_mask is not None:
+                senders = np.compress(~self._spent[senders], senders)
             read_p = self.read_neg if negative else self.read_pos
             transmission = self.transmission_neg if negative else self.transmission_pos
             answered = negative and self.answering()
@@ -302,6 +311,7 @@ class EdgeChannel(Channel):
         share = self._audience_fan_share(chunk, targets) if answered else None
         if open_mask is not None:
             keep = open_mask[targets] | open_mask[sender]
+            self._note_spent(chunk, keep, open_mask)
             pos, sender, targets = np.compress(keep, pos), np.compress(keep, sender), np.compress(keep, targets)
             share = None if share is None else np.compress(keep, share)
         ties = layer.ties_at(pos)
@@ -311,6 +321,18 @@ class EdgeChannel(Channel):
             targets, ties, u, sender = (np.compress(seen, a) for a in (targets, ties, u, sender))
             share = None if share is None else np.compress(seen, share)
         return targets, ties, u, share, (sender if self.keep_sources else None)
+
+    def reaches_open(self, people: np.ndarray) -> np.ndarray:
+        """Not spent: a spent person's post would be read by nobody who can still be moved."""
+        return ~self._spent[people]
+
+    def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
+        """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""
+        indptr = self.layer.indptr
+        ends = np.cumsum(indptr[chunk + 1] - indptr[chunk])
+        kept = np.concatenate([[0], np.cumsum(keep)])
+        none_open = kept[ends] - kept[ends - (indptr[chunk + 1] - indptr[chunk])] == 0
+        self._spent[np.compress(none_open & ~open_mask[chunk], chunk)] = True
 
     def _audience_fan_share(self, senders: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """For each out-tie of `senders` (`targets`, row after row), the share of fans among its sender's audience."""
