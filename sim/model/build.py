@@ -17,16 +17,22 @@ from sim.config.graphs import COMMUNITY_ATTRIBUTE, GRAPH_KINDS, scenario_graph
 from sim.config.population import BETWEENNESS_EXACT, BETWEENNESS_SOURCES, SeedUsersConfig
 from sim.config.schema import Scenario
 from sim.model.channels import Channel, EdgeChannel, GroupChannel, degree
+from sim.model.streams import Purpose, StepDraws
 from sim.networks import real
 from sim.networks.boards import boards
 from sim.networks.chat_groups import chat_groups
 from sim.networks.followers import followers as follower_layer
 from sim.playbook.base import HookView
 
+#: Slots of the placement draws (`Purpose.PLACEMENT`): the employees' order, the seed users' candidates'
+#: order, the tie-break among equal scores, and the seed of sampled betweenness.
+EMPLOYEE_ORDER, SEED_ORDER, SEED_TIEBREAK, BETWEENNESS_SEED = 0, 1, 2, 3
 
-def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel]:
+
+def build_channels(cfg: Scenario, rng: np.random.Generator, draws: StepDraws) -> dict[str, Channel]:
     """The enabled channels by name, in a fixed order (offline, forum, weibo, wechat): each draws its graph
-    from `rng` in that order, so the same seed gives the same graphs."""
+    from `rng` in that order, so the same seed gives the same graphs; Weibo's official followers come from
+    `draws` (sequential ones on `rng` itself, in the same place of its stream, or keyed ones)."""
     n, dt, wom, rel = cfg.population.size, cfg.run.dt, cfg.wom, cfg.relationship
     net = cfg.network
     channels: dict[str, Channel] = {}
@@ -45,7 +51,7 @@ def build_channels(cfg: Scenario, rng: np.random.Generator) -> dict[str, Channel
         channels["forum"] = GroupChannel("forum", groups, ch.forum, wom, rel, n, dt, official_audience="members")
     if ch.weibo.enabled:
         layer = follower_layer(n, ch.weibo.follows_mean, ch.weibo.popularity_exponent, rng)
-        followers = np.flatnonzero(rng.random(n) < ch.weibo.official_followers)
+        followers = np.flatnonzero(draws.uniform(Purpose.OFFICIAL_FOLLOW, np.arange(n)) < ch.weibo.official_followers)
         channels["weibo"] = EdgeChannel("weibo", layer, ch.weibo, wom, rel, n, dt, official_followers=followers)
     if ch.wechat.enabled:
         groups = chat_groups(n, ch.wechat.group_size, ch.wechat.groups_per_person, rng)
@@ -72,7 +78,7 @@ def hook_view(model) -> HookView:
     )
 
 
-def betweenness(layer, rng: np.random.Generator) -> np.ndarray:
+def betweenness(layer, draws: StepDraws) -> np.ndarray:
     """Betweenness centrality of each person on the offline layer (Brandes 2001, networkx): exact up to
     BETWEENNESS_EXACT people, above that estimated from BETWEENNESS_SOURCES source people drawn from `rng`
     (Brandes and Pich 2007). The population is bounded by MAX_BETWEENNESS_PEOPLE (sim.config.population)."""
@@ -85,24 +91,24 @@ def betweenness(layer, rng: np.random.Generator) -> np.ndarray:
     if layer.n <= BETWEENNESS_EXACT:
         scores = nx.betweenness_centrality(graph)
     else:  # networkx draws the source people with its own generator, seeded from ours
-        seed = int(rng.integers(2**31))
+        seed = draws.integer(Purpose.PLACEMENT, 0, 2**31, slot=BETWEENNESS_SEED)
         scores = nx.betweenness_centrality(graph, k=BETWEENNESS_SOURCES, seed=seed)
     return np.array([scores[i] for i in range(layer.n)])
 
 
 def choose_initial_users(
-    cfg: Scenario, channels: dict[str, Channel], rng: np.random.Generator
+    cfg: Scenario, channels: dict[str, Channel], draws: StepDraws
 ) -> tuple[np.ndarray, np.ndarray]:
     """The employees (`population.employees` people at random) and the seed users among the others, as
-    (employees, seed users); drawn from `rng` in that order."""
+    (employees, seed users); drawn from `draws` in that order."""
     n = cfg.population.size
-    order = rng.permutation(n)
+    order = draws.order(Purpose.PLACEMENT, np.arange(n), slot=EMPLOYEE_ORDER)
     employees = order[: cfg.population.employees]
     free = np.ones(n, dtype=bool)
     free[employees] = False
     if cfg.seed_users.choice == "graph_community":
         free &= graph_community_members(cfg)
-    return employees, choose_seed_users(cfg.seed_users, channels, free, rng)
+    return employees, choose_seed_users(cfg.seed_users, channels, free, draws)
 
 
 def graph_community_members(cfg: Scenario) -> np.ndarray:
@@ -121,24 +127,29 @@ def graph_community_members(cfg: Scenario) -> np.ndarray:
     return labels == wanted
 
 
+def shuffled(draws: StepDraws, ids: np.ndarray) -> np.ndarray:
+    """`ids` in a random order (the seed users' candidates)."""
+    return ids[draws.order(Purpose.PLACEMENT, ids, slot=SEED_ORDER)]
+
+
 def choose_seed_users(
-    cfg: SeedUsersConfig, channels: dict[str, Channel], free: np.ndarray, rng: np.random.Generator
+    cfg: SeedUsersConfig, channels: dict[str, Channel], free: np.ndarray, draws: StepDraws
 ) -> np.ndarray:
     """`cfg.count` seed users among the `free` people (a mask), sorted by index; with choice
     'graph_community' the caller has already narrowed `free` to that community."""
     if cfg.choice in ("random", "graph_community"):
-        candidates = rng.permutation(np.flatnonzero(free))
+        candidates = shuffled(draws, np.flatnonzero(free))
     elif cfg.choice in ("hubs", "betweenness"):
         candidates = np.flatnonzero(free)
-        tiebreak = rng.random(len(candidates))
+        tiebreak = draws.uniform(Purpose.PLACEMENT, candidates, slot=SEED_TIEBREAK)
         if cfg.choice == "hubs":
             score = degree(channels, len(free))
         else:  # an offline network: checked when the scenario was built
-            score = betweenness(channels["offline"].layer, rng)
+            score = betweenness(channels["offline"].layer, draws)
         candidates = candidates[np.lexsort((tiebreak, -score[candidates]))]
     else:
         ch = channels[cfg.community]  # enabled: checked when the scenario was built (sim.config.schema)
-        candidates = rng.permutation(np.flatnonzero(free & ch.member))
+        candidates = shuffled(draws, np.flatnonzero(free & ch.member))
     if len(candidates) < cfg.count:
         raise ScenarioError(
             f"seed_users.count = {cfg.count} but only {len(candidates)} people can be chosen "

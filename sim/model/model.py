@@ -39,7 +39,7 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
-from sim.model.streams import model_streams, replicate_sequence, step_draws
+from sim.model.streams import SequentialDraws, StepDraws, model_streams, replicate_sequence, step_draws
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
@@ -61,7 +61,7 @@ class WomModel(mesa.Model):
         self.draws = step_draws(scenario.run.draws, replicate_sequence(seed), self.rng)
         self.playbook = Playbook(scenario, self.n)
         #: Every per-person array: the model's own states and those the playbook's parts declare.
-        self.people = p = People(scenario, np.random.default_rng(streams.people), CORE_STATES + self.playbook.states())
+        self.people = p = People(scenario, self.build_draws(streams.people), CORE_STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, p.talk_start, p.state, p.counts)
@@ -69,13 +69,14 @@ class WomModel(mesa.Model):
         self.product = Product(self.playbook.initial_quality(), scenario.generations)
         p.expectation += self.playbook.expectation_shift
         self.well_mixed = scenario.network.kind == "well_mixed"
-        self.channels: dict[str, Channel] = build.build_channels(scenario, np.random.default_rng(streams.network))
+        network_rng = np.random.default_rng(streams.network)  # graphs keep a stream of their own (built once)
+        self.channels: dict[str, Channel] = build.build_channels(scenario, network_rng, self.build_draws(network_rng))
         if scenario.relationship.answer_back > 0:  # fans answer complaints where they read them
             for ch in self.channels.values():
                 ch.state = p.state
         #: What the playbook's hooks may read and change, instead of the model (`sim.playbook.base.HookView`).
         self.view = build.hook_view(self)
-        self._place_initial_users(np.random.default_rng(streams.placement))
+        self._place_initial_users(self.build_draws(streams.placement))
         self.officials = [OfficialAccount(self, k) for k in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on, self.new_adopters = False, 0
@@ -86,9 +87,17 @@ class WomModel(mesa.Model):
         self.running = True
         self._record()
 
-    def _place_initial_users(self, rng: np.random.Generator) -> None:
+    def build_draws(self, stream: np.random.SeedSequence | np.random.Generator) -> StepDraws:
+        """The draws of a one-off part of the build (people's expectations and cities, Weibo's official followers,
+        the placement of employees and seed users): keyed ones (at step 0, each its own purpose) with keyed
+        draws; else sequential ones from the part's own stream, as before keyed draws."""
+        if self.draws.keyed:
+            return self.draws
+        return SequentialDraws(stream if isinstance(stream, np.random.Generator) else np.random.default_rng(stream))
+
+    def _place_initial_users(self, draws: StepDraws) -> None:
         """Employees start as fans, seed users as advocating adopters; the playbook acts on them; they talk."""
-        employees, seed_users = build.choose_initial_users(self.cfg, self.channels, rng)
+        employees, seed_users = build.choose_initial_users(self.cfg, self.channels, draws)
         self.people.place_initial_users(employees, seed_users)
         self.playbook.place(self.view, seed_users, employees)
         self.talk.add(np.sort(np.concatenate([employees, seed_users])).astype(np.int64))

@@ -21,6 +21,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model import rules
 from sim.model.state import CHANNEL, CHANNELS, EMPLOYEE, NEGATIVE, NO_CHANNEL, POSITIVE, QUIET, SEED_USER, Funnel, tally
+from sim.model.streams import Purpose, StepDraws
 
 #: talk_start of someone who never talks (int32 steps: run.n_steps is far below it, and step - NEVER still fits).
 NEVER = np.iinfo(np.int32).max // 2
@@ -68,15 +69,17 @@ class People:
     adopt_channel: np.ndarray
     adopt_day: np.ndarray
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator, states: Iterable[State] = CORE_STATES):
-        """Draw expectations (value units) and cities, in that order, from `rng` (the people stream); then
+    def __init__(self, scenario: Scenario, draws: StepDraws, states: Iterable[State] = CORE_STATES):
+        """Draw expectations (value units) and cities, in that order, from `draws` (the people stream's, or the
+        replicate's keyed draws: `WomModel.build_draws`); then
         allocate every declared state for the scenario's population (a name declared twice, or taken by
         `People` itself, is an error)."""
         self.relationship = scenario.relationship
         self.n = n = scenario.population.size
         engine, cities = scenario.engine, scenario.population.cities
-        self.expectation = rng.normal(engine.expectation_mean, engine.expectation_sd, n)
-        self.city = rng.integers(0, cities, n).astype(np.min_scalar_type(cities - 1))
+        everyone = np.arange(n)
+        self.expectation = draws.normal(Purpose.EXPECTATION, everyone, engine.expectation_sd) + engine.expectation_mean
+        self.city = draws.integers(Purpose.CITY, everyone, cities).astype(np.min_scalar_type(cities - 1))
         self.counts = np.zeros(len(Funnel), dtype=np.int64)  # people per funnel state
         self.counts[Funnel.UNAWARE] = n
         self.aware_by_channel = np.zeros(len(CHANNELS), dtype=np.int64)

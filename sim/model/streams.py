@@ -402,6 +402,10 @@ class SequentialDraws:
         """A whole number in 0 .. high-1, uniformly, for one id."""
         return int(self.rng.integers(high))
 
+    def integers(self, purpose: Purpose, ids, high: int) -> np.ndarray:
+        """A whole number in 0 .. high-1, uniformly, per id."""
+        return self.rng.integers(0, high, len(ids))
+
     def integer(self, purpose: Purpose, low: int, high: int, slot: int = 0) -> int:
         """A whole number in low .. high-1, uniformly (one draw for the step, `slot` telling several apart)."""
         return int(self.rng.integers(low, high))
@@ -463,6 +467,10 @@ class KeyedDraws:
     def index_one(self, purpose: Purpose, person: int, high: int, slot: int = 0) -> int:
         """floor(u * high) of this id's uniform."""
         return min(int(self.uniform_one(purpose, person, slot) * high), high - 1)
+
+    def integers(self, purpose: Purpose, ids, high: int) -> np.ndarray:
+        """floor(u * high) of each id's uniform."""
+        return np.minimum((self.draws.uniform(purpose, self.step, ids) * high).astype(np.int64), high - 1)
 
     def integer(self, purpose: Purpose, low: int, high: int, slot: int = 0) -> int:
         """low + floor(u * (high - low)) of id 0's uniform."""
