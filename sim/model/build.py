@@ -74,6 +74,7 @@ def hook_view(model) -> HookView:
         experience=model.experience,
         start_talking=model.start_talking,
         renew_talk=model.renew_talk,
+        stop_talking=model.stop_talking,
         participation_draws=lambda *args: model.backend.participation_draws(*args),
     )
 

@@ -34,7 +34,7 @@ from sim.model.backends import BACKENDS
 from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel
 from sim.model.context import StepContext
-from sim.model.people import CORE_STATES, People
+from sim.model.people import CORE_STATES, NEVER, People
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
@@ -246,6 +246,12 @@ class WomModel(mesa.Model):
         whichever backend found them)."""
         self.people.talk_start[talkers] = step + 1
         self.talk.add(np.sort(talkers) if self.draws.keyed else talkers)
+
+    def stop_talking(self, people: np.ndarray) -> None:
+        """People with nothing left to say (a detractor won back to a quiet adopter) stop talking: they leave
+        the talk pool and never start again unless something restarts their talk window."""
+        self.people.talk_start[people] = NEVER
+        self.talk.remove(people)
 
     # --- recording and running ------------------------------------------------------------------------
 

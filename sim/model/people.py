@@ -118,6 +118,13 @@ class People:
         self.adopt_day[adopters] = day_end
         self.adopted_total += len(adopters)
 
+    def change_valence(self, users: np.ndarray, valence: np.ndarray) -> None:
+        """Users whose view of the product changes (a detractor won back): their valence becomes `valence`
+        and their state follows it as at adoption (`rules.state_after_adoption`), the counts kept in step.
+        For users who are not fans (a fan's state is not the adoption rule's)."""
+        self.set_state(users, np.asarray(rules.state_after_adoption(valence), dtype=np.int8).reshape(-1))
+        self.valence[users] = valence
+
     def place_initial_users(self, employees: np.ndarray, seed_users: np.ndarray) -> None:
         """Employees start as fans with a full brand tie, seed users as adopters; all advocate from step 1,
         credited to the "seed" channel, adopted on day 0."""

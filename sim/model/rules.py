@@ -302,6 +302,18 @@ def contacts_fan_share(is_fan, indptr, indices, people):
     return fan_share(np.asarray(is_fan, dtype=bool)[indices[slots]], owner, len(people))
 
 
+def win_back_probability(answered_chance, gift_chance, gifted):
+    """Complaints: chance an answered complaint wins its detractor back, the answer and (if `gifted`) a gift
+    each winning them independently: 1 - (1 - answered_chance) * (1 - gift_chance * gifted)."""
+    gift = np.asarray(gift_chance, dtype=float) * np.asarray(gifted, dtype=float)
+    return _scalar_or_array(1.0 - (1.0 - np.asarray(answered_chance, dtype=float)) * (1.0 - gift))
+
+
+def recovered_valence(becomes_advocate):
+    """Complaints: a detractor won back advocates (+1) if drawn so, else stays a quiet adopter (0)."""
+    return _scalar_or_array(np.where(np.asarray(becomes_advocate), np.int8(POSITIVE), np.int8(QUIET)))
+
+
 # --- adoption rules: when peers persuade (sim.model.adoption) --------------------------------------
 
 #: Slack when turning a threshold share into a count of neighbours, so that e.g. 0.2 * 5 needs 1, not 2.

@@ -153,6 +153,10 @@ class Purpose(IntEnum):
     REFERRAL_HOLDERS = 27  # who among the people waiting gets a code
     WANT = 28  # whether a person comes to want a later product (slot: its generation number)
     UPGRADE = 29  # whether an owner behind the newest generation upgrades (constant-hazard substitution)
+    COMPLAIN = 30  # whether a detractor complains (files a bug report) this step
+    COMPLAINT_ORDER = 31  # the order in which the service team answers complaints
+    WIN_BACK = 32  # whether an answered complaint wins its detractor back
+    WON_BACK_ADVOCATE = 33  # whether a detractor won back becomes an advocate (else a quiet adopter)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -47,6 +47,17 @@ class TalkPool:
         self._joined.append(fresh)
         self._next = None
 
+    def remove(self, people: np.ndarray) -> None:
+        """Take people out of the pool (they stop talking; the others keep their order), in O(pool)."""
+        people = np.compress(self._in_pool[people], people)
+        if len(people) == 0:
+            return
+        self._in_pool[people] = False
+        self.members = np.compress(self._in_pool[self.members], self.members)
+        self._joined = [np.compress(self._in_pool[joined], joined) for joined in self._joined]
+        self._next = None
+        self._weights = (None, None, None)
+
     def prune(self, step: int) -> np.ndarray:
         """Keep only people who may still talk in `step` (inside their window, or fans) and take in those
         who joined since the last prune; returns the new pool."""

@@ -39,11 +39,17 @@ RAISES, LOWERS = 1, -1
 class Shared(Protocol):
     """The facts the whole playbook shares (its composition, `sim.playbook.playbook.Playbook`), as hooks
     may read them: whether the brand is still active, the share of its effort this product gets, the
-    sense of achievement, the people who share automatically next step and the official posting rate."""
+    sense of achievement, the people who share automatically next step, the official posting rate, the
+    participations so far and the bug reports filed since the release team last took them in."""
 
     split: float
     achievement: float
     share_next: np.ndarray
+    #: Participations so far, all sources (a mechanism whose own hook makes people take part adds them).
+    participations: int
+    #: Bug reports filed outside the participation phase (complaints) and not yet taken in by the releases
+    #: (feedback items, as a participation's feedback weight counts them).
+    reports: float
 
     def brand_active(self, day: float) -> bool: ...
 
@@ -58,7 +64,8 @@ class HookView:
     taking a view gets this one, the clock (step, day) passed to the hook explicitly. `draws` are the
     model's step draws (`sim.model.streams`): each draw names its purpose and the people it is for. The
     callables are the model's own steps a mechanism may take: `experience` (margin and valence of
-    buyers in the step starting on a day), `start_talking` and `renew_talk` (people and step), and
+    buyers in the step starting on a day), `start_talking` and `renew_talk` (people and step), `stop_talking`
+    (people: they leave the talk pool), and
     `participation_draws` (the backend's per-person draws, one boolean array per probability: people,
     probabilities, and optionally the purpose and first slot, `Backend.participation_draws`)."""
 
@@ -73,6 +80,7 @@ class HookView:
     experience: Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray]]
     start_talking: Callable[[np.ndarray, int], None]
     renew_talk: Callable[[np.ndarray, int], None]
+    stop_talking: Callable[[np.ndarray], None]
     participation_draws: Callable[..., list[np.ndarray]]
 
 

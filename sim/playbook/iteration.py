@@ -10,8 +10,10 @@ from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 
 class Iteration(Mechanism):
-    """Collects participants' feedback; each release adds a gain that saturates with the feedback, up to
-    max_quality (a release never lowers quality: a product already above the cap keeps its quality)."""
+    """Collects participants' feedback, and at the end of each step the bug reports filed outside the
+    participation phase (`view.playbook.reports`: complaints); each release adds a gain that saturates with
+    the feedback, up to max_quality (a release never lowers quality: a product already above the cap keeps
+    its quality)."""
 
     section = "iteration"
     turn = 3
@@ -25,6 +27,12 @@ class Iteration(Mechanism):
 
     def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
         self.feedback += feedback
+
+    def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
+        """Take in the bug reports filed this step: they count in the next release."""
+        if view.playbook.reports:
+            self.feedback += view.playbook.reports
+            view.playbook.reports = 0.0
 
     def improved_quality(self, quality: float, day_end: float) -> float:
         it = self.cfg

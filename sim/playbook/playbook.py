@@ -46,6 +46,8 @@ class Playbook:
         self.marks_sharers = any(p.marks_sharers for p in self.mechanisms)
         #: Participations so far (all sources).
         self.participations = 0
+        #: Bug reports filed outside the participation phase, not yet taken in by a release (feedback items).
+        self.reports = 0.0
         #: Cost of one of each paid action, by action name (currency per action; the parts' `unit_costs`).
         self.unit_costs: dict[str, float] = {}
         for part in self._hooks["unit_costs"]:

@@ -55,6 +55,9 @@ def assert_one_error(text: str) -> None:
         ["validate", "default", "--set", "channels.weibo.start_at_adoption=300000"],  # a count, not a share
         ["validate", "default", "--set", 'fan_building.super_user_choice="best"'],
         ["validate", "default", "--set", "fan_building.super_user_trial_days=-1"],
+        ["validate", "default", "--set", "complaints.gift_win_back=2"],  # a chance, at most 1
+        ["run", "complaints_heard", "--set", "complaints.answers_per_day=-5"],
+        ["validate", "complaints_heard", "--set", "complaints.gift_winback=0.2"],  # a misspelt key
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):

@@ -57,6 +57,8 @@ def test_the_schema_has_the_documented_money_fields():
         "meetups.cost",
         "referral.cost_per_code",
         "forum_service.cost_per_reply",
+        "complaints.cost_per_answer",
+        "complaints.cost_per_gift",
     } <= set(MONEY_KEYS)
 
 

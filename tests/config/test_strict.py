@@ -67,6 +67,13 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ('channels.weibo.start_at_adoption="300000"', "channels.weibo.start_at_adoption", "must be a number"),
         ("fan_building.super_user_trial_days=0", "fan_building.super_user_trial_days", "> 0 and <= 36500"),
         ("fan_building.super_user_trial_days=1e6", "fan_building.super_user_trial_days", "> 0 and <= 36500"),
+        ("complaints.complaint_rate=-1", "complaints.complaint_rate", ">= 0 and <= 100"),
+        ("complaints.answer_win_back=1.5", "complaints.answer_win_back", ">= 0 and <= 1"),
+        ("complaints.advocate_share=nan", "complaints.advocate_share", "finite"),
+        ("complaints.gifts_per_day=inf", "complaints.gifts_per_day", "finite"),
+        ("complaints.cost_per_gift=1e300", "complaints.cost_per_gift", "<= 1e+12"),
+        ("complaints.report_feedback=1e6", "complaints.report_feedback", ">= 0 and <= 1000"),
+        ('complaints.answers_per_day="20"', "complaints.answers_per_day", "must be a number"),
     ],
 )
 def test_numbers_are_finite_and_bounded(override, key, allowed):

@@ -67,3 +67,15 @@ def test_the_brand_tie_is_read_for_the_day_asked():
     assert p.brand_tie_now(who, 5.0)[0] == pytest.approx(0.9)
     later = p.brand_tie_now(who, 15.0)[0]
     assert 0.2 < later < 0.9 and later == pytest.approx(0.2 + 0.7 * np.exp(-0.1 * 10))
+
+
+def test_a_changed_valence_moves_the_state_and_the_counts():
+    """A detractor won back (complaints) becomes an adopter, advocating or quiet; the counts follow."""
+    p = people()
+    p.become_aware(np.array([10, 11]), np.array([CHANNEL["forum"]] * 2, dtype=np.int8))
+    p.adopt(np.array([10, 11]), np.array([-1, -1], dtype=np.int8), CHANNEL["forum"], 2.0)
+    assert p.counts[Funnel.DETRACTOR] == 2
+    p.change_valence(np.array([10, 11]), np.array([1, 0], dtype=np.int8))
+    assert p.counts[Funnel.DETRACTOR] == 0 and p.counts[Funnel.ADOPTER] == 2
+    assert p.valence[[10, 11]].tolist() == [1, 0] and p.adopted_total == 2
+    assert p.counts.tolist() == np.bincount(p.state, minlength=len(Funnel)).tolist()

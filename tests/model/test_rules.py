@@ -98,3 +98,18 @@ def test_adoption_reached_is_a_share_of_the_population_and_zero_is_reached_at_on
     assert not rules.adoption_reached(99, 1000, 0.1)
     assert rules.adoption_reached(100, 1000, 0.1)
     assert not rules.adoption_reached(1000, 1000, 1.0 + 1e-9)
+
+
+def test_win_back_adds_the_gift_as_an_independent_chance():
+    """Complaints: the answer and a gift each win the detractor back independently; no gift, the answer's
+    chance alone; scalar and array forms agree."""
+    assert rules.win_back_probability(0.1, 0.5, False) == pytest.approx(0.1)
+    assert rules.win_back_probability(0.1, 0.5, True) == pytest.approx(1 - 0.9 * 0.5)
+    assert rules.win_back_probability(0.0, 0.0, True) == 0.0 and rules.win_back_probability(1.0, 0.0, False) == 1.0
+    gifted = np.array([False, True])
+    assert np.allclose(rules.win_back_probability(0.1, 0.5, gifted), [0.1, 0.55])
+
+
+def test_recovered_valence_is_advocate_or_quiet():
+    assert rules.recovered_valence(np.array([True, False])).tolist() == [POSITIVE, QUIET]
+    assert rules.recovered_valence(False) == QUIET

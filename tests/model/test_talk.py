@@ -50,3 +50,18 @@ def test_quiet_people_outside_the_pool_have_no_weight_before_they_start():
     talk_start[5] = 3
     assert talk.weights(np.array([5]), 2).tolist() == [0.0]
     assert talk.weights(np.array([5]), 3).tolist() == [1.0]
+
+
+def test_removed_people_leave_the_pool_and_the_others_keep_their_order():
+    """`remove` (a detractor won back to a quiet adopter stops talking): members and people who joined since
+    the last prune alike; people not in the pool are ignored; a removed person may join again."""
+    talk, talk_start, _, _ = pool_of(active_steps="forever")
+    talk_start[:6] = 1
+    talk.add(np.array([4, 0, 2]))
+    talk.prune(1)
+    talk.add(np.array([5, 1]))
+    talk.remove(np.array([0, 5, 9]))
+    assert talk.prune(2).tolist() == [4, 2, 1]
+    assert talk.talking(3) == 3.0
+    talk.add(np.array([0]))
+    assert talk.prune(3).tolist() == [4, 2, 1, 0]
