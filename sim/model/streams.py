@@ -153,6 +153,7 @@ class Purpose(IntEnum):
     REFERRAL_HOLDERS = 27  # who among the people waiting gets a code
     WANT = 28  # whether a person comes to want a later product (slot: its generation number)
     UPGRADE = 29  # whether an owner behind the newest generation upgrades (constant-hazard substitution)
+    COMMUNITY_PART = 35  # which part of a split community a member belongs to (community.split_size)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

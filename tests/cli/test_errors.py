@@ -55,6 +55,11 @@ def assert_one_error(text: str) -> None:
         ["validate", "default", "--set", "channels.weibo.start_at_adoption=300000"],  # a count, not a share
         ["validate", "default", "--set", 'fan_building.super_user_choice="best"'],
         ["validate", "default", "--set", "fan_building.super_user_trial_days=-1"],
+        ["validate", "default", "--set", 'fan_building.staging="staged"'],
+        ["validate", "default", "--set", 'fan_building.order=["sharing", "sharing", "benefit"]'],
+        ["validate", "default", "--set", "fan_building.stage_levels=[100]"],
+        ["validate", "default", "--set", "community.trust=-0.1"],
+        ["validate", "default", "--set", "community.split_size=50"],  # a split without friends changes nothing
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):
