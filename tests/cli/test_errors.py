@@ -59,7 +59,7 @@ def assert_one_error(text: str) -> None:
         ["validate", "default", "--set", 'fan_building.order=["sharing", "sharing", "benefit"]'],
         ["validate", "default", "--set", "fan_building.stage_levels=[100]"],
         ["validate", "default", "--set", "community.trust=-0.1"],
-        ["validate", "default", "--set", "community.split_size=50"],  # a split without friends changes nothing
+        ["validate", "default", "--set", "community.split_size=1"],  # a part of one has nobody to befriend
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):

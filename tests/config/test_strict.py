@@ -254,7 +254,7 @@ def test_super_user_choice_is_one_of_three_rules_or_one_line_naming_them(value):
         ("community.trust=1.5", "community.trust", "must be >= 0 and <= 1"),
         ("community.befriend=1", "community.befriend", "must be true or false"),
         ("community.split_size=1", "community.split_size", "must be >= 2"),
-        ("community.split_size=40", "community.split_size", "needs community.befriend = true"),
+        ("community.split_size=0.5", "community.split_size", "must be an integer"),
     ],
 )
 def test_staging_and_community_keys_are_one_line_naming_the_key(override, key, allowed):

@@ -179,7 +179,6 @@ def test_a_split_community_draws_each_member_into_one_of_its_parts():
     [
         (["network.enabled=false", "community.trust=0.1"], "community.trust"),
         (["network.enabled=false", "community.befriend=true"], "community.befriend"),
-        (["community.split_size=100"], "community.split_size"),
         (["community.befriend=true", "community.split_size=1"], "community.split_size"),
         (["community.trust=2"], "community.trust"),
     ],

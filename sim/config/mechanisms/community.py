@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from sim.config.limits import MAX_POPULATION
-from sim.config.section import NEVER, KeyConflict, MechanismSection, Probability
+from sim.config.section import NEVER, MechanismSection, Probability
 
 #: Fewest members a community can split into parts of (a part of one person has nobody to befriend).
 MIN_SPLIT_SIZE = 2
@@ -74,17 +74,6 @@ class CommunityConfig(MechanismSection):
         ge=MIN_SPLIT_SIZE,
         le=MAX_POPULATION,
         description="Members (people) past which the community splits into ceil(members / split_size) parts, each "
-        "member drawn into one; friends are made only within a part, so it needs befriend = true "
-        "(none = never splits).",
+        "member drawn into one; friends are made only within a part, so it acts only with befriend = true "
+        "(trust and the peer rate are shares, which a split leaves unchanged; none = never splits).",
     )
-
-    @model_validator(mode="after")
-    def _split_needs_friends(self) -> CommunityConfig:
-        """A split only limits who befriends whom: without friends it would change nothing."""
-        if self.split_size is not None and not self.befriend:
-            raise KeyConflict(
-                "community.split_size",
-                "needs community.befriend = true: a split only limits who befriends whom (trust and the peer "
-                "rate are shares, which a split leaves unchanged)",
-            )
-        return self
