@@ -39,7 +39,8 @@ class IncentiveConfig(Section):
 
 class FanBuildingConfig(MechanismSection):
     """Fan building: incentives in the seed's order (function and information sharing, honour, material
-    benefit) and an honour group of super users who test pre-releases."""
+    benefit), side by side or staged (each starting once the one before has drawn its level of
+    participations), and an honour group of super users who test pre-releases."""
 
     position = 2
 
