@@ -82,7 +82,8 @@ class Scenario(_with_mechanisms()):
         return self
 
 
-#: What switches the offline network on (the layer `wom.rule_layer = 'offline'` and peer_reach 'ties' need).
+#: What switches the offline network on (the layer `wom.rule_layer = 'offline'`, peer_reach 'ties', the
+#: community's trust and friends need).
 OFFLINE_NEEDS = "network.enabled = true and network.kind other than 'well_mixed'"
 
 
@@ -148,3 +149,7 @@ def check_layers(scenario: Scenario) -> None:
             raise KeyConflict("seed_users.graph_community", "seed_users.choice = 'graph_community' needs its name")
     if community.enabled and community.peer_reach == "ties" and not has_offline_network(scenario):
         raise KeyConflict("community.peer_reach", f"community.peer_reach = 'ties' needs {OFFLINE_NEEDS}")
+    if community.enabled and community.trust > 0 and not has_offline_network(scenario):
+        raise KeyConflict("community.trust", f"community.trust > 0 needs {OFFLINE_NEEDS}")
+    if community.enabled and community.befriend and not has_offline_network(scenario):
+        raise KeyConflict("community.befriend", f"community.befriend = true needs {OFFLINE_NEEDS}")

@@ -31,6 +31,8 @@ class Ledger:
         self.spent = 0.0
         #: Money spent so far by action (currency).
         self.by_action: dict[str, float] = {}
+        #: Actions taken so far by action, free ones included (count; e.g. participations through an incentive).
+        self.taken: dict[str, int] = {}
         self._month = 0
         self._month_spent = 0.0
         #: First day a paid action was refused (NaN while every action was paid for).
@@ -51,6 +53,7 @@ class Ledger:
         """Ask for `count` actions at `unit_cost` each (currency) on `day`: the number the money left pays
         for (at most `count`), booked. Free actions and unlimited money always get all of them."""
         if count <= 0 or unit_cost <= 0:
+            self._take(action, max(count, 0))
             return max(count, 0)
         paid = count
         if self.limited:
@@ -61,11 +64,17 @@ class Ledger:
                     self.out_of_money_day = day
             if paid == 0:
                 return 0
+        self._take(action, paid)
         amount = unit_cost * paid
         self.spent += amount
         self._month_spent += amount
         self.by_action[action] = self.by_action.get(action, 0.0) + amount
         return paid
+
+    def _take(self, action: str, count: int) -> None:
+        """Count `count` more actions taken of `action`."""
+        if count:
+            self.taken[action] = self.taken.get(action, 0) + count
 
     def _roll_month(self, day: float) -> None:
         """Start a new month's allowance when `day` is past the current month."""

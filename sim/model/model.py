@@ -162,13 +162,16 @@ class WomModel(mesa.Model):
         return p, pos, neg
 
     def conversion(self, people: np.ndarray, day: float, tie: np.ndarray | None = None) -> np.ndarray:
-        """Engine: chance each persuaded person buys (0 before the launch); `tie`, the strength of the tie
-        that persuaded each, narrows a shortfall below their expectation (relationship.tie_assurance)."""
+        """Engine: chance each persuaded person buys (0 before the launch); the playbook's discounts lower the
+        expectation they decide against (a community's trust, community.trust); then `tie`, the strength of
+        the tie that persuaded each, narrows a shortfall below it (relationship.tie_assurance)."""
         e = self.cfg.engine
         if not self.playbook.launched(day):
             return np.zeros(len(people))
         quality = self.product.quality(day)
         expectation = self.product.expectation(self.people.expectation[people], day)
+        if self.playbook.discounts_expectation():
+            expectation = expectation - self.playbook.expectation_discount(self.view, people, day)
         assurance = self.cfg.relationship.tie_assurance
         if tie is not None and assurance > 0:
             expectation = rules.assured_expectation(expectation, quality, tie, assurance)

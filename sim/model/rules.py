@@ -287,6 +287,23 @@ def peer_rate(peer_rate, horizontal, fan_share):
     return peer_rate * horizontal * fan_share
 
 
+def trust_discount(trust, horizontal, member_share):
+    """The community closes the sale: value units taken off the expectation a persuaded person weighs the
+    product against, `trust` (value units) times the community's `horizontal` share (0-1: members serving
+    each other, not the brand, is what earns the trust) times the share of members among the person's
+    offline contacts (`member_share`, 0-1: the trust they lend). 0 when any factor is 0 (docs/model.md 6.13).
+    """
+    return _scalar_or_array(trust * horizontal * np.asarray(member_share, dtype=float))
+
+
+def community_parts(members, split_size):
+    """A community of `members` people splits into ceil(members / split_size) parts past split_size members
+    (one part up to it, and for an empty community); split_size None never splits."""
+    if split_size is None or members <= split_size:
+        return 1
+    return -(-members // split_size)
+
+
 def contacts_fan_share(is_fan, indptr, indices, people):
     """Share of fans among each person's contacts (0 for someone without contacts).
 

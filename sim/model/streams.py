@@ -157,6 +157,7 @@ class Purpose(IntEnum):
     COMPLAINT_ORDER = 31  # the order in which the service team answers complaints
     WIN_BACK = 32  # whether an answered complaint wins its detractor back
     WON_BACK_ADVOCATE = 33  # whether a detractor won back becomes an advocate (else a quiet adopter)
+    COMMUNITY_PART = 35  # which part of a split community a member belongs to (community.split_size)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -201,6 +201,11 @@ class Mechanism:
         """Of the would-be buyers (and their channels), those who may buy now."""
         return buyers, channels
 
+    def expectation_discount(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Value units taken off the expectation persuaded `people` weigh the product against in the step
+        starting on `day`, at their decision (trust lowering the cost of deciding; discounts add)."""
+        return 0.0
+
     # --- official accounts: a mechanism that answers replaces the default ----------------------------
 
     def official_rate(self, day: float) -> float | None:

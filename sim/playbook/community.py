@@ -1,18 +1,36 @@
-"""Fan economy versus community economy: fans drawing each other in, and the brand stepping back."""
+"""Fan economy versus community economy: fans drawing each other in, the brand stepping back, and a
+community that closes the sale (trust), makes friends of its members and splits when it grows too large."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.config.schema import Scenario
 from sim.model import rules
+from sim.model.channels import csr_ranges
+from sim.model.people import State
 from sim.model.state import Funnel
+from sim.model.streams import Purpose
+from sim.model.ties import UsedTies
+from sim.networks.core import EdgeLayer
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism, Source
+
+#: Part of a split community a member belongs to (-1: none drawn yet); kept only with community.split_size.
+COMMUNITY_PART = State("community_part", np.int32, -1)
+#: The part of a member who has not been drawn into one.
+NO_PART = -1
 
 
 class Community(Mechanism):
     """Horizontal interaction (fan <-> fan) at peer_rate * horizontal * share of fans, the share taken over
     the whole pool (peer_reach = 'population') or over each person's offline contacts ('ties'); the
-    brand's own interaction stops on brand_steps_back_day (`brand_active`)."""
+    brand's own interaction stops on brand_steps_back_day (`brand_active`).
+
+    Its members are its fans. With trust > 0 it closes sales: a persuaded person decides against an
+    expectation lowered by `rules.trust_discount` (trust * horizontal * share of members among their offline
+    contacts). With befriend, members who take part in the same step use the offline ties between them once
+    more (they grow as friends' ties do); past split_size members the community splits into parts, each
+    member drawn into one (`Purpose.COMMUNITY_PART`), and friends are made only within a part."""
 
     section = "community"
     turn = 4
@@ -20,6 +38,17 @@ class Community(Mechanism):
     factor = "relationship_chain"
     effect = Effect("participations", RAISES, "fans interacting with each other add participation")
     builds_brand_ties = True
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        #: Parts the community is split into (1 = whole).
+        self.parts = 1
+        #: (day, members mask) of the last trust computation: fans do not change while people decide.
+        self._members: tuple[float, np.ndarray] | None = None
+
+    def states(self) -> tuple[State, ...]:
+        """With community.split_size: each member's part (-1 = none)."""
+        return (COMMUNITY_PART,) if self.cfg.split_size is not None else ()
 
     def brand_active(self, day: float) -> bool:
         return day < self.cfg.brand_steps_back_day
@@ -33,6 +62,59 @@ class Community(Mechanism):
         else:
             fan_share = view.people.counts[Funnel.FAN] / len(pool)
         return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share))]
+
+    def expectation_discount(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Trust closes the sale: `rules.trust_discount` of each persuaded person, from the share of members
+        (fans) among their offline contacts at the start of the step (0.0 with trust = 0)."""
+        c = self.cfg
+        if c.trust <= 0 or c.horizontal <= 0:
+            return 0.0
+        if self._members is None or self._members[0] != day:
+            self._members = (day, view.people.state == Funnel.FAN)
+        layer = view.channels["offline"].incoming()
+        share = rules.contacts_fan_share(self._members[1], layer.indptr, layer.indices, people)
+        return rules.trust_discount(c.trust, c.horizontal, share)
+
+    def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
+        """With befriend: the members (fans) among this step's participants become friends, within their part."""
+        if not self.cfg.befriend or len(participants) == 0:
+            return
+        members = np.flatnonzero(view.people.state == Funnel.FAN)
+        part = self._assign_parts(view, members) if self.cfg.split_size is not None else None
+        together = np.zeros(view.people.n, dtype=bool)
+        together[participants] = True
+        together &= view.people.state == Funnel.FAN
+        offline = view.channels["offline"]
+        ties = friend_ties(offline.layer, np.flatnonzero(together), together, part)
+        if len(ties):
+            offline.strengthen(UsedTies(ties), day)
+
+    def _assign_parts(self, view: HookView, members: np.ndarray) -> np.ndarray:
+        """Each member's part: all members drawn anew when the number of parts changes, else only members
+        without one; returns the per-person part array."""
+        part = view.people.community_part
+        parts = rules.community_parts(len(members), self.cfg.split_size)
+        if parts != self.parts:
+            part[:] = NO_PART
+            self.parts = parts
+        new = members[part[members] == NO_PART]
+        if parts > 1 and len(new):
+            u = view.draws.uniform(Purpose.COMMUNITY_PART, new)
+            part[new] = np.minimum((u * parts).astype(np.int32), parts - 1)
+        elif len(new):
+            part[new] = 0
+        return part
+
+
+def friend_ties(layer: EdgeLayer, people: np.ndarray, together: np.ndarray, part: np.ndarray | None) -> np.ndarray:
+    """Ids (sorted, each once) of the ties of `layer` between two of `people` (`together` marks them, one
+    bool per person) in the same part (`part`, one per person; None = one community)."""
+    pos, rows = csr_ranges(layer.indptr, people)
+    other = layer.indices[pos]
+    keep = together[other]
+    if part is not None:
+        keep &= part[other] == part[rows]
+    return np.unique(layer.tie[pos[keep]])
 
 
 def _fans_among_contacts(view: HookView, pool: np.ndarray) -> np.ndarray:

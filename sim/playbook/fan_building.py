@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.config.schema import Scenario
@@ -16,6 +18,16 @@ INCENTIVES = ("sharing", "honour", "benefit")
 PARTICIPATION_STEPS = State("participation_steps", np.int32, 0)
 
 
+def incentives_started(order: list[str], levels: list[int], taken: dict[str, int], started: int) -> int:
+    """How many incentives of `order` run, staged: the first from the start, each next one once the one before
+    it has drawn its level of participations (`levels[k]` participations through incentive k start incentive
+    k + 1; `taken`: participations so far by incentive). One stage per call at most, so each incentive runs
+    at least one step before the next can start; an incentive once started keeps running."""
+    if started < len(order) and taken.get(order[started - 1], 0) >= levels[started - 1]:
+        return started + 1
+    return started
+
+
 def highest_ranked(candidates: np.ndarray, score: np.ndarray, size: int) -> np.ndarray:
     """The `size` candidates (person numbers, sorted) with the highest `score` (one per candidate), ties going
     to the lower person number: a rule, not a draw, so the same people whatever the random streams."""
@@ -25,7 +37,9 @@ def highest_ranked(candidates: np.ndarray, score: np.ndarray, size: int) -> np.n
 
 class FanBuilding(Mechanism):
     """Each incentive adds participation at its rate (split over the brand's products) with its own tie
-    building and cost while the brand is active; the honour group is `super_users` seed users chosen by
+    building and cost while the brand is active: all three side by side (staging = 'together'), or one after
+    the other in `order` (staging = 'ordered'), each next one from the step after the one in which the one
+    before it reached its level of participations in `stage_levels` (`incentives_started`); the honour group is `super_users` seed users chosen by
     super_user_choice (drawn at random, uniformly without replacement; the hubs; or the most active in a
     trial period) who get a full brand tie when chosen and take part at super_user_participation per day,
     each participation bringing super_user_feedback. Incentives cost their `cost` per participation and the
@@ -41,6 +55,12 @@ class FanBuilding(Mechanism):
     def __init__(self, scenario: Scenario, n: int):
         super().__init__(scenario, n)
         self.super_user = np.zeros(n, dtype=bool)
+        #: Incentives of `order` that run: all three side by side ('together'), or the first only at the start
+        #: ('ordered'; `incentives_started` adds the next ones).
+        self.started = len(INCENTIVES) if self.cfg.staging == "together" else 1
+        #: Day each incentive started, by name (NaN until it starts; 'together': all on day 0).
+        self.start_day = {name: 0.0 if self.cfg.staging == "together" else math.nan for name in INCENTIVES}
+        self.start_day[self.cfg.order[0]] = 0.0
         #: Seed users still waiting for the 'most_active' honour group to be chosen among them (else empty).
         self.trial = np.empty(0, dtype=np.int64)
 
@@ -89,7 +109,7 @@ class FanBuilding(Mechanism):
             return []
         split = view.playbook.split
         sources = []
-        for name in INCENTIVES:
+        for name in self._running(view, day):
             inc = getattr(fb, name)
             if inc.rate > 0:
                 sources.append(Source(name, inc.rate * split, inc.tie_building, inc.cost))
@@ -102,6 +122,18 @@ class FanBuilding(Mechanism):
                 )
             )
         return sources
+
+    def _running(self, view: HookView, day: float) -> tuple[str, ...] | list[str]:
+        """The incentives that run in this step: all three in the seed's order ('together'), or those of
+        `order` started so far ('ordered'), first starting the next one if the one before it drew its level of
+        participations up to the previous step (the ledger counts them; dated `day`, the step's end)."""
+        if self.cfg.staging == "together":
+            return INCENTIVES
+        started = incentives_started(self.cfg.order, self.cfg.stage_levels, view.ledger.taken, self.started)
+        if started > self.started:
+            self.start_day[self.cfg.order[started - 1]] = day
+            self.started = started
+        return self.cfg.order[: self.started]
 
     def _gifts_paid(self, view: HookView, day: float, dt: float) -> bool:
         """Pay the honour group's gifts for this step (members x super_user_gift x dt); True if paid."""

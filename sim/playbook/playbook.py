@@ -112,6 +112,17 @@ class Playbook:
             buyers, channels = part.gate_purchases(buyers, channels)
         return buyers, channels
 
+    def discounts_expectation(self) -> bool:
+        """Whether any part lowers the expectation persuaded people decide against (else the model skips it)."""
+        return bool(self._hooks["expectation_discount"])
+
+    def expectation_discount(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Sum of the parts' discounts on persuaded people's expectations (value units; 0.0 when none applies)."""
+        d = 0.0
+        for part in self._hooks["expectation_discount"]:
+            d = d + part.expectation_discount(view, people, day)
+        return d
+
     # --- official accounts --------------------------------------------------------------------------
 
     def official_rate(self, day: float) -> float:

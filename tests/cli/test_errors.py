@@ -58,6 +58,11 @@ def assert_one_error(text: str) -> None:
         ["validate", "default", "--set", "complaints.gift_win_back=2"],  # a chance, at most 1
         ["run", "complaints_heard", "--set", "complaints.answers_per_day=-5"],
         ["validate", "complaints_heard", "--set", "complaints.gift_winback=0.2"],  # a misspelt key
+        ["validate", "default", "--set", 'fan_building.staging="staged"'],
+        ["validate", "default", "--set", 'fan_building.order=["sharing", "sharing", "benefit"]'],
+        ["validate", "default", "--set", "fan_building.stage_levels=[100]"],
+        ["validate", "default", "--set", "community.trust=-0.1"],
+        ["validate", "default", "--set", "community.split_size=1"],  # a part of one has nobody to befriend
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):

@@ -242,3 +242,28 @@ def test_super_user_choice_is_one_of_three_rules_or_one_line_naming_them(value):
         assert scenario_from_dict(nested(key, value)).fan_building.super_user_choice == value
     else:
         assert "'random', 'hubs' or 'most_active'" in only_error_line(key, value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "allowed"),
+    [
+        ('fan_building.staging="staged"', "fan_building.staging", "'together' or 'ordered'"),
+        ('fan_building.order=["sharing", "honour"]', "fan_building.order", "each of sharing, honour, benefit exactly"),
+        ('fan_building.order=["sharing", "sharing", "benefit"]', "fan_building.order", "exactly once"),
+        (
+            'fan_building.order=["sharing", "fun", "benefit"]',
+            "fan_building.order.1",
+            "'sharing', 'honour' or 'benefit'",
+        ),
+        ("fan_building.stage_levels=[100]", "fan_building.stage_levels", "2 counts of participations"),
+        ("fan_building.stage_levels=[-1, 5]", "fan_building.stage_levels", "2 counts of participations"),
+        ("fan_building.stage_levels=[0.5, 5]", "fan_building.stage_levels.0", "must be an integer"),
+        ("community.trust=1.5", "community.trust", "must be >= 0 and <= 1"),
+        ("community.befriend=1", "community.befriend", "must be true or false"),
+        ("community.split_size=1", "community.split_size", "must be >= 2"),
+        ("community.split_size=0.5", "community.split_size", "must be an integer"),
+    ],
+)
+def test_staging_and_community_keys_are_one_line_naming_the_key(override, key, allowed):
+    msg = refused(override)
+    assert f"  {key}: " in msg and allowed in msg, msg

@@ -82,6 +82,17 @@ def test_focused_quality_exponent_sets_what_a_split_costs():
     assert rules.focused_quality(0.5, 1.0, 1, 0.2, 1.7) == pytest.approx(0.7)  # one product: budget 1 either way
 
 
+def test_trust_discount_is_trust_times_horizontal_times_member_share():
+    assert rules.trust_discount(0.3, 0.8, 0.5) == pytest.approx(0.12)
+    assert rules.trust_discount(0.0, 0.8, 1.0) == 0.0  # off
+    assert rules.trust_discount(0.3, 0.0, 1.0) == 0.0  # a fan economy's members lend no trust
+    np.testing.assert_allclose(rules.trust_discount(0.2, 1.0, np.array([0.0, 0.25, 1.0])), [0.0, 0.05, 0.2])
+    # a lower expectation raises conversion, by the engine's own curve
+    before = rules.conversion_probability(0.6, 0.7, 0.1, 0.9)
+    after = rules.conversion_probability(0.6, 0.7 - rules.trust_discount(0.2, 1.0, 0.5), 0.1, 0.9)
+    assert after == pytest.approx(rules.conversion_probability(0.7, 0.7, 0.1, 0.9)) and after > before
+
+
 def test_contacts_fan_share_counts_each_persons_own_contacts():
     """community.peer_reach = 'ties': the share of fans among a person's contacts, person by person
     (a path 0-1-2-3 with fans 1 and 3; 4 has no contacts)."""

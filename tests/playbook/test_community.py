@@ -1,16 +1,21 @@
 """community.peer_reach = 'ties' (claim 4's falsification run): each person's peer rate follows the fans
-among their own offline contacts, in both backends; without an offline network it is an input error."""
+among their own offline contacts, in both backends; without an offline network it is an input error.
+The community that closes the sale (community.trust), makes friends of its members (community.befriend) and
+splits past a size (community.split_size): issue 27, seeds S67-S70."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from sim.config.errors import ScenarioError
 from sim.config.scenario import load_scenario
 from sim.model import rules
 from sim.model.model import WomModel
 from sim.model.state import Funnel
 from sim.model.streams import replicate_seeds
+from sim.networks.core import from_pairs
+from sim.playbook.community import friend_ties
 from sim.playbook.playbook import positive_users
 from sim.run.runner import run_replicate
 
@@ -47,3 +52,138 @@ def test_ties_runs_in_both_engines_and_changes_the_run(backend):
         return float(run_replicate(sc, replicate_seeds(SEED, 1)[0])["participations"].iloc[-1])
 
     assert final("ties") != final("population")
+
+
+# --- a community that closes the sale, makes friends of its members and splits (issue 27, S67-S70) ------
+
+#: A community that closes the sale: trust at the top of its range, every fan a member.
+TRUST = 0.3
+
+
+def test_trust_lowers_the_expectation_by_trust_times_horizontal_times_member_contacts():
+    """A persuaded person decides against expectation - trust * horizontal * (members among their offline
+    contacts): `WomModel.conversion` is the engine's curve at that expectation."""
+    sc = load_scenario(None, [*BASE, f"community.trust={TRUST}"])
+    model = WomModel(sc, replicate_seeds(SEED, 1)[0])
+    model.run(30)
+    assert model.people.counts[Funnel.FAN] > 0
+    people = np.flatnonzero(model.people.state == Funnel.AWARE)
+    layer = model.channels["offline"].incoming()
+    share = rules.contacts_fan_share(model.people.state == Funnel.FAN, layer.indptr, layer.indices, people)
+    assert share.max() > 0  # some know a member: the test says something
+    day = 30.0
+    expectation = model.product.expectation(model.people.expectation[people], day)
+    e = sc.engine
+    want = rules.conversion_probability(
+        model.product.quality(day), expectation - TRUST * 0.8 * share, e.sensitivity, e.max_conversion
+    )
+    np.testing.assert_array_equal(model.conversion(people, day), want)
+    without = rules.conversion_probability(model.product.quality(day), expectation, e.sensitivity, e.max_conversion)
+    assert (want >= without).all() and (want[share > 0] > without[share > 0]).all()
+
+
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_trust_runs_in_both_backends_and_changes_the_run(backend):
+    """Whether it closes more sales in a run is a finding (scenarios/playbook/fans_and_community.toml, claim 12);
+    one small run only shows that the discount reaches both backends' decisions."""
+
+    def adopted(trust: float) -> int:
+        sc = load_scenario(None, [*BASE, f'run.backend="{backend}"', f"community.trust={trust}"])
+        return int(run_replicate(sc, replicate_seeds(SEED, 1)[0])["adopted_total"].iloc[-1])
+
+    assert adopted(TRUST) != adopted(0.0)
+
+
+def test_defaults_leave_conversion_alone():
+    model = WomModel(load_scenario(None, BASE), replicate_seeds(SEED, 1)[0])
+    community = model.playbook.mechanism("community")
+    assert community.expectation_discount(model.view, np.arange(10), 0.0) == 0.0
+    assert not community.cfg.befriend and community.cfg.split_size is None
+    assert not hasattr(model.people, "community_part")
+
+
+def test_friend_ties_are_the_ties_between_two_members_taking_part_in_the_same_part():
+    layer = from_pairs(5, [0, 1, 2, 3, 0, 3], [1, 2, 3, 0, 2, 4], directed=False)
+
+    def pairs(ties):
+        ends = {}
+        for row in range(layer.n):
+            for pos in range(layer.indptr[row], layer.indptr[row + 1]):
+                ends.setdefault(int(layer.tie[pos]), set()).add(row)
+        return sorted(tuple(sorted(ends[t])) for t in ties)
+
+    together = np.array([True, True, True, False, True])
+    people = np.flatnonzero(together)
+    assert pairs(friend_ties(layer, people, together, None)) == [(0, 1), (0, 2), (1, 2)]
+    part = np.array([0, 1, 0, 0, 1])
+    assert pairs(friend_ties(layer, people, together, part)) == [(0, 2)]  # 0-1 and 1-2 cross parts
+    assert len(friend_ties(layer, np.empty(0, dtype=np.int64), np.zeros(5, dtype=bool), None)) == 0
+
+
+def test_community_parts():
+    assert rules.community_parts(0, 10) == 1
+    assert rules.community_parts(10, 10) == 1
+    assert rules.community_parts(11, 10) == 2
+    assert rules.community_parts(30, 10) == 3
+    assert rules.community_parts(10**6, None) == 1
+
+
+FRIENDS = [*BASE, "community.befriend=true"]
+
+
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_members_who_take_part_together_strengthen_the_ties_between_them(backend):
+    """With befriend, offline ties grow between members (fans) who took part in the same step: no tie is weaker
+    than without it, some are stronger, and only ties with a fan at one end at least (members who took part
+    may have stopped being fans since) grew."""
+
+    steps = 40  # fans with fans among their contacts appear from about day 30
+
+    def after(settings):
+        model = WomModel(load_scenario(None, [*settings, f'run.backend="{backend}"']), replicate_seeds(SEED, 1)[0])
+        model.run(steps)
+        offline = model.channels["offline"]
+        return model, offline.ties.now(np.arange(offline.layer.n_ties), float(steps))
+
+    friends, with_friends = after(FRIENDS)
+    _, without = after(BASE)
+    assert friends.people.counts[Funnel.FAN] > 1
+    grew = with_friends > without + 1e-12
+    assert grew.any(), "nobody befriended anyone: the test says nothing"
+    assert (with_friends >= without - 1e-12).all()
+    layer = friends.channels["offline"].layer
+    fan = friends.people.state == Funnel.FAN
+    rows = np.repeat(np.arange(layer.n), np.diff(layer.indptr))
+    # ties grew only between people who are fans now or were when they took part: at least one end a fan now
+    one_end_fan = np.zeros(layer.n_ties, dtype=bool)
+    one_end_fan[layer.tie[fan[rows] | fan[layer.indices]]] = True
+    assert not (grew & ~one_end_fan).any()
+
+
+def test_a_split_community_draws_each_member_into_one_of_its_parts():
+    split = 5
+    model = WomModel(load_scenario(None, [*FRIENDS, f"community.split_size={split}"]), replicate_seeds(SEED, 1)[0])
+    community = model.playbook.mechanism("community")
+    model.run(30)
+    members = np.flatnonzero(model.people.state == Funnel.FAN)
+    assert len(members) > split
+    assert community.parts == rules.community_parts(len(members), split) > 1
+    parts = model.people.community_part[members]
+    drawn = parts[parts >= 0]  # members who became fans at the end of the last step get theirs next step
+    assert len(drawn) >= len(members) // 2 and (drawn < community.parts).all()
+    assert len(np.unique(drawn)) > 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        (["network.enabled=false", "community.trust=0.1"], "community.trust"),
+        (["network.enabled=false", "community.befriend=true"], "community.befriend"),
+        (["community.befriend=true", "community.split_size=1"], "community.split_size"),
+        (["community.trust=2"], "community.trust"),
+    ],
+)
+def test_bad_community_settings_name_the_key(settings, key):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(None, [*BASE, *settings])
+    assert f"{key}:" in str(err.value)

@@ -1,5 +1,6 @@
-"""Fan building's honour group: super users chosen among the seed users by `fan_building.super_user_choice`
-(issue 27, seed S52: "carefully chose 10 super users")."""
+"""Fan building: the honour group of super users chosen among the seed users by `fan_building.super_user_choice`
+(issue 27, seed S52: "carefully chose 10 super users"), and the incentives staged in an order by
+`fan_building.staging` (seed S14: sharing first, then honour, then material benefit)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import load_scenario
+from sim.model.budget import Ledger
 from sim.model.channels import EdgeChannel, degree
 from sim.model.model import WomModel
 from sim.model.state import SEED_USER
-from sim.playbook.fan_building import FanBuilding, highest_ranked
+from sim.playbook.fan_building import FanBuilding, highest_ranked, incentives_started
 from tests.playbook.test_contract import BASE
 
 SUPER_USERS = 5
@@ -135,3 +137,93 @@ def test_most_active_are_the_seed_users_with_most_participation_steps_at_the_end
 def test_the_count_is_kept_only_for_most_active():
     model = WomModel(load_scenario(None, [*ON, 'fan_building.super_user_choice="hubs"']), 4)
     assert not hasattr(model.people, "participation_steps")
+
+
+# --- incentives staged in an order (issue 27, seed S14: sharing first, then honour, then material benefit) ---
+
+ORDERED = [*ON, "fan_building.super_users=0", 'fan_building.staging="ordered"']
+
+
+def staging_view(model: WomModel, taken: dict[str, int]):
+    """The model's view with a ledger that has counted `taken` participations by incentive."""
+    ledger = Ledger(model.cfg.budget)
+    ledger.taken = dict(taken)
+    return replace(model.view, ledger=ledger)
+
+
+def source_names(fb: FanBuilding, view, day: float) -> list[str]:
+    return [s.name for s in fb.participation_sources(view, np.arange(4), day, 1.0)]
+
+
+def test_incentives_started_is_a_ratchet_one_stage_at_a_time():
+    order, levels = ["sharing", "honour", "benefit"], [10, 5]
+    assert incentives_started(order, levels, {}, 1) == 1
+    assert incentives_started(order, levels, {"sharing": 9}, 1) == 1
+    assert incentives_started(order, levels, {"sharing": 10}, 1) == 2  # exactly at the level
+    assert incentives_started(order, levels, {"sharing": 10, "honour": 99}, 1) == 2  # one stage per call
+    assert incentives_started(order, levels, {"sharing": 10, "honour": 5}, 2) == 3
+    assert incentives_started(order, levels, {"sharing": 10, "honour": 5}, 3) == 3
+
+
+def test_the_ledger_counts_participations_by_action_free_or_paid():
+    ledger = Ledger(load_scenario(None, ["budget.total=10"]).budget)
+    assert ledger.buy("sharing", 3, 0.0, 1.0) == 3 and ledger.buy("sharing", 2, 0.0, 2.0) == 2
+    assert ledger.buy("benefit", 4, 5.0, 2.0) == 2  # money for two
+    assert ledger.taken == {"sharing": 5, "benefit": 2}
+
+
+def test_ordered_the_next_incentive_starts_exactly_when_the_one_before_reaches_its_level():
+    """Hand-made: honour starts in the participation phase that finds 100 sharing participations counted,
+    not one before; benefit when honour has 50; an incentive once started keeps running."""
+    settings = [*ORDERED, "fan_building.stage_levels=[100, 50]"]
+    model = WomModel(load_scenario(None, settings), 4)
+    fb = FanBuilding(model.cfg, 4)
+    assert source_names(fb, staging_view(model, {}), 1.0) == ["sharing"]
+    assert source_names(fb, staging_view(model, {"sharing": 99, "honour": 80}), 2.0) == ["sharing"]
+    assert source_names(fb, staging_view(model, {"sharing": 100}), 3.0) == ["sharing", "honour"]
+    assert fb.start_day["honour"] == 3.0 and np.isnan(fb.start_day["benefit"])
+    assert source_names(fb, staging_view(model, {"sharing": 100, "honour": 49}), 4.0) == ["sharing", "honour"]
+    assert source_names(fb, staging_view(model, {"sharing": 100, "honour": 50}), 5.0) == [
+        "sharing",
+        "honour",
+        "benefit",
+    ]
+    assert fb.start_day == {"sharing": 0.0, "honour": 3.0, "benefit": 5.0}
+
+
+def test_ordered_follows_the_configured_order():
+    settings = [*ORDERED, 'fan_building.order=["benefit", "sharing", "honour"]', "fan_building.stage_levels=[0, 0]"]
+    model = WomModel(load_scenario(None, settings), 4)
+    fb = FanBuilding(model.cfg, 4)
+    view = staging_view(model, {})
+    assert source_names(fb, view, 1.0) == ["benefit", "sharing"]  # level 0 is reached at once, one stage per step
+    assert source_names(fb, view, 2.0) == ["benefit", "sharing", "honour"]
+
+
+def test_together_is_the_default_and_runs_all_three_from_the_start():
+    model = WomModel(load_scenario(None, [*ON, "fan_building.super_users=0"]), 4)
+    fb = FanBuilding(model.cfg, 4)
+    assert model.cfg.fan_building.staging == "together"
+    assert model.cfg.fan_building.order == ["sharing", "honour", "benefit"]
+    assert source_names(fb, staging_view(model, {}), 1.0) == ["sharing", "honour", "benefit"]
+
+
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_ordered_run_starts_each_incentive_the_step_after_the_one_before_reaches_its_level(backend):
+    """A whole run: honour takes no participation before its start, and starts in the step after the one in
+    which sharing's participations (the ledger's count at the end of each step) reached the level."""
+    level = 40
+    settings = [*ORDERED, f"run.backend={backend}", f"fan_building.stage_levels=[{level}, {level}]"]
+    model = WomModel(load_scenario(None, settings), 4)
+    fb = model.playbook.mechanism("fan_building")
+    sharing, honour = [], []
+    for _ in range(model.cfg.run.n_steps):
+        model.step()
+        sharing.append(model.ledger.taken.get("sharing", 0))
+        honour.append(model.ledger.taken.get("honour", 0))
+    start = fb.start_day["honour"]
+    assert not np.isnan(start), "sharing never reached the level: the test says nothing"
+    step = int(start)  # dt = 1: the step ending on day `start`
+    reached = next(k for k, count in enumerate(sharing, start=1) if count >= level)
+    assert step == reached + 1
+    assert honour[step - 2] == 0 and honour[-1] > 0

@@ -32,6 +32,7 @@ def test_the_population_hooks_take_the_view():
         "place",
         "talk_multiplier",
         "ads_running",
+        "expectation_discount",
         "participation_sources",
         "after_participation",
         "on_adoption",

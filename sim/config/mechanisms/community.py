@@ -10,7 +10,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from sim.config.limits import MAX_POPULATION
 from sim.config.section import NEVER, MechanismSection, Probability
+
+#: Fewest members a community can split into parts of (a part of one person has nobody to befriend).
+MIN_SPLIT_SIZE = 2
 
 
 class CommunityConfig(MechanismSection):
@@ -23,6 +27,12 @@ class CommunityConfig(MechanismSection):
     count: 'population' (default) = the share of fans among advocates and fans everywhere, the same for
     everyone; 'ties' = the share of fans among a person's own offline contacts, so only people with fans
     around them are drawn in (the falsification run of claim 4, docs/experiments.md section 3).
+
+    The community's members are its fans. It closes sales (trust > 0): a persuaded person weighs the product
+    against an expectation lowered by trust * horizontal * (share of members among their offline contacts);
+    members who take part in the same step become friends (befriend = true: the offline ties between them
+    are used once more, so they grow); past split_size members it splits into parts, and friends are made
+    only within a part. All three are off by default.
     """
 
     position = 11
@@ -45,4 +55,25 @@ class CommunityConfig(MechanismSection):
         le=NEVER,
         allow_inf_nan=True,
         description="Day the brand stops interacting with fans (inf = never).",
+    )
+    trust: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="The community closes the sale: value units taken off a persuaded person's expectation when "
+        "all their offline contacts are members (fans) and horizontal = 1; it scales with the share of members "
+        "among their contacts and with horizontal (0 = off; needs the offline network).",
+    )
+    befriend: bool = Field(
+        False,
+        description="Members (fans) who take part in the same step become friends: each offline tie between two "
+        "of them is used once more that step and grows by relationship.growth (needs the offline network).",
+    )
+    split_size: int | None = Field(
+        None,
+        ge=MIN_SPLIT_SIZE,
+        le=MAX_POPULATION,
+        description="Members (people) past which the community splits into ceil(members / split_size) parts, each "
+        "member drawn into one; friends are made only within a part, so it acts only with befriend = true "
+        "(trust and the peer rate are shares, which a split leaves unchanged; none = never splits).",
     )

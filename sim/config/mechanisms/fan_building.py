@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS, MAX_POPULATION
-from sim.config.section import MechanismSection, Money, Section
+from sim.config.section import KeyConflict, MechanismSection, Money, Section
+
+#: An incentive's name (a participation source of fan building).
+Incentive = Literal["sharing", "honour", "benefit"]
+#: The incentives in the seed's order (source 000): function and information sharing, then honour, then benefit.
+SEED_ORDER: tuple[Incentive, Incentive, Incentive] = ("sharing", "honour", "benefit")
+#: Largest stage level (participations): a person-day each for the largest population over the longest run.
+MAX_STAGE_PARTICIPATIONS = MAX_POPULATION * int(MAX_DAYS)
+#: Default level of a stage: participations through an incentive before the next one starts (a guess: about
+#: two weeks of 1,000 advocates taking part at the sharing rate of 0.05 a day).
+STAGE_PARTICIPATIONS = 700
 
 
 class IncentiveConfig(Section):
@@ -29,13 +39,30 @@ class IncentiveConfig(Section):
 
 class FanBuildingConfig(MechanismSection):
     """Fan building: incentives in the seed's order (function and information sharing, honour, material
-    benefit) and an honour group of super users who test pre-releases."""
+    benefit), side by side or staged (each starting once the one before has drawn its level of
+    participations), and an honour group of super users who test pre-releases."""
 
     position = 2
 
     sharing: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=1.0, cost=0.0)
     honour: IncentiveConfig = IncentiveConfig(rate=0.03, tie_building=1.5, cost=0.5)
     benefit: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=0.3, cost=5.0)
+    staging: Literal["together", "ordered"] = Field(
+        "together",
+        description="'together' = the three incentives run side by side from day 0; 'ordered' = one after the "
+        "other in `order`, each next one starting once the one before has drawn its level of participations "
+        "in `stage_levels` (earlier ones keep running).",
+    )
+    order: list[Incentive] = Field(
+        list(SEED_ORDER),
+        description="With staging = 'ordered': the order the incentives start in, each named once "
+        "(the seed's: sharing, honour, benefit).",
+    )
+    stage_levels: list[int] = Field(
+        [STAGE_PARTICIPATIONS, STAGE_PARTICIPATIONS],
+        description="With staging = 'ordered': participations (count, over the whole run) through the first and "
+        "the second incentive of `order` after which the second and the third start.",
+    )
     super_users: int = Field(
         10, ge=0, le=MAX_POPULATION, description="Honour group of super users chosen among the seed users (MIUI: 10)."
     )
@@ -62,3 +89,20 @@ class FanBuildingConfig(MechanismSection):
     super_user_gift: Money = Field(
         0.0, description="Gifts to each honour-group member per day (currency per member per day)."
     )
+
+    @model_validator(mode="after")
+    def _staging(self) -> FanBuildingConfig:
+        """The order names each incentive once; the levels lie in 0-1 and do not decrease."""
+        if sorted(self.order) != sorted(SEED_ORDER):
+            raise KeyConflict(
+                "fan_building.order",
+                f"must name each of {', '.join(SEED_ORDER)} exactly once, got {', '.join(self.order)}",
+            )
+        levels = self.stage_levels
+        if len(levels) != len(SEED_ORDER) - 1 or min(levels) < 0 or max(levels) > MAX_STAGE_PARTICIPATIONS:
+            raise KeyConflict(
+                "fan_building.stage_levels",
+                f"must be {len(SEED_ORDER) - 1} counts of participations in 0-{MAX_STAGE_PARTICIPATIONS:,}, "
+                f"got {levels}",
+            )
+        return self
