@@ -6,7 +6,7 @@ process, as the best of `--repeats` calls on the chosen clock (benchmarks/timing
 nanoseconds per draw and their ratio, then the same numbers by numpy array operations
 (`Draws.uniform_arrays`). Then the scalar entry (`Draws.uniform_one`, for the per-agent backend) against
 `Generator.random()` for one number. With `--blocks`, the array path again for each block size
-(people per block of the ten rounds) of `uniform_arrays`, to choose `sim.model.streams.BLOCK`.
+(people per block of the ten rounds) of `uniform_arrays`, to choose `sim.model.philox.BLOCK`.
 
 Usage: .venv/bin/python -m benchmarks.draws [--sizes 1e3,1e4,1e5,1e6,1e7] [--repeats 5] [--blocks 4096,16384]
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks.timing import clock_name, now
-from sim.model import streams
+from sim.model import philox
 from sim.model.streams import Draws, Purpose
 
 #: Seed of both generators, and the step and purpose of the keyed draws (any would do).
@@ -72,7 +72,7 @@ def main() -> None:
         f"keyed draws (Philox4x32-10) vs numpy Generator.random (PCG64); clock {clock_name()}, best of {args.repeats}"
     )
     print(
-        f"| draws | numpy (ns/draw) | keyed, compiled (ns/draw) | ratio | keyed, numpy arrays, block {streams.BLOCK} |"
+        f"| draws | numpy (ns/draw) | keyed, compiled (ns/draw) | ratio | keyed, numpy arrays, block {philox.BLOCK} |"
     )
     print("|---:|---:|---:|---:|---:|")
     for n in sizes:
@@ -81,12 +81,12 @@ def main() -> None:
     base, keyed = scalar_row(args.repeats)
     print(f"| 1 (scalar: uniform_one vs random()) | {base:.0f} | {keyed:.0f} | {keyed / base:.1f}x | |")
     if args.blocks:
-        n, default = max(sizes), streams.BLOCK
+        n, default = max(sizes), philox.BLOCK
         print(f"\n| block (people) | keyed, {n:.0e} draws (ns/draw) |\n|---:|---:|")
         for block in (int(float(b)) for b in args.blocks.split(",")):
-            streams.BLOCK = block  # the array path reads the block size at each call
+            philox.BLOCK = block  # the array path reads the block size at each call
             print(f"| {block} | {array_row(n, args.repeats)[2]:.1f} |", flush=True)
-        streams.BLOCK = default
+        philox.BLOCK = default
 
 
 if __name__ == "__main__":

@@ -146,7 +146,8 @@ def multiplex_matrices(model):
     """(A, B, Bt) of the module docstring from a built ``WomModel``; B and Bt are None without group layers."""
     import scipy.sparse as sp
 
-    from sim.model.channels import EdgeChannel, GroupChannel
+    from sim.model.edge_channel import EdgeChannel
+    from sim.model.group_channel import GroupChannel
 
     n = model.n
     edge_parts, incidence = [], []

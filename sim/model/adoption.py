@@ -26,7 +26,7 @@ from collections import deque
 import numpy as np
 
 from sim.model import rules
-from sim.model.channels import EdgeChannel
+from sim.model.edge_channel import EdgeChannel
 from sim.model.funnel import Contacts
 from sim.model.state import Funnel
 from sim.model.streams import Purpose

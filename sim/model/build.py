@@ -16,7 +16,9 @@ from sim.config.errors import ScenarioError
 from sim.config.graphs import COMMUNITY_ATTRIBUTE, GRAPH_KINDS, scenario_graph
 from sim.config.population import BETWEENNESS_EXACT, BETWEENNESS_SOURCES, SeedUsersConfig
 from sim.config.schema import Scenario
-from sim.model.channels import Channel, EdgeChannel, GroupChannel, degree
+from sim.model.channels import Channel, degree
+from sim.model.edge_channel import EdgeChannel
+from sim.model.group_channel import GroupChannel
 from sim.model.streams import Purpose, StepDraws
 from sim.networks import real
 from sim.networks.boards import boards

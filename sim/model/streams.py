@@ -17,21 +17,37 @@ the same seed make the same ones, can be read off one file:
 Children are built from their spawn keys directly (`child_seed`), so deriving one never advances a
 parent's spawn counter and the order in which streams are asked for does not matter.
 
-Keyed draws (`Draws`, issue 25; not used by the model yet): a counter-based generator,
-Philox4x32-10 (Salmon et al. 2011, the Random123 library), whose every number is a pure function of
-(seed, replicate, purpose, step, person, slot), computed for whole arrays of people at once. The key
-comes from the replicate's stream above (`draws_key`), the purposes from one registry (`Purpose`).
+Keyed draws (`Draws`, issue 25): a counter-based generator, Philox4x32-10 (`sim.model.philox`),
+whose every number is a pure function of (seed, replicate, purpose, step, person, slot), computed for
+whole arrays of people at once. The key comes from the replicate's stream above (`draws_key`), the
+purposes from one registry (`Purpose`).
+
+A model draws every random number of its steps through its step draws (`StepDraws`, `run.draws`):
+`SequentialDraws` (the dynamics stream in call order, today's results) or `KeyedDraws` (`Draws` at the
+model's step). With keyed draws the build's one-off draws are keyed too, except the graphs, which keep
+the network stream of their own.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
 from scipy.special import ndtri
+
+from sim.model.philox import (
+    PHILOX_ROUNDS,
+    UNIFORM_SCALE,
+    UNIFORM_SHIFT,
+    WORD_BITS,
+    WORD_MASK,
+    philox_one_rounds,
+    round_key,
+    uniform_kernel,
+    uniforms_by_arrays,
+)
 
 
 def child_seed(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
@@ -92,17 +108,6 @@ def model_streams(seed: int | np.random.SeedSequence) -> ModelStreams:
 # Not used by the model yet (issue 25, part 1): the model still draws from the numpy streams above.
 # ---------------------------------------------------------------------------------------------------
 
-#: Philox4x32 round multipliers and Weyl key increments (Salmon et al. 2011, Random123 `philox.h`).
-PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
-PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
-#: Rounds of Philox4x32-10, the variant Random123 recommends (7 already pass BigCrush; 10 is the safety margin).
-PHILOX_ROUNDS = 10
-#: One 32-bit word, and its mask.
-WORD_BITS = 32
-WORD_MASK = 0xFFFFFFFF
-#: A uniform double is the top 53 bits of the 64-bit number word0 * 2^32 + word1, times 2^-53.
-UNIFORM_SHIFT = 64 - 53
-UNIFORM_SCALE = 2.0**-53
 #: Counter word 3 holds the purpose in its high half and the slot in its low half.
 SLOT_BITS = 16
 MAX_SLOT = (1 << SLOT_BITS) - 1
@@ -112,9 +117,6 @@ MAX_PURPOSE = (1 << (WORD_BITS - SLOT_BITS)) - 1
 #: Largest step and largest person id the counter holds (one word; two words, as a non-negative int64).
 MAX_STEP = WORD_MASK
 MAX_PERSON = (1 << 63) - 1
-#: People per block of the array path: small enough for its work arrays to stay in the CPU's cache, large
-#: enough that numpy's per-call overhead (about 100 calls per block) is small (benchmarks/draws.py --blocks).
-BLOCK = 1 << 15
 
 
 class Purpose(IntEnum):
@@ -168,93 +170,6 @@ CREDIT_AWARE, CREDIT_BUY = 0, 1
 ACCOUNT_SLOTS = 64
 
 
-def _round_key(key: tuple[int, int], r: int) -> tuple[int, int]:
-    """The key of round r (from 0): the key bumped r times by the Weyl increments, modulo 2^32."""
-    return (key[0] + r * PHILOX_W0) & WORD_MASK, (key[1] + r * PHILOX_W1) & WORD_MASK
-
-
-def _rounds(
-    q: tuple[np.ndarray, np.ndarray], a: tuple[np.ndarray, np.ndarray], key: tuple[int, int], first: int, stop: int
-) -> None:
-    """Philox4x32 rounds first .. stop-1 in place on the packed counter `q` (`a`: two work arrays).
-
-    The four 32-bit words travel as two uint64 arrays, q01 = word0 * 2^32 + word1 and
-    q23 = word2 * 2^32 + word3. A round takes the 64-bit products p0 = M0 * word0, p1 = M1 * word2
-    (their high halves are mulhi, their low halves mullo) and makes the words
-    (hi(p1) ^ word1 ^ k0, lo(p1), hi(p0) ^ word3 ^ k1, lo(p0)), which packed is
-    q01' = p1 ^ (q01 << 32) ^ (k0 << 32) and q23' = p0 ^ (q23 << 32) ^ (k1 << 32): ten array
-    operations per round, only integer multiplies, shifts and xors, so any array library (CuPy on
-    a GPU) doing the same arithmetic gets the same words.
-    """
-    q01, q23 = q
-    p0, p1 = a
-    m0, m1, shift = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1), np.uint64(WORD_BITS)
-    for r in range(first, stop):
-        k0, k1 = _round_key(key, r)
-        np.right_shift(q01, shift, out=p0)
-        np.multiply(p0, m0, out=p0)
-        np.right_shift(q23, shift, out=p1)
-        np.multiply(p1, m1, out=p1)
-        np.left_shift(q01, shift, out=q01)
-        np.bitwise_xor(q01, np.uint64(k0 << WORD_BITS), out=q01)
-        np.bitwise_xor(q01, p1, out=q01)
-        np.left_shift(q23, shift, out=q23)
-        np.bitwise_xor(q23, np.uint64(k1 << WORD_BITS), out=q23)
-        np.bitwise_xor(q23, p0, out=q23)
-
-
-def philox4x32(counter: tuple, key: tuple[int, int], rounds: int = PHILOX_ROUNDS) -> list[np.ndarray]:
-    """Philox4x32-`rounds` of whole arrays: four counter words (arrays of one length or scalars,
-    broadcast, values below 2^32) and two key words in, four uint32 arrays of output words out.
-
-    The generator as Random123 defines it, checked against its known-answer vectors; `Draws`
-    runs the same rounds on counters it builds from what each draw decides."""
-    c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint64) for c in counter)
-    shift = np.uint64(WORD_BITS)
-    n = max(c.size for c in (c0, c1, c2, c3))
-    q = tuple(np.broadcast_to((hi << shift) | lo, n).copy() for hi, lo in ((c0, c1), (c2, c3)))
-    _rounds(q, (np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)), key, 0, rounds)
-    return [part.astype(np.uint32) for packed in q for part in (packed >> shift, packed)]
-
-
-def philox4x32_one(
-    counter: tuple[int, int, int, int], key: tuple[int, int], rounds: int = PHILOX_ROUNDS
-) -> tuple[int, ...]:
-    """Philox4x32-`rounds` of one counter in Python integers: the scalar twin of `philox4x32`."""
-    return _philox_one(*counter, [_round_key(key, r) for r in range(rounds)])
-
-
-def _philox_one(x0: int, x1: int, x2: int, x3: int, round_keys: list[tuple[int, int]]) -> tuple[int, ...]:
-    """Philox4x32 rounds of one counter, word by word as Random123 writes them, with each round's key given."""
-    for k0, k1 in round_keys:
-        p0, p1 = PHILOX_M0 * x0, PHILOX_M1 * x2
-        x0, x1, x2, x3 = (p1 >> WORD_BITS) ^ x1 ^ k0, p1 & WORD_MASK, (p0 >> WORD_BITS) ^ x3 ^ k1, p0 & WORD_MASK
-    return x0, x1, x2, x3
-
-
-@functools.cache
-def _uniform_kernel():
-    """The compiled loop of `Draws.uniform` (numba, compiled on first use and cached on disk, so that
-    commands that never draw keyed numbers do not import numba): for each id, Philox4x32-10 of the
-    counter (id low word, id high word, word2, word3) with the given round keys, as `_philox_one` writes
-    it, into a uniform double from words 0 and 1."""
-    import numba
-
-    @numba.njit(cache=True, nogil=True, boundscheck=False)
-    def kernel(ids, out, k0, k1, word2, word3):
-        m0, m1 = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1)
-        mask, shift = np.uint64(WORD_MASK), np.uint64(WORD_BITS)
-        for j in range(ids.shape[0]):
-            pid = np.uint64(ids[j])
-            x0, x1, x2, x3 = pid & mask, pid >> shift, np.uint64(word2), np.uint64(word3)
-            for r in range(PHILOX_ROUNDS):
-                p0, p1 = m0 * x0, m1 * x2
-                x0, x1, x2, x3 = (p1 >> shift) ^ x1 ^ k0[r], p1 & mask, (p0 >> shift) ^ x3 ^ k1[r], p0 & mask
-            out[j] = np.float64(((x0 << shift) | x1) >> np.uint64(UNIFORM_SHIFT)) * UNIFORM_SCALE
-
-    return kernel
-
-
 def draws_key(seed: int, replicate: int) -> tuple[int, int]:
     """The 64-bit Philox key of replicate r of a run with seed s: the first two 32-bit words of the
     replicate's `SeedSequence` state (`replicate_seed(s, r).generate_state(2)`), so keys follow the
@@ -299,14 +214,14 @@ class Draws:
 
     def _set_key(self, key: tuple[int, int]) -> None:
         self.key = key
-        self._round_keys = [_round_key(self.key, r) for r in range(PHILOX_ROUNDS)]
+        self._round_keys = [round_key(self.key, r) for r in range(PHILOX_ROUNDS)]
         self._k0, self._k1 = (np.array(words, dtype=np.uint64) for words in zip(*self._round_keys))
 
     def uniform(self, purpose: Purpose, step: int, people, slot: int = 0) -> np.ndarray:
         """One float64 in [0, 1) per person id in `people` (any shape, ids in 0 .. MAX_PERSON).
 
         53 random bits per number: the top 53 bits of output words 0 and 1 as one 64-bit number
-        (numpy's rule for a double from 64 random bits). Computed by a compiled loop (`_uniform_kernel`,
+        (numpy's rule for a double from 64 random bits). Computed by a compiled loop (`philox.uniform_kernel`,
         numba), about 8 ns a number against numpy's `Generator.random` at 3.6 (benchmarks/draws.py), five
         times faster than the same rounds as numpy array operations (`uniform_arrays`, which gives the same
         numbers and shows the arithmetic any array library, such as CuPy on a GPU, would do).
@@ -317,38 +232,19 @@ class Draws:
         flat_ids = np.ascontiguousarray(ids.reshape(-1))
         if flat_ids.size and int(flat_ids.min()) < 0:
             raise ValueError("person ids must be non-negative")
-        _uniform_kernel()(flat_ids, out.reshape(-1), self._k0, self._k1, word2, word3)
+        uniform_kernel()(flat_ids, out.reshape(-1), self._k0, self._k1, word2, word3)
         return out
 
     def uniform_arrays(self, purpose: Purpose, step: int, people, slot: int = 0) -> np.ndarray:
-        """The numbers of `uniform`, computed with numpy array operations only, in blocks of `BLOCK` people
-        with no Python loop per person: the reference of the array arithmetic (see `_rounds`)."""
+        """The numbers of `uniform`, computed with numpy array operations only (`philox.uniforms_by_arrays`): the
+        reference of the array arithmetic any array library would do."""
         word2, word3 = _counter_tail(purpose, step, slot)
         ids = np.asarray(people, dtype=np.int64)
         out = np.empty(ids.shape, dtype=np.float64)
-        flat_ids, flat_out = ids.reshape(-1), out.reshape(-1)
+        flat_ids = ids.reshape(-1)
         if flat_ids.size and int(flat_ids.min()) < 0:
             raise ValueError("person ids must be non-negative")
-        # Round 0 with words 2 and 3 the same for everyone: p1 = M1 * step is one number, so
-        # q01' = (person's high word << 32) ^ hi(p1) ^ k0 << 32 ^ lo(p1) and q23' = (word3 << 32) ^ (k1 << 32) ^ p0.
-        k0, k1 = _round_key(self.key, 0)
-        p1 = PHILOX_M1 * word2
-        high_mask, low_mask = np.uint64(WORD_MASK << WORD_BITS), np.uint64(WORD_MASK)
-        q01_const = np.uint64(((p1 >> WORD_BITS) ^ k0) << WORD_BITS | (p1 & WORD_MASK))
-        q23_const = np.uint64((word3 ^ k1) << WORD_BITS)
-        size = min(BLOCK, flat_ids.size)
-        work = [np.empty(size, dtype=np.uint64) for _ in range(4)]
-        for start in range(0, flat_ids.size, BLOCK):
-            block = flat_ids[start : start + BLOCK].view(np.uint64)
-            q01, q23, a0, a1 = (w[: block.size] for w in work)
-            np.bitwise_and(block, low_mask, out=q23)
-            np.multiply(q23, np.uint64(PHILOX_M0), out=q23)
-            np.bitwise_xor(q23, q23_const, out=q23)
-            np.bitwise_and(block, high_mask, out=q01)
-            np.bitwise_xor(q01, q01_const, out=q01)
-            _rounds((q01, q23), (a0, a1), self.key, 1, PHILOX_ROUNDS)
-            np.right_shift(q01, np.uint64(UNIFORM_SHIFT), out=q01)
-            np.multiply(q01, UNIFORM_SCALE, out=flat_out[start : start + block.size])
+        uniforms_by_arrays(flat_ids, out.reshape(-1), self.key, word2, word3)
         return out
 
     def uniform_one(self, purpose: Purpose, step: int, person: int, slot: int = 0) -> float:
@@ -356,7 +252,7 @@ class Draws:
         word2, word3 = _counter_tail(purpose, step, slot)
         if not 0 <= person <= MAX_PERSON:
             raise ValueError(f"person id must be in 0..{MAX_PERSON}, got {person}")
-        w0, w1, _, _ = _philox_one(person & WORD_MASK, person >> WORD_BITS, word2, word3, self._round_keys)
+        w0, w1, _, _ = philox_one_rounds(person & WORD_MASK, person >> WORD_BITS, word2, word3, self._round_keys)
         return ((w0 << WORD_BITS | w1) >> UNIFORM_SHIFT) * UNIFORM_SCALE
 
 

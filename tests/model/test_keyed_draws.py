@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import load_scenario
-from sim.model import channels
+from sim.model import edge_channel
 from sim.model.model import WomModel
 from sim.model.state import Funnel
 
@@ -54,7 +54,7 @@ def test_backends_agree_on_every_playbook_scenario(name):
 def test_chunk_size_does_not_change_results(monkeypatch):
     """Edge channels' senders in chunks of 97 out-ties give the run of chunks of 2^20."""
     whole = records("default", "population.size=2000", "run.days=60")
-    monkeypatch.setattr(channels, "CHUNK_CONTACTS", 97)
+    monkeypatch.setattr(edge_channel, "CHUNK_CONTACTS", 97)
     assert records("default", "population.size=2000", "run.days=60") == whole
 
 

@@ -18,16 +18,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.model.philox import BLOCK, philox4x32, philox4x32_one
 from sim.model.streams import (
-    BLOCK,
     MAX_PERSON,
     MAX_PURPOSE,
     Draws,
     KeyedDraws,
     Purpose,
     SequentialDraws,
-    philox4x32,
-    philox4x32_one,
     poisson_quantile,
 )
 

@@ -12,7 +12,8 @@ import pytest
 
 from sim.config.scenario import load_scenario
 from sim.model.budget import Ledger
-from sim.model.channels import EdgeChannel, degree
+from sim.model.channels import degree
+from sim.model.edge_channel import EdgeChannel
 from sim.model.model import WomModel
 from sim.model.state import SEED_USER
 from sim.playbook.fan_building import FanBuilding, highest_ranked, incentives_started

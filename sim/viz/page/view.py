@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from sim.model.channels import EdgeChannel, GroupChannel, csr_ranges
+from sim.model.channels import csr_ranges
+from sim.model.edge_channel import EdgeChannel
+from sim.model.group_channel import GroupChannel
 from sim.model.model import WomModel
 from sim.model.state import CHANNEL, SEED_USER
 

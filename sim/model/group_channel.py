@@ -1,0 +1,157 @@
+"""A group channel: a post is shown to every member of the poster's groups (forum boards, WeChat groups), each
+member with a tie to each of their groups (`sim.model.channels` has what every channel shares)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.channels import Channel, csr_ranges
+from sim.model.funnel import Contacts
+from sim.model.live import LiveGroups
+from sim.model.people import People
+from sim.model.state import NEGATIVE, Funnel
+from sim.model.streams import Purpose, StepDraws
+from sim.model.ties import TieStrengths, UsedTies
+from sim.networks.groups import Groups
+
+
+class GroupChannel(Channel):
+    """A post is shown to every member of the poster's groups (forum boards, chat groups)."""
+
+    def __init__(self, name, groups: Groups, cfg, wom, rel, n, dt, official_audience: str):
+        super().__init__(name, cfg, wom, rel, n, dt)
+        self.groups = groups
+        self.member = groups.is_member()
+        self._members = np.flatnonzero(self.member)  # membership is fixed: the "members" audience, found once
+        self.ties = TieStrengths(len(groups.members), cfg.tie_strength, rel)  # member-group ties
+        self.audience_kind = official_audience  # "members" (forum) or "adopters" (service account)
+        self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
+        self.n_neg = np.zeros(groups.n_groups, dtype=np.int64)
+        self.fan_share = np.zeros(groups.n_groups)  # share of fans among each group's members (fans answering)
+
+    def contacts_per_person(self, n: int) -> np.ndarray:
+        """Each person's fellow members, summed over their groups."""
+        per_slot = self.groups.group_sizes()[self.groups.slot_group] - 1
+        return np.bincount(self.groups.members, weights=per_slot, minlength=n).astype(np.int64)
+
+    def can_post(self, people: np.ndarray) -> np.ndarray:
+        return self.member[people]
+
+    def prepare(self, step: int) -> None:
+        """Count live positive and negative posts per group: what every member sees this step."""
+        super().prepare(step)
+        if self.answering():
+            members = self.groups.members.astype(np.intp)
+            self.fan_share = rules.fan_share(
+                self.state[members] == Funnel.FAN, self.groups.slot_group, self.groups.n_groups
+            )
+        live = self.live
+        self.n_pos[:] = 0
+        self.n_neg[:] = 0
+        if len(live) == 0:
+            return
+        slots, who = csr_ranges(self.groups.agent_ptr, live)
+        groups = self.groups.slot_group[self.groups.agent_slots[slots]]
+        negative = self.visible_valence[who] == NEGATIVE
+        self.n_pos += np.bincount(groups[~negative], minlength=self.groups.n_groups)
+        self.n_neg += np.bincount(groups[negative], minlength=self.groups.n_groups)
+
+    def _slot_chances(self, slots: np.ndarray, step: int, day: float):
+        """For the members in `slots` (one membership each), the chances to see and to be persuaded by the
+        other members' live posts, positive then negative: (who, strength, [(negative, seen, persuaded)])."""
+        g = self.groups.slot_group[slots]
+        who = self.groups.members[slots].astype(np.int64)
+        own_live = self.visible_until[who] > step
+        own_neg = own_live & (self.visible_valence[who] == NEGATIVE)
+        k_pos = self.n_pos[g] - (own_live & ~own_neg)
+        k_neg = self.n_neg[g] - own_neg
+        strength = self.ties.now(slots, day)
+        chances = []
+        for negative, k, read_p, transmission in (
+            (False, k_pos, self.read_pos, self.transmission_pos),
+            (True, k_neg, self.read_neg, self.transmission_neg),
+        ):
+            p = rules.persuasion_probability(transmission, strength)
+            if negative and self.answering():
+                p = rules.answered_persuasion(p, self.answer_back, self.fan_share[g])
+            chances.append((negative, rules.at_least_one(read_p, k), rules.at_least_one(read_p * p, k)))
+        return who, strength, chances
+
+    def contacts(
+        self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
+    ) -> UsedTies:
+        """Members of groups with live posts meet those posts (one uniform per membership and valence: all
+        positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used.
+
+        With keyed draws and `open_mask`, closed members are skipped: what they read could only strengthen
+        their own tie to the group, which only their own (closed) decisions read."""
+        active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
+        if len(active) == 0:
+            return UsedTies(np.empty(0, dtype=np.int64))
+        slots, _ = csr_ranges(self.groups.group_ptr, active)
+        if draws.keyed and open_mask is not None:
+            slots = np.compress(open_mask[self.groups.members[slots]], slots)
+        who, strength, chances = self._slot_chances(slots, step, day)
+        used = np.zeros(len(slots), dtype=bool)
+        for negative, p_seen, p_persuaded in chances:
+            u = draws.uniform(Purpose.READ, slots, 2 * self.code + negative)
+            seen = u < p_seen
+            tie = None
+            if self.assurance and not negative:
+                tie = np.compress(seen, np.broadcast_to(strength, slots.shape))
+            out.add(np.compress(seen, who), self.code, negative, np.compress(seen, u < p_persuaded), tie)
+            used |= seen
+        return UsedTies(np.compress(used, slots))
+
+    def contacts_of(self, i: int, step: int, day: float, draws: StepDraws) -> tuple[list, list]:
+        """Per-agent rule: person i reads the live posts of each of its groups, group after group (two
+        uniforms per group: positive posts, then negative ones)."""
+        live: LiveGroups = self.for_step(step, day)
+        if not live.reach[i]:  # no live post in any of i's groups
+            return [], []
+        lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
+        slots = self.groups.agent_slots[lo:hi]
+        slots = np.compress(live.active[slots], slots)
+        if draws.keyed:  # the vector backend's numbers: membership slot, positive then negative
+            u = np.stack([draws.uniform(Purpose.READ, slots, 2 * self.code + neg) for neg in (0, 1)], axis=1)
+        else:
+            u = draws.uniform(Purpose.READ, np.empty(2 * len(slots)), 2 * self.code).reshape(len(slots), 2)
+        seen = (u < live.seen[:, slots].T).tolist()
+        persuaded = (u < live.persuaded[:, slots].T).tolist()
+        strength = live.strength[slots].tolist() if live.strength is not None else [live.base] * len(slots)
+        found, used = [], []
+        for k, slot in enumerate(slots.tolist()):
+            for negative in (False, True):
+                if seen[k][negative]:
+                    found.append((self.code, negative, persuaded[k][negative], strength[k]))
+                    used.append(slot)
+        return found, used
+
+    def _find_for_step(self, step: int, day: float) -> LiveGroups:
+        """The chances of every membership of a group with a live post (as counted by `prepare`)."""
+        n_slots = len(self.groups.members)
+        active = (self.n_pos + self.n_neg)[self.groups.slot_group] > 0
+        slots = active.nonzero()[0]
+        reach = np.zeros(len(self.member), dtype=bool)
+        reach[self.groups.members[slots]] = True
+        _, strength, chances = self._slot_chances(slots, step, day)
+        seen, persuaded = np.zeros((2, n_slots)), np.zeros((2, n_slots))
+        for negative, p_seen, p_persuaded in chances:
+            seen[int(negative), slots] = p_seen
+            persuaded[int(negative), slots] = p_persuaded
+        if not isinstance(strength, np.ndarray):  # one strength for every tie
+            return LiveGroups(reach, active, seen, persuaded, None, float(strength))
+        full = np.zeros(n_slots)
+        full[slots] = strength
+        return LiveGroups(reach, active, seen, persuaded, full, 0.0)
+
+    def official_audience(self, people: People) -> np.ndarray:
+        if self.audience_kind == "members":
+            return self._members
+        return people.adopter_indices()
+
+    def in_official_audience(self, people: People, i: int) -> bool:
+        if self.audience_kind == "members":
+            return bool(self.member[i])
+        return bool(people.is_adopter(i))
