@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python -m benchmarks.scale            # 10^6 against 10^7 (long: ~20-40 min, ~6 GB; not run by CI)
     .venv/bin/python -m benchmarks.scale --quick    # 10^5 against 10^6 (~3-6 min)
     .venv/bin/python -m benchmarks.scale --sizes 2e3,2e4 --days 30   # smoke test (tests/test_benchmarks.py)
+    .venv/bin/python -m benchmarks.scale --quick --draws keyed       # with keyed draws (issue 25)
 
 For each workload (``default``: ``scenarios/default.toml``, 365 days; ``cascade``: the cascade docking
 scenario ``scenarios/docking/cascade.toml``, 100 days) and each of the two sizes, one replicate runs in
@@ -20,7 +21,11 @@ OUT/scale.json and OUT/scale.md:
 * memory per person: peak RSS / N (bytes; at the small size the interpreter's ~0.25 GB weighs in), and
   per added person: the difference of the two peaks over the difference of the two sizes;
 * a saturated step / a peak step: median CPU time of the steps after adoption has reached 99% of its
-  final level, over the median of the 5 steps around the one with the most new adopters.
+  final level, over the median of the 5 steps around the one with the most new adopters;
+* the whole run / its first EARLY_DAYS days: CPU time of the build and every step, over that of the
+  build and the steps of the first EARLY_DAYS days (issue 25's target: at most 1.4 at 10^6; what late,
+  saturated days add).
+`--draws keyed` runs every child with `run.draws = "keyed"`.
 """
 
 from __future__ import annotations
@@ -54,10 +59,13 @@ MAX_SATURATED_SHARE = 0.1
 SATURATED_SHARE = 0.99
 #: Steps around the one with the most new adopters whose median is the peak step's cost.
 PEAK_WINDOW = 5
+#: The early part of a run (days) that the whole run is compared with, and the target of that ratio (issue 25).
+EARLY_DAYS = 150
+MAX_WHOLE_OVER_EARLY = 1.4
 SEED = 2026
 
 
-def child(workload: str, n: int, days: float | None, out: str) -> None:
+def child(workload: str, n: int, days: float | None, out: str, draws: str = "sequential") -> None:
     """Build and run one replicate as `sim.run.runner.run_replicate` does (freed memory reused), timing each
     step with this process's CPU clock; write JSON to `out`."""
     from sim.config.scenario import load_scenario
@@ -65,7 +73,7 @@ def child(workload: str, n: int, days: float | None, out: str) -> None:
     from sim.run.memory import reuse_freed_memory
 
     path, sets = WORKLOADS[workload]
-    sets = [*sets, f"population.size={n}"] + ([f"run.days={days}"] if days else [])
+    sets = [*sets, f"population.size={n}", f"run.draws={draws}"] + ([f"run.days={days}"] if days else [])
     scenario = load_scenario(ROOT / path, sets)
     reused = reuse_freed_memory()
     t0 = time.process_time()
@@ -92,6 +100,7 @@ def child(workload: str, n: int, days: float | None, out: str) -> None:
         json.dumps(
             {
                 "build_s": build,
+                "dt": scenario.run.dt,
                 "steps_s": steps,
                 "talkers": talkers,
                 "adopted": adopted,
@@ -121,10 +130,19 @@ def step_ratio(steps: list[float], adopted: list[int]) -> tuple[float, float, in
     return float(np.nanmedian(tail)) if not np.isnan(tail).all() else float("nan"), peak_cost, peak + 1, saturated + 1
 
 
-def measure(workload: str, n: int, days: float | None, out_dir: Path) -> dict:
+def whole_over_early(build_s: float, steps_s: list[float], dt: float) -> float:
+    """CPU time of the build and every step over that of the build and the steps of the first EARLY_DAYS days
+    (NaN when the run is not longer than that)."""
+    early = int(round(EARLY_DAYS / dt))
+    if len(steps_s) <= early:
+        return float("nan")
+    return (build_s + sum(steps_s)) / (build_s + sum(steps_s[:early]))
+
+
+def measure(workload: str, n: int, days: float | None, out_dir: Path, draws: str = "sequential") -> dict:
     """Run one child and return its measurements (CPU, memory, step costs)."""
     out = out_dir / f"{workload}_{n}.json"
-    cmd = [sys.executable, "-m", "benchmarks.scale", "--child", workload, str(n), str(days or 0), str(out)]
+    cmd = [sys.executable, "-m", "benchmarks.scale", "--child", workload, str(n), str(days or 0), str(out), draws]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -166,6 +184,8 @@ def measure(workload: str, n: int, days: float | None, out_dir: Path) -> dict:
         "steps_sys_share": data["steps_sys_s"] / data["steps_cpu_s"] if data["steps_cpu_s"] else float("nan"),
         "reuse_freed_memory": data["reuse_freed_memory"],
         "final_adoption": data["adopted"][-1] / n,
+        "draws": draws,
+        "whole_over_early": whole_over_early(data["build_s"], data["steps_s"], data["dt"]),
         "load": os.getloadavg()[0],
     }
 
@@ -206,6 +226,9 @@ def report(rows: list[dict]) -> str:
             f"| {100 * large['build_sys_share']:.1f}%, {100 * large['steps_sys_share']:.1f}% | |",
             f"| {workload} | saturated step / peak step at {large['N']:.0e} | {large['saturated_over_peak']:.2f} "
             f"({small['saturated_over_peak']:.2f} at {small['N']:.0e}) | {verdict(large['saturated_over_peak'] <= MAX_SATURATED_SHARE)} |",
+            f"| {workload} | whole run / its first {EARLY_DAYS} days at {large['N']:.0e} ({large['draws']} draws) "
+            f"<= {MAX_WHOLE_OVER_EARLY:g} | {large['whole_over_early']:.2f} ({small['whole_over_early']:.2f} at "
+            f"{small['N']:.0e}) | {verdict(large['whole_over_early'] <= MAX_WHOLE_OVER_EARLY)} |",
             f"| {workload} | the same per person in the talk pool ({large['talkers_at_peak']:.3g} at the peak, "
             f"{large['talkers_saturated']:.3g} saturated) | {large['saturated_over_peak_per_talker']:.2f} | |",
         ]
@@ -219,11 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=None, help="simulated days (default: each scenario's own)")
     parser.add_argument("--workloads", default="default,cascade", help="comma separated: default, cascade")
     parser.add_argument("--out", default="results/benchmarks/scale", help="output folder")
-    parser.add_argument("--child", nargs=4, metavar=("WORKLOAD", "N", "DAYS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--draws", choices=("sequential", "keyed"), default="sequential", help="run.draws of every run")
+    parser.add_argument("--child", nargs=5, metavar=("WORKLOAD", "N", "DAYS", "OUT", "DRAWS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        workload, n, days, out = args.child
-        child(workload, int(n), float(days) or None, out)
+        workload, n, days, out, draws = args.child
+        child(workload, int(n), float(days) or None, out, draws)
         return 0
     try:
         sizes = tuple(int(float(s)) for s in args.sizes.split(",")) if args.sizes else None
@@ -242,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     for workload in workloads:
         for n in sizes:
             print(f"benchmarks.scale: {workload} at N={n:.0e} ...", file=sys.stderr, flush=True)
-            rows.append(measure(workload, n, args.days, out_dir))
+            rows.append(measure(workload, n, args.days, out_dir, args.draws))
     table = report(rows)
     (out_dir / "scale.json").write_text(json.dumps(rows, indent=1))
     (out_dir / "scale.md").write_text(table + "\n")
