@@ -362,3 +362,16 @@ def dose_reached(doses_in_memory, dose_threshold):
 def newest_generation(day, launch_days):
     """The newest generation on sale on `day`: 1 plus the later products launched by then (launch days sorted)."""
     return 1 + np.searchsorted(np.asarray(launch_days, dtype=float), day, side="right")
+
+
+def eligible(rank, share: float):
+    """Whether a person of eligibility rank `rank` (uniform in [0, 1), fixed for life) can buy when the share
+    eligible is `share`: rank < share, so a share that never falls makes eligibility for good and the share
+    of people eligible equals `share` on average."""
+    return rank < share
+
+
+def eligible_conversion(chance, rank, share: float):
+    """The chance to buy of persuaded people of ranks `rank` when the share eligible is `share`: their
+    conversion `chance` inside the market, 0 outside it (they hear and become aware, but cannot buy yet)."""
+    return np.where(eligible(rank, share), chance, 0.0)
