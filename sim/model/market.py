@@ -5,7 +5,8 @@ with keyed draws; else from the replicate's market stream, `market_stream`, so t
 on moves no other number of a sequential run's build). A person can buy on day t when u < share(t)
 (`rules.eligible`): the share eligible follows the curve, and since the share never falls, eligibility
 is for good. Employees and seed users are eligible from the start (`admit`). Ineligible people still
-hear, are persuaded and become aware; only their chance to buy is 0 (`gate`). With `market.kind =
+hear, are persuaded and become aware; only their chances to buy and to reject for good are 0 (`gate`): they
+have not judged a product they cannot use yet. With `market.kind =
 "fixed"` nothing is drawn and `gate` returns the chances it is given: the model is today's.
 """
 
@@ -54,11 +55,12 @@ class Market:
         if self.on:
             self.rank[people] = ALWAYS
 
-    def gate(self, chance: np.ndarray, people: np.ndarray, day: float) -> np.ndarray:
-        """The chance each of `people` buys when persuaded on `day`: 0 outside the market, else `chance`."""
+    def gate(self, chance: float | np.ndarray, people: np.ndarray, day: float) -> np.ndarray:
+        """The chance each of `people`, persuaded on `day`, buys (`WomModel.conversion`) or turns away for good
+        (`WomModel.rejection`): 0 outside the market, else `chance` (returned as given when the market is fixed)."""
         if not self.on:
             return chance
-        return rules.eligible_conversion(chance, self.rank[people], self.share(day))
+        return rules.market_chance(chance, self.rank[people], self.share(day))
 
     def eligible_count(self, day: float) -> int:
         """How many people can buy on `day` (the `eligible` column)."""

@@ -192,9 +192,11 @@ class WomModel(mesa.Model):
         chance = rules.conversion_probability(quality, expectation, e.sensitivity, e.max_conversion)
         return self.market.gate(chance, people, day)
 
-    def rejection(self, day: float) -> float:
-        """Chance a persuaded non-buyer turns away (nobody rejects a product not yet launched)."""
-        return self.cfg.engine.rejection if self.playbook.launched(day) else 0.0
+    def rejection(self, day: float, people: np.ndarray | None = None) -> float | np.ndarray:
+        """Chance a persuaded non-buyer turns away: nobody rejects a product not yet launched, nor (for each of
+        `people`, if given) one they cannot buy yet, outside a market that grows (`Market.gate`)."""
+        chance = self.cfg.engine.rejection if self.playbook.launched(day) else 0.0
+        return chance if people is None else self.market.gate(chance, people, day)
 
     # --- the step -------------------------------------------------------------------------------------
 

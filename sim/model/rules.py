@@ -371,7 +371,8 @@ def eligible(rank, share: float):
     return rank < share
 
 
-def eligible_conversion(chance, rank, share: float):
-    """The chance to buy of persuaded people of ranks `rank` when the share eligible is `share`: their
-    conversion `chance` inside the market, 0 outside it (they hear and become aware, but cannot buy yet)."""
+def market_chance(chance, rank, share: float):
+    """A persuaded person's chance to buy (or, failing that, to turn away) when the share eligible is `share`:
+    `chance` inside the market, 0 outside it (people of rank >= share hear and become aware, but can neither
+    buy a product they cannot use yet nor reject it for good)."""
     return np.where(eligible(rank, share), chance, 0.0)

@@ -66,8 +66,15 @@ def test_the_share_eligible_follows_the_curve(tmp_path, draws):
 
 @pytest.mark.parametrize("backend", ["vector", "agents"])
 def test_ineligible_people_never_adopt_but_still_hear(tmp_path, backend):
-    """Every new adopter of a step was eligible at its start; outside the market people become aware."""
-    model = curve_model(tmp_path, f'run.backend="{backend}"', "population.size=1500")
+    """Every new adopter of a step was eligible at its start; outside the market people become aware, and
+    they do not reject a product they cannot buy (engine.rejection = 0.5 and half of the persuaded buy here, no negative talk)."""
+    model = curve_model(
+        tmp_path,
+        f'run.backend="{backend}"',
+        "population.size=1500",
+        "engine.rejection=0.5",
+        "engine.max_conversion=0.5",
+    )
     while model.running:
         day = model.step_index * model.dt
         before = model.people.adopt_day.copy()
@@ -77,6 +84,8 @@ def test_ineligible_people_never_adopt_but_still_hear(tmp_path, backend):
     outside = model.market.rank >= model.market.share(model.step_index * model.dt)
     assert outside.any() and np.all(np.isnan(model.people.adopt_day[outside]))
     assert np.count_nonzero(model.people.state[outside] == Funnel.AWARE) > 0
+    assert not np.any(model.people.state[outside] == Funnel.REJECTER)
+    assert np.any(model.people.state == Funnel.REJECTER)  # inside the market persuaded non-buyers still reject
     assert model.people.adopted_total > 0
 
 

@@ -131,4 +131,4 @@ def test_eligible_is_a_rank_below_the_share_and_only_eligible_people_keep_their_
     assert rules.eligible(rank, 0.3).tolist() == [True, True, True, False, False]
     assert rules.eligible(rank, 0.0).tolist() == [True, False, False, False, False]  # the initial users (rank -1)
     chance = np.array([0.5, 0.4, 0.3, 0.2, 0.1])
-    assert rules.eligible_conversion(chance, rank, 0.3).tolist() == [0.5, 0.4, 0.3, 0.0, 0.0]
+    assert rules.market_chance(chance, rank, 0.3).tolist() == [0.5, 0.4, 0.3, 0.0, 0.0]
