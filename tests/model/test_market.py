@@ -115,3 +115,14 @@ def test_a_guseo_guidolin_market_grows_along_its_potential():
     sd = np.sqrt(expected * (1 - expected) / sc.population.size)
     assert np.all(np.abs(frame[ELIGIBLE_COLUMN] / sc.population.size - expected) <= SD_BOUND * sd + 1e-12)
     assert frame.adopted_total.iloc[-1] <= frame[ELIGIBLE_COLUMN].iloc[-1]
+
+
+def test_the_summary_has_a_market_line_only_when_the_market_grows(tmp_path):
+    from sim.run.runner import run_scenario
+
+    small = [*SMALL, "population.size=500", "run.days=10", "run.replicates=2"]
+    assert "market" not in run_scenario(load_scenario(BASS, small)).summary
+    curve = write_curve(tmp_path)
+    grown = run_scenario(load_scenario(BASS, [*small, 'market.kind="curve"', f'market.curve="{curve}"'])).summary
+    assert grown["market"]["kind"] == "curve" and len(grown["market"]["eligible_share_final"]) == 2
+    assert all(0 < share < 1 for share in grown["market"]["eligible_share_final"])
