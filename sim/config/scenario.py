@@ -18,6 +18,7 @@ from sim.config.arguments import check_path, check_strings, shown
 from sim.config.channels import FILE_KINDS
 from sim.config.errors import InputError, ScenarioError
 from sim.config.graphs import sized_by_graph
+from sim.config.market import read_curve
 from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
 from sim.config.section import KeyConflict
@@ -282,7 +283,8 @@ def _union_rule(key: str) -> str:
 
 
 def _resolve_files(scenario: Scenario, source: str, base_dir: Path) -> Scenario:
-    """Make file paths absolute relative to the scenario file and check they exist."""
+    """Make file paths absolute relative to the scenario file and check they exist (and that a category
+    curve reads: `sim.config.market.read_curve`)."""
     net = scenario.network
     if net.kind in FILE_KINDS and net.path:
         p = Path(net.path)
@@ -292,4 +294,13 @@ def _resolve_files(scenario: Scenario, source: str, base_dir: Path) -> Scenario:
             what = "edge-list" if net.kind == "edgelist" else "graph"
             raise ScenarioError(f"{source}: invalid scenario\n  network.path: {what} file not found: {p}")
         scenario = scenario.model_copy(update={"network": net.model_copy(update={"path": str(p)})})
+    market = scenario.market
+    if market.kind == "curve" and market.curve:
+        p = Path(market.curve)
+        if not p.is_absolute():
+            p = (base_dir / p).resolve()
+        if not p.is_file():
+            raise ScenarioError(f"{source}: market.curve: category curve file not found: {p}")
+        read_curve(p)  # refuses a malformed curve now, naming the file and row
+        scenario = scenario.model_copy(update={"market": market.model_copy(update={"curve": str(p)})})
     return scenario

@@ -11,7 +11,7 @@ integer is accepted where a real number is expected), and every number is finite
 (sim.config.limits): only the "never" days (`stop_day`, `brand_steps_back_day`) may be `inf`. Each
 section is defined in the module of its part of the model: sim.config.run, sim.config.population,
 sim.config.behaviour (engine, word of mouth, relationship chain), sim.config.channels (advertising, the
-network and the channels), sim.config.budget, and the playbook's mechanisms in sim.config.mechanisms, one
+network and the channels), sim.config.market (who can buy at all, over time), sim.config.budget, and the playbook's mechanisms in sim.config.mechanisms, one
 module per mechanism.
 
 The fields, in the order they are written out (the resolved scenario, the JSON schema, the docs' tables):
@@ -29,6 +29,7 @@ from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
 from sim.config.graphs import GRAPH_KINDS
 from sim.config.limits import MAX_TEXT
+from sim.config.market import MarketConfig
 from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.names import NAME_PATTERN, NAME_RULE
 from sim.config.population import MAX_BETWEENNESS_PEOPLE, PopulationConfig, SeedUsersConfig
@@ -55,6 +56,7 @@ class CoreSections(Section):
     channels: ChannelsConfig = ChannelsConfig()
     official: OfficialConfig = OfficialConfig()
     relationship: RelationshipConfig = RelationshipConfig()
+    market: MarketConfig = MarketConfig()
 
 
 def _with_mechanisms() -> type[CoreSections]:

@@ -112,9 +112,10 @@ class Consumer(mesa.Agent):
         positive = [c for c, neg, pers, _ in found if pers and not neg]
         negative = any(pers and neg for _, neg, pers, _ in found)
         convert_p = m.conversion(np.array([i]), day, tie=self._persuading_tie(found))[0]
+        reject_p = float(np.ravel(m.rejection(day, np.array([i])))[0])
         u_convert, u_reject = draws.uniform_one(Purpose.CONVERT, i), draws.uniform_one(Purpose.REJECT, i)
         new = rules.contact_outcome(
-            m.people.state[i], True, bool(positive), negative, convert_p, m.rejection(day), u_convert, u_reject
+            m.people.state[i], True, bool(positive), negative, convert_p, reject_p, u_convert, u_reject
         )
         aware_ch = credited_channel(draws, i, [c for c, *_ in found], CREDIT_AWARE)
         adopt_ch = credited_channel(draws, i, positive, CREDIT_BUY) if positive else NO_CHANNEL

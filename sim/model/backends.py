@@ -141,9 +141,8 @@ class VectorBackend(Backend):
             self.rule.begin_step(ctx.step)
             self.rule.persuade_all(ctx.contacts, ctx.step)
         conversion = partial(m.conversion, day=ctx.day)
-        return resolve(
-            ctx.contacts, m.people.state, conversion, m.rejection(ctx.day), self.scratch, m.draws, m.people.counts
-        )
+        rejection = partial(m.rejection, ctx.day)
+        return resolve(ctx.contacts, m.people.state, conversion, rejection, self.scratch, m.draws, m.people.counts)
 
     def experience_noise(self, adopters: np.ndarray) -> np.ndarray | float:
         """One normal draw per adopter (none when the experience has no noise)."""

@@ -200,12 +200,14 @@ def resolve(
     contacts: Contacts,
     state: np.ndarray,
     conversion,
-    rejection: float,
+    rejection,
     scratch: Scratch,
     draws: StepDraws,
     counts: np.ndarray | None = None,
 ) -> Moves:
-    """Funnel moves of this step's contacts (`conversion(people)`: each one's chance to buy when persuaded).
+    """Funnel moves of this step's contacts (`conversion(people)`: each one's chance to buy when persuaded;
+    `rejection`: the chance a persuaded non-buyer turns away, a number or a function of the people giving
+    one number for all or one per person).
 
     `counts` (people per funnel state, if given) lets a tier be skipped when nobody can take it: no
     persuasion pass once nobody is unaware or aware, no awareness pass once nobody is unaware (after
@@ -219,7 +221,8 @@ def resolve(
     before = state[people]
     pos_hit = scratch.flags(people, pos) if neg else True
     neg_hit = scratch.flags(people, neg) if neg else False
-    u_reject = draws.uniform(Purpose.REJECT, people) if rejection > 0 else 1.0  # no draw when nobody can reject
+    rejection = rejection(people) if callable(rejection) else rejection
+    u_reject = draws.uniform(Purpose.REJECT, people) if np.any(rejection > 0) else 1.0  # none if nobody can reject
     tie = strongest_persuasive_tie(people, positive, scratch)
     convert_p = conversion(people) if tie is None else conversion(people, tie=tie)
     u_convert = draws.uniform(Purpose.CONVERT, people)

@@ -34,12 +34,20 @@ from sim.model.backends import BACKENDS
 from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel
 from sim.model.context import StepContext
+from sim.model.market import Market
 from sim.model.people import CORE_STATES, NEVER, People
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
-from sim.model.streams import SequentialDraws, StepDraws, model_streams, replicate_sequence, step_draws
+from sim.model.streams import (
+    SequentialDraws,
+    StepDraws,
+    market_stream,
+    model_streams,
+    replicate_sequence,
+    step_draws,
+)
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
@@ -68,6 +76,10 @@ class WomModel(mesa.Model):
         #: The product on sale: its quality and the expectation shift of later generations.
         self.product = Product(self.playbook.initial_quality(), scenario.generations)
         p.expectation += self.playbook.expectation_shift
+        #: Who can buy at all on a day (`[market]`, `sim.model.market`); ranks are drawn only when it grows.
+        self.market = Market(
+            scenario.market, self.n, self.build_draws(market_stream(seed)) if scenario.market.on else None
+        )
         self.well_mixed = scenario.network.kind == "well_mixed"
         network_rng = np.random.default_rng(streams.network)  # graphs keep a stream of their own (built once)
         self.channels: dict[str, Channel] = build.build_channels(scenario, network_rng, self.build_draws(network_rng))
@@ -80,7 +92,7 @@ class WomModel(mesa.Model):
         self.officials = [OfficialAccount(self, k) for k in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on, self.new_adopters = False, 0
-        reporters = model_reporters(scenario.generations.count)
+        reporters = model_reporters(scenario.generations.count, market=self.market.on)
         if self.ledger.limited:
             reporters[OUT_OF_MONEY_COLUMN] = out_of_money
         self.datacollector = SeriesCollector(reporters)
@@ -99,6 +111,7 @@ class WomModel(mesa.Model):
         """Employees start as fans, seed users as advocating adopters; the playbook acts on them; they talk."""
         employees, seed_users = build.choose_initial_users(self.cfg, self.channels, draws)
         self.people.place_initial_users(employees, seed_users)
+        self.market.admit(np.concatenate([employees, seed_users]))  # they own the product on day 0
         self.playbook.place(self.view, seed_users, employees)
         self.talk.add(np.sort(np.concatenate([employees, seed_users])).astype(np.int64))
 
@@ -164,7 +177,8 @@ class WomModel(mesa.Model):
     def conversion(self, people: np.ndarray, day: float, tie: np.ndarray | None = None) -> np.ndarray:
         """Engine: chance each persuaded person buys (0 before the launch); the playbook's discounts lower the
         expectation they decide against (a community's trust, community.trust); then `tie`, the strength of
-        the tie that persuaded each, narrows a shortfall below it (relationship.tie_assurance)."""
+        the tie that persuaded each, narrows a shortfall below it (relationship.tie_assurance); people outside a
+        market that grows cannot buy yet (`Market.gate`)."""
         e = self.cfg.engine
         if not self.playbook.launched(day):
             return np.zeros(len(people))
@@ -175,11 +189,14 @@ class WomModel(mesa.Model):
         assurance = self.cfg.relationship.tie_assurance
         if tie is not None and assurance > 0:
             expectation = rules.assured_expectation(expectation, quality, tie, assurance)
-        return rules.conversion_probability(quality, expectation, e.sensitivity, e.max_conversion)
+        chance = rules.conversion_probability(quality, expectation, e.sensitivity, e.max_conversion)
+        return self.market.gate(chance, people, day)
 
-    def rejection(self, day: float) -> float:
-        """Chance a persuaded non-buyer turns away (nobody rejects a product not yet launched)."""
-        return self.cfg.engine.rejection if self.playbook.launched(day) else 0.0
+    def rejection(self, day: float, people: np.ndarray | None = None) -> float | np.ndarray:
+        """Chance a persuaded non-buyer turns away: nobody rejects a product not yet launched, nor (for each of
+        `people`, if given) one they cannot buy yet, outside a market that grows (`Market.gate`)."""
+        chance = self.cfg.engine.rejection if self.playbook.launched(day) else 0.0
+        return chance if people is None else self.market.gate(chance, people, day)
 
     # --- the step -------------------------------------------------------------------------------------
 

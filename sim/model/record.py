@@ -11,7 +11,8 @@ weight, without the playbook's multipliers, of the talk pool for the coming step
 `sim.playbook.generations`), then:
 `purchases_total` (first purchases and upgrades, cumulative), `repeat_buyers` (people who bought at
 least twice), and for each generation g = 1, 2, ...: `owners_gen<g>` (people owning it now) and
-`purchases_gen<g>` (its purchases, cumulative). Every value is a Python int or float, so the series
+`purchases_gen<g>` (its purchases, cumulative). Only when the market grows (`[market]`, `sim.model.market`):
+`eligible` (people who can buy at the end of the step). Every value is a Python int or float, so the series
 are plain int64 / float64 columns.
 
 `SeriesCollector` is a Mesa `DataCollector` (same storage, same `get_model_vars_dataframe`) whose
@@ -29,6 +30,9 @@ from functools import partial
 import mesa
 
 from sim.model.state import CHANNEL, FUNNEL_COLUMNS, Funnel
+
+#: The column of people who can buy (only when the market grows).
+ELIGIBLE_COLUMN = "eligible"
 
 
 class SeriesCollector(mesa.DataCollector):
@@ -109,10 +113,14 @@ def _purchases_of(model, g: int) -> int:
     return int(_line(model).purchases[g - 1])
 
 
-def model_reporters(generations: int = 1) -> dict[str, Callable]:
+def _eligible(model) -> int:
+    return model.market.eligible_count(model.step_index * model.dt)
+
+
+def model_reporters(generations: int = 1, market: bool = False) -> dict[str, Callable]:
     """The `DataCollector` model reporters, by column name in output order (module functions and partials,
     so a model with its collector can be pickled); the product-line columns only for more than one
-    generation."""
+    generation, `eligible` (people who can buy) last and only for a market that grows."""
     reporters: dict[str, Callable] = {"step": _step, "time": _time}
     for col, code in zip(FUNNEL_COLUMNS, Funnel):
         reporters[col] = partial(_count, code=code)
@@ -134,4 +142,6 @@ def model_reporters(generations: int = 1) -> dict[str, Callable]:
             reporters[f"owners_gen{g}"] = partial(_owners_of, g=g)
         for g in range(1, generations + 1):
             reporters[f"purchases_gen{g}"] = partial(_purchases_of, g=g)
+    if market:
+        reporters[ELIGIBLE_COLUMN] = _eligible
     return reporters

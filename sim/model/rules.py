@@ -362,3 +362,17 @@ def dose_reached(doses_in_memory, dose_threshold):
 def newest_generation(day, launch_days):
     """The newest generation on sale on `day`: 1 plus the later products launched by then (launch days sorted)."""
     return 1 + np.searchsorted(np.asarray(launch_days, dtype=float), day, side="right")
+
+
+def eligible(rank, share: float):
+    """Whether a person of eligibility rank `rank` (uniform in [0, 1), fixed for life) can buy when the share
+    eligible is `share`: rank < share, so a share that never falls makes eligibility for good and the share
+    of people eligible equals `share` on average."""
+    return rank < share
+
+
+def market_chance(chance, rank, share: float):
+    """A persuaded person's chance to buy (or, failing that, to turn away) when the share eligible is `share`:
+    `chance` inside the market, 0 outside it (people of rank >= share hear and become aware, but can neither
+    buy a product they cannot use yet nor reject it for good)."""
+    return np.where(eligible(rank, share), chance, 0.0)

@@ -7,7 +7,8 @@ the same seed make the same ones, can be read off one file:
   serve every arm of a claim, every plan of `wom optimize` and every coalition of an attribution
   (common random numbers);
 - inside one replicate (`model_streams`): child 0 builds the network, child 1 draws people's
-  expectations and cities, its child 0 places employees and seed users, child 2 drives every step;
+  expectations and cities, its child 0 places employees and seed users, child 2 drives every step,
+  child 3 draws the eligibility ranks of a market that grows (`market_stream`, only when it grows);
 - a sweep point p, replicate r: `SeedSequence(s, spawn_key=(p, r))` (`sweep_seed`), the same stream as
   `SeedSequence(s).spawn(n_points)[p].spawn(replicates)[r]`, whatever the design's size;
 - ABC calibration: the i-th simulation's replicates spawn from `SeedSequence(s, spawn_key=(i,))`
@@ -95,6 +96,17 @@ def replicate_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequ
     return seed if isinstance(seed, np.random.SeedSequence) else replicate_seed(seed, 0)
 
 
+#: The child of a replicate's stream that draws the eligibility ranks of a market that grows (sequential draws).
+MARKET_CHILD = 3
+
+
+def market_stream(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """The stream of a replicate's eligibility ranks (`sim.model.market`) under sequential draws: child 3 of the
+    replicate's stream, apart from the network, people and dynamics streams, so that switching the market on
+    moves none of their numbers."""
+    return child_seed(replicate_sequence(seed), MARKET_CHILD)
+
+
 def model_streams(seed: int | np.random.SeedSequence) -> ModelStreams:
     """The streams of one replicate; an integer seed means replicate 0 of a run with that seed."""
     seq = replicate_sequence(seed)
@@ -160,6 +172,7 @@ class Purpose(IntEnum):
     WIN_BACK = 32  # whether an answered complaint wins its detractor back
     WON_BACK_ADVOCATE = 33  # whether a detractor won back becomes an advocate (else a quiet adopter)
     COMMUNITY_PART = 35  # which part of a split community a member belongs to (community.split_size)
+    ELIGIBILITY = 40  # a person's eligibility rank in a market that grows (build; market.kind other than 'fixed')
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

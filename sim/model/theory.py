@@ -293,3 +293,44 @@ def watts_cascade_probability(mean_degree: float, phi: float) -> float:
             break
         u = nxt
     return float(-np.expm1(mean_degree * (u - 1.0)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# A market that grows (issue 26, part 5): Guseo and Guidolin's dynamic market potential.
+# ---------------------------------------------------------------------------------------------------
+
+#: Tolerances of the ODE solver of `market_adoption` (far below the docking tolerance of 0.02).
+MARKET_ODE_RTOL, MARKET_ODE_ATOL = 1e-9, 1e-12
+
+
+def gg_potential(t: ArrayLike, potential: float, pc: float, qc: float) -> np.ndarray:
+    """Guseo and Guidolin's (2009) dynamic market potential as a share of the population:
+    m(t) = K sqrt(F_c(t)), F_c the Bass cdf of the communication process (pc, qc per day): the market
+    grows as the knowledge of the category spreads, towards K."""
+    return potential * np.sqrt(bass_cdf(t, pc, qc))
+
+
+def guseo_guidolin(t: ArrayLike, potential: float, pc: float, qc: float, p: float, q: float) -> np.ndarray:
+    """The Guseo-Guidolin model's closed form z(t) = m(t) F_s(t) (m from `gg_potential`, F_s the Bass cdf of
+    the adoption process p, q), as in the DIMORA package's `GGM`. It solves
+    z' = m (p + q z/m)(1 - z/m) + z m'/m: imitation by the adopters' share of the market (z/m), and the
+    newly eligible joining at the current penetration z/m (the term z m'/m). The simulator's market does
+    neither (`market_adoption` is its mean path), so the two are compared, not docked."""
+    return gg_potential(t, potential, pc, qc) * bass_cdf(t, p, q)
+
+
+def market_adoption(times: ArrayLike, p: float, q: float, eligible_share) -> np.ndarray:
+    """The adopted share z(t) of the whole population when only a share e(t) (`eligible_share`, a function
+    of the day) can buy and each eligible non-adopter adopts at hazard p + q z:
+    dz/dt = (e(t) - z)(p + q z), z(0) = 0 (with e = 1 this is Bass). Solved by scipy's `solve_ivp`."""
+    from scipy.integrate import solve_ivp  # imported on use: only the market's docking needs it
+
+    times = np.asarray(times, dtype=float)
+
+    def rate(t, z):
+        return (eligible_share(t) - z) * (p + q * z)
+
+    solution = solve_ivp(rate, (0.0, float(times[-1])), [0.0], t_eval=times, rtol=MARKET_ODE_RTOL, atol=MARKET_ODE_ATOL)
+    if not solution.success:
+        raise RuntimeError(f"market_adoption: the ODE solver failed: {solution.message}")
+    return solution.y[0]

@@ -119,6 +119,9 @@ def run_scenario(
         summary["budget"] = to_jsonable(
             {"total": scenario.budget.total, "per_month": scenario.budget.per_month, "out_of_money_day": days}
         )
+    if scenario.market.on:  # how much of the population could buy at the end (sim.model.market), per replicate
+        final = [int(frame["eligible"].iloc[-1]) / scenario.population.size for frame in frames]
+        summary["market"] = to_jsonable({"kind": scenario.market.kind, "eligible_share_final": final})
     return RunResult(scenario, seed, ts, summary)
 
 

@@ -124,3 +124,11 @@ def test_win_back_adds_the_gift_as_an_independent_chance():
 def test_recovered_valence_is_advocate_or_quiet():
     assert rules.recovered_valence(np.array([True, False])).tolist() == [POSITIVE, QUIET]
     assert rules.recovered_valence(False) == QUIET
+
+
+def test_eligible_is_a_rank_below_the_share_and_only_eligible_people_keep_their_chance():
+    rank = np.array([-1.0, 0.0, 0.29, 0.3, 0.9])
+    assert rules.eligible(rank, 0.3).tolist() == [True, True, True, False, False]
+    assert rules.eligible(rank, 0.0).tolist() == [True, False, False, False, False]  # the initial users (rank -1)
+    chance = np.array([0.5, 0.4, 0.3, 0.2, 0.1])
+    assert rules.market_chance(chance, rank, 0.3).tolist() == [0.5, 0.4, 0.3, 0.0, 0.0]

@@ -180,3 +180,24 @@ def test_generation_owners_splits_the_bass_curve_and_replaced_generations_decay(
     # without upgrades every replaced generation keeps what it had at the next launch
     frozen = generation_owners(t, 0.03, 0.38, [10.0, 20.0], 0.0)
     assert frozen[1][-1] == pytest.approx(bass_cdf(20.0, 0.03, 0.38) - f10)
+
+
+def test_market_adoption_with_everyone_eligible_is_bass_and_stays_below_the_market():
+    from sim.model.theory import gg_potential, guseo_guidolin, market_adoption
+
+    times = np.linspace(0.0, HORIZON, 81)
+    np.testing.assert_allclose(
+        market_adoption(times, 0.03, 0.38, lambda t: 1.0), bass_cdf(times, 0.03, 0.38), atol=1e-7
+    )
+    z = market_adoption(times, 0.03, 0.38, lambda t: float(gg_potential(t, 0.6, 0.05, 0.3)))
+    assert np.all(z <= gg_potential(times, 0.6, 0.05, 0.3) + 1e-9)
+    # Guseo-Guidolin's closed form solves its own equation z' = m (p + q z/m)(1 - z/m) + z m'/m
+    h = 1e-5
+    t = times[1:]
+    m = gg_potential(t, 0.6, 0.05, 0.3)
+    dm = (gg_potential(t + h, 0.6, 0.05, 0.3) - gg_potential(t - h, 0.6, 0.05, 0.3)) / (2 * h)
+    gg = guseo_guidolin(t, 0.6, 0.05, 0.3, 0.03, 0.38)
+    dgg = (guseo_guidolin(t + h, 0.6, 0.05, 0.3, 0.03, 0.38) - guseo_guidolin(t - h, 0.6, 0.05, 0.3, 0.03, 0.38)) / (
+        2 * h
+    )
+    np.testing.assert_allclose(dgg, m * (0.03 + 0.38 * gg / m) * (1 - gg / m) + gg * dm / m, rtol=1e-5, atol=1e-8)

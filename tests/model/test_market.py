@@ -1,0 +1,128 @@
+"""A market that grows (`[market]`, `sim.model.market`): the share eligible follows its curve, people
+outside it never buy (but still hear), initial users are eligible from the start, and a fixed market
+draws nothing and records nothing new."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config.scenario import load_scenario
+from sim.model import theory
+from sim.model.market import curve_share
+from sim.model.model import WomModel
+from sim.model.record import ELIGIBLE_COLUMN
+from sim.model.state import Funnel
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+BASS = SCENARIOS / "docking" / "bass.toml"
+DEFAULT = SCENARIOS / "default.toml"
+#: A small well-mixed run: people, days, step (days).
+SMALL = ["population.size=4000", "run.days=40", "run.dt=0.5"]
+#: An illustrative category curve: (day, share eligible).
+CURVE_ROWS = [(0, 0.1), (10, 0.3), (25, 0.6)]
+#: How many binomial standard deviations the share eligible may be from the curve (fixed before running).
+SD_BOUND = 4.0
+
+
+def write_curve(folder: Path, rows=CURVE_ROWS) -> Path:
+    path = folder / "curve.csv"
+    path.write_text("day,share\n" + "".join(f"{d},{s}\n" for d, s in rows))
+    return path
+
+
+def curve_model(tmp_path, *overrides: str, base=BASS, seed: int = 5) -> WomModel:
+    curve = write_curve(tmp_path)
+    sc = load_scenario(base, [*SMALL, 'market.kind="curve"', f'market.curve="{curve}"', *overrides])
+    return WomModel(sc, seed)
+
+
+def test_curve_share_is_linear_between_rows_and_flat_outside():
+    days, shares = np.array([0.0, 10.0, 25.0]), np.array([0.1, 0.3, 0.6])
+    assert curve_share(5.0, days, shares) == pytest.approx(0.2)
+    assert curve_share(17.5, days, shares) == pytest.approx(0.45)
+    assert curve_share(100.0, days, shares) == 0.6
+    assert curve_share(0.0, days, shares) == 0.1
+
+
+@pytest.mark.parametrize("draws", ["sequential", "keyed"])
+def test_the_share_eligible_follows_the_curve(tmp_path, draws):
+    """At every recorded day, `eligible` counts exactly the people whose rank is below the curve, and that
+    count is within SD_BOUND binomial standard deviations of the curve times N."""
+    model = curve_model(tmp_path, f'run.draws="{draws}"')
+    frame = pd.DataFrame(model.run())
+    n = model.n
+    days, shares = np.array(CURVE_ROWS, dtype=float).T
+    expected = np.interp(frame.time, days, shares)
+    exact = [int(np.count_nonzero(model.market.rank < s)) for s in expected]
+    assert frame[ELIGIBLE_COLUMN].tolist() == exact
+    sd = np.sqrt(expected * (1 - expected) / n)
+    assert np.all(np.abs(frame[ELIGIBLE_COLUMN] / n - expected) <= SD_BOUND * sd)
+    assert frame[ELIGIBLE_COLUMN].is_monotonic_increasing
+
+
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_ineligible_people_never_adopt_but_still_hear(tmp_path, backend):
+    """Every new adopter of a step was eligible at its start; outside the market people become aware, and
+    they do not reject a product they cannot buy (engine.rejection = 0.5 and half of the persuaded buy here, no negative talk)."""
+    model = curve_model(
+        tmp_path,
+        f'run.backend="{backend}"',
+        "population.size=1500",
+        "engine.rejection=0.5",
+        "engine.max_conversion=0.5",
+    )
+    while model.running:
+        day = model.step_index * model.dt
+        before = model.people.adopt_day.copy()
+        model.step()
+        new = np.flatnonzero(np.isnan(before) & ~np.isnan(model.people.adopt_day))
+        assert np.all(model.market.rank[new] < model.market.share(day))
+    outside = model.market.rank >= model.market.share(model.step_index * model.dt)
+    assert outside.any() and np.all(np.isnan(model.people.adopt_day[outside]))
+    assert np.count_nonzero(model.people.state[outside] == Funnel.AWARE) > 0
+    assert not np.any(model.people.state[outside] == Funnel.REJECTER)
+    assert np.any(model.people.state == Funnel.REJECTER)  # inside the market persuaded non-buyers still reject
+    assert model.people.adopted_total > 0
+
+
+def test_seed_users_and_employees_are_eligible_from_the_start(tmp_path):
+    model = curve_model(tmp_path, "seed_users.count=20", "population.employees=10", base=DEFAULT)
+    started = np.flatnonzero(~np.isnan(model.people.adopt_day) | (model.people.state == Funnel.FAN))
+    assert len(started) >= 20
+    assert np.all(model.market.rank[started] < 0)
+    assert model.records[0][ELIGIBLE_COLUMN] >= 30
+
+
+def test_a_fixed_market_draws_nothing_and_adds_no_column():
+    sc = load_scenario(BASS, SMALL)
+    model = WomModel(sc, 3)
+    rows = model.run()
+    assert ELIGIBLE_COLUMN not in rows[0]
+    assert model.market.gate(np.array([0.25]), np.array([0]), 0.0).tolist() == [0.25]
+    assert WomModel(load_scenario(BASS, [*SMALL, 'market.kind="fixed"']), 3).run() == rows
+
+
+def test_a_guseo_guidolin_market_grows_along_its_potential():
+    sc = load_scenario(
+        BASS, [*SMALL, 'market.kind="guseo_guidolin"', "market.potential=0.7", "market.pc=0.05", "market.qc=0.3"]
+    )
+    frame = pd.DataFrame(WomModel(sc, 2).run())
+    expected = theory.gg_potential(frame.time.to_numpy(), 0.7, 0.05, 0.3)
+    sd = np.sqrt(expected * (1 - expected) / sc.population.size)
+    assert np.all(np.abs(frame[ELIGIBLE_COLUMN] / sc.population.size - expected) <= SD_BOUND * sd + 1e-12)
+    assert frame.adopted_total.iloc[-1] <= frame[ELIGIBLE_COLUMN].iloc[-1]
+
+
+def test_the_summary_has_a_market_line_only_when_the_market_grows(tmp_path):
+    from sim.run.runner import run_scenario
+
+    small = [*SMALL, "population.size=500", "run.days=10", "run.replicates=2"]
+    assert "market" not in run_scenario(load_scenario(BASS, small)).summary
+    curve = write_curve(tmp_path)
+    grown = run_scenario(load_scenario(BASS, [*small, 'market.kind="curve"', f'market.curve="{curve}"'])).summary
+    assert grown["market"]["kind"] == "curve" and len(grown["market"]["eligible_share_final"]) == 2
+    assert all(0 < share < 1 for share in grown["market"]["eligible_share_final"])
