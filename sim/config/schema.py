@@ -56,24 +56,29 @@ class CoreSections(Section):
     channels: ChannelsConfig = ChannelsConfig()
     official: OfficialConfig = OfficialConfig()
     relationship: RelationshipConfig = RelationshipConfig()
-    market: MarketConfig = MarketConfig()
+
+
+#: The sections after the mechanisms' (fields of `Scenario` itself), in order.
+LAST_SECTIONS = ("budget", "market")
 
 
 def _with_mechanisms() -> type[CoreSections]:
     """`CoreSections` followed by one field per mechanism section (`MECHANISM_SECTIONS`, in order), each
     defaulting to its config class's defaults (switched off)."""
-    clashes = [name for name in MECHANISM_SECTIONS if name in CoreSections.model_fields or name == "budget"]
+    clashes = [name for name in MECHANISM_SECTIONS if name in CoreSections.model_fields or name in LAST_SECTIONS]
     if clashes:
         raise TypeError(f"sim/config/mechanisms/{clashes[0]}.py: '{clashes[0]}' is a core section of the scenario")
     fields = {name: (cls, cls()) for name, cls in MECHANISM_SECTIONS.items()}
     return create_model("MechanismSections", __base__=CoreSections, __module__=__name__, **fields)
 
 
-# Its fields: the core sections (`CoreSections`), the mechanism sections (`MECHANISM_SECTIONS`), `budget`.
+# Its fields: the core sections (`CoreSections`), the mechanism sections (`MECHANISM_SECTIONS`), `budget`, then
+# the sections added since (`market`), last, so that the sections of every older scenario keep their order in outputs.
 class Scenario(_with_mechanisms()):
     """A whole scenario: every section has defaults, so an empty file is a valid (plain) scenario."""
 
     budget: BudgetConfig = BudgetConfig()
+    market: MarketConfig = MarketConfig()
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Scenario:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.config.mechanisms import MECHANISM_SECTIONS
-from sim.config.schema import CoreSections, Scenario
+from sim.config.schema import LAST_SECTIONS, CoreSections, Scenario
 from sim.config.section import MechanismSection
 
 #: The scenario's sections before issue 23, in order: they fix the order of sections in every output
@@ -36,10 +36,10 @@ SHIPPED_FIELDS = (
 )
 
 
-def test_mechanism_sections_follow_the_core_sections_in_position_order_and_budget_comes_last():
+def test_mechanism_sections_follow_the_core_sections_in_position_order_then_budget_and_later_sections():
     fields = list(Scenario.model_fields)
     core = list(CoreSections.model_fields)
-    assert fields == [*core, *MECHANISM_SECTIONS, "budget"]
+    assert fields == [*core, *MECHANISM_SECTIONS, *LAST_SECTIONS] and LAST_SECTIONS == ("budget", "market")
     assert [c.position for c in MECHANISM_SECTIONS.values()] == sorted(
         {c.position for c in MECHANISM_SECTIONS.values()}
     )
