@@ -70,8 +70,8 @@ from sim.playbook.registry import MECHANISMS, factor_sections
 
 
 def test_giveaway_acts_last_and_its_section_comes_after_every_mechanism_section():
-    assert [m.__name__ for m in MECHANISMS][-2:] == ["Complaints", "Giveaway"]
-    assert list(Scenario.model_fields)[-4:] == ["complaints", "giveaway", "budget", "market"]
+    assert [m.__name__ for m in MECHANISMS][-2:] == ["Trial", "Giveaway"]
+    assert list(Scenario.model_fields)[-4:] == ["trial", "giveaway", "budget", "market"]
     assert "giveaway" in factor_sections()["accelerator"]
 
 
