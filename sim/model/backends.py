@@ -88,7 +88,9 @@ class VectorBackend(Backend):
             for ch in channels:
                 p = rules.post_probability(w, ch.cfg.speed, m.dt)
                 may = ch.can_post(posters)
-                if draws.keyed:  # work follows change: only posts that can still reach an open reader are drawn
+                # keyed draws: work follows change, only posts that can still reach an open reader are drawn
+                # (unless a mechanism reads who posted: then everyone's, as the per-agent backend draws them)
+                if draws.keyed and not m.playbook.reads_posters:
                     at = np.flatnonzero(may & ch.reaches_open(posters))
                     who = posters[at[draws.uniform(Purpose.POST, posters[at], ch.code) < p[at]]]
                 else:

@@ -331,6 +331,21 @@ def recovered_valence(becomes_advocate):
     return _scalar_or_array(np.where(np.asarray(becomes_advocate), np.int8(POSITIVE), np.int8(QUIET)))
 
 
+def trial_chances(margin, sensitivity, max_conversion, turn_away):
+    """Trial before purchase: (chance to buy now, chance a non-buyer turns away for good) of people who tried
+    the product and lived it `margin` above their expectation (value units).
+
+    Trying replaces the expected gap (quality - expectation) by the lived one: the conversion curve
+    (`conversion_probability`) of the lived margin; a tryer who does not buy and lived the product below their
+    expectation (margin < 0) turns away with chance `turn_away`, one who lived it at or above does not. So a
+    product above expectations sells to most of its tryers and a product below loses them.
+    """
+    m = np.asarray(margin, dtype=float)
+    buy = conversion_probability(m, 0.0, sensitivity, max_conversion)
+    away = np.where(m < 0.0, float(turn_away), 0.0)
+    return buy, _scalar_or_array(away)
+
+
 # --- adoption rules: when peers persuade (sim.model.adoption) --------------------------------------
 
 #: Slack when turning a threshold share into a count of neighbours, so that e.g. 0.2 * 5 needs 1, not 2.

@@ -173,6 +173,11 @@ class Purpose(IntEnum):
     WON_BACK_ADVOCATE = 33  # whether a detractor won back becomes an advocate (else a quiet adopter)
     COMMUNITY_PART = 35  # which part of a split community a member belongs to (community.split_size)
     ELIGIBILITY = 40  # a person's eligibility rank in a market that grows (build; market.kind other than 'fixed')
+    WEIBO_REPLY_ORDER = 45  # the order in which the brand answers this step's Weibo posters
+    WEIBO_REPLY_SHARE = 46  # whether an answered Weibo poster shares the reply next step
+    TRIAL = 47  # whether an aware person tries the product this step (their number also orders paid trials)
+    TRIAL_BUY = 48  # whether a person who tried the product buys it now
+    TRIAL_TURN_AWAY = 49  # whether a tryer who lived the product below expectation and did not buy turns away
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

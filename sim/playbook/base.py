@@ -38,7 +38,7 @@ RAISES, LOWERS = 1, -1
 
 class Shared(Protocol):
     """The facts the whole playbook shares (its composition, `sim.playbook.playbook.Playbook`), as hooks
-    may read them: whether the brand is still active, the share of its effort this product gets, the
+    may read them: whether the brand is still active, whether the product can be bought, the share of its effort this product gets, the
     sense of achievement, the people who share automatically next step, the official posting rate, the
     participations so far and the bug reports filed since the release team last took them in."""
 
@@ -52,6 +52,8 @@ class Shared(Protocol):
     reports: float
 
     def brand_active(self, day: float) -> bool: ...
+
+    def launched(self, day: float) -> bool: ...
 
     def official_rate(self, day: float) -> float: ...
 
@@ -126,6 +128,9 @@ class Mechanism:
     builds_brand_ties: ClassVar[bool] = False
     #: Whether it marks people who share automatically next step (`Playbook.share_next`).
     marks_sharers: ClassVar[bool] = False
+    #: Whether it reads who posted on a channel this step (`Channel.live`), so that with keyed draws the vector
+    #: backend places every post, even one nobody who can still be moved would read (`VectorBackend.post`).
+    reads_posters: ClassVar[bool] = False
 
     def __init__(self, scenario: Scenario, n: int):
         """Build from the scenario (its own section is `self.cfg`) for a population of n people."""

@@ -63,6 +63,10 @@ def assert_one_error(text: str) -> None:
         ["validate", "default", "--set", "fan_building.stage_levels=[100]"],
         ["validate", "default", "--set", "community.trust=-0.1"],
         ["validate", "default", "--set", "community.split_size=1"],  # a part of one has nobody to befriend
+        ["run", "weibo_replies", "--set", "weibo_replies.hours_per_day=30"],  # more hours than a day has
+        ["validate", "weibo_replies", "--set", "weibo_replies.replies_per_day=60"],  # a misspelt key
+        ["run", "trial_stores", "--set", "trial.turn_away=-0.5"],  # a chance, at least 0
+        ["validate", "trial_stores", "--set", 'trial.trial_rate="often"'],
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):

@@ -74,6 +74,17 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ("complaints.cost_per_gift=1e300", "complaints.cost_per_gift", "<= 1e+12"),
         ("complaints.report_feedback=1e6", "complaints.report_feedback", ">= 0 and <= 1000"),
         ('complaints.answers_per_day="20"', "complaints.answers_per_day", "must be a number"),
+        ("weibo_replies.hours_per_day=25", "weibo_replies.hours_per_day", ">= 0 and <= 24"),
+        ("weibo_replies.replies_per_hour=-1", "weibo_replies.replies_per_hour", ">= 0 and <= 1000000"),
+        ("weibo_replies.replies_per_hour=inf", "weibo_replies.replies_per_hour", "finite"),
+        ("weibo_replies.share_chance=1.5", "weibo_replies.share_chance", ">= 0 and <= 1"),
+        ("weibo_replies.answered_growth=nan", "weibo_replies.answered_growth", "finite"),
+        ("weibo_replies.cost_per_reply=1e300", "weibo_replies.cost_per_reply", "<= 1e+12"),
+        ("trial.trial_rate=-0.1", "trial.trial_rate", ">= 0 and <= 100"),
+        ("trial.trial_rate=1e6", "trial.trial_rate", ">= 0 and <= 100"),
+        ("trial.turn_away=2", "trial.turn_away", ">= 0 and <= 1"),
+        ("trial.cost_per_trial=-5", "trial.cost_per_trial", ">= 0"),
+        ('trial.trial_rate="0.1"', "trial.trial_rate", "must be a number"),
     ],
 )
 def test_numbers_are_finite_and_bounded(override, key, allowed):

@@ -132,3 +132,14 @@ def test_eligible_is_a_rank_below_the_share_and_only_eligible_people_keep_their_
     assert rules.eligible(rank, 0.0).tolist() == [True, False, False, False, False]  # the initial users (rank -1)
     chance = np.array([0.5, 0.4, 0.3, 0.2, 0.1])
     assert rules.market_chance(chance, rank, 0.3).tolist() == [0.5, 0.4, 0.3, 0.0, 0.0]
+
+
+def test_trial_chances_follow_the_lived_margin():
+    """A tryer buys on the conversion curve of the margin they lived; only a disappointed non-buyer may turn away."""
+    margin = np.array([-0.3, 0.0, 0.3])
+    buy, away = rules.trial_chances(margin, 0.1, 0.5, 0.4)
+    assert buy == pytest.approx(rules.conversion_probability(margin, 0.0, 0.1, 0.5))
+    assert buy[0] < buy[1] < buy[2] and buy[1] == pytest.approx(0.25)
+    assert list(away) == [0.4, 0.0, 0.0]
+    hard_buy, _ = rules.trial_chances(margin, 0.0, 1.0, 1.0)
+    assert list(hard_buy) == [0.0, 1.0, 1.0]
