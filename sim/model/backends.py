@@ -16,7 +16,7 @@ statistically equivalent, not identical, runs (`tests/model/test_agents.py`).
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -113,28 +113,26 @@ class VectorBackend(Backend):
             ch.prepare(ctx.step)
             used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask)
             ch.official_contacts(m.people, m.playbook, draws, ctx.contacts, ctx.day)
-        self._field_contacts(ctx)
+        self._field_contacts(ctx, cache(lambda: np.flatnonzero(open_mask)))
         return used_ties
 
-    def _field_contacts(self, ctx: StepContext) -> None:
-        """Advertising and well-mixed talk: each person is contacted independently with the same chance."""
+    def _field_contacts(self, ctx: StepContext, open_people) -> None:
+        """Advertising and well-mixed talk: each person is contacted independently with the same chance.
+        `open_people()`: the people a contact can still move (unaware or aware), found once per step and
+        asked for only by keyed draws (the only ones that draw for them alone)."""
         draws, dt, contacts = self.model.draws, self.model.dt, ctx.contacts
         p_ads, q_pos, q_neg = ctx.field_rates
         total = p_ads + q_pos
         if total > 0:
-            hit = draws.each_person(Purpose.FIELD, self.model.n, rules.field_probability(total, dt), self._open)
+            hit = draws.each_person(Purpose.FIELD, self.model.n, rules.field_probability(total, dt), open_people)
             from_ads = draws.uniform(Purpose.FIELD, hit, FIELD_SOURCE) < p_ads / total
             contacts.add(hit[from_ads], CHANNEL["advertising"], False, np.ones(int(from_ads.sum()), bool))
             contacts.add(hit[~from_ads], CHANNEL["offline"], False, np.ones(int((~from_ads).sum()), bool))
         if q_neg > 0:
             hit = draws.each_person(
-                Purpose.FIELD_NEGATIVE, self.model.n, rules.field_probability(q_neg, dt), self._open
+                Purpose.FIELD_NEGATIVE, self.model.n, rules.field_probability(q_neg, dt), open_people
             )
             contacts.add(hit, CHANNEL["offline"], True, np.ones(len(hit), bool))
-
-    def _open(self) -> np.ndarray:
-        """People a contact can still move in the funnel (unaware or aware): only they need a field draw."""
-        return np.flatnonzero(self.model.people.state <= Funnel.AWARE)
 
     def decide(self, ctx: StepContext) -> Moves:
         """The two-tier funnel of `sim.model.funnel` over this step's contacts."""

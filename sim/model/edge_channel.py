@@ -149,9 +149,10 @@ class EdgeChannel(Channel):
     def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
         """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""
         indptr = self.layer.indptr
-        ends = np.cumsum(indptr[chunk + 1] - indptr[chunk])
+        counts = indptr[chunk + 1] - indptr[chunk]
+        ends = np.cumsum(counts)
         kept = np.concatenate([[0], np.cumsum(keep)])
-        none_open = kept[ends] - kept[ends - (indptr[chunk + 1] - indptr[chunk])] == 0
+        none_open = kept[ends] - kept[ends - counts] == 0
         self._spent[np.compress(none_open & ~open_mask[chunk], chunk)] = True
 
     def _audience_fan_share(self, senders: np.ndarray, targets: np.ndarray) -> np.ndarray:
