@@ -88,13 +88,8 @@ class VectorBackend(Backend):
             for ch in channels:
                 p = rules.post_probability(w, ch.cfg.speed, m.dt)
                 may = ch.can_post(posters)
-                # keyed draws: work follows change, only posts that can still reach an open reader are drawn
-                # (unless a mechanism reads who posted: then everyone's, as the per-agent backend draws them)
-                if draws.keyed and not m.playbook.reads_posters:
-                    at = np.flatnonzero(may & ch.reaches_open(posters))
-                    who = posters[at[draws.uniform(Purpose.POST, posters[at], ch.code) < p[at]]]
-                else:
-                    who = np.compress(may & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
+                # every post is drawn (keyed draws: a spent poster's post is then not read, `EdgeChannel.contacts`)
+                who = np.compress(may & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
                 if len(who):
                     ch.post(who, m.people.post_valence(who), ctx.step)
         sharers = m.playbook.take_sharers()

@@ -106,10 +106,6 @@ class Channel:
         """Mask of people who are on this channel (everyone, unless it has members)."""
         return np.ones(len(people), dtype=bool)
 
-    def reaches_open(self, people: np.ndarray) -> np.ndarray:
-        """Mask of `people` whose post here could still reach someone a contact can move (keyed draws)."""
-        return np.ones(len(people), dtype=bool)
-
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
         self._drop_expired(step)  # first, so that a person who posts again is listed once

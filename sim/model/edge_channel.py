@@ -142,10 +142,6 @@ class EdgeChannel(Channel):
         """Each person's out-ties (followers, on Weibo)."""
         return self.layer.out_degree()
 
-    def reaches_open(self, people: np.ndarray) -> np.ndarray:
-        """Not spent: a spent person's post would be read by nobody who can still be moved."""
-        return ~self._spent[people]
-
     def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
         """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""
         indptr = self.layer.indptr

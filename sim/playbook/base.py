@@ -128,9 +128,6 @@ class Mechanism:
     builds_brand_ties: ClassVar[bool] = False
     #: Whether it marks people who share automatically next step (`Playbook.share_next`).
     marks_sharers: ClassVar[bool] = False
-    #: Whether it reads who posted on a channel this step (`Channel.live`), so that with keyed draws the vector
-    #: backend places every post, even one nobody who can still be moved would read (`VectorBackend.post`).
-    reads_posters: ClassVar[bool] = False
 
     def __init__(self, scenario: Scenario, n: int):
         """Build from the scenario (its own section is `self.cfg`) for a population of n people."""

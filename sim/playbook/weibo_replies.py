@@ -40,7 +40,6 @@ class WeiboReplies(Mechanism):
     example_settings = ("weibo_replies.answered_growth=1",)
     builds_brand_ties = True
     marks_sharers = True
-    reads_posters = True
 
     def unit_costs(self) -> dict[str, float]:
         return {"weibo_reply": self.cfg.cost_per_reply}
