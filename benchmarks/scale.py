@@ -5,7 +5,6 @@ Usage (from the repository root)::
     .venv/bin/python -m benchmarks.scale            # 10^6 against 10^7 (long: ~20-40 min, ~6 GB; not run by CI)
     .venv/bin/python -m benchmarks.scale --quick    # 10^5 against 10^6 (~3-6 min)
     .venv/bin/python -m benchmarks.scale --sizes 2e3,2e4 --days 30   # smoke test (tests/test_benchmarks.py)
-    .venv/bin/python -m benchmarks.scale --quick --draws keyed       # with keyed draws (issue 25)
 
 For each workload (``default``: ``scenarios/default.toml``, 365 days; ``cascade``: the cascade docking
 scenario ``scenarios/docking/cascade.toml``, 100 days) and each of the two sizes, one replicate runs in
@@ -25,7 +24,6 @@ OUT/scale.json and OUT/scale.md:
 * the whole run / its first EARLY_DAYS days: CPU time of the build and every step, over that of the
   build and the steps of the first EARLY_DAYS days (issue 25's target: at most 1.4 at 10^6; what late,
   saturated days add).
-`--draws keyed` runs every child with `run.draws = "keyed"`.
 """
 
 from __future__ import annotations
@@ -65,7 +63,7 @@ MAX_WHOLE_OVER_EARLY = 1.4
 SEED = 2026
 
 
-def child(workload: str, n: int, days: float | None, out: str, draws: str = "sequential") -> None:
+def child(workload: str, n: int, days: float | None, out: str) -> None:
     """Build and run one replicate as `sim.run.runner.run_replicate` does (freed memory reused), timing each
     step with this process's CPU clock; write JSON to `out`."""
     from sim.config.scenario import load_scenario
@@ -73,7 +71,7 @@ def child(workload: str, n: int, days: float | None, out: str, draws: str = "seq
     from sim.run.memory import reuse_freed_memory
 
     path, sets = WORKLOADS[workload]
-    sets = [*sets, f"population.size={n}", f"run.draws={draws}"] + ([f"run.days={days}"] if days else [])
+    sets = [*sets, f"population.size={n}"] + ([f"run.days={days}"] if days else [])
     scenario = load_scenario(ROOT / path, sets)
     reused = reuse_freed_memory()
     t0 = time.process_time()
@@ -139,10 +137,10 @@ def whole_over_early(build_s: float, steps_s: list[float], dt: float) -> float:
     return (build_s + sum(steps_s)) / (build_s + sum(steps_s[:early]))
 
 
-def measure(workload: str, n: int, days: float | None, out_dir: Path, draws: str = "sequential") -> dict:
+def measure(workload: str, n: int, days: float | None, out_dir: Path) -> dict:
     """Run one child and return its measurements (CPU, memory, step costs)."""
     out = out_dir / f"{workload}_{n}.json"
-    cmd = [sys.executable, "-m", "benchmarks.scale", "--child", workload, str(n), str(days or 0), str(out), draws]
+    cmd = [sys.executable, "-m", "benchmarks.scale", "--child", workload, str(n), str(days or 0), str(out)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -184,7 +182,6 @@ def measure(workload: str, n: int, days: float | None, out_dir: Path, draws: str
         "steps_sys_share": data["steps_sys_s"] / data["steps_cpu_s"] if data["steps_cpu_s"] else float("nan"),
         "reuse_freed_memory": data["reuse_freed_memory"],
         "final_adoption": data["adopted"][-1] / n,
-        "draws": draws,
         "whole_over_early": whole_over_early(data["build_s"], data["steps_s"], data["dt"]),
         "load": os.getloadavg()[0],
     }
@@ -226,7 +223,7 @@ def report(rows: list[dict]) -> str:
             f"| {100 * large['build_sys_share']:.1f}%, {100 * large['steps_sys_share']:.1f}% | |",
             f"| {workload} | saturated step / peak step at {large['N']:.0e} | {large['saturated_over_peak']:.2f} "
             f"({small['saturated_over_peak']:.2f} at {small['N']:.0e}) | {verdict(large['saturated_over_peak'] <= MAX_SATURATED_SHARE)} |",
-            f"| {workload} | whole run / its first {EARLY_DAYS} days at {large['N']:.0e} ({large['draws']} draws) "
+            f"| {workload} | whole run / its first {EARLY_DAYS} days at {large['N']:.0e} "
             f"<= {MAX_WHOLE_OVER_EARLY:g} | {large['whole_over_early']:.2f} ({small['whole_over_early']:.2f} at "
             f"{small['N']:.0e}) | {verdict(large['whole_over_early'] <= MAX_WHOLE_OVER_EARLY)} |",
             f"| {workload} | the same per person in the talk pool ({large['talkers_at_peak']:.3g} at the peak, "
@@ -242,12 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=None, help="simulated days (default: each scenario's own)")
     parser.add_argument("--workloads", default="default,cascade", help="comma separated: default, cascade")
     parser.add_argument("--out", default="results/benchmarks/scale", help="output folder")
-    parser.add_argument("--draws", choices=("sequential", "keyed"), default="sequential", help="run.draws of every run")
-    parser.add_argument("--child", nargs=5, metavar=("WORKLOAD", "N", "DAYS", "OUT", "DRAWS"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("WORKLOAD", "N", "DAYS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        workload, n, days, out, draws = args.child
-        child(workload, int(n), float(days) or None, out, draws)
+        workload, n, days, out = args.child
+        child(workload, int(n), float(days) or None, out)
         return 0
     try:
         sizes = tuple(int(float(s)) for s in args.sizes.split(",")) if args.sizes else None
@@ -266,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     for workload in workloads:
         for n in sizes:
             print(f"benchmarks.scale: {workload} at N={n:.0e} ...", file=sys.stderr, flush=True)
-            rows.append(measure(workload, n, args.days, out_dir, args.draws))
+            rows.append(measure(workload, n, args.days, out_dir))
     table = report(rows)
     (out_dir / "scale.json").write_text(json.dumps(rows, indent=1))
     (out_dir / "scale.md").write_text(table + "\n")

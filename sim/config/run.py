@@ -38,14 +38,6 @@ class RunConfig(Section):
         description="'vector': whole population as numpy arrays (fast, default); "
         "'agents': one Mesa agent per person (readable reference, small populations).",
     )
-    draws: Literal["sequential", "keyed"] = Field(
-        "sequential",
-        description="How random numbers are drawn. 'sequential': one stream in call order (today's results); "
-        "'keyed': each number a pure function of (seed, replicate, purpose, step, person, slot), so results do "
-        "not depend on processing order or on who is skipped. Transitional: keyed becomes the only kind after "
-        "its equivalence check (docs/performance.md).",
-    )
-
     @model_validator(mode="after")
     def _whole_steps(self) -> RunConfig:
         steps = self.days / self.dt

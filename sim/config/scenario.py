@@ -33,12 +33,18 @@ REPLACED_KEYS = {
     "advertising.p": "advertising.p_max and advertising.spend_scale: reach follows from advertising.spend_per_day "
     "as p = p_max * (1 - exp(-spend_per_day / spend_scale)) (docs/model.md, 'Costs and the budget')",
 }
+#: Keys that no longer exist: old dotted path -> why (delete the key).
+REMOVED_KEYS = {
+    "run.draws": "every random number is now keyed by what it decides (seed, replicate, purpose, step, person, "
+    "slot); the sequential kind was retired after its equivalence check (docs/model.md section 9)",
+}
 
 
 def _check_renamed(data: dict[str, Any], source: str) -> None:
     """Refuse keys that were renamed or replaced, naming what to use instead."""
     moved = {old: f"renamed to {new} (same values)" for old, new in RENAMED_KEYS.items()}
     moved |= {old: f"replaced by {new}" for old, new in REPLACED_KEYS.items()}
+    moved |= {old: f"removed: {why}; delete the key" for old, why in REMOVED_KEYS.items()}
     for old, problem in moved.items():
         table: Any = data
         *parents, leaf = old.split(".")

@@ -153,9 +153,8 @@ class Consumer(mesa.Agent):
 def credited_channel(draws, person: int, channels: list[int], slot: int) -> int:
     """The channel of one of a person's contacts (`channels`, one code per contact) chosen uniformly at random.
 
-    Keyed draws pick from the codes in ascending order, as the vector backend's `random_channel` does (a code
-    with probability proportional to its contacts, by inversion of the same uniform), so both backends credit
-    the same channel; sequential draws pick in the order the contacts were met, as before."""
-    if draws.keyed:
-        channels = sorted(channels)
+    It picks from the codes in ascending order, as the vector backend's `random_channel` does (a code with
+    probability proportional to its contacts, by inversion of the same uniform), so both backends credit the
+    same channel."""
+    channels = sorted(channels)
     return channels[draws.index_one(Purpose.PICK_CONTACT, person, len(channels), slot)]

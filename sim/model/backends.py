@@ -3,8 +3,8 @@
 Both take stages 2-4 of `WomModel.step` (posting, contacts, funnel decisions) and the two per-person
 draws of the later stages (experience noise of new adopters, participation), with the same rule
 functions (`sim.model.rules`) and channel code, and hand their decisions back to the model, which
-applies them the same way for both. They draw random numbers in different orders, so they give
-statistically equivalent, not identical, runs (`tests/model/test_agents.py`).
+applies them the same way for both. Every number is keyed by what it decides (`sim.model.streams`), so
+they give identical runs, bit for bit (`tests/model/test_keyed_draws.py`).
 
 - `VectorBackend` ("vector", the default): people are entries of the model's numpy arrays and the
   whole population steps at once; work goes where something happens (the talk pool, live posts,
@@ -88,7 +88,7 @@ class VectorBackend(Backend):
             for ch in channels:
                 p = rules.post_probability(w, ch.cfg.speed, m.dt)
                 may = ch.can_post(posters)
-                # every post is drawn (keyed draws: a spent poster's post is then not read, `EdgeChannel.contacts`)
+                # every post is drawn (a spent poster's post is then not read: `EdgeChannel.contacts`)
                 who = np.compress(may & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
                 if len(who):
                     ch.post(who, m.people.post_valence(who), ctx.step)
@@ -102,8 +102,8 @@ class VectorBackend(Backend):
         """Contacts of every open channel, then of the fields, into `ctx.contacts`."""
         m, draws = self.model, self.model.draws
         used_ties = {}
-        # keyed draws: reads between people who can no longer change are skipped (work follows change)
-        open_mask = m.people.state <= Funnel.AWARE if draws.keyed else None
+        # reads between people who can no longer change are skipped (work follows change)
+        open_mask = m.people.state <= Funnel.AWARE
         for ch in ctx.channels:
             ch.prepare(ctx.step)
             used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask)
@@ -113,8 +113,8 @@ class VectorBackend(Backend):
 
     def _field_contacts(self, ctx: StepContext, open_people) -> None:
         """Advertising and well-mixed talk: each person is contacted independently with the same chance.
-        `open_people()`: the people a contact can still move (unaware or aware), found once per step and
-        asked for only by keyed draws (the only ones that draw for them alone)."""
+        `open_people()`: the people a contact can still move (unaware or aware), found once per step (only
+        they draw: a contact moves nobody else)."""
         draws, dt, contacts = self.model.draws, self.model.dt, ctx.contacts
         p_ads, q_pos, q_neg = ctx.field_rates
         total = p_ads + q_pos

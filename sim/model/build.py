@@ -34,7 +34,7 @@ EMPLOYEE_ORDER, SEED_ORDER, SEED_TIEBREAK, BETWEENNESS_SEED = 0, 1, 2, 3
 def build_channels(cfg: Scenario, rng: np.random.Generator, draws: StepDraws) -> dict[str, Channel]:
     """The enabled channels by name, in a fixed order (offline, forum, weibo, wechat): each draws its graph
     from `rng` in that order, so the same seed gives the same graphs; Weibo's official followers come from
-    `draws` (sequential ones on `rng` itself, in the same place of its stream, or keyed ones)."""
+    `draws` (one number per person, `Purpose.OFFICIAL_FOLLOW`)."""
     n, dt, wom, rel = cfg.population.size, cfg.run.dt, cfg.wom, cfg.relationship
     net = cfg.network
     channels: dict[str, Channel] = {}

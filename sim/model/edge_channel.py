@@ -7,7 +7,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.model.channels import Channel
-from sim.model.funnel import Contacts, WorkBuffers
+from sim.model.funnel import Contacts
 from sim.model.live import LiveIncoming
 from sim.model.people import People
 from sim.model.state import NEGATIVE, Funnel
@@ -42,24 +42,21 @@ class EdgeChannel(Channel):
         self._follower_mask = np.zeros(n, dtype=bool)
         self._follower_mask[self.official_followers] = True
         self._incoming: EdgeLayer | None = None
-        #: Keyed draws: closed people none of whose readers is open (found while reading; closed is for good,
+        #: Closed people none of whose readers is open (found while reading; closed is for good,
         #: so a spent sender stays spent and its posts are not visited again).
         self._spent = np.zeros(n, dtype=bool)
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
-        self._work = WorkBuffers()
 
     def contacts(
         self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
     ) -> UsedTies | UsedTieChunks:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used.
 
-        With keyed draws and `open_mask` (per person: whether a contact can still move them in the funnel),
-        reads between two people who are both closed are skipped (`_keyed_reads`).
+        With `open_mask` (per person: whether a contact can still move them in the funnel), reads between two
+        people who are both closed are skipped (`_reads`).
 
-        Senders are taken in chunks of about CHUNK_CONTACTS out-ties: one uniform per tie, drawn into a
-        buffer reused between chunks and steps (sequential draws: the same stream as one draw for all ties,
-        since each float64 takes one value of the generator; keyed draws: each tie's own number, `read_ids`),
-        so the work arrays stay a few MB whatever the population.
+        Senders are taken in chunks of about CHUNK_CONTACTS out-ties, so the work arrays stay a few MB whatever
+        the population; each read draws its tie's own number (`read_id`), so chunks change no result.
         """
         ties_used, strength_used = [], []
         live = self.live
@@ -70,33 +67,14 @@ class EdgeChannel(Channel):
             if negative and not any_negative:
                 break
             senders = np.compress(negative_post == negative, live) if any_negative else live
-            if draws.keyed and open_mask is not None:
+            if open_mask is not None:
                 senders = np.compress(~self._spent[senders], senders)
             read_p = self.read_neg if negative else self.read_pos
             transmission = self.transmission_neg if negative else self.transmission_pos
             answered = negative and self.answering()
-            indptr = self.layer.indptr
             for chunk in self._chunks(senders):
-                source = np.repeat(chunk, indptr[chunk + 1] - indptr[chunk]) if self.keep_sources else None
-                if draws.keyed:
-                    targets, ties, u, share, source = self._keyed_reads(chunk, read_p, answered, open_mask, draws)
-                    ties = ties if growing else None
-                elif read_p < 1.0:  # filter the positions, then read targets and tie ids of the seen ones only
-                    pos = self.layer.entries(chunk)
-                    share = self._audience_fan_share(chunk, self.layer.indices[pos]) if answered else None
-                    u, seen = self._work.take(len(pos))
-                    draws.uniform(Purpose.READ, pos, 2 * self.code, out=u)
-                    np.less(u, read_p, out=seen)
-                    pos, u = np.compress(seen, pos), np.compress(seen, u)
-                    targets = self.layer.indices[pos]
-                    ties = self.layer.ties_at(pos) if growing else None
-                    share = None if share is None else np.compress(seen, share)
-                    source = None if source is None else np.compress(seen, source)
-                else:  # everyone reads: scipy's row copy of targets (and ids) is the fastest
-                    targets, ties = self.layer.out_ties(chunk, with_ties=growing)
-                    share = self._audience_fan_share(chunk, targets) if answered else None
-                    u, _ = self._work.take(len(targets))
-                    draws.uniform(Purpose.READ, targets, 2 * self.code, out=u)
+                targets, ties, u, share, source = self._reads(chunk, read_p, answered, open_mask, draws)
+                ties = ties if growing else None
                 strength = self.ties.now(ties, day)
                 p = rules.persuasion_probability(transmission, strength)
                 if answered:
@@ -111,12 +89,12 @@ class EdgeChannel(Channel):
             return UsedTies(np.empty(0, dtype=np.int64))
         return UsedTieChunks([UsedTies(t, s, day) for t, s in zip(ties_used, strength_used)])
 
-    def _keyed_reads(
+    def _reads(
         self, chunk: np.ndarray, read_p: float, answered: bool, open_mask: np.ndarray | None, draws: StepDraws
     ) -> tuple:
-        """The out-ties of `chunk` (senders with a live post) that are read this step, with keyed draws: each
-        read's uniform is keyed by its tie and direction (`read_id`), so the numbers do not depend on chunks,
-        on order or on the reads skipped. Work follows change: with `open_mask`, a read between two people
+        """The out-ties of `chunk` (senders with a live post) that are read this step: each read's uniform is
+        keyed by its tie and direction (`read_id`), so the numbers do not depend on chunks, on order or on the
+        reads skipped. Work follows change: with `open_mask`, a read between two people
         who are both closed (neither can be moved in the funnel again: state beyond aware) is skipped before
         drawing; it could only have strengthened a tie between them, which no later decision reads.
         Returns (targets, tie ids, uniforms, the sender's audience fan share if `answered`, senders if kept)."""
@@ -185,7 +163,7 @@ class EdgeChannel(Channel):
         lo, hi = live.start[i], live.start[i + 1]
         if lo == hi:
             return [], []
-        ids = read_id(live.tie[lo:hi], live.sender[lo:hi], i) if draws.keyed else live.tie[lo:hi]
+        ids = read_id(live.tie[lo:hi], live.sender[lo:hi], i)
         u = draws.uniform(Purpose.READ, ids, 2 * self.code)
         seen = (u < live.read_p[lo:hi]).nonzero()[0]
         if len(seen) == 0:

@@ -150,22 +150,6 @@ class Scratch:
         return out
 
 
-class WorkBuffers:
-    """A uniform draw and a mask per contact, kept and reused between chunks and steps (no fresh large
-    arrays each step: above glibc's mmap threshold, ~32 MB, each would be mapped, faulted in and unmapped)."""
-
-    def __init__(self):
-        self._u = np.empty(0)
-        self._mask = np.empty(0, dtype=bool)
-
-    def take(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Views of k float64 and k bool entries (contents undefined), grown when too small."""
-        if len(self._u) < k:
-            self._u = np.empty(k)
-            self._mask = np.empty(k, dtype=bool)
-        return self._u[:k], self._mask[:k]
-
-
 def _persuasive(blocks: list[Block]) -> list[np.ndarray]:
     """Targets of the persuasive contacts of each block."""
     return [np.compress(b.persuaded, b.target) for b in blocks]

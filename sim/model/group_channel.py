@@ -84,13 +84,13 @@ class GroupChannel(Channel):
         """Members of groups with live posts meet those posts (one uniform per membership and valence: all
         positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used.
 
-        With keyed draws and `open_mask`, closed members are skipped: what they read could only strengthen
+        With `open_mask`, closed members are skipped: what they read could only strengthen
         their own tie to the group, which only their own (closed) decisions read."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
-        if draws.keyed and open_mask is not None:
+        if open_mask is not None:
             slots = np.compress(open_mask[self.groups.members[slots]], slots)
         who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
@@ -113,10 +113,8 @@ class GroupChannel(Channel):
         lo, hi = self.groups.agent_ptr[i], self.groups.agent_ptr[i + 1]
         slots = self.groups.agent_slots[lo:hi]
         slots = np.compress(live.active[slots], slots)
-        if draws.keyed:  # the vector backend's numbers: membership slot, positive then negative
-            u = np.stack([draws.uniform(Purpose.READ, slots, 2 * self.code + neg) for neg in (0, 1)], axis=1)
-        else:
-            u = draws.uniform(Purpose.READ, np.empty(2 * len(slots)), 2 * self.code).reshape(len(slots), 2)
+        # the vector backend's numbers: membership slot, positive then negative
+        u = np.stack([draws.uniform(Purpose.READ, slots, 2 * self.code + neg) for neg in (0, 1)], axis=1)
         seen = (u < live.seen[:, slots].T).tolist()
         persuaded = (u < live.persuaded[:, slots].T).tolist()
         strength = live.strength[slots].tolist() if live.strength is not None else [live.base] * len(slots)

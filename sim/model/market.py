@@ -1,8 +1,7 @@
 """A market that grows (`[market]`, issue 26 part 5): who can buy at all on a given day.
 
-Each person gets a fixed eligibility rank u, uniform in [0, 1), drawn once at build (`Purpose.ELIGIBILITY`
-with keyed draws; else from the replicate's market stream, `market_stream`, so that switching the market
-on moves no other number of a sequential run's build). A person can buy on day t when u < share(t)
+Each person gets a fixed eligibility rank u, uniform in [0, 1), drawn once at build (`Purpose.ELIGIBILITY`,
+a purpose of its own: switching the market on moves no other number). A person can buy on day t when u < share(t)
 (`rules.eligible`): the share eligible follows the curve, and since the share never falls, eligibility
 is for good. Employees and seed users are eligible from the start (`admit`). Ineligible people still
 hear, are persuaded and become aware; only their chances to buy and to reject for good are 0 (`gate`): they
@@ -43,8 +42,8 @@ def share_function(cfg: MarketConfig) -> Callable[[float], float]:
 class Market:
     """Who can buy: everyone (`market.kind = "fixed"`), or those whose rank is below the day's share."""
 
-    def __init__(self, cfg: MarketConfig, n: int, draws: StepDraws | None) -> None:
-        """`draws` (needed only when the market grows) give everyone's rank, at build."""
+    def __init__(self, cfg: MarketConfig, n: int, draws: StepDraws) -> None:
+        """`draws` give everyone's rank, at build, when the market grows."""
         self.on = cfg.on
         if self.on:
             self.share = share_function(cfg)

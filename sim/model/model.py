@@ -40,14 +40,7 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import take_part
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
-from sim.model.streams import (
-    SequentialDraws,
-    StepDraws,
-    market_stream,
-    model_streams,
-    replicate_sequence,
-    step_draws,
-)
+from sim.model.streams import StepDraws, model_streams, replicate_sequence
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
@@ -60,16 +53,16 @@ class WomModel(mesa.Model):
         """Build the people, the playbook, the product, the channels, the initial users and the backend; an
         integer seed gives replicate 0 of `wom run --seed`."""
         streams = model_streams(seed)
-        super().__init__(rng=np.random.default_rng(streams.dynamics))
+        super().__init__(rng=np.random.default_rng(streams.dynamics))  # Mesa's own; the model never draws from it
         self.cfg = scenario
         self.n = scenario.population.size
         self.dt = scenario.run.dt
         self.step_index = 0
-        #: Every per-step random number of the model and the playbook (`run.draws`, `sim.model.streams`).
-        self.draws = step_draws(scenario.run.draws, replicate_sequence(seed), self.rng)
+        #: Every random number of the model and the playbook, the build's at step 0 (`sim.model.streams`).
+        self.draws = StepDraws(replicate_sequence(seed))
         self.playbook = Playbook(scenario, self.n)
         #: Every per-person array: the model's own states and those the playbook's parts declare.
-        self.people = p = People(scenario, self.build_draws(streams.people), CORE_STATES + self.playbook.states())
+        self.people = p = People(scenario, self.draws, CORE_STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, p.talk_start, p.state, p.counts)
@@ -77,18 +70,16 @@ class WomModel(mesa.Model):
         self.product = Product(self.playbook.initial_quality(), scenario.generations)
         p.expectation += self.playbook.expectation_shift
         #: Who can buy at all on a day (`[market]`, `sim.model.market`); ranks are drawn only when it grows.
-        self.market = Market(
-            scenario.market, self.n, self.build_draws(market_stream(seed)) if scenario.market.on else None
-        )
+        self.market = Market(scenario.market, self.n, self.draws)
         self.well_mixed = scenario.network.kind == "well_mixed"
         network_rng = np.random.default_rng(streams.network)  # graphs keep a stream of their own (built once)
-        self.channels: dict[str, Channel] = build.build_channels(scenario, network_rng, self.build_draws(network_rng))
+        self.channels: dict[str, Channel] = build.build_channels(scenario, network_rng, self.draws)
         if scenario.relationship.answer_back > 0:  # fans answer complaints where they read them
             for ch in self.channels.values():
                 ch.state = p.state
         #: What the playbook's hooks may read and change, instead of the model (`sim.playbook.base.HookView`).
         self.view = build.hook_view(self)
-        self._place_initial_users(self.build_draws(streams.placement))
+        self._place_initial_users()
         self.officials = [OfficialAccount(self, k) for k in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on, self.new_adopters = False, 0
@@ -99,17 +90,9 @@ class WomModel(mesa.Model):
         self.running = True
         self._record()
 
-    def build_draws(self, stream: np.random.SeedSequence | np.random.Generator) -> StepDraws:
-        """The draws of a one-off part of the build (people's expectations and cities, Weibo's official followers,
-        the placement of employees and seed users): keyed ones (at step 0, each its own purpose) with keyed
-        draws; else sequential ones from the part's own stream, as before keyed draws."""
-        if self.draws.keyed:
-            return self.draws
-        return SequentialDraws(stream if isinstance(stream, np.random.Generator) else np.random.default_rng(stream))
-
-    def _place_initial_users(self, draws: StepDraws) -> None:
+    def _place_initial_users(self) -> None:
         """Employees start as fans, seed users as advocating adopters; the playbook acts on them; they talk."""
-        employees, seed_users = build.choose_initial_users(self.cfg, self.channels, draws)
+        employees, seed_users = build.choose_initial_users(self.cfg, self.channels, self.draws)
         self.people.place_initial_users(employees, seed_users)
         self.market.admit(np.concatenate([employees, seed_users]))  # they own the product on day 0
         self.playbook.place(self.view, seed_users, employees)
@@ -261,11 +244,11 @@ class WomModel(mesa.Model):
         return self.product.experience(expectation, self.backend.experience_noise(buyers), day, self.cfg.engine)
 
     def start_talking(self, talkers: np.ndarray, step: int) -> None:
-        """Buyers with something to say start talking next step (with keyed draws, joining the talk pool in id
-        order, so that the pool's order, and with it the float sum of the `talking` column, is the same
-        whichever backend found them)."""
+        """Buyers with something to say start talking next step (joining the talk pool in id order, so that the
+        pool's order, and with it the float sum of the `talking` column, is the same whichever backend found
+        them)."""
         self.people.talk_start[talkers] = step + 1
-        self.talk.add(np.sort(talkers) if self.draws.keyed else talkers)
+        self.talk.add(np.sort(talkers))
 
     def stop_talking(self, people: np.ndarray) -> None:
         """People with nothing left to say (a detractor won back to a quiet adopter) stop talking: they leave

@@ -70,9 +70,8 @@ class People:
     adopt_day: np.ndarray
 
     def __init__(self, scenario: Scenario, draws: StepDraws, states: Iterable[State] = CORE_STATES):
-        """Draw expectations (value units) and cities, in that order, from `draws` (the people stream's, or the
-        replicate's keyed draws: `WomModel.build_draws`); then
-        allocate every declared state for the scenario's population (a name declared twice, or taken by
+        """Draw expectations (value units) and cities, in that order, from `draws` (the replicate's draws at step 0);
+        then allocate every declared state for the scenario's population (a name declared twice, or taken by
         `People` itself, is an error)."""
         self.relationship = scenario.relationship
         self.n = n = scenario.population.size

@@ -96,7 +96,7 @@ def philox_one_rounds(x0: int, x1: int, x2: int, x3: int, round_keys: list[tuple
 @functools.cache
 def uniform_kernel():
     """The compiled loop of `Draws.uniform` (numba, compiled on first use and cached on disk, so that
-    commands that never draw keyed numbers do not import numba): for each id, Philox4x32-10 of the
+    commands that never run the model do not import numba): for each id, Philox4x32-10 of the
     counter (id low word, id high word, word2, word3) with the given round keys, as `philox_one_rounds` writes
     it, into a uniform double from words 0 and 1."""
     import numba

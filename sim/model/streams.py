@@ -6,9 +6,10 @@ the same seed make the same ones, can be read off one file:
 - a run with seed s: replicate r uses child r of `SeedSequence(s)` (`replicate_seed`); the same seeds
   serve every arm of a claim, every plan of `wom optimize` and every coalition of an attribution
   (common random numbers);
-- inside one replicate (`model_streams`): child 0 builds the network, child 1 draws people's
-  expectations and cities, its child 0 places employees and seed users, child 2 drives every step,
-  child 3 draws the eligibility ranks of a market that grows (`market_stream`, only when it grows);
+- inside one replicate (`model_streams`): child 0 builds the graphs (built once, they keep a stream of
+  their own), child 2 seeds Mesa's own generator (`Model.rng`), which the model never draws from; every
+  other number of the build and of every step is a keyed draw (below); children 1 and 3 held the build's
+  draws before keyed draws and are left unused, so that the graphs keep their numbers;
 - a sweep point p, replicate r: `SeedSequence(s, spawn_key=(p, r))` (`sweep_seed`), the same stream as
   `SeedSequence(s).spawn(n_points)[p].spawn(replicates)[r]`, whatever the design's size;
 - ABC calibration: the i-th simulation's replicates spawn from `SeedSequence(s, spawn_key=(i,))`
@@ -23,10 +24,8 @@ whose every number is a pure function of (seed, replicate, purpose, step, person
 whole arrays of people at once. The key comes from the replicate's stream above (`draws_key`), the
 purposes from one registry (`Purpose`).
 
-A model draws every random number of its steps through its step draws (`StepDraws`, `run.draws`):
-`SequentialDraws` (the dynamics stream in call order, today's results) or `KeyedDraws` (`Draws` at the
-model's step). With keyed draws the build's one-off draws are keyed too, except the graphs, which keep
-the network stream of their own.
+A model draws every random number of its build and its steps through its step draws (`StepDraws`:
+`Draws` at the model's step, the build at step 0); only the graphs keep the network stream of their own.
 """
 
 from __future__ import annotations
@@ -83,11 +82,9 @@ def sampler_rng(seed: int) -> np.random.Generator:
 
 
 class ModelStreams(NamedTuple):
-    """The streams of one replicate (see the module): network, people, placement, dynamics."""
+    """The numpy streams of one replicate (see the module): the graphs', and Mesa's own (never drawn from)."""
 
     network: np.random.SeedSequence
-    people: np.random.SeedSequence
-    placement: np.random.SeedSequence
     dynamics: np.random.SeedSequence
 
 
@@ -96,28 +93,18 @@ def replicate_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequ
     return seed if isinstance(seed, np.random.SeedSequence) else replicate_seed(seed, 0)
 
 
-#: The child of a replicate's stream that draws the eligibility ranks of a market that grows (sequential draws).
-MARKET_CHILD = 3
-
-
-def market_stream(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
-    """The stream of a replicate's eligibility ranks (`sim.model.market`) under sequential draws: child 3 of the
-    replicate's stream, apart from the network, people and dynamics streams, so that switching the market on
-    moves none of their numbers."""
-    return child_seed(replicate_sequence(seed), MARKET_CHILD)
+#: The children of a replicate's stream that build the graphs and seed Mesa's generator.
+NETWORK_CHILD, MESA_CHILD = 0, 2
 
 
 def model_streams(seed: int | np.random.SeedSequence) -> ModelStreams:
-    """The streams of one replicate; an integer seed means replicate 0 of a run with that seed."""
+    """The numpy streams of one replicate; an integer seed means replicate 0 of a run with that seed."""
     seq = replicate_sequence(seed)
-    network, people, dynamics = (child_seed(seq, i) for i in range(3))
-    return ModelStreams(network, people, child_seed(people, 0), dynamics)
+    return ModelStreams(child_seed(seq, NETWORK_CHILD), child_seed(seq, MESA_CHILD))
 
 
 # ---------------------------------------------------------------------------------------------------
 # Keyed draws: a counter-based generator (Philox4x32-10), every number a pure function of what it decides.
-#
-# Not used by the model yet (issue 25, part 1): the model still draws from the numpy streams above.
 # ---------------------------------------------------------------------------------------------------
 
 #: Counter word 3 holds the purpose in its high half and the slot in its low half.
@@ -275,92 +262,27 @@ class Draws:
 
 
 # ---------------------------------------------------------------------------------------------------
-# A step's draws: one interface for every per-step random number of the model and the playbook.
+# A step's draws: one interface for every random number of the model and the playbook.
 #
 # Each draw site names what it decides (a `Purpose`), for whom (ids) and, where one person draws several
-# numbers for one purpose in a step, which (a slot). Two implementations (`run.draws`):
-# - `SequentialDraws` ("sequential", today's default): the numbers of the dynamics stream in call order,
-#   exactly as the model drew them before this interface (ids and slots are used only for sizes), so
-#   every output stays byte-identical;
-# - `KeyedDraws` ("keyed"): each number a pure function of (seed, replicate, purpose, step, id, slot)
-#   (`Draws`), so results do not depend on processing order, chunking, or who is skipped.
-# Issue 25 switches the default to keyed once, after its pre-registered equivalence check.
+# numbers for one purpose in a step, which (a slot); each number is a pure function of (seed, replicate,
+# purpose, step, id, slot) (`Draws`), so results do not depend on processing order, chunking, or who is
+# skipped. (Until issue 25 the model drew from one sequential stream in call order; the change was made
+# once, after a pre-registered equivalence check: experiments/draws/equivalence/.)
 # ---------------------------------------------------------------------------------------------------
 
 #: Half of the spacing of keyed uniforms (2^-53): added to a uniform, it keeps the inverse normal CDF finite.
 HALF_ULP = 2.0**-54
 
 
-class SequentialDraws:
-    """Draws from one numpy `Generator` in call order: the model's numbers before keyed draws."""
-
-    keyed = False
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        #: The step the numbers are for (set by the model at the start of each step; 0 while building).
-        self.step = 0
-
-    def uniform(self, purpose: Purpose, ids, slot: int = 0, out: np.ndarray | None = None) -> np.ndarray:
-        """One uniform in [0, 1) per id of `ids` (into `out` if given, which must have their length)."""
-        return self.rng.random(out=out) if out is not None else self.rng.random(len(ids))
-
-    def uniform_one(self, purpose: Purpose, person: int, slot: int = 0) -> float:
-        """One uniform for one id."""
-        return float(self.rng.random())
-
-    def normal(self, purpose: Purpose, ids, sd: float) -> np.ndarray:
-        """One normal draw of mean 0 and standard deviation `sd` per id."""
-        return self.rng.normal(0.0, sd, len(ids))
-
-    def normal_one(self, purpose: Purpose, person: int, sd: float) -> float:
-        """One normal draw for one id."""
-        return float(self.rng.normal(0.0, sd))
-
-    def index_one(self, purpose: Purpose, person: int, high: int, slot: int = 0) -> int:
-        """A whole number in 0 .. high-1, uniformly, for one id."""
-        return int(self.rng.integers(high))
-
-    def integers(self, purpose: Purpose, ids, high: int) -> np.ndarray:
-        """A whole number in 0 .. high-1, uniformly, per id."""
-        return self.rng.integers(0, high, len(ids))
-
-    def integer(self, purpose: Purpose, low: int, high: int, slot: int = 0) -> int:
-        """A whole number in low .. high-1, uniformly (one draw for the step, `slot` telling several apart)."""
-        return int(self.rng.integers(low, high))
-
-    def count(self, purpose: Purpose, mean: float, slot: int = 0) -> int:
-        """A Poisson count of mean `mean` (one draw for the step)."""
-        return int(self.rng.poisson(mean))
-
-    def split(self, purpose: Purpose, total: int, shares, slot: int = 0) -> np.ndarray:
-        """`total` items split among kinds with probabilities `shares` (a multinomial draw)."""
-        return self.rng.multinomial(total, shares)
-
-    def choose(self, purpose: Purpose, ids: np.ndarray, k: int, slot: int = 0) -> np.ndarray:
-        """`k` of the distinct `ids`, without replacement, in random order."""
-        return self.rng.choice(ids, size=k, replace=False)
-
-    def order(self, purpose: Purpose, ids: np.ndarray, slot: int = 0) -> np.ndarray:
-        """A random order of `ids`, as positions into it (a permutation of 0 .. len(ids)-1)."""
-        return self.rng.permutation(len(ids))
-
-    def each_person(self, purpose: Purpose, n: int, p: float, open_people) -> np.ndarray:
-        """Each of the n people independently with probability p, sorted, in O(expected hits): a binomial
-        count, then that many people. `open_people` (a callable giving the people whose state a hit can
-        still change) is not needed here: the count is over everybody."""
-        k = self.rng.binomial(n, p)
-        return np.sort(self.rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
-
-
-class KeyedDraws:
-    """Draws keyed by what they decide (`Draws`): the same (purpose, step, id, slot) always gives the same
-    number, whatever else is drawn, in whatever order, by whichever backend."""
-
-    keyed = True
+class StepDraws:
+    """A replicate's draws at the model's step (`Draws`): the same (purpose, step, id, slot) always gives the
+    same number, whatever else is drawn, in whatever order, by whichever backend."""
 
     def __init__(self, seq: np.random.SeedSequence) -> None:
+        """Draws keyed by a replicate's stream (as `Draws(seed, replicate)`)."""
         self.draws = Draws.from_sequence(seq)
+        #: The step the numbers are for (set by the model at the start of each step; 0 while building).
         self.step = 0
 
     def uniform(self, purpose: Purpose, ids, slot: int = 0, out: np.ndarray | None = None) -> np.ndarray:
@@ -442,14 +364,3 @@ def poisson_quantile(u: float, mean: float) -> int:
         term *= mean / k
         cdf += term
     return k
-
-
-#: A replicate's step draws, of either kind.
-StepDraws = SequentialDraws | KeyedDraws
-
-
-def step_draws(kind: str, replicate: np.random.SeedSequence, dynamics: np.random.Generator) -> StepDraws:
-    """A replicate's step draws of the given kind (`run.draws`): sequential ones from `dynamics` (the generator
-    of its dynamics stream, `model_streams`), keyed ones keyed by the replicate's own stream (as
-    `Draws(seed, replicate)`)."""
-    return KeyedDraws(replicate) if kind == "keyed" else SequentialDraws(dynamics)

@@ -44,7 +44,6 @@ class Playbook:
         #: People who share automatically next step (embedded or achievement sharing).
         self.share_next = np.zeros(n, dtype=bool)
         self.marks_sharers = any(p.marks_sharers for p in self.mechanisms)
-        #: Whether a mechanism reads who posted this step (with keyed draws every post is then placed).
         #: Participations so far (all sources).
         self.participations = 0
         #: Bug reports filed outside the participation phase, not yet taken in by a release (feedback items).

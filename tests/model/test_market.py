@@ -48,11 +48,10 @@ def test_curve_share_is_linear_between_rows_and_flat_outside():
     assert curve_share(0.0, days, shares) == 0.1
 
 
-@pytest.mark.parametrize("draws", ["sequential", "keyed"])
-def test_the_share_eligible_follows_the_curve(tmp_path, draws):
+def test_the_share_eligible_follows_the_curve(tmp_path):
     """At every recorded day, `eligible` counts exactly the people whose rank is below the curve, and that
     count is within SD_BOUND binomial standard deviations of the curve times N."""
-    model = curve_model(tmp_path, f'run.draws="{draws}"')
+    model = curve_model(tmp_path)
     frame = pd.DataFrame(model.run())
     n = model.n
     days, shares = np.array(CURVE_ROWS, dtype=float).T

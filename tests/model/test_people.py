@@ -9,7 +9,7 @@ import pytest
 from sim.config.scenario import load_scenario
 from sim.model.people import CORE_STATES, People, State
 from sim.model.state import CHANNEL, CHANNELS, QUIET, Funnel
-from sim.model.streams import SequentialDraws
+from sim.model.streams import StepDraws
 
 SMALL = [
     "population.size=50",
@@ -21,7 +21,7 @@ SMALL = [
 
 
 def people(states=CORE_STATES) -> People:
-    return People(load_scenario(None, SMALL), SequentialDraws(np.random.default_rng(0)), states)
+    return People(load_scenario(None, SMALL), StepDraws(np.random.SeedSequence(0)), states)
 
 
 def test_declared_states_are_allocated_with_their_start():

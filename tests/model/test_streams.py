@@ -23,9 +23,8 @@ from sim.model.streams import (
     MAX_PERSON,
     MAX_PURPOSE,
     Draws,
-    KeyedDraws,
     Purpose,
-    SequentialDraws,
+    StepDraws,
     poisson_quantile,
 )
 
@@ -219,8 +218,8 @@ def test_compiled_and_array_paths_give_the_same_numbers():
         assert compiled[k] == draws.uniform_one(Purpose.CONVERT, STEP, int(people[k]), slot=5)
 
 
-def keyed(step: int = STEP) -> KeyedDraws:
-    draws = KeyedDraws(np.random.SeedSequence(SEED))
+def keyed(step: int = STEP) -> StepDraws:
+    draws = StepDraws(np.random.SeedSequence(SEED))
     draws.step = step
     return draws
 
@@ -229,7 +228,7 @@ def test_keyed_step_draws_are_the_replicates_draws():
     """A replicate's keyed step draws are `Draws(seed, replicate)` at the step they are set to."""
     from sim.model.streams import replicate_seed
 
-    step_draws = KeyedDraws(replicate_seed(SEED, 2))
+    step_draws = StepDraws(replicate_seed(SEED, 2))
     step_draws.step = STEP
     people = np.arange(100)
     assert np.array_equal(
@@ -287,14 +286,3 @@ def test_keyed_splits_and_normals():
     z = draws.normal(Purpose.EXPERIENCE, np.arange(N_KS), 2.0) / 2.0
     assert stats.kstest(z, "norm").pvalue > ALPHA and np.isfinite(z).all()
     assert draws.normal_one(Purpose.EXPERIENCE, 7, 2.0) == draws.normal(Purpose.EXPERIENCE, np.array([7]), 2.0)[0]
-
-
-def test_sequential_step_draws_are_the_generators_numbers_in_call_order():
-    """`SequentialDraws` gives exactly what the generator gives for the same calls (the model before keyed draws)."""
-    a, b = SequentialDraws(np.random.default_rng(5)), np.random.default_rng(5)
-    ids = np.arange(10, 60)
-    assert np.array_equal(a.uniform(Purpose.POST, ids), b.random(len(ids)))
-    assert np.array_equal(a.choose(Purpose.SUPER_USERS, ids, 7), b.choice(ids, size=7, replace=False))
-    assert np.array_equal(a.order(Purpose.SERVICE_ORDER, ids), b.permutation(len(ids)))
-    assert a.count(Purpose.REFERRAL_CODES, 4.0) == b.poisson(4.0)
-    assert np.array_equal(a.normal(Purpose.EXPERIENCE, ids, 0.3), b.normal(0.0, 0.3, len(ids)))

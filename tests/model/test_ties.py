@@ -20,7 +20,7 @@ from sim.model import rules
 from sim.model.funnel import Block, Contacts, Scratch, strongest_persuasive_tie
 from sim.model.model import WomModel
 from sim.model.state import NEGATIVE, Funnel
-from sim.model.streams import SequentialDraws, replicate_seeds
+from sim.model.streams import StepDraws, replicate_seeds
 from sim.playbook.core import CORE_SWITCHES
 from sim.run.runner import run_replicate
 
@@ -107,9 +107,9 @@ def negative_persuasions(answer_back: float, name: str) -> tuple[int, int]:
     ch.post(posters, np.full(len(posters), NEGATIVE, dtype=np.int8), 1)
     ch.prepare(1)
     out = Contacts()
-    ch.contacts(1, 0.0, SequentialDraws(np.random.default_rng(0)), out)
+    ch.contacts(1, 0.0, StepDraws(np.random.SeedSequence(0)), out)
     vector = sum(int(b.persuaded.sum()) for b in out.blocks if b.negative)
-    draws = SequentialDraws(np.random.default_rng(1))
+    draws = StepDraws(np.random.SeedSequence(1))
     agents = sum(sum(p for _, neg, p, _ in ch.contacts_of(i, 1, 0.0, draws)[0] if neg) for i in range(n))
     return vector, agents
 

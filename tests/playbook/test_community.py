@@ -164,10 +164,12 @@ def test_a_split_community_draws_each_member_into_one_of_its_parts():
     split = 5
     model = WomModel(load_scenario(None, [*FRIENDS, f"community.split_size={split}"]), replicate_seeds(SEED, 1)[0])
     community = model.playbook.mechanism("community")
+    seen, assign = [], community._assign_parts  # members counted when parts were last drawn (fans made later
+    community._assign_parts = lambda view, members: seen.append(len(members)) or assign(view, members)  # wait)
     model.run(30)
     members = np.flatnonzero(model.people.state == Funnel.FAN)
     assert len(members) > split
-    assert community.parts == rules.community_parts(len(members), split) > 1
+    assert community.parts == rules.community_parts(seen[-1], split) > 1
     parts = model.people.community_part[members]
     drawn = parts[parts >= 0]  # members who became fans at the end of the last step get theirs next step
     assert len(drawn) >= len(members) // 2 and (drawn < community.parts).all()

@@ -52,8 +52,7 @@ def frame(extra: list[str]) -> pd.DataFrame:
 def test_detractors_take_part_and_nothing_else_moves_when_nobody_answers():
     """With no answers and no iteration, complaining only adds participations: every other column is as
     without the mechanism (keyed draws: the complaints' draws move nobody else's numbers)."""
-    keyed = "run.draws=keyed"
-    off, on = frame([*POOR, keyed]), frame([*ON, keyed, "complaints.answers_per_day=0"])
+    off, on = frame(POOR), frame([*ON, "complaints.answers_per_day=0"])
     assert (on["participations"] >= off["participations"]).all()
     assert on["participations"].iloc[-1] > off["participations"].iloc[-1]
     rest = [c for c in off.columns if c != "participations"]
@@ -154,7 +153,7 @@ def test_reports_raise_the_quality_of_releases():
 def test_keyed_draws_give_both_backends_the_same_run(extra):
     """Every draw of the mechanism is keyed by person ids, so the per-agent and vector backends agree bit
     for bit (with detractors won back to both valences)."""
-    settings = [*ON, *extra, "run.draws=keyed", "complaints.answer_win_back=0.5"]
+    settings = [*ON, *extra, "complaints.answer_win_back=0.5"]
     vector = WomModel(load_scenario(None, [*settings, "run.backend=vector"]), SEED).run()
     agents = WomModel(load_scenario(None, [*settings, "run.backend=agents"]), SEED).run()
     assert vector == agents

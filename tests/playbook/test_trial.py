@@ -79,7 +79,6 @@ def test_trial_sorts_good_from_bad_products():
 
 
 def test_with_nobody_trying_nothing_moves():
-    keyed = "run.draws=keyed"
-    off = run_replicate(load_scenario(None, [*BASE, keyed]), replicate_seeds(SEED, 1)[0], 0)
-    on = run_replicate(load_scenario(None, [*ON, keyed, "trial.trial_rate=0"]), replicate_seeds(SEED, 1)[0], 0)
+    off = run_replicate(load_scenario(None, BASE), replicate_seeds(SEED, 1)[0], 0)
+    on = run_replicate(load_scenario(None, [*ON, "trial.trial_rate=0"]), replicate_seeds(SEED, 1)[0], 0)
     pd.testing.assert_frame_equal(on, off, check_exact=True)
