@@ -256,8 +256,11 @@ class WomModel(mesa.Model):
 
     def experience(self, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
         """Engine: lived experience of buyers in the step starting on `day`, as (margin in value units,
-        valence): who advocates, stays quiet or detracts (the backend draws the noise)."""
+        valence): who advocates, stays quiet or detracts (the backend draws the noise); the playbook's raises
+        (brand signals, brand_signals.expectation_raise) lift the expectation they live it against."""
         expectation = self.people.expectation[buyers]
+        if self.playbook.raises_expectation():
+            expectation = expectation + self.playbook.expectation_raise(self.view, buyers, day)
         return self.product.experience(expectation, self.backend.experience_noise(buyers), day, self.cfg.engine)
 
     def start_talking(self, talkers: np.ndarray, step: int) -> None:

@@ -208,6 +208,11 @@ class Mechanism:
         starting on `day`, at their decision (trust lowering the cost of deciding; discounts add)."""
         return 0.0
 
+    def expectation_raise(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Value units added to the expectation buyers (`people`, buying in the step starting on `day`) live the
+        product against: what a brand signal led them to expect beyond their own (raises add)."""
+        return 0.0
+
     # --- official accounts: a mechanism that answers replaces the default ----------------------------
 
     def official_rate(self, day: float) -> float | None:

@@ -124,6 +124,17 @@ class Playbook:
             d = d + part.expectation_discount(view, people, day)
         return d
 
+    def raises_expectation(self) -> bool:
+        """Whether any part raises the expectation buyers live the product against (else the model skips it)."""
+        return bool(self._hooks["expectation_raise"])
+
+    def expectation_raise(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Sum of the parts' raises of buyers' expectations at the lived experience (value units; 0.0 when none)."""
+        r = 0.0
+        for part in self._hooks["expectation_raise"]:
+            r = r + part.expectation_raise(view, people, day)
+        return r
+
     # --- official accounts --------------------------------------------------------------------------
 
     def official_rate(self, day: float) -> float:
