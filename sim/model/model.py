@@ -23,6 +23,8 @@ seed)`, then `model.step()` or `model.run()`, and `model.datacollector.get_model
 
 from __future__ import annotations
 
+from functools import partial
+
 import mesa
 import numpy as np
 
@@ -37,7 +39,7 @@ from sim.model.context import StepContext
 from sim.model.market import Market
 from sim.model.people import CORE_STATES, NEVER, People
 from sim.model.product import Product
-from sim.model.record import SeriesCollector, model_reporters
+from sim.model.record import SeriesCollector, model_reporters, playbook_column
 from sim.model.relationship import take_part
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
 from sim.model.streams import (
@@ -95,6 +97,8 @@ class WomModel(mesa.Model):
         reporters = model_reporters(scenario.generations.count, market=self.market.on)
         if self.ledger.limited:
             reporters[OUT_OF_MONEY_COLUMN] = out_of_money
+        for column in self.playbook.series_columns():  # the mechanisms' own columns (segments)
+            reporters[column] = partial(playbook_column, column=column)
         self.datacollector = SeriesCollector(reporters)
         self.running = True
         self._record()

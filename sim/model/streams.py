@@ -185,6 +185,7 @@ class Purpose(IntEnum):
     STAFF_PERSUADED = 54  # whether a reader of a staff post that was not found out is persuaded by it
     STAFF_BUY = 55  # whether a reader persuaded by a staff post buys now
     STAFF_REJECT = 56  # whether a reader persuaded by a staff post who does not buy turns away
+    SEGMENT = 57  # whether a person is an enthusiast (segments; build)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -173,6 +173,14 @@ class Mechanism:
     def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """Act on the initial users (seed users and employees) once they are chosen."""
 
+    def series_columns(self) -> tuple[str, ...]:
+        """Names of the time-series columns this part records after the model's own (people or counts)."""
+        return ()
+
+    def series(self, view: HookView) -> dict[str, int | float]:
+        """The values of its `series_columns` now, by name (plain Python numbers)."""
+        return {}
+
     # --- who talks, who may buy ---------------------------------------------------------------
 
     def brand_active(self, day: float) -> bool:

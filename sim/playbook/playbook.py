@@ -65,6 +65,15 @@ class Playbook:
         """The per-person states the parts keep on `People`, in registry order."""
         return tuple(s for part in self._hooks["states"] for s in part.states())
 
+    def series_columns(self) -> tuple[str, ...]:
+        """The time-series columns the parts record, in registry order."""
+        return tuple(c for part in self._hooks["series_columns"] for c in part.series_columns())
+
+    def series(self, view: HookView, column: str) -> int | float:
+        """The current value of one of the parts' columns."""
+        part = next(p for p in self._hooks["series"] if column in p.series_columns())
+        return part.series(view)[column]
+
     def mechanism(self, section: str) -> Mechanism | None:
         """The switched-on mechanism configured by `section`, if any."""
         return next((m for m in self.mechanisms if m.section == section), None)
