@@ -22,7 +22,8 @@ class Segments(Mechanism):
     """At the build, each person of the public is an enthusiast with chance enthusiast_share (`Purpose.SEGMENT`),
     the others the mass market; seed users and employees are enthusiasts (seed_enthusiasts) or drawn as the
     public. Each segment's expectations are shifted once (enthusiast_expectation, mass_expectation) and its
-    talk scaled (enthusiast_talk, mass_talk: factors on every talk weight, on every channel). At a decision a
+    talk scaled (enthusiast_talk, mass_talk: factors on every talk weight, on every channel); enthusiasts' chances
+    to take part are multiplied by enthusiast_participation (the urge to intervene, seed S08). At a decision a
     mass-market person adds the doubt `rules.segment_doubt` to their expectation: mass_doubt while none of the
     mass market has adopted, falling linearly to 0 as the share of it that ever adopted reaches
     mass_proof_share (pragmatists want references from people like them). Records the adopters of each
@@ -39,6 +40,8 @@ class Segments(Mechanism):
         #: People of each segment, and those of them who ever adopted (MASS, ENTHUSIAST).
         self.size = np.zeros(2, dtype=np.int64)
         self.adopted = np.zeros(2, dtype=np.int64)
+        #: Each person's segment, the `segment` state once placed (the participation multiplier gets no view).
+        self.segment = np.zeros(n, dtype=np.int8)
 
     def states(self) -> tuple[State, ...]:
         return (State("segment", np.int8, MASS),)
@@ -51,6 +54,7 @@ class Segments(Mechanism):
         if cfg.seed_enthusiasts:
             enthusiast[initial] = True
         people.segment[:] = np.where(enthusiast, ENTHUSIAST, MASS).astype(np.int8)
+        self.segment = people.segment
         people.expectation += np.where(enthusiast, cfg.enthusiast_expectation, cfg.mass_expectation)
         self.size = np.bincount(people.segment, minlength=2).astype(np.int64)
         self.adopted = np.bincount(people.segment[initial], minlength=2).astype(np.int64)
@@ -58,6 +62,11 @@ class Segments(Mechanism):
     def talk_multiplier(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
         factors = np.array([self.cfg.mass_talk, self.cfg.enthusiast_talk])
         return factors[view.people.segment[people]]
+
+    def participation_multiplier(self, pool: np.ndarray) -> np.ndarray | float:
+        if self.cfg.enthusiast_participation == 1.0:
+            return 1.0
+        return np.where(self.segment[pool] == ENTHUSIAST, self.cfg.enthusiast_participation, 1.0)
 
     def mass_share(self) -> float:
         """Share of the mass market that ever adopted (0 for an empty mass market)."""

@@ -111,6 +111,8 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ("segments.enthusiast_talk=inf", "segments.enthusiast_talk", "finite"),
         ("segments.seed_enthusiasts=1", "segments.seed_enthusiasts", "must be true or false"),
         ('segments.mass_talk="1"', "segments.mass_talk", "must be a number"),
+        ("fan_building.super_user_risk=1.5", "fan_building.super_user_risk", ">= 0 and <= 1"),
+        ("fan_building.super_user_risk=nan", "fan_building.super_user_risk", "finite"),
     ],
 )
 def test_numbers_are_finite_and_bounded(override, key, allowed):

@@ -54,6 +54,13 @@ def test_talk_is_scaled_per_segment():
     np.testing.assert_array_equal(factors, np.where(m.people.segment == ENTHUSIAST, 3.0, 0.5))
 
 
+def test_enthusiasts_take_part_more():
+    m = WomModel(load_scenario(None, [*ON, "segments.enthusiast_participation=3"]), SEED)
+    factors = m.playbook.mechanism("segments").participation_multiplier(np.arange(m.n))
+    np.testing.assert_array_equal(factors, np.where(m.people.segment == ENTHUSIAST, 3.0, 1.0))
+    assert m.playbook.participation_multiplier(np.arange(m.n)).max() >= 3.0
+
+
 def test_the_columns_count_each_segments_adopters():
     frame = run_replicate(load_scenario(None, ON), replicate_seeds(SEED, 1)[0], 0)
     assert (frame.enthusiasts_adopted + frame.mass_adopted == frame.adopted_total).all()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sim.config.limits import MAX_DAYS, MAX_LIST
-from sim.config.section import MechanismSection, Probability, Section
+from sim.config.section import MechanismSection, Money, Probability, Section
 
 
 class TopicEventConfig(Section):
@@ -18,6 +18,14 @@ class TopicEventConfig(Section):
     day: float = Field(..., ge=0, le=MAX_DAYS, description="Day the event starts.")
     days: float = Field(3.0, gt=0, le=365, description="How long it lasts (days).")
     talk_boost: float = Field(3.0, ge=1, le=100, description="Multiplier on everyone's posting during the event.")
+    fan_gift_growth: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Brand-tie growth of every fan given a gift when the event starts (share of the gap to full "
+        "strength; a fan festival).",
+    )
+    cost_per_fan_gift: Money = Field(0.0, description="Cost of one gift to a fan (currency per gift).")
 
 
 class EventsConfig(MechanismSection):

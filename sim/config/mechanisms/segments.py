@@ -35,6 +35,9 @@ class SegmentsConfig(MechanismSection):
     )
     enthusiast_talk: float = Field(2.0, ge=0, le=MAX_TALK, description="Factor on how much enthusiasts talk.")
     mass_talk: float = Field(1.0, ge=0, le=MAX_TALK, description="Factor on how much mass-market people talk.")
+    enthusiast_participation: float = Field(
+        1.0, ge=0, le=MAX_TALK, description="Factor on enthusiasts' participation chances (the urge to take part)."
+    )
     mass_doubt: float = Field(
         0.2,
         ge=0,
