@@ -18,8 +18,8 @@ class Events(Mechanism):
     """Topic events multiply everyone's talk while they run (the largest boost counts) and let aware
     non-owners pass the meme on; before launch_day nobody can buy. A share_fraction of new adopters,
     and participants with the sense of achievement of the interaction design, share automatically
-    next step (`Playbook.share_next`). A topic event with gifts (a fan festival) gives every fan a gift at the
-    end of the step holding its first day, each paid from the ledger (cost_per_fan_gift; with too little money
+    next step (`Playbook.share_next`). A fan festival gives every fan a gift at the end of the step holding its
+    day, each paid from the ledger (cost_per_fan_gift; with too little money
     the fans with the lowest numbers get theirs): the brand tie grows by fan_gift_growth."""
 
     section = "events"
@@ -31,8 +31,8 @@ class Events(Mechanism):
 
     def __init__(self, scenario: Scenario, n: int):
         super().__init__(scenario, n)
-        #: Topic events with gifts to the fans (fan festivals), in order.
-        self.festivals = [t for t in self.cfg.topics if t.fan_gift_growth > 0]
+        #: Fan festivals with a gift that moves ties, in order.
+        self.festivals = [f for f in self.cfg.festivals if f.fan_gift_growth > 0]
         #: Gifts move brand ties: the relationship phase must run (only when a festival is planned).
         self.builds_brand_ties = bool(self.festivals)
 
