@@ -16,7 +16,7 @@ from tests.playbook.test_contract import BASE
 
 SEED = 82
 #: Ten employees are fans from the start (a full brand tie, which a festival cannot raise: the test lowers it).
-FESTIVAL = [*BASE, "events.enabled=true", 'events.festivals=[{day = 5, fan_gift_growth = 0.5}]']
+FESTIVAL = [*BASE, "events.enabled=true", "events.festivals=[{day = 5, fan_gift_growth = 0.5}]"]
 
 
 def test_a_festival_gives_every_fan_a_gift_at_the_end_of_the_step_holding_its_first_day():
@@ -36,8 +36,15 @@ def test_a_festival_gives_every_fan_a_gift_at_the_end_of_the_step_holding_its_fi
 
 def test_gifts_are_paid_and_unpaid_fans_get_none():
     model = WomModel(
-        load_scenario(None, [*FESTIVAL[:-1], 'events.festivals=[{day = 5, fan_gift_growth = 0.5, cost_per_fan_gift = 1}]',
-                             "budget.total=3", "run.dt=1"]),
+        load_scenario(
+            None,
+            [
+                *FESTIVAL[:-1],
+                "events.festivals=[{day = 5, fan_gift_growth = 0.5, cost_per_fan_gift = 1}]",
+                "budget.total=3",
+                "run.dt=1",
+            ],
+        ),
         SEED,
     )
     fans = np.flatnonzero(model.people.state == Funnel.FAN)
@@ -50,9 +57,14 @@ def test_gifts_are_paid_and_unpaid_fans_get_none():
 
 def test_a_festival_without_gifts_changes_nothing():
     keyed = "run.draws=keyed"
-    plain = [*BASE, "events.enabled=true", 'events.topics=[{day = 5, days = 2, talk_boost = 2}]', keyed]
-    no_gift = [*BASE, "events.enabled=true", 'events.topics=[{day = 5, days = 2, talk_boost = 2}]',
-               'events.festivals=[{day = 5, fan_gift_growth = 0}]', keyed]
+    plain = [*BASE, "events.enabled=true", "events.topics=[{day = 5, days = 2, talk_boost = 2}]", keyed]
+    no_gift = [
+        *BASE,
+        "events.enabled=true",
+        "events.topics=[{day = 5, days = 2, talk_boost = 2}]",
+        "events.festivals=[{day = 5, fan_gift_growth = 0}]",
+        keyed,
+    ]
     a = run_replicate(load_scenario(None, plain), replicate_seeds(SEED, 1)[0], 0)
     b = run_replicate(load_scenario(None, no_gift), replicate_seeds(SEED, 1)[0], 0)
     pd.testing.assert_frame_equal(a, b, check_exact=True)

@@ -69,13 +69,17 @@ def test_the_columns_count_each_segments_adopters():
 
 def test_the_enthusiasts_lead_and_doubt_delays_the_mass_market():
     """With doubt, the mass market's adopted share trails the enthusiasts' more on day 30 than without."""
+
     def shares(extra):
         sc = load_scenario(None, [*ON, "run.days=60", *extra])
         fr = [run_replicate(sc, s, r) for r, s in enumerate(replicate_seeds(SEED, 3))]
         m = WomModel(sc, SEED).playbook.mechanism("segments")
         mass, enth = m.size[MASS], m.size[ENTHUSIAST]
-        return (np.mean([f.mass_adopted.iloc[15] for f in fr]) / mass,
-                np.mean([f.enthusiasts_adopted.iloc[15] for f in fr]) / enth)
+        return (
+            np.mean([f.mass_adopted.iloc[15] for f in fr]) / mass,
+            np.mean([f.enthusiasts_adopted.iloc[15] for f in fr]) / enth,
+        )
+
     mass_doubt, enth_doubt = shares(["segments.mass_doubt=0.5"])
     mass_free, _ = shares(["segments.mass_doubt=0"])
     assert mass_doubt < enth_doubt and mass_doubt < mass_free
@@ -84,7 +88,12 @@ def test_the_enthusiasts_lead_and_doubt_delays_the_mass_market():
 def test_with_equal_segments_nothing_moves():
     keyed = "run.draws=keyed"
     off = run_replicate(load_scenario(None, [*BASE, keyed]), replicate_seeds(SEED, 1)[0], 0)
-    neutral = ["segments.enthusiast_expectation=0", "segments.mass_expectation=0", "segments.enthusiast_talk=1",
-               "segments.mass_doubt=0", keyed]
+    neutral = [
+        "segments.enthusiast_expectation=0",
+        "segments.mass_expectation=0",
+        "segments.enthusiast_talk=1",
+        "segments.mass_doubt=0",
+        keyed,
+    ]
     on = run_replicate(load_scenario(None, [*ON, *neutral]), replicate_seeds(SEED, 1)[0], 0)
     pd.testing.assert_frame_equal(on.drop(columns=["enthusiasts_adopted", "mass_adopted"]), off, check_exact=True)

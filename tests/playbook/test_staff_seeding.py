@@ -29,8 +29,14 @@ def fresh(extra: list[str]) -> WomModel:
 
 
 def test_undetected_posts_make_unaware_readers_aware_through_the_forum_channel():
-    m = fresh(["staff_seeding.accounts=100", "staff_seeding.detection=0", "staff_seeding.readers_per_post=50",
-               "staff_seeding.persuasion=0"])
+    m = fresh(
+        [
+            "staff_seeding.accounts=100",
+            "staff_seeding.detection=0",
+            "staff_seeding.readers_per_post=50",
+            "staff_seeding.persuasion=0",
+        ]
+    )
     before = m.people.state.copy()
     act(m)
     newly = np.flatnonzero((before == Funnel.UNAWARE) & (m.people.state == Funnel.AWARE))
@@ -63,7 +69,7 @@ def final(extra: list[str], column: str, replicates: int = 3) -> float:
 
 
 def test_the_more_posts_are_found_out_the_more_rejecters():
-    rejecters = [final([*ON[len(BASE):], f"staff_seeding.detection={d}"], "rejecters") for d in (0.0, 0.5)]
+    rejecters = [final([*ON[len(BASE) :], f"staff_seeding.detection={d}"], "rejecters") for d in (0.0, 0.5)]
     assert rejecters[1] > rejecters[0]
 
 
@@ -77,14 +83,28 @@ def test_without_accounts_nothing_moves():
 def test_persuaded_readers_buy_as_a_persuaded_contact_does():
     """A product far above every expectation with max_conversion 1: every persuaded reader buys, credited to
     the forum; far below, none buys and (rejection 1) every persuaded reader turns away."""
-    good = fresh(["staff_seeding.accounts=100", "staff_seeding.detection=0", "staff_seeding.persuasion=1",
-                  "engine.quality=3", "engine.max_conversion=1"])
+    good = fresh(
+        [
+            "staff_seeding.accounts=100",
+            "staff_seeding.detection=0",
+            "staff_seeding.persuasion=1",
+            "engine.quality=3",
+            "engine.max_conversion=1",
+        ]
+    )
     step = good.step_index + 1
     good.draws.step = step
     buyers, channels = good.playbook.mechanism("staff_seeding").end_of_step(good.view, step, step * good.dt)
     assert len(buyers) > 500 and (channels == CHANNEL["forum"]).all()
-    bad = fresh(["staff_seeding.accounts=100", "staff_seeding.detection=0", "staff_seeding.persuasion=1",
-                 "engine.quality=-3", "engine.rejection=1"])
+    bad = fresh(
+        [
+            "staff_seeding.accounts=100",
+            "staff_seeding.detection=0",
+            "staff_seeding.persuasion=1",
+            "engine.quality=-3",
+            "engine.rejection=1",
+        ]
+    )
     act(bad)
     assert int(np.sum(bad.people.state == Funnel.AWARE)) == 0
     assert int(np.sum(bad.people.state == Funnel.REJECTER)) > 500

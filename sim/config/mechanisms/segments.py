@@ -26,7 +26,9 @@ class SegmentsConfig(MechanismSection):
     enthusiast_share: Probability = Field(
         0.1, ge=0, le=1, description="Chance a person of the public is an enthusiast (probability)."
     )
-    seed_enthusiasts: bool = Field(True, description="Seed users and employees are enthusiasts (else drawn as the public).")
+    seed_enthusiasts: bool = Field(
+        True, description="Seed users and employees are enthusiasts (else drawn as the public)."
+    )
     enthusiast_expectation: float = Field(
         -0.1, ge=-MAX_SHIFT, le=MAX_SHIFT, description="Added to an enthusiast's expectation (value units)."
     )
