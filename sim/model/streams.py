@@ -187,6 +187,7 @@ class Purpose(IntEnum):
     STAFF_REJECT = 56  # whether a reader persuaded by a staff post who does not buy turns away
     SEGMENT = 57  # whether a person is an enthusiast (segments; build)
     BAD_BUILD = 58  # whether a super user's step of testing meets a bad pre-release (fan_building.super_user_risk)
+    REFERRAL_GIVER = 59  # who handed out each purchase code used (id: the code's number in the step; referral rewards)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -113,6 +113,8 @@ def test_no_coercion_between_strings_bools_and_numbers(override, key, allowed):
         ('segments.mass_talk="1"', "segments.mass_talk", "must be a number"),
         ("fan_building.super_user_risk=1.5", "fan_building.super_user_risk", ">= 0 and <= 1"),
         ("fan_building.super_user_risk=nan", "fan_building.super_user_risk", "finite"),
+        ("referral.reward_per_sale=-2", "referral.reward_per_sale", ">= 0"),
+        ("referral.reward_growth=1.5", "referral.reward_growth", ">= 0 and <= 1"),
         ("events.festivals=[{day = 5, fan_gift_growth = 2}]", "events.festivals.0.fan_gift_growth", ">= 0 and <= 1"),
         ("events.festivals=[{day = 5, cost_per_fan_gift = -1}]", "events.festivals.0.cost_per_fan_gift", ">= 0"),
         ("events.festivals=[{fan_gift_growth = 0.2}]", "events.festivals.0.day", "required"),
