@@ -23,6 +23,8 @@ seed)`, then `model.step()` or `model.run()`, and `model.datacollector.get_model
 
 from __future__ import annotations
 
+from functools import partial
+
 import mesa
 import numpy as np
 
@@ -37,7 +39,7 @@ from sim.model.context import StepContext
 from sim.model.market import Market
 from sim.model.people import CORE_STATES, NEVER, People
 from sim.model.product import Product
-from sim.model.record import SeriesCollector, model_reporters
+from sim.model.record import SeriesCollector, model_reporters, playbook_column
 from sim.model.relationship import take_part
 from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
 from sim.model.streams import StepDraws, model_streams, replicate_sequence
@@ -86,6 +88,8 @@ class WomModel(mesa.Model):
         reporters = model_reporters(scenario.generations.count, market=self.market.on)
         if self.ledger.limited:
             reporters[OUT_OF_MONEY_COLUMN] = out_of_money
+        for column in self.playbook.series_columns():  # the mechanisms' own columns (segments)
+            reporters[column] = partial(playbook_column, column=column)
         self.datacollector = SeriesCollector(reporters)
         self.running = True
         self._record()
@@ -239,8 +243,11 @@ class WomModel(mesa.Model):
 
     def experience(self, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
         """Engine: lived experience of buyers in the step starting on `day`, as (margin in value units,
-        valence): who advocates, stays quiet or detracts (the backend draws the noise)."""
+        valence): who advocates, stays quiet or detracts (the backend draws the noise); the playbook's raises
+        (brand signals, brand_signals.expectation_raise) lift the expectation they live it against."""
         expectation = self.people.expectation[buyers]
+        if self.playbook.raises_expectation():
+            expectation = expectation + self.playbook.expectation_raise(self.view, buyers, day)
         return self.product.experience(expectation, self.backend.experience_noise(buyers), day, self.cfg.engine)
 
     def start_talking(self, talkers: np.ndarray, step: int) -> None:

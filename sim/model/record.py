@@ -12,7 +12,8 @@ weight, without the playbook's multipliers, of the talk pool for the coming step
 `purchases_total` (first purchases and upgrades, cumulative), `repeat_buyers` (people who bought at
 least twice), and for each generation g = 1, 2, ...: `owners_gen<g>` (people owning it now) and
 `purchases_gen<g>` (its purchases, cumulative). Only when the market grows (`[market]`, `sim.model.market`):
-`eligible` (people who can buy at the end of the step). Every value is a Python int or float, so the series
+`eligible` (people who can buy at the end of the step). Last, the columns switched-on mechanisms record
+(`Mechanism.series_columns`: segments' adopters per segment). Every value is a Python int or float, so the series
 are plain int64 / float64 columns.
 
 `SeriesCollector` is a Mesa `DataCollector` (same storage, same `get_model_vars_dataframe`) whose
@@ -145,3 +146,8 @@ def model_reporters(generations: int = 1, market: bool = False) -> dict[str, Cal
     if market:
         reporters[ELIGIBLE_COLUMN] = _eligible
     return reporters
+
+
+def playbook_column(model, column: str) -> int | float:
+    """A column a playbook mechanism records (`Mechanism.series_columns`), read through its view."""
+    return model.playbook.series(model.view, column)

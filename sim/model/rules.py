@@ -346,6 +346,24 @@ def trial_chances(margin, sensitivity, max_conversion, turn_away):
     return buy, _scalar_or_array(away)
 
 
+def signal_lift(days_since, strength, memory_days):
+    """Brand signals: the lift in perceived quality (value units) left on a day by signals given `days_since`
+    days before it (one entry per signal; negative entries are signals not given yet and count nothing), each
+    `strength` value units when given and fading as exp(-days / memory_days). The lifts of several signals add.
+    """
+    d = np.asarray(days_since, dtype=float)
+    given = d >= 0.0
+    return float(np.sum(np.where(given, strength * np.exp(-np.where(given, d, 0.0) / memory_days), 0.0)))
+
+
+def segment_doubt(mass_doubt, mass_share, proof_share):
+    """Segments: value units a mass-market person adds to their expectation at a decision, `mass_doubt` while
+    none of the mass market has adopted, falling linearly to 0 as the share of it that ever adopted
+    (`mass_share`) reaches `proof_share` (> 0), and 0 beyond: mass_doubt * max(0, 1 - mass_share / proof_share).
+    """
+    return float(mass_doubt) * max(0.0, 1.0 - float(mass_share) / float(proof_share))
+
+
 # --- adoption rules: when peers persuade (sim.model.adoption) --------------------------------------
 
 #: Slack when turning a threshold share into a count of neighbours, so that e.g. 0.2 * 5 needs 1, not 2.

@@ -165,6 +165,16 @@ class Purpose(IntEnum):
     TRIAL = 47  # whether an aware person tries the product this step (their number also orders paid trials)
     TRIAL_BUY = 48  # whether a person who tried the product buys it now
     TRIAL_TURN_AWAY = 49  # whether a tryer who lived the product below expectation and did not buy turns away
+    STAFF_POSTS = 50  # how many posts the staff accounts make in other forums this step (id: 0)
+    STAFF_CAUGHT = 51  # whether a staff post is found out (id: the post's number in the step)
+    STAFF_READERS = 52  # who reads a staff post (id: the read's number in the step)
+    STAFF_BACKLASH = 53  # whether a reader of a found-out staff post turns away for good
+    STAFF_PERSUADED = 54  # whether a reader of a staff post that was not found out is persuaded by it
+    STAFF_BUY = 55  # whether a reader persuaded by a staff post buys now
+    STAFF_REJECT = 56  # whether a reader persuaded by a staff post who does not buy turns away
+    SEGMENT = 57  # whether a person is an enthusiast (segments; build)
+    BAD_BUILD = 58  # whether a super user's step of testing meets a bad pre-release (fan_building.super_user_risk)
+    REFERRAL_GIVER = 59  # who handed out each purchase code used (id: the code's number in the step; referral rewards)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -173,6 +173,14 @@ class Mechanism:
     def place(self, view: HookView, seeds: np.ndarray, employees: np.ndarray) -> None:
         """Act on the initial users (seed users and employees) once they are chosen."""
 
+    def series_columns(self) -> tuple[str, ...]:
+        """Names of the time-series columns this part records after the model's own (people or counts)."""
+        return ()
+
+    def series(self, view: HookView) -> dict[str, int | float]:
+        """The values of its `series_columns` now, by name (plain Python numbers)."""
+        return {}
+
     # --- who talks, who may buy ---------------------------------------------------------------
 
     def brand_active(self, day: float) -> bool:
@@ -206,6 +214,11 @@ class Mechanism:
     def expectation_discount(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
         """Value units taken off the expectation persuaded `people` weigh the product against in the step
         starting on `day`, at their decision (trust lowering the cost of deciding; discounts add)."""
+        return 0.0
+
+    def expectation_raise(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Value units added to the expectation buyers (`people`, buying in the step starting on `day`) live the
+        product against: what a brand signal led them to expect beyond their own (raises add)."""
         return 0.0
 
     # --- official accounts: a mechanism that answers replaces the default ----------------------------

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.model.state import Funnel
 from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
@@ -15,7 +18,9 @@ class Events(Mechanism):
     """Topic events multiply everyone's talk while they run (the largest boost counts) and let aware
     non-owners pass the meme on; before launch_day nobody can buy. A share_fraction of new adopters,
     and participants with the sense of achievement of the interaction design, share automatically
-    next step (`Playbook.share_next`)."""
+    next step (`Playbook.share_next`). A fan festival gives every fan a gift at the end of the step holding its
+    day, each paid from the ledger (cost_per_fan_gift; with too little money
+    the fans with the lowest numbers get theirs): the brand tie grows by fan_gift_growth."""
 
     section = "events"
     turn = 8
@@ -23,6 +28,29 @@ class Events(Mechanism):
     factor = "accelerator"
     effect = Effect("adopted_total", RAISES, "use shared automatically by new adopters brings more adopters")
     marks_sharers = True
+
+    def __init__(self, scenario: Scenario, n: int):
+        super().__init__(scenario, n)
+        #: Fan festivals with a gift that moves ties, in order.
+        self.festivals = [f for f in self.cfg.festivals if f.fan_gift_growth > 0]
+        #: Gifts move brand ties: the relationship phase must run (only when a festival is planned).
+        self.builds_brand_ties = bool(self.festivals)
+
+    def unit_costs(self) -> dict[str, float]:
+        return {"fan_gift": max((t.cost_per_fan_gift for t in self.festivals), default=0.0)}
+
+    def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
+        """Festivals starting in this step give every fan a gift."""
+        for t in self.festivals:
+            if day_end - view.dt <= t.day < day_end:
+                self._gifts(view, t.fan_gift_growth, t.cost_per_fan_gift, day_end)
+        return None
+
+    def _gifts(self, view: HookView, growth: float, cost: float, day: float) -> None:
+        fans = np.flatnonzero(view.people.state == Funnel.FAN)
+        paid = view.ledger.buy("fan_gift", len(fans), cost, day - view.dt)
+        gifted = fans[:paid]
+        view.people.set_brand_tie(gifted, rules.strengthen(view.people.brand_tie_now(gifted, day), growth), day)
 
     def topic_boost(self, day: float) -> float:
         boost = 1.0

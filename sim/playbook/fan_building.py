@@ -55,6 +55,8 @@ class FanBuilding(Mechanism):
     def __init__(self, scenario: Scenario, n: int):
         super().__init__(scenario, n)
         self.super_user = np.zeros(n, dtype=bool)
+        #: The brand tie a super user burnt by a bad pre-release falls back to (relationship.initial_brand_tie).
+        self.initial_tie = scenario.relationship.initial_brand_tie
         #: Incentives of `order` that run: all three side by side ('together'), or the first only at the start
         #: ('ordered'; `incentives_started` adds the next ones).
         self.started = len(INCENTIVES) if self.cfg.staging == "together" else 1
@@ -90,9 +92,23 @@ class FanBuilding(Mechanism):
         view.people.set_brand_tie(chosen, np.ones(len(chosen)), day)
 
     def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
-        """During the trial of 'most_active', count one more step with a participation for each participant."""
+        """During the trial of 'most_active', count one more step with a participation for each participant;
+        super users who took part tested a pre-release, which may be bad (super_user_risk)."""
         if len(self.trial):
             view.people.participation_steps[participants] += 1
+        if self.cfg.super_user_risk > 0 and self.super_user.any():
+            self._bad_builds(view, participants, day)
+
+    def _bad_builds(self, view: HookView, participants: np.ndarray, day: float) -> None:
+        """Each super user among the participants meets a bad pre-release with chance super_user_risk
+        (`Purpose.BAD_BUILD`): they leave the honour group and their brand tie falls back to its initial value."""
+        testers = np.unique(participants[self.super_user[participants]])
+        if len(testers) == 0:
+            return
+        hit = view.draws.uniform(Purpose.BAD_BUILD, testers) < self.cfg.super_user_risk
+        burnt = np.compress(hit, testers)
+        self.super_user[burnt] = False
+        view.people.set_brand_tie(burnt, np.full(len(burnt), self.initial_tie), day)
 
     def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
         """At the end of the step reaching super_user_trial_days, the 'most_active' honour group: the seed users

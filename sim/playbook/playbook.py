@@ -64,6 +64,15 @@ class Playbook:
         """The per-person states the parts keep on `People`, in registry order."""
         return tuple(s for part in self._hooks["states"] for s in part.states())
 
+    def series_columns(self) -> tuple[str, ...]:
+        """The time-series columns the parts record, in registry order."""
+        return tuple(c for part in self._hooks["series_columns"] for c in part.series_columns())
+
+    def series(self, view: HookView, column: str) -> int | float:
+        """The current value of one of the parts' columns."""
+        part = next(p for p in self._hooks["series"] if column in p.series_columns())
+        return part.series(view)[column]
+
     def mechanism(self, section: str) -> Mechanism | None:
         """The switched-on mechanism configured by `section`, if any."""
         return next((m for m in self.mechanisms if m.section == section), None)
@@ -122,6 +131,17 @@ class Playbook:
         for part in self._hooks["expectation_discount"]:
             d = d + part.expectation_discount(view, people, day)
         return d
+
+    def raises_expectation(self) -> bool:
+        """Whether any part raises the expectation buyers live the product against (else the model skips it)."""
+        return bool(self._hooks["expectation_raise"])
+
+    def expectation_raise(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
+        """Sum of the parts' raises of buyers' expectations at the lived experience (value units; 0.0 when none)."""
+        r = 0.0
+        for part in self._hooks["expectation_raise"]:
+            r = r + part.expectation_raise(view, people, day)
+        return r
 
     # --- official accounts --------------------------------------------------------------------------
 

@@ -67,6 +67,12 @@ def assert_one_error(text: str) -> None:
         ["validate", "weibo_replies", "--set", "weibo_replies.replies_per_day=60"],  # a misspelt key
         ["run", "trial_stores", "--set", "trial.turn_away=-0.5"],  # a chance, at least 0
         ["validate", "trial_stores", "--set", 'trial.trial_rate="often"'],
+        ["run", "brand_stunt", "--set", "brand_signals.memory_days=0"],  # a signal must last some time
+        ["validate", "brand_stunt", "--set", "brand_signals.strenght=0.2"],  # a misspelt key
+        ["run", "staff_seeding", "--set", "staff_seeding.detection=2"],  # a chance, at most 1
+        ["validate", "staff_seeding", "--set", 'staff_seeding.accounts="hundreds"'],
+        ["run", "chasm", "--set", "segments.mass_proof_share=0"],  # a doubt that never fades would divide by 0
+        ["validate", "chasm", "--set", "segments.enthusiast_share=-0.1"],
     ],
 )
 def test_bad_input_is_one_error_and_exit_2(tmp_path, args):

@@ -89,6 +89,13 @@ PAID_PLAYBOOK = [
     "forum_service.cost_per_reply=2",
     "advertising.spend_per_day=1000",
     "advertising.cost_per_contact=0.05",
+    "referral.reward_per_sale=3",
+    "brand_signals.enabled=true",
+    "brand_signals.cost_per_signal=500",
+    "staff_seeding.enabled=true",
+    "staff_seeding.cost_per_post=1",
+    "events.enabled=true",
+    "events.festivals=[{day = 2, cost_per_fan_gift = 4}]",
 ]
 
 
@@ -105,6 +112,10 @@ def test_paid_actions_declare_their_unit_costs():
         "forum_reply": 2.0,
         "meetup": 2000.0,
         "f_code": 10.0,
+        "referral_reward": 3.0,
+        "brand_signal": 500.0,
+        "staff_post": 1.0,
+        "fan_gift": 4.0,
     }
 
 

@@ -228,3 +228,27 @@ def test_ordered_run_starts_each_incentive_the_step_after_the_one_before_reaches
     reached = next(k for k, count in enumerate(sharing, start=1) if count >= level)
     assert step == reached + 1
     assert honour[step - 2] == 0 and honour[-1] > 0
+
+
+# --- the honour group's risk (seed S59: testing unreleased builds "at some risk") --------------------------
+
+
+def test_a_bad_pre_release_takes_a_tester_out_of_the_honour_group_with_their_tie_reset():
+    model = WomModel(load_scenario(None, [*ON, "fan_building.super_user_risk=1"]), 7)
+    group = honour_group(model)
+    assert len(group) == SUPER_USERS
+    fan_building = model.playbook.mechanism("fan_building")
+    fan_building.after_participation(model.view, group[:2], 1.0, 3.0)  # two of them tested this step
+    assert set(honour_group(model)) == set(group[2:])
+    np.testing.assert_allclose(model.people.brand_tie[group[:2]], model.cfg.relationship.initial_brand_tie)
+    assert (model.people.brand_day[group[:2]] == 3.0).all()
+
+
+def test_without_risk_the_honour_group_lasts_and_with_it_the_group_wears_away():
+    def left(risk: float) -> int:
+        model = WomModel(load_scenario(None, [*ON, f"fan_building.super_user_risk={risk}"]), 7)
+        model.run()
+        return len(honour_group(model))
+
+    assert left(0.0) == SUPER_USERS
+    assert left(0.2) < SUPER_USERS  # 0.5 tests a day for 60 days: 30 chances of 0.2 each

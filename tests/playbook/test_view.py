@@ -33,6 +33,8 @@ def test_the_population_hooks_take_the_view():
         "talk_multiplier",
         "ads_running",
         "expectation_discount",
+        "expectation_raise",
+        "series",
         "participation_sources",
         "after_participation",
         "on_adoption",

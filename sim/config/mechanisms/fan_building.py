@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sim.config.limits import MAX_DAYS, MAX_POPULATION
-from sim.config.section import KeyConflict, MechanismSection, Money, Section
+from sim.config.section import KeyConflict, MechanismSection, Money, Probability, Section
 
 #: An incentive's name (a participation source of fan building).
 Incentive = Literal["sharing", "honour", "benefit"]
@@ -85,6 +85,13 @@ class FanBuildingConfig(MechanismSection):
     )
     super_user_feedback: float = Field(
         5.0, ge=0, le=1000, description="Feedback weight of one super-user participation (a pre-release test report)."
+    )
+    super_user_risk: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Chance a super user's step of testing meets a bad pre-release: they leave the honour group, "
+        "their brand tie back at its initial value (probability per step taken part).",
     )
     super_user_gift: Money = Field(
         0.0, description="Gifts to each honour-group member per day (currency per member per day)."

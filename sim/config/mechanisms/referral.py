@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sim.config.limits import MAX_DAYS
-from sim.config.section import MechanismSection, Money
+from sim.config.section import MechanismSection, Money, Probability
 
 
 class ReferralConfig(MechanismSection):
@@ -29,3 +29,12 @@ class ReferralConfig(MechanismSection):
         0.0, ge=0, le=1e9, description="Codes per day released through Weibo repost events."
     )
     cost_per_code: Money = Field(0.0, description="Logistics of one F-code handed out (currency per code).")
+    reward_per_sale: Money = Field(
+        0.0, description="Paid to the member whose code was used, per sale (currency per sale; 0 = no reward)."
+    )
+    reward_growth: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Brand-tie growth of a member for each paid reward (share of the gap to full strength).",
+    )
