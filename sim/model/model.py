@@ -56,6 +56,9 @@ class WomModel(mesa.Model):
     """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`: its parts
     are built once here and `step` lists the stages."""
 
+    #: The model's own per-person states (a model of several brands adds theirs: `sim.model.brands`).
+    STATES = CORE_STATES
+
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
         """Build the people, the playbook, the product, the channels, the initial users and the backend; an
         integer seed gives replicate 0 of `wom run --seed`."""
@@ -69,7 +72,7 @@ class WomModel(mesa.Model):
         self.draws = step_draws(scenario.run.draws, replicate_sequence(seed), self.rng)
         self.playbook = Playbook(scenario, self.n)
         #: Every per-person array: the model's own states and those the playbook's parts declare.
-        self.people = p = People(scenario, self.build_draws(streams.people), CORE_STATES + self.playbook.states())
+        self.people = p = People(scenario, self.build_draws(streams.people), self.STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, p.talk_start, p.state, p.counts)

@@ -178,6 +178,14 @@ class Purpose(IntEnum):
     TRIAL = 47  # whether an aware person tries the product this step (their number also orders paid trials)
     TRIAL_BUY = 48  # whether a person who tried the product buys it now
     TRIAL_TURN_AWAY = 49  # whether a tryer who lived the product below expectation and did not buy turns away
+    BRAND_TASTE = 60  # a person's standard-normal taste, their expectation of every brand (build; [brands])
+    BRAND_FIELD = 61  # whether brand b's ads or talk reach a person (slot b), and which of the two (slot 8 + b)
+    BRAND_FIELD_NEGATIVE = 62  # whether negative talk about brand b reaches a person (slot b)
+    BRAND_SEEDS = 63  # which open people become brand b's seed users when it enters (slot b)
+    BRAND_CHOICE = 64  # which brand a person persuaded by several chooses
+    BRAND_CONVERT = 65  # whether a person buys the brand they chose
+    BRAND_REJECT = 66  # whether a person who chose a brand and did not buy it turns away from it
+    BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

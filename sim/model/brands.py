@@ -1,0 +1,301 @@
+"""Competing brands in one market (issue 26, parts 1, 2 and 6): `BrandsModel`, the model of a scenario
+with `[brands]`, and `make_model`, which picks the model a scenario needs.
+
+A person owns at most one brand (`People.brand`, -1 for none) and knows brands separately (`People.known`,
+one bit per brand; `People.turned_from`, one bit per brand they turned away from). Messages carry a brand
+and a valence. In the well-mixed market of this model, brand b reaches each open person (unaware or
+aware) independently in a step with chance `field_probability(r_b, dt)`, where the per-day rate is
+
+    r_b = p_b + q W_b / N + q_cross sum_{j != b} W_j / N     (after b's entry day, else 0)
+
+with p_b brand b's advertising reach, W_j the summed talk weight of brand j's positive talkers
+(`wom.q`: within-brand talk moves the listener toward the talker's brand; `wom.q_cross`: category talk by
+another brand's owners moves them toward b); negative talk about b reaches at q x
+`wom.negative_transmission_factor` x W-_b / N. Then (`choose_and_buy`):
+
+- a negative message about b turns the listener away from b for good (they never consider it again);
+  someone turned away from every brand is a rejecter;
+- the brands that persuaded a person this step and that they have not turned from are their
+  consideration set; they choose one by a logit on value against expectation, P(b) proportional to
+  exp((quality_b - expectation_b) / sensitivity_b) (`rules.brand_choice_weights`; a brand's engine
+  sensitivity 0 is a hard threshold: the brands meeting expectation are equally likely), then buy it with
+  that brand's engine conversion chance (`rules.conversion_probability`), gated by a growing market;
+- a chooser who does not buy turns from the chosen brand with its engine.rejection chance.
+
+A person's expectation of brand b is mean_b + sd_b z, with z their one standard-normal taste
+(`Purpose.BRAND_TASTE`) and mean_b, sd_b brand b's engine.expectation_mean and expectation_sd. A brand's
+seed users are chosen at random among the open people when it enters (day 0 for most). With one brand
+the consideration set is that brand, and the step is the one-brand model's in a well-mixed market.
+What is not modelled yet is refused when the scenario is read (`sim.config.brands.MULTI_BRAND_LIMITS`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.model.budget import Ledger
+from sim.model.model import WomModel
+from sim.model.people import CORE_STATES, State
+from sim.model.product import Product
+from sim.model.record import SeriesCollector, model_reporters
+from sim.model.state import CHANNEL, NO_CHANNEL, POSITIVE, QUIET, NEGATIVE, SEED_USER, Funnel
+from sim.model.streams import Purpose
+
+#: The owned brand of someone who owns none.
+NO_BRAND = -1
+#: Slot offset of the draw telling whether a brand's contact came from its ads (`Purpose.BRAND_FIELD`).
+SOURCE_SLOT = 8
+#: Per-person state of a market of brands: 3 bytes per person whatever the number of brands (at most 8).
+BRAND_STATES = (
+    State("brand", np.int8, NO_BRAND),  # the brand a person owns (index into Scenario.brands), or NO_BRAND
+    State("known", np.uint8, 0),  # bit b: they have heard of brand b
+    State("turned_from", np.uint8, 0),  # bit b: they turned away from brand b for good
+    State("taste", np.float64, 0.0),  # standard-normal taste: expectation of brand b = mean_b + sd_b * taste
+)
+
+
+def make_model(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> WomModel:
+    """The model a scenario needs: `BrandsModel` with `[brands]`, else `WomModel` (one brand, as always)."""
+    return BrandsModel(scenario, seed) if scenario.brands else WomModel(scenario, seed)
+
+
+def bits(mask: np.ndarray, count: int) -> np.ndarray:
+    """A (count, len(mask)) bool array: row b says whether bit b of each mask is set."""
+    return ((mask[None, :] >> np.arange(count, dtype=np.uint8)[:, None]) & 1).astype(bool)
+
+
+def to_mask(flags: np.ndarray) -> np.ndarray:
+    """The uint8 masks of a (count, k) bool array (bit b from row b)."""
+    weights = (1 << np.arange(flags.shape[0], dtype=np.uint16))[:, None]
+    return (flags * weights).sum(axis=0).astype(np.uint8)
+
+
+class BrandsModel(WomModel):
+    """A well-mixed market of 1 to 8 brands (the module docstring gives the rules); built as `WomModel`,
+    with per-brand products, ledgers and seed users, and its own step."""
+
+    STATES = CORE_STATES + BRAND_STATES
+
+    def _place_initial_users(self, draws) -> None:
+        """Build the brands (called by `WomModel.__init__` in place of its seed users), then let the brands
+        entering on day 0 place their seed users."""
+        sc = self.cfg
+        self.names = list(sc.brands)
+        self.brand_cfg = [sc.brands[name] for name in self.names]
+        self.count = len(self.names)
+        self.products = [Product(b.engine.quality, b.generations) for b in self.brand_cfg]
+        self.product = self.products[0]  # the `quality` column: the first brand's
+        self.ledgers = [Ledger(b.budget) for b in self.brand_cfg]
+        self.entered = np.zeros(self.count, dtype=bool)
+        self.owners = np.zeros(self.count, dtype=np.int64)  # current owners per brand
+        self.adopted_by_brand = np.zeros(self.count, dtype=np.int64)  # ever adopted per brand
+        self.people.taste[:] = self.draws.normal(Purpose.BRAND_TASTE, np.arange(self.n), 1.0)
+        self._enter_brands(0, 0.0)
+
+    # --- what the model's parts read ------------------------------------------------------------------
+
+    @property
+    def cost(self) -> float:
+        """Money spent so far by every brand (currency, cumulative: the `cost` column)."""
+        return float(sum(ledger.spent for ledger in self.ledgers))
+
+    def expectation_of(self, b: int, people: np.ndarray, day: float) -> np.ndarray:
+        """What `people` expect of brand b's product on sale on `day` (value units)."""
+        engine = self.brand_cfg[b].engine
+        own = engine.expectation_mean + engine.expectation_sd * self.people.taste[people]
+        return self.products[b].expectation(own, day)
+
+    # --- entry ----------------------------------------------------------------------------------------
+
+    def _enter_brands(self, step: int, day: float) -> None:
+        """Brands whose entry day has come (at the start of the step starting on `day`) enter: their seed
+        users, chosen at random among the people still open, own them from the end of the previous step."""
+        for b, brand in enumerate(self.brand_cfg):
+            if self.entered[b] or brand.entry_day > day:
+                continue
+            self.entered[b] = True
+            open_people = np.flatnonzero(self.people.state <= Funnel.AWARE)
+            k = min(brand.seed_users.count, len(open_people))
+            if k:
+                seeds = np.sort(self.draws.choose(Purpose.BRAND_SEEDS, open_people, k, slot=b))
+                self._place_seeds(b, seeds, step)
+
+    def _place_seeds(self, b: int, seeds: np.ndarray, step: int) -> None:
+        """Seed users of brand b: advocating owners credited to the "seed" channel, talking from the next step."""
+        p, seed = self.people, CHANNEL["seed"]
+        unaware = seeds[p.state[seeds] == Funnel.UNAWARE]
+        p.aware_channel[unaware] = seed
+        p.aware_by_channel[seed] += len(unaware)
+        p.kind[seeds] = SEED_USER
+        p.known[seeds] |= np.uint8(1 << b)
+        p.set_state(seeds, np.full(len(seeds), Funnel.ADOPTER, dtype=np.int8))
+        p.valence[seeds] = POSITIVE
+        p.adopt_channel[seeds] = seed
+        p.adopt_by_channel[seed] += len(seeds)
+        p.adopt_day[seeds] = step * self.dt
+        p.adopted_total += len(seeds)
+        p.brand[seeds] = b
+        self.owners[b] += len(seeds)
+        self.adopted_by_brand[b] += len(seeds)
+        self.market.admit(seeds)
+        self.start_talking(seeds, step)
+
+    # --- the step -------------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One step: brands enter, ads are bought, brand messages reach open people, they choose and buy,
+        buyers live their brand and start talking, the row is recorded (past the horizon: nothing)."""
+        if self.step_index >= self.cfg.run.n_steps:
+            return
+        step, day = self.step_index + 1, self.step_index * self.dt
+        self.draws.step = step
+        self._enter_brands(step - 1, day)  # entrants' seeds talk from this step
+        self.talk.prune(step)
+        for ledger in self.ledgers:
+            ledger.new_step()
+        positive, negative, ads = self.rates(step, day)
+        open_people = np.flatnonzero(self.people.state <= Funnel.AWARE)
+        pos, from_ads, neg = self.contacts(open_people, positive, negative, ads)
+        self.new_adopters = 0
+        self.choose_and_buy(open_people, pos, from_ads, neg, step, day)
+        self.step_index = step
+        self._record()
+
+    def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-day rates of each brand's positive and negative messages, and of its ads (0 before entry)."""
+        wom, p = self.cfg.wom, self.people
+        ads = np.array([self._ads(b, day) for b in range(self.count)])
+        w_pos, w_neg = np.zeros(self.count), np.zeros(self.count)
+        pool = self.talk.members
+        if self.layer_open(self.cfg.network, day) and len(pool):
+            w = self.talk_weights(pool, step)
+            owned = p.brand[pool]
+            v = p.valence[pool]
+            talking = owned >= 0
+            w_pos = np.bincount(owned[talking & (v == POSITIVE)], w[talking & (v == POSITIVE)], self.count)
+            w_neg = np.bincount(owned[talking & (v == NEGATIVE)], w[talking & (v == NEGATIVE)], self.count)
+        positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / self.n
+        negative = wom.q * wom.negative_transmission_factor * w_neg / self.n
+        return positive * self.entered, negative * self.entered, ads
+
+    def _ads(self, b: int, day: float) -> float:
+        """Brand b's ad reach in the step starting on `day` (per person per day): after its entry, inside its
+        window and past its loyalty threshold (its own adopted share), paid from its own budget."""
+        ads = self.brand_cfg[b].advertising
+        if not self.entered[b] or ads.p <= 0 or not ads.start_day <= day < ads.stop_day:
+            return 0.0
+        if not rules.adoption_reached(self.adopted_by_brand[b], self.n, ads.start_at_adoption):
+            return 0.0
+        step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * self.n) * self.dt
+        return ads.p if self.ledgers[b].buy("advertising", 1, step_cost, day) == 1 else 0.0
+
+    def contacts(self, open_people, positive, negative, ads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(brand, person of `open_people`) arrays: reached by a positive message, that message from ads, and
+        reached by a negative message."""
+        shape = (self.count, len(open_people))
+        pos, from_ads, neg = np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape, bool)
+        for b in range(self.count):
+            if positive[b] > 0:
+                chance = rules.field_probability(positive[b], self.dt)
+                pos[b] = self.draws.uniform(Purpose.BRAND_FIELD, open_people, b) < chance
+                hit = np.flatnonzero(pos[b])
+                if ads[b] > 0 and len(hit):
+                    u = self.draws.uniform(Purpose.BRAND_FIELD, open_people[hit], SOURCE_SLOT + b)
+                    from_ads[b, hit] = u < ads[b] / positive[b]
+            if negative[b] > 0:
+                chance = rules.field_probability(negative[b], self.dt)
+                neg[b] = self.draws.uniform(Purpose.BRAND_FIELD_NEGATIVE, open_people, b) < chance
+        return pos, from_ads, neg
+
+    def choose_and_buy(self, open_people, pos, from_ads, neg, step: int, day: float) -> None:
+        """Stage 4 and 5 of the step for the people the brands reached (the module docstring gives the rule)."""
+        p = self.people
+        reached = np.flatnonzero((pos | neg).any(axis=0))
+        who = open_people[reached]
+        pos, from_ads, neg = pos[:, reached], from_ads[:, reached], neg[:, reached]
+        p.known[who] |= to_mask(pos | neg)
+        turned = bits(p.turned_from[who], self.count) | neg
+        consider = pos & ~turned
+        margins = np.array([self.products[b].quality(day) - self.expectation_of(b, who, day) for b in range(self.count)])
+        sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
+        weights = rules.brand_choice_weights(margins, sensitivity, consider)
+        chooses = consider.any(axis=0)
+        choice = rules.pick_by_weights(weights, self.draws.uniform(Purpose.BRAND_CHOICE, who))
+        chance = np.zeros(len(who))
+        turn_away = np.zeros(len(who))
+        for b, brand in enumerate(self.brand_cfg):
+            mine = chooses & (choice == b)
+            e = brand.engine
+            convert = rules.conversion_probability(margins[b][mine], 0.0, e.sensitivity, e.max_conversion)
+            chance[mine] = self.market.gate(np.asarray(convert, dtype=float), who[mine], day)
+            turn_away[mine] = self.market.gate(e.rejection, who[mine], day)
+        buys = chooses & (self.draws.uniform(Purpose.BRAND_CONVERT, who) < chance)
+        rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_REJECT, who) < turn_away)
+        turned[choice[rejects], np.flatnonzero(rejects)] = True
+        p.turned_from[who] = to_mask(turned)
+        # awareness: credited to the chosen brand's message, else the first brand's that reached them
+        first = np.where(chooses, choice, np.argmax(pos | neg, axis=0))
+        column = np.arange(len(who))
+        channel = np.where(from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(np.int8)
+        newly = p.state[who] == Funnel.UNAWARE
+        p.become_aware(who[newly], channel[newly])
+        gone = ~buys & turned.all(axis=0)
+        p.set_state(who[gone], np.full(int(gone.sum()), Funnel.REJECTER, dtype=np.int8))
+        for b in range(self.count):
+            mine = buys & (choice == b)
+            if mine.any():
+                self._adopt_brand(b, who[mine], channel[mine], step, day)
+
+    def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
+        """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""
+        engine = self.brand_cfg[b].engine
+        noise = self.draws.normal(Purpose.BRAND_EXPERIENCE, buyers, engine.experience_sd) if engine.experience_sd > 0 else 0.0
+        expectation = engine.expectation_mean + engine.expectation_sd * self.people.taste[buyers]
+        _, valence = self.products[b].experience(expectation, noise, day, engine)
+        self.people.adopt(buyers, valence, channels, step * self.dt)
+        self.people.brand[buyers] = b
+        self.owners[b] += len(buyers)
+        self.adopted_by_brand[b] += len(buyers)
+        self.new_adopters += len(buyers)
+        self.start_talking(np.compress(valence != QUIET, buyers), step)
+
+    # --- recording ------------------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        """Collect the row: the one-brand columns, then with two brands or more `owners_<brand>` and
+        `adopted_total_<brand>` (`brand_reporters`)."""
+        if not getattr(self, "_brand_columns", False):  # the first row: `WomModel` built one brand's collector
+            self.datacollector = SeriesCollector(brand_reporters(self))
+            self._brand_columns = True
+        super()._record()
+
+
+def _owners(model: BrandsModel, b: int) -> int:
+    return int(model.owners[b])
+
+
+def _adopted_of(model: BrandsModel, b: int) -> int:
+    return int(model.adopted_by_brand[b])
+
+
+def _out_of_money(model: BrandsModel) -> int:
+    return int(any(ledger.refused_this_step for ledger in model.ledgers))
+
+
+def brand_reporters(model: BrandsModel) -> dict:
+    """The columns of a market of brands: the one-brand model's (`model_reporters`; `out_of_money` when any
+    brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand and
+    `adopted_total_<brand>` for each brand."""
+    reporters = model_reporters(1, market=model.market.on)
+    if any(ledger.limited for ledger in model.ledgers):
+        reporters["out_of_money"] = _out_of_money
+    if model.count > 1:
+        for b, name in enumerate(model.names):
+            reporters[f"owners_{name}"] = partial(_owners, b=b)
+        for b, name in enumerate(model.names):
+            reporters[f"adopted_total_{name}"] = partial(_adopted_of, b=b)
+    return reporters
