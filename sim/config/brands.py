@@ -90,7 +90,9 @@ def inherit_brand_sections(data: Any) -> Any:
     brands = data["brands"]
     if not isinstance(brands, dict):
         raise KeyConflict("brands", "must be a table of [brands.<name>] tables")
-    if not 1 <= len(brands) <= MAX_BRANDS:
+    if not brands:  # an empty table, as a resolved one-brand scenario writes it: one brand, the top level
+        return data
+    if len(brands) > MAX_BRANDS:
         raise KeyConflict("brands", f"a market has 1 to {MAX_BRANDS} brands (got {len(brands)})")
     resolved = {}
     for name, table in brands.items():
