@@ -1,0 +1,171 @@
+"""A market of brands (`sim.model.brands`, issue 26 parts 2 and 6): the choice rule, the per-person brand
+state, the per-brand columns and shares, and that one brand in a [brands] table is the one-brand model's
+market (docked to Bass as the one-brand model is). Multi-brand runs use keyed draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.config.scenario import read_scenario_dict, scenario_from_dict
+from sim.model import rules, theory
+from sim.model.brands import NO_BRAND, BrandsModel, bits, make_model, to_mask
+from sim.model.model import WomModel
+from sim.model.state import Funnel
+from sim.run.metrics import brand_metric, metric_label
+from sim.run.runner import run_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+COMPETITION = SCENARIOS / "docking" / "competition.toml"
+BASS = SCENARIOS / "docking" / "bass.toml"
+#: A small market of two brands that does something in 60 days (b enters on day 10, better and noisier).
+SMALL = ["population.size=2000", "run.days=60", "run.dt=1", "run.replicates=2", "brands.b.engine.quality=1.5"]
+
+
+def competition(overrides=(), brands=None):
+    """The docking scenario of two brands (or with `brands` replacing its brand tables), with overrides."""
+    data = read_scenario_dict(COMPETITION)
+    if brands is not None:
+        data["brands"] = brands
+    return scenario_from_dict(data, list(overrides), source=str(COMPETITION), base_dir=COMPETITION.parent)
+
+
+def lively(overrides=()):
+    """Two brands with imperfect conversion, rejection, noisy experience and negative talk."""
+    return competition(
+        [
+            *SMALL,
+            "engine.expectation_mean=0.6",
+            "engine.expectation_sd=0.3",
+            "engine.sensitivity=0.2",
+            "engine.max_conversion=0.8",
+            "engine.rejection=0.2",
+            "engine.experience_sd=0.4",
+            "engine.quality=0.5",
+            "engine.detractor_margin=-0.2",
+            "seed_users.count=10",
+            *overrides,
+        ]
+    )
+
+
+# --- the choice rule ---------------------------------------------------------------------------------
+
+
+def test_choice_weights_are_a_logit_on_value_against_expectation_over_the_considered_brands():
+    margins = np.array([[0.2, 0.0], [-0.1, 0.0], [0.5, 0.0]])
+    consider = np.array([[True, True], [True, False], [False, True]])
+    w = rules.brand_choice_weights(margins, 0.1, consider)
+    share = w[:, 0] / w[:, 0].sum()
+    assert share[0] / share[1] == pytest.approx(np.exp(0.3 / 0.1)) and share[2] == 0
+    assert w[1, 1] == 0 and w[0, 1] == w[2, 1] == 1.0  # equal margins, equal chances
+
+
+def test_a_hard_threshold_makes_the_brands_meeting_expectation_equally_likely():
+    margins = np.array([[0.3, -0.2], [0.0, -0.5], [-0.1, -0.1]])
+    w = rules.brand_choice_weights(margins, 0.0, np.ones((3, 2), bool))
+    assert w[:, 0].tolist() == [1.0, 1.0, 0.0]
+    assert np.allclose(w[:, 1], 1.0)  # nobody meets it: all considered brands equally likely
+
+
+def test_pick_by_weights_inverts_the_uniform_on_the_cumulative_weights():
+    w = np.array([[1.0, 0.0, 2.0], [1.0, 1.0, 0.0], [2.0, 0.0, 2.0]])
+    picked = rules.pick_by_weights(w, np.array([0.2, 0.5, 0.99]))
+    assert rules.pick_by_weights(np.array([[0.0], [1.0]]), np.array([0.0])).tolist() == [1]  # never a 0 weight
+    assert picked.tolist() == [0, 1, 2]
+    u = np.random.default_rng(1).random(40_000)
+    freq = np.bincount(rules.pick_by_weights(np.repeat(w[:, :1], len(u), axis=1), u), minlength=3) / len(u)
+    assert np.allclose(freq, [0.25, 0.25, 0.5], atol=0.01)  # 4 sd of a share at n = 40,000 is about 0.009
+
+
+def test_masks_round_trip():
+    flags = np.array([[True, False, True], [False, False, True], [True, True, False]])
+    assert to_mask(flags).tolist() == [5, 4, 3]
+    assert (bits(to_mask(flags), 3) == flags).all()
+
+
+# --- the model --------------------------------------------------------------------------------------
+
+
+def test_make_model_builds_the_one_brand_model_without_brands():
+    assert type(make_model(scenario_from_dict({}, ["population.size=200"]))) is WomModel
+    assert type(make_model(competition(["population.size=200"]))) is BrandsModel
+
+
+def test_brand_state_stays_consistent_over_a_run():
+    """Owners add up to the adopted, every owner owns a brand they know, rejecters turned from every brand,
+    nobody hears of or owns b before its entry, and the columns say the same."""
+    sc = lively()
+    m = make_model(sc, 3)
+    p = m.people
+    for step in range(1, sc.run.n_steps + 1):
+        m.step()
+        owners = p.brand != NO_BRAND
+        assert owners.sum() == p.adopted_total == m.owners.sum() == m.adopted_by_brand.sum()
+        assert np.array_equal(np.bincount(p.brand[owners], minlength=2), m.owners)
+        assert (bits(p.known, 2)[p.brand[owners], np.flatnonzero(owners)]).all()
+        assert np.isin(p.state[owners], [Funnel.ADOPTER, Funnel.DETRACTOR]).all()
+        assert (p.turned_from[p.state == Funnel.REJECTER] == 3).all()
+        if step * sc.run.dt <= 10:
+            assert not (p.known & 2).any() and m.owners[1] == 0
+    df = m.datacollector.get_model_vars_dataframe()
+    assert (df.owners_a + df.owners_b == df.adopted_total).all()
+    assert (df.adopted_total_a == df.owners_a).all()  # no switching or leaving yet
+    assert df.rejecters.iloc[-1] > 0 and df.detractors.iloc[-1] > 0 and df.owners_b.iloc[-1] > 0
+
+
+def test_runs_of_brands_are_reproducible_and_seeds_differ():
+    a = run_scenario(lively(), seed=5).timeseries
+    b = run_scenario(lively(), seed=5).timeseries
+    c = run_scenario(lively(), seed=6).timeseries
+    assert a.equals(b) and not a.equals(c)
+
+
+def test_per_brand_columns_and_shares_only_with_two_brands_or_more():
+    two = run_scenario(lively())
+    assert {"owners_a", "owners_b", "adopted_total_a", "adopted_total_b"} <= set(two.timeseries.columns)
+    mean = two.summary["metrics"]["mean"]
+    assert mean["share_final_a"] + mean["share_final_b"] == pytest.approx(1.0)
+    assert mean["share_peak_a"] == pytest.approx(1.0)  # a alone owned the market before b entered
+    assert 0 < mean["share_final_b"] <= mean["share_peak_b"] <= 1
+    one = run_scenario(competition(SMALL[:-1], brands={"a": {"seed_users": {"count": 5}}}))
+    assert not [c for c in one.timeseries.columns if c.startswith(("owners_", "adopted_total_"))]
+    assert not [k for k in one.summary["metrics"]["mean"] if k.startswith("share_")]
+    assert metric_label("share_final_b") == "Final market share of b (% of owners)"
+    assert brand_metric("share_peak_a").share and brand_metric("bass_p") is None
+
+
+def test_a_better_brand_takes_the_larger_share_when_both_persuade_equally():
+    """Same ads, same entry, no talk: a person reached by both chooses by the logit, and a reached by one
+    buys with its conversion chance; a brand far better than expectation outsells one below it."""
+    sc = competition(
+        [
+            *SMALL,
+            "brands.b.entry_day=0",
+            "brands.b.advertising.p_max=0.01",
+            "engine.sensitivity=0.1",
+            "brands.b.engine.quality=0.0",
+            "engine.expectation_mean=0.5",
+            "wom.q=0",
+            "wom.q_cross=0",
+        ]
+    )
+    last = run_scenario(sc).timeseries.groupby("replicate").last()
+    assert (last.owners_a > 20 * last.owners_b).all(), last[["owners_a", "owners_b"]]
+
+
+@pytest.mark.slow
+def test_one_brand_in_a_brands_table_docks_to_bass_like_the_one_brand_model():
+    """bass.toml (p = 0.03, q = 0.38), N = 10,000, 20 replicates, seed 1969, dt = 0.05, keyed draws, with its
+    brand given as [brands.a]: mean adoption within 0.02 of Bass's closed form (the one-brand docking's
+    tolerance, fixed before running)."""
+    data = read_scenario_dict(BASS) | {"brands": {"a": {}}}
+    sc = scenario_from_dict(data, ['run.draws="keyed"'], base_dir=BASS.parent)
+    assert isinstance(make_model(sc.model_copy(update={"population": sc.population.model_copy(update={"size": 10})})), BrandsModel)
+    ts = run_scenario(sc).timeseries
+    mean = ts.groupby("time").adopted_total.mean() / sc.population.size
+    err = np.abs(mean.to_numpy() - theory.bass_cdf(mean.index.to_numpy(), 0.03, 0.38))
+    print(f"one brand in [brands]: max |mean - Bass| = {err.max():.4f}")
+    assert err.max() < 0.02 and mean.iloc[-1] > 0.95
