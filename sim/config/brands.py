@@ -116,11 +116,6 @@ def inherit_brand_sections(data: Any) -> Any:
 MULTI_BRAND_LIMITS = (
     ("run.backend", lambda sc: sc.run.backend != "vector", "several brands run on the vector backend only"),
     (
-        "network.kind",
-        lambda sc: sc.network.enabled and sc.network.kind != "well_mixed",
-        "several brands meet in a well-mixed market only (network.kind = 'well_mixed', or the network off)",
-    ),
-    (
         "channels",
         lambda sc: any(layer.enabled for _, layer in sc.channels),
         "several brands have no forum, Weibo or WeChat channels yet (switch them off)",

@@ -37,18 +37,18 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
+from sim.model.brand_contacts import BrandContacts, field_contacts, network_contacts
 from sim.model.budget import Ledger
+from sim.model.context import StepContext
 from sim.model.model import WomModel
 from sim.model.people import CORE_STATES, State
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
-from sim.model.state import CHANNEL, NO_CHANNEL, POSITIVE, QUIET, NEGATIVE, SEED_USER, Funnel
+from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
 from sim.model.streams import Purpose
 
 #: The owned brand of someone who owns none.
 NO_BRAND = -1
-#: Slot offset of the draw telling whether a brand's contact came from its ads (`Purpose.BRAND_FIELD`).
-SOURCE_SLOT = 8
 #: Per-person state of a market of brands: 3 bytes per person whatever the number of brands (at most 8).
 BRAND_STATES = (
     State("brand", np.int8, NO_BRAND),  # the brand a person owns (index into Scenario.brands), or NO_BRAND
@@ -79,6 +79,7 @@ class BrandsModel(WomModel):
     with per-brand products, ledgers and seed users, and its own step."""
 
     STATES = CORE_STATES + BRAND_STATES
+    BRANDS = True
 
     def _place_initial_users(self, draws) -> None:
         """Build the brands (called by `WomModel.__init__` in place of its seed users), then let the brands
@@ -158,12 +159,33 @@ class BrandsModel(WomModel):
         for ledger in self.ledgers:
             ledger.new_step()
         positive, negative, ads = self.rates(step, day)
-        open_people = np.flatnonzero(self.people.state <= Funnel.AWARE)
-        pos, from_ads, neg = self.contacts(open_people, positive, negative, ads)
+        open_mask = self.people.state <= Funnel.AWARE
+        open_people = np.flatnonzero(open_mask)
+        reached = BrandContacts.empty(self.count, len(open_people))
+        field_contacts(reached, open_people, positive, negative, ads, self.dt, self.draws)
+        used_ties = self._talk_on_the_network(reached, open_people, open_mask, step, day)
         self.new_adopters = 0
-        self.choose_and_buy(open_people, pos, from_ads, neg, step, day)
+        self.choose_and_buy(open_people, reached, step, day)
+        for name, ties in used_ties.items():  # the relationship chain: used ties grow
+            self.channels[name].strengthen(ties, step * self.dt)
         self.step_index = step
         self._record()
+
+    def _talk_on_the_network(self, reached: BrandContacts, open_people, open_mask, step: int, day: float) -> dict:
+        """Owners post on the offline network (the vector backend's posting) and their posts are read along
+        its ties (`network_contacts`); returns the ties used. Nothing without a network."""
+        if not self.channels:
+            return {}
+        ctx = StepContext(step, day, self.open_channels(day), (0.0, 0.0, 0.0))
+        self.backend.post(ctx)
+        used = {}
+        for ch in ctx.channels:
+            ch.prepare(step)
+            ch.keep_sources = True
+            ch.cross_transmission = self.cfg.wom.transmission_cross * ch.cfg.transmission_factor
+            used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
+        network_contacts(reached, open_people, ctx.contacts, self.people.brand, self.entered)
+        return used
 
     def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-day rates of each brand's positive and negative messages, and of its ads (0 before entry)."""
@@ -171,7 +193,7 @@ class BrandsModel(WomModel):
         ads = np.array([self._ads(b, day) for b in range(self.count)])
         w_pos, w_neg = np.zeros(self.count), np.zeros(self.count)
         pool = self.talk.members
-        if self.layer_open(self.cfg.network, day) and len(pool):
+        if self.well_mixed and self.layer_open(self.cfg.network, day) and len(pool):
             w = self.talk_weights(pool, step)
             owned = p.brand[pool]
             v = p.valence[pool]
@@ -193,34 +215,19 @@ class BrandsModel(WomModel):
         step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * self.n) * self.dt
         return ads.p if self.ledgers[b].buy("advertising", 1, step_cost, day) == 1 else 0.0
 
-    def contacts(self, open_people, positive, negative, ads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(brand, person of `open_people`) arrays: reached by a positive message, that message from ads, and
-        reached by a negative message."""
-        shape = (self.count, len(open_people))
-        pos, from_ads, neg = np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape, bool)
-        for b in range(self.count):
-            if positive[b] > 0:
-                chance = rules.field_probability(positive[b], self.dt)
-                pos[b] = self.draws.uniform(Purpose.BRAND_FIELD, open_people, b) < chance
-                hit = np.flatnonzero(pos[b])
-                if ads[b] > 0 and len(hit):
-                    u = self.draws.uniform(Purpose.BRAND_FIELD, open_people[hit], SOURCE_SLOT + b)
-                    from_ads[b, hit] = u < ads[b] / positive[b]
-            if negative[b] > 0:
-                chance = rules.field_probability(negative[b], self.dt)
-                neg[b] = self.draws.uniform(Purpose.BRAND_FIELD_NEGATIVE, open_people, b) < chance
-        return pos, from_ads, neg
-
-    def choose_and_buy(self, open_people, pos, from_ads, neg, step: int, day: float) -> None:
+    def choose_and_buy(self, open_people, contacts: BrandContacts, step: int, day: float) -> None:
         """Stage 4 and 5 of the step for the people the brands reached (the module docstring gives the rule)."""
         p = self.people
-        reached = np.flatnonzero((pos | neg).any(axis=0))
+        reached = np.flatnonzero((contacts.seen | contacts.pos).any(axis=0))
         who = open_people[reached]
-        pos, from_ads, neg = pos[:, reached], from_ads[:, reached], neg[:, reached]
-        p.known[who] |= to_mask(pos | neg)
+        pos, from_ads, neg = contacts.pos[:, reached], contacts.from_ads[:, reached], contacts.neg[:, reached]
+        seen = contacts.seen[:, reached] | pos
+        p.known[who] |= to_mask(seen)
         turned = bits(p.turned_from[who], self.count) | neg
         consider = pos & ~turned
-        margins = np.array([self.products[b].quality(day) - self.expectation_of(b, who, day) for b in range(self.count)])
+        margins = np.array(
+            [self.products[b].quality(day) - self.expectation_of(b, who, day) for b in range(self.count)]
+        )
         sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
         weights = rules.brand_choice_weights(margins, sensitivity, consider)
         chooses = consider.any(axis=0)
@@ -238,7 +245,7 @@ class BrandsModel(WomModel):
         turned[choice[rejects], np.flatnonzero(rejects)] = True
         p.turned_from[who] = to_mask(turned)
         # awareness: credited to the chosen brand's message, else the first brand's that reached them
-        first = np.where(chooses, choice, np.argmax(pos | neg, axis=0))
+        first = np.where(chooses, choice, np.argmax(seen, axis=0))
         column = np.arange(len(who))
         channel = np.where(from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(np.int8)
         newly = p.state[who] == Funnel.UNAWARE
@@ -253,7 +260,11 @@ class BrandsModel(WomModel):
     def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
         """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""
         engine = self.brand_cfg[b].engine
-        noise = self.draws.normal(Purpose.BRAND_EXPERIENCE, buyers, engine.experience_sd) if engine.experience_sd > 0 else 0.0
+        noise = (
+            self.draws.normal(Purpose.BRAND_EXPERIENCE, buyers, engine.experience_sd)
+            if engine.experience_sd > 0
+            else 0.0
+        )
         expectation = engine.expectation_mean + engine.expectation_sd * self.people.taste[buyers]
         _, valence = self.products[b].experience(expectation, noise, day, engine)
         self.people.adopt(buyers, valence, channels, step * self.dt)

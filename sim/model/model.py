@@ -56,12 +56,14 @@ class WomModel(mesa.Model):
     """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`: its parts
     are built once here and `step` lists the stages."""
 
-    #: The model's own per-person states (a model of several brands adds theirs: `sim.model.brands`).
-    STATES = CORE_STATES
+    #: The model's per-person states, and whether it steps a market of brands (`sim.model.brands` adds both).
+    STATES, BRANDS = CORE_STATES, False
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
         """Build the people, the playbook, the product, the channels, the initial users and the backend; an
         integer seed gives replicate 0 of `wom run --seed`."""
+        if scenario.brands and not self.BRANDS:
+            raise ValueError("a scenario with [brands] is stepped by sim.model.brands.BrandsModel (make_model)")
         streams = model_streams(seed)
         super().__init__(rng=np.random.default_rng(streams.dynamics))
         self.cfg = scenario

@@ -163,9 +163,62 @@ def test_one_brand_in_a_brands_table_docks_to_bass_like_the_one_brand_model():
     tolerance, fixed before running)."""
     data = read_scenario_dict(BASS) | {"brands": {"a": {}}}
     sc = scenario_from_dict(data, ['run.draws="keyed"'], base_dir=BASS.parent)
-    assert isinstance(make_model(sc.model_copy(update={"population": sc.population.model_copy(update={"size": 10})})), BrandsModel)
+    assert isinstance(
+        make_model(sc.model_copy(update={"population": sc.population.model_copy(update={"size": 10})})), BrandsModel
+    )
     ts = run_scenario(sc).timeseries
     mean = ts.groupby("time").adopted_total.mean() / sc.population.size
     err = np.abs(mean.to_numpy() - theory.bass_cdf(mean.index.to_numpy(), 0.03, 0.38))
     print(f"one brand in [brands]: max |mean - Bass| = {err.max():.4f}")
     assert err.max() < 0.02 and mean.iloc[-1] > 0.95
+
+
+# --- on a network -----------------------------------------------------------------------------------
+
+#: Two brands on a small-world network, a with seed users, b with none and no ads: b can only be reached
+#: by a's owners' category talk (wom.transmission_cross).
+NETWORK = {
+    "run": {"days": 80, "draws": "keyed", "replicates": 2},
+    "population": {"size": 3000, "official_accounts": 0},
+    "network": {"kind": "small_world"},
+    "relationship": {"participation_rate": 0.0},
+    "seed_users": {"count": 10},
+    "wom": {"transmission": 0.2},
+    "brands": {"a": {}, "b": {"seed_users": {"count": 0}}},
+}
+
+
+def test_on_a_network_only_category_talk_brings_a_brand_without_seeds_or_ads_its_owners():
+    last = {}
+    for cross in (0.0, 0.05):
+        sc = scenario_from_dict(NETWORK, [f"wom.transmission_cross={cross}"])
+        ts = run_scenario(sc).timeseries
+        last[cross] = ts.groupby("replicate").last()
+        assert (last[cross].owners_a > 10).all()  # a's within-brand talk spreads on the network
+    assert (last[0.0].owners_b == 0).all()
+    assert (last[0.05].owners_b > 10).all()
+
+
+def test_network_contacts_move_listeners_toward_the_senders_brand_and_cross_toward_the_others():
+    """One block of three contacts from owners of brands 0, 1 and 0 (the last persuading across), read by open
+    people 5, 6 and 7: the tables say who was persuaded toward which brand."""
+    from sim.model.brand_contacts import BrandContacts, network_contacts
+    from sim.model.funnel import Contacts
+
+    brand = np.full(10, NO_BRAND, dtype=np.int8)
+    brand[[1, 2, 3]] = [0, 1, 0]
+    contacts = Contacts()
+    contacts.add(
+        np.array([5, 6, 7]),
+        1,
+        False,
+        np.array([True, False, False]),
+        source=np.array([1, 2, 3]),
+        cross=np.array([False, False, True]),
+    )
+    contacts.add(np.array([6, 9]), 1, True, np.array([True, True]), source=np.array([1, 3]))
+    out = BrandContacts.empty(3, 4)
+    network_contacts(out, np.array([5, 6, 7, 8]), contacts, brand, np.array([True, True, False]))
+    assert out.pos.tolist() == [[True, False, False, False], [False, False, True, False], [False] * 4]
+    assert out.neg.tolist() == [[False, True, False, False], [False] * 4, [False] * 4]  # 9 is not open
+    assert out.seen[:, :3].any(axis=0).all() and not out.seen[:, 3].any()
