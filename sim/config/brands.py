@@ -27,7 +27,58 @@ from sim.config.channels import AdvertisingConfig, OfficialConfig
 from sim.config.limits import MAX_DAYS
 from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.population import SeedUsersConfig
-from sim.config.section import KeyConflict, Section
+from sim.config.section import KeyConflict, Probability, Section
+
+#: Largest switching hazard per value unit of shortfall (per day per value unit).
+MAX_SWITCH_RATE = 100.0
+#: Largest switching cost (value units: the scale of quality and expectation).
+MAX_SWITCH_COST = 10.0
+
+
+class SwitchingConfig(Section):
+    """Owners reconsidering their brand (issue 26, part 3): switching to a rival or leaving the category. Off
+    by default (every rate 0), and only with [brands] (a scenario of one brand is unchanged)."""
+
+    dissatisfaction: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_SWITCH_RATE,
+        description="Hazard (per day per value unit) with which an owner whose lived margin (experience minus "
+        "expectation at purchase) is below 0 reconsiders their brand: rate x shortfall.",
+    )
+    persuasion: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Chance that a step's persuasive message from a rival brand (its ads or its owners' talk) makes "
+        "an owner reconsider their brand.",
+    )
+    cost: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_SWITCH_COST,
+        description="Switching cost (value units): subtracted from every rival's margin when an owner reconsiders.",
+    )
+    loyalty: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Weight of the brand tie: an owner reconsiders with the chances above times "
+        "(1 - loyalty x brand tie), the brand tie of the relationship chain (0-1).",
+    )
+    leave: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Chance that a reconsidering owner with a lived margin below 0 who keeps their brand leaves the "
+        "category instead (owns nothing, open to every brand again).",
+    )
+
+    @property
+    def on(self) -> bool:
+        """Whether owners ever reconsider (any rate above 0)."""
+        return self.dissatisfaction > 0 or self.persuasion > 0
+
 
 #: Most brands in one market (per-brand state costs a byte per person per brand: `sim.model.brands`).
 MAX_BRANDS = 8
@@ -35,7 +86,18 @@ MAX_BRANDS = 8
 BRAND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 BRAND_NAME_RULE = "a plain name: a lowercase letter, then lowercase letters, digits or '_' (at most 16 characters)"
 #: Sections shared by the whole market: they may not appear under a brand.
-MARKET_WIDE = ("name", "description", "run", "population", "wom", "network", "channels", "relationship", "market")
+MARKET_WIDE = (
+    "name",
+    "description",
+    "run",
+    "population",
+    "wom",
+    "network",
+    "channels",
+    "relationship",
+    "market",
+    "switching",
+)
 #: Sections a brand decides for itself: the top-level ones are every brand's defaults.
 BRAND_SECTIONS: dict[str, type[Section]] = {
     "seed_users": SeedUsersConfig,
@@ -140,6 +202,8 @@ def check_brands(scenario) -> None:
                 f"must be before the horizon run.days = {scenario.run.days:g} (got {brand.entry_day:g})",
             )
     if not scenario.brands:
+        if scenario.switching != SwitchingConfig():
+            raise KeyConflict("switching", "switching between brands needs [brands] (a market of brands)")
         return
     for key, refused, rule in MULTI_BRAND_LIMITS:
         if refused(scenario):

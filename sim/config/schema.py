@@ -25,7 +25,7 @@ from __future__ import annotations
 from pydantic import Field, create_model, model_validator
 
 from sim.config.behaviour import EngineConfig, RelationshipConfig, WomConfig
-from sim.config.brands import BrandConfig, check_brands, inherit_brand_sections
+from sim.config.brands import BrandConfig, SwitchingConfig, check_brands, inherit_brand_sections
 from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
 from sim.config.graphs import GRAPH_KINDS
@@ -60,7 +60,7 @@ class CoreSections(Section):
 
 
 #: The sections after the mechanisms' (fields of `Scenario` itself), in order.
-LAST_SECTIONS = ("budget", "market", "brands")
+LAST_SECTIONS = ("budget", "market", "brands", "switching")
 
 
 def _with_mechanisms() -> type[CoreSections]:
@@ -86,6 +86,9 @@ class Scenario(_with_mechanisms()):
         description="Competing brands, [brands.<name>] tables (1 to 8): each overrides the top-level brand-level "
         "sections and adds entry_day; none: one brand, the top-level sections.",
     )
+
+    #: Owners switching brands or leaving the category (`sim.config.brands.SwitchingConfig`; off by default).
+    switching: SwitchingConfig = SwitchingConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -25,6 +25,17 @@ from sim.model.streams import Purpose, StepDraws
 SOURCE_SLOT = 8
 
 
+def bits(mask: np.ndarray, count: int) -> np.ndarray:
+    """A (count, len(mask)) bool array: row b says whether bit b of each mask is set."""
+    return ((mask[None, :] >> np.arange(count, dtype=np.uint8)[:, None]) & 1).astype(bool)
+
+
+def to_mask(flags: np.ndarray) -> np.ndarray:
+    """The uint8 masks of a (count, k) bool array (bit b from row b)."""
+    weights = (1 << np.arange(flags.shape[0], dtype=np.uint16))[:, None]
+    return (flags * weights).sum(axis=0).astype(np.uint8)
+
+
 @dataclass
 class BrandContacts:
     """Per (brand, open person): reached by a message persuading toward the brand (`pos`), that message from
@@ -39,6 +50,12 @@ class BrandContacts:
     def empty(cls, brands: int, people: int) -> BrandContacts:
         """Nobody reached yet."""
         return cls(*(np.zeros((brands, people), dtype=bool) for _ in range(4)))
+
+    def subset(self, columns: np.ndarray) -> BrandContacts:
+        """The tables of some of the people (a mask or positions of the columns)."""
+        return BrandContacts(
+            self.pos[:, columns], self.from_ads[:, columns], self.neg[:, columns], self.seen[:, columns]
+        )
 
 
 def field_contacts(

@@ -37,7 +37,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.model.brand_contacts import BrandContacts, field_contacts, network_contacts
+from sim.model.brand_contacts import BrandContacts, bits, field_contacts, network_contacts, to_mask
 from sim.model.budget import Ledger
 from sim.model.context import StepContext
 from sim.model.model import WomModel
@@ -46,32 +46,24 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
 from sim.model.streams import Purpose
+from sim.model.switching import reconsider
 
 #: The owned brand of someone who owns none.
 NO_BRAND = -1
-#: Per-person state of a market of brands: 3 bytes per person whatever the number of brands (at most 8).
+#: Per-person state of a market of brands: 12 bytes per person whatever the number of brands (at most 8).
 BRAND_STATES = (
     State("brand", np.int8, NO_BRAND),  # the brand a person owns (index into Scenario.brands), or NO_BRAND
     State("known", np.uint8, 0),  # bit b: they have heard of brand b
     State("turned_from", np.uint8, 0),  # bit b: they turned away from brand b for good
-    State("taste", np.float64, 0.0),  # standard-normal taste: expectation of brand b = mean_b + sd_b * taste
+    State("owned", np.uint8, 0),  # bit b: they have owned brand b (the `adopted_total_<brand>` columns count them)
+    State("taste", np.float32, 0.0),  # standard-normal taste: expectation of brand b = mean_b + sd_b * taste
+    State("margin", np.float32, 0.0),  # lived margin of the brand owned (experience - expectation at purchase)
 )
 
 
 def make_model(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> WomModel:
     """The model a scenario needs: `BrandsModel` with `[brands]`, else `WomModel` (one brand, as always)."""
     return BrandsModel(scenario, seed) if scenario.brands else WomModel(scenario, seed)
-
-
-def bits(mask: np.ndarray, count: int) -> np.ndarray:
-    """A (count, len(mask)) bool array: row b says whether bit b of each mask is set."""
-    return ((mask[None, :] >> np.arange(count, dtype=np.uint8)[:, None]) & 1).astype(bool)
-
-
-def to_mask(flags: np.ndarray) -> np.ndarray:
-    """The uint8 masks of a (count, k) bool array (bit b from row b)."""
-    weights = (1 << np.arange(flags.shape[0], dtype=np.uint16))[:, None]
-    return (flags * weights).sum(axis=0).astype(np.uint8)
 
 
 class BrandsModel(WomModel):
@@ -94,6 +86,7 @@ class BrandsModel(WomModel):
         self.entered = np.zeros(self.count, dtype=bool)
         self.owners = np.zeros(self.count, dtype=np.int64)  # current owners per brand
         self.adopted_by_brand = np.zeros(self.count, dtype=np.int64)  # ever adopted per brand
+        self.switched_in, self.switched_out, self.left = (np.zeros(self.count, dtype=np.int64) for _ in range(3))
         self.people.taste[:] = self.draws.normal(Purpose.BRAND_TASTE, np.arange(self.n), 1.0)
         self._enter_brands(0, 0.0)
 
@@ -138,10 +131,10 @@ class BrandsModel(WomModel):
         p.adopt_channel[seeds] = seed
         p.adopt_by_channel[seed] += len(seeds)
         p.adopt_day[seeds] = step * self.dt
-        p.adopted_total += len(seeds)
+        p.adopted_total += int(np.count_nonzero(p.owned[seeds] == 0))  # a leaver chosen again counts once
         p.brand[seeds] = b
         self.owners[b] += len(seeds)
-        self.adopted_by_brand[b] += len(seeds)
+        self.count_owned(b, seeds)
         self.market.admit(seeds)
         self.start_talking(seeds, step)
 
@@ -160,12 +153,17 @@ class BrandsModel(WomModel):
             ledger.new_step()
         positive, negative, ads = self.rates(step, day)
         open_mask = self.people.state <= Funnel.AWARE
-        open_people = np.flatnonzero(open_mask)
-        reached = BrandContacts.empty(self.count, len(open_people))
-        field_contacts(reached, open_people, positive, negative, ads, self.dt, self.draws)
-        used_ties = self._talk_on_the_network(reached, open_people, open_mask, step, day)
+        if self.cfg.switching.on:  # owners can be moved too: to a rival
+            open_mask |= self.people.brand != NO_BRAND
+        listeners = np.flatnonzero(open_mask)
+        reached = BrandContacts.empty(self.count, len(listeners))
+        field_contacts(reached, listeners, positive, negative, ads, self.dt, self.draws)
+        used_ties = self._talk_on_the_network(reached, listeners, open_mask, step, day)
         self.new_adopters = 0
-        self.choose_and_buy(open_people, reached, step, day)
+        owner = self.people.brand[listeners] != NO_BRAND
+        self.choose_and_buy(listeners[~owner], reached.subset(~owner), step, day)
+        if owner.any():
+            reconsider(self, listeners[owner], reached.subset(owner), step, day)
         for name, ties in used_ties.items():  # the relationship chain: used ties grow
             self.channels[name].strengthen(ties, step * self.dt)
         self.step_index = step
@@ -259,20 +257,31 @@ class BrandsModel(WomModel):
 
     def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
         """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""
-        engine = self.brand_cfg[b].engine
-        noise = (
-            self.draws.normal(Purpose.BRAND_EXPERIENCE, buyers, engine.experience_sd)
-            if engine.experience_sd > 0
-            else 0.0
-        )
-        expectation = engine.expectation_mean + engine.expectation_sd * self.people.taste[buyers]
-        _, valence = self.products[b].experience(expectation, noise, day, engine)
-        self.people.adopt(buyers, valence, channels, step * self.dt)
-        self.people.brand[buyers] = b
+        p = self.people
+        returning = int(np.count_nonzero(p.owned[buyers]))  # people who left the category come back
+        margin, valence = self.live_brand(b, buyers, day)
+        p.adopt(buyers, valence, channels, step * self.dt)
+        p.adopted_total -= returning  # ever adopted the category: each person once
+        p.brand[buyers] = b
+        p.margin[buyers] = margin
+        self.count_owned(b, buyers)
         self.owners[b] += len(buyers)
-        self.adopted_by_brand[b] += len(buyers)
-        self.new_adopters += len(buyers)
+        self.new_adopters += len(buyers) - returning
         self.start_talking(np.compress(valence != QUIET, buyers), step)
+
+    def count_owned(self, b: int, people: np.ndarray) -> None:
+        """`people` own brand b now: those who never owned it count among its adopters (`adopted_total_<brand>`)."""
+        bit = np.uint8(1 << b)
+        self.adopted_by_brand[b] += int(np.count_nonzero((self.people.owned[people] & bit) == 0))
+        self.people.owned[people] |= bit
+
+    def live_brand(self, b: int, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """The lived experience of brand b's new owners in the step starting on `day`: (margin in value units,
+        valence), their experience noise drawn with b's engine.experience_sd."""
+        engine = self.brand_cfg[b].engine
+        sd = engine.experience_sd
+        noise = self.draws.normal(Purpose.BRAND_EXPERIENCE, buyers, sd) if sd > 0 else 0.0
+        return self.products[b].experience(self.expectation_of(b, buyers, day), noise, day, engine)
 
     # --- recording ------------------------------------------------------------------------------------
 
@@ -293,6 +302,14 @@ def _adopted_of(model: BrandsModel, b: int) -> int:
     return int(model.adopted_by_brand[b])
 
 
+#: Cumulative counts kept per brand when switching is on (`sim.model.switching`): columns `<count>_<brand>`.
+SWITCH_COLUMNS = ("switched_in", "switched_out", "left")
+
+
+def _switch_count(model: BrandsModel, column: str, b: int) -> int:
+    return int(getattr(model, column)[b])
+
+
 def _out_of_money(model: BrandsModel) -> int:
     return int(any(ledger.refused_this_step for ledger in model.ledgers))
 
@@ -309,4 +326,8 @@ def brand_reporters(model: BrandsModel) -> dict:
             reporters[f"owners_{name}"] = partial(_owners, b=b)
         for b, name in enumerate(model.names):
             reporters[f"adopted_total_{name}"] = partial(_adopted_of, b=b)
+    if model.cfg.switching.on:
+        for column in SWITCH_COLUMNS:
+            for b, name in enumerate(model.names):
+                reporters[f"{column}_{name}"] = partial(_switch_count, column=column, b=b)
     return reporters

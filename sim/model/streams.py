@@ -186,6 +186,8 @@ class Purpose(IntEnum):
     BRAND_CONVERT = 65  # whether a person buys the brand they chose
     BRAND_REJECT = 66  # whether a person who chose a brand and did not buy it turns away from it
     BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
+    SWITCH = 68  # whether an owner reconsiders their brand this step ([switching])
+    SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

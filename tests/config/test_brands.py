@@ -68,6 +68,7 @@ def test_every_brand_level_section_can_be_set_per_brand():
         assert section in Scenario.model_fields and Scenario.model_fields[section].annotation is cls
     assert set(BRAND_SECTIONS).isdisjoint(MARKET_WIDE)
     assert set(BRAND_SECTIONS) | set(MARKET_WIDE) | {"brands"} == set(Scenario.model_fields)
+    assert "switching" in MARKET_WIDE
 
 
 @pytest.mark.parametrize("section", [s for s in MARKET_WIDE if s not in ("name", "description")])

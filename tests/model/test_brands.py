@@ -222,3 +222,59 @@ def test_network_contacts_move_listeners_toward_the_senders_brand_and_cross_towa
     assert out.pos.tolist() == [[True, False, False, False], [False, False, True, False], [False] * 4]
     assert out.neg.tolist() == [[False, True, False, False], [False] * 4, [False] * 4]  # 9 is not open
     assert out.seen[:, :3].any(axis=0).all() and not out.seen[:, 3].any()
+
+
+# --- switching and leaving ([switching]) --------------------------------------------------------------
+
+SWITCHING = [
+    "switching.persuasion=0.3",
+    "switching.dissatisfaction=1",
+    "switching.leave=0.2",
+    "engine.experience_sd=0.3",
+    "engine.expectation_sd=0.2",
+]
+
+
+def test_reconsider_chance_follows_dissatisfaction_persuasion_and_loyalty():
+    from sim.model.switching import reconsider_chance
+
+    c = reconsider_chance(np.array([0.5, -0.2, -0.2, 0.5]), np.array([False, False, True, True]), 0.0, 2.0, 0.3, 0.0, 1)
+    assert c[0] == 0 and c[1] == pytest.approx(1 - np.exp(-0.4)) and c[3] == pytest.approx(0.3)
+    assert c[2] == pytest.approx(1 - np.exp(-0.4) * 0.7)
+    assert reconsider_chance(-0.2, True, 0.5, 2.0, 0.3, 1.0, 1) == pytest.approx((1 - np.exp(-0.4) * 0.7) * 0.5)
+
+
+def test_switching_keeps_the_books_and_moves_owners_to_the_better_brand():
+    """Owners switch (each switch out of one brand is a switch into another), leave, and come back; the
+    columns agree with the people; b, far better, gains from switching."""
+    sc = lively(SWITCHING)
+    m = make_model(sc, 4)
+    p = m.people
+    for _ in range(sc.run.n_steps):
+        m.step()
+        owners = p.brand != NO_BRAND
+        ever = p.owned != 0
+        assert np.array_equal(np.bincount(p.brand[owners], minlength=2), m.owners)
+        assert ever.sum() == p.adopted_total and (ever | ~owners).all()
+        assert np.array_equal(m.adopted_by_brand, bits(p.owned, 2).sum(axis=1))
+        assert m.switched_in.sum() == m.switched_out.sum()
+        assert np.isin(p.state[ever & ~owners], [Funnel.AWARE, Funnel.REJECTER]).all()  # leavers: open or gone
+    df = m.datacollector.get_model_vars_dataframe()
+    last = df.iloc[-1]
+    assert last.switched_in_b > last.switched_in_a > 0 and last.left_a > 0
+    assert last.switched_out_a == last.switched_in_b  # two brands: what a loses b gains
+
+
+def test_switching_is_off_by_default_and_only_with_brands():
+    sc = lively()
+    assert not sc.switching.on
+    assert "switched_in_a" not in run_scenario(sc).timeseries.columns
+    with pytest.raises(Exception, match="switching"):
+        scenario_from_dict({}, ["switching.persuasion=0.1"])
+
+
+def test_a_loyal_owner_never_reconsiders():
+    """loyalty 1 and every brand tie 1 (relationship.initial_brand_tie = 1): nobody switches or leaves."""
+    sc = lively([*SWITCHING, "switching.loyalty=1", "relationship.initial_brand_tie=1"])
+    last = run_scenario(sc).timeseries.iloc[-1]
+    assert last.switched_in_a == last.switched_in_b == last.left_a == last.left_b == 0
