@@ -110,6 +110,30 @@ def test_bad_brand_input_is_refused_naming_the_key(data, overrides, key):
     assert len(lines) == 2 and lines[1].startswith(f"  {key}"), lines
 
 
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("switching.dissatisfaction=-1", "switching.dissatisfaction"),
+        ("switching.dissatisfaction=1e9", "switching.dissatisfaction"),
+        ("switching.persuasion=1.5", "switching.persuasion"),
+        ("switching.cost=-0.1", "switching.cost"),
+        ("switching.loyalty=2", "switching.loyalty"),
+        ("switching.leave='often'", "switching.leave"),
+        ("switching.rate=0.1", "switching.rate"),
+        ("wom.q_cross=-1", "wom.q_cross"),
+        ("wom.transmission_cross=1.5", "wom.transmission_cross"),
+    ],
+)
+def test_bad_switching_and_cross_talk_values_name_the_key(override, key):
+    lines = refused(market(a={}, b={}), [override])
+    assert len(lines) == 2 and lines[1].startswith(f"  {key}"), lines
+
+
+def test_switching_under_a_brand_is_market_wide():
+    lines = refused(market(a={}, b={"switching": {"cost": 0.1}}))
+    assert lines[1].startswith("  brands.b.switching:") and "market-wide" in lines[1]
+
+
 def test_the_command_prints_one_error_and_exits_2(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('[network]\nkind = "well_mixed"\n[brands.a]\n[brands.b]\nentry_day = 1e4\n')
