@@ -278,3 +278,39 @@ def test_a_loyal_owner_never_reconsiders():
     sc = lively([*SWITCHING, "switching.loyalty=1", "relationship.initial_brand_tie=1"])
     last = run_scenario(sc).timeseries.iloc[-1]
     assert last.switched_in_a == last.switched_in_b == last.left_a == last.left_b == 0
+
+
+def test_the_first_step_buys_follow_the_choice_rule():
+    """One step, ads only (each brand reaches each person with chance pi = p dt), N = 100,000, sensitivity 0.2,
+    qualities 0.9 and 0.7 against expectation 0.6, max conversion 0.8: the expected buyers of a are
+    N pi (1 - pi) c_a + N pi^2 w_a c_a (w_a the logit weight of a when both reached the person, c the
+    conversion chance); the same for b. Tolerance: 4 standard deviations of a binomial count, fixed before
+    running (seed 7, keyed draws)."""
+    n, p_ads, s, mean = 100_000, 0.3, 0.2, 0.6
+    sc = competition(
+        [
+            f"population.size={n}",
+            "run.dt=1",
+            "run.days=2",
+            "brands.b.entry_day=0",
+            f"advertising.p_max={p_ads}",
+            f"brands.b.advertising.p_max={p_ads}",
+            "wom.q=0",
+            "wom.q_cross=0",
+            f"engine.sensitivity={s}",
+            f"engine.expectation_mean={mean}",
+            "engine.max_conversion=0.8",
+            "brands.a.engine.quality=0.9",
+            "brands.b.engine.quality=0.7",
+        ]
+    )
+    m = make_model(sc, 7)
+    m.step()
+    pi = sc.brands["a"].advertising.p * sc.run.dt
+    margin = np.array([0.9 - mean, 0.7 - mean])
+    c = 0.8 / (1 + np.exp(-margin / s))
+    w = np.exp(margin / s) / np.exp(margin / s).sum()
+    expected = n * (pi * (1 - pi) * c + pi**2 * w * c)
+    sd = np.sqrt(expected * (1 - expected / n))
+    print(f"owners {m.owners.tolist()} expected {expected.round(1).tolist()} (sd {sd.round(1).tolist()})")
+    assert np.all(np.abs(m.owners - expected) < 4 * sd)
