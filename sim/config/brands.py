@@ -27,7 +27,7 @@ from sim.config.channels import AdvertisingConfig, OfficialConfig
 from sim.config.limits import MAX_DAYS
 from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.population import SeedUsersConfig
-from sim.config.section import KeyConflict, Probability, Section
+from sim.config.section import NEVER, KeyConflict, Probability, Section
 
 #: Largest switching hazard per value unit of shortfall (per day per value unit).
 MAX_SWITCH_RATE = 100.0
@@ -80,6 +80,43 @@ class SwitchingConfig(Section):
         return self.dissatisfaction > 0 or self.persuasion > 0
 
 
+#: Largest give-up hazard of a waiting buyer (per day) and talk weight of one waiting for a scarce brand.
+MAX_GIVE_UP, MAX_SCARCITY_TALK = 100.0, 10.0
+
+
+class SupplyConfig(Section):
+    """A brand's daily capacity and its waiting list (issue 26, part 4): brand-level, so each brand has its own.
+    Unlimited by default, and only with [brands] (a scenario of one brand is unchanged)."""
+
+    capacity_per_day: float = Field(
+        NEVER,
+        ge=0,
+        le=NEVER,
+        allow_inf_nan=True,
+        description="Buyers the brand can serve per day (people per day; inf = no limit): buyers beyond it wait "
+        "on a list, first come first served.",
+    )
+    give_up: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_GIVE_UP,
+        description="Hazard with which a buyer on the waiting list gives up (per day): they turn from the brand "
+        "and may buy a rival when next persuaded.",
+    )
+    scarcity_talk: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_SCARCITY_TALK,
+        description="Talk weight, for the brand, of each person waiting for it (1 = as much as a talking owner; "
+        "well mixed only): whether scarcity feeds word of mouth, an assumption (the sources claim it does).",
+    )
+
+    @property
+    def limited(self) -> bool:
+        """Whether the brand's capacity is finite."""
+        return self.capacity_per_day < NEVER
+
+
 #: Most brands in one market (per-brand state costs a byte per person per brand: `sim.model.brands`).
 MAX_BRANDS = 8
 #: A brand's name: it becomes part of column and metric names (`owners_<brand>`, `share_final_<brand>`).
@@ -106,6 +143,7 @@ BRAND_SECTIONS: dict[str, type[Section]] = {
     "official": OfficialConfig,
     **MECHANISM_SECTIONS,
     "budget": BudgetConfig,
+    "supply": SupplyConfig,
 }
 #: The key of a brand's table that is not a section: the day it enters the market.
 ENTRY_DAY = "entry_day"
@@ -204,6 +242,8 @@ def check_brands(scenario) -> None:
     if not scenario.brands:
         if scenario.switching != SwitchingConfig():
             raise KeyConflict("switching", "switching between brands needs [brands] (a market of brands)")
+        if scenario.supply != SupplyConfig():
+            raise KeyConflict("supply", "a brand's capacity and waiting list need [brands] (a market of brands)")
         return
     for key, refused, rule in MULTI_BRAND_LIMITS:
         if refused(scenario):
@@ -222,6 +262,10 @@ def check_brands(scenario) -> None:
             "each person owns at most one brand",
         )
     for name, brand in scenario.brands.items():
+        if brand.supply.scarcity_talk > 0 and scenario.network.enabled and scenario.network.kind != "well_mixed":
+            raise KeyConflict(
+                f"brands.{name}.supply.scarcity_talk", "people waiting for a brand talk in a well-mixed market only"
+            )
         if brand.seed_users.choice != "random":
             raise KeyConflict(
                 f"brands.{name}.seed_users.choice", "several brands choose their seed users at random only"

@@ -251,7 +251,20 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         lines.append(f"  {key}: {msg}{got_text}")
     for key, got in union_keys.items():
         lines.append(f"  {key}: {_union_rule(key)}{got[0]}")
-    return "\n".join(lines)
+    return "\n".join(_without_inherited(lines))
+
+
+def _without_inherited(lines: list[str]) -> list[str]:
+    """The lines without a brand's copy of a top-level problem (`brands.<name>.KEY: rule` when `KEY: rule` is
+    there too): a bad top-level brand-level value is inherited by every brand, and is one mistake."""
+    top = set(lines)
+    kept = []
+    for line in lines:
+        parts = line.strip().split(".", 2)
+        if line.startswith("  brands.") and len(parts) == 3 and f"  {parts[2]}" in top:
+            continue
+        kept.append(line)
+    return kept
 
 
 def _bounds_rule(loc: tuple, err: dict) -> str | None:

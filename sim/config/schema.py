@@ -25,7 +25,7 @@ from __future__ import annotations
 from pydantic import Field, create_model, model_validator
 
 from sim.config.behaviour import EngineConfig, RelationshipConfig, WomConfig
-from sim.config.brands import BrandConfig, SwitchingConfig, check_brands, inherit_brand_sections
+from sim.config.brands import BrandConfig, SupplyConfig, SwitchingConfig, check_brands, inherit_brand_sections
 from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
 from sim.config.graphs import GRAPH_KINDS
@@ -60,7 +60,7 @@ class CoreSections(Section):
 
 
 #: The sections after the mechanisms' (fields of `Scenario` itself), in order.
-LAST_SECTIONS = ("budget", "market", "brands", "switching")
+LAST_SECTIONS = ("budget", "market", "brands", "switching", "supply")
 
 
 def _with_mechanisms() -> type[CoreSections]:
@@ -89,6 +89,8 @@ class Scenario(_with_mechanisms()):
 
     #: Owners switching brands or leaving the category (`sim.config.brands.SwitchingConfig`; off by default).
     switching: SwitchingConfig = SwitchingConfig()
+    #: A brand's daily capacity and waiting list (`sim.config.brands.SupplyConfig`; every brand's default).
+    supply: SupplyConfig = SupplyConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -46,11 +46,12 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
 from sim.model.streams import Purpose
+from sim.model.supply import NOT_WAITING, Supply
 from sim.model.switching import reconsider
 
 #: The owned brand of someone who owns none.
 NO_BRAND = -1
-#: Per-person state of a market of brands: 12 bytes per person whatever the number of brands (at most 8).
+#: Per-person state of a market of brands: 13 bytes per person whatever the number of brands (at most 8).
 BRAND_STATES = (
     State("brand", np.int8, NO_BRAND),  # the brand a person owns (index into Scenario.brands), or NO_BRAND
     State("known", np.uint8, 0),  # bit b: they have heard of brand b
@@ -58,7 +59,12 @@ BRAND_STATES = (
     State("owned", np.uint8, 0),  # bit b: they have owned brand b (the `adopted_total_<brand>` columns count them)
     State("taste", np.float32, 0.0),  # standard-normal taste: expectation of brand b = mean_b + sd_b * taste
     State("margin", np.float32, 0.0),  # lived margin of the brand owned (experience - expectation at purchase)
+    State("waiting", np.int8, NOT_WAITING),  # the brand a person waits for (`sim.model.supply`), or NOT_WAITING
 )
+
+
+#: Slot of a chooser's draw of turning from the brand they did not buy (`Purpose.BRAND_CONVERT`).
+TURN_SLOT = 1
 
 
 def make_model(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> WomModel:
@@ -87,6 +93,7 @@ class BrandsModel(WomModel):
         self.owners = np.zeros(self.count, dtype=np.int64)  # current owners per brand
         self.adopted_by_brand = np.zeros(self.count, dtype=np.int64)  # ever adopted per brand
         self.switched_in, self.switched_out, self.left = (np.zeros(self.count, dtype=np.int64) for _ in range(3))
+        self.supply = Supply(self.brand_cfg, self.dt)
         self.people.taste[:] = self.draws.normal(Purpose.BRAND_TASTE, np.arange(self.n), 1.0)
         self._enter_brands(0, 0.0)
 
@@ -151,15 +158,21 @@ class BrandsModel(WomModel):
         self.talk.prune(step)
         for ledger in self.ledgers:
             ledger.new_step()
+        self.new_adopters = 0
+        if self.supply.limited:  # the waiting lists first: give-ups, then those served now buy
+            for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws)):
+                if len(served):
+                    self._adopt_brand(b, served, channels, step, day)
         positive, negative, ads = self.rates(step, day)
         open_mask = self.people.state <= Funnel.AWARE
+        if self.supply.limited:  # people waiting are committed to their brand
+            open_mask &= self.people.waiting == NOT_WAITING
         if self.cfg.switching.on:  # owners can be moved too: to a rival
             open_mask |= self.people.brand != NO_BRAND
         listeners = np.flatnonzero(open_mask)
         reached = BrandContacts.empty(self.count, len(listeners))
         field_contacts(reached, listeners, positive, negative, ads, self.dt, self.draws)
         used_ties = self._talk_on_the_network(reached, listeners, open_mask, step, day)
-        self.new_adopters = 0
         owner = self.people.brand[listeners] != NO_BRAND
         self.choose_and_buy(listeners[~owner], reached.subset(~owner), step, day)
         if owner.any():
@@ -198,6 +211,8 @@ class BrandsModel(WomModel):
             talking = owned >= 0
             w_pos = np.bincount(owned[talking & (v == POSITIVE)], w[talking & (v == POSITIVE)], self.count)
             w_neg = np.bincount(owned[talking & (v == NEGATIVE)], w[talking & (v == NEGATIVE)], self.count)
+        if self.well_mixed and self.supply.limited:  # scarcity feeding talk
+            w_pos = w_pos + [c.scarcity_talk * self.supply.waiting(b) for b, c in enumerate(self.supply.cfg)]
         positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / self.n
         negative = wom.q * wom.negative_transmission_factor * w_neg / self.n
         return positive * self.entered, negative * self.entered, ads
@@ -239,7 +254,7 @@ class BrandsModel(WomModel):
             chance[mine] = self.market.gate(np.asarray(convert, dtype=float), who[mine], day)
             turn_away[mine] = self.market.gate(e.rejection, who[mine], day)
         buys = chooses & (self.draws.uniform(Purpose.BRAND_CONVERT, who) < chance)
-        rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_REJECT, who) < turn_away)
+        rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
         turned[choice[rejects], np.flatnonzero(rejects)] = True
         p.turned_from[who] = to_mask(turned)
         # awareness: credited to the chosen brand's message, else the first brand's that reached them
@@ -253,7 +268,8 @@ class BrandsModel(WomModel):
         for b in range(self.count):
             mine = buys & (choice == b)
             if mine.any():
-                self._adopt_brand(b, who[mine], channel[mine], step, day)
+                buyers, channels = self.supply.admit(b, who[mine], channel[mine], p, self.draws)
+                self._adopt_brand(b, buyers, channels, step, day)
 
     def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
         """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""
@@ -310,6 +326,10 @@ def _switch_count(model: BrandsModel, column: str, b: int) -> int:
     return int(getattr(model, column)[b])
 
 
+def _waiting(model: BrandsModel, b: int) -> int:
+    return model.supply.waiting(b)
+
+
 def _out_of_money(model: BrandsModel) -> int:
     return int(any(ledger.refused_this_step for ledger in model.ledgers))
 
@@ -326,6 +346,9 @@ def brand_reporters(model: BrandsModel) -> dict:
             reporters[f"owners_{name}"] = partial(_owners, b=b)
         for b, name in enumerate(model.names):
             reporters[f"adopted_total_{name}"] = partial(_adopted_of, b=b)
+    if model.supply.limited:
+        for b, name in enumerate(model.names):
+            reporters[f"waiting_{name}" if model.count > 1 else "waiting"] = partial(_waiting, b=b)
     if model.cfg.switching.on:
         for column in SWITCH_COLUMNS:
             for b, name in enumerate(model.names):

@@ -183,8 +183,8 @@ class Purpose(IntEnum):
     BRAND_FIELD_NEGATIVE = 62  # whether negative talk about brand b reaches a person (slot b)
     BRAND_SEEDS = 63  # which open people become brand b's seed users when it enters (slot b)
     BRAND_CHOICE = 64  # which brand a person persuaded by several chooses
-    BRAND_CONVERT = 65  # whether a person buys the brand they chose
-    BRAND_REJECT = 66  # whether a person who chose a brand and did not buy it turns away from it
+    BRAND_CONVERT = 65  # whether a person buys the brand they chose (slot 0), or else turns from it (slot 1)
+    SUPPLY = 66  # the order of a step's new buyers of a scarce brand (slot 0), whether one waiting gives up (slot 1)
     BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
     SWITCH = 68  # whether an owner reconsiders their brand this step ([switching])
     SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)

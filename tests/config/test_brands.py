@@ -175,3 +175,26 @@ def test_the_shipped_docking_scenario_loads_two_brands():
     sc = load_scenario("scenarios/docking/competition.toml")
     assert list(sc.brands) == ["a", "b"] and sc.brands["b"].entry_day == 10
     assert sc.brands["a"].advertising.p_max == 0.01 and sc.brands["b"].advertising.p_max == 0.02
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        (["brands.b.supply.capacity_per_day=-1"], "brands.b.supply.capacity_per_day"),
+        (["supply.capacity_per_day=-5"], "supply.capacity_per_day"),
+        (["brands.a.supply.give_up=-0.1"], "brands.a.supply.give_up"),
+        (["brands.a.supply.scarcity_talk=11"], "brands.a.supply.scarcity_talk"),
+        (["network.kind='small_world'", "brands.a.supply.scarcity_talk=1"], "brands.a.supply.scarcity_talk"),
+    ],
+)
+def test_bad_supply_values_name_the_key(overrides, key):
+    lines = refused(market(a={}, b={}), overrides)
+    assert len(lines) == 2 and lines[1].startswith(f"  {key}"), lines
+
+
+def test_supply_needs_brands_and_is_per_brand():
+    lines = refused({}, ["supply.capacity_per_day=10"])
+    assert lines[1].startswith("  supply:") and "[brands]" in lines[1]
+    sc = scenario_from_dict(market(a={}, b={"supply": {"capacity_per_day": 5}}), ["supply.give_up=0.1"])
+    assert sc.brands["b"].supply.capacity_per_day == 5 and not sc.brands["a"].supply.limited
+    assert sc.brands["a"].supply.give_up == sc.brands["b"].supply.give_up == 0.1

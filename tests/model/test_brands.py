@@ -314,3 +314,71 @@ def test_the_first_step_buys_follow_the_choice_rule():
     sd = np.sqrt(expected * (1 - expected / n))
     print(f"owners {m.owners.tolist()} expected {expected.round(1).tolist()} (sd {sd.round(1).tolist()})")
     assert np.all(np.abs(m.owners - expected) < 4 * sd)
+
+
+# --- supply: capacity and waiting lists ([supply]) --------------------------------------------------------
+
+
+class _People:
+    """The two per-person arrays `Supply` changes."""
+
+    def __init__(self, n):
+        self.waiting = np.full(n, -1, dtype=np.int8)
+        self.turned_from = np.zeros(n, dtype=np.uint8)
+
+
+def _supply(capacity, give_up=0.0):
+    from types import SimpleNamespace
+
+    from sim.config.brands import SupplyConfig
+    from sim.model.supply import Supply
+
+    brands = [
+        SimpleNamespace(supply=SupplyConfig(capacity_per_day=capacity, give_up=give_up)),
+        SimpleNamespace(supply=SupplyConfig()),
+    ]
+    return Supply(brands, dt=1.0)
+
+
+def test_supply_serves_the_capacity_first_come_first_served():
+    from sim.model.streams import KeyedDraws, replicate_seed
+
+    draws, people = KeyedDraws(replicate_seed(1, 0)), _People(20)
+    supply = _supply(2.0)
+    assert supply.start_step(people, draws)[0][0].tolist() == []
+    served, _ = supply.admit(0, np.arange(5), np.zeros(5, np.int8), people, draws)
+    waiting = supply.queue[0].tolist()
+    assert len(served) == 2 and len(waiting) == 3 and set(served) | set(waiting) == set(range(5))
+    assert (people.waiting[waiting] == 0).all() and (people.waiting[served] == -1).all()
+    first, _ = supply.start_step(people, draws)[0]
+    assert first.tolist() == waiting[:2]  # the list, in its order, before anyone new
+    late, _ = supply.admit(0, np.array([10]), np.zeros(1, np.int8), people, draws)
+    assert len(late) == 0 and supply.queue[0].tolist() == [waiting[2], 10]
+    assert supply.admit(1, np.arange(11, 20), np.zeros(9, np.int8), people, draws)[0].tolist() == list(range(11, 20))
+
+
+def test_supply_waiting_people_give_up_and_turn_from_the_brand():
+    from sim.model.streams import KeyedDraws, replicate_seed
+
+    draws, people = KeyedDraws(replicate_seed(1, 0)), _People(10)
+    supply = _supply(0.0, give_up=100.0)  # nobody is ever served; everyone gives up at once
+    supply.start_step(people, draws)
+    supply.admit(0, np.arange(4), np.zeros(4, np.int8), people, draws)
+    assert supply.waiting(0) == 4
+    assert len(supply.start_step(people, draws)[0][0]) == 0
+    assert supply.waiting(0) == 0 and (people.turned_from[:4] == 1).all() and (people.waiting == -1).all()
+
+
+def test_a_scarce_brand_sells_no_more_than_its_capacity_and_buyers_wait():
+    """b serves 15 buyers a day (dt = 1, so at most 15 new owners a step plus one carried fraction; its 10 seed
+    users, placed when it enters, are not sales)."""
+    sc = lively(["brands.b.supply.capacity_per_day=15", "engine.rejection=0"])
+    ts = run_scenario(sc).timeseries
+    for _, one in ts.groupby("replicate"):
+        gained = np.diff(one.adopted_total_b.to_numpy())
+        gained[np.argmax(gained > 0)] -= sc.brands["b"].seed_users.count  # the entry step
+        assert gained.max() <= 16 and (one.waiting_b > 0).any()
+        assert one.waiting_a.max() == 0
+    unlimited = run_scenario(lively(["engine.rejection=0"])).timeseries
+    assert "waiting_b" not in unlimited.columns
+    assert unlimited.groupby("replicate").owners_b.last().mean() > ts.groupby("replicate").owners_b.last().mean()
