@@ -114,12 +114,13 @@ class BrandsModel(WomModel):
 
     def _enter_brands(self, step: int, day: float) -> None:
         """Brands whose entry day has come (at the start of the step starting on `day`) enter: their seed
-        users, chosen at random among the people still open, own them from the end of the previous step."""
+        users, chosen at random among the people still open (and not waiting for another brand), own them from the
+        end of the previous step."""
         for b, brand in enumerate(self.brand_cfg):
             if self.entered[b] or brand.entry_day > day:
                 continue
             self.entered[b] = True
-            open_people = np.flatnonzero(self.people.state <= Funnel.AWARE)
+            open_people = np.flatnonzero((self.people.state <= Funnel.AWARE) & (self.people.waiting == NOT_WAITING))
             k = min(brand.seed_users.count, len(open_people))
             if k:
                 seeds = np.sort(self.draws.choose(Purpose.BRAND_SEEDS, open_people, k, slot=b))
