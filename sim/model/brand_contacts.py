@@ -38,66 +38,87 @@ def to_mask(flags: np.ndarray) -> np.ndarray:
 
 @dataclass
 class BrandContacts:
-    """Per (brand, open person): reached by a message persuading toward the brand (`pos`), that message from
-    its ads (`from_ads`), persuaded against the brand (`neg`), and any message about it seen (`seen`)."""
+    """Per (brand, person reached) of the step's `people` (distinct, ascending): reached by a message
+    persuading toward the brand (`pos`), that message from its ads (`from_ads`), persuaded against the brand
+    (`neg`), and any message about it seen (`seen`)."""
 
+    people: np.ndarray
     pos: np.ndarray
     from_ads: np.ndarray
     neg: np.ndarray
     seen: np.ndarray
 
-    @classmethod
-    def empty(cls, brands: int, people: int) -> BrandContacts:
-        """Nobody reached yet."""
-        return cls(*(np.zeros((brands, people), dtype=bool) for _ in range(4)))
-
     def subset(self, columns: np.ndarray) -> BrandContacts:
         """The tables of some of the people (a mask or positions of the columns)."""
         return BrandContacts(
-            self.pos[:, columns], self.from_ads[:, columns], self.neg[:, columns], self.seen[:, columns]
+            self.people[columns],
+            self.pos[:, columns],
+            self.from_ads[:, columns],
+            self.neg[:, columns],
+            self.seen[:, columns],
         )
 
 
+class ContactList:
+    """The step's contacts as they come (brand, person, what they did), made into `BrandContacts` over the
+    people reached only (work follows the contacts, not the population)."""
+
+    def __init__(self, brands: int) -> None:
+        self.brands = brands
+        self._parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]] = []
+
+    def add(self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None) -> None:
+        """People reached for `brand` (one brand, or one per person) in `table` ("pos", "neg" or "seen")."""
+        if len(people):
+            self._parts.append(
+                (table, np.broadcast_to(np.asarray(brand, dtype=np.int64), people.shape), people, from_ads)
+            )
+
+    def tables(self) -> BrandContacts:
+        """The tables over the distinct people reached (ascending); `seen` includes every persuasion."""
+        people = np.unique(np.concatenate([p for _, _, p, _ in self._parts])) if self._parts else np.empty(0, np.int64)
+        out = {name: np.zeros((self.brands, len(people)), dtype=bool) for name in ("pos", "from_ads", "neg", "seen")}
+        for table, brand, who, from_ads in self._parts:
+            column = np.searchsorted(people, who)
+            out[table][brand, column] = True
+            out["seen"][brand, column] = True
+            if from_ads is not None:
+                out["from_ads"][brand[from_ads], column[from_ads]] = True
+        return BrandContacts(people, out["pos"], out["from_ads"], out["neg"], out["seen"])
+
+
 def field_contacts(
-    out: BrandContacts, open_people: np.ndarray, positive, negative, ads, dt: float, draws: StepDraws
+    out: ContactList, listeners: np.ndarray, positive, negative, ads, dt: float, draws: StepDraws
 ) -> None:
-    """Each brand's ads and well-mixed talk (per-day rates `positive`, `negative`, of which `ads` from ads)."""
+    """Each brand's ads and well-mixed talk (per-day rates `positive`, `negative`, of which `ads` from ads) to
+    the step's `listeners`."""
     for b in range(len(positive)):
         if positive[b] > 0:
-            hit = draws.uniform(Purpose.BRAND_FIELD, open_people, b) < rules.field_probability(positive[b], dt)
-            out.pos[b] |= hit
-            at = np.flatnonzero(hit)
-            if ads[b] > 0 and len(at):
-                u = draws.uniform(Purpose.BRAND_FIELD, open_people[at], SOURCE_SLOT + b)
-                out.from_ads[b, at] = u < ads[b] / positive[b]
+            hit = listeners[draws.uniform(Purpose.BRAND_FIELD, listeners, b) < rules.field_probability(positive[b], dt)]
+            from_ads = None
+            if ads[b] > 0 and len(hit):
+                from_ads = draws.uniform(Purpose.BRAND_FIELD, hit, SOURCE_SLOT + b) < ads[b] / positive[b]
+            out.add("pos", b, hit, from_ads)
         if negative[b] > 0:
-            hit = draws.uniform(Purpose.BRAND_FIELD_NEGATIVE, open_people, b) < rules.field_probability(negative[b], dt)
-            out.neg[b] |= hit
-    out.seen |= out.pos | out.neg
+            chance = rules.field_probability(negative[b], dt)
+            out.add("neg", b, listeners[draws.uniform(Purpose.BRAND_FIELD_NEGATIVE, listeners, b) < chance])
 
 
-def network_contacts(
-    out: BrandContacts, open_people: np.ndarray, contacts: Contacts, brand: np.ndarray, entered
-) -> None:
-    """The network's contacts of the step (blocks carrying their senders, `EdgeChannel.keep_sources`), as
-    brand tables over `open_people`; `brand` is everyone's owned brand, `entered` which brands have entered."""
-    n = len(brand)
-    where = np.full(n, -1, dtype=np.int64)
-    where[open_people] = np.arange(len(open_people))
-    others = np.asarray(entered, dtype=bool)
+def network_contacts(out: ContactList, listening: np.ndarray, contacts: Contacts, brand: np.ndarray, entered) -> None:
+    """The network's contacts of the step (blocks carrying their senders, `EdgeChannel.keep_sources`) to the
+    people `listening` (a mask over everyone); `brand` is everyone's owned brand, `entered` which brands have
+    entered."""
     for block in contacts.blocks:
-        col = where[block.target]
         sender_brand = brand[block.source].astype(np.int64)
-        keep = (col >= 0) & (sender_brand >= 0)
-        col, b = col[keep], sender_brand[keep]
-        out.seen[b, col] = True
-        persuaded = block.persuaded[keep]
+        keep = listening[block.target] & (sender_brand >= 0)
+        target, b, persuaded = block.target[keep], sender_brand[keep], block.persuaded[keep]
+        out.add("seen", b, target)
         if block.negative:
-            out.neg[b[persuaded], col[persuaded]] = True
+            out.add("neg", b[persuaded], target[persuaded])
             continue
-        out.pos[b[persuaded], col[persuaded]] = True
+        out.add("pos", b[persuaded], target[persuaded])
         if block.cross is not None:
             cross = block.cross[keep]
-            for other in np.flatnonzero(others):
+            for other in np.flatnonzero(entered):
                 toward = cross & (b != other)
-                out.pos[other, col[toward]] = True
+                out.add("pos", other, target[toward])

@@ -37,7 +37,7 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.model.brand_contacts import BrandContacts, bits, field_contacts, network_contacts, to_mask
+from sim.model.brand_contacts import BrandContacts, ContactList, bits, field_contacts, network_contacts, to_mask
 from sim.model.budget import Ledger
 from sim.model.context import StepContext
 from sim.model.model import WomModel
@@ -171,19 +171,22 @@ class BrandsModel(WomModel):
         if self.cfg.switching.on:  # owners can be moved too: to a rival
             open_mask |= self.people.brand != NO_BRAND
         listeners = np.flatnonzero(open_mask)
-        reached = BrandContacts.empty(self.count, len(listeners))
-        field_contacts(reached, listeners, positive, negative, ads, self.dt, self.draws)
-        used_ties = self._talk_on_the_network(reached, listeners, open_mask, step, day)
-        owner = self.people.brand[listeners] != NO_BRAND
-        self.choose_and_buy(listeners[~owner], reached.subset(~owner), step, day)
+        contacts = ContactList(self.count)
+        field_contacts(contacts, listeners, positive, negative, ads, self.dt, self.draws)
+        used_ties = self._talk_on_the_network(contacts, open_mask, step, day)
+        reached = contacts.tables()
+        owner = self.people.brand[reached.people] != NO_BRAND
         if owner.any():
-            reconsider(self, listeners[owner], reached.subset(owner), step, day)
+            self.choose_and_buy(reached.subset(~owner), step, day)
+            reconsider(self, reached.people[owner], reached.subset(owner), step, day)
+        else:
+            self.choose_and_buy(reached, step, day)
         for name, ties in used_ties.items():  # the relationship chain: used ties grow
             self.channels[name].strengthen(ties, step * self.dt)
         self.step_index = step
         self._record()
 
-    def _talk_on_the_network(self, reached: BrandContacts, open_people, open_mask, step: int, day: float) -> dict:
+    def _talk_on_the_network(self, contacts: ContactList, open_mask, step: int, day: float) -> dict:
         """Owners post on the offline network (the vector backend's posting) and their posts are read along
         its ties (`network_contacts`); returns the ties used. Nothing without a network."""
         if not self.channels:
@@ -196,7 +199,7 @@ class BrandsModel(WomModel):
             ch.keep_sources = True
             ch.cross_transmission = self.cfg.wom.transmission_cross * ch.cfg.transmission_factor
             used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
-        network_contacts(reached, open_people, ctx.contacts, self.people.brand, self.entered)
+        network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         return used
 
     def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,13 +232,10 @@ class BrandsModel(WomModel):
         step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * self.n) * self.dt
         return ads.p if self.ledgers[b].buy("advertising", 1, step_cost, day) == 1 else 0.0
 
-    def choose_and_buy(self, open_people, contacts: BrandContacts, step: int, day: float) -> None:
-        """Stage 4 and 5 of the step for the people the brands reached (the module docstring gives the rule)."""
+    def choose_and_buy(self, contacts: BrandContacts, step: int, day: float) -> None:
+        """Stage 4 and 5 of the step for the open people the brands reached (the module docstring gives the rule)."""
         p = self.people
-        reached = np.flatnonzero((contacts.seen | contacts.pos).any(axis=0))
-        who = open_people[reached]
-        pos, from_ads, neg = contacts.pos[:, reached], contacts.from_ads[:, reached], contacts.neg[:, reached]
-        seen = contacts.seen[:, reached] | pos
+        who, pos, from_ads, neg, seen = contacts.people, contacts.pos, contacts.from_ads, contacts.neg, contacts.seen
         p.known[who] |= to_mask(seen)
         turned = bits(p.turned_from[who], self.count) | neg
         consider = pos & ~turned

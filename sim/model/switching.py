@@ -43,7 +43,7 @@ def reconsider(model, owners: np.ndarray, contacts: BrandContacts, step: int, da
     sw, p, count = model.cfg.switching, model.people, model.count
     column = np.arange(len(owners))
     own = p.brand[owners].astype(np.int64)
-    p.known[owners] |= to_mask(contacts.seen | contacts.pos)
+    p.known[owners] |= to_mask(contacts.seen)
     turned = bits(p.turned_from[owners], count)
     rivals = contacts.pos & ~turned
     rivals[own, column] = False

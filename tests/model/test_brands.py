@@ -201,8 +201,9 @@ def test_on_a_network_only_category_talk_brings_a_brand_without_seeds_or_ads_its
 
 def test_network_contacts_move_listeners_toward_the_senders_brand_and_cross_toward_the_others():
     """One block of three contacts from owners of brands 0, 1 and 0 (the last persuading across), read by open
-    people 5, 6 and 7: the tables say who was persuaded toward which brand."""
-    from sim.model.brand_contacts import BrandContacts, network_contacts
+    people 5, 6 and 7, and a negative block to 6 and 9 (9 not listening): the tables say who was persuaded
+    toward which brand, over the people reached only."""
+    from sim.model.brand_contacts import ContactList, network_contacts
     from sim.model.funnel import Contacts
 
     brand = np.full(10, NO_BRAND, dtype=np.int8)
@@ -217,11 +218,15 @@ def test_network_contacts_move_listeners_toward_the_senders_brand_and_cross_towa
         cross=np.array([False, False, True]),
     )
     contacts.add(np.array([6, 9]), 1, True, np.array([True, True]), source=np.array([1, 3]))
-    out = BrandContacts.empty(3, 4)
-    network_contacts(out, np.array([5, 6, 7, 8]), contacts, brand, np.array([True, True, False]))
-    assert out.pos.tolist() == [[True, False, False, False], [False, False, True, False], [False] * 4]
-    assert out.neg.tolist() == [[False, True, False, False], [False] * 4, [False] * 4]  # 9 is not open
-    assert out.seen[:, :3].any(axis=0).all() and not out.seen[:, 3].any()
+    listening = np.zeros(10, dtype=bool)
+    listening[[5, 6, 7, 8]] = True
+    out = ContactList(3)
+    network_contacts(out, listening, contacts, brand, np.array([True, True, False]))
+    tables = out.tables()
+    assert tables.people.tolist() == [5, 6, 7]
+    assert tables.pos.tolist() == [[True, False, False], [False, False, True], [False] * 3]
+    assert tables.neg.tolist() == [[False, True, False], [False] * 3, [False] * 3]
+    assert tables.seen.tolist() == [[True, True, True], [False, True, True], [False] * 3]
 
 
 # --- switching and leaving ([switching]) --------------------------------------------------------------
