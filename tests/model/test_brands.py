@@ -387,3 +387,18 @@ def test_a_scarce_brand_sells_no_more_than_its_capacity_and_buyers_wait():
     unlimited = run_scenario(lively(["engine.rejection=0"])).timeseries
     assert "waiting_b" not in unlimited.columns
     assert unlimited.groupby("replicate").owners_b.last().mean() > ts.groupby("replicate").owners_b.last().mean()
+
+
+def test_in_a_growing_market_only_eligible_people_own_a_brand():
+    """market.kind = "guseo_guidolin" with two brands: every owner is inside the market on the last day, and
+    the market column is recorded."""
+    from sim.model.market import ALWAYS
+
+    sc = lively(['market.kind="guseo_guidolin"', "market.potential=0.4", "market.pc=0.02", "market.qc=0.2"])
+    m = make_model(sc, 2)
+    m.run()
+    owners = np.flatnonzero(m.people.brand != NO_BRAND)
+    share = m.market.share(sc.run.days)
+    assert len(owners) and (m.market.rank[owners] < share).all()
+    assert (m.market.rank[owners] == ALWAYS).sum() >= sc.brands["a"].seed_users.count  # seed users admitted
+    assert "eligible" in m.datacollector.get_model_vars_dataframe().columns
