@@ -1,10 +1,12 @@
-"""Competing brands in one market (issue 26, parts 1, 2 and 6): `BrandsModel`, the model of a scenario
-with `[brands]`, and `make_model`, which picks the model a scenario needs.
+"""Competing brands in one market (issue 26, parts 1-4 and 6): `BrandsModel`, the model of a scenario
+with `[brands]`, and `make_model`, which picks the model a scenario needs (docs/model.md section 5.8).
 
 A person owns at most one brand (`People.brand`, -1 for none) and knows brands separately (`People.known`,
 one bit per brand; `People.turned_from`, one bit per brand they turned away from). Messages carry a brand
-and a valence. In the well-mixed market of this model, brand b reaches each open person (unaware or
-aware) independently in a step with chance `field_probability(r_b, dt)`, where the per-day rate is
+and a valence (`sim.model.brand_contacts`: on the offline network owners' posts are read along ties, with
+wom.transmission within brand and wom.transmission_cross across). In a well-mixed market brand b reaches
+each open person (unaware or aware) independently in a step with chance `field_probability(r_b, dt)`,
+where the per-day rate is
 
     r_b = p_b + q W_b / N + q_cross sum_{j != b} W_j / N     (after b's entry day, else 0)
 
@@ -26,7 +28,8 @@ A person's expectation of brand b is mean_b + sd_b z, with z their one standard-
 (`Purpose.BRAND_TASTE`) and mean_b, sd_b brand b's engine.expectation_mean and expectation_sd. A brand's
 seed users are chosen at random among the open people when it enters (day 0 for most). With one brand
 the consideration set is that brand, and the step is the one-brand model's in a well-mixed market.
-What is not modelled yet is refused when the scenario is read (`sim.config.brands.MULTI_BRAND_LIMITS`).
+Owners may reconsider their brand (`sim.model.switching`, `[switching]`) and a brand's capacity may make
+buyers wait (`sim.model.supply`, `[supply]`); both are off by default. What is not modelled yet is refused when the scenario is read (`sim.config.brands.MULTI_BRAND_LIMITS`).
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ def make_model(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Wo
 
 
 class BrandsModel(WomModel):
-    """A well-mixed market of 1 to 8 brands (the module docstring gives the rules); built as `WomModel`,
-    with per-brand products, ledgers and seed users, and its own step."""
+    """A market of 1 to 8 brands, well mixed or on the offline network (the module docstring gives the rules);
+    built as `WomModel`, with per-brand products, ledgers, seed users and supply, and its own step."""
 
     STATES = CORE_STATES + BRAND_STATES
     BRANDS = True
