@@ -15,7 +15,8 @@ The names below are the documented API; each is imported on first use, so `impor
 
 Scenarios: `load_scenario(path_or_name, overrides)`, `scenario_from_dict(dict)`, `Scenario` (the
 pydantic model, every key documented with its unit and range), `shipped_scenarios()`.
-Running: `WomModel` (the Mesa model), `run_scenario` -> `RunResult` (`.timeseries`, `.summary`),
+Running: `WomModel` (the Mesa model; `make_model(scenario, seed)` gives it, or for a scenario with `[brands]`
+its market of brands, `sim.model.brands.BrandsModel`), `run_scenario` -> `RunResult` (`.timeseries`, `.summary`),
 `write_run(result, folder, draw=sim.viz.charts.draw_run)` (the files `wom run` writes; without `draw`, no charts), `mean_and_band(frame, column)` (mean and
 90% band over replicates per time).
 Research: `run_sweep(sweep_spec_file, ResearchOptions(out=folder))` (sim.research.options) then `read_runs(folder)` and `read_timeseries(folder)`
@@ -45,6 +46,7 @@ _API: dict[str, str] = {
     "estimate_bytes": "sim.config.memory",
     "version_info": "sim.config.version",
     "WomModel": "sim.model.model",
+    "make_model": "sim.model.brands",
     "run_scenario": "sim.run.runner",
     "write_run": "sim.run.runner",
     "RunResult": "sim.run.runner",

@@ -100,6 +100,7 @@ def run(
     m = result.summary["metrics"]["mean"]
     typer.echo(plain_summary(sc.name, m, n_rep))
     lines_chart = ", generations.png" if sc.generations.count > 1 else ""
+    lines_chart += ", shares.png" if len(sc.brands) > 1 else ""
     typer.echo(f"wrote {path}/ (timeseries.csv, summary.json, adoption.png, funnel.png, channels.png{lines_chart})")
 
 

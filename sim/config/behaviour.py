@@ -78,6 +78,22 @@ class WomConfig(Section):
         le=100,
         description="Well-mixed word-of-mouth rate (per day): Bass imitation coefficient, used when network.kind = 'well_mixed'.",
     )
+    q_cross: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="Cross-brand (category) word-of-mouth rate (per day), only with [brands] in a well-mixed market: "
+        "each owner of one brand moves non-owners toward each other brand at this rate (Libai, Muller and Peres's "
+        "q_cross; within-brand talk is wom.q).",
+    )
+    transmission_cross: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Only with [brands] on a network: probability that a seen positive message from one brand's owner, "
+        "on a full-strength tie, persuades toward the other brands (category talk; within-brand is "
+        "wom.transmission; the two are exclusive outcomes of one message, their sum capped at 1).",
+    )
     active_steps: int | Literal["forever"] = Field(
         FOREVER, description='Steps after adopting during which an advocate talks (an integer >= 1, or "forever").'
     )

@@ -36,6 +36,11 @@ BYTES_PER_PERSON = 151
 BYTES_PER_AGENT = 3_300
 #: One stored tie end: CSR index, tie id and strength, amortised over the builder's temporaries (bytes).
 BYTES_PER_TIE_END = 5.1
+#: Extra per person in a market of brands (`sim.model.brands`), from the arrays' sizes (not measured): 13 bytes
+#: of per-person brand state, the step's listeners (8) and one brand's uniforms and hits at a time (9).
+BYTES_PER_PERSON_BRANDS = 30
+#: Extra per person and brand: the step's per-brand tables over the people reached (4 flags; at most everyone).
+BYTES_PER_PERSON_BRAND = 4
 #: Multiplier on the fitted line: covers allocator fragmentation and mechanisms not in the default.
 SAFETY = 1.25
 #: Share of the machine's available memory a run may plan to use.
@@ -69,6 +74,8 @@ def estimate_bytes(scenario: Scenario, replicates_at_once: int = 1) -> int:
     per_person = BYTES_PER_PERSON + BYTES_PER_TIE_END * tie_ends_per_person(scenario)
     if scenario.run.backend == "agents":
         per_person += BYTES_PER_AGENT
+    if scenario.brands:
+        per_person += BYTES_PER_PERSON_BRANDS + BYTES_PER_PERSON_BRAND * len(scenario.brands)
     per_replicate = n * per_person
     per_process = BASE_BYTES + per_replicate
     return int(SAFETY * per_process * max(1, replicates_at_once))

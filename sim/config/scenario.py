@@ -123,6 +123,7 @@ def scenario_from_dict(
     data = _plain(data)
     for item in overrides:
         key, value = parse_override(item, source)
+        _check_brand_override(data, key, source)
         set_dotted(data, key, value, source)
     _check_renamed(data, source)
     data = sized_by_graph(data, source, base_dir)
@@ -177,6 +178,22 @@ def parse_override(item: str, source: str = "--set") -> tuple[str, Any]:
     return key, value
 
 
+def _check_brand_override(data: dict, key: str, source: str) -> None:
+    """`--set brands.<name>.KEY=VALUE` changes a brand the scenario has; it never makes a new one (a typo in a
+    brand's name would otherwise add a brand)."""
+    parts = key.split(".")
+    if parts[0] != "brands":
+        return
+    brands = data.get("brands")
+    known = sorted(brands) if isinstance(brands, dict) else []
+    if len(parts) < 3 or parts[1] not in known:
+        have = f"its brands are {', '.join(known)}" if known else "it has no [brands]"
+        name = f"'{parts[1]}'" if len(parts) > 1 else "(none)"
+        raise ScenarioError(
+            f"{source}: --set {key}: unknown brand {name} or no key under it ({have}); set brands.<brand>.<key>"
+        )
+
+
 def set_dotted(data: dict, key: str, value: Any, source: str = "--set") -> None:
     """Set data[a][b][c] = value for key 'a.b.c', creating tables on the way."""
     node = data
@@ -192,14 +209,23 @@ def set_dotted(data: dict, key: str, value: Any, source: str = "--set") -> None:
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model class that owns the key at `loc` (for listing allowed keys)."""
     model: type[BaseModel] | None = Scenario
+    dict_of: type[BaseModel] | None = None
     for part in loc[:-1]:
         if isinstance(part, int) and model is not None:  # an item of a list of tables (generations.products.0)
             continue
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
+        if model is None or not isinstance(part, str):
+            return None
+        if dict_of is not None:  # the key of a table of tables (brands.<name>)
+            model, dict_of = dict_of, None
+            continue
+        if part not in model.model_fields:
             return None
         annotation = model.model_fields[part].annotation
         if typing.get_origin(annotation) is list:
             (annotation,) = typing.get_args(annotation)
+        elif typing.get_origin(annotation) is dict:
+            _, dict_of = typing.get_args(annotation)
+            continue
         model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return model
 
@@ -231,7 +257,20 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         lines.append(f"  {key}: {msg}{got_text}")
     for key, got in union_keys.items():
         lines.append(f"  {key}: {_union_rule(key)}{got[0]}")
-    return "\n".join(lines)
+    return "\n".join(_without_inherited(lines))
+
+
+def _without_inherited(lines: list[str]) -> list[str]:
+    """The lines without a brand's copy of a top-level problem (`brands.<name>.KEY: rule` when `KEY: rule` is
+    there too): a bad top-level brand-level value is inherited by every brand, and is one mistake."""
+    top = set(lines)
+    kept = []
+    for line in lines:
+        parts = line.strip().split(".", 2)
+        if line.startswith("  brands.") and len(parts) == 3 and f"  {parts[2]}" in top:
+            continue
+        kept.append(line)
+    return kept
 
 
 def _bounds_rule(loc: tuple, err: dict) -> str | None:

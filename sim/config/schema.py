@@ -25,6 +25,7 @@ from __future__ import annotations
 from pydantic import Field, create_model, model_validator
 
 from sim.config.behaviour import EngineConfig, RelationshipConfig, WomConfig
+from sim.config.brands import BrandConfig, SupplyConfig, SwitchingConfig, check_brands, inherit_brand_sections
 from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
 from sim.config.graphs import GRAPH_KINDS
@@ -59,7 +60,7 @@ class CoreSections(Section):
 
 
 #: The sections after the mechanisms' (fields of `Scenario` itself), in order.
-LAST_SECTIONS = ("budget", "market")
+LAST_SECTIONS = ("budget", "market", "brands", "switching", "supply")
 
 
 def _with_mechanisms() -> type[CoreSections]:
@@ -79,12 +80,29 @@ class Scenario(_with_mechanisms()):
 
     budget: BudgetConfig = BudgetConfig()
     market: MarketConfig = MarketConfig()
+    #: Competing brands (`sim.config.brands`): none, one market of one brand configured at the top level.
+    brands: dict[str, BrandConfig] = Field(
+        default_factory=dict,
+        description="Competing brands, [brands.<name>] tables (1 to 8): each overrides the top-level brand-level "
+        "sections and adds entry_day; none: one brand, the top-level sections.",
+    )
+
+    #: Owners switching brands or leaving the category (`sim.config.brands.SwitchingConfig`; off by default).
+    switching: SwitchingConfig = SwitchingConfig()
+    #: A brand's daily capacity and waiting list (`sim.config.brands.SupplyConfig`; every brand's default).
+    supply: SupplyConfig = SupplyConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _brands_inherit(cls, data):
+        """Each brand's table starts from the top-level brand-level sections (`inherit_brand_sections`)."""
+        return inherit_brand_sections(data)
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Scenario:
         """What one section asks of another, checked before any model is built (see `check_people`,
-        `check_layers`): every entry refuses the same scenario with the same message."""
-        for check in (check_people, check_layers):
+        `check_layers`, `check_brands`): every entry refuses the same scenario with the same message."""
+        for check in (check_people, check_layers, check_brands):
             check(self)
         return self
 

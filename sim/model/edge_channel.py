@@ -46,6 +46,10 @@ class EdgeChannel(Channel):
         #: so a spent sender stays spent and its posts are not visited again).
         self._spent = np.zeros(n, dtype=bool)
         self.keep_sources = False  # report the sender of each contact (the dose-response rule asks for it)
+        #: Cross-brand (category) transmission of positive messages in a market of brands (`sim.model.brands`
+        #: sets it from wom.transmission_cross): contacts then report whether each persuaded toward the other
+        #: brands; None (one brand): nothing of it is computed.
+        self.cross_transmission: float | None = None
 
     def contacts(
         self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
@@ -81,7 +85,11 @@ class EdgeChannel(Channel):
                     p = rules.answered_persuasion(p, self.answer_back, share)
                 persuaded = u < read_p * p
                 assured = strength if self.assurance and not negative else None
-                out.add(targets, self.code, negative, persuaded, assured, source)
+                cross = None
+                if self.cross_transmission is not None and not negative:  # the same uniform, the next interval
+                    p_cross = rules.persuasion_probability(self.cross_transmission, strength)
+                    cross = ~persuaded & (u < read_p * np.minimum(p + p_cross, 1.0))
+                out.add(targets, self.code, negative, persuaded, assured, source, cross)
                 if growing:
                     ties_used.append(ties)
                     strength_used.append(strength)

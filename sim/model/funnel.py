@@ -38,6 +38,9 @@ class Block:
     #: strength (0-1) of the tie each contact came along, for strong ties in the decision; None: not used
     strength: np.ndarray | None = None
     source: np.ndarray | None = None  # the sender of each contact, when its channel keeps them
+    #: per contact, whether it persuaded toward the other brands (category talk, `wom.transmission_cross`;
+    #: only in a market of brands, `sim.model.brand_contacts`); None: no cross-brand talk
+    cross: np.ndarray | None = None
 
 
 @dataclass
@@ -54,14 +57,18 @@ class Contacts:
         persuaded: np.ndarray,
         strength: np.ndarray | float | None = None,
         source: np.ndarray | None = None,
+        cross: np.ndarray | None = None,
     ) -> None:
         """Record contacts on one channel with one valence (nothing when `target` is empty); `strength`, the
         tie strength of each contact (or one for all), only where strong ties weigh in the decision;
-        `source`, the sender of each contact, only where the adoption rule counts distinct senders."""
+        `source`, the sender of each contact, only where the adoption rule counts distinct senders (or a
+        market of brands reads the sender's brand); `cross`, whether each persuaded toward the other brands."""
         if len(target):
             if strength is not None:
                 strength = np.broadcast_to(np.asarray(strength, dtype=float), np.shape(target))
-            block = Block(target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength, source)
+            block = Block(
+                target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength, source, cross
+            )
             self.blocks.append(block)
 
 

@@ -51,9 +51,14 @@ class WomModel(mesa.Model):
     """Word-of-mouth diffusion of one product through a population, as configured by a `Scenario`: its parts
     are built once here and `step` lists the stages."""
 
+    #: The model's per-person states, and whether it steps a market of brands (`sim.model.brands` adds both).
+    STATES, BRANDS = CORE_STATES, False
+
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
         """Build the people, the playbook, the product, the channels, the initial users and the backend; an
         integer seed gives replicate 0 of `wom run --seed`."""
+        if scenario.brands and not self.BRANDS:
+            raise ValueError("a scenario with [brands] is stepped by sim.model.brands.BrandsModel (make_model)")
         streams = model_streams(seed)
         super().__init__(rng=np.random.default_rng(streams.dynamics))  # Mesa's own; the model never draws from it
         self.cfg = scenario
@@ -64,7 +69,7 @@ class WomModel(mesa.Model):
         self.draws = StepDraws(replicate_sequence(seed))
         self.playbook = Playbook(scenario, self.n)
         #: Every per-person array: the model's own states and those the playbook's parts declare.
-        self.people = p = People(scenario, self.draws, CORE_STATES + self.playbook.states())
+        self.people = p = People(scenario, self.draws, self.STATES + self.playbook.states())
         #: Money spent and left (`sim.model.budget`); paid actions ask it before acting.
         self.ledger = Ledger(scenario.budget)
         self.talk = TalkPool(scenario.wom, self.dt, p.talk_start, p.state, p.counts)

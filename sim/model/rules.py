@@ -409,3 +409,36 @@ def market_chance(chance, rank, share: float):
     `chance` inside the market, 0 outside it (people of rank >= share hear and become aware, but can neither
     buy a product they cannot use yet nor reject it for good)."""
     return np.where(eligible(rank, share), chance, 0.0)
+
+
+# --- competing brands (sim.model.brands) ----------------------------------------------------------
+
+#: The utility gap (in logit units) by which a brand below expectation trails one meeting it, under a
+#: hard threshold (engine.sensitivity = 0): large enough that exp() of it is 0 in float64.
+HARD_GAP = 1e4
+
+
+def brand_choice_weights(margins, sensitivity, consider):
+    """Choice weights of each brand (rows) for each person (columns): the logit exp(margin / sensitivity)
+    over the brands a person considers (0 for the others), scaled so each person's largest is 1. A brand
+    whose sensitivity is 0 is a hard threshold: utility 0 when its margin (value minus expectation) is
+    >= 0, else -HARD_GAP (so brands meeting expectation are equally likely, and a person none satisfies
+    picks among all they consider)."""
+    margins = np.asarray(margins, dtype=float)
+    sensitivity = np.broadcast_to(np.asarray(sensitivity, dtype=float), margins.shape)
+    hard = sensitivity == 0
+    utility = np.where(hard, np.where(margins >= 0, 0.0, -HARD_GAP), margins / np.where(hard, 1.0, sensitivity))
+    utility = np.where(consider, utility, -np.inf)
+    top = utility.max(axis=0, initial=-np.inf)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.where(consider, np.exp(utility - top), 0.0)
+
+
+def pick_by_weights(weights, u):
+    """For each column of `weights` (rows: options), the option picked by inverting its uniform `u` on
+    the cumulative weights (0 where a column has no weight)."""
+    weights = np.asarray(weights, dtype=float)
+    cum = np.cumsum(weights, axis=0)
+    total = cum[-1] if len(cum) else np.zeros(np.shape(u))
+    picked = (cum <= (np.asarray(u) * total)[None, :]).sum(axis=0)
+    return np.minimum(picked, max(len(weights) - 1, 0))

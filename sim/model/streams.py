@@ -175,6 +175,16 @@ class Purpose(IntEnum):
     SEGMENT = 57  # whether a person is an enthusiast (segments; build)
     BAD_BUILD = 58  # whether a super user's step of testing meets a bad pre-release (fan_building.super_user_risk)
     REFERRAL_GIVER = 59  # who handed out each purchase code used (id: the code's number in the step; referral rewards)
+    BRAND_TASTE = 60  # a person's standard-normal taste, their expectation of every brand (build; [brands])
+    BRAND_FIELD = 61  # whether brand b's ads or talk reach a person (slot b), and which of the two (slot 8 + b)
+    BRAND_FIELD_NEGATIVE = 62  # whether negative talk about brand b reaches a person (slot b)
+    BRAND_SEEDS = 63  # which open people become brand b's seed users when it enters (slot b)
+    BRAND_CHOICE = 64  # which brand a person persuaded by several chooses
+    BRAND_CONVERT = 65  # whether a person buys the brand they chose (slot 0), or else turns from it (slot 1)
+    SUPPLY = 66  # the order of a step's new buyers of a scarce brand (slot 0), whether one waiting gives up (slot 1)
+    BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
+    SWITCH = 68  # whether an owner reconsiders their brand this step ([switching])
+    SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -334,3 +334,40 @@ def market_adoption(times: ArrayLike, p: float, q: float, eligible_share) -> np.
     if not solution.success:
         raise RuntimeError(f"market_adoption: the ODE solver failed: {solution.message}")
     return solution.y[0]
+
+
+def competing_brands(times: ArrayLike, p: ArrayLike, q: float, q_cross: float, entry_days: ArrayLike) -> np.ndarray:
+    """The shares F_i(t) of the population owning each competing brand i (rows; columns: `times`) in a
+    well-mixed market without switching or leaving, conversion certain (Libai, Muller and Peres 2009):
+
+        dF_i/dt = (1 - sum_j F_j) (p_i + q F_i + q_cross sum_{j != i} F_j)  for t >= entry_i, else 0,
+
+    F(0) = 0; p_i each brand's external rate (per day), q within-brand and q_cross cross-brand word of
+    mouth (per day). Solved by scipy's `solve_ivp` piece by piece between entry days (the right-hand side
+    jumps at each). Two identical brands entering together split the Bass curve of p_a + p_b and q + q_cross."""
+    from scipy.integrate import solve_ivp  # imported on use: only the brands' docking needs it
+
+    times = np.asarray(times, dtype=float)
+    p = np.asarray(p, dtype=float)
+    entry = np.asarray(entry_days, dtype=float)
+    if p.shape != entry.shape or p.ndim != 1:
+        raise ValueError("p and entry_days need one entry per brand")
+
+    def rate(t, f, active):
+        others = f.sum() - f
+        return active * (1.0 - f.sum()) * (p + q * f + q_cross * others)
+
+    out = np.zeros((len(p), len(times)))
+    f = np.zeros(len(p))
+    cuts = sorted({0.0, *(float(e) for e in entry if 0 < e < times[-1])}) + [float(times[-1])]
+    for start, end in zip(cuts[:-1], cuts[1:]):
+        active = (entry <= start).astype(float)
+        inside = (times >= start) & (times <= end)
+        sol = solve_ivp(
+            rate, (start, end), f, t_eval=times[inside], args=(active,), rtol=MARKET_ODE_RTOL, atol=MARKET_ODE_ATOL
+        )
+        if not sol.success:
+            raise RuntimeError(f"competing_brands: the ODE solver failed: {sol.message}")
+        out[:, inside] = sol.y
+        f = solve_ivp(rate, (start, end), f, args=(active,), rtol=MARKET_ODE_RTOL, atol=MARKET_ODE_ATOL).y[:, -1]
+    return out

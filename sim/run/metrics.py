@@ -131,7 +131,7 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     }
     if "purchases_total" in df:  # a product line of several generations
         summary |= generation_metrics(df, population)
-    return summary
+    return summary | series.brand_share_metrics(df)  # with two brands or more
 
 
 def generation_metrics(df_one_replicate: pd.DataFrame, population: int, generations: int = 0) -> dict[str, float]:
@@ -423,6 +423,40 @@ METRICS: dict[str, Metric] = {
         ),
     )
 }
+#: The per-brand metrics of a market of two brands or more, by template: `share_final_<brand>` and
+#: `share_peak_<brand>` (`summarize_replicate` reports them for each brand of the run; `brand_metric` names one).
+BRAND_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "share_final",
+            "Final market share of {brand} (% of owners)",
+            "share of owners",
+            "owners_<brand> / owners of every brand, at the last step",
+            share=True,
+        ),
+        Metric(
+            "share_peak",
+            "Peak market share of {brand} (% of owners)",
+            "share of owners",
+            "largest owners_<brand> / owners of every brand over the steps",
+            share=True,
+        ),
+    )
+}
+
+
+def brand_metric(name: str) -> Metric | None:
+    """The registry's entry of a per-brand metric (`share_final_a`), its label naming the brand; None if the
+    name is not one."""
+    for template, metric in BRAND_METRICS.items():
+        prefix = f"{template}_"
+        if name.startswith(prefix) and len(name) > len(prefix):
+            brand = name[len(prefix) :]
+            return Metric(name, metric.label.format(brand=brand), metric.unit, metric.computed, share=metric.share)
+    return None
+
+
 #: The metrics `wom optimize` scores plans by, in table order.
 OBJECTIVES = tuple(name for name, m in METRICS.items() if m.objective)
 
@@ -454,4 +488,7 @@ SERIES_LABELS: dict[str, str] = {
 
 def metric_label(name: str) -> str:
     """Axis or table label of a metric (its name in words when it is not registered)."""
-    return METRICS[name].label if name in METRICS else name.replace("_", " ")
+    if name in METRICS:
+        return METRICS[name].label
+    brand = brand_metric(name)
+    return brand.label if brand else name.replace("_", " ")

@@ -23,7 +23,7 @@ from sim.config.limits import MAX_REPLICATES, MAX_SEED
 from sim.config.schema import Scenario
 from sim.config.version import version_info
 from sim.model import theory
-from sim.model.model import WomModel
+from sim.model.brands import make_model
 from sim.model.streams import replicate_seeds
 from sim.run.executor import MAX_WORKERS, open_executor, run_tasks
 from sim.run.io import atomic_directory
@@ -61,7 +61,7 @@ def run_replicate(
     pages go back to the system when the replicate ends."""
     reuse_freed_memory()
     try:
-        model = WomModel(scenario, seed_seq)
+        model = make_model(scenario, seed_seq)  # `BrandsModel` for a scenario with [brands]
         model.run(progress=progress)
         frame = pd.DataFrame.from_records(model.records)
         del model

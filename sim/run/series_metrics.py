@@ -129,3 +129,33 @@ def out_of_money_day(ts: pd.DataFrame) -> float:
         return float("nan")
     refused = ts[ts["out_of_money"] > 0]
     return float(refused["time"].min()) if len(refused) else float("nan")
+
+
+# --- a market of brands (sim.model.brands) ----------------------------------------------------------
+
+#: The prefix of a brand's current-owners column (recorded with two brands or more, sim.model.brands).
+OWNERS_PREFIX = "owners_"
+
+
+def brand_names(columns) -> list[str]:
+    """The brands whose `owners_<brand>` columns a time series has, in column order (none for one brand;
+    the product line's `owners_gen<g>` are not brands)."""
+    return [c[len(OWNERS_PREFIX) :] for c in columns if c.startswith(OWNERS_PREFIX) and not c.startswith("owners_gen")]
+
+
+def brand_shares(df_one_replicate: pd.DataFrame) -> pd.DataFrame:
+    """Each brand's market share at every step (sorted by step): its current owners / every brand's current
+    owners (0 while nobody owns any), one column per brand."""
+    names = brand_names(df_one_replicate.columns)
+    owners = df_one_replicate.sort_values("step")[[OWNERS_PREFIX + b for b in names]].to_numpy(dtype=float)
+    total = owners.sum(axis=1, keepdims=True)
+    shares = np.divide(owners, total, out=np.zeros_like(owners), where=total > 0)
+    return pd.DataFrame(shares, columns=names)
+
+
+def brand_share_metrics(df_one_replicate: pd.DataFrame) -> dict[str, float]:
+    """`share_final_<brand>` then `share_peak_<brand>` of one replicate, for each brand (`BRAND_METRICS` of
+    sim.run.metrics); none for one brand."""
+    shares = brand_shares(df_one_replicate)
+    final = {f"share_final_{b}": float(shares[b].iloc[-1]) for b in shares.columns}
+    return final | {f"share_peak_{b}": float(shares[b].max()) for b in shares.columns}

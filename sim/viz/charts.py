@@ -25,6 +25,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS  # noqa: E402
 from sim.run.metrics import BAND_LEVEL, SERIES_LABELS, mean_and_band  # noqa: E402
 from sim.run.runner import RunResult, reference_curves  # noqa: E402
+from sim.run.series_metrics import brand_names  # noqa: E402
 
 # --- Look -------------------------------------------------------------------------
 DPI = 120
@@ -347,6 +348,40 @@ def plot_generations(
     return save_figure(fig, path)
 
 
+def plot_shares(
+    ts: pd.DataFrame, population: int, path: str | Path, title: str = "", entry_days: list[float] | None = None
+) -> Path:
+    """Competing brands: each brand's market share (its current owners / every brand's owners, left) and its
+    owners as a share of the population (right), brands in file order, entry days dotted."""
+    names = brand_names(ts.columns)
+    owners = ts[[f"owners_{b}" for b in names]].to_numpy(dtype=float)
+    total = owners.sum(axis=1, keepdims=True)
+    shares = np.divide(owners, total, out=np.full_like(owners, np.nan), where=total > 0)  # none while nobody owns
+    fig, (share_ax, own_ax) = plt.subplots(1, 2, figsize=FIGSIZE_WIDE)
+    n_rep = _n_replicates(ts)
+    handles = []
+    for k, name in enumerate(names):
+        color = SCENARIO_COLORS[k % len(SCENARIO_COLORS)]
+        handles.append(_mean_band_line(share_ax, ts["time"], pd.Series(shares[:, k], index=ts.index), n_rep, color))
+        _mean_band_line(own_ax, ts["time"], ts[f"owners_{name}"] / population, n_rep, color)
+    for ax in (share_ax, own_ax):
+        for day in entry_days or []:
+            if day > 0:
+                ax.axvline(day, color=COLORS["reference"], ls=":", lw=1)
+        ax.set_xlabel(TIME_LABEL)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.grid(alpha=GRID_ALPHA)
+    share_ax.set_ylim(top=1)
+    share_ax.set_ylabel("Market share (% of owners)")
+    share_ax.set_title("Share of the owners of any brand")
+    own_ax.set_ylabel("Owners (% of population)")
+    own_ax.set_title("Owners of each brand")
+    _legend_below(share_ax, handles, [f"Brand {b}" for b in names], _band_note([n_rep]))
+    fig.suptitle(_title("Market shares (entries dotted)", title))
+    return save_figure(fig, path)
+
+
 def write_run_charts(
     ts: pd.DataFrame,
     population: int,
@@ -355,9 +390,11 @@ def write_run_charts(
     title: str = "",
     reference: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     launch_days: list[float] | None = None,
+    entry_days: list[float] | None = None,
 ) -> list[Path]:
-    """Write adoption.png, funnel.png and channels.png of one run into `out_dir`, and generations.png when it
-    has product generations (launched on `launch_days`)."""
+    """Write adoption.png, funnel.png and channels.png of one run into `out_dir`, generations.png when it has
+    product generations (launched on `launch_days`) and shares.png when it has competing brands (entering on
+    `entry_days`)."""
     out_dir = Path(out_dir)
     charts = [
         plot_adoption(ts, population, dt, out_dir / "adoption.png", title, reference),
@@ -366,11 +403,13 @@ def write_run_charts(
     ]
     if generations_in(ts) > 1:
         charts.append(plot_generations(ts, population, out_dir / "generations.png", title, launch_days))
+    if brand_names(ts.columns):
+        charts.append(plot_shares(ts, population, out_dir / "shares.png", title, entry_days))
     return charts
 
 
 def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
-    """The run's charts (adoption with its Bass reference, funnel, channels; generations if any) into `folder`.
+    """The run's charts (adoption with its Bass reference, funnel, channels; generations, shares if any) into `folder`.
 
     Passed as `draw` to `sim.run.runner.write_run`, so the charts are part of the atomic run directory.
     """
@@ -383,4 +422,5 @@ def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
         title=sc.name,
         reference=reference_curves(sc, sc.run.days),
         launch_days=[p.launch_day for p in sc.generations.products] if sc.generations.enabled else None,
+        entry_days=[b.entry_day for b in sc.brands.values()],
     )

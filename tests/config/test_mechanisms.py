@@ -39,7 +39,13 @@ SHIPPED_FIELDS = (
 def test_mechanism_sections_follow_the_core_sections_in_position_order_then_budget_and_later_sections():
     fields = list(Scenario.model_fields)
     core = list(CoreSections.model_fields)
-    assert fields == [*core, *MECHANISM_SECTIONS, *LAST_SECTIONS] and LAST_SECTIONS == ("budget", "market")
+    assert fields == [*core, *MECHANISM_SECTIONS, *LAST_SECTIONS] and LAST_SECTIONS == (
+        "budget",
+        "market",
+        "brands",
+        "switching",
+        "supply",
+    )
     assert [c.position for c in MECHANISM_SECTIONS.values()] == sorted(
         {c.position for c in MECHANISM_SECTIONS.values()}
     )

@@ -50,3 +50,14 @@ def test_unknown_available_memory_refuses_nothing(monkeypatch):
 def test_available_memory_is_read_on_linux():
     have = memory.available_bytes()
     assert have is None or have > 0
+
+
+def test_a_market_of_brands_adds_its_per_person_bytes():
+    from sim.config.memory import BYTES_PER_PERSON_BRAND, BYTES_PER_PERSON_BRANDS, SAFETY, estimate_bytes
+    from sim.config.scenario import scenario_from_dict
+
+    base = {"network": {"kind": "well_mixed"}, "relationship": {"participation_rate": 0.0}}
+    one = scenario_from_dict(base)
+    three = scenario_from_dict({**base, "brands": {"a": {}, "b": {}, "c": {}}})
+    extra = one.population.size * (BYTES_PER_PERSON_BRANDS + 3 * BYTES_PER_PERSON_BRAND) * SAFETY
+    assert estimate_bytes(three) - estimate_bytes(one) == pytest.approx(extra, abs=2)

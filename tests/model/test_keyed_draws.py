@@ -22,7 +22,10 @@ from sim.model.model import WomModel
 from sim.model.state import Funnel
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-SHIPPED = sorted(str(p.relative_to(SCENARIOS).with_suffix("")) for p in SCENARIOS.rglob("*.toml"))
+#: Shipped scenarios of one brand (a market of brands runs on the vector backend only: tests/model/test_brands.py).
+SHIPPED = sorted(
+    str(p.relative_to(SCENARIOS).with_suffix("")) for p in SCENARIOS.rglob("*.toml") if "[brands." not in p.read_text()
+)
 DOCKING = [s for s in SHIPPED if s.startswith("docking/")]
 SEED = 11
 

@@ -201,3 +201,21 @@ def test_market_adoption_with_everyone_eligible_is_bass_and_stays_below_the_mark
         2 * h
     )
     np.testing.assert_allclose(dgg, m * (0.03 + 0.38 * gg / m) * (1 - gg / m) + gg * dm / m, rtol=1e-5, atol=1e-8)
+
+
+def test_competing_brands_reduce_to_bass_and_wait_for_their_entry():
+    """One brand is Bass; two identical brands split Bass of p_a + p_b and q + q_cross; a brand owns nothing
+    before it enters, and the shares never exceed the market."""
+    from sim.model import theory
+
+    t = np.linspace(0.0, 40.0, 81)
+    one = theory.competing_brands(t, [0.03], 0.38, 0.1, [0.0])
+    assert np.allclose(one[0], theory.bass_cdf(t, 0.03, 0.38), atol=1e-6)
+    two = theory.competing_brands(t, [0.02, 0.02], 0.3, 0.1, [0.0, 0.0])
+    assert np.allclose(two[0], two[1], atol=1e-9)
+    assert np.allclose(two.sum(axis=0), theory.bass_cdf(t, 0.04, 0.4), atol=1e-6)
+    late = theory.competing_brands(t, [0.01, 0.05], 0.2, 0.05, [0.0, 10.0])
+    assert (late[1][t <= 10.0] == 0).all() and late[1][-1] > 0
+    assert (late.sum(axis=0) <= 1 + 1e-9).all() and (np.diff(late, axis=1) >= -1e-12).all()
+    with pytest.raises(ValueError):
+        theory.competing_brands(t, [0.01, 0.02], 0.2, 0.0, [0.0])

@@ -204,3 +204,23 @@ def test_standardised_effects_chart_draws_every_factor_with_its_interval(tmp_pat
     )
     path = plot_standardised_effects(effects, tmp_path / "glm.png", labels={"time_to_16pct": "16%"}, title="t")
     assert path.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_shares_chart_only_when_the_run_has_competing_brands(ts, tmp_path):
+    """Two brands split the synthetic adopters (b entering halfway, taking a third of the later ones):
+    shares.png is written and is a real PNG; a run of one brand gets no such file."""
+    from sim.run.series_metrics import brand_names, brand_shares
+
+    half = ts["step"] >= N_STEPS // 2
+    b = np.where(half, (ts["adopted_total"] - ts["adopted_total"].where(~half).ffill().fillna(0)) // 3, 0)
+    brands = ts.assign(owners_a=ts["adopted_total"] - b, owners_b=b, adopted_total_a=ts["adopted_total"] - b)
+    brands = brands.assign(adopted_total_b=b)
+    assert brand_names(brands.columns) == ["a", "b"] and brand_names(ts.columns) == []
+    shares = brand_shares(brands[brands.replicate == 0])
+    assert np.allclose(shares.sum(axis=1)[brands[brands.replicate == 0].adopted_total.to_numpy() > 0], 1.0)
+    paths = write_run_charts(brands, POPULATION, DT, tmp_path / "with", entry_days=[0.0, N_STEPS // 2 * DT])
+    assert [p.name for p in paths][-1] == "shares.png"
+    png = (tmp_path / "with" / "shares.png").read_bytes()
+    assert png.startswith(PNG_MAGIC) and len(png) > MIN_PNG_BYTES
+    write_run_charts(ts, POPULATION, DT, tmp_path / "without")
+    assert not (tmp_path / "without" / "shares.png").exists()

@@ -1,0 +1,124 @@
+"""What reaches the open people of a market of brands in one step (`sim.model.brands`), as (brand, person)
+tables over the step's open people (unaware or aware): `BrandContacts`.
+
+- `field_contacts`: the well-mixed market and every brand's ads: brand b reaches each open person with
+  chance `field_probability(r_b, dt)`, independently of the other brands (`Purpose.BRAND_FIELD`, slot b),
+  and whether a reaching message came from b's ads is drawn with chance p_b / r_b (slot 8 + b).
+- `network_contacts`: messages along the offline network's ties (`sim.model.edge_channel`): a post of an
+  owner of brand j, seen, persuades toward j with the channel's within-brand chance (wom.transmission);
+  with the next interval of the same uniform, toward every other brand that has entered
+  (wom.transmission_cross: category talk); a negative post (a detractor's) persuades against j. Any seen
+  message makes the reader know the sender's brand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.funnel import Contacts
+from sim.model.streams import Purpose, StepDraws
+
+#: Slot offset of the draw telling whether a brand's contact came from its ads (`Purpose.BRAND_FIELD`).
+SOURCE_SLOT = 8
+
+
+def bits(mask: np.ndarray, count: int) -> np.ndarray:
+    """A (count, len(mask)) bool array: row b says whether bit b of each mask is set."""
+    return ((mask[None, :] >> np.arange(count, dtype=np.uint8)[:, None]) & 1).astype(bool)
+
+
+def to_mask(flags: np.ndarray) -> np.ndarray:
+    """The uint8 masks of a (count, k) bool array (bit b from row b)."""
+    weights = (1 << np.arange(flags.shape[0], dtype=np.uint16))[:, None]
+    return (flags * weights).sum(axis=0).astype(np.uint8)
+
+
+@dataclass
+class BrandContacts:
+    """Per (brand, person reached) of the step's `people` (distinct, ascending): reached by a message
+    persuading toward the brand (`pos`), that message from its ads (`from_ads`), persuaded against the brand
+    (`neg`), and any message about it seen (`seen`)."""
+
+    people: np.ndarray
+    pos: np.ndarray
+    from_ads: np.ndarray
+    neg: np.ndarray
+    seen: np.ndarray
+
+    def subset(self, columns: np.ndarray) -> BrandContacts:
+        """The tables of some of the people (a mask or positions of the columns)."""
+        return BrandContacts(
+            self.people[columns],
+            self.pos[:, columns],
+            self.from_ads[:, columns],
+            self.neg[:, columns],
+            self.seen[:, columns],
+        )
+
+
+class ContactList:
+    """The step's contacts as they come (brand, person, what they did), made into `BrandContacts` over the
+    people reached only (work follows the contacts, not the population)."""
+
+    def __init__(self, brands: int) -> None:
+        self.brands = brands
+        self._parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]] = []
+
+    def add(self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None) -> None:
+        """People reached for `brand` (one brand, or one per person) in `table` ("pos", "neg" or "seen")."""
+        if len(people):
+            self._parts.append(
+                (table, np.broadcast_to(np.asarray(brand, dtype=np.int64), people.shape), people, from_ads)
+            )
+
+    def tables(self) -> BrandContacts:
+        """The tables over the distinct people reached (ascending); `seen` includes every persuasion."""
+        people = np.unique(np.concatenate([p for _, _, p, _ in self._parts])) if self._parts else np.empty(0, np.int64)
+        out = {name: np.zeros((self.brands, len(people)), dtype=bool) for name in ("pos", "from_ads", "neg", "seen")}
+        for table, brand, who, from_ads in self._parts:
+            column = np.searchsorted(people, who)
+            out[table][brand, column] = True
+            out["seen"][brand, column] = True
+            if from_ads is not None:
+                out["from_ads"][brand[from_ads], column[from_ads]] = True
+        return BrandContacts(people, out["pos"], out["from_ads"], out["neg"], out["seen"])
+
+
+def field_contacts(
+    out: ContactList, listeners: np.ndarray, positive, negative, ads, dt: float, draws: StepDraws
+) -> None:
+    """Each brand's ads and well-mixed talk (per-day rates `positive`, `negative`, of which `ads` from ads) to
+    the step's `listeners`."""
+    for b in range(len(positive)):
+        if positive[b] > 0:
+            hit = listeners[draws.uniform(Purpose.BRAND_FIELD, listeners, b) < rules.field_probability(positive[b], dt)]
+            from_ads = None
+            if ads[b] > 0 and len(hit):
+                from_ads = draws.uniform(Purpose.BRAND_FIELD, hit, SOURCE_SLOT + b) < ads[b] / positive[b]
+            out.add("pos", b, hit, from_ads)
+        if negative[b] > 0:
+            chance = rules.field_probability(negative[b], dt)
+            out.add("neg", b, listeners[draws.uniform(Purpose.BRAND_FIELD_NEGATIVE, listeners, b) < chance])
+
+
+def network_contacts(out: ContactList, listening: np.ndarray, contacts: Contacts, brand: np.ndarray, entered) -> None:
+    """The network's contacts of the step (blocks carrying their senders, `EdgeChannel.keep_sources`) to the
+    people `listening` (a mask over everyone); `brand` is everyone's owned brand, `entered` which brands have
+    entered."""
+    for block in contacts.blocks:
+        sender_brand = brand[block.source].astype(np.int64)
+        keep = listening[block.target] & (sender_brand >= 0)
+        target, b, persuaded = block.target[keep], sender_brand[keep], block.persuaded[keep]
+        out.add("seen", b, target)
+        if block.negative:
+            out.add("neg", b[persuaded], target[persuaded])
+            continue
+        out.add("pos", b[persuaded], target[persuaded])
+        if block.cross is not None:
+            cross = block.cross[keep]
+            for other in np.flatnonzero(entered):
+                toward = cross & (b != other)
+                out.add("pos", other, target[toward])

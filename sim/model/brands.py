@@ -1,0 +1,360 @@
+"""Competing brands in one market (issue 26, parts 1-4 and 6): `BrandsModel`, the model of a scenario
+with `[brands]`, and `make_model`, which picks the model a scenario needs (docs/model.md section 5.8).
+
+A person owns at most one brand (`People.brand`, -1 for none) and knows brands separately (`People.known`,
+one bit per brand; `People.turned_from`, one bit per brand they turned away from). Messages carry a brand
+and a valence (`sim.model.brand_contacts`: on the offline network owners' posts are read along ties, with
+wom.transmission within brand and wom.transmission_cross across). In a well-mixed market brand b reaches
+each open person (unaware or aware) independently in a step with chance `field_probability(r_b, dt)`,
+where the per-day rate is
+
+    r_b = p_b + q W_b / N + q_cross sum_{j != b} W_j / N     (after b's entry day, else 0)
+
+with p_b brand b's advertising reach, W_j the summed talk weight of brand j's positive talkers
+(`wom.q`: within-brand talk moves the listener toward the talker's brand; `wom.q_cross`: category talk by
+another brand's owners moves them toward b); negative talk about b reaches at q x
+`wom.negative_transmission_factor` x W-_b / N. Then (`choose_and_buy`):
+
+- a negative message about b turns the listener away from b for good (they never consider it again);
+  someone turned away from every brand is a rejecter;
+- the brands that persuaded a person this step and that they have not turned from are their
+  consideration set; they choose one by a logit on value against expectation, P(b) proportional to
+  exp((quality_b - expectation_b) / sensitivity_b) (`rules.brand_choice_weights`; a brand's engine
+  sensitivity 0 is a hard threshold: the brands meeting expectation are equally likely), then buy it with
+  that brand's engine conversion chance (`rules.conversion_probability`), gated by a growing market;
+- a chooser who does not buy turns from the chosen brand with its engine.rejection chance.
+
+A person's expectation of brand b is mean_b + sd_b z, with z their one standard-normal taste
+(`Purpose.BRAND_TASTE`) and mean_b, sd_b brand b's engine.expectation_mean and expectation_sd. A brand's
+seed users are chosen at random among the open people when it enters (day 0 for most). With one brand
+the consideration set is that brand, and the step is the one-brand model's in a well-mixed market.
+Owners may reconsider their brand (`sim.model.switching`, `[switching]`) and a brand's capacity may make
+buyers wait (`sim.model.supply`, `[supply]`); both are off by default. What is not modelled yet is refused when the scenario is read (`sim.config.brands.MULTI_BRAND_LIMITS`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model import rules
+from sim.model.brand_contacts import BrandContacts, ContactList, bits, field_contacts, network_contacts, to_mask
+from sim.model.budget import Ledger
+from sim.model.context import StepContext
+from sim.model.model import WomModel
+from sim.model.people import CORE_STATES, State
+from sim.model.product import Product
+from sim.model.record import SeriesCollector, model_reporters
+from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
+from sim.model.streams import Purpose
+from sim.model.supply import NOT_WAITING, Supply
+from sim.model.switching import reconsider
+
+#: The owned brand of someone who owns none.
+NO_BRAND = -1
+#: Per-person state of a market of brands: 13 bytes per person whatever the number of brands (at most 8).
+BRAND_STATES = (
+    State("brand", np.int8, NO_BRAND),  # the brand a person owns (index into Scenario.brands), or NO_BRAND
+    State("known", np.uint8, 0),  # bit b: they have heard of brand b
+    State("turned_from", np.uint8, 0),  # bit b: they turned away from brand b for good
+    State("owned", np.uint8, 0),  # bit b: they have owned brand b (the `adopted_total_<brand>` columns count them)
+    State("taste", np.float32, 0.0),  # standard-normal taste: expectation of brand b = mean_b + sd_b * taste
+    State("margin", np.float32, 0.0),  # lived margin of the brand owned (experience - expectation at purchase)
+    State("waiting", np.int8, NOT_WAITING),  # the brand a person waits for (`sim.model.supply`), or NOT_WAITING
+)
+
+
+#: Slot of a chooser's draw of turning from the brand they did not buy (`Purpose.BRAND_CONVERT`).
+TURN_SLOT = 1
+
+
+def make_model(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> WomModel:
+    """The model a scenario needs: `BrandsModel` with `[brands]`, else `WomModel` (one brand, as always)."""
+    return BrandsModel(scenario, seed) if scenario.brands else WomModel(scenario, seed)
+
+
+class BrandsModel(WomModel):
+    """A market of 1 to 8 brands, well mixed or on the offline network (the module docstring gives the rules);
+    built as `WomModel`, with per-brand products, ledgers, seed users and supply, and its own step."""
+
+    STATES = CORE_STATES + BRAND_STATES
+    BRANDS = True
+
+    def _place_initial_users(self) -> None:
+        """Build the brands (called by `WomModel.__init__` in place of its seed users), then let the brands
+        entering on day 0 place their seed users."""
+        sc = self.cfg
+        self.names = list(sc.brands)
+        self.brand_cfg = [sc.brands[name] for name in self.names]
+        self.count = len(self.names)
+        self.products = [Product(b.engine.quality, b.generations) for b in self.brand_cfg]
+        self.product = self.products[0]  # the `quality` column: the first brand's
+        self.ledgers = [Ledger(b.budget) for b in self.brand_cfg]
+        self.entered = np.zeros(self.count, dtype=bool)
+        self.owners = np.zeros(self.count, dtype=np.int64)  # current owners per brand
+        self.adopted_by_brand = np.zeros(self.count, dtype=np.int64)  # ever adopted per brand
+        self.switched_in, self.switched_out, self.left = (np.zeros(self.count, dtype=np.int64) for _ in range(3))
+        self.supply = Supply(self.brand_cfg, self.dt)
+        self.people.taste[:] = self.draws.normal(Purpose.BRAND_TASTE, np.arange(self.n), 1.0)
+        self._enter_brands(0, 0.0)
+
+    # --- what the model's parts read ------------------------------------------------------------------
+
+    @property
+    def cost(self) -> float:
+        """Money spent so far by every brand (currency, cumulative: the `cost` column)."""
+        return float(sum(ledger.spent for ledger in self.ledgers))
+
+    def expectation_of(self, b: int, people: np.ndarray, day: float) -> np.ndarray:
+        """What `people` expect of brand b's product on sale on `day` (value units)."""
+        engine = self.brand_cfg[b].engine
+        own = engine.expectation_mean + engine.expectation_sd * self.people.taste[people]
+        return self.products[b].expectation(own, day)
+
+    # --- entry ----------------------------------------------------------------------------------------
+
+    def _enter_brands(self, step: int, day: float) -> None:
+        """Brands whose entry day has come (at the start of the step starting on `day`) enter: their seed
+        users, chosen at random among the people still open (and not waiting for another brand), own them from the
+        end of the previous step."""
+        for b, brand in enumerate(self.brand_cfg):
+            if self.entered[b] or brand.entry_day > day:
+                continue
+            self.entered[b] = True
+            open_people = np.flatnonzero((self.people.state <= Funnel.AWARE) & (self.people.waiting == NOT_WAITING))
+            k = min(brand.seed_users.count, len(open_people))
+            if k:
+                seeds = np.sort(self.draws.choose(Purpose.BRAND_SEEDS, open_people, k, slot=b))
+                self._place_seeds(b, seeds, step)
+
+    def _place_seeds(self, b: int, seeds: np.ndarray, step: int) -> None:
+        """Seed users of brand b: advocating owners credited to the "seed" channel, talking from the next step."""
+        p, seed = self.people, CHANNEL["seed"]
+        unaware = seeds[p.state[seeds] == Funnel.UNAWARE]
+        p.aware_channel[unaware] = seed
+        p.aware_by_channel[seed] += len(unaware)
+        p.kind[seeds] = SEED_USER
+        p.known[seeds] |= np.uint8(1 << b)
+        p.set_state(seeds, np.full(len(seeds), Funnel.ADOPTER, dtype=np.int8))
+        p.valence[seeds] = POSITIVE
+        p.adopt_channel[seeds] = seed
+        p.adopt_by_channel[seed] += len(seeds)
+        p.adopt_day[seeds] = step * self.dt
+        p.adopted_total += int(np.count_nonzero(p.owned[seeds] == 0))  # a leaver chosen again counts once
+        p.brand[seeds] = b
+        self.owners[b] += len(seeds)
+        self.count_owned(b, seeds)
+        self.market.admit(seeds)
+        self.start_talking(seeds, step)
+
+    # --- the step -------------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One step: brands enter, ads are bought, brand messages reach open people, they choose and buy,
+        buyers live their brand and start talking, the row is recorded (past the horizon: nothing)."""
+        if self.step_index >= self.cfg.run.n_steps:
+            return
+        step, day = self.step_index + 1, self.step_index * self.dt
+        self.draws.step = step
+        self._enter_brands(step - 1, day)  # entrants' seeds talk from this step
+        self.talk.prune(step)
+        for ledger in self.ledgers:
+            ledger.new_step()
+        self.new_adopters = 0
+        if self.supply.limited:  # the waiting lists first: give-ups, then those served now buy
+            for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws)):
+                if len(served):
+                    self._adopt_brand(b, served, channels, step, day)
+        positive, negative, ads = self.rates(step, day)
+        open_mask = self.people.state <= Funnel.AWARE
+        if self.supply.limited:  # people waiting are committed to their brand
+            open_mask &= self.people.waiting == NOT_WAITING
+        if self.cfg.switching.on:  # owners can be moved too: to a rival
+            open_mask |= self.people.brand != NO_BRAND
+        listeners = np.flatnonzero(open_mask)
+        contacts = ContactList(self.count)
+        field_contacts(contacts, listeners, positive, negative, ads, self.dt, self.draws)
+        used_ties = self._talk_on_the_network(contacts, open_mask, step, day)
+        reached = contacts.tables()
+        owner = self.people.brand[reached.people] != NO_BRAND
+        if owner.any():
+            self.choose_and_buy(reached.subset(~owner), step, day)
+            reconsider(self, reached.people[owner], reached.subset(owner), step, day)
+        else:
+            self.choose_and_buy(reached, step, day)
+        for name, ties in used_ties.items():  # the relationship chain: used ties grow
+            self.channels[name].strengthen(ties, step * self.dt)
+        self.step_index = step
+        self._record()
+
+    def _talk_on_the_network(self, contacts: ContactList, open_mask, step: int, day: float) -> dict:
+        """Owners post on the offline network (the vector backend's posting) and their posts are read along
+        its ties (`network_contacts`); returns the ties used. Nothing without a network."""
+        if not self.channels:
+            return {}
+        ctx = StepContext(step, day, self.open_channels(day), (0.0, 0.0, 0.0))
+        self.backend.post(ctx)
+        used = {}
+        for ch in ctx.channels:
+            ch.prepare(step)
+            ch.keep_sources = True
+            ch.cross_transmission = self.cfg.wom.transmission_cross * ch.cfg.transmission_factor
+            used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
+        network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
+        return used
+
+    def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-day rates of each brand's positive and negative messages, and of its ads (0 before entry)."""
+        wom, p = self.cfg.wom, self.people
+        ads = np.array([self._ads(b, day) for b in range(self.count)])
+        w_pos, w_neg = np.zeros(self.count), np.zeros(self.count)
+        pool = self.talk.members
+        if self.well_mixed and self.layer_open(self.cfg.network, day) and len(pool):
+            w = self.talk_weights(pool, step)
+            owned = p.brand[pool]
+            v = p.valence[pool]
+            talking = owned >= 0
+            w_pos = np.bincount(owned[talking & (v == POSITIVE)], w[talking & (v == POSITIVE)], self.count)
+            w_neg = np.bincount(owned[talking & (v == NEGATIVE)], w[talking & (v == NEGATIVE)], self.count)
+        if self.well_mixed and self.supply.limited:  # scarcity feeding talk
+            w_pos = w_pos + [c.scarcity_talk * self.supply.waiting(b) for b, c in enumerate(self.supply.cfg)]
+        positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / self.n
+        negative = wom.q * wom.negative_transmission_factor * w_neg / self.n
+        return positive * self.entered, negative * self.entered, ads
+
+    def _ads(self, b: int, day: float) -> float:
+        """Brand b's ad reach in the step starting on `day` (per person per day): after its entry, inside its
+        window and past its loyalty threshold (its own adopted share), paid from its own budget."""
+        ads = self.brand_cfg[b].advertising
+        if not self.entered[b] or ads.p <= 0 or not ads.start_day <= day < ads.stop_day:
+            return 0.0
+        if not rules.adoption_reached(self.adopted_by_brand[b], self.n, ads.start_at_adoption):
+            return 0.0
+        step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * self.n) * self.dt
+        return ads.p if self.ledgers[b].buy("advertising", 1, step_cost, day) == 1 else 0.0
+
+    def choose_and_buy(self, contacts: BrandContacts, step: int, day: float) -> None:
+        """Stage 4 and 5 of the step for the open people the brands reached (the module docstring gives the rule)."""
+        p = self.people
+        who, pos, from_ads, neg, seen = contacts.people, contacts.pos, contacts.from_ads, contacts.neg, contacts.seen
+        p.known[who] |= to_mask(seen)
+        turned = bits(p.turned_from[who], self.count) | neg
+        consider = pos & ~turned
+        margins = np.array(
+            [self.products[b].quality(day) - self.expectation_of(b, who, day) for b in range(self.count)]
+        )
+        sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
+        weights = rules.brand_choice_weights(margins, sensitivity, consider)
+        chooses = consider.any(axis=0)
+        choice = rules.pick_by_weights(weights, self.draws.uniform(Purpose.BRAND_CHOICE, who))
+        chance = np.zeros(len(who))
+        turn_away = np.zeros(len(who))
+        for b, brand in enumerate(self.brand_cfg):
+            mine = chooses & (choice == b)
+            e = brand.engine
+            convert = rules.conversion_probability(margins[b][mine], 0.0, e.sensitivity, e.max_conversion)
+            chance[mine] = self.market.gate(np.asarray(convert, dtype=float), who[mine], day)
+            turn_away[mine] = self.market.gate(e.rejection, who[mine], day)
+        buys = chooses & (self.draws.uniform(Purpose.BRAND_CONVERT, who) < chance)
+        rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
+        turned[choice[rejects], np.flatnonzero(rejects)] = True
+        p.turned_from[who] = to_mask(turned)
+        # awareness: credited to the chosen brand's message, else the first brand's that reached them
+        first = np.where(chooses, choice, np.argmax(seen, axis=0))
+        column = np.arange(len(who))
+        channel = np.where(from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(np.int8)
+        newly = p.state[who] == Funnel.UNAWARE
+        p.become_aware(who[newly], channel[newly])
+        gone = ~buys & turned.all(axis=0)
+        p.set_state(who[gone], np.full(int(gone.sum()), Funnel.REJECTER, dtype=np.int8))
+        for b in range(self.count):
+            mine = buys & (choice == b)
+            if mine.any():
+                buyers, channels = self.supply.admit(b, who[mine], channel[mine], p, self.draws)
+                self._adopt_brand(b, buyers, channels, step, day)
+
+    def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
+        """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""
+        p = self.people
+        returning = int(np.count_nonzero(p.owned[buyers]))  # people who left the category come back
+        margin, valence = self.live_brand(b, buyers, day)
+        p.adopt(buyers, valence, channels, step * self.dt)
+        p.adopted_total -= returning  # ever adopted the category: each person once
+        p.brand[buyers] = b
+        p.margin[buyers] = margin
+        self.count_owned(b, buyers)
+        self.owners[b] += len(buyers)
+        self.new_adopters += len(buyers) - returning
+        self.start_talking(np.compress(valence != QUIET, buyers), step)
+
+    def count_owned(self, b: int, people: np.ndarray) -> None:
+        """`people` own brand b now: those who never owned it count among its adopters (`adopted_total_<brand>`)."""
+        bit = np.uint8(1 << b)
+        self.adopted_by_brand[b] += int(np.count_nonzero((self.people.owned[people] & bit) == 0))
+        self.people.owned[people] |= bit
+
+    def live_brand(self, b: int, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """The lived experience of brand b's new owners in the step starting on `day`: (margin in value units,
+        valence), their experience noise drawn with b's engine.experience_sd."""
+        engine = self.brand_cfg[b].engine
+        sd = engine.experience_sd
+        noise = self.draws.normal(Purpose.BRAND_EXPERIENCE, buyers, sd) if sd > 0 else 0.0
+        return self.products[b].experience(self.expectation_of(b, buyers, day), noise, day, engine)
+
+    # --- recording ------------------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        """Collect the row: the one-brand columns, then with two brands or more `owners_<brand>` and
+        `adopted_total_<brand>` (`brand_reporters`)."""
+        if not getattr(self, "_brand_columns", False):  # the first row: `WomModel` built one brand's collector
+            self.datacollector = SeriesCollector(brand_reporters(self))
+            self._brand_columns = True
+        super()._record()
+
+
+def _owners(model: BrandsModel, b: int) -> int:
+    return int(model.owners[b])
+
+
+def _adopted_of(model: BrandsModel, b: int) -> int:
+    return int(model.adopted_by_brand[b])
+
+
+#: Cumulative counts kept per brand when switching is on (`sim.model.switching`): columns `<count>_<brand>`.
+SWITCH_COLUMNS = ("switched_in", "switched_out", "left")
+
+
+def _switch_count(model: BrandsModel, column: str, b: int) -> int:
+    return int(getattr(model, column)[b])
+
+
+def _waiting(model: BrandsModel, b: int) -> int:
+    return model.supply.waiting(b)
+
+
+def _out_of_money(model: BrandsModel) -> int:
+    return int(any(ledger.refused_this_step for ledger in model.ledgers))
+
+
+def brand_reporters(model: BrandsModel) -> dict:
+    """The columns of a market of brands: the one-brand model's (`model_reporters`; `out_of_money` when any
+    brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand and
+    `adopted_total_<brand>` for each brand."""
+    reporters = model_reporters(1, market=model.market.on)
+    if any(ledger.limited for ledger in model.ledgers):
+        reporters["out_of_money"] = _out_of_money
+    if model.count > 1:
+        for b, name in enumerate(model.names):
+            reporters[f"owners_{name}"] = partial(_owners, b=b)
+        for b, name in enumerate(model.names):
+            reporters[f"adopted_total_{name}"] = partial(_adopted_of, b=b)
+    if model.supply.limited:
+        for b, name in enumerate(model.names):
+            reporters[f"waiting_{name}" if model.count > 1 else "waiting"] = partial(_waiting, b=b)
+    if model.cfg.switching.on:
+        for column in SWITCH_COLUMNS:
+            for b, name in enumerate(model.names):
+                reporters[f"{column}_{name}"] = partial(_switch_count, column=column, b=b)
+    return reporters
