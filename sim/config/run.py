@@ -38,6 +38,7 @@ class RunConfig(Section):
         description="'vector': whole population as numpy arrays (fast, default); "
         "'agents': one Mesa agent per person (readable reference, small populations).",
     )
+
     @model_validator(mode="after")
     def _whole_steps(self) -> RunConfig:
         steps = self.days / self.dt
