@@ -8,6 +8,9 @@ difference, keyed runs whose trial draws its own experience noise (slot 1 of `Pu
 match the stored sequential runs: the same design as the check (10,000 people, 200 replicates, KS on final
 adoption, day of 50% and fan share), reported at the check's level 0.01 without adjustment (3 tests).
 
+Run at commit 487bf1a (results in equivalence/trial_diagnosis.json), when both kinds of draws existed; keyed
+draws are now the only kind, so it runs unchanged.
+
 Usage: .venv/bin/python experiments/draws/trial_diagnosis.py [--workers 2]
 """
 
@@ -54,9 +57,7 @@ ORIGINAL_DECIDE = trial.Trial._decide
 
 
 def one(r: int) -> dict:
-    sc = load_scenario(
-        ROOT / "scenarios/playbook/trial_stores.toml", [f"population.size={POPULATION}", "run.draws=keyed"]
-    )
+    sc = load_scenario(ROOT / "scenarios/playbook/trial_stores.toml", [f"population.size={POPULATION}"])
     frame = run_replicate(sc, replicate_seed(sc.run.seed, r), r)
     summary = summarize_replicate(frame, sc.population.size)
     row = {m: float(summary[m]) for m in METRICS}
