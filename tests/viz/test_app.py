@@ -431,3 +431,12 @@ def test_the_spiral_lesson_shows_fans_and_who_convinced_whom(page_url, new_page,
     assert fans > 40  # more fans than seed users: participation made fans (seed: 0; see docs/app.md)
     assert_projector_layout(page)  # a long description does not push the charts down
     page.screenshot(path=str(artifacts / "app-spiral.png"))
+
+
+def test_the_picker_leaves_out_markets_of_brands():
+    """The page draws one brand's spread: a shipped market of brands is not offered (it runs with `wom run`)."""
+    brands = [p for p in (ROOT / "scenarios").rglob("*.toml") if load_scenario(p).brands]
+    assert brands, "no shipped market of brands: the test says nothing"
+    offered = set(controls.scenario_choices())
+    assert not {p.relative_to(ROOT).as_posix() for p in brands} & offered
+    assert "scenarios/default.toml" in offered

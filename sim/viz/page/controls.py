@@ -146,8 +146,10 @@ def control_values(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_choices(extra: str | None = None) -> list[str]:
-    """Scenario files offered by the picker: scenarios/**/*.toml (relative paths), plus `extra`."""
+    """Scenario files offered by the picker: scenarios/**/*.toml (relative paths) of one brand, plus `extra`.
+    Markets of brands are left out: the page draws one brand's spread (they run with `wom run`)."""
     found = sorted(p.relative_to(PROJECT_ROOT).as_posix() for p in SCENARIOS_DIR.rglob("*.toml"))
+    found = [f for f in found if not load_file(f).brands]
     if extra and extra not in found:
         found.insert(0, extra)
     return found
