@@ -71,7 +71,7 @@ from sim.playbook.registry import MECHANISMS, factor_sections
 
 def test_giveaway_acts_last_and_its_section_comes_after_every_mechanism_section():
     assert [m.__name__ for m in MECHANISMS][-2:] == ["Segments", "Giveaway"]
-    assert list(Scenario.model_fields)[-4:] == ["segments", "giveaway", "budget", "market"]
+    assert list(Scenario.model_fields)[-7:] == ["segments", "giveaway", "budget", "market", "brands", "switching", "supply"]
     assert "giveaway" in factor_sections()["accelerator"]
 
 

@@ -501,24 +501,26 @@ def test_claim_10_bad_news_outweighs_good_news(which):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", SEEDS)
 def test_claim_11_ridicule_is_participation(which):
-    """Claim 11, final adoption: not shown robustly; detractor share: holds (built in). CI: 6 replicates per
-    arm (power calculation: pilot seed 91011, final adoption d = 1.3 and detractor share d = 5.7 at 20
-    answers a day, so the exact minimum at alpha / 2 = 0.025 decides), seeds 1111 and 71011, 3,000 people,
-    250 days, complaints_heard against no_complaints at complaints.answers_per_day 20 (claimed) and 0 (the
-    falsification point: detractors take part only as bug reports); one-sided Wilcoxon signed-rank tests,
-    Holm over the 2 points, at alpha = 0.05. At 20 answers a day: a lower detractor share with both seeds
-    (Holm p = 0.031, 6 of 6 replicates); more adopters with seed 1111 (+2.7 points, Holm p = 0.031) but not
-    significantly with seed 71011 (+1.9 points, 4 of 6 replicates, Holm p = 0.31), so this test asserts what
-    both seeds share (never reversed). At 0 answers both are inconclusive with both seeds (final adoption
-    -0.2 and +0.3 points): bug reports alone do not move adoption."""
+    """Claim 11, final adoption: holds; detractor share: holds (built in); bug reports alone: a small gain. CI:
+    6 replicates per arm (power calculation: pilot seed 91011, final adoption d = 1.3 and detractor share
+    d = 5.7 at 20 answers a day, so the exact minimum at alpha / 2 = 0.025 decides), seeds 1111 and 71011,
+    3,000 people, 250 days, complaints_heard against no_complaints at complaints.answers_per_day 20 (claimed)
+    and 0 (the falsification point: detractors take part only as bug reports); one-sided Wilcoxon
+    signed-rank tests, Holm over the 2 points, at alpha = 0.05. With keyed draws (7 December 2026; the arms
+    give each person the same numbers, so the pairs differ less than with sequential draws): at 20 answers
+    a day more adopters (+3.1 and +3.2 points) and a lower detractor share (-0.045, -0.042) with both seeds,
+    6 of 6 replicates, Holm p = 0.016; at 0 answers more adopters with both seeds (+0.41, +0.33 points, 6 of
+    6, p = 0.016): bug reports feed the weekly releases, whose quality reaches later buyers; detractor share
+    at 0 answers holds with seed 71011 (-0.0009, p = 0.031) and not with 1111 (p = 0.11), so this test
+    asserts it is never reversed. (With sequential draws final adoption at 20 answers held with seed 1111
+    only, and every test at 0 answers was inconclusive.)"""
     result = run_seed_claim("11_ridicule.toml", which)
     check_settings(result, replicates=6, seeds=(1111, 71011))
     answered, unanswered = {"complaints.answers_per_day": 20.0}, {"complaints.answers_per_day": 0.0}
-    assert result.comparison(0, **answered).verdict != REVERSED
-    assert result.comparison(0, **answered).estimate > 0
+    assert_verdict(result, 0, HOLDS, **answered)
     assert_verdict(result, 1, HOLDS, **answered)
-    assert_verdict(result, 0, INCONCLUSIVE, **unanswered)
-    assert_verdict(result, 1, INCONCLUSIVE, **unanswered)
+    assert_verdict(result, 0, HOLDS, **unanswered)
+    assert result.comparison(1, **unanswered).verdict != REVERSED
 
 
 @pytest.mark.slow
