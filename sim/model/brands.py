@@ -98,6 +98,9 @@ class BrandsModel(WomModel):
         self.switched_in, self.switched_out, self.left = (np.zeros(self.count, dtype=np.int64) for _ in range(3))
         self.supply = Supply(self.brand_cfg, self.dt)
         self.people.taste[:] = self.draws.normal(Purpose.BRAND_TASTE, np.arange(self.n), 1.0)
+        for ch in self.channels.values():  # contacts carry their sender (whose brand persuades) and category talk
+            ch.keep_sources = True
+            ch.cross_transmission = sc.wom.transmission_cross * ch.cfg.transmission_factor
         self._enter_brands(0, 0.0)
 
     # --- what the model's parts read ------------------------------------------------------------------
@@ -199,8 +202,6 @@ class BrandsModel(WomModel):
         used = {}
         for ch in ctx.channels:
             ch.prepare(step)
-            ch.keep_sources = True
-            ch.cross_transmission = self.cfg.wom.transmission_cross * ch.cfg.transmission_factor
             used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         return used

@@ -305,13 +305,9 @@ class StepDraws:
         #: The step the numbers are for (set by the model at the start of each step; 0 while building).
         self.step = 0
 
-    def uniform(self, purpose: Purpose, ids, slot: int = 0, out: np.ndarray | None = None) -> np.ndarray:
-        """One uniform per id (into `out` if given)."""
-        u = self.draws.uniform(purpose, self.step, ids, slot)
-        if out is None:
-            return u
-        out[...] = u
-        return out
+    def uniform(self, purpose: Purpose, ids, slot: int = 0) -> np.ndarray:
+        """One uniform per id."""
+        return self.draws.uniform(purpose, self.step, ids, slot)
 
     def uniform_one(self, purpose: Purpose, person: int, slot: int = 0) -> float:
         """The same number as `uniform` gives this id."""
