@@ -15,7 +15,6 @@ brands does not model yet, `MULTI_BRAND_LIMITS`).
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -28,6 +27,7 @@ from sim.config.limits import MAX_DAYS
 from sim.config.mechanisms import MECHANISM_SECTIONS
 from sim.config.population import SeedUsersConfig
 from sim.config.section import NEVER, KeyConflict, Probability, Section
+from sim.config.toml import deep_merge
 
 #: Largest switching hazard per value unit of shortfall (per day per value unit).
 MAX_SWITCH_RATE = 100.0
@@ -171,17 +171,6 @@ def _brand_model() -> type[Section]:
 BrandConfig = _brand_model()
 
 
-def _merged(base: dict, top: dict) -> dict:
-    """Nested tables merged key by key; values in `top` replace those in `base` (a copy)."""
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def inherit_brand_sections(data: Any) -> Any:
     """The raw scenario with each `[brands.<name>]` table completed by the top-level brand-level sections
     (its own keys win); refuses a bad count, a bad name or a market-wide section under a brand."""
@@ -207,7 +196,7 @@ def inherit_brand_sections(data: Any) -> Any:
                     f"'{key}' is market-wide (shared by every brand): set it at the top level, not under a brand",
                 )
         defaults = {key: data[key] for key in BRAND_SECTIONS if isinstance(data.get(key), dict)}
-        resolved[name] = _merged(defaults, table)
+        resolved[name] = deep_merge(defaults, table)
     return {**data, "brands": resolved}
 
 

@@ -23,7 +23,7 @@ from sim.config.names import NAME_RULE
 from sim.config.schema import Scenario
 from sim.config.section import KeyConflict
 from sim.config.shipped import resolve_scenario, shipped_hint
-from sim.config.toml import read_toml
+from sim.config.toml import deep_merge, read_toml
 
 #: Keys renamed since earlier versions: old dotted path -> new dotted path. An old key is an error that
 #: names the new one (silently ignoring or translating it would hide that a file is out of date).
@@ -93,17 +93,6 @@ def read_scenario_dict(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, An
             f"{source}: invalid scenario\n  extends: file not found: {base_path}, and not {shipped_hint(base)}"
         )
     return deep_merge(read_scenario_dict(base_path, (*_seen, path.resolve())), data)
-
-
-def deep_merge(base: dict, top: dict) -> dict:
-    """Nested tables merged key by key; values in `top` replace those in `base`."""
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def scenario_from_dict(

@@ -7,6 +7,7 @@ kilobytes and four levels deep; the bounds stop hostile files from exhausting me
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -141,3 +142,14 @@ def dumps_toml(data: dict, _path: tuple[str, ...] = ()) -> str:
             lines.append("")
         lines.append(dumps_toml(table, (*_path, key)).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Nested tables merged key by key; values in `top` replace those in `base` (a copy)."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
