@@ -131,7 +131,8 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     }
     if "purchases_total" in df:  # a product line of several generations
         summary |= generation_metrics(df, population)
-    return summary | series.brand_share_metrics(df)  # with two brands or more
+    # with two brands or more
+    return summary | series.brand_share_metrics(df) | series.brand_owner_metrics(df, population)
 
 
 def generation_metrics(df_one_replicate: pd.DataFrame, population: int, generations: int = 0) -> dict[str, float]:
@@ -423,49 +424,20 @@ METRICS: dict[str, Metric] = {
         ),
     )
 }
-#: The per-brand metrics of a market of two brands or more, by template: `share_final_<brand>` and
-#: `share_peak_<brand>` (`summarize_replicate` reports them for each brand of the run; `brand_metric` names one).
-BRAND_METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric(
-            "share_final",
-            "Final market share of {brand} (% of owners)",
-            "share of owners",
-            "owners_<brand> / owners of every brand, at the last step",
-            share=True,
-        ),
-        Metric(
-            "share_peak",
-            "Peak market share of {brand} (% of owners)",
-            "share of owners",
-            "largest owners_<brand> / owners of every brand over the steps",
-            share=True,
-        ),
-    )
-}
-
-
-def brand_metric(name: str) -> Metric | None:
-    """The registry's entry of a per-brand metric (`share_final_a`), its label naming the brand; None if the
-    name is not one."""
-    for template, metric in BRAND_METRICS.items():
-        prefix = f"{template}_"
-        if name.startswith(prefix) and len(name) > len(prefix):
-            brand = name[len(prefix) :]
-            return Metric(name, metric.label.format(brand=brand), metric.unit, metric.computed, share=metric.share)
-    return None
-
-
 #: The metrics `wom optimize` scores plans by, in table order.
 OBJECTIVES = tuple(name for name, m in METRICS.items() if m.objective)
 
 
-def metrics_on_day(df_one_replicate: pd.DataFrame, population: int, day: float) -> dict[str, float]:
-    """The `OBJECTIVES` of one replicate on `day` (the last recorded step with time <= day); cost per
-    adopter is NaN when nobody was gained."""
+def metrics_on_day(
+    df_one_replicate: pd.DataFrame, population: int, day: float, brands: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """The `OBJECTIVES` of one replicate on `day` (the last recorded step with time <= day), then the per-brand
+    objectives `brands` names (`share_by_day_a`, ...); cost per adopter is NaN when nobody was gained."""
+    from sim.run.brand_metrics import brand_metric  # it builds on this registry's Metric
+
     ts = df_one_replicate.sort_values("step")
-    return {name: METRICS[name].compute(ts, population, day, 0.0) for name in OBJECTIVES}
+    metrics = [METRICS[name] for name in OBJECTIVES] + [brand_metric(name) for name in brands]
+    return {m.name: m.compute(ts, population, day, 0.0) for m in metrics}
 
 
 #: Per-step columns of a run's time series (sim.model records them) that charts draw, with their
@@ -488,6 +460,8 @@ SERIES_LABELS: dict[str, str] = {
 
 def metric_label(name: str) -> str:
     """Axis or table label of a metric (its name in words when it is not registered)."""
+    from sim.run.brand_metrics import brand_metric  # it builds on this registry's Metric
+
     if name in METRICS:
         return METRICS[name].label
     brand = brand_metric(name)

@@ -155,7 +155,26 @@ def brand_shares(df_one_replicate: pd.DataFrame) -> pd.DataFrame:
 
 def brand_share_metrics(df_one_replicate: pd.DataFrame) -> dict[str, float]:
     """`share_final_<brand>` then `share_peak_<brand>` of one replicate, for each brand (`BRAND_METRICS` of
-    sim.run.metrics); none for one brand."""
+    sim.run.brand_metrics); none for one brand."""
     shares = brand_shares(df_one_replicate)
     final = {f"share_final_{b}": float(shares[b].iloc[-1]) for b in shares.columns}
     return final | {f"share_peak_{b}": float(shares[b].max()) for b in shares.columns}
+
+
+def brand_owner_metrics(df_one_replicate: pd.DataFrame, population: int) -> dict[str, float]:
+    """`owners_final_<brand>` of one replicate, for each brand: its current owners at the last step as a fraction
+    of the population (`BRAND_METRICS` of sim.run.brand_metrics); none for one brand."""
+    last = df_one_replicate.sort_values("step").iloc[-1]
+    return {f"owners_final_{b}": float(last[OWNERS_PREFIX + b]) / population for b in brand_names(last.index)}
+
+
+def share_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str = "") -> float:
+    """`brand`'s market share on `day`: its current owners / every brand's current owners (0 if nobody owns any)."""
+    row = row_on_day(ts, day)
+    total = sum(float(row[OWNERS_PREFIX + b]) for b in brand_names(row.index))
+    return float(row[OWNERS_PREFIX + brand]) / total if total > 0 else 0.0
+
+
+def owners_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str = "") -> float:
+    """`brand`'s current owners on `day`, as a fraction of the population."""
+    return _value_at(ts, OWNERS_PREFIX + brand, day) / population

@@ -27,6 +27,7 @@ from sim.run.io import check_output_file, write_text
 from sim.run.metrics import BAND_LEVEL
 from sim.run.runner import package_versions
 from sim.viz.charts import COLORS, FUNNEL_LABELS, channels_with_adoptions, final_channel_shares
+from sim.viz.report_brands import brand_section
 from sim.viz.report_charts import (
     adoption_chart,
     attribution_chart,
@@ -455,6 +456,7 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         '<h2 id="metrics">Key metrics</h2>',
         f"<p>Mean over replicates, with the {band} interval in brackets.</p>",
         metrics_table(scenarios),
+        brand_section(scenarios, _figure, _table, stat_cell, _fmt_pct),
         '<h2 id="funnel">Funnel</h2>',
         funnel_section(scenarios),
         '<h2 id="channels">Channel attribution</h2>',
