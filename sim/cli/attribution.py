@@ -15,6 +15,15 @@ from sim.cli.common import default_output, progress_bar, reported, run_options, 
 from sim.config.errors import InputError
 from sim.research.options import ResearchOptions
 
+#: `--brand NAME` of `wom attribute`: whose levers the factors switch in a market of brands.
+BrandOption = Annotated[
+    str | None,
+    typer.Option(
+        help="In a market of brands: switch this brand's levers (brands.<name>.engine, .advertising, ...) and "
+        "attribute its final share and owners too (default: every brand's levers, the category's adoption).",
+    ),
+]
+
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
     from sim.research.attribution.method import Attribution
@@ -28,10 +37,12 @@ def _scenario_and_baseline(
     replicates: int | None,
     seed: int | None,
     workers: int | None,
+    brand: str | None = None,
 ) -> tuple[Scenario, Scenario]:
-    """The scenario and its baseline, checked before any work (the file's limits, --workers); a
+    """The scenario and its baseline, checked before any work (the file's limits, --workers, --brand); a
     baseline made by --baseline-set only is named after its overrides."""
     from sim.config.scenario import load_scenario
+    from sim.research.attribution.method import check_brand, check_factors_differ
     from sim.run.executor import check_workers
 
     sc = load_scenario(scenario, overrides)
@@ -40,6 +51,8 @@ def _scenario_and_baseline(
     base = load_scenario(baseline or scenario, [*overrides, *baseline_set])
     if baseline is None:
         base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
+    check_brand(sc, base, brand)
+    check_factors_differ(sc, base, brand)  # before the output folder is claimed
     return sc, base
 
 
@@ -59,6 +72,7 @@ def _run_attribution(
     base: Scenario,
     options: ResearchOptions,
     metrics: tuple[str, ...],
+    brand: str | None = None,
 ) -> Attribution:
     """Run every combination under a progress bar; a problem found while running is bad input (exit 2)."""
     from sim.research.attribution.method import all_combinations, run
@@ -66,7 +80,7 @@ def _run_attribution(
     n_rep = options.replicates or sc.run.replicates
     with progress_bar(len(all_combinations()) * n_rep, f"{sc.name} attribution", not options.progress) as bar:
         try:
-            return run(sc, base, with_cores(options), progress=bar.update, metrics=metrics)
+            return run(sc, base, with_cores(options), progress=bar.update, metrics=metrics, brand=brand)
         except InputError as exc:
             wom_cli.fail(str(exc))
 
@@ -105,6 +119,7 @@ def attribute(
             "(product generations).",
         ),
     ] = None,
+    brand: BrandOption = None,
 ) -> None:
     """Shapley attribution of final adoption and time to 50% to engine, accelerator and relationship chain."""
     from sim.research.attribution.method import ATTRIBUTION_KIND, write_outputs
@@ -115,11 +130,11 @@ def attribute(
         wom_cli.fail("give --baseline FILE and/or --baseline-set KEY=VALUE to say what the factors are compared with")
     with reported(out):
         sc, base = _scenario_and_baseline(
-            scenario, baseline, baseline_set or [], list(set_ or []), replicates, seed, workers
+            scenario, baseline, baseline_set or [], list(set_ or []), replicates, seed, workers, brand
         )
         out = check_output(out or default_output(sc.name, "-attribution"), ATTRIBUTION_KIND, force)
     options = ResearchOptions(replicates, seed, workers, out=out, force=force, progress=not quiet)
-    result = _run_attribution(sc, base, options, tuple(metric or ()))
+    result = _run_attribution(sc, base, options, tuple(metric or ()), brand)
     with reported(out):
         files = write_outputs(result, out, force, draw=draw_attribution)
     _echo_attribution(result, files)

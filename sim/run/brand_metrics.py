@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+from sim.config.brands import BRAND_NAME
 from sim.run import series_metrics as series
 from sim.run.metrics import Metric
 
@@ -87,10 +88,10 @@ def brand_metric(name: str) -> Metric | None:
 
 def split_brand_metric(name: str) -> tuple[str, str] | None:
     """(template, brand) of a per-brand metric's name (`share_final_a` -> (`share_final`, `a`)); None if the
-    name is not one."""
+    name is not one (the brand part must be a brand's name, sim.config.brands.BRAND_NAME)."""
     for template in (*BRAND_METRICS, *BRAND_OBJECTIVES):
         prefix = f"{template}_"
-        if name.startswith(prefix) and len(name) > len(prefix):
+        if name.startswith(prefix) and BRAND_NAME.match(name[len(prefix) :]):
             return template, name[len(prefix) :]
     return None
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.research.optimize.method import BASELINE, OptimizeResult, pareto_front
+from sim.run.brand_metrics import brand_metric
 from sim.run.metrics import METRICS
 from sim.viz.charts import DPI, GRID_ALPHA, save_figure
 
@@ -36,7 +37,7 @@ def _score_label(result: OptimizeResult) -> str:
     obj = result.problem.spec.objective
     if len(obj.maximize) == 1:
         name, weight = next(iter(obj.maximize.items()))
-        label = METRICS[name].label.replace("day D", f"day {obj.day:g}")
+        label = (METRICS.get(name) or brand_metric(name)).label.replace("day D", f"day {obj.day:g}")
         return label if weight == 1 else f"{weight:g} x {label}"
     return "Weighted score: " + " + ".join(f"{w:g} x {m}" for m, w in obj.maximize.items()) + f" (day {obj.day:g})"
 
@@ -44,7 +45,7 @@ def _score_label(result: OptimizeResult) -> str:
 def _share_axis(result: OptimizeResult) -> bool:
     """Whether the score is a single share metric with weight 1 (shown in percent)."""
     obj = result.problem.spec.objective.maximize
-    return len(obj) == 1 and all(METRICS[m].share and w == 1 for m, w in obj.items())
+    return len(obj) == 1 and all((METRICS.get(m) or brand_metric(m)).share and w == 1 for m, w in obj.items())
 
 
 def plot_response(result: OptimizeResult, path: Path) -> Path:

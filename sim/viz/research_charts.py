@@ -21,13 +21,14 @@ from scipy.stats import norm
 
 from sim.research.attribution.method import (
     ATTRIBUTED_METRICS,
-    DISPLAY,
     FACTORS,
     MILESTONE,
     Attribution,
     Combination,
     all_combinations,
+    brand_attributed,
     combo_label,
+    display,
 )
 from sim.research.calibrate.bass import CURVE_POINTS, Calibration, TargetSeries, bass_curve
 from sim.research.claims.method import CHARTS_DIR, HEADLINE_CHART, ClaimResult, headline_point
@@ -276,19 +277,21 @@ def draw_analysis(result: AnalysisResult, folder: Path) -> list[Path]:
 # Attribution
 # ==================================================================================================
 def _level_text(result: Attribution, combo: Combination, metric: str) -> str:
-    """A combination's mean as text: '72.8%' or '96 d'; '>= 365 d' when some replicate never got there."""
-    if metric == "final_adoption":
+    """A combination's mean as text: '72.8%' (a share) or '96 d'; '>= 365 d' when some replicate never got there."""
+    if metric != MILESTONE:
         return f"{result.mean(combo, metric):.1%}"
     censored = np.mean(result.values[combo][f"{MILESTONE}_reached"]) < 1
     return f"{'>= ' if censored else ''}{result.mean(combo, metric):.0f} d"
 
 
 def plot_attribution(result: Attribution, path: Path) -> Path:
-    """Bars of each factor's Shapley value for both metrics, with 90% error bars and value labels."""
+    """Bars of each factor's Shapley value for both metrics (and a chosen brand's final share), with 90% error
+    bars and value labels."""
     full, none = frozenset(FACTORS), frozenset()
-    fig, axes = plt.subplots(1, len(ATTRIBUTED_METRICS), figsize=BAR_FIGSIZE)
-    for ax, metric in zip(axes, ATTRIBUTED_METRICS):
-        scale, unit = DISPLAY[metric]
+    shown = (*ATTRIBUTED_METRICS, *brand_attributed(result.brand)[:1])
+    fig, axes = plt.subplots(1, len(shown), figsize=(BAR_FIGSIZE[0] * len(shown) / 2, BAR_FIGSIZE[1]))
+    for ax, metric in zip(axes, shown):
+        scale, unit = display(metric)
         vals = np.array([result.shapley[f][metric] for f in FACTORS]) * scale
         errs = np.array([result.standard_errors[f][metric] for f in FACTORS]) * scale * Z_BAND
         y = np.arange(len(FACTORS))
@@ -336,15 +339,18 @@ def plot_attribution(result: Attribution, path: Path) -> Path:
 def draw_attribution(result: Attribution, folder: Path) -> list[Path]:
     """attribution.png (Shapley bars) and combos.png (mean adoption of each factor combination)."""
     series = {combo_label(c): result.timeseries[c] for c in all_combinations() if c in result.timeseries}
+    column = f"owners_{result.brand}" if result.brand else "adopted_total"  # a chosen brand: its owners
     return [
         plot_attribution(result, folder / "attribution.png"),
         plot_comparison(
             series,
-            "adopted_total",
+            column,
             result.population,
             folder / "combos.png",
             title=f"{result.scenario_name}: the {len(series)} factor combinations",
-            ylabel="Ever adopted (% of population)",
+            ylabel=f"Owners of brand {result.brand} (% of population)"
+            if result.brand
+            else "Ever adopted (% of population)",
         ),
     ]
 

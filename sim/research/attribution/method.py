@@ -18,6 +18,15 @@ replicate that never reaches 50% counts as the horizon, run.days: "not within th
 the slowest possible outcome rather than a hole in the average. The product-generation metrics of the
 registry (lifetime_adoption, repeat_buyers, adoption_gen<g>; sim.run.metrics.generation_metrics) can be
 attributed too (`metrics`); a combination without generations sold one product.
+
+A market of brands (sim.model.brands). A brand's levers are its own tables (`brands.<name>.engine`,
+`brands.<name>.advertising`, ...: the brand-level sections, sim.config.brands.BRAND_SECTIONS), already merged
+with the top-level defaults; the other sections of a factor (`channels`, `relationship`) are market-wide. So in a
+market a factor switched off takes its market-wide sections from the baseline and its brand-level sections from
+the baseline's table of the chosen brand (`brand`; every rival keeps the scenario's), or of every brand when none is
+chosen. With a chosen brand its final market share and final owners (`share_final_<brand>`,
+`owners_final_<brand>`, sim.run.brand_metrics) are attributed besides the category's final adoption and time to
+50%; their Shapley values add up to the brand's own change (efficiency), as for adoption.
 """
 
 from __future__ import annotations
@@ -33,12 +42,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.brands import BRAND_SECTIONS
 from sim.config.errors import ScenarioError
 from sim.config.scenario import scenario_from_dict
 from sim.config.schema import Scenario
 from sim.model.streams import replicate_seeds
 from sim.playbook.registry import factor_sections
 from sim.research.options import ResearchOptions
+from sim.run import series_metrics as series
+from sim.run.brand_metrics import brand_metric
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.io import atomic_directory
 from sim.run.metrics import METRICS, MILESTONES, generation_metrics, time_to_fraction, to_jsonable
@@ -62,13 +74,21 @@ ATTRIBUTED_METRICS = ("final_adoption", MILESTONE)
 DISPLAY = {"final_adoption": (100.0, " pp"), MILESTONE: (1.0, " d")}
 #: Metrics that may be attributed besides ATTRIBUTED_METRICS: the registry's product-generation metrics.
 EXTRA_METRICS = tuple(name for name, m in METRICS.items() if m.generations_only)
+#: What a chosen brand adds to the attributed metrics (templates of sim.run.brand_metrics.BRAND_METRICS).
+BRAND_ATTRIBUTED = ("share_final", "owners_final")
+
+
+def brand_attributed(brand: str | None) -> tuple[str, ...]:
+    """The chosen brand's attributed metrics (`share_final_<brand>`, `owners_final_<brand>`); none without one."""
+    return tuple(f"{m}_{brand}" for m in BRAND_ATTRIBUTED) if brand else ()
 
 
 def display(metric: str) -> tuple[float, str]:
     """Multiplier and unit a metric's contributions are shown in (shares in percentage points)."""
     if metric in DISPLAY:
         return DISPLAY[metric]
-    return (100.0, " pp") if METRICS[metric].share else (1.0, f" {METRICS[metric].unit}")
+    m = METRICS.get(metric) or brand_metric(metric)
+    return (100.0, " pp") if m.share else (1.0, f" {m.unit}")
 
 
 #: Width of the factor column and of each metric column of the printed table.
@@ -98,8 +118,10 @@ class Attribution:
     timeseries: dict[Combination, pd.DataFrame] = field(default_factory=dict)
     population: int = 0
     ignored_differences: list[str] = field(default_factory=list)
-    #: The metrics attributed: ATTRIBUTED_METRICS and any of EXTRA_METRICS asked for.
+    #: The metrics attributed: ATTRIBUTED_METRICS, a chosen brand's (BRAND_ATTRIBUTED) and any of EXTRA_METRICS.
     metrics: tuple[str, ...] = ATTRIBUTED_METRICS
+    #: The brand whose levers the factors switch in a market of brands (None: every brand's, or one brand).
+    brand: str | None = None
 
     def mean(self, combo: Combination, metric: str) -> float:
         """Mean of a metric over the replicates of a combination."""
@@ -148,6 +170,7 @@ class Attribution:
                 "baseline": {"name": self.baseline_name, **{m: self.mean(none, m) for m in self.metrics}},
                 "scenario": {"name": self.scenario_name, **{m: self.mean(full, m) for m in self.metrics}},
                 "factor_sections": FACTOR_SECTIONS,
+                "brand": self.brand,
                 "replicates": self.replicates,
                 "seed": self.seed,
                 "horizon_days": self.horizon,
@@ -206,33 +229,80 @@ def _sections_of(data: dict) -> dict:
     return {k: v for k, v in data.items() if k not in LABEL_KEYS}
 
 
-def ignored_differences(scenario: Scenario, baseline: Scenario) -> list[str]:
-    """Context sections (not in any factor) where the baseline differs: they are taken from the scenario."""
-    factor_sections = {s for sections in FACTOR_SECTIONS.values() for s in sections}
+#: The path of a part of a scenario's dict: a section ("engine",) or a brand's section ("brands", "a", "engine").
+Part = tuple[str, ...]
+
+
+def factor_paths(scenario: Scenario, brand: str | None = None) -> dict[str, tuple[Part, ...]]:
+    """Each factor's parts of the scenario that its switch takes from the baseline: its sections, except that
+    in a market of brands a brand-level section is the chosen brand's table of it (every brand's without one)."""
+    targets = [brand] if brand else list(scenario.brands)
+    out = {}
+    for factor, sections in FACTOR_SECTIONS.items():
+        paths: list[Part] = []
+        for section in sections:
+            if scenario.brands and section in BRAND_SECTIONS:
+                paths += [("brands", b, section) for b in targets]
+            else:
+                paths.append((section,))
+        out[factor] = tuple(paths)
+    return out
+
+
+def _part(data: dict, path: Part):
+    for key in path:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    return data
+
+
+def check_brand(scenario: Scenario, baseline: Scenario, brand: str | None) -> None:
+    """The chosen brand is one of the scenario's market of two brands or more; the baseline has the same brands."""
+    if brand is not None:
+        if len(scenario.brands) < 2:
+            have = f"its only brand is {next(iter(scenario.brands))}" if scenario.brands else "it has no [brands]"
+            raise ScenarioError(f"--brand {brand!r}: needs a market of two brands or more ({scenario.name}: {have})")
+        if brand not in scenario.brands:
+            raise ScenarioError(f"--brand {brand!r}: unknown brand; allowed: {', '.join(scenario.brands)}")
+    if list(scenario.brands) != list(baseline.brands):
+        raise ScenarioError(
+            f"the baseline's brands ({', '.join(baseline.brands) or 'none'}) differ from the scenario's "
+            f"({', '.join(scenario.brands) or 'none'}): the factors compare the same market"
+        )
+
+
+def ignored_differences(scenario: Scenario, baseline: Scenario, brand: str | None = None) -> list[str]:
+    """Parts outside every factor (context sections; in a market, a brand's entry day and the rivals' levers when
+    one brand is chosen) where the baseline differs: they are taken from the scenario."""
+    factor = {p for paths in factor_paths(scenario, brand).values() for p in paths}
     mine, theirs = _sections_of(scenario.model_dump()), _sections_of(baseline.model_dump())
-    return sorted(k for k in mine if k not in factor_sections and mine[k] != theirs.get(k))
+    parts: list[Part] = [(k,) for k in mine if k != "brands" and not (scenario.brands and k in BRAND_SECTIONS)]
+    parts += [("brands", b, k) for b, table in mine.get("brands", {}).items() for k in table]
+    return sorted(".".join(p) for p in parts if p not in factor and _part(mine, p) != _part(theirs, p))
 
 
-def combo_scenario(scenario: Scenario, baseline: Scenario, on: Combination) -> Scenario:
-    """The scenario with the sections of every factor not in `on` taken from the baseline."""
+def combo_scenario(scenario: Scenario, baseline: Scenario, on: Combination, brand: str | None = None) -> Scenario:
+    """The scenario with the parts of every factor not in `on` taken from the baseline (`factor_paths`)."""
     data = scenario.model_dump()
     base = baseline.model_dump()
+    paths = factor_paths(scenario, brand)
     for factor in FACTORS:
         if factor not in on:
-            for section in FACTOR_SECTIONS[factor]:
-                data[section] = base[section]
+            for path in paths[factor]:
+                *parents, last = path
+                _part(data, tuple(parents))[last] = _part(base, path)
     # the name must stay a plain file name (sim.config.names); the combination goes in the description
     data["description"] = f"{scenario.name} [{combo_label(on)}]"
     return scenario_from_dict(data, source=f"attribution combination {combo_label(on)}")
 
 
-def check_factors_differ(scenario: Scenario, baseline: Scenario) -> None:
-    """Refuse a baseline identical to the scenario in every factor section (nothing to attribute)."""
+def check_factors_differ(scenario: Scenario, baseline: Scenario, brand: str | None = None) -> None:
+    """Refuse a baseline identical to the scenario in every factor's parts (nothing to attribute)."""
     mine, theirs = scenario.model_dump(), baseline.model_dump()
-    if all(mine[s] == theirs[s] for sections in FACTOR_SECTIONS.values() for s in sections):
+    paths = [p for v in factor_paths(scenario, brand).values() for p in v]
+    if all(_part(mine, p) == _part(theirs, p) for p in paths):
         raise ScenarioError(
-            "the baseline equals the scenario in every factor section "
-            f"({', '.join(s for v in FACTOR_SECTIONS.values() for s in v)}): nothing to attribute"
+            f"the baseline equals the scenario in every factor section ({', '.join('.'.join(p) for p in paths)}): "
+            "nothing to attribute"
         )
 
 
@@ -240,10 +310,16 @@ def check_factors_differ(scenario: Scenario, baseline: Scenario) -> None:
 # Running the combinations
 # ==================================================================================================
 def attribution_values(
-    ts: pd.DataFrame, population: int, horizon: float, extra: tuple[str, ...] = (), generations: int = 1
+    ts: pd.DataFrame,
+    population: int,
+    horizon: float,
+    extra: tuple[str, ...] = (),
+    generations: int = 1,
+    brand: str | None = None,
 ) -> dict[str, float]:
-    """Final adoption share and time to 50% (the horizon if never reached) of one replicate, and the `extra`
-    metrics (of EXTRA_METRICS; `generations`: the most generations any combination has)."""
+    """Final adoption share and time to 50% (the horizon if never reached) of one replicate, the chosen brand's
+    final share and owners (BRAND_ATTRIBUTED), and the `extra` metrics (of EXTRA_METRICS; `generations`: the
+    most generations any combination has)."""
     ts = ts.sort_values("time")
     share = ts["adopted_total"].to_numpy(dtype=float) / population
     t50 = time_to_fraction(ts["time"].to_numpy(dtype=float), share, MILESTONES[MILESTONE])
@@ -252,6 +328,9 @@ def attribution_values(
         MILESTONE: horizon if math.isnan(t50) else t50,
         f"{MILESTONE}_reached": float(not math.isnan(t50)),
     }
+    if brand is not None:
+        mine = series.brand_share_metrics(ts) | series.brand_owner_metrics(ts, population)
+        out |= {m: mine[m] for m in brand_attributed(brand)}
     if extra:
         lines = generation_metrics(ts, population, generations)
         out |= {m: lines.get(m, 0.0) for m in extra}  # a generation beyond the line sold nothing
@@ -265,9 +344,11 @@ def run(
     runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
     metrics: Iterable[str] = (),
+    brand: str | None = None,
 ) -> Attribution:
     """Shapley attribution of the scenario's final adoption and time to 50% over the baseline (and of
-    `metrics`, any of EXTRA_METRICS: lifetime and per-generation adoption).
+    `metrics`, any of EXTRA_METRICS: lifetime and per-generation adoption). In a market of brands the factors
+    switch `brand`'s levers (every brand's when None) and that brand's share and owners are attributed too.
 
     Runs the 2^3 combinations with `options.replicates` (default run.replicates) replicates each,
     seeded from `options.seed` (default run.seed) identically in every combination. `runner(scenario, seed_seq,
@@ -275,7 +356,8 @@ def run(
     is called with 1 after each run. `options.workers` processes (default 1) run the replicates (sim.run.executor; a
     `runner` must then be a module-level function) with identical results.
     """
-    check_factors_differ(scenario, baseline)
+    check_brand(scenario, baseline, brand)
+    check_factors_differ(scenario, baseline, brand)
     extra = tuple(m for m in dict.fromkeys(metrics) if m not in ATTRIBUTED_METRICS)
     unknown = [m for m in extra if m not in EXTRA_METRICS]
     if unknown:
@@ -293,17 +375,20 @@ def run(
     population = scenario.population.size
     seeds = replicate_seeds(seed, replicates)
     combos = all_combinations()
-    tasks = [(combo_scenario(scenario, baseline, combo), seq, r) for combo in combos for r, seq in enumerate(seeds)]
+    tasks = [
+        (combo_scenario(scenario, baseline, combo, brand), seq, r) for combo in combos for r, seq in enumerate(seeds)
+    ]
     with open_executor(workers, tasks=len(tasks)) as executor:
         done = (lambda task, ts: progress(1)) if progress else None
         frames_all = run_tasks(executor, functools.partial(apply_runner, runner), tasks, done)
     values, series = {}, {}
     for i, combo in enumerate(combos):
         frames = [ts.assign(replicate=r) for r, ts in enumerate(frames_all[i * replicates : (i + 1) * replicates])]
-        rows = [attribution_values(ts, population, horizon, extra, generations) for ts in frames]
+        rows = [attribution_values(ts, population, horizon, extra, generations, brand) for ts in frames]
         values[combo] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
         series[combo] = pd.concat(frames, ignore_index=True)
-    shapley, errors = _shapley_with_errors(values, replicates, (*ATTRIBUTED_METRICS, *extra))
+    attributed = (*ATTRIBUTED_METRICS, *brand_attributed(brand), *extra)
+    shapley, errors = _shapley_with_errors(values, replicates, attributed)
     return Attribution(
         scenario.name,
         baseline.name,
@@ -315,8 +400,9 @@ def run(
         errors,
         series,
         population,
-        ignored_differences(scenario, baseline),
-        (*ATTRIBUTED_METRICS, *extra),
+        ignored_differences(scenario, baseline, brand),
+        attributed,
+        brand,
     )
 
 

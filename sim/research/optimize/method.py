@@ -116,13 +116,13 @@ def recheck(result: SearchResult, out: Path, executor_args: dict, progress: bool
     plans.append((BASELINE, {}, []))
     checked, tasks = [], []
     for label, params, objectives in plans:
-        reps = _stored_check(out / CHECKS_DIR / f"{_slug(label)}.json", params, len(seeds))
+        reps = _stored_check(out / CHECKS_DIR / f"{_slug(label)}.json", params, len(seeds), spec.brand_objectives)
         if reps is not None:
             checked.append(Checked(label, params, objectives, reps))
             continue
         checked.append(Checked(label, params, objectives, [{} for _ in seeds]))
         sc = problem.scenario(params, label)
-        tasks += [EvalTask(label, i, sc, s, spec.objective.day) for i, s in enumerate(seeds)]
+        tasks += [EvalTask(label, i, sc, s, spec.objective.day, spec.brand_objectives) for i, s in enumerate(seeds)]
     bar = tqdm(total=len(tasks), unit="run", desc=f"{spec.name}: re-evaluate", file=sys.stderr, disable=not progress)
     by_label = {c.label: c for c in checked}
     left = {c.label: sum(1 for t in tasks if t.label == c.label) for c in checked}
@@ -169,9 +169,11 @@ def _failure(result: SearchResult) -> str:
     return "every candidate's objective is NaN (the metrics are undefined on objective.day)"
 
 
-def _stored_check(path: Path, params: dict[str, Any], count: int) -> list[dict[str, float]] | None:
+def _stored_check(
+    path: Path, params: dict[str, Any], count: int, extra: tuple[str, ...] = ()
+) -> list[dict[str, float]] | None:
     """The stored fresh replicates of a plan, or None (then it runs again) if absent, unreadable, of other
-    decisions or not `count` replicates of every stored metric."""
+    decisions or not `count` replicates of every stored metric (and of the `extra` per-brand objectives)."""
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -179,7 +181,7 @@ def _stored_check(path: Path, params: dict[str, Any], count: int) -> list[dict[s
     if not isinstance(stored, dict) or stored.get("params") != encode_params(params):
         return None
     reps = stored.get("replicates")
-    if not isinstance(reps, list) or len(reps) != count or not all(is_metrics(r) for r in reps):
+    if not isinstance(reps, list) or len(reps) != count or not all(is_metrics(r, extra) for r in reps):
         return None
     return [{k: math.nan if v is None else float(v) for k, v in r.items()} for r in reps]
 
@@ -189,7 +191,7 @@ def summarize_plan(problem: Problem, replicates: list[dict[str, float]]) -> dict
     share of replicates)."""
     out: dict[str, float] = {}
     columns = {"score": [problem.score(r) for r in replicates]}
-    columns |= {name: [r[name] for r in replicates] for name in OBJECTIVES}
+    columns |= {name: [r[name] for r in replicates] for name in (*OBJECTIVES, *problem.spec.brand_objectives)}
     for name, values in columns.items():
         out[f"{name}_mean"], out[f"{name}_lo"], out[f"{name}_hi"] = mean_interval(values)
     days = [r["out_of_money_day"] for r in replicates]

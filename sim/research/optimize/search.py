@@ -37,6 +37,7 @@ from sim.config.toml import toml_value
 from sim.model import streams
 from sim.research.optimize.spec import DecisionRange, OptimizeSpec, OptimizeSpecError, format_spec_error, load_spec
 from sim.research.optimize.storage import encode_params, read_trial, reloaded, store, trial_file
+from sim.run.brand_metrics import split_brand_metric
 from sim.run.executor import open_executor, run_tasks
 from sim.run.metrics import METRICS, metrics_on_day
 from sim.run.runner import run_replicate
@@ -52,6 +53,7 @@ class EvalTask:
     scenario: Scenario
     seed: np.random.SeedSequence
     day: float
+    brands: tuple[str, ...] = ()  # the objective's per-brand metrics (`share_by_day_a`, ...)
 
 
 def evaluate(task: EvalTask) -> dict[str, float] | str:
@@ -62,7 +64,7 @@ def evaluate(task: EvalTask) -> dict[str, float] | str:
         frame = run_replicate(task.scenario, task.seed, task.replicate)
     except InputError as exc:
         return str(exc)
-    values = metrics_on_day(frame, task.scenario.population.size, task.day)
+    values = metrics_on_day(frame, task.scenario.population.size, task.day, task.brands)
     values["out_of_money_day"] = out_of_money_day(frame)
     return values
 
@@ -126,7 +128,7 @@ class Problem:
         """The weighted mix of one replicate's metrics (lower-is-better metrics negated): maximised."""
         total = 0.0
         for name, weight in self.spec.objective.maximize.items():
-            sign = -1.0 if METRICS[name].lower_is_better else 1.0
+            sign = -1.0 if name in METRICS and METRICS[name].lower_is_better else 1.0  # a brand's: higher
             total += sign * weight * values[name]
         return total
 
@@ -163,10 +165,24 @@ def load_problem(spec_path: str | Path, overrides: Sequence[str] = (), trials: i
         raise OptimizeSpecError(f"{spec_path}: scenario: {exc}") from None
     problem = Problem(spec, spec_path, base_path, base_data, None)  # type: ignore[arg-type]
     problem.baseline = problem.scenario({}, "the baseline")
+    check_brand_objectives(problem)
     for key, choice in spec.decisions.items():  # every end of every decision must give a valid scenario
         for value in choice.ends if isinstance(choice, DecisionRange) else choice:
             problem.scenario({key: value}, f"decision {key}")
     return problem
+
+
+def check_brand_objectives(problem: Problem) -> None:
+    """Each per-brand objective names a brand of the base scenario's market of two brands or more."""
+    brands = list(problem.baseline.brands)
+    for name in problem.spec.brand_objectives:
+        template, brand = split_brand_metric(name)
+        if brand not in brands or len(brands) < 2:
+            have = f"allowed: {', '.join(brands)}" if len(brands) > 1 else "the base scenario is not a market of brands"
+            raise OptimizeSpecError(
+                f"{problem.path}: objective.maximize.{name}: unknown brand {brand!r} ({have}); "
+                f"a brand's objective is {template}_<brand>"
+            )
 
 
 def _adjusted(spec: OptimizeSpec, spec_path: Path, overrides: list[str], trials: int | None) -> OptimizeSpec:
@@ -295,7 +311,8 @@ def _evaluate_batch(problem, out, batch, seeds, executor, bar, result) -> list[d
             store(trial_file(out, trial.number), records[trial.number])
             bar.update(len(seeds))
             continue
-        tasks += [EvalTask(str(trial.number), r, sc, s, problem.spec.objective.day) for r, s in enumerate(seeds)]
+        day, brands = problem.spec.objective.day, problem.spec.brand_objectives
+        tasks += [EvalTask(str(trial.number), r, sc, s, day, brands) for r, s in enumerate(seeds)]
     if tasks:
         done: dict[str, dict[int, dict]] = {}
         params = {t.number: t.params for t in batch}

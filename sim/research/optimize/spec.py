@@ -9,7 +9,8 @@ naming the file and key (exit 2).
 
 The objective: `maximize`, a weighted mix of metrics measured on day `day` (`sim.run.metrics.OBJECTIVES`,
 sim.run.metrics; a metric where lower is better enters with its sign turned, so the mix is always
-maximised), and optionally `money`, a second objective minimised beside it (e.g. spend_by_day):
+maximised; in a market of brands also one brand's `share_by_day_<brand>` or `owners_by_day_<brand>`,
+sim.run.brand_metrics.BRAND_OBJECTIVES, the brand one of the base scenario's), and optionally `money`, a second objective minimised beside it (e.g. spend_by_day):
 then the answer is a Pareto front of outcome against money.
 """
 
@@ -27,6 +28,7 @@ from sim.config.limits import MAX_DAYS, MAX_SEED
 from sim.config.names import NAME_PATTERN
 from sim.config.toml import read_spec
 from sim.research.sweep.spec import RANGE_KEYS, GridValue, _check_grid_values
+from sim.run.brand_metrics import BRAND_OBJECTIVES, split_brand_metric
 from sim.run.metrics import OBJECTIVES
 
 #: Most candidate plans one search may evaluate.
@@ -91,8 +93,9 @@ class Objective(BaseModel):
         if not value:
             raise ValueError("needs at least one metric = weight")
         for name, weight in value.items():
-            if name not in OBJECTIVES:
-                raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(OBJECTIVES)}")
+            if name not in OBJECTIVES and not is_brand_objective(name):
+                allowed = ", ".join((*OBJECTIVES, *(f"{t}_<brand>" for t in BRAND_OBJECTIVES)))
+                raise ValueError(f"unknown metric {name!r}; allowed: {allowed}")
             if not (math.isfinite(weight) and weight > 0):
                 raise ValueError(f"{name}: weight must be a finite number > 0 (got {weight})")
         return value
@@ -188,9 +191,20 @@ class OptimizeSpec(BaseModel):
         return self
 
     @property
+    def brand_objectives(self) -> tuple[str, ...]:
+        """The per-brand metrics of the objective (`share_by_day_a`, ...), in order: each replicate records them."""
+        return tuple(name for name in self.objective.maximize if is_brand_objective(name))
+
+    @property
     def two_objectives(self) -> bool:
         """Whether money is a second objective (a Pareto front) rather than only a constraint."""
         return self.objective.money is not None
+
+
+def is_brand_objective(name: str) -> bool:
+    """Whether a metric's name is one brand's objective (`share_by_day_<brand>`, `owners_by_day_<brand>`)."""
+    split = split_brand_metric(name)
+    return split is not None and split[0] in BRAND_OBJECTIVES
 
 
 def format_spec_error(exc: ValidationError, source: str) -> str:

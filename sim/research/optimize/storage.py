@@ -133,7 +133,7 @@ def read_trial(spec: OptimizeSpec, out: Path, number: int) -> dict | None:
         or not _numbers(stored.get("objectives"), objectives)
         or not isinstance(replicates, list)
         or len(replicates) != (0 if isinstance(stored.get("infeasible"), str) else spec.search.replicates)
-        or not all(is_metrics(r) for r in replicates)
+        or not all(is_metrics(r, spec.brand_objectives) for r in replicates)
     ):
         return None
     return reloaded(stored | {"params": params})
@@ -148,11 +148,12 @@ def _numbers(values: Any, count: int) -> bool:
     )
 
 
-def is_metrics(replicate: Any) -> bool:
-    """One replicate's stored metrics: every objective metric and the out-of-money day, numbers or null."""
+def is_metrics(replicate: Any, extra: tuple[str, ...] = ()) -> bool:
+    """One replicate's stored metrics: every objective metric, the out-of-money day and the `extra` metrics (a
+    spec's per-brand objectives), numbers or null."""
     return (
         isinstance(replicate, dict)
-        and set(replicate) >= {*METRICS_STORED}
+        and set(replicate) >= {*METRICS_STORED, *extra}
         and _numbers(list(replicate.values()), len(replicate))
     )
 
