@@ -2,7 +2,11 @@
 
 Each control sets one or more dotted scenario keys (`CONTROLS`); every playbook mechanism of the
 scenario schema (a `sim.config.section.MechanismSection` section with an `enabled` switch) gets a switch of
-its own (`strategy_controls`), so a mechanism added to the schema appears on the page. Picking a
+its own (`strategy_controls`), so a mechanism added to the schema appears on the page. A market of brands
+(`[brands.<name>]`) gets a quality slider per brand (`brand_controls`: `brands.<name>.engine.quality`) and the
+market-wide controls that act in it (`MARKET_CONTROLS`): its brands have already taken the top-level
+brand-level sections, so a top-level slider would change nothing, and channels, employees and the
+strategies are refused in a market (sim.config.brands.MULTI_BRAND_LIMITS). Picking a
 scenario file loads that file's values into every control (`file_values`); `changes_from_file`
 lists what the controls change against the file.
 """
@@ -99,6 +103,11 @@ CONTROLS: tuple[Control, ...] = (
     ),
 )
 
+#: The controls that act in a market of brands: market-wide keys its brands share (sim.config.brands.MARKET_WIDE).
+MARKET_CONTROLS = ("growth", "negative_bias")
+#: The key of a brand's quality slider under `brands.<name>.`; its range is the one-brand quality slider's.
+BRAND_QUALITY_KEY = "engine.quality"
+
 #: Longest strategy label taken from its section's docstring; longer ones use the section's name.
 MAX_STRATEGY_LABEL = 30
 
@@ -127,29 +136,53 @@ def strategy_controls() -> tuple[Control, ...]:
     )
 
 
-def all_controls() -> tuple[Control, ...]:
-    """Every control that sets scenario keys: the fixed ones, then the discovered strategies."""
+def brand_controls(scenario: Scenario) -> tuple[Control, ...]:
+    """A quality slider per brand of a market (named by its key, `brands.<name>.engine.quality`)."""
+    quality = next(c for c in CONTROLS if c.keys == (BRAND_QUALITY_KEY,))
+    return tuple(
+        Control(
+            f"brands.{name}.{BRAND_QUALITY_KEY}",
+            (f"brands.{name}.{BRAND_QUALITY_KEY}",),
+            f"Quality of {name}",
+            quality.widget,
+            quality.min,
+            quality.max,
+            quality.step,
+            help=f"engine of brand {name}",
+        )
+        for name in scenario.brands
+    )
+
+
+def all_controls(scenario: Scenario | None = None) -> tuple[Control, ...]:
+    """Every control that sets keys of `scenario`: the fixed ones, then the discovered strategies; for a market
+    of brands a quality slider per brand, then the market-wide controls (`MARKET_CONTROLS`)."""
+    if scenario is not None and scenario.brands:
+        fixed = {c.name: c for c in CONTROLS}
+        return brand_controls(scenario) + tuple(fixed[name] for name in MARKET_CONTROLS)
     return CONTROLS + strategy_controls()
 
 
 def scenario_value(scenario: Scenario, key: str) -> Any:
-    """The value of a dotted key in a scenario, e.g. 'engine.quality'."""
-    return functools.reduce(getattr, key.split("."), scenario)
+    """The value of a dotted key in a scenario, e.g. 'engine.quality' or 'brands.a.engine.quality'."""
+    value: Any = scenario
+    for part in key.split("."):
+        value = value[part] if isinstance(value, dict) else getattr(value, part)
+    return value
 
 
 def control_values(scenario: Scenario) -> dict[str, Any]:
-    """The value each control shows for a scenario (the first of its keys)."""
-    return {c.name: scenario_value(scenario, c.keys[0]) for c in all_controls()}
+    """The value each control of the scenario shows (the first of its keys)."""
+    return {c.name: scenario_value(scenario, c.keys[0]) for c in all_controls(scenario)}
 
 
 # --- Scenario files ---------------------------------------------------------------------------------
 
 
 def scenario_choices(extra: str | None = None) -> list[str]:
-    """Scenario files offered by the picker: scenarios/**/*.toml (relative paths) of one brand, plus `extra`.
-    Markets of brands are left out: the page draws one brand's spread (they run with `wom run`)."""
+    """Scenario files offered by the picker: scenarios/**/*.toml (relative paths), markets of brands included,
+    plus `extra`."""
     found = sorted(p.relative_to(PROJECT_ROOT).as_posix() for p in SCENARIOS_DIR.rglob("*.toml"))
-    found = [f for f in found if not load_file(f).brands]
     if extra and extra not in found:
         found.insert(0, extra)
     return found
@@ -261,7 +294,7 @@ def changes_from_file(settings: Settings) -> list[str]:
     changes = []
     if settings.population != base.population:
         changes.append(f"Population: {shown(base.population)} → {shown(settings.population)}")
-    for c in all_controls():
+    for c in all_controls(load_file(settings.scenario_file)):
         before, now = base.values[c.name], settings.values.get(c.name, base.values[c.name])
         if now != before:
             changes.append(f"{c.label}: {shown(before)} → {shown(now)}")

@@ -186,8 +186,7 @@ class NetworkChart(Chart):
         ax.autoscale_view()
         sample = "everyone" if len(view.people) == model.n else f"{len(view.people)} people near seed users"
         self.title(f"Network: {sample}")
-        handles = [Line2D([], [], ls="", marker="o", ms=STATE_MARKER_PX, color=COLORS[c]) for c in FUNNEL_COLUMNS]
-        labels = [FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS]
+        handles, labels = self.dot_key(model)
         for (who, marker), label in zip(RINGED, RINGED_LABELS, strict=True):
             if (kind == who).any():
                 handles.append(
@@ -204,6 +203,15 @@ class NetworkChart(Chart):
             names.append("convinced")
         self.ties_key = self.legend(ties, names, below=True, ncols=min(len(ties), TIE_LEGEND_COLUMNS)) if ties else None
         self.fit()
+
+    def dot_key(self, model) -> tuple[list, list[str]]:
+        """The legend entries of the dots' colours: the funnel states."""
+        handles = [Line2D([], [], ls="", marker="o", ms=STATE_MARKER_PX, color=COLORS[c]) for c in FUNNEL_COLUMNS]
+        return handles, [FUNNEL_LABELS[c] for c in FUNNEL_COLUMNS]
+
+    def dot_colors(self, model, people: np.ndarray) -> np.ndarray:
+        """The colour of each of `people` (ids) now: their funnel state's."""
+        return STATE_COLORS[model.people.state[people]]
 
     def fit(self) -> None:
         """The drawing between the title, the state legend at its right and the ties legend under it.
@@ -222,9 +230,9 @@ class NetworkChart(Chart):
 
     def update(self, model, frame: pd.DataFrame) -> None:
         view = model.network_view
-        state = model.people.state[view.people]
+        colors = self.dot_colors(model, view.people)
         for members, dots in self.groups:
-            dots.set_facecolor(STATE_COLORS[state[members]])
+            dots.set_facecolor(colors[members])
         if self.show_paths:
             pairs = adoption_paths(model, view, self.layers)
             self.paths.set_segments(view.pos[pairs] if len(pairs) else [])
@@ -330,10 +338,21 @@ KINDS = ("network", "adoption", "funnel", "channels")
 
 
 class LiveCharts:
-    """The page's four charts of one model; `render` brings them to the model's current step."""
+    """The page's four charts of one model (a market of brands: the race's, sim.viz.page.race); `render` brings
+    them to the model's current step."""
 
     def __init__(self, model, layer: str = ALL_LAYERS, paths: bool = True):
-        self.charts = [NetworkChart(model, layer, paths), AdoptionChart(model), FunnelChart(model), ChannelChart(model)]
+        if getattr(model, "BRANDS", False) and model.count > 1:  # a market of brands: the race, brands as colours
+            from sim.viz.page.race import race_charts  # it builds on this module's charts
+
+            self.charts = race_charts(model, layer, paths)
+        else:
+            self.charts = [
+                NetworkChart(model, layer, paths),
+                AdoptionChart(model),
+                FunnelChart(model),
+                ChannelChart(model),
+            ]
         self._lock = threading.Lock()  # matplotlib figures must not be drawn by two threads at once
 
     def render(self, model) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config.errors import ScenarioError
+from sim.model.brands import BrandsModel
 from sim.model.model import WomModel
 from sim.viz.page.controls import (
     DEFAULT_SCENARIO,
@@ -26,18 +27,24 @@ class AppModel(WomModel):
 
     Controls are passed by name (quality=0.9, forum=False, **{"events.enabled": True}); a control
     not given keeps the file's value. The page always uses the fast vector engine. The model stops
-    (`running = False`) at the end of the scenario's horizon.
+    (`running = False`) at the end of the scenario's horizon. A file with `[brands]` makes an
+    `AppBrandsModel` (the same page model stepping a market of brands, sim.model.brands).
     """
+
+    def __new__(cls, scenario_file: str = DEFAULT_SCENARIO, *args: Any, **kwargs: Any):
+        if cls is AppModel and load_file(scenario_file).brands:
+            cls = AppBrandsModel
+        return super().__new__(cls)
 
     def __init__(
         self, scenario_file: str = DEFAULT_SCENARIO, population: int | None = None, seed: int = 0, **controls: Any
     ):
-        known = {c.name: c for c in all_controls()}
+        path = resolve_scenario(scenario_file)
+        file_scenario = load_file(scenario_file)
+        known = {c.name: c for c in all_controls(file_scenario)}
         unknown = sorted(set(controls) - set(known))
         if unknown:
             raise TypeError(f"AppModel got unknown controls {unknown}; known: {sorted(known)}")
-        path = resolve_scenario(scenario_file)
-        file_scenario = load_file(scenario_file)
         size = int(population if population is not None else file_scenario.population.size)
         page_settings: dict[str, Any] = {"population.size": size, "run.backend": "vector"}
         settings = dict(page_settings)
@@ -77,6 +84,10 @@ class AppModel(WomModel):
     def frame(self) -> pd.DataFrame:
         """The recorded steps as a data frame (one row per step)."""
         return pd.DataFrame.from_records(self.records)
+
+
+class AppBrandsModel(AppModel, BrandsModel):
+    """The page's model of a market of brands: `AppModel`'s settings and stopping, `BrandsModel`'s step."""
 
 
 def default_model(scenario_file: str = DEFAULT_SCENARIO) -> AppModel:

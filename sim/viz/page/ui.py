@@ -19,22 +19,28 @@ from dataclasses import dataclass
 
 import solara
 
+from sim.config.schema import Scenario
+from sim.run.series_metrics import brand_names
 from sim.viz import SCENARIO_ENV
 from sim.viz.charts import COLORS
 from sim.viz.page.controls import (
     DEFAULT_SCENARIO,
+    MARKET_CONTROLS,
     SEED_RANGE,
     Control,
     Settings,
     all_controls,
+    brand_controls,
     changes_from_file,
     file_settings,
+    load_file,
     population_choices,
     scenario_choices,
     scenario_label,
 )
-from sim.viz.page.live import CHART_PX, KINDS, LiveCharts
+from sim.viz.page.live import CHART_PX, LiveCharts
 from sim.viz.page.model import AppModel
+from sim.viz.page.race import brand_color
 from sim.viz.page.view import ALL_LAYERS, LAYERS
 
 PAGE_TITLE = "wom-sim: word of mouth, step by step"
@@ -217,16 +223,35 @@ TILES = (
 )
 
 
+#: Tiles a market of brands leaves out for its brands' owners (adopters, fans and detractors of any brand).
+ONE_BRAND_TILES = ("wom-adopters", "wom-fans", "wom-detractors")
+
+
 def counts_html(record: dict, n: int) -> str:
-    """The headline counts of a step as HTML tiles (classes let tests find them)."""
+    """The headline counts of a step as HTML tiles (classes let tests find them); a market of brands shows each
+    brand's owners, in its colour, in place of adopters, fans and detractors."""
+    brands = brand_names(record)
     tiles = []
     for css, label, color, value in TILES:
-        swatch = f'<span class="wom-swatch" style="background:{COLORS[color]}"></span>' if color else ""
+        if brands and css in ONE_BRAND_TILES:
+            continue
+        shown = color and not (brands and css == "wom-adopted")  # in a market, blue is a brand's
+        swatch = f'<span class="wom-swatch" style="background:{COLORS[color]}"></span>' if shown else ""
         tiles.append(
             f'<div class="wom-tile {css}"><div class="wom-value">{html.escape(value(record, n))}</div>'
             f'<div class="wom-label">{swatch}{label}</div></div>'
         )
+        if css == "wom-adopted":
+            tiles += [_brand_tile(b, name, record[f"owners_{name}"], n) for b, name in enumerate(brands)]
     return f'<div class="wom-counts">{"".join(tiles)}</div>'
+
+
+def _brand_tile(b: int, name: str, owners: int, n: int) -> str:
+    swatch = f'<span class="wom-swatch" style="background:{brand_color(b)}"></span>'
+    return (
+        f'<div class="wom-tile wom-brand"><div class="wom-value">{owners:,} ({owners / n:.0%})</div>'
+        f'<div class="wom-label">{swatch}own {html.escape(name)}</div></div>'
+    )
 
 
 def _widened(control: Control, value) -> tuple[float, float]:
@@ -275,8 +300,15 @@ NAMED_SECTIONS = (
 STRATEGIES_SECTION = "Strategies"
 
 
-def control_sections() -> list[tuple[str, bool, tuple[str, ...]]]:
-    """The sidebar's sections of scenario controls, each control in exactly one (strategies last)."""
+BRANDS_SECTION, MARKET_SECTION = "Brands (on Reset)", "Market"
+
+
+def control_sections(scenario: Scenario | None = None) -> list[tuple[str, bool, tuple[str, ...]]]:
+    """The sidebar's sections of a scenario's controls, each control in exactly one (strategies last); a market
+    of brands: its brands' quality sliders (open), people, then the market-wide controls."""
+    if scenario is not None and scenario.brands:
+        brands = tuple(c.name for c in brand_controls(scenario))
+        return [(BRANDS_SECTION, True, brands), (PEOPLE_SECTION, False, ()), (MARKET_SECTION, False, MARKET_CONTROLS)]
     named = {name for _, _, names in NAMED_SECTIONS for name in names}
     strategies = tuple(c.name for c in all_controls() if c.name not in named)
     return [*NAMED_SECTIONS, (STRATEGIES_SECTION, False, strategies)]
@@ -325,8 +357,9 @@ def Sidebar(session: Session):
     def set_seed(v):
         session.settings.set(Settings(s.scenario_file, s.population, int(v), s.values))
 
-    controls = {c.name: c for c in all_controls()}
-    for title, expanded, names in control_sections():
+    scenario = load_file(s.scenario_file)
+    controls = {c.name: c for c in all_controls(scenario)}
+    for title, expanded, names in control_sections(scenario):
         with Section(title, expanded):
             if title == PEOPLE_SECTION:
                 sizes = population_choices(s.population)
@@ -375,7 +408,7 @@ def Dashboard(session: Session):
     for note in model.notes:
         solara.HTML(tag="div", classes=["wom-changes", "wom-note"], unsafe_innerHTML=html.escape("Note: " + note))
     with solara.Div(classes=["wom-charts"]):
-        for kind in KINDS:
+        for kind in frame.pngs:  # the one-brand charts (KINDS), or a market's race (sim.viz.page.race)
             with solara.Div(classes=["wom-chart", f"wom-{kind}"]):
                 solara.Image(frame.pngs[kind])
 
