@@ -110,11 +110,11 @@ def test_picking_a_scenario_loads_the_file_into_every_control_and_the_model(scen
     settings = file_settings(scenario_file)
     scenario = load_scenario(ROOT / scenario_file)
     assert settings.population == scenario.population.size
-    for c in all_controls():
+    for c in all_controls(scenario):  # a market of brands: a quality slider per brand, the market-wide ones
         assert settings.values[c.name] == scenario_value(scenario, c.keys[0]), c.name
     assert changes_from_file(settings) == []
-    model = AppModel.from_settings(settings.with_value("seed_count", settings.values["seed_count"]))
-    for c in all_controls():
+    model = AppModel.from_settings(settings)
+    for c in all_controls(scenario):
         for key in c.keys:
             if key != "seed_users.count" or not model.notes:  # the page may fit seed users, and says so
                 assert scenario_value(model.cfg, key) == scenario_value(scenario, key), key
@@ -433,10 +433,10 @@ def test_the_spiral_lesson_shows_fans_and_who_convinced_whom(page_url, new_page,
     page.screenshot(path=str(artifacts / "app-spiral.png"))
 
 
-def test_the_picker_leaves_out_markets_of_brands():
-    """The page draws one brand's spread: a shipped market of brands is not offered (it runs with `wom run`)."""
+def test_the_picker_offers_markets_of_brands_too():
+    """The page runs a market of brands as a race (sim.viz.page.race): every shipped scenario is offered."""
     brands = [p for p in (ROOT / "scenarios").rglob("*.toml") if load_scenario(p).brands]
     assert brands, "no shipped market of brands: the test says nothing"
     offered = set(controls.scenario_choices())
-    assert not {p.relative_to(ROOT).as_posix() for p in brands} & offered
+    assert {p.relative_to(ROOT).as_posix() for p in brands} <= offered
     assert "scenarios/default.toml" in offered

@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 from sim.cli.present import free_port
 from sim.model.brands import BrandsModel
 from sim.viz.page import ui
-from sim.viz.page.controls import MARKET_CONTROLS, all_controls, load_file, scenario_choices
+from sim.viz.page.controls import MARKET_CONTROLS, all_controls, load_file
 from sim.viz.page.live import KINDS, LiveCharts
 from sim.viz.page.model import AppModel
 from sim.viz.page.race import BrandNetworkChart, brand_color
@@ -31,12 +31,6 @@ from tests.viz.test_page_ui import drag_slider
 RIVALS = "scenarios/playbook/rivals.toml"
 BRANDS = ("mi", "rival", "copycat")
 QUALITY = {name: f"brands.{name}.engine.quality" for name in BRANDS}
-
-
-def test_the_picker_offers_markets_of_brands_and_one_brand_scenarios():
-    choices = scenario_choices()
-    assert RIVALS in choices and "scenarios/docking/competition.toml" in choices
-    assert "scenarios/default.toml" in choices
 
 
 def test_a_market_has_a_quality_slider_per_brand_and_the_market_wide_controls():
