@@ -78,7 +78,9 @@ class MarketConfig(Section):
         if self.kind == "curve" and not self.curve:
             raise ValueError("market.curve is required when market.kind = 'curve'")
         if not self.on and (self.talk_share_of != "population" or self.entrants != "wait"):
-            raise ValueError("market.talk_share_of and market.entrants need a market that grows (market.kind other than 'fixed')")
+            raise ValueError(
+                "market.talk_share_of and market.entrants need a market that grows (market.kind other than 'fixed')"
+            )
         return self
 
 

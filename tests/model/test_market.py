@@ -148,7 +148,9 @@ def test_entrants_buy_at_the_penetration_and_wait_by_default(tmp_path):
     """With entrants at penetration, some people adopt without any contact the moment they enter (credited to
     word of mouth); by default (and with no adopters to imitate) nobody does: a fixed rule, checked both ways."""
     off = curve_model(tmp_path, "advertising.p_max=0", "wom.q=0", "seed_users.count=200")
-    on = curve_model(tmp_path, "advertising.p_max=0", "wom.q=0", "seed_users.count=200", 'market.entrants="at_penetration"')
+    on = curve_model(
+        tmp_path, "advertising.p_max=0", "wom.q=0", "seed_users.count=200", 'market.entrants="at_penetration"'
+    )
     off.run()
     on.run()
     seeds = int(np.count_nonzero(off.people.state == Funnel.ADOPTER))
