@@ -31,6 +31,8 @@ from sim.config.toml import deep_merge
 
 #: Largest switching hazard per value unit of shortfall (per day per value unit).
 MAX_SWITCH_RATE = 100.0
+#: Most F-codes an owner hands out per day (codes per owner per day).
+MAX_F_CODES = 100.0
 #: Largest switching cost (value units: the scale of quality and expectation).
 MAX_SWITCH_COST = 10.0
 
@@ -109,6 +111,13 @@ class SupplyConfig(Section):
         le=MAX_SCARCITY_TALK,
         description="Talk weight, for the brand, of each person waiting for it (1 = as much as a talking owner; "
         "well mixed only): whether scarcity feeds word of mouth, an assumption (the sources claim it does).",
+    )
+    f_codes_per_owner: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_F_CODES,
+        description="F-codes each owner of the brand hands out per day (codes per owner per day) to people on its "
+        "waiting list: holders are served before everyone without a code (priority; the codes do not add capacity).",
     )
 
     @property
@@ -210,6 +219,11 @@ MULTI_BRAND_LIMITS = (
         "several brands have no forum, Weibo or WeChat channels yet (switch them off)",
     ),
     ("population.employees", lambda sc: sc.population.employees > 0, "several brands have no employees yet"),
+    (
+        "market.entrants",
+        lambda sc: sc.market.entrants != "wait",
+        "several brands have entrants who wait only ('at_penetration' is for one brand)",
+    ),
     ("wom.rule", lambda sc: sc.wom.rule != "independent", "several brands use wom.rule = 'independent' only"),
     (
         "relationship.participation_rate",

@@ -167,7 +167,7 @@ class BrandsModel(WomModel):
             ledger.new_step()
         self.new_adopters = 0
         if self.supply.limited:  # the waiting lists first: give-ups, then those served now buy
-            for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws)):
+            for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws, self.owners)):
                 if len(served):
                     self._adopt_brand(b, served, channels, step, day)
         positive, negative, ads = self.rates(step, day)
@@ -221,8 +221,11 @@ class BrandsModel(WomModel):
             w_neg = np.bincount(owned[talking & (v == NEGATIVE)], w[talking & (v == NEGATIVE)], self.count)
         if self.well_mixed and self.supply.limited:  # scarcity feeding talk
             w_pos = w_pos + [c.scarcity_talk * self.supply.waiting(b) for b, c in enumerate(self.supply.cfg)]
-        positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / self.n
-        negative = wom.q * wom.negative_transmission_factor * w_neg / self.n
+        base = self.market.talk_base(day)  # everyone, or the people who can buy (market.talk_share_of)
+        if base == 0:  # nobody can buy yet: talk reaches nobody
+            w_pos, w_neg, base = np.zeros(self.count), np.zeros(self.count), 1
+        positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / base
+        negative = wom.q * wom.negative_transmission_factor * w_neg / base
         return positive * self.entered, negative * self.entered, ads
 
     def _ads(self, b: int, day: float) -> float:
