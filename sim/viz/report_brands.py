@@ -3,7 +3,8 @@
 Shown only when an input is a market of two brands or more (its time series has `owners_<brand>` columns,
 sim.model.brands); a report of one-brand runs has no such section and is unchanged. For each such scenario
 and brand: the final and the peak market share (`share_final_<brand>`, `share_peak_<brand>` of the metric
-registry, sim.run.brand_metrics.BRAND_METRICS; mean and 90% interval over replicates when the input has several),
+registry, sim.run.brand_metrics.BRAND_METRICS), and its final owners as a share of the population
+(`owners_final_<brand>`): mean and 90% interval over replicates when the input has several,
 and a chart of each brand's share over time (small multiples, one panel per market, mean and 90% band).
 A brand's market share is its current owners over the owners of every brand (sim.run.series_metrics).
 """
@@ -28,7 +29,11 @@ from sim.viz.report_inputs import ScenarioResult, metric
 PANEL_W, PANEL_H, LEGEND_H = 4.6, 3.2, 0.7
 #: The share metrics of the table, in column order: every per-brand metric of the registry, and their headings.
 SHARE_METRICS = tuple(BRAND_METRICS)
-SHARE_HEADINGS = {"share_final": "Final share", "share_peak": "Peak share"}
+SHARE_HEADINGS = {
+    "share_final": "Final share",
+    "share_peak": "Peak share",
+    "owners_final": "Final owners (% of population)",
+}
 
 
 def markets(scenarios: list[ScenarioResult]) -> list[tuple[ScenarioResult, list[str]]]:
@@ -109,7 +114,8 @@ def brand_section(
     header = ["Scenario", "Brand", *(SHARE_HEADINGS.get(m, m.replace("_", " ")) for m in SHARE_METRICS)]
     return (
         '<h2 id="brands">Market shares</h2>'
-        + f"<p>A brand's market share is its current owners over the owners of every brand. Mean over replicates, "
+        + "<p>A brand's market share is its current owners over the owners of every brand; its final owners are "
+        "a share of the whole population. Mean over replicates, "
         f"with the {band} interval in brackets where the input has several replicates.</p>"
         + figure(
             shares_chart(found),

@@ -79,6 +79,7 @@ def test_a_brand_must_be_one_of_a_market_of_several_and_the_baseline_the_same_ma
         check_brand(sc, one, None)
 
 
+@pytest.mark.slow
 def test_attribution_of_a_brands_share_sums_to_its_change(tmp_path):
     """The real model, small (600 people, 40 days, 2 replicates, seed 5): brand mi's engine and ads and the
     market's relationship chain (switching on, so loyalty to the brand tie acts) against a baseline. The

@@ -56,6 +56,7 @@ def test_a_brand_objective_names_a_brand_of_the_market(tmp_path, objective, scen
     assert len(res.output.strip().splitlines()) == 1 and not out.exists()
 
 
+@pytest.mark.slow
 def test_optimize_scores_a_plan_by_the_brands_share(tmp_path):
     """Tiny (2 candidates of 2 replicates, 4 fresh replicates each): the ranked plans' scores are the brand's
     share on the day, a share in [0, 1]; stored replicates hold it, and one without it is run again."""

@@ -47,20 +47,23 @@ def test_the_section_shows_each_brands_final_and_peak_share_with_intervals(runs)
     market, single, one = runs
     text = report.render_report(read_inputs([one, market, single]))
     section = _section(text)
-    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(.*?)</td><td>(.*?)</td></tr>", section)
-    assert [(s, b) for s, b, _, _ in rows] == [
+    cell = r"<td>(.*?)</td>"
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>" + cell * 3 + "</tr>", section)
+    assert [(s, b) for s, b, _, _, _ in rows] == [
         ("docking-competition", "a"),
         ("docking-competition", "b"),
         ("single", "a"),
         ("single", "b"),
     ]
     summary = json.loads((market / "summary.json").read_text())["metrics"]
-    for _, brand, final, peak in rows[:2]:  # the summary's own means, and an interval over 3 replicates
+    for _, brand, final, peak, owners in rows[:2]:  # the summary's own means, and an interval over 3 replicates
         assert final.startswith(f"{100 * summary['mean'][f'share_final_{brand}']:.1f}%")
         assert peak.startswith(f"{100 * summary['mean'][f'share_peak_{brand}']:.1f}%")
-        assert 'class="ci"' in final and 'class="ci"' in peak
-    for _, _, final, peak in rows[2:]:  # one replicate: no interval
-        assert "ci" not in final and "ci" not in peak
+        assert owners.startswith(f"{100 * summary['mean'][f'owners_final_{brand}']:.1f}%")
+        assert all('class="ci"' in c for c in (final, peak, owners))
+    for _, _, final, peak, owners in rows[2:]:  # one replicate: no interval
+        assert not any("ci" in c for c in (final, peak, owners))
+    assert "Final owners (% of population)" in section
     assert section.count("<img") == 1 and "data:image/png;base64," in section
 
 
