@@ -235,7 +235,8 @@ MULTI_BRAND_LIMITS = (
 
 def check_brands(scenario) -> None:
     """Each brand enters before the horizon; a market of several brands uses only what it models
-    (`MULTI_BRAND_LIMITS`), and no brand switches on a playbook mechanism (not brand-aware yet)."""
+    (`MULTI_BRAND_LIMITS`), and no brand switches on a playbook mechanism that is not brand-ready
+    (`MechanismSection.brand_ready`)."""
     for name, brand in scenario.brands.items():
         if brand.entry_day >= scenario.run.days:
             raise KeyConflict(
@@ -251,12 +252,9 @@ def check_brands(scenario) -> None:
     for key, refused, rule in MULTI_BRAND_LIMITS:
         if refused(scenario):
             raise KeyConflict(key, f"{rule} (a scenario with [brands])")
-    for section in MECHANISM_SECTIONS:
-        if getattr(scenario, section).enabled:
-            raise KeyConflict(
-                f"{section}.enabled",
-                f"playbook mechanisms are not brand-aware yet: '{section}' must be off in a scenario with [brands]",
-            )
+    for section, config in MECHANISM_SECTIONS.items():
+        if getattr(scenario, section).enabled and not config.brand_ready:
+            raise KeyConflict(f"{section}.enabled", _not_brand_ready(section))
     seeds = sum(brand.seed_users.count for brand in scenario.brands.values())
     if seeds > scenario.population.size:
         raise KeyConflict(
@@ -273,9 +271,12 @@ def check_brands(scenario) -> None:
             raise KeyConflict(
                 f"brands.{name}.seed_users.choice", "several brands choose their seed users at random only"
             )
-        for section in MECHANISM_SECTIONS:
-            if getattr(brand, section).enabled:
-                raise KeyConflict(
-                    f"brands.{name}.{section}.enabled",
-                    f"playbook mechanisms are not brand-aware yet: '{section}' must be off in a scenario with [brands]",
-                )
+        for section, config in MECHANISM_SECTIONS.items():
+            if getattr(brand, section).enabled and not config.brand_ready:
+                raise KeyConflict(f"brands.{name}.{section}.enabled", _not_brand_ready(section))
+
+
+def _not_brand_ready(section: str) -> str:
+    """Why a mechanism is refused in a market of brands, and which ones run there."""
+    ready = ", ".join(s for s, c in MECHANISM_SECTIONS.items() if c.brand_ready)
+    return f"'{section}' is not brand-aware yet and must be off in a scenario with [brands] (per brand: {ready})"
