@@ -47,6 +47,7 @@ from sim.viz.report_inputs import (
     read_inputs,
     spread,
 )
+from sim.viz.report_value import money_sections
 
 __all__ = ["ReportError", "ScenarioResult", "read_inputs", "render_report", "spread", "write_report"]
 
@@ -415,10 +416,10 @@ def default_title(scenarios: list[ScenarioResult]) -> str:
 def render_report(inputs: Inputs, title: str | None = None) -> str:
     """The whole report as one HTML string."""
     scenarios = inputs.scenarios
-    if not scenarios:  # only optimize outputs: the plans against their own baselines
-        return _page(
-            title or "Optimized plans", [f"<h1>{html.escape(title or 'Optimized plans')}</h1>", _plans(inputs)]
-        )
+    money = money_sections(scenarios, inputs.values, _figure, _table)  # the runs' NPV, the programs' value
+    if not scenarios:  # only optimize or value outputs: plans and programs against their own baselines
+        title = title or ("Optimized plans" if inputs.plans else "Value of the program")
+        return _page(title, [f"<h1>{html.escape(title)}</h1>", _plans(inputs), money])
     title = title or default_title(scenarios)
     versions = package_versions()
     sources = "".join(
@@ -455,6 +456,7 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         '<h2 id="metrics">Key metrics</h2>',
         f"<p>Mean over replicates, with the {band} interval in brackets.</p>",
         metrics_table(scenarios),
+        money,
         '<h2 id="funnel">Funnel</h2>',
         funnel_section(scenarios),
         '<h2 id="channels">Channel attribution</h2>',
