@@ -47,7 +47,7 @@ CONDITIONS = {"monopoly": HERE / "scenarios" / "monopoly.toml", "rival": HERE / 
 #: Pre-registered: seeds, pilot, level, power, replicates (REPLICATES from the plan, written before the verdict run).
 SEED, CHECK_SEED, PILOT_SEED, PILOT_REPLICATES = 2802, 62802, 82802, 6
 ALPHA, POWER = 0.05, 0.8
-REPLICATES = 8
+REPLICATES = 6  # the plan (pilot seed 82802, 6 replicates): 6 for both tests (the exact floor at alpha / 2)
 PROGRAM = ["brands.a.seed_users.count=100"]
 SEEDING_FILE = HERE / "01_influentials.toml"
 SEEDING_SET = [
