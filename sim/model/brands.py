@@ -352,7 +352,8 @@ def _out_of_money(model: BrandsModel) -> int:
 def brand_reporters(model: BrandsModel) -> dict:
     """The columns of a market of brands: the one-brand model's (`model_reporters`; `out_of_money` when any
     brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand and
-    `adopted_total_<brand>` for each brand."""
+    `adopted_total_<brand>` for each brand; with money (a margin above 0) `npv` and, with two brands or more,
+    `npv_<brand>`, last (`sim.model.money`)."""
     reporters = model_reporters(1, market=model.market.on)
     if any(ledger.limited for ledger in model.ledgers):
         reporters["out_of_money"] = _out_of_money
