@@ -102,3 +102,15 @@ def test_npv_is_in_the_summary_with_money_only():
     assert "npv" in run_scenario(sc).summary["metrics"]["mean"]
     sc = load_scenario("scenarios/playbook/ads_first.toml", SMALL)
     assert "npv" not in run_scenario(sc).summary["metrics"]["mean"]
+
+
+def test_wom_run_prints_the_npv_with_money_only(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli.main import app
+
+    args = ["run", "scenarios/playbook/ads_first.toml", *(f"--set={s}" for s in SMALL), "--quiet", "-w", "1"]
+    res = CliRunner().invoke(app, [*args, *(f"--set={s}" for s in MONEY), "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0 and "net present value" in res.output
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0 and "net present value" not in res.output
