@@ -93,8 +93,11 @@ def books_of(scenario: Scenario, seed: np.random.SeedSequence, brand: int) -> Bo
     return books
 
 
-def _task(task: tuple[Scenario, np.random.SeedSequence, int]) -> Books:
-    return books_of(*task)
+def _pair(task: tuple[Scenario, Scenario, np.random.SeedSequence, int]) -> dict[str, dict[str, float]]:
+    """One replicate of the scenario and of the baseline on the same seed, split (`decompose`) in the worker,
+    so that only the split, not every person's books, comes back."""
+    scenario, baseline, seed, brand = task
+    return decompose(books_of(scenario, seed, brand), books_of(baseline, seed, brand))
 
 
 def decompose(program: Books, baseline: Books) -> dict[str, dict[str, float]]:
@@ -236,8 +239,8 @@ def run(
     """The value of the scenario's program over the baseline for `brand` (the first by default), over
     `options.replicates` (default run.replicates) paired replicates seeded from `options.seed` (default
     run.seed); `options.workers` processes (default 1) run them through the one executor with identical
-    results. `progress` is called with 1 after each run. A baseline identical to the scenario is worth 0:
-    nothing is run."""
+    results (each replicate's pair runs in one worker and comes back split). `progress` is called with 2
+    after each replicate (its two runs). A baseline identical to the scenario is worth 0: nothing is run."""
     options = options or ResearchOptions()
     index, name = focal_brand(scenario, baseline, brand)
     replicates = scenario.run.replicates if options.replicates is None else options.replicates
@@ -249,12 +252,10 @@ def run(
         result.per_replicate = [zero for _ in range(replicates)]
         return result
     check_pair(scenario, baseline)
-    seeds = replicate_seeds(seed, replicates)
-    tasks = [(sc, seq, index) for seq in seeds for sc in (scenario, baseline)]
+    tasks = [(scenario, baseline, seq, index) for seq in replicate_seeds(seed, replicates)]
     with open_executor(options.workers or 1, tasks=len(tasks)) as executor:
-        done = (lambda task, books: progress(1)) if progress else None
-        books = run_tasks(executor, _task, tasks, done)
-    result.per_replicate = [decompose(books[2 * r], books[2 * r + 1]) for r in range(replicates)]
+        done = (lambda task, split: progress(2)) if progress else None  # two runs per replicate
+        result.per_replicate = run_tasks(executor, _pair, tasks, done)
     return result
 
 
