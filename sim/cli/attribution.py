@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import sim.cli.console as wom_cli
-from sim.cli.common import default_output, progress_bar, reported, run_options, with_cores
+from sim.cli.common import default_output, progress_bar, reported, scenario_pair, with_cores
 from sim.config.errors import InputError
 from sim.research.options import ResearchOptions
 
@@ -39,18 +39,11 @@ def _scenario_and_baseline(
     workers: int | None,
     brand: str | None = None,
 ) -> tuple[Scenario, Scenario]:
-    """The scenario and its baseline, checked before any work (the file's limits, --workers, --brand); a
-    baseline made by --baseline-set only is named after its overrides."""
-    from sim.config.scenario import load_scenario
+    """The scenario and its baseline (`scenario_pair`), then the attribution's own checks before any work:
+    --brand names a brand of the market, and some factor differs between the two."""
     from sim.research.attribution.method import check_brand, check_factors_differ
-    from sim.run.executor import check_workers
 
-    sc = load_scenario(scenario, overrides)
-    run_options(sc, replicates, seed)  # the file's limits, before any work
-    check_workers(workers)
-    base = load_scenario(baseline or scenario, [*overrides, *baseline_set])
-    if baseline is None:
-        base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
+    sc, base = scenario_pair(scenario, baseline, baseline_set, overrides, replicates, seed, workers)
     check_brand(sc, base, brand)
     check_factors_differ(sc, base, brand)  # before the output folder is claimed
     return sc, base

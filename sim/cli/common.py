@@ -49,6 +49,30 @@ def run_options(sc: Scenario, replicates: int | None = None, seed: int | None = 
     return sc
 
 
+def scenario_pair(
+    scenario: Path,
+    baseline: Path | None,
+    baseline_set: list[str],
+    overrides: list[str],
+    replicates: int | None,
+    seed: int | None,
+    workers: int | None,
+) -> tuple[Scenario, Scenario]:
+    """A scenario and its baseline (another file, or the same one with `baseline_set` on top of `overrides`),
+    checked before any work: the file's limits, --replicates, --seed and --workers. A baseline made by
+    --baseline-set only is named after its overrides. `wom attribute` and `wom value` compare such pairs."""
+    from sim.config.scenario import load_scenario
+    from sim.run.executor import check_workers
+
+    sc = load_scenario(scenario, overrides)
+    run_options(sc, replicates, seed)  # the file's limits, before any work
+    check_workers(workers)
+    base = load_scenario(baseline or scenario, [*overrides, *baseline_set])
+    if baseline is None:
+        base = base.model_copy(update={"name": f"{sc.name} with {', '.join(baseline_set)}"})
+    return sc, base
+
+
 def default_output(name: str, suffix: str = "") -> Path:
     """RESULTS_ROOT / <name><suffix>, with `name` checked to be a plain file name (never a path)."""
     from sim.run.io import output_name

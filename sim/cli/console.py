@@ -66,6 +66,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("sim.cli.sweep", "Per-point means, Bass fits, heatmaps and Sobol indices of a sweep."),
     "attribute": ("sim.cli.attribution", "Shapley attribution to engine, accelerator and relationship chain."),
     "attribute-map": ("sim.cli.attribution", "Shapley attribution across a grid of one factor's parameters."),
+    "value": ("sim.cli.value", "What a program is worth: acceleration, expansion and loss against a baseline."),
     "fit-bass": ("sim.cli.calibrate", "Fit Bass p, q, m (with standard errors) to an adoption series."),
     "calibrate": ("sim.cli.calibrate", "Find the values of keys that best match a target series."),
     "optimize": ("sim.cli.optimize", "The best plan for a budget: search, re-check on fresh seeds, charts."),

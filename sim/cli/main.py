@@ -124,6 +124,8 @@ def plain_summary(name: str, m: dict, replicates: int) -> str:
             f"  lifetime adoption {m['lifetime_adoption']:.2f} purchases per person (by generation: {per_gen} "
             f"of the population); repeat buyers {100 * m['repeat_buyers']:.1f}% of adopters"
         )
+    if m.get("npv") is not None:  # money books (a margin above 0)
+        lines.append(f"  net present value {m['npv']:,.0f} (discounted margins minus discounted spend)")
     return "\n".join(lines)
 
 

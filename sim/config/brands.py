@@ -25,6 +25,7 @@ from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, OfficialConfig
 from sim.config.limits import MAX_DAYS
 from sim.config.mechanisms import MECHANISM_SECTIONS
+from sim.config.money import MoneyConfig
 from sim.config.population import SeedUsersConfig
 from sim.config.section import NEVER, KeyConflict, Probability, Section
 from sim.config.toml import deep_merge
@@ -153,6 +154,7 @@ BRAND_SECTIONS: dict[str, type[Section]] = {
     **MECHANISM_SECTIONS,
     "budget": BudgetConfig,
     "supply": SupplyConfig,
+    "money": MoneyConfig,
 }
 #: The key of a brand's table that is not a section: the day it enters the market.
 ENTRY_DAY = "entry_day"

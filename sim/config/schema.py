@@ -32,6 +32,7 @@ from sim.config.graphs import GRAPH_KINDS
 from sim.config.limits import MAX_TEXT
 from sim.config.market import MarketConfig
 from sim.config.mechanisms import MECHANISM_SECTIONS
+from sim.config.money import MoneyConfig
 from sim.config.names import NAME_PATTERN, NAME_RULE
 from sim.config.population import MAX_BETWEENNESS_PEOPLE, PopulationConfig, SeedUsersConfig
 from sim.config.run import RunConfig
@@ -60,7 +61,7 @@ class CoreSections(Section):
 
 
 #: The sections after the mechanisms' (fields of `Scenario` itself), in order.
-LAST_SECTIONS = ("budget", "market", "brands", "switching", "supply")
+LAST_SECTIONS = ("budget", "market", "brands", "switching", "supply", "money")
 
 
 def _with_mechanisms() -> type[CoreSections]:
@@ -91,6 +92,8 @@ class Scenario(_with_mechanisms()):
     switching: SwitchingConfig = SwitchingConfig()
     #: A brand's daily capacity and waiting list (`sim.config.brands.SupplyConfig`; every brand's default).
     supply: SupplyConfig = SupplyConfig()
+    #: What a sale earns and how money is discounted (`sim.config.money.MoneyConfig`; every brand's default, off).
+    money: MoneyConfig = MoneyConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -44,6 +44,7 @@ from sim.model.brand_contacts import BrandContacts, ContactList, bits, field_con
 from sim.model.budget import Ledger
 from sim.model.context import StepContext
 from sim.model.model import WomModel
+from sim.model.money import NPV_COLUMN, npv_column
 from sim.model.people import CORE_STATES, State
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
@@ -113,6 +114,14 @@ class BrandsModel(WomModel):
     def cost(self) -> float:
         """Money spent so far by every brand (currency, cumulative: the `cost` column)."""
         return float(sum(ledger.spent for ledger in self.ledgers))
+
+    def money_configs(self) -> list:
+        """Each brand's `[money]` section, in brand order."""
+        return [b.money for b in self.brand_cfg]
+
+    def spent_by_brand(self) -> list[float]:
+        """Money spent so far by each brand (currency, cumulative: its own ledger)."""
+        return [ledger.spent for ledger in self.ledgers]
 
     def expectation_of(self, b: int, people: np.ndarray, day: float) -> np.ndarray:
         """What `people` expect of brand b's product on sale on `day` (value units)."""
@@ -295,6 +304,7 @@ class BrandsModel(WomModel):
         self.count_owned(b, buyers)
         self.owners[b] += len(buyers)
         self.new_adopters += len(buyers) - returning
+        self.money.sell(b, buyers, step * self.dt)
         self.start_talking(np.compress(valence != QUIET, buyers), step)
 
     def count_owned(self, b: int, people: np.ndarray) -> None:
@@ -349,7 +359,8 @@ def _out_of_money(model: BrandsModel) -> int:
 def brand_reporters(model: BrandsModel) -> dict:
     """The columns of a market of brands: the one-brand model's (`model_reporters`; `out_of_money` when any
     brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand and
-    `adopted_total_<brand>` for each brand."""
+    `adopted_total_<brand>` for each brand; with money (a margin above 0) `npv` and, with two brands or more,
+    `npv_<brand>`, last (`sim.model.money`)."""
     reporters = model_reporters(1, market=model.market.on)
     if any(ledger.limited for ledger in model.ledgers):
         reporters["out_of_money"] = _out_of_money
@@ -365,4 +376,9 @@ def brand_reporters(model: BrandsModel) -> dict:
         for column in SWITCH_COLUMNS:
             for b, name in enumerate(model.names):
                 reporters[f"{column}_{name}"] = partial(_switch_count, column=column, b=b)
+    if model.money.on:  # the money books (`sim.model.money`): the market's NPV, then each brand's
+        reporters[NPV_COLUMN] = npv_column
+        if model.count > 1:
+            for b, name in enumerate(model.names):
+                reporters[f"{NPV_COLUMN}_{name}"] = partial(npv_column, b=b)
     return reporters

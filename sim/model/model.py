@@ -37,6 +37,7 @@ from sim.model.budget import OUT_OF_MONEY_COLUMN, Ledger, out_of_money
 from sim.model.channels import Channel
 from sim.model.context import StepContext
 from sim.model.market import Market
+from sim.model.money import NPV_COLUMN, MoneyBooks, npv_column
 from sim.model.people import CORE_STATES, NEVER, People
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters, playbook_column
@@ -90,11 +91,17 @@ class WomModel(mesa.Model):
         self.officials = [OfficialAccount(self, k) for k in range(scenario.population.official_accounts)]
         self.backend = BACKENDS[scenario.run.backend](self)
         self._ads_on, self.new_adopters = False, 0
+        #: Discounted margins and spend per brand, value per person (`sim.model.money`; off without a margin).
+        self.money = MoneyBooks(self.money_configs(), self.n)
+        #: Purchases per person so far when a product line keeps them (upgrades are sales too), else None.
+        self._bought = self.people.bought.copy() if self.money.on and hasattr(self.people, "bought") else None
         reporters = model_reporters(scenario.generations.count, market=self.market.on)
         if self.ledger.limited:
             reporters[OUT_OF_MONEY_COLUMN] = out_of_money
         for column in self.playbook.series_columns():  # the mechanisms' own columns (segments)
             reporters[column] = partial(playbook_column, column=column)
+        if self.money.on:
+            reporters[NPV_COLUMN] = npv_column
         self.datacollector = SeriesCollector(reporters)
         self.running = True
         self._record()
@@ -113,6 +120,14 @@ class WomModel(mesa.Model):
     def cost(self) -> float:
         """Money spent so far on paid actions (currency, cumulative; the `cost` column)."""
         return self.ledger.spent
+
+    def money_configs(self) -> list:
+        """Each brand's `[money]` section (one brand: the scenario's)."""
+        return [self.cfg.money]
+
+    def spent_by_brand(self) -> list[float]:
+        """Money spent so far by each brand (currency, cumulative)."""
+        return [self.ledger.spent]
 
     def renew_talk(self, idx: np.ndarray, step: int) -> None:
         """Taking part restarts a positive person's talk window (participation keeps people talking)."""
@@ -263,6 +278,8 @@ class WomModel(mesa.Model):
         self.start_talking(np.compress(valence != QUIET, adopters), step)  # quiet adopters never talk
         self.new_adopters += len(adopters)
         self.playbook.on_adoption(self.view, adopters, margin, day)
+        if self._bought is None:  # a product line counts its purchases itself (`_book_money`)
+            self.money.sell(0, adopters, step * self.dt)
 
     def experience(self, buyers: np.ndarray, day: float) -> tuple[np.ndarray, np.ndarray]:
         """Engine: lived experience of buyers in the step starting on `day`, as (margin in value units,
@@ -290,8 +307,21 @@ class WomModel(mesa.Model):
 
     def _record(self) -> None:
         """Collect this step's row (`sim.model.record`) and note whether the horizon is reached."""
+        if self.money.on:
+            self._book_money()
         self.datacollector.collect(self)
         self.running = self.step_index < self.cfg.run.n_steps
+
+    def _book_money(self) -> None:
+        """The money books at the end of the step just taken: a product line's purchases in it (first
+        purchases and upgrades, each a sale), then every brand's spend in it."""
+        day = self.step_index * self.dt
+        if self._bought is not None:
+            bought = self.people.bought
+            buyers = np.flatnonzero(bought != self._bought)
+            self.money.sell(0, buyers, day, (bought[buyers] - self._bought[buyers]).astype(np.int64))
+            self._bought[buyers] = bought[buyers]
+        self.money.close_step(self.spent_by_brand(), day)
 
     @property
     def records(self) -> list[dict]:

@@ -84,6 +84,7 @@ def _switch(model, people: np.ndarray, old: np.ndarray, new: int, step: int, day
     model.owners[new] += len(people)
     model.switched_in[new] += len(people)
     model.count_owned(new, people)
+    model.money.sell(new, people, step * model.dt)  # a switch is a sale of the new brand (`sim.model.money`)
     model.stop_talking(people)
     model.start_talking(np.compress(valence != QUIET, people), step)
 

@@ -7,6 +7,7 @@
     optimize/     the best plan for a budget, re-checked on fresh seeds
     attribution/  the Shapley split of the iron triangle (method.py), across settings of one
                   factor's parameters (map.py)
+    value/        what a program is worth: acceleration, expansion and loss, person by person
 
 Every method has the same shape, so a new one is written like the others:
 

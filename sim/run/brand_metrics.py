@@ -43,6 +43,12 @@ BRAND_METRICS: dict[str, Metric] = {
             "owners_<brand> / N, at the last step",
             share=True,
         ),
+        Metric(
+            "npv",
+            "Net present value of {brand}",
+            "currency",
+            "npv_<brand> at the last step: the brand's discounted margins minus its discounted spend (with money)",
+        ),
     )
 }
 #: The per-brand objectives of `wom optimize`, by template, read on a plan's day D: `share_by_day_<brand>`

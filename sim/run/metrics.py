@@ -18,12 +18,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
 from sim.config.mechanisms.generations import MAX_GENERATIONS
 from sim.run import series_metrics as series
 from sim.run.bass_fit import _nan_fit, fit_bass, fit_problem
-from sim.run.series_metrics import time_to_fraction
+from sim.run.series_metrics import peak_rate, time_to_fraction
 
 # --- Replicate summaries -----------------------------------------------------------
 #: Coverage of the across-replicate bands and intervals (5% and 95% quantiles).
@@ -44,20 +43,6 @@ REPLICATE_COLUMNS = (
     "adopters",
     "cost",
 )
-
-
-def peak_rate(time: ArrayLike, new_per_time: ArrayLike) -> tuple[float, float]:
-    """(peak value, time of the peak) of a rate series; the first peak wins ties.
-
-    NaN values are ignored; (NaN, NaN) if there is no finite value.
-    """
-    t = np.asarray(time, dtype=float)
-    rate = np.asarray(new_per_time, dtype=float)
-    finite = np.isfinite(rate)
-    if not finite.any():
-        return float("nan"), float("nan")
-    i = int(np.argmax(np.where(finite, rate, -np.inf)))
-    return float(rate[i]), float(t[i])
 
 
 def mean_and_band(df: pd.DataFrame, value_col: str, by: str = "time", level: float = BAND_LEVEL) -> pd.DataFrame:
@@ -131,8 +116,9 @@ def summarize_replicate(df_one_replicate: pd.DataFrame, population: int) -> dict
     }
     if "purchases_total" in df:  # a product line of several generations
         summary |= generation_metrics(df, population)
-    # with two brands or more
-    return summary | series.brand_share_metrics(df) | series.brand_owner_metrics(df, population)
+    # with two brands or more, and with money (a margin above 0)
+    summary |= series.brand_share_metrics(df) | series.brand_owner_metrics(df, population)
+    return summary | series.brand_npv_metrics(df)
 
 
 def generation_metrics(df_one_replicate: pd.DataFrame, population: int, generations: int = 0) -> dict[str, float]:
@@ -365,6 +351,7 @@ METRICS: dict[str, Metric] = {
             )
             for name, level in SERIES_MILESTONES.items()
         ),
+        Metric("npv", "Net present value", "currency", "npv at the last step (money)", compute=series.npv_final),
         Metric(
             "fan_retention",
             "Fans at the end / on day D",
@@ -420,6 +407,15 @@ METRICS: dict[str, Metric] = {
             lower_is_better=True,
             reads="day",
             compute=series.cost_per_adopter_by_day,
+            objective=True,
+        ),
+        Metric(
+            "npv_by_day",
+            "Net present value by day D",
+            "currency",
+            "discounted margins minus discounted spend by day D (sim.model.money; NaN without a margin)",
+            reads="day",
+            compute=series.npv_by_day,
             objective=True,
         ),
     )

@@ -31,6 +31,20 @@ def _value_at(ts: pd.DataFrame, column: str, day: float) -> float:
     return float(row_on_day(ts, day)[column])
 
 
+def peak_rate(time: ArrayLike, new_per_time: ArrayLike) -> tuple[float, float]:
+    """(peak value, time of the peak) of a rate series; the first peak wins ties.
+
+    NaN values are ignored; (NaN, NaN) if there is no finite value.
+    """
+    t = np.asarray(time, dtype=float)
+    rate = np.asarray(new_per_time, dtype=float)
+    finite = np.isfinite(rate)
+    if not finite.any():
+        return float("nan"), float("nan")
+    i = int(np.argmax(np.where(finite, rate, -np.inf)))
+    return float(rate[i]), float(t[i])
+
+
 def time_to_fraction(time: ArrayLike, fraction_series: ArrayLike, level: float) -> float:
     """First time the series reaches `level`, interpolating linearly between samples.
 
@@ -129,6 +143,34 @@ def out_of_money_day(ts: pd.DataFrame) -> float:
         return float("nan")
     refused = ts[ts["out_of_money"] > 0]
     return float(refused["time"].min()) if len(refused) else float("nan")
+
+
+# --- money (sim.model.money) ------------------------------------------------------------------------
+
+#: The column of the market's net present value (recorded only when a brand's margin is above 0), and the
+#: prefix of a brand's (with two brands or more).
+NPV_COLUMN = "npv"
+
+
+def npv_final(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Net present value at the end of the run (currency: discounted margins minus discounted spend); NaN
+    for a run without money (no margin)."""
+    return float(ts[NPV_COLUMN].iloc[-1]) if NPV_COLUMN in ts else float("nan")
+
+
+def npv_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float) -> float:
+    """Net present value by `day` (currency, discounted to day 0); NaN for a run without money."""
+    return _value_at(ts, NPV_COLUMN, day) if NPV_COLUMN in ts else float("nan")
+
+
+def brand_npv_metrics(df_one_replicate: pd.DataFrame) -> dict[str, float]:
+    """`npv` and, with two brands or more, `npv_<brand>` at the end of one replicate (sorted by step); none
+    for a run without money."""
+    if NPV_COLUMN not in df_one_replicate:
+        return {}
+    last = df_one_replicate.iloc[-1]
+    brands = {f"{NPV_COLUMN}_{b}": float(last[f"{NPV_COLUMN}_{b}"]) for b in brand_names(df_one_replicate.columns)}
+    return {NPV_COLUMN: float(last[NPV_COLUMN])} | brands
 
 
 # --- a market of brands (sim.model.brands) ----------------------------------------------------------

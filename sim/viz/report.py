@@ -1,15 +1,13 @@
 """One self-contained HTML report comparing scenarios side by side, to read in a browser, on a phone, or print.
 
 It leads with what a strategist decides on, for every scenario: final adoption, how soon half the
-population adopted, fans and detractors (shares of adopters), and cost per adopter (currency units
-of the scenario's spend per adopter gained). Then the same differences in words, worded as
-differences between simulated scenarios, never as causes: what caused a difference is what the
-iron-triangle attribution measures, where an input has one. Shares of adoptions by channel use one
-basis everywhere (share of all adoptions), in the summary and in the table. Then adoption curves with
-90% bands, key metrics (mean and 90% interval over replicates), the funnel and the channels.
-
-Charts are PNGs embedded as base64 data, so the one file can be mailed; it references nothing
-outside itself. Inputs are read by `sim.viz.report_inputs`, charts drawn by `sim.viz.report_charts`.
+population adopted, fans and detractors (shares of adopters), and cost per adopter (currency per adopter
+gained). Then the same differences in words, worded as differences between simulated scenarios, never as
+causes (what caused a difference is what the iron-triangle attribution measures, where an input has one).
+Shares of adoptions by channel use one basis everywhere (share of all adoptions). Then adoption curves with
+90% bands, key metrics (mean and 90% interval over replicates), market shares (`sim.viz.report_brands`),
+money (`sim.viz.report_value`), the funnel and the channels. Charts are PNGs embedded as base64 data, so the
+one file can be mailed. Inputs are read by `sim.viz.report_inputs`, charts drawn by `sim.viz.report_charts`.
 """
 
 from __future__ import annotations
@@ -48,6 +46,7 @@ from sim.viz.report_inputs import (
     read_inputs,
     spread,
 )
+from sim.viz.report_value import money_sections
 
 __all__ = ["ReportError", "ScenarioResult", "read_inputs", "render_report", "spread", "write_report"]
 
@@ -416,10 +415,10 @@ def default_title(scenarios: list[ScenarioResult]) -> str:
 def render_report(inputs: Inputs, title: str | None = None) -> str:
     """The whole report as one HTML string."""
     scenarios = inputs.scenarios
-    if not scenarios:  # only optimize outputs: the plans against their own baselines
-        return _page(
-            title or "Optimized plans", [f"<h1>{html.escape(title or 'Optimized plans')}</h1>", _plans(inputs)]
-        )
+    money = money_sections(scenarios, inputs.values, _figure, _table)  # the runs' NPV, the programs' value
+    if not scenarios:  # only optimize or value outputs: plans and programs against their own baselines
+        title = title or ("Optimized plans" if inputs.plans else "Value of the program")
+        return _page(title, [f"<h1>{html.escape(title)}</h1>", _plans(inputs), money])
     title = title or default_title(scenarios)
     versions = package_versions()
     sources = "".join(
@@ -457,6 +456,7 @@ def render_report(inputs: Inputs, title: str | None = None) -> str:
         f"<p>Mean over replicates, with the {band} interval in brackets.</p>",
         metrics_table(scenarios),
         brand_section(scenarios, _figure, _table, stat_cell, _fmt_pct),
+        money,
         '<h2 id="funnel">Funnel</h2>',
         funnel_section(scenarios),
         '<h2 id="channels">Channel attribution</h2>',

@@ -27,8 +27,9 @@ from sim.viz.report_inputs import ScenarioResult, metric
 
 #: Size of one market's panel (inches) and the room under the panels for the brands' legend.
 PANEL_W, PANEL_H, LEGEND_H = 4.6, 3.2, 0.7
-#: The share metrics of the table, in column order: every per-brand metric of the registry, and their headings.
-SHARE_METRICS = tuple(BRAND_METRICS)
+#: The share metrics of the table, in column order: every per-brand share metric of the registry (the brands'
+#: NPV, a money figure, is in the report's money section), and their headings.
+SHARE_METRICS = tuple(name for name, m in BRAND_METRICS.items() if m.share)
 SHARE_HEADINGS = {
     "share_final": "Final share",
     "share_peak": "Peak share",

@@ -70,6 +70,8 @@ class Inputs:
     notes: list[str] = field(default_factory=list)
     #: `wom optimize` outputs (sim.viz.report_plan.PlanResult): shown as plans against their baselines.
     plans: list = field(default_factory=list)
+    #: `wom value` outputs (sim.viz.report_value.ValueResult): the value of a program against its baseline.
+    values: list = field(default_factory=list)
 
 
 def _read_json(path: Path) -> dict:
@@ -191,13 +193,16 @@ def read_inputs(directories: list[Path]) -> Inputs:
     if not directories:
         raise ReportError("give at least one run or sweep directory")
     from sim.viz.report_plan import is_optimize, read_plan
+    from sim.viz.report_value import is_value, read_value
 
-    scenarios, notes, plans = [], [], []
+    scenarios, notes, plans, values = [], [], [], []
     for directory in map(Path, directories):
         if not directory.is_dir():
             raise ReportError(f"{directory}: no such directory")
         if is_optimize(directory):
             plans.append(read_plan(directory))
+        elif is_value(directory):
+            values.append(read_value(directory))
         elif is_sweep(directory):
             found, more_notes = read_sweep(directory, max(1, MAX_SCENARIOS - len(scenarios)))
             scenarios += found
@@ -207,7 +212,8 @@ def read_inputs(directories: list[Path]) -> Inputs:
         else:
             raise ReportError(
                 f"{directory}: neither a run directory ({RUN_TIMESERIES}, {RUN_SUMMARY}) "
-                f"nor a sweep directory ({RUNS_DIR}/, {TIMESERIES_DIR}/) nor an optimize output (result.json)"
+                f"nor a sweep directory ({RUNS_DIR}/, {TIMESERIES_DIR}/) nor an optimize output (result.json) "
+                "nor a value output (value.json)"
             )
     if len(scenarios) > MAX_SCENARIOS:
         notes.append(
@@ -219,7 +225,7 @@ def read_inputs(directories: list[Path]) -> Inputs:
             if s.group:
                 s.label = f"{s.group}: {s.label}"
     _unique_labels(scenarios)
-    return Inputs(scenarios, notes, plans)
+    return Inputs(scenarios, notes, plans, values)
 
 
 def _unique_labels(scenarios: list[ScenarioResult]) -> None:

@@ -45,6 +45,7 @@ def test_mechanism_sections_follow_the_core_sections_in_position_order_then_budg
         "brands",
         "switching",
         "supply",
+        "money",
     )
     assert [c.position for c in MECHANISM_SECTIONS.values()] == sorted(
         {c.position for c in MECHANISM_SECTIONS.values()}

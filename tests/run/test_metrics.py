@@ -291,7 +291,7 @@ def test_the_one_registry_computes_every_metric_it_does_not_leave_to_the_summary
         assert m.needs_day == (m.reads != "run"), m.name
         if m.summary:
             assert m.reads == "run", m.name
-    assert OBJECTIVES == ("adopted_by_day", "fans_by_day", "spend_by_day", "cost_per_adopter_by_day")
+    assert OBJECTIVES == ("adopted_by_day", "fans_by_day", "spend_by_day", "cost_per_adopter_by_day", "npv_by_day")
     assert all(METRICS[name].reads == "day" for name in OBJECTIVES)
 
 
@@ -311,6 +311,7 @@ def test_metrics_on_day_read_the_last_step_on_or_before_the_day():
     )
     got = metrics_on_day(ts.iloc[::-1], population=1000, day=3.0)  # rows in any order
     assert list(got) == list(OBJECTIVES)
+    assert np.isnan(got.pop("npv_by_day"))  # a run without money (no npv column)
     assert got == pytest.approx(
         {
             "adopted_by_day": (10 + 60) / 1000,
@@ -319,6 +320,8 @@ def test_metrics_on_day_read_the_last_step_on_or_before_the_day():
             "cost_per_adopter_by_day": 150.0 / 60,
         }
     )
+    ts["npv"] = np.arange(101) * 7.0  # with money: the npv column on the day
+    assert metrics_on_day(ts, population=1000, day=3.0)["npv_by_day"] == pytest.approx(210.0)
     assert np.isnan(metrics_on_day(ts.iloc[:1], population=1000, day=5.0)["cost_per_adopter_by_day"])
 
 
