@@ -71,7 +71,9 @@ from sim.playbook.registry import MECHANISMS, factor_sections
 
 def test_giveaway_acts_last_and_its_section_comes_after_every_mechanism_section():
     assert [m.__name__ for m in MECHANISMS][-2:] == ["SocialValue", "Giveaway"]
-    assert list(Scenario.model_fields)[-7:] == ["social_value", "giveaway", "budget", "market", "brands", "switching", "supply"]
+    assert list(Scenario.model_fields)[-8:] == [
+        "social_value", "giveaway", "budget", "market", "brands", "switching", "supply", "money"
+    ]
     assert "giveaway" in factor_sections()["accelerator"]
 
 
