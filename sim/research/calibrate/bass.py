@@ -133,9 +133,9 @@ def series_from_frame(path: Path, frame: pd.DataFrame, column: str) -> TargetSer
         raise SeriesError(f"{path}: '{TIME_COLUMN}' and '{column}' must be at most {MAX_SERIES_VALUE:g}")
     if np.any(values < 0):
         raise SeriesError(f"{path}: row {int(np.flatnonzero(values < 0)[0]) + 2}: '{column}' must be >= 0 (people)")
-    if column == CUMULATIVE and np.any(np.diff(values) < 0):
+    if column != INCREMENTS and np.any(np.diff(values) < 0):
         row = int(np.flatnonzero(np.diff(values) < 0)[0]) + 3
-        raise SeriesError(f"{path}: row {row}: '{CUMULATIVE}' decreases; a cumulative count of adopters cannot")
+        raise SeriesError(f"{path}: row {row}: '{column}' decreases; a cumulative count of adopters cannot")
     return TargetSeries(path, time, values, column)
 
 
