@@ -4,7 +4,7 @@
 # ABC-SMC of five keys -- within-brand talk (wom.q), the Yugo's quality, and each brand's advertising reach --
 # against the three brands' cumulative US sales 1985-1990 (us-small-cars.csv), holding out 1991 and 1992
 # (days 2555 and 2920) and predicting them. The market is 5 million car buyers (an assumption: the buyers of
-# cheap small cars over the eight years, order of magnitude); 10,000 simulated people, 500 buyers each.
+# cheap small cars over the eight years, order of magnitude); 5,000 simulated people, 1,000 buyers each.
 # Writes results/calibration/us-small-cars/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,5 +18,5 @@ exec "${WOM:-.venv/bin/wom}" calibrate experiments/calibration/us-small-cars.tom
     --vary brands.yugo.advertising.p_max=0.00001:0.001 \
     --vary brands.excel.advertising.p_max=0.00001:0.001 \
     --vary brands.tercel.advertising.p_max=0.00001:0.001 \
-    --particles 40 --generations 4 --max-evals 400 \
+    --particles 30 --generations 3 --max-evals 240 \
     "$@"
