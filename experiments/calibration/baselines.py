@@ -141,6 +141,9 @@ def chart(table: pd.DataFrame, path: Path) -> None:
     for f in (1 / 1.5, 1.5):
         ax.axvline(f, color="grey", lw=0.8, ls=":")
     ax.set_xscale("log")
+    ticks = [t for t in (0.1, 0.2, 0.5, 1 / 1.5, 1.0, 1.5, 2.0, 5.0, 10.0) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    ax.set_xticks(ticks, [f"{t:.2g}" for t in ticks])
+    ax.minorticks_off()
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("forecast / observed (held out; dotted: a factor of 1.5)")

@@ -21,3 +21,9 @@ $WOM calibrate experiments/calibration/xiaomi.toml "${common[@]}" \
     --target experiments/calibration/xiaomi-shipments.csv --hold-out 1963 --hold-out 2329 \
     --vary wom.transmission=0.001:0.05 --vary market.qc=0.0005:0.02 --vary delay=0:600 \
     --out "${OUT:-results/calibration}/xiaomi-shipments" "$@"
+# 3. miui-delay: as 1, but the category's growth fixed at the scenario's (market.qc = 0.004 per day) and the
+#    launch delay searched instead, as in calibrate.sh (the fixed market): what the growing market changes.
+$WOM calibrate experiments/calibration/xiaomi.toml "${common[@]}" \
+    --target experiments/calibration/miui-users.csv --hold-out 1642 --set run.days=1642 \
+    --vary wom.transmission=0.0005:0.02 --vary delay=0:800 \
+    --out "${OUT:-results/calibration}/xiaomi-miui-delay" "$@"

@@ -70,10 +70,10 @@ def plot_posterior_fit(posterior: Posterior, path: Path, title: str = "") -> Pat
             rows = mine[mine["role"] == role]
             if rows.empty:
                 continue
-            face = "none" if role == "held out" else "black"
-            ax.plot(
-                rows["time"], rows["observed"], style, ms=POINT_SIZE, mfc=face, color="black", label=f"data ({role})"
-            )
+            ink = color if several else "black"  # several series: each one's points in its colour
+            face = "none" if role == "held out" else ink
+            label = f"{name}data ({role})"
+            ax.plot(rows["time"], rows["observed"], style, ms=POINT_SIZE, mfc=face, color=ink, label=label)
             if role == "held out":
                 err = np.vstack([rows["median"] - rows["lo"], rows["hi"] - rows["median"]]).clip(min=0)
                 ax.errorbar(

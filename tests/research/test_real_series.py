@@ -1,6 +1,6 @@
 """The real-series calibrations of issue 29, part 6 (experiments/calibration/), at a small size: the US small
 cars as a market of three brands through `wom calibrate --method abc` (the shipped scenario and target, the
-script's market and hold-outs, 500 people, a tiny ABC budget), twice with the same seed, then the Bass
+script's market and hold-outs, 500 people, a tiny ABC budget: 4 particles, 2 generations), twice with the same seed, then the Bass
 baselines script on its output. Checked: it runs end to end, the same seed gives the same bytes, and the
 baselines report every held-out row of every brand. Not checked: the figures (docs/research.md has them)."""
 
@@ -37,8 +37,6 @@ ARGS = [
     "brands.yugo.engine.quality=0:0.7",
     "--set",
     "population.size=500",
-    "--set",
-    "run.dt=73",
     "--particles",
     "4",
     "--generations",
