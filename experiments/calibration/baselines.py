@@ -6,9 +6,11 @@ series and row the observed value, the posterior predictive median and 90% inter
 the same series' fitted rows are fitted by the Bass model and the held-out rows forecast:
 
 - a series with at least four fitted rows after its launch: Bass p, q, m by least squares on the
-  increments (`sim.run.bass_fit.fit_bass`, as `wom fit-bass`), its clock starting at the launch day the
+  increments (`sim.run.bass_fit.fit_bass`, as `wom fit-bass`) on a time axis in years (the series'
+  period), its clock starting at the launch day the
   simulator is given (a brand's entry day; day 0 otherwise);
-- fewer (the MIUI milestones: two): p and q with m fixed at the market the simulator is given (--market),
+- fewer (the MIUI milestones: two), or a free fit that fails (p or q on a bound, or m below the data):
+  p and q with m fixed at the market the simulator is given (--market),
   solved by least squares of log(1 + people) over the fitted rows (the ABC's distance), since m, p and q
   cannot all be read off two points.
 
@@ -38,7 +40,10 @@ from sim.run.bass_fit import fit_bass, fit_problem
 #: entry days of us-small-cars.toml; MIUI's first release for the Xiaomi series.
 LAUNCH = {"adopted_total_yugo": 212.0, "adopted_total_excel": 400.0}
 #: The market (people) each calibration assumes (--market of its script): the fixed m of the two-point fit.
-MARKET = {"us-small-cars": 5e6, "xiaomi-miui": 7e8, "xiaomi-shipments": 7e8}
+MARKET = {"us-small-cars": 5e6, "xiaomi-miui": 7e8, "xiaomi-miui-delay": 7e8, "xiaomi-shipments": 7e8}
+#: Days per year: the free fit runs on years, the series' own period (fit_bass starts p and q at rates per
+#: period; on a day axis, with p near 1e-6 a day, it stopped at its starting point with m on its lower bound).
+YEAR = 365.0
 #: Fewest fitted rows for a free m (three parameters and one residual).
 MIN_FREE_M_ROWS = 4
 #: Search bounds of p and q (per day) for the fixed-m fit.
@@ -50,13 +55,13 @@ def bass_forecast(time: np.ndarray, values: np.ndarray, fitted: np.ndarray, laun
     start = values[time == 0][0] if np.any(time == 0) else 0.0
     t = np.clip(time - launch, 0.0, None)
     if fitted.sum() >= MIN_FREE_M_ROWS:
+        years = t / YEAR
         fit = fit_bass(
-            np.concatenate(([0.0], t[fitted])), np.concatenate(([start], values[fitted])), target="increments"
+            np.concatenate(([0.0], years[fitted])), np.concatenate(([start], values[fitted])), target="increments"
         )
-        if fit_problem(fit) is None:
-            return start + (fit.m - start) * bass_cdf(
-                t, fit.p, fit.q
-            ), f"free m (p={fit.p:.3g}, q={fit.q:.3g}, m={fit.m:.3g})"
+        if fit_problem(fit) is None and fit.m >= values[fitted].max():  # m below the data: no fit
+            curve = start + (fit.m - start) * bass_cdf(years, fit.p, fit.q)
+            return curve, f"free m (p={fit.p:.3g}, q={fit.q:.3g} per year, m={fit.m:.3g})"
 
     def residuals(pq: np.ndarray) -> np.ndarray:
         curve = start + (market - start) * bass_cdf(t[fitted], pq[0], pq[1])
