@@ -80,6 +80,9 @@ def test_columns_must_be_series_the_scenario_writes(tmp_path):
     targets = load_targets(write(tmp_path, TWO_BRANDS.replace("adopted_total_b", "adopted_total_c")))
     with pytest.raises(SeriesError, match="column 'adopted_total_c': the scenario has no such series; allowed: "):
         check_targets(scenario, targets, parse_varies(["wom.q=0.1:0.5"]))
+    alone = load_targets(write(tmp_path, "time,adopted_total_c\n1,2\n2,3\n", "c.csv"))  # one column, no brand c
+    with pytest.raises(SeriesError, match="column 'adopted_total_c'"):
+        check_targets(scenario, alone, parse_varies(["wom.q=0.1:0.5"]))
     one_brand = load_scenario(ROOT / "scenarios" / "docking" / "bass.toml")
     with pytest.raises(SeriesError, match="allowed: adopted_total$"):
         check_targets(one_brand, load_targets(write(tmp_path, TWO_BRANDS)), parse_varies(["wom.q=0.1:0.5"]))

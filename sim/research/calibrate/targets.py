@@ -21,6 +21,7 @@ from sim.config.brands import BRAND_NAME
 from sim.config.schema import Scenario
 from sim.research.calibrate.bass import (
     CUMULATIVE,
+    INCREMENTS,
     TIME_COLUMN,
     SeriesError,
     TargetSeries,
@@ -100,15 +101,15 @@ def check_targets(
     With several series: every column names a simulated one (a brand the scenario has), held-out times
     are rows of the file, and the free parameters are no more than the fitted points of all series.
     """
-    if len(targets.series) == 1:
-        return [check_problem(scenario, targets.series[0], varies, hold_out, pseudo_keys)]
-    check_keys(varies)
     allowed = [CUMULATIVE, *(BRAND_PREFIX + b for b in scenario.brands)]
     for column in targets.columns:
-        if column not in allowed:
+        if column not in allowed and column != INCREMENTS:
             raise SeriesError(
                 f"{targets.path}: column '{column}': the scenario has no such series; allowed: {', '.join(allowed)}"
             )
+    if len(targets.series) == 1:
+        return [check_problem(scenario, targets.series[0], varies, hold_out, pseudo_keys)]
+    check_keys(varies)
     missing = [t for t in hold_out if t not in targets.time]
     if missing:
         raise SeriesError(f"--hold-out {missing[0]:g}: no row of {targets.path} has this time")
