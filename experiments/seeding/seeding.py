@@ -9,6 +9,11 @@ numbers), so choices are compared replicate by replicate: the table gives each c
 adoption and day of 10%, and its difference from random seeding with a 90% interval (mean of the
 paired differences +- 1.645 standard errors). Findings are reported, not asserted.
 
+The hubs' advantage split into reach and participation (participation.md; Hinz et al. 2011 found that
+well-connected seeds do better mostly because they take part more, not because they persuade more): three
+arms per graph (SPLIT_ARMS), random seeds and hub seeds taking part as much as everyone else, and hub seeds
+taking part more; the share of the advantage that remains with participation equalised is the reach part.
+
 Usage: .venv/bin/python experiments/seeding/seeding.py [--replicates 40] [--seed 2026] [--out results/experiments/seeding]
 """
 
@@ -66,6 +71,82 @@ def outcomes(graph: str, choice: str, replicates: int, seed: int) -> pd.DataFram
         share = ts["adopted_total"].to_numpy() / sc.population.size
         rows.append({"replicate": r, "final": share[-1], "day10": time_to_fraction(ts["time"], share, EARLY_SHARE)})
     return pd.DataFrame(rows).assign(graph=graph, choice=choice, people=sc.population.size)
+
+
+# --- The hubs' advantage split into reach and participation (Hinz, Skiera, Barrot and Becker 2011) ------------
+#: The split's three arms, on top of a graph's scenario, talk fading as in the default scenario (below). In the
+#: "equal" arms the seed users take part at everyone's relationship.participation_rate. In the "more" arm
+#: they are the brand's honour group (fan building's super users, the incentives off): they take part at
+#: SEED_EXTRA_PARTICIPATION per day on top of it (the honour group's default rate, MIUI's super users) with a
+#: full brand tie, so they are fans, and fans keep talking (docs/model.md 5.4) while others' talk fades. This
+#: is how taking part works in the model; Hinz et al. found that well-connected seeds take part more.
+SPLIT_ARMS = {
+    "random, equal participation": ("random", False),
+    "hubs, equal participation": ("hubs", False),
+    "hubs, more participation": ("hubs", True),
+}
+SEED_EXTRA_PARTICIPATION = 0.5
+HONOUR_GROUP = [
+    "fan_building.enabled=true",
+    "fan_building.sharing.rate=0",
+    "fan_building.honour.rate=0",
+    "fan_building.benefit.rate=0",
+    'fan_building.super_user_choice="random"',
+    # talk fades (the default scenario's ~50-day time constant): without fading, talk goes on forever
+    # whatever anyone does, and taking part (which restarts a person's talk) could change nothing
+    "wom.decay_rate=0.02",
+]
+
+
+def split_scenario(graph: str, arm: str):
+    """A graph's scenario for one arm of the split (SPLIT_ARMS): with "more", every seed user in the honour group."""
+    choice, more = SPLIT_ARMS[arm]
+    base = scenario(graph, choice)
+    extra = SEED_EXTRA_PARTICIPATION if more else 0.0
+    group = base.seed_users.count if more else 0
+    overrides = [*HONOUR_GROUP, f"fan_building.super_users={group}", f"fan_building.super_user_participation={extra}"]
+    seeds = max(1, round(SEED_SHARE * base.population.size))
+    return load_scenario(None, COMMON + GRAPHS[graph] + CHOICES[choice] + [f"seed_users.count={seeds}", *overrides])
+
+
+def participation_split(graph: str, replicates: int, seed: int) -> dict:
+    """Final adoption per arm (the same replicate seeds in every arm) and the share of the hubs' advantage
+    over random seeds that remains when the hubs take part no more than others, with a paired 90% interval
+    of each difference. share = (hubs equal - random) / (hubs more - random): the reach part."""
+    finals = {}
+    for arm in SPLIT_ARMS:
+        sc = split_scenario(graph, arm)
+        finals[arm] = np.array(
+            [
+                run_replicate(sc, seq, r)["adopted_total"].iloc[-1] / sc.population.size
+                for r, seq in enumerate(replicate_seeds(seed, replicates))
+            ]
+        )
+    random, equal, more = (finals[a] for a in SPLIT_ARMS)
+    out = {"graph": graph, "replicates": replicates, "finals": {a: float(v.mean()) for a, v in finals.items()}}
+    for name, diff in (("advantage", more - random), ("reach", equal - random), ("participation", more - equal)):
+        se = diff.std(ddof=1) / np.sqrt(len(diff))
+        out[name] = (float(diff.mean()), float(diff.mean() - Z90 * se), float(diff.mean() + Z90 * se))
+    out["share remaining"] = out["reach"][0] / out["advantage"][0] if out["advantage"][0] > 0 else float("nan")
+    return out
+
+
+def split_markdown(splits: list[dict]) -> str:
+    """The split per graph: final adoption of each arm, the differences with 90% intervals, the share remaining."""
+    lines = [
+        "| graph | random | hubs, equal | hubs, more | advantage (more - random) | reach (equal - random) | "
+        "participation (more - equal) | share remaining |",
+        "|---|---:|---:|---:|---|---|---|---:|",
+    ]
+    for s in splits:
+        f = list(s["finals"].values())
+        cells = [f"{s[k][0]:+.3f} ({s[k][1]:+.3f} to {s[k][2]:+.3f})" for k in ("advantage", "reach", "participation")]
+        lines.append(
+            f"| {s['graph']} | {f[0]:.3f} | {f[1]:.3f} | {f[2]:.3f} | "
+            + " | ".join(cells)
+            + f" | {s['share remaining']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -143,12 +224,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seeding: {graph}, {choice} ({args.replicates} replicates)", file=sys.stderr, flush=True)
             runs.append(outcomes(graph, choice, args.replicates, args.seed))
     result = table(pd.concat(runs, ignore_index=True))
+    splits = []
+    for graph in GRAPHS:
+        print(f"seeding: {graph}, participation split ({args.replicates} replicates)", file=sys.stderr, flush=True)
+        splits.append(participation_split(graph, args.replicates, args.seed))
     args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(result)
+    text, split_text = markdown(result), split_markdown(splits)
     (args.out / "table.md").write_text(text)
+    (args.out / "participation.md").write_text(split_text)
     chart(result, args.out / "seeding.png")
     print(text, end="")
-    print(f"wrote {args.out}/ (table.md, seeding.png)")
+    print(split_text, end="")
+    print(f"wrote {args.out}/ (table.md, participation.md, seeding.png)")
     return 0
 
 

@@ -25,7 +25,8 @@ from sim.research.options import ResearchOptions
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
     from sim.research.calibrate.abc import AbcSettings, Posterior
-    from sim.research.calibrate.bass import TargetSeries, Vary
+    from sim.research.calibrate.bass import Vary
+    from sim.research.calibrate.targets import Targets
 
 #: Default parent folder of ABC outputs: results/calibration/<scenario name>.
 ABC_RESULTS = RESULTS_ROOT / "calibration"
@@ -98,7 +99,13 @@ class AbcChoices:
 
 def calibrate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to calibrate.")],
-    target: Annotated[Path, typer.Option(help="Target series CSV (time and adopted_total or new_adopters).")],
+    target: Annotated[
+        Path,
+        typer.Option(
+            help="Target series CSV: time and adopted_total or new_adopters; with --method abc also several "
+            "cumulative columns adopted_total_<brand> (empty cells: not observed)."
+        ),
+    ],
     vary: Annotated[list[str], typer.Option(help="A key and its search range KEY=LO:HI (repeatable).")],
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key (repeatable).")] = None,
     replicates: Annotated[
@@ -198,7 +205,7 @@ class AbcProblem:
     scale (real people per simulated one), and the output folder."""
 
     scenario: Scenario
-    target: TargetSeries
+    target: Targets
     varies: list[Vary]
     settings: AbcSettings
     note: str
@@ -209,8 +216,9 @@ class AbcProblem:
 def _abc_problem(inputs: CalibrationInputs, options: ResearchOptions, choices: AbcChoices) -> AbcProblem:
     """Load and check everything --method abc reads (the research module's checks), or fail in one line."""
     from sim.config.scenario import load_scenario
-    from sim.research.calibrate.abc import ABC_KIND, DELAY_KEY, AbcSettings, Market, scale_to_market
-    from sim.research.calibrate.bass import check_problem, load_series, parse_varies
+    from sim.research.calibrate.abc import ABC_KIND, DELAY_KEY, AbcSettings, Market, scale_targets
+    from sim.research.calibrate.bass import parse_varies
+    from sim.research.calibrate.targets import check_targets, load_targets
     from sim.run.executor import check_workers
     from sim.run.io import check_output
 
@@ -225,14 +233,14 @@ def _abc_problem(inputs: CalibrationInputs, options: ResearchOptions, choices: A
             seed=sc.run.seed,
             max_evals=inputs.max_evals,
         )
-        data = load_series(inputs.target)
+        data = load_targets(inputs.target)
         varies = parse_varies(inputs.vary, inputs.overrides)
         note, scale = "", 1.0
         if choices.market is not None:
             market = Market(choices.market, sc.population.size)
-            sc, data, note = scale_to_market(sc, data, market)
+            sc, data, note = scale_targets(sc, data, market)
             scale = market.scale
-        check_problem(sc, data, varies, choices.hold_out, pseudo_keys=(DELAY_KEY,))
+        check_targets(sc, data, varies, choices.hold_out, pseudo_keys=(DELAY_KEY,))
         out = out or ABC_RESULTS / sc.name
         check_output(out, ABC_KIND, options.force)
     return AbcProblem(sc, data, varies, settings, note, scale, out)
@@ -292,7 +300,7 @@ def _print_posterior(posterior: Posterior, name: str, target: Path) -> None:
         )
     for row in posterior.predictions().itertuples():
         typer.echo(
-            f"  day {row.time:g} ({row.role}): observed {row.observed:.4g}, predicted median {row.median:.4g} "
+            f"  {row.series} day {row.time:g} ({row.role}): observed {row.observed:.4g}, predicted median {row.median:.4g} "
             f"(90% {row.lo:.4g} .. {row.hi:.4g})"
         )
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.research.calibrate.abc import CREDIBLE, Posterior
-from sim.viz.charts import COLORS, FIGSIZE_WIDE, GRID_ALPHA, TIME_LABEL, save_figure
+from sim.viz.charts import COLORS, FIGSIZE_WIDE, GRID_ALPHA, SCENARIO_COLORS, TIME_LABEL, save_figure
 
 #: Histogram bins of a marginal posterior.
 BINS = 15
@@ -51,31 +51,46 @@ def plot_posterior(posterior: Posterior, path: Path, title: str = "") -> Path:
 
 
 def plot_posterior_fit(posterior: Posterior, path: Path, title: str = "") -> Path:
-    """The posterior predictive median and 90% band of cumulative adopters (real people, log scale)
-    against the data: fitted points filled, held-out points open with their predictive interval."""
+    """Each target series' posterior predictive median and 90% band of cumulative adopters (real people,
+    log scale) against the data: fitted points filled, held-out points open with their predictive interval."""
     lo, hi = (1 - CREDIBLE) / 2, (1 + CREDIBLE) / 2
-    band = np.array(posterior.quantiles(posterior.curves, (lo, 0.5, hi))) * posterior.scale
-    fig, ax = plt.subplots(figsize=FIGSIZE_WIDE)
-    ax.fill_between(
-        posterior.grid, band[0], band[2], color=COLORS["adopted"], alpha=BAND_ALPHA, label=f"{CREDIBLE:.0%} band"
-    )
-    ax.plot(posterior.grid, band[1], color=COLORS["adopted"], lw=2, label="posterior predictive median")
     pred = posterior.predictions()
-    for role, style in (("start", "s"), ("fitted", "o"), ("held out", "D")):
-        rows = pred[pred["role"] == role]
-        if rows.empty:
-            continue
-        face = "none" if role == "held out" else "black"
-        ax.plot(rows["time"], rows["observed"], style, ms=POINT_SIZE, mfc=face, color="black", label=f"data ({role})")
-        if role == "held out":
-            err = np.vstack([rows["median"] - rows["lo"], rows["hi"] - rows["median"]]).clip(min=0)
-            ax.errorbar(
-                rows["time"], rows["median"], yerr=err, fmt="none", ecolor="red", capsize=6, label="prediction (90%)"
-            )
+    several = len(posterior.targets.series) > 1
+    fig, ax = plt.subplots(figsize=FIGSIZE_WIDE)
+    for k, series in enumerate(posterior.targets.series):
+        color = SCENARIO_COLORS[k % len(SCENARIO_COLORS)] if several else COLORS["adopted"]
+        name = f"{series.column}: " if several else ""
+        band = np.array(posterior.quantiles(posterior.curves[:, k], (lo, 0.5, hi))) * posterior.scale
+        ax.fill_between(
+            posterior.grid, band[0], band[2], color=color, alpha=BAND_ALPHA, label=f"{name}{CREDIBLE:.0%} band"
+        )
+        ax.plot(posterior.grid, band[1], color=color, lw=2, label=f"{name}posterior predictive median")
+        mine = pred[pred["series"] == series.column]
+        for role, style in (("start", "s"), ("fitted", "o"), ("held out", "D")):
+            rows = mine[mine["role"] == role]
+            if rows.empty:
+                continue
+            ink = color if several else "black"  # several series: each one's points in its colour
+            face = "none" if role == "held out" else ink
+            label = f"{name}data ({role})"
+            ax.plot(rows["time"], rows["observed"], style, ms=POINT_SIZE, mfc=face, color=ink, label=label)
+            if role == "held out":
+                err = np.vstack([rows["median"] - rows["lo"], rows["hi"] - rows["median"]]).clip(min=0)
+                ax.errorbar(
+                    rows["time"],
+                    rows["median"],
+                    yerr=err,
+                    fmt="none",
+                    ecolor="red",
+                    capsize=6,
+                    label="prediction (90%)",
+                )
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
     ax.set_yscale("log")
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("cumulative adopters (people in the market)")
     ax.grid(alpha=GRID_ALPHA, which="both")
-    ax.legend(loc="lower right")
+    ax.legend(unique.values(), unique.keys(), loc="lower right", fontsize="small" if several else None)
     ax.set_title(f"Posterior fit {title}")
     return save_figure(fig, path)

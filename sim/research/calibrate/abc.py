@@ -55,9 +55,9 @@ from sim.research.calibrate.bass import (
     SeriesError,
     TargetSeries,
     Vary,
-    check_problem,
     with_values,
 )
+from sim.research.calibrate.targets import Targets, check_targets
 from sim.research.options import ResearchOptions
 from sim.run.executor import apply_runner, open_executor, run_tasks
 from sim.run.runner import run_replicate
@@ -105,6 +105,23 @@ def scale_to_market(scenario: Scenario, target: TargetSeries, market: Market) ->
     Returns the scenario, the scaled target and one sentence on what was set. Super users (chosen among
     the seed users) are capped at the new seed count.
     """
+    scaled = _scaled(target, market)
+    if not target.cumulative or target.time[0] != 0:
+        return scenario, scaled, f"each simulated person stands for {market.scale:.4g} people"
+    seeds = max(1, round(float(target.values[0]) / market.scale))
+    values = {"seed_users.count": seeds}
+    if scenario.fan_building.enabled and scenario.fan_building.super_users > seeds:
+        values["fan_building.super_users"] = seeds
+    note = (
+        f"each simulated person stands for {market.scale:.4g} people; {target.values[0]:g} real seed users "
+        f"-> {seeds} simulated (a seed share of {seeds / market.population:.3g} instead of "
+        f"{target.values[0] / market.people:.3g})"
+    )
+    return with_values(scenario, values, source="--market"), scaled, note
+
+
+def _scaled(target: TargetSeries, market: Market) -> TargetSeries:
+    """The target in simulated people, refusing a market that is not a number of people or smaller than the target."""
     if not (math.isfinite(market.people) and market.people <= MAX_SERIES_VALUE):
         raise CalibrationError(
             f"--market {market.people:g}: must be a finite number of people, at most {MAX_SERIES_VALUE:g}"
@@ -120,19 +137,18 @@ def scale_to_market(scenario: Scenario, target: TargetSeries, market: Market) ->
             f"--market {market.people:g}: {target.path} reaches {most:g} adopters, more than the market; "
             f"give --market >= {math.ceil(most)}"
         )
-    scaled = TargetSeries(target.path, target.time, target.values / market.scale, target.column)
-    if not target.cumulative or target.time[0] != 0:
-        return scenario, scaled, f"each simulated person stands for {market.scale:.4g} people"
-    seeds = max(1, round(float(target.values[0]) / market.scale))
-    values = {"seed_users.count": seeds}
-    if scenario.fan_building.enabled and scenario.fan_building.super_users > seeds:
-        values["fan_building.super_users"] = seeds
-    note = (
-        f"each simulated person stands for {market.scale:.4g} people; {target.values[0]:g} real seed users "
-        f"-> {seeds} simulated (a seed share of {seeds / market.population:.3g} instead of "
-        f"{target.values[0] / market.people:.3g})"
-    )
-    return with_values(scenario, values, source="--market"), scaled, note
+    return TargetSeries(target.path, target.time, target.values / market.scale, target.column)
+
+
+def scale_targets(scenario: Scenario, targets: Targets, market: Market) -> tuple[Scenario, Targets, str]:
+    """`scale_to_market` for a target of one or several series. With several, each is divided by the scale and
+    checked against the market; the seed users stay the scenario's (each brand's own, as its file sets them)."""
+    if len(targets.series) == 1:
+        scenario, scaled, note = scale_to_market(scenario, targets.series[0], market)
+        return scenario, Targets(targets.path, [scaled]), note
+    series = [_scaled(s, market) for s in targets.series]
+    note = f"each simulated person stands for {market.scale:.4g} people (seed users as the scenario sets them)"
+    return scenario, Targets(targets.path, series), note
 
 
 @dataclass(frozen=True)
@@ -180,10 +196,10 @@ class Posterior:
     particles: np.ndarray  # (n, k)
     weights: np.ndarray  # (n,), sums to 1
     distances: np.ndarray  # (n,)
-    curves: np.ndarray  # (n, len(grid)): cumulative adopters (simulated people) on the target's time axis
+    curves: np.ndarray  # (n, series, len(grid)): each target column's simulated cumulative people by day
     grid: np.ndarray  # days
-    target: TargetSeries
-    fitted: np.ndarray  # mask of fitted rows
+    targets: Targets
+    fitted: list[np.ndarray]  # per series, the mask of its fitted rows
     epsilons: list[float]
     evaluations: int
     message: str
@@ -211,21 +227,33 @@ class Posterior:
             out[key] = {"mean": float(np.sum(self.weights * col)), "median": med, "lo": q_lo, "hi": q_hi}
         return out
 
+    @property
+    def target(self) -> TargetSeries:
+        """The first (with one column, the only) target series."""
+        return self.targets.series[0]
+
     def predictions(self) -> pd.DataFrame:
-        """Per target row: observed, posterior predictive median and CREDIBLE interval (real people), fitted or held out."""
+        """Per target series and row: observed, posterior predictive median and CREDIBLE interval (real
+        people), fitted or held out; `series` names the column."""
         lo, hi = (1 - CREDIBLE) / 2, (1 + CREDIBLE) / 2
-        at_rows = np.stack([np.interp(self.target.time, self.grid, c) for c in self.curves])
-        q = self.quantiles(at_rows, (lo, 0.5, hi))
-        return pd.DataFrame(
-            {
-                "time": self.target.time,
-                "observed": self.target.values * self.scale,
-                "median": q[1] * self.scale,
-                "lo": q[0] * self.scale,
-                "hi": q[2] * self.scale,
-                "role": np.where(self.fitted, "fitted", np.where(self.target.time > 0, "held out", "start")),
-            }
-        )
+        parts = []
+        for k, (series, fitted) in enumerate(zip(self.targets.series, self.fitted)):
+            at_rows = np.stack([np.interp(series.time, self.grid, c) for c in self.curves[:, k]])
+            q = self.quantiles(at_rows, (lo, 0.5, hi))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "series": series.column,
+                        "time": series.time,
+                        "observed": series.values * self.scale,
+                        "median": q[1] * self.scale,
+                        "lo": q[0] * self.scale,
+                        "hi": q[2] * self.scale,
+                        "role": np.where(fitted, "fitted", np.where(series.time > 0, "held out", "start")),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> list:
@@ -243,15 +271,16 @@ def log_distance(simulated: np.ndarray, observed: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.log1p(simulated) - np.log1p(observed)) ** 2)))
 
 
-def _curve(frames: list[pd.DataFrame], grid: np.ndarray, delay: float) -> np.ndarray:
-    """Mean cumulative adopters over replicates on `grid` (days), the simulation shifted `delay` days later."""
-    mean = pd.concat(frames).groupby("time", sort=True)[CUMULATIVE].mean()
-    return np.interp(grid - delay, mean.index.to_numpy(dtype=float), mean.to_numpy(dtype=float))
+def _curves(frames: list[pd.DataFrame], grid: np.ndarray, delay: float, columns: list[str]) -> np.ndarray:
+    """Mean of each cumulative column over replicates on `grid` (days), the simulation shifted `delay` days later."""
+    mean = pd.concat(frames).groupby("time", sort=True)[columns].mean()
+    days = mean.index.to_numpy(dtype=float)
+    return np.stack([np.interp(grid - delay, days, mean[c].to_numpy(dtype=float)) for c in columns])
 
 
 def run(
     scenario: Scenario,
-    target: TargetSeries,
+    target: TargetSeries | Targets,
     varies: list[Vary],
     settings: AbcSettings,
     options: ResearchOptions | None = None,
@@ -263,10 +292,13 @@ def run(
 ) -> Posterior:
     """Run ABC-SMC (module doc) and return the last full generation as the posterior.
 
-    `target` is in simulated people (see `scale_to_market`); `scale` converts back for reports.
-    `progress` is called with the number of simulations after each batch.
+    `target` (one series, or several cumulative columns: `sim.research.calibrate.targets`) is in simulated
+    people (see `scale_to_market`); `scale` converts back for reports. `progress` is called with the number
+    of simulations after each batch.
     """
-    mask = check_problem(scenario, target, varies, list(hold_out), pseudo_keys=(DELAY_KEY,))
+    targets = target if isinstance(target, Targets) else Targets(target.path, [target])
+    masks = check_targets(scenario, targets, varies, list(hold_out), pseudo_keys=(DELAY_KEY,))
+    columns = [CUMULATIVE if not s.cumulative else s.column for s in targets.series]
     keys = [v.key for v in varies]
     model_keys = [k for k in keys if k != DELAY_KEY]
     low, high = np.array([v.low for v in varies]), np.array([v.high for v in varies])
@@ -290,9 +322,11 @@ def run(
         for i, theta in enumerate(thetas):
             mine = [f for f, j in zip(frames, index) if j == i]
             delay = float(dict(zip(keys, theta)).get(DELAY_KEY, 0.0))
-            curve = _curve(mine, grid, delay)
+            curve = _curves(mine, grid, delay, columns)
             curves.append(curve)
-            dists.append(log_distance(np.interp(target.time[mask], grid, curve), target.values[mask]))
+            simulated = [np.interp(s.time[m], grid, c) for s, m, c in zip(targets.series, masks, curve)]
+            observed = [s.values[m] for s, m in zip(targets.series, masks)]
+            dists.append(log_distance(np.concatenate(simulated), np.concatenate(observed)))
         if progress:
             progress(len(thetas))
         return np.array(curves), np.array(dists)
@@ -347,8 +381,8 @@ def run(
         dists,
         curves,
         grid,
-        target,
-        mask,
+        targets,
+        masks,
         epsilons,
         evaluations,
         message,

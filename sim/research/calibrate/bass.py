@@ -89,8 +89,8 @@ class TargetSeries:
 
     @property
     def cumulative(self) -> bool:
-        """Whether the values are adopted_total (else new_adopters per period)."""
-        return self.column == CUMULATIVE
+        """Whether the values are cumulative (adopted_total, or a brand's adopted_total_<brand>; else new_adopters per period)."""
+        return self.column != INCREMENTS
 
     def cumulative_values(self) -> np.ndarray:
         """The series as cumulative people (new_adopters are summed)."""
@@ -112,11 +112,16 @@ def load_series(path: str | Path) -> TargetSeries:
             f"{path}: needs a '{TIME_COLUMN}' column and one of {', '.join(VALUE_COLUMNS)}; "
             f"found columns: {', '.join(map(str, frame.columns)) or 'none'}"
         )
+    return series_from_frame(path, frame, column)
+
+
+def series_from_frame(path: Path, frame: pd.DataFrame, column: str) -> TargetSeries:
+    """The series of `column` of a read CSV (rows numbered as in the file), checked as `load_series` says."""
     data = frame[[TIME_COLUMN, column]].apply(pd.to_numeric, errors="coerce")
     bad = data.isna().any(axis=1) | ~np.isfinite(data.to_numpy(dtype=float)).all(axis=1)
     if bad.any():
         raise SeriesError(
-            f"{path}: row {int(np.flatnonzero(bad)[0]) + 2}: '{TIME_COLUMN}' and '{column}' must be numbers"
+            f"{path}: row {int(data.index[np.flatnonzero(bad)[0]]) + 2}: '{TIME_COLUMN}' and '{column}' must be numbers"
         )
     data = data.sort_values(TIME_COLUMN)
     time, values = data[TIME_COLUMN].to_numpy(dtype=float), data[column].to_numpy(dtype=float)
@@ -128,9 +133,9 @@ def load_series(path: str | Path) -> TargetSeries:
         raise SeriesError(f"{path}: '{TIME_COLUMN}' and '{column}' must be at most {MAX_SERIES_VALUE:g}")
     if np.any(values < 0):
         raise SeriesError(f"{path}: row {int(np.flatnonzero(values < 0)[0]) + 2}: '{column}' must be >= 0 (people)")
-    if column == CUMULATIVE and np.any(np.diff(values) < 0):
+    if column != INCREMENTS and np.any(np.diff(values) < 0):
         row = int(np.flatnonzero(np.diff(values) < 0)[0]) + 3
-        raise SeriesError(f"{path}: row {row}: '{CUMULATIVE}' decreases; a cumulative count of adopters cannot")
+        raise SeriesError(f"{path}: row {row}: '{column}' decreases; a cumulative count of adopters cannot")
     return TargetSeries(path, time, values, column)
 
 
@@ -321,12 +326,7 @@ def check_problem(
     points, a target within the simulated horizon and population, and both ends of every range valid
     scenario values (`pseudo_keys`, such as ABC's delay, are not scenario keys).
     """
-    if not varies:
-        raise SeriesError("--vary: give at least one KEY=LO:HI")
-    keys = [v.key for v in varies]
-    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
-    if repeated is not None:
-        raise SeriesError(f"--vary {repeated}: given twice; give each key once, with one range")
+    check_keys(varies)
     missing = [t for t in hold_out if t not in target.time]
     if missing:
         raise SeriesError(f"--hold-out {missing[0]:g}: no row of {target.path} has this time")
@@ -336,6 +336,31 @@ def check_problem(
             f"--vary: {len(varies)} free parameters but {target.path} has only {int(mask.sum())} data points to "
             f"fit (rows after time 0, not held out); give at most {int(mask.sum())} --vary"
         )
+    check_within(scenario, target)
+    check_ranges(scenario, varies, pseudo_keys)
+    return mask
+
+
+def check_keys(varies: list[Vary]) -> None:
+    """Refuse no --vary at all, or a key given twice."""
+    if not varies:
+        raise SeriesError("--vary: give at least one KEY=LO:HI")
+    keys = [v.key for v in varies]
+    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if repeated is not None:
+        raise SeriesError(f"--vary {repeated}: given twice; give each key once, with one range")
+
+
+def check_ranges(scenario: Scenario, varies: list[Vary], pseudo_keys: tuple[str, ...] = ()) -> None:
+    """Refuse a range whose ends are not valid scenario values (`pseudo_keys` are not scenario keys)."""
+    for vary in varies:
+        if vary.key not in pseudo_keys:
+            for end in (vary.low, vary.high):
+                with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
+
+
+def check_within(scenario: Scenario, target: TargetSeries) -> None:
+    """Refuse a target beyond the simulated horizon (run.days) or above the population a simulation has."""
     if target.time.max() > scenario.run.days:
         raise SeriesError(
             f"{target.path}: runs to day {target.time.max():g} but the scenario stops at "
@@ -348,11 +373,6 @@ def check_problem(
             f"most that many; give population.size >= {math.ceil(most)} (--set), or the market the "
             "population stands for (--market, --method abc)"
         )
-    for vary in varies:
-        if vary.key not in pseudo_keys:
-            for end in (vary.low, vary.high):
-                with_values(scenario, {vary.key: end}, source=f"--vary {vary.key}={vary.low:g}:{vary.high:g}")
-    return mask
 
 
 def run(
