@@ -1,0 +1,172 @@
+"""Claims of a market of brands (issue 26, part 8): the per-brand metrics an expectation may weigh, their
+validation against the arms' brands, the Shapley weights of claim 15, and the four brand claims (14-17).
+
+The claim tests (marked slow) run each file with its CI settings and assert what docs/experiments.md
+reports, with the file's `seed` and `check_seed`, as tests/research/test_claims.py does for claims 1-13.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.research.attribution.method import shapley_values
+from sim.research.claims.metrics import MetricSpec, chart_label, replicate_metrics
+from sim.research.claims.spec import ClaimError, arm_scenarios, load_spec
+from tests.research.test_claims import CLAIMS, ROOT
+
+COMPETITION = ROOT / "scenarios" / "docking" / "competition.toml"
+
+BRAND_CLAIM = f"""
+name = "brands"
+claim = "The pioneer ends with more owners than the follower."
+seed = 5
+replicates = 3
+set = ["population.size=400", "run.days=30", "run.dt=1.0"]
+charts = ["owners_a"]
+
+[[arms]]
+label = "late"
+scenario = "{COMPETITION}"
+
+[[arms]]
+label = "later"
+scenario = "{COMPETITION}"
+set = ["brands.b.entry_day=20"]
+
+[[expect]]
+metric = "owners_end"
+brands = {{ a = 1.0, b = -1.0 }}
+arms = ["late"]
+direction = "greater"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "brands.toml"
+    path.write_text(text)
+    return path
+
+
+# --- the file format ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (('metric = "owners_end"\nbrands = { a = 1.0, b = -1.0 }', 'metric = "owners_end"'), "is per brand"),
+        (('metric = "owners_end"', 'metric = "final_adoption"'), "brands: only for a per-brand metric"),
+        (("brands = { a = 1.0, b = -1.0 }", "brands = { a = 0.0 }"), "at least one non-zero weight"),
+        (('metric = "owners_end"', 'metric = "owners_gain"'), "is read at a day"),
+        (('metric = "owners_end"', 'metric = "owners_sideways"'), "owners_gain (with brands)"),
+        (('charts = ["owners_a"]', 'charts = ["owners"]'), "owners_<brand>"),
+    ],
+)
+def test_brand_expectations_are_validated_with_the_key_named(tmp_path, edit, expected):
+    with pytest.raises(ClaimError, match=re.escape(expected)):
+        load_spec(write(tmp_path, BRAND_CLAIM.replace(*edit)))
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (("b = -1.0 }", "c = -1.0 }"), "expect[0].brands: 'c' is not a brand of arm 'late' (brands: a, b)"),
+        (('charts = ["owners_a"]', 'charts = ["adopted_total_z"]'), "charts: 'z' is not a brand of arm 'late'"),
+        (
+            (
+                f'scenario = "{COMPETITION}"\n\n[[arms]]',
+                f'scenario = "{ROOT / "scenarios" / "default.toml"}"\n\n[[arms]]',
+            ),
+            "'a' is not a brand of arm 'late' (brands: none",
+        ),
+    ],
+)
+def test_brands_must_be_brands_of_the_arms(tmp_path, edit, expected):
+    """An expectation's brands and a per-brand chart's brand are checked against every arm's scenario before
+    anything runs: one ClaimError naming the file, the key and the arm."""
+    path = write(tmp_path, BRAND_CLAIM.replace(*edit))
+    with pytest.raises(ClaimError, match=re.escape(expected)) as err:
+        arm_scenarios(load_spec(path), path, ci=False)
+    assert str(path) in str(err.value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    brands=st.dictionaries(
+        st.text(alphabet="abz_9-. ", min_size=0, max_size=4),
+        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 3), st.text(max_size=2)),
+        max_size=3,
+    )
+)
+def test_any_brands_table_is_accepted_or_one_claim_error(tmp_path_factory, brands):
+    """Hostile `brands` tables (odd names, NaN, text, empty): validated or refused with a ClaimError, never
+    another exception."""
+    import json
+
+    table = (
+        "{ "
+        + ", ".join(f"{json.dumps(k)} = {json.dumps(v) if isinstance(v, str) else repr(v)}" for k, v in brands.items())
+        + " }"
+    )
+    table = table.replace("nan", "nan").replace("inf", "inf")
+    path = write(tmp_path_factory.mktemp("h"), BRAND_CLAIM.replace("{ a = 1.0, b = -1.0 }", table))
+    try:
+        spec = load_spec(path)
+        arm_scenarios(spec, path, ci=False)
+    except ClaimError:
+        return
+
+
+def test_brand_contrast_is_weighed_within_each_run_and_keyed_by_its_brands():
+    """A per-brand spec sums weight x the brand's metric of one run; takeoffs never reached count as the
+    brand's days in the market (censored at the horizon, as milestones are)."""
+    time = np.arange(0, 11, 1.0)
+    ts = pd.DataFrame(
+        {
+            "replicate": 0,
+            "step": np.arange(11),
+            "time": time,
+            "owners_a": 10 + 20 * time,
+            "owners_b": np.where(time >= 4, 5.0, 0.0),
+            **{c: 0.0 for c in ("adopted_total", "new_adopters", "fans", "detractors", "adopters", "cost")},
+        }
+    )
+    ts["adopted_total"] = ts["owners_a"] + ts["owners_b"]
+    gain = MetricSpec("owners_gain", 5.0, brands=(("a", 1.0), ("b", -1.0)))
+    takeoff = MetricSpec("days_to_takeoff", brands=(("b", 1.0), ("a", -1.0)))
+    share = MetricSpec("share_final", brands=(("a", 1.0),))
+    assert gain.key == "owners_gain@5[a - b]" and takeoff.key == "days_to_takeoff[b - a]"
+    out = replicate_metrics(ts, 1000, [gain, takeoff, share])
+    assert out[gain.key] == pytest.approx((210 - 110) / 1000)
+    assert out[takeoff.key] == pytest.approx((10 - 4) - 2.0)  # b never reaches 50 owners: its 6 days in the market
+    assert out[share.key] == pytest.approx(210 / 215)
+    assert chart_label("owners_b") == "Owners of b (% of population)"
+
+
+def test_claim_15_weights_are_the_shapley_values_of_the_relationship_chain():
+    """6 x the Shapley value of the relationship chain, as `sim.research.attribution.shapley_values` computes
+    it from the eight combinations, is the contrast of expectation 0 (with a rival), of 2 (alone), and their
+    difference is expectation 1."""
+    spec = load_spec(CLAIMS / "15_relationships_keep_share.toml")
+    legs, short = ("engine", "accelerator", "relationship"), {"engine": "E", "accelerator": "A", "relationship": "R"}
+
+    def weights(world: str) -> dict[str, float]:
+        out = {}
+        for k in range(4):
+            for combo in itertools.combinations(legs, k):
+                label = f"{world} {'+'.join(short[leg] for leg in combo) or 'none'}"
+                indicator = frozenset(combo)
+                phi = shapley_values(legs, lambda s, c=indicator: float(s == c))["relationship"]
+                if phi:
+                    out[label] = 6 * phi
+        return out
+
+    rival, alone = weights("rival"), weights("alone")
+    assert spec.expect[0].contrast == pytest.approx(rival)
+    assert spec.expect[2].contrast == pytest.approx(alone)
+    assert spec.expect[1].contrast == pytest.approx(rival | {k: -v for k, v in alone.items()})
