@@ -161,6 +161,7 @@ def replicate_metrics(ts: pd.DataFrame, population: int, specs: list[MetricSpec]
     """
     summary = summarize_replicate(ts, population)
     out = {name: float(summary[name]) for name in SUMMARY_METRICS}
+    out |= {name: float(value) for name, value in summary.items() if brand_metric(name) is not None}
     for spec in specs:
         if spec.brands:
             out[spec.key] = spec.brand_value(summary, ts, population)
