@@ -155,13 +155,13 @@ def brand_shares(df_one_replicate: pd.DataFrame) -> pd.DataFrame:
 
 def brand_share_metrics(df_one_replicate: pd.DataFrame) -> dict[str, float]:
     """`share_final_<brand>` then `share_peak_<brand>` of one replicate, for each brand (`BRAND_METRICS` of
-    sim.run.metrics); none for one brand."""
+    sim.run.brand_metrics); none for one brand."""
     shares = brand_shares(df_one_replicate)
     final = {f"share_final_{b}": float(shares[b].iloc[-1]) for b in shares.columns}
     return final | {f"share_peak_{b}": float(shares[b].max()) for b in shares.columns}
 
 
-# --- one brand of a market of brands: `<template>_<brand>` in the registry (sim.run.metrics.BRAND_METRICS) ---
+# --- one brand of a market of brands: `<template>_<brand>` in the registry (sim.run.brand_metrics.BRAND_METRICS) ---
 #: Penetration at which a brand has taken off (`days_to_5pct_owners`): its owners reach 5% of the population.
 TAKEOFF_LEVEL = 0.05
 

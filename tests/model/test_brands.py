@@ -14,7 +14,8 @@ from sim.model import rules, theory
 from sim.model.brands import NO_BRAND, BrandsModel, bits, make_model, to_mask
 from sim.model.model import WomModel
 from sim.model.state import Funnel
-from sim.run.metrics import brand_metric, metric_label
+from sim.run.brand_metrics import brand_metric
+from sim.run.metrics import metric_label
 from sim.run.runner import run_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

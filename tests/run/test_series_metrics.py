@@ -67,7 +67,8 @@ def test_brand_metrics_read_one_brand_of_the_series():
 
 
 def test_brand_metrics_are_registered_by_template_and_bound_to_their_brand():
-    from sim.run.metrics import BRAND_METRICS, brand_metric, metric_label
+    from sim.run.brand_metrics import BRAND_METRICS, brand_metric
+    from sim.run.metrics import metric_label
 
     gain = brand_metric("owners_gain_b")
     assert gain.needs_day and gain.compute(_two_brands(), 1000, 30, 30) == pytest.approx(0.16)

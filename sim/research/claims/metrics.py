@@ -19,15 +19,8 @@ from scipy import optimize, stats
 
 from sim.config.behaviour import EngineConfig
 from sim.model import rules
-from sim.run.metrics import (
-    BAND_LEVEL,
-    BRAND_METRICS,
-    METRICS,
-    SERIES_LABELS,
-    SERIES_MILESTONES,
-    brand_metric,
-    summarize_replicate,
-)
+from sim.run.brand_metrics import BRAND_METRICS, brand_metric
+from sim.run.metrics import BAND_LEVEL, METRICS, SERIES_LABELS, SERIES_MILESTONES, summarize_replicate
 from sim.run.series_metrics import OWNERS_PREFIX
 
 # --- Statistics ----------------------------------------------------------------------------------
@@ -88,7 +81,7 @@ MAX_TITLE_CHARS = 60
 #: Every metric a claim may compare: the run summaries and the metrics read off the series, from the one
 #: registry (`sim.run.metrics.METRICS`; product-generation metrics are for attribution).
 CLAIM_METRICS = tuple(name for name, m in METRICS.items() if m.comparable and not m.generations_only)
-#: Per-brand metrics a claim may compare in a market of brands, by template (`sim.run.metrics.BRAND_METRICS`): an
+#: Per-brand metrics a claim may compare in a market of brands, by template (`sim.run.brand_metrics.BRAND_METRICS`): an
 #: expectation names the template and weighs brands (`brands = {a = 1, b = -1}`: a's value minus b's, per run).
 CLAIM_BRAND_METRICS = tuple(BRAND_METRICS)
 
