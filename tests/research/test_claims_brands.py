@@ -95,6 +95,19 @@ def test_brands_must_be_brands_of_the_arms(tmp_path, edit, expected):
     assert str(path) in str(err.value)
 
 
+def test_the_command_refuses_an_unknown_brand_in_one_line_and_writes_nothing(tmp_path):
+    """`wom experiment` on a claim weighing a brand the arms lack: exit 2, the file and key named, no output."""
+    from typer.testing import CliRunner
+
+    from tests.research.test_claims import cli_app
+
+    path = write(tmp_path, BRAND_CLAIM.replace("b = -1.0 }", "c = -1.0 }"))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli_app(), ["experiment", str(path), "--out", str(out), "--quiet"])
+    assert res.exit_code == 2 and "expect[0].brands: 'c' is not a brand" in res.output
+    assert "Traceback" not in res.output and not out.exists()
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     brands=st.dictionaries(
