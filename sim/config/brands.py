@@ -31,6 +31,8 @@ from sim.config.toml import deep_merge
 
 #: Largest switching hazard per value unit of shortfall (per day per value unit).
 MAX_SWITCH_RATE = 100.0
+#: Most F-codes an owner hands out per day (codes per owner per day).
+MAX_F_CODES = 100.0
 #: Largest switching cost (value units: the scale of quality and expectation).
 MAX_SWITCH_COST = 10.0
 
@@ -109,6 +111,13 @@ class SupplyConfig(Section):
         le=MAX_SCARCITY_TALK,
         description="Talk weight, for the brand, of each person waiting for it (1 = as much as a talking owner; "
         "well mixed only): whether scarcity feeds word of mouth, an assumption (the sources claim it does).",
+    )
+    f_codes_per_owner: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_F_CODES,
+        description="F-codes each owner of the brand hands out per day (codes per owner per day) to people on its "
+        "waiting list: holders are served before everyone without a code (priority; the codes do not add capacity).",
     )
 
     @property
@@ -210,6 +219,11 @@ MULTI_BRAND_LIMITS = (
         "several brands have no forum, Weibo or WeChat channels yet (switch them off)",
     ),
     ("population.employees", lambda sc: sc.population.employees > 0, "several brands have no employees yet"),
+    (
+        "market.entrants",
+        lambda sc: sc.market.entrants != "wait",
+        "several brands have entrants who wait only ('at_penetration' is for one brand)",
+    ),
     ("wom.rule", lambda sc: sc.wom.rule != "independent", "several brands use wom.rule = 'independent' only"),
     (
         "relationship.participation_rate",
@@ -221,7 +235,8 @@ MULTI_BRAND_LIMITS = (
 
 def check_brands(scenario) -> None:
     """Each brand enters before the horizon; a market of several brands uses only what it models
-    (`MULTI_BRAND_LIMITS`), and no brand switches on a playbook mechanism (not brand-aware yet)."""
+    (`MULTI_BRAND_LIMITS`), and no brand switches on a playbook mechanism that is not brand-ready
+    (`MechanismSection.brand_ready`)."""
     for name, brand in scenario.brands.items():
         if brand.entry_day >= scenario.run.days:
             raise KeyConflict(
@@ -237,12 +252,9 @@ def check_brands(scenario) -> None:
     for key, refused, rule in MULTI_BRAND_LIMITS:
         if refused(scenario):
             raise KeyConflict(key, f"{rule} (a scenario with [brands])")
-    for section in MECHANISM_SECTIONS:
-        if getattr(scenario, section).enabled:
-            raise KeyConflict(
-                f"{section}.enabled",
-                f"playbook mechanisms are not brand-aware yet: '{section}' must be off in a scenario with [brands]",
-            )
+    for section, config in MECHANISM_SECTIONS.items():
+        if getattr(scenario, section).enabled and not config.brand_ready:
+            raise KeyConflict(f"{section}.enabled", _not_brand_ready(section))
     seeds = sum(brand.seed_users.count for brand in scenario.brands.values())
     if seeds > scenario.population.size:
         raise KeyConflict(
@@ -259,9 +271,12 @@ def check_brands(scenario) -> None:
             raise KeyConflict(
                 f"brands.{name}.seed_users.choice", "several brands choose their seed users at random only"
             )
-        for section in MECHANISM_SECTIONS:
-            if getattr(brand, section).enabled:
-                raise KeyConflict(
-                    f"brands.{name}.{section}.enabled",
-                    f"playbook mechanisms are not brand-aware yet: '{section}' must be off in a scenario with [brands]",
-                )
+        for section, config in MECHANISM_SECTIONS.items():
+            if getattr(brand, section).enabled and not config.brand_ready:
+                raise KeyConflict(f"brands.{name}.{section}.enabled", _not_brand_ready(section))
+
+
+def _not_brand_ready(section: str) -> str:
+    """Why a mechanism is refused in a market of brands, and which ones run there."""
+    ready = ", ".join(s for s, c in MECHANISM_SECTIONS.items() if c.brand_ready)
+    return f"'{section}' is not brand-aware yet and must be off in a scenario with [brands] (per brand: {ready})"

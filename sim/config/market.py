@@ -5,7 +5,8 @@ share eligible by day from a CSV (`read_curve`: columns `day`, `share`; linearly
 before its first row and after its last); `kind = "guseo_guidolin"` follows the dynamic market potential
 of Guseo and Guidolin (2009), m(t) = K sqrt(F_c(t)) with F_c the Bass cdf of the communication process
 (pc, qc). The model (`sim.model.market`) gives each person a fixed eligibility rank u and lets them buy
-on day t once u < share(t).
+on day t once u < share(t). Two of Guseo and Guidolin's assumptions are options (`talk_share_of = "market"`,
+`entrants = "at_penetration"`): with both, the mean adoption path is their closed form z = m(t) F(t).
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ class MarketConfig(Section):
         0.1, ge=0, le=MAX_RATE, description="Guseo-Guidolin: imitation rate of the communication process (per day)."
     )
 
+    talk_share_of: Literal["population", "market"] = Field(
+        "population",
+        description="What well-mixed word of mouth is a share of: 'population' (the talkers' weight over everyone: "
+        "Bass's imitation on the whole population) or 'market' (over the people who can buy now: imitation by the "
+        "adopters' share of the market, Guseo and Guidolin's assumption).",
+    )
+    entrants: Literal["wait", "at_penetration"] = Field(
+        "wait",
+        description="People entering the market: 'wait' (they buy when next persuaded, as everyone) or "
+        "'at_penetration' (each buys at once with chance equal to the market's penetration, adopters over people "
+        "eligible: Guseo and Guidolin's assumption that the newly eligible join at the current penetration).",
+    )
+
     @property
     def on(self) -> bool:
         """Whether the market grows (anything but 'fixed')."""
@@ -63,6 +77,10 @@ class MarketConfig(Section):
     def _curve_for_curve(self) -> MarketConfig:
         if self.kind == "curve" and not self.curve:
             raise ValueError("market.curve is required when market.kind = 'curve'")
+        if not self.on and (self.talk_share_of != "population" or self.entrants != "wait"):
+            raise ValueError(
+                "market.talk_share_of and market.entrants need a market that grows (market.kind other than 'fixed')"
+            )
         return self
 
 

@@ -51,6 +51,7 @@ from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funne
 from sim.model.streams import Purpose
 from sim.model.supply import NOT_WAITING, Supply
 from sim.model.switching import reconsider
+from sim.playbook.playbook import brand_set_up
 
 #: The owned brand of someone who owns none.
 NO_BRAND = -1
@@ -89,7 +90,10 @@ class BrandsModel(WomModel):
         self.names = list(sc.brands)
         self.brand_cfg = [sc.brands[name] for name in self.names]
         self.count = len(self.names)
-        self.products = [Product(b.engine.quality, b.generations) for b in self.brand_cfg]
+        set_up = [brand_set_up(b, self.n) for b in self.brand_cfg]  # brand-ready mechanisms (hit product)
+        self.products = [Product(quality, b.generations) for (quality, _), b in zip(set_up, self.brand_cfg)]
+        #: Added to what everyone expects of each brand (value units; a portfolio's closer fit is negative).
+        self.expectation_shift = np.array([shift for _, shift in set_up])
         self.product = self.products[0]  # the `quality` column: the first brand's
         self.ledgers = [Ledger(b.budget) for b in self.brand_cfg]
         self.entered = np.zeros(self.count, dtype=bool)
@@ -113,7 +117,7 @@ class BrandsModel(WomModel):
     def expectation_of(self, b: int, people: np.ndarray, day: float) -> np.ndarray:
         """What `people` expect of brand b's product on sale on `day` (value units)."""
         engine = self.brand_cfg[b].engine
-        own = engine.expectation_mean + engine.expectation_sd * self.people.taste[people]
+        own = engine.expectation_mean + self.expectation_shift[b] + engine.expectation_sd * self.people.taste[people]
         return self.products[b].expectation(own, day)
 
     # --- entry ----------------------------------------------------------------------------------------
@@ -167,7 +171,7 @@ class BrandsModel(WomModel):
             ledger.new_step()
         self.new_adopters = 0
         if self.supply.limited:  # the waiting lists first: give-ups, then those served now buy
-            for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws)):
+            for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws, self.owners)):
                 if len(served):
                     self._adopt_brand(b, served, channels, step, day)
         positive, negative, ads = self.rates(step, day)
@@ -221,8 +225,11 @@ class BrandsModel(WomModel):
             w_neg = np.bincount(owned[talking & (v == NEGATIVE)], w[talking & (v == NEGATIVE)], self.count)
         if self.well_mixed and self.supply.limited:  # scarcity feeding talk
             w_pos = w_pos + [c.scarcity_talk * self.supply.waiting(b) for b, c in enumerate(self.supply.cfg)]
-        positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / self.n
-        negative = wom.q * wom.negative_transmission_factor * w_neg / self.n
+        base = self.market.talk_base(day)  # everyone, or the people who can buy (market.talk_share_of)
+        if base == 0:  # nobody can buy yet: talk reaches nobody
+            w_pos, w_neg, base = np.zeros(self.count), np.zeros(self.count), 1
+        positive = ads + (wom.q * w_pos + wom.q_cross * (w_pos.sum() - w_pos)) / base
+        negative = wom.q * wom.negative_transmission_factor * w_neg / base
         return positive * self.entered, negative * self.entered, ads
 
     def _ads(self, b: int, day: float) -> float:

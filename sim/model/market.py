@@ -7,6 +7,15 @@ is for good. Employees and seed users are eligible from the start (`admit`). Ine
 hear, are persuaded and become aware; only their chances to buy and to reject for good are 0 (`gate`): they
 have not judged a product they cannot use yet. With `market.kind =
 "fixed"` nothing is drawn and `gate` returns the chances it is given: the model is today's.
+
+Two options bring Guseo and Guidolin's (2009) assumptions in (`sim.config.market.MarketConfig`):
+`talk_share_of = "market"` makes well-mixed word of mouth a share of the people eligible (`talk_base`: the
+owners' talk weight over the eligible, not over everyone), and `entrants = "at_penetration"` lets each person
+entering the market in a step (`entrants`: their rank crossed the share) buy at once with chance equal to the
+market's penetration then (`WomModel.grow_market`; one draw `Purpose.MARKET_ENTRY` each). With both, an
+eligible non-adopter adopts at hazard p + q z/m and entrants arrive adopted at rate z m'/m, so the mean
+adopted share solves z' = m (p + q z/m)(1 - z/m) + z m'/m, whose solution is their closed form z = m F
+(`theory.guseo_guidolin`; docked in tests/model/test_market_docking.py).
 """
 
 from __future__ import annotations
@@ -45,14 +54,25 @@ class Market:
     def __init__(self, cfg: MarketConfig, n: int, draws: StepDraws) -> None:
         """`draws` give everyone's rank, at build, when the market grows."""
         self.on = cfg.on
+        #: Whether well-mixed talk is a share of the eligible (`talk_base`) and entrants buy at penetration.
+        self.talk_of_market = cfg.talk_share_of == "market"
+        self.entrants_adopt = cfg.entrants == "at_penetration"
+        self.n = n
         if self.on:
             self.share = share_function(cfg)
             self.rank = draws.uniform(Purpose.ELIGIBILITY, np.arange(n, dtype=np.int64))
+            self._sort()
+
+    def _sort(self) -> None:
+        """People in order of rank, and the ranks sorted: who is eligible below a share is a prefix."""
+        self.order = np.argsort(self.rank, kind="stable")
+        self.sorted_rank = self.rank[self.order]
 
     def admit(self, people: np.ndarray) -> None:
         """Make `people` eligible from the start (employees and seed users, who own the product on day 0)."""
         if self.on:
             self.rank[people] = ALWAYS
+            self._sort()
 
     def gate(self, chance: float | np.ndarray, people: np.ndarray, day: float) -> np.ndarray:
         """The chance each of `people`, persuaded on `day`, buys (`WomModel.conversion`) or turns away for good
@@ -62,5 +82,21 @@ class Market:
         return rules.market_chance(chance, self.rank[people], self.share(day))
 
     def eligible_count(self, day: float) -> int:
-        """How many people can buy on `day` (the `eligible` column)."""
-        return int(np.count_nonzero(rules.eligible(self.rank, self.share(day))))
+        """How many people can buy on `day` (the `eligible` column): those of rank below the day's share."""
+        if not self.on:
+            return self.n
+        return int(np.searchsorted(self.sorted_rank, self.share(day), side="left"))
+
+    def talk_base(self, day: float) -> int:
+        """The number well-mixed talk weight is divided by on `day`: everyone, or with `talk_share_of =
+        "market"` the people who can buy (0 while nobody can: then talk reaches nobody)."""
+        return self.eligible_count(day) if self.talk_of_market else self.n
+
+    def entrants(self, day: float, dt: float) -> np.ndarray:
+        """The people who enter the market in the step starting on `day`: eligible on `day`, not on `day - dt`
+        (none in the first step, whose eligible were there from the start), in order of rank."""
+        if not (self.on and self.entrants_adopt) or day <= 0:
+            return np.empty(0, dtype=np.int64)
+        lo = np.searchsorted(self.sorted_rank, self.share(day - dt), side="left")
+        hi = np.searchsorted(self.sorted_rank, self.share(day), side="left")
+        return self.order[lo:hi]

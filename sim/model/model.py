@@ -41,8 +41,8 @@ from sim.model.people import CORE_STATES, NEVER, People
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters, playbook_column
 from sim.model.relationship import take_part
-from sim.model.state import NEGATIVE, POSITIVE, QUIET, Funnel
-from sim.model.streams import StepDraws, model_streams, replicate_sequence
+from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, Funnel
+from sim.model.streams import Purpose, StepDraws, model_streams, replicate_sequence
 from sim.model.talk import TalkPool
 from sim.playbook.playbook import Playbook
 
@@ -162,8 +162,10 @@ class WomModel(mesa.Model):
             w = self.talk_weights(pool, step, day)
             v = self.people.valence[pool]
             q = self.cfg.wom.q
-            pos = q * w[v == POSITIVE].sum() / self.n
-            neg = q * self.cfg.wom.negative_transmission_factor * w[v == NEGATIVE].sum() / self.n
+            base = self.market.talk_base(day)  # everyone, or the people who can buy (market.talk_share_of)
+            if base > 0:
+                pos = q * w[v == POSITIVE].sum() / base
+                neg = q * self.cfg.wom.negative_transmission_factor * w[v == NEGATIVE].sum() / base
         return p, pos, neg
 
     def conversion(self, people: np.ndarray, day: float, tie: np.ndarray | None = None) -> np.ndarray:
@@ -190,6 +192,20 @@ class WomModel(mesa.Model):
         chance = self.cfg.engine.rejection if self.playbook.launched(day) else 0.0
         return chance if people is None else self.market.gate(chance, people, day)
 
+    def grow_market(self, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """Market: with `market.entrants = "at_penetration"`, the open people entering a market that grows in the
+        step starting on `day` buy at once, each with chance the market's penetration (adopters over the people
+        eligible before them; Guseo and Guidolin's assumption), credited to word of mouth (`offline`, the
+        channel of well-mixed talk); returns (buyers, their channel), none otherwise."""
+        entrants = self.market.entrants(day, self.dt)
+        if len(entrants) == 0:
+            return entrants, np.int8(CHANNEL["offline"])
+        entrants = entrants[self.people.state[entrants] <= Funnel.AWARE]  # open: not rejecters (nor adopters)
+        eligible = self.market.eligible_count(day - self.dt)
+        penetration = min(1.0, self.people.adopted_total / eligible) if eligible else 0.0
+        buys = self.draws.uniform(Purpose.MARKET_ENTRY, entrants) < penetration
+        return entrants[buys], np.int8(CHANNEL["offline"])
+
     # --- the step -------------------------------------------------------------------------------------
 
     def step(self) -> None:
@@ -207,6 +223,9 @@ class WomModel(mesa.Model):
         self.ledger.new_step()
         # 0. advertising (bought from the ledger for the step)
         self._ads_on = self.playbook.ads_running(self.view, day)
+        # 0b. the market grows: people entering it may buy at once (market.entrants)
+        self.new_adopters = 0
+        self._adopt(*self.grow_market(day), step)
         # 1. channels open or close; official accounts post
         channels = self.open_channels(day)
         for official in self.officials:
@@ -219,7 +238,6 @@ class WomModel(mesa.Model):
         # 4. funnel decisions
         moves = self.backend.decide(ctx)
         # 5a. apply the funnel moves; buyers with a purchase code (if needed) adopt
-        self.new_adopters = 0
         self.people.become_aware(moves.aware, moves.aware_channel)
         self.people.set_state(moves.rejecters, np.full(len(moves.rejecters), Funnel.REJECTER, dtype=np.int8))
         self._adopt(*self.playbook.gate_purchases(moves.buyers, moves.buy_channel), step)

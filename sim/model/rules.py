@@ -296,6 +296,16 @@ def trust_discount(trust, horizontal, member_share):
     return _scalar_or_array(trust * horizontal * np.asarray(member_share, dtype=float))
 
 
+def intimacy(members, parts, intimacy_size):
+    """A community's intimacy (0-1): 1 while its parts hold at most `intimacy_size` people each, else
+    intimacy_size / (members per part): past that size members know each other less, so the trust they lend
+    and the pull they exert on each other fade in proportion (the assumption; None = never fades). Splitting
+    into more parts restores it (seed S69: too large a community splits)."""
+    if intimacy_size is None or members <= 0:
+        return 1.0
+    return min(1.0, intimacy_size * parts / members)
+
+
 def community_parts(members, split_size):
     """A community of `members` people splits into ceil(members / split_size) parts past split_size members
     (one part up to it, and for an empty community); split_size None never splits."""
@@ -354,6 +364,13 @@ def signal_lift(days_since, strength, memory_days):
     d = np.asarray(days_since, dtype=float)
     given = d >= 0.0
     return float(np.sum(np.where(given, strength * np.exp(-np.where(given, d, 0.0) / memory_days), 0.0)))
+
+
+def social_value(weight, owner_share):
+    """Social value: the value (value units) owning the product adds for someone among whom `owner_share` (0-1,
+    scalar or one per person) own it: `weight` x the share, linear (the assumption: each owner around a person
+    adds the same; no snob effect when everyone owns it)."""
+    return weight * owner_share
 
 
 def segment_doubt(mass_doubt, mass_share, proof_share):

@@ -160,6 +160,7 @@ class Purpose(IntEnum):
     WON_BACK_ADVOCATE = 33  # whether a detractor won back becomes an advocate (else a quiet adopter)
     COMMUNITY_PART = 35  # which part of a split community a member belongs to (community.split_size)
     ELIGIBILITY = 40  # a person's eligibility rank in a market that grows (build; market.kind other than 'fixed')
+    MARKET_ENTRY = 41  # whether a person entering a market that grows buys at once (market.entrants = 'at_penetration')
     WEIBO_REPLY_ORDER = 45  # the order in which the brand answers this step's Weibo posters
     WEIBO_REPLY_SHARE = 46  # whether an answered Weibo poster shares the reply next step
     TRIAL = 47  # whether an aware person tries the product this step (their number also orders paid trials)

@@ -30,7 +30,9 @@ class Community(Mechanism):
     expectation lowered by `rules.trust_discount` (trust * horizontal * share of members among their offline
     contacts). With befriend, members who take part in the same step use the offline ties between them once
     more (they grow as friends' ties do); past split_size members the community splits into parts, each
-    member drawn into one (`Purpose.COMMUNITY_PART`), and friends are made only within a part."""
+    member drawn into one (`Purpose.COMMUNITY_PART`), and friends are made only within a part. With
+    intimacy_size, trust and the peer rate are multiplied by `rules.intimacy` (members per part past it fade
+    both), so splitting restores them."""
 
     section = "community"
     turn = 4
@@ -61,7 +63,7 @@ class Community(Mechanism):
             fan_share = _fans_among_contacts(view, pool)
         else:
             fan_share = view.people.counts[Funnel.FAN] / len(pool)
-        return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share))]
+        return [Source("peers", rules.peer_rate(c.peer_rate, c.horizontal, fan_share) * self.intimacy(view))]
 
     def expectation_discount(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray | float:
         """Trust closes the sale: `rules.trust_discount` of each persuaded person, from the share of members
@@ -73,7 +75,15 @@ class Community(Mechanism):
             self._members = (day, view.people.state == Funnel.FAN)
         layer = view.channels["offline"].incoming()
         share = rules.contacts_fan_share(self._members[1], layer.indptr, layer.indices, people)
-        return rules.trust_discount(c.trust, c.horizontal, share)
+        return rules.trust_discount(c.trust, c.horizontal, share) * self.intimacy(view)
+
+    def intimacy(self, view: HookView) -> float:
+        """`rules.intimacy` of the community (its members, the fans, in as many parts as split_size makes)."""
+        c = self.cfg
+        if c.intimacy_size is None:
+            return 1.0
+        members = int(view.people.counts[Funnel.FAN])
+        return rules.intimacy(members, rules.community_parts(members, c.split_size), c.intimacy_size)
 
     def after_participation(self, view: HookView, participants: np.ndarray, feedback: float, day: float) -> None:
         """With befriend: the members (fans) among this step's participants become friends, within their part."""

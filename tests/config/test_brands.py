@@ -185,6 +185,9 @@ def test_the_shipped_docking_scenario_loads_two_brands():
         (["brands.a.supply.give_up=-0.1"], "brands.a.supply.give_up"),
         (["brands.a.supply.scarcity_talk=11"], "brands.a.supply.scarcity_talk"),
         (["network.kind='small_world'", "brands.a.supply.scarcity_talk=1"], "brands.a.supply.scarcity_talk"),
+        (["brands.a.supply.f_codes_per_owner=-1"], "brands.a.supply.f_codes_per_owner"),
+        (["supply.f_codes_per_owner=101"], "supply.f_codes_per_owner"),
+        (["market.kind='guseo_guidolin'", "market.entrants='at_penetration'"], "market.entrants"),
     ],
 )
 def test_bad_supply_values_name_the_key(overrides, key):

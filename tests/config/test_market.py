@@ -80,6 +80,10 @@ def test_a_missing_curve_file_names_the_key_and_the_file(tmp_path):
         ("market.qc=-0.1", "market.qc"),
         ("market.qc=11", "market.qc"),
         ('market.kind="curve"', "market"),
+        ('market.talk_share_of="market"', "market"),
+        ('market.entrants="at_penetration"', "market"),
+        ('market.talk_share_of="eligible"', "market.talk_share_of"),
+        ('market.entrants="later"', "market.entrants"),
     ],
 )
 def test_bad_market_keys_name_the_key(override, key):

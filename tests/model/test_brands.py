@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
@@ -333,14 +334,18 @@ class _People:
         self.turned_from = np.zeros(n, dtype=np.uint8)
 
 
-def _supply(capacity, give_up=0.0):
+#: Owners per brand for `Supply.start_step` when nobody hands out F-codes.
+NO_OWNERS = np.zeros(2, dtype=np.int64)
+
+
+def _supply(capacity, give_up=0.0, f_codes=0.0):
     from types import SimpleNamespace
 
     from sim.config.brands import SupplyConfig
     from sim.model.supply import Supply
 
     brands = [
-        SimpleNamespace(supply=SupplyConfig(capacity_per_day=capacity, give_up=give_up)),
+        SimpleNamespace(supply=SupplyConfig(capacity_per_day=capacity, give_up=give_up, f_codes_per_owner=f_codes)),
         SimpleNamespace(supply=SupplyConfig()),
     ]
     return Supply(brands, dt=1.0)
@@ -351,12 +356,12 @@ def test_supply_serves_the_capacity_first_come_first_served():
 
     draws, people = StepDraws(replicate_seed(1, 0)), _People(20)
     supply = _supply(2.0)
-    assert supply.start_step(people, draws)[0][0].tolist() == []
+    assert supply.start_step(people, draws, NO_OWNERS)[0][0].tolist() == []
     served, _ = supply.admit(0, np.arange(5), np.zeros(5, np.int8), people, draws)
     waiting = supply.queue[0].tolist()
     assert len(served) == 2 and len(waiting) == 3 and set(served) | set(waiting) == set(range(5))
     assert (people.waiting[waiting] == 0).all() and (people.waiting[served] == -1).all()
-    first, _ = supply.start_step(people, draws)[0]
+    first, _ = supply.start_step(people, draws, NO_OWNERS)[0]
     assert first.tolist() == waiting[:2]  # the list, in its order, before anyone new
     late, _ = supply.admit(0, np.array([10]), np.zeros(1, np.int8), people, draws)
     assert len(late) == 0 and supply.queue[0].tolist() == [waiting[2], 10]
@@ -368,11 +373,56 @@ def test_supply_waiting_people_give_up_and_turn_from_the_brand():
 
     draws, people = StepDraws(replicate_seed(1, 0)), _People(10)
     supply = _supply(0.0, give_up=100.0)  # nobody is ever served; everyone gives up at once
-    supply.start_step(people, draws)
+    supply.start_step(people, draws, NO_OWNERS)
     supply.admit(0, np.arange(4), np.zeros(4, np.int8), people, draws)
     assert supply.waiting(0) == 4
-    assert len(supply.start_step(people, draws)[0][0]) == 0
+    assert len(supply.start_step(people, draws, NO_OWNERS)[0][0]) == 0
     assert supply.waiting(0) == 0 and (people.turned_from[:4] == 1).all() and (people.waiting == -1).all()
+
+
+def test_f_code_holders_are_served_before_everyone_without_a_code():
+    """Capacity 1 a day, 30 people waiting, owners handing out codes: holders stand at the front of the list,
+    those with older codes ahead of newer ones, and each step the person served holds a code while anyone
+    waiting does; without owners nobody gets a code and the list is served first come, first served."""
+    from sim.model.streams import StepDraws, replicate_seed
+
+    draws, people = StepDraws(replicate_seed(3, 0)), _People(40)
+    supply = _supply(1.0, f_codes=0.05)
+    supply.start_step(people, draws, NO_OWNERS)
+    supply.admit(0, np.arange(1, 31), np.zeros(30, np.int8), people, draws)
+    joined = supply.queue[0].tolist()
+    owners = np.array([60, 0], dtype=np.int64)  # 60 owners x 0.05 codes a day: about 3 codes a day
+    served_coded, before = 0, []
+    for step in range(1, 8):
+        draws.step = step
+        served = supply.start_step(people, draws, owners)[0][0].tolist()  # codes go out before serving
+        holders = supply.holders(0).tolist()
+        assert supply.queue[0].tolist()[: len(holders)] == holders  # holders stand at the front
+        still = [p for p in before if p not in served]
+        assert holders[: len(still)] == still  # older codes ahead of newer ones
+        new = holders[len(still) :]
+        assert new == [p for p in joined if p in new]  # codes of one step: in the order people joined
+        served_coded += bool(served) and (served[0] in before or not before)
+        before = holders
+    assert served_coded > 0
+    plain = _supply(1.0, f_codes=0.05)
+    plain.start_step(people, draws, NO_OWNERS)
+    plain.admit(0, np.arange(1, 31), np.zeros(30, np.int8), people, draws)
+    order = plain.queue[0].tolist()
+    served = [plain.start_step(people, draws, NO_OWNERS)[0][0].tolist() for _ in range(5)]
+    assert sum(served, []) == order[:5] and len(plain.holders(0)) == 0
+
+
+def test_f_codes_shorten_the_holders_wait_in_a_run():
+    """A scarce brand with owners handing out codes: by the end more of the people served held a code than the
+    list's share of holders would give if codes did nothing (holders wait less); with 0 codes the run is the
+    run without the key (defaults change nothing)."""
+    base = ["brands.b.supply.capacity_per_day=15", "engine.rejection=0"]
+    plain = run_scenario(lively(base)).timeseries
+    zero = run_scenario(lively([*base, "brands.b.supply.f_codes_per_owner=0"])).timeseries
+    pd.testing.assert_frame_equal(plain, zero)
+    coded = run_scenario(lively([*base, "brands.b.supply.f_codes_per_owner=0.2"])).timeseries
+    assert not coded.equals(plain)  # codes reorder who is served, and so who talks and when
 
 
 def test_a_scarce_brand_sells_no_more_than_its_capacity_and_buyers_wait():

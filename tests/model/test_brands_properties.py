@@ -31,6 +31,7 @@ brand = st.fixed_dictionaries(
                 "capacity_per_day": st.sampled_from([float("inf"), 0.0, 3.0]),
                 "give_up": st.sampled_from([0.0, 0.5]),
                 "scarcity_talk": st.sampled_from([0.0, 1.0]),
+                "f_codes_per_owner": st.sampled_from([0.0, 0.5]),
             }
         ),
     }

@@ -125,3 +125,48 @@ def test_the_summary_has_a_market_line_only_when_the_market_grows(tmp_path):
     grown = run_scenario(load_scenario(BASS, [*small, 'market.kind="curve"', f'market.curve="{curve}"'])).summary
     assert grown["market"]["kind"] == "curve" and len(grown["market"]["eligible_share_final"]) == 2
     assert all(0 < share < 1 for share in grown["market"]["eligible_share_final"])
+
+
+def test_entrants_are_the_people_whose_rank_crossed_the_share_in_the_step(tmp_path):
+    """Step by step, `Market.entrants` are exactly the people eligible on the step's day and not the day before;
+    over the run they partition the people who became eligible after day 0."""
+    model = curve_model(tmp_path, 'market.entrants="at_penetration"')
+    market, dt = model.market, model.dt
+    seen = []
+    for k in range(1, model.cfg.run.n_steps):
+        day = k * dt
+        now, before = market.rank < market.share(day), market.rank < market.share(day - dt)
+        entrants = market.entrants(day, dt)
+        assert sorted(entrants.tolist()) == np.flatnonzero(now & ~before).tolist()
+        seen.extend(entrants.tolist())
+    last = model.cfg.run.n_steps - 1
+    late = (market.rank < market.share(last * dt)) & ~(market.rank < market.share(0.0))
+    assert sorted(seen) == np.flatnonzero(late).tolist()
+
+
+def test_entrants_buy_at_the_penetration_and_wait_by_default(tmp_path):
+    """With entrants at penetration, some people adopt without any contact the moment they enter (credited to
+    word of mouth); by default (and with no adopters to imitate) nobody does: a fixed rule, checked both ways."""
+    off = curve_model(tmp_path, "advertising.p_max=0", "wom.q=0", "seed_users.count=200")
+    on = curve_model(
+        tmp_path, "advertising.p_max=0", "wom.q=0", "seed_users.count=200", 'market.entrants="at_penetration"'
+    )
+    off.run()
+    on.run()
+    seeds = int(np.count_nonzero(off.people.state == Funnel.ADOPTER))
+    assert seeds == 200  # the seed users are the only adopters without ads or talk
+    assert np.count_nonzero(on.people.state == Funnel.ADOPTER) > seeds
+
+
+def test_market_talk_makes_imitation_a_share_of_the_eligible(tmp_path):
+    """With talk a share of the market, the well-mixed word-of-mouth rate is the talkers' weight over the
+    people eligible instead of over everyone: on the same state, exactly N / eligible times larger."""
+    model = curve_model(tmp_path, 'market.talk_share_of="market"')
+    model.run(20)
+    day = 20 * model.dt
+    _, wom_market, _ = model.field_rates(21, day)
+    model.market.talk_of_market = False
+    _, wom_population, _ = model.field_rates(21, day)
+    eligible = model.market.eligible_count(day)
+    assert wom_population > 0 and eligible < model.n
+    assert wom_market == pytest.approx(wom_population * model.n / eligible, rel=1e-12)

@@ -16,8 +16,13 @@ with scipy's solve_ivp), with the tolerance of the Bass docking, 0.02 at every r
 before running. This is NOT Guseo and Guidolin's closed form z = m(t) F_s(t) (`theory.guseo_guidolin`):
 that solves z' = m (p + q z/m)(1 - z/m) + z m'/m, in which imitation is driven by the adopters' share
 of the market (z/m, not z) and people entering the market join at the current penetration (the term
-z m'/m). The simulator's market shares only Guseo and Guidolin's potential m(t); its adoption rule
-stays Bass's on the whole population.
+z m'/m). By default the simulator's market shares only Guseo and Guidolin's potential m(t); its adoption
+rule stays Bass's on the whole population.
+
+With their two assumptions switched on (`market.talk_share_of = "market"`: well-mixed talk is the talkers'
+weight over the people eligible, so the imitation hazard is q z/m; `market.entrants = "at_penetration"`:
+each person entering the market buys at once with chance z/m), the mean adopted share is docked to their
+closed form z = m(t) F_s(t) itself, on the same two cases, settings and tolerance (fixed before running).
 """
 
 from __future__ import annotations
@@ -38,11 +43,8 @@ DAYS = 40
 CASES = [(0.8, 0.05, 0.3, 0.03, 0.38), (0.5, 0.02, 0.2, 0.01, 0.5)]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("potential, pc, qc, p, q", CASES)
-def test_mean_adoption_follows_the_market_ode(potential, pc, qc, p, q):
-    """20 replicates, N = 10,000, dt = 0.05, seed 1969: mean z(t) within 0.02 of dz/dt = (e - z)(p + q z)."""
-    sc = load_scenario(
+def _market(potential, pc, qc, p, q, *extra):
+    return load_scenario(
         BASS,
         [
             f"advertising.p_max={p}",
@@ -52,8 +54,16 @@ def test_mean_adoption_follows_the_market_ode(potential, pc, qc, p, q):
             f"market.potential={potential}",
             f"market.pc={pc}",
             f"market.qc={qc}",
+            *extra,
         ],
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("potential, pc, qc, p, q", CASES)
+def test_mean_adoption_follows_the_market_ode(potential, pc, qc, p, q):
+    """20 replicates, N = 10,000, dt = 0.05, seed 1969: mean z(t) within 0.02 of dz/dt = (e - z)(p + q z)."""
+    sc = _market(potential, pc, qc, p, q)
     assert sc.run.replicates == 20 and sc.run.dt == 0.05 and sc.run.seed == 1969 and sc.population.size == 10000
     ts = run_scenario(sc).timeseries
     mean = ts.groupby("time").adopted_total.mean() / sc.population.size
@@ -65,3 +75,18 @@ def test_mean_adoption_follows_the_market_ode(potential, pc, qc, p, q):
     assert err.max() < TOLERANCE, f"max deviation {err.max():.4f}"
     eligible = ts.groupby("time").eligible.mean() / sc.population.size
     assert np.abs(eligible.to_numpy() - theory.gg_potential(times, potential, pc, qc)).max() < TOLERANCE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("potential, pc, qc, p, q", CASES)
+def test_with_their_assumptions_mean_adoption_follows_the_guseo_guidolin_closed_form(potential, pc, qc, p, q):
+    """20 replicates, N = 10,000, dt = 0.05, seed 1969, talk a share of the market and entrants buying at the
+    penetration: mean z(t) within 0.02 of z = m(t) F_s(t) at every recorded time."""
+    sc = _market(potential, pc, qc, p, q, 'market.talk_share_of="market"', 'market.entrants="at_penetration"')
+    assert sc.run.replicates == 20 and sc.run.dt == 0.05 and sc.run.seed == 1969 and sc.population.size == 10000
+    ts = run_scenario(sc).timeseries
+    mean = ts.groupby("time").adopted_total.mean() / sc.population.size
+    times = mean.index.to_numpy()
+    err = np.abs(mean.to_numpy() - theory.guseo_guidolin(times, potential, pc, qc, p, q))
+    print(f"max |mean - GG closed form| = {err.max():.4f}")
+    assert err.max() < TOLERANCE, f"max deviation {err.max():.4f}"

@@ -189,3 +189,49 @@ def test_bad_community_settings_name_the_key(settings, key):
     with pytest.raises(ScenarioError) as err:
         load_scenario(None, [*BASE, *settings])
     assert f"{key}:" in str(err.value)
+
+
+# --- intimacy: a community too large for its members to know each other (issue 27, S69) -----------------
+
+
+def test_intimacy_fades_past_its_size_per_part_and_a_split_restores_it():
+    assert rules.intimacy(100, 1, None) == 1.0
+    assert rules.intimacy(100, 1, 200) == 1.0
+    assert rules.intimacy(400, 1, 100) == pytest.approx(0.25)
+    assert rules.intimacy(400, 4, 100) == 1.0  # four parts of 100
+    assert rules.intimacy(400, 2, 100) == pytest.approx(0.5)
+    assert rules.intimacy(0, 1, 10) == 1.0
+
+
+def test_past_its_intimacy_size_trust_and_the_peer_pull_fade_and_a_split_restores_them():
+    """Same model state, three settings: with intimacy_size below the fans' number, the trust discount and the
+    peer rate are intimacy_size / fans of what they are without it; with a split into parts of that size,
+    they are whole again."""
+    sc = load_scenario(None, [*BASE, f"community.trust={TRUST}"])
+    model = WomModel(sc, replicate_seeds(SEED, 1)[0])
+    model.run(40)
+    community = model.playbook.mechanism("community")
+    fans = int(model.people.counts[Funnel.FAN])
+    assert fans >= 4  # chosen so that the community is large enough to fade
+    people = np.flatnonzero(model.people.state == Funnel.AWARE)
+    pool = positive_users(model.people.state, model.people.valence)
+
+    def measured():
+        community._members = None
+        (peers,) = community.participation_sources(model.view, pool, 40.0, 1.0)
+        return community.expectation_discount(model.view, people, 40.0), peers.rate
+
+    whole_trust, whole_peers = measured()
+    assert np.max(whole_trust) > 0 and np.max(whole_peers) > 0
+    size = fans // 4
+    community.cfg = community.cfg.model_copy(update={"intimacy_size": size})
+    faded_trust, faded_peers = measured()
+    factor = size / fans
+    np.testing.assert_allclose(faded_trust, whole_trust * factor)
+    np.testing.assert_allclose(faded_peers, whole_peers * factor)
+    community.cfg = community.cfg.model_copy(update={"intimacy_size": size, "split_size": size})
+    split_trust, split_peers = measured()
+    parts = rules.community_parts(fans, size)
+    np.testing.assert_allclose(split_trust, whole_trust * min(1.0, size * parts / fans))
+    assert np.all(np.asarray(split_trust) >= np.asarray(faded_trust))
+    assert min(1.0, size * parts / fans) > factor

@@ -34,7 +34,7 @@ from sim.config.section import MechanismSection
 class GiveawayConfig(MechanismSection):
     """Giveaways: the brand's prizes make everyone talk more about the product."""
 
-    position = 19
+    position = 20
 
     talk_boost: float = Field(1.0, ge=1, le=10, description="Multiplier on everyone's talk.")
 '''
@@ -49,7 +49,7 @@ class Giveaway(Mechanism):
     """Everyone talks talk_boost times more."""
 
     section = "giveaway"
-    turn = 19
+    turn = 20
     factor = "accelerator"
     effect = Effect("adopted_total", RAISES, "more talk brings more adopters")
     example_settings = ("giveaway.talk_boost=3",)
@@ -70,8 +70,8 @@ from sim.playbook.registry import MECHANISMS, factor_sections
 
 
 def test_giveaway_acts_last_and_its_section_comes_after_every_mechanism_section():
-    assert [m.__name__ for m in MECHANISMS][-2:] == ["Segments", "Giveaway"]
-    assert list(Scenario.model_fields)[-7:] == ["segments", "giveaway", "budget", "market", "brands", "switching", "supply"]
+    assert [m.__name__ for m in MECHANISMS][-2:] == ["SocialValue", "Giveaway"]
+    assert list(Scenario.model_fields)[-7:] == ["social_value", "giveaway", "budget", "market", "brands", "switching", "supply"]
     assert "giveaway" in factor_sections()["accelerator"]
 
 
@@ -148,11 +148,11 @@ def test_sections_of_a_module_are_checked(copy):
         class OtherConfig(MechanismSection):
             """A second section in the same module."""
 
-            position = 19
+            position = 21
     ''')
     add(copy, {"sim/config/mechanisms/giveaway.py": two})
     done = run(copy, "-c", "import sim.config.schema")
     assert done.returncode != 0 and "must define exactly one MechanismSection subclass" in done.stderr
-    add(copy, {"sim/config/mechanisms/giveaway.py": CONFIG.replace("position = 19", "position = 12")})
+    add(copy, {"sim/config/mechanisms/giveaway.py": CONFIG.replace("position = 20", "position = 12")})
     done = run(copy, "-c", "import sim.config.schema")
     assert done.returncode != 0 and "both take position 12" in done.stderr, done.stderr[-3000:]

@@ -20,19 +20,20 @@ MIN_SPLIT_SIZE = 2
 class CommunityConfig(MechanismSection):
     """Fan economy versus community economy.
 
-    Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
-    active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
-    peer_rate * horizontal * (share of fans): it feeds on itself, so past a critical mass of fans a
-    community keeps going when the brand steps back, and a fan base does not. peer_reach says whose fans
-    count: 'population' (default) = the share of fans among advocates and fans everywhere, the same for
-    everyone; 'ties' = the share of fans among a person's own offline contacts, so only people with fans
-    around them are drawn in (the falsification run of claim 4, docs/experiments.md section 3).
+        Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
+        active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
+        peer_rate * horizontal * (share of fans): it feeds on itself, so past a critical mass of fans a
+        community keeps going when the brand steps back, and a fan base does not. peer_reach says whose fans
+        count: 'population' (default) = the share of fans among advocates and fans everywhere, the same for
+        everyone; 'ties' = the share of fans among a person's own offline contacts, so only people with fans
+        around them are drawn in (the falsification run of claim 4, docs/experiments.md section 3).
 
-    The community's members are its fans. It closes sales (trust > 0): a persuaded person weighs the product
-    against an expectation lowered by trust * horizontal * (share of members among their offline contacts);
-    members who take part in the same step become friends (befriend = true: the offline ties between them
-    are used once more, so they grow); past split_size members it splits into parts, and friends are made
-    only within a part. All three are off by default.
+        The community's members are its fans. It closes sales (trust > 0): a persuaded person weighs the product
+        against an expectation lowered by trust * horizontal * (share of members among their offline contacts);
+        members who take part in the same step become friends (befriend = true: the offline ties between them
+        are used once more, so they grow); past split_size members it splits into parts, and friends are made
+        only within a part; past intimacy_size members per part, trust and peer participation fade, so a split
+    restores them. All four are off by default.
     """
 
     position = 11
@@ -75,5 +76,13 @@ class CommunityConfig(MechanismSection):
         le=MAX_POPULATION,
         description="Members (people) past which the community splits into ceil(members / split_size) parts, each "
         "member drawn into one; friends are made only within a part, so it acts only with befriend = true "
-        "(trust and the peer rate are shares, which a split leaves unchanged; none = never splits).",
+        "(trust and the peer rate fade with a part's size only with intimacy_size; none = never splits).",
+    )
+    intimacy_size: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_POPULATION,
+        description="Members per part (people) past which members know each other less: trust and peer "
+        "participation are multiplied by intimacy_size / (members per part) (none = they never fade). A split "
+        "(split_size) restores them.",
     )

@@ -20,6 +20,8 @@ class HitProductConfig(MechanismSection):
     sustain k ways. Adoption of any of the brand's products counts as adoption.
     """
 
+    brand_ready = True  # it sets a brand's quality and expectation shift, nothing else
+
     position = 1
 
     products: int = Field(1, ge=1, le=100, description="Number of products the budget is split over (k).")
