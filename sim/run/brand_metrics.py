@@ -1,7 +1,7 @@
 """The per-brand part of the metric registry (sim.run.metrics): metrics of a market of two brands or more
 (sim.model.brands), one per brand, named by a template and the brand (`share_final_a`, `owners_by_day_b`).
 
-`BRAND_METRICS` are whole-run summaries that `summarize_replicate` reports for every brand of a run;
+`BRAND_METRICS` are what a run of a market says about each brand (summaries, and measures read off the series);
 `BRAND_OBJECTIVES` are read on a plan's day D, so `wom optimize` may score a plan by one brand's share or owners;
 `brand_metric(name)` gives the `Metric` of one brand (its label naming the brand, its computation bound to it).
 A brand's market share is its current owners over the owners of every brand.
@@ -17,8 +17,9 @@ from sim.run import series_metrics as series
 from sim.run.metrics import Metric
 
 #: The per-brand metrics of a market of two brands or more, by template: `share_final_<brand>`,
-#: `share_peak_<brand>` and `owners_final_<brand>` (`summarize_replicate` reports them for each brand of the run;
-#: `brand_metric` names one).
+#: `share_peak_<brand>`, `owners_final_<brand>` and (with money) `npv_<brand>`, which `summarize_replicate`
+#: reports for each brand of the run, and `owners_gain_<brand>` and `days_to_takeoff_<brand>`, read off the series
+#: (claims compare them: docs/experiments.md section 6). `brand_metric` names one.
 BRAND_METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
@@ -40,14 +41,32 @@ BRAND_METRICS: dict[str, Metric] = {
             "owners_final",
             "Final owners of {brand} (% of population)",
             "share of population",
-            "owners_<brand> / N, at the last step",
+            "owners_<brand> / N, at the last step (its penetration: it means the same whatever the rivals)",
             share=True,
+            compute=series.owners_final,
         ),
         Metric(
             "npv",
             "Net present value of {brand}",
             "currency",
             "npv_<brand> at the last step: the brand's discounted margins minus its discounted spend (with money)",
+        ),
+        Metric(
+            "owners_gain",
+            "Owners of {brand} gained after day D (% of population)",
+            "share of population",
+            "(owners_<brand> at the last step - owners_<brand> on day D) / N",
+            share=True,
+            reads="day",
+            compute=series.owners_gain,
+        ),
+        Metric(
+            "days_to_takeoff",
+            f"Days from {{brand}}'s entry to {series.TAKEOFF_LEVEL:.0%} of the population owning it",
+            "days",
+            f"first day owners_<brand> reaches {series.TAKEOFF_LEVEL:.0%} of N, minus the first day it has owners",
+            lower_is_better=True,
+            compute=series.days_to_takeoff,
         ),
     )
 }
@@ -80,6 +99,10 @@ BRAND_OBJECTIVES: dict[str, Metric] = {
 }
 
 
+#: Every per-brand template, the summaries and measures of a run and the optimiser's objectives (claims may compare any).
+BRAND_TEMPLATES: dict[str, Metric] = BRAND_METRICS | BRAND_OBJECTIVES
+
+
 def brand_metric(name: str) -> Metric | None:
     """The registry's entry of a per-brand metric (`share_final_a`, `owners_by_day_a`), its label naming the
     brand and its computation bound to it; None if the name is not one."""
@@ -87,7 +110,7 @@ def brand_metric(name: str) -> Metric | None:
     if split is None:
         return None
     template, brand = split
-    m = (BRAND_METRICS | BRAND_OBJECTIVES)[template]
+    m = BRAND_TEMPLATES[template]
     compute = functools.partial(m.compute, brand=brand) if m.compute else None
     return dataclasses.replace(m, name=name, label=m.label.format(brand=brand), compute=compute)
 
@@ -95,7 +118,7 @@ def brand_metric(name: str) -> Metric | None:
 def split_brand_metric(name: str) -> tuple[str, str] | None:
     """(template, brand) of a per-brand metric's name (`share_final_a` -> (`share_final`, `a`)); None if the
     name is not one (the brand part must be a brand's name, sim.config.brands.BRAND_NAME)."""
-    for template in (*BRAND_METRICS, *BRAND_OBJECTIVES):
+    for template in BRAND_TEMPLATES:
         prefix = f"{template}_"
         if name.startswith(prefix) and BRAND_NAME.match(name[len(prefix) :]):
             return template, name[len(prefix) :]

@@ -456,9 +456,9 @@ SERIES_LABELS: dict[str, str] = {
 
 def metric_label(name: str) -> str:
     """Axis or table label of a metric (its name in words when it is not registered)."""
-    from sim.run.brand_metrics import brand_metric  # it builds on this registry's Metric
-
     if name in METRICS:
         return METRICS[name].label
+    from sim.run.brand_metrics import brand_metric  # imported on use: it imports this module's `Metric`
+
     brand = brand_metric(name)
     return brand.label if brand else name.replace("_", " ")

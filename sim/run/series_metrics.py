@@ -217,6 +217,46 @@ def share_by_day(ts: pd.DataFrame, population: int, day: float | None, window: f
     return float(row[OWNERS_PREFIX + brand]) / total if total > 0 else 0.0
 
 
-def owners_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str = "") -> float:
-    """`brand`'s current owners on `day`, as a fraction of the population."""
+# --- one brand of a market of brands: `<template>_<brand>` in the registry (sim.run.brand_metrics.BRAND_METRICS) ---
+#: Penetration at which a brand has taken off (`days_to_5pct_owners`): its owners reach 5% of the population.
+TAKEOFF_LEVEL = 0.05
+
+
+def brand_owners(ts: pd.DataFrame, brand: str) -> pd.Series:
+    """Current owners of `brand` at every record (its `owners_<brand>` column); a clear error if the run has no
+    such brand."""
+    column = OWNERS_PREFIX + brand
+    if column not in ts.columns:
+        raise KeyError(f"brand {brand!r} is not a brand of this run (brands: {', '.join(brand_names(ts.columns))})")
+    return ts[column]
+
+
+def owners_final(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str) -> float:
+    """Owners of `brand` at the end of the run, as a fraction of the population (its penetration)."""
+    return float(brand_owners(ts, brand).iloc[-1]) / population
+
+
+def owners_by_day(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str) -> float:
+    """Owners of `brand` on `day`, as a fraction of the population."""
+    brand_owners(ts, brand)  # the brand is one of the run's
     return _value_at(ts, OWNERS_PREFIX + brand, day) / population
+
+
+def owners_gain(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str) -> float:
+    """Owners of `brand` gained from `day` to the end of the run (net of those lost), as a fraction of the
+    population; with a contrast of brands (a - b) it is how much a's lead over b grew after `day`."""
+    return owners_final(ts, population, None, window, brand) - owners_by_day(ts, population, day, window, brand)
+
+
+def days_to_takeoff(ts: pd.DataFrame, population: int, day: float | None, window: float, brand: str) -> float:
+    """Days from the first record in which `brand` has owners (its entry, when it has seed users) to the first
+    day its owners reach TAKEOFF_LEVEL of the population (linear interpolation); NaN if it never has owners
+    or never reaches the level within the run."""
+    owners = brand_owners(ts, brand).to_numpy(dtype=float)
+    time = ts["time"].to_numpy(dtype=float)
+    present = np.flatnonzero(owners > 0)
+    if present.size == 0:
+        return float("nan")
+    start = int(present[0])
+    reached = time_to_fraction(time[start:], owners[start:] / population, TAKEOFF_LEVEL)
+    return reached - float(time[start])

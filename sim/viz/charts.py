@@ -65,6 +65,8 @@ COLORS = {
 REFERENCE_STYLES = ("--", ":", "-.")
 #: Colours cycled over the scenarios of `plot_comparison`.
 SCENARIO_COLORS = plt.get_cmap("tab10").colors
+#: Line styles of successive rounds of SCENARIO_COLORS, so more scenarios than colours still read apart.
+SCENARIO_LINESTYLES = ("-", "--", ":")
 
 FUNNEL_LABELS = {c: SERIES_LABELS[c] for c in FUNNEL_COLUMNS}
 TIME_LABEL = "Time (days)"
@@ -89,14 +91,14 @@ def _n_replicates(ts: pd.DataFrame) -> int:
 
 
 def _mean_band_line(
-    ax: Axes, time: pd.Series, values: pd.Series, n_replicates: int, color: str
+    ax: Axes, time: pd.Series, values: pd.Series, n_replicates: int, color: str, linestyle: str = "-"
 ) -> Artist | tuple[Artist, Artist]:
     """Draw the across-replicate mean of `values` vs `time`, shading the band if R > 1.
 
     Returns the legend handle: the line, drawn over its band patch when there is one.
     """
     stats = mean_and_band(pd.DataFrame({"time": time, "value": values}), "value")
-    (line,) = ax.plot(stats["time"], stats["mean"], color=color, lw=LINE_WIDTH)
+    (line,) = ax.plot(stats["time"], stats["mean"], color=color, lw=LINE_WIDTH, ls=linestyle)
     if n_replicates == 1:
         return line
     band = ax.fill_between(stats["time"], stats["lo"], stats["hi"], color=color, alpha=BAND_ALPHA, lw=0)
@@ -293,6 +295,7 @@ def plot_comparison(
             ts[value] / population,
             _n_replicates(ts),
             SCENARIO_COLORS[i % len(SCENARIO_COLORS)],
+            SCENARIO_LINESTYLES[(i // len(SCENARIO_COLORS)) % len(SCENARIO_LINESTYLES)],
         )
         for i, ts in enumerate(series.values())
     ]

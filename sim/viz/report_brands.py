@@ -18,7 +18,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.run.brand_metrics import BRAND_METRICS
 from sim.run.metrics import BAND_LEVEL, mean_and_band
 from sim.run.series_metrics import OWNERS_PREFIX, brand_names
 from sim.viz.charts import BAND_ALPHA, DPI, GRID_ALPHA, LINE_WIDTH, SCENARIO_COLORS, TIME_LABEL
@@ -29,7 +28,7 @@ from sim.viz.report_inputs import ScenarioResult, metric
 PANEL_W, PANEL_H, LEGEND_H = 4.6, 3.2, 0.7
 #: The share metrics of the table, in column order: every per-brand share metric of the registry (the brands'
 #: NPV, a money figure, is in the report's money section), and their headings.
-SHARE_METRICS = tuple(name for name, m in BRAND_METRICS.items() if m.share)
+SHARE_METRICS = ("share_final", "share_peak", "owners_final")
 SHARE_HEADINGS = {
     "share_final": "Final share",
     "share_peak": "Peak share",

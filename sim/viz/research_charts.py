@@ -32,7 +32,7 @@ from sim.research.attribution.method import (
 )
 from sim.research.calibrate.bass import CURVE_POINTS, Calibration, TargetSeries, bass_curve
 from sim.research.claims.method import CHARTS_DIR, HEADLINE_CHART, ClaimResult, headline_point
-from sim.research.claims.metrics import CHART_LABELS, MAX_TITLE_CHARS
+from sim.research.claims.metrics import MAX_TITLE_CHARS, chart_label
 from sim.research.claims.spec import point_label, point_slug
 from sim.research.sweep.analysis import (
     HEADLINE_METRICS,
@@ -438,7 +438,7 @@ def draw_claim(result: ClaimResult, folder: Path) -> list[Path]:
             short = point_label(point, short=True)
             title = f"{exp.name}, {short}" if len(exp.name) + len(short) <= MAX_TITLE_CHARS else short
             path = folder / CHARTS_DIR / f"{column}--{point_slug(point)}.png"
-            written.append(plot_comparison(arms, column, size, path, title=title, ylabel=CHART_LABELS[column]))
+            written.append(plot_comparison(arms, column, size, path, title=title, ylabel=chart_label(column)))
     first = folder / CHARTS_DIR / f"{exp.charts[0]}--{point_slug(result.points[headline_point(result)])}.png"
     shutil.copyfile(first, folder / HEADLINE_CHART)
     return [folder / HEADLINE_CHART, *written]

@@ -122,6 +122,23 @@ def test_plot_comparison(ts, tmp_path):
     assert_png(path)
 
 
+def test_plot_comparison_tells_more_scenarios_than_colours_apart_by_line_style(tmp_path, monkeypatch):
+    """Past the palette's colours (claim 15 compares 16 arms) a second round is dashed, so no two lines look alike."""
+    from matplotlib.figure import Figure
+
+    from sim.viz import charts
+
+    drawn = []
+    monkeypatch.setattr(charts, "save_figure", lambda fig, path: drawn.append(fig) or path)
+    n = len(charts.SCENARIO_COLORS) + 2
+    plot_comparison({f"arm {i}": synthetic_ts(seed=i) for i in range(n)}, "fans", POPULATION, tmp_path / "c.png")
+    fig: Figure = drawn[0]
+    lines = fig.axes[0].get_lines()
+    styles = [(line.get_color(), line.get_linestyle()) for line in lines]
+    assert len(set(styles)) == n and [line.get_linestyle() for line in lines[-2:]] == ["--", "--"]
+    plt.close(fig)
+
+
 def test_single_replicate_draws_without_band(tmp_path):
     one = synthetic_ts(n_replicates=1)
     paths = write_run_charts(one, POPULATION, DT, tmp_path)

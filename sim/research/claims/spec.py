@@ -23,12 +23,15 @@ from sim.config.shipped import scenario_beside
 from sim.config.toml import read_spec, toml_value
 from sim.research.claims.metrics import (
     CHART_COLUMNS,
+    CLAIM_BRAND_METRICS,
     CLAIM_METRICS,
     DEFAULT_ALPHA,
     DEFAULT_WINDOW,
     TABLE_METRICS,
     MetricSpec,
+    chart_brand,
     needs_day,
+    weighted_terms,
 )
 
 
@@ -60,7 +63,15 @@ class Arm(_Strict):
 class Expectation(_Strict):
     """What the claim expects of one metric: a contrast of arms, a direction and a test."""
 
-    metric: str = Field(description="A metric name (see CLAIM_METRICS).")
+    metric: str = Field(
+        description="A metric name (see CLAIM_METRICS), or in a market of brands a per-brand template "
+        "(CLAIM_BRAND_METRICS) with `brands`."
+    )
+    brands: dict[str, float] | None = Field(
+        None,
+        description="Per-brand template only: weights per brand name, e.g. {b = 1, a = -1} (b's value minus a's, "
+        "within each run) or {a = 1}.",
+    )
     arms: list[str] | None = Field(
         None,
         min_length=1,
@@ -90,8 +101,9 @@ class Expectation(_Strict):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, v: str) -> str:
-        if v not in CLAIM_METRICS:
-            raise ValueError(f"unknown metric {v!r}; allowed: {', '.join(CLAIM_METRICS)}")
+        if v not in CLAIM_METRICS and v not in CLAIM_BRAND_METRICS:
+            allowed = ", ".join((*CLAIM_METRICS, *(f"{t} (with brands)" for t in CLAIM_BRAND_METRICS)))
+            raise ValueError(f"unknown metric {v!r}; allowed: {allowed}")
         return v
 
     @model_validator(mode="after")
@@ -108,24 +120,25 @@ class Expectation(_Strict):
             raise ValueError('test = "mannwhitney" compares two independent samples: use arms = ["A", "B"]')
         if needs_day(self.metric) and self.day is None:
             raise ValueError(f"metric {self.metric!r} is read at a day: set day = ...")
+        per_brand = self.metric in CLAIM_BRAND_METRICS
+        if per_brand and not self.brands:
+            raise ValueError(f"metric {self.metric!r} is per brand: give brands = {{name = weight, ...}}")
+        if not per_brand and self.brands is not None:
+            raise ValueError(f"brands: only for a per-brand metric ({', '.join(CLAIM_BRAND_METRICS)})")
+        if per_brand and all(w == 0 for w in self.brands.values()):
+            raise ValueError("brands needs at least one non-zero weight")
         return self
 
     @property
     def spec(self) -> MetricSpec:
         """The metric with its day and window."""
-        return MetricSpec(self.metric, self.day if needs_day(self.metric) else None, self.window)
+        brands = tuple((b, w) for b, w in (self.brands or {}).items() if w != 0)
+        return MetricSpec(self.metric, self.day if needs_day(self.metric) else None, self.window, brands)
 
     def describe(self) -> str:
         """The expectation in a few words, e.g. 'final_adoption: hit - portfolio > 0'."""
-        ordered = sorted(self.contrast.items(), key=lambda kv: -kv[1])  # positive weights first
-        terms = " ".join(f"{'+' if w > 0 else '-'} {_weight(abs(w))}{label}" for label, w in ordered)
         sign = ">" if self.direction == "greater" else "<"
-        return f"{self.spec.key}: {terms.removeprefix('+ ')} {sign} {self.margin:g}"
-
-
-def _weight(w: float) -> str:
-    """A contrast weight as a prefix: nothing for 1, '2*' for 2."""
-    return "" if w == 1 else f"{w:g}*"
+        return f"{self.spec.key}: {weighted_terms(self.contrast)} {sign} {self.margin:g}"
 
 
 class ClaimSpec(_Strict):
@@ -179,9 +192,10 @@ class ClaimSpec(_Strict):
     @field_validator("charts")
     @classmethod
     def _chart_columns(cls, v: list[str]) -> list[str]:
-        unknown = [c for c in v if c not in CHART_COLUMNS]
+        unknown = [c for c in v if c not in CHART_COLUMNS and chart_brand(c) is None]
         if unknown:
-            raise ValueError(f"unknown time-series column {unknown[0]!r}; allowed: {', '.join(CHART_COLUMNS)}")
+            allowed = ", ".join((*CHART_COLUMNS, "owners_<brand>", "adopted_total_<brand>"))
+            raise ValueError(f"unknown time-series column {unknown[0]!r}; allowed: {allowed}")
         return v
 
     @field_validator("conditions", "ci_conditions")
@@ -335,5 +349,23 @@ def arm_scenarios(spec: ClaimSpec, path: Path, ci: bool) -> list[list[Scenario]]
                 row.append(load_scenario(scenario_beside(base, arm.scenario), [*common, *arm.set, *at_point]))
             except InputError as exc:
                 raise ClaimError(f"{path}: arm {arm.label!r} at {point_label(point)}:\n{exc}") from None
+            _check_brands(spec, path, arm, row[-1])
         scenarios.append(row)
     return scenarios
+
+
+def _check_brands(spec: ClaimSpec, path: Path, arm: Arm, scenario: Scenario) -> None:
+    """The brands an expectation weighs (for this arm) and the per-brand chart columns are brands of the arm's
+    market of two brands or more (only such a market records them)."""
+    brands = list(scenario.brands) if len(scenario.brands) > 1 else []
+    wanted = [
+        (f"expect[{i}].brands", name)
+        for i, e in enumerate(spec.expect)
+        if arm.label in e.contrast and e.contrast[arm.label] != 0
+        for name in e.brands or {}
+    ]
+    wanted += [("charts", chart_brand(c)) for c in spec.charts if chart_brand(c) is not None]
+    for where, name in wanted:
+        if name not in brands:
+            have = ", ".join(brands) if brands else "none: per-brand metrics need two brands or more"
+            raise ClaimError(f"{path}: {where}: {name!r} is not a brand of arm {arm.label!r} (brands: {have})")
