@@ -34,7 +34,7 @@ def test_names_split_into_template_and_a_brands_name():
     assert split_brand_metric("owners_by_day_rival_2") == ("owners_by_day", "rival_2")
     for name in ("share_final_", "share_final_A", "share_final_a b", "share_final_\r", "final_adoption", "x_a"):
         assert split_brand_metric(name) is None and brand_metric(name) is None, name
-    assert set(BRAND_METRICS) == {"share_final", "share_peak", "owners_final", "npv"}
+    assert set(BRAND_METRICS) == {"share_final", "share_peak", "owners_final", "npv", "owners_gain", "days_to_takeoff"}
     assert set(BRAND_OBJECTIVES) == {"share_by_day", "owners_by_day"}
 
 

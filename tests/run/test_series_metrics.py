@@ -67,7 +67,7 @@ def test_brand_metrics_read_one_brand_of_the_series():
 
 
 def test_brand_metrics_are_registered_by_template_and_bound_to_their_brand():
-    from sim.run.brand_metrics import BRAND_METRICS, brand_metric
+    from sim.run.brand_metrics import BRAND_TEMPLATES, brand_metric
     from sim.run.metrics import metric_label
 
     gain = brand_metric("owners_gain_b")
@@ -75,5 +75,5 @@ def test_brand_metrics_are_registered_by_template_and_bound_to_their_brand():
     assert brand_metric("share_final_a").compute is None  # a run summary
     assert "b" in metric_label("days_to_takeoff_b") and "5%" in metric_label("days_to_takeoff_b")
     assert {"share_final", "share_peak", "owners_final", "owners_by_day", "owners_gain", "days_to_takeoff"} <= set(
-        BRAND_METRICS
+        BRAND_TEMPLATES
     )
