@@ -23,6 +23,9 @@ BAR_WIDTH, CAPSIZE = 0.6, 4
 #: The chart's file name in a value folder.
 VALUE_CHART = "value.png"
 
+#: Share of the axis range kept free above and below the bars, so no value label touches the frame.
+LABEL_ROOM = 0.12
+
 
 def _waterfall(ax, result: Value, kind: str, parts: tuple[str, ...], unit: str) -> None:
     """One panel: the parts of `kind` ('value' or 'people') as floating bars, then the total."""
@@ -45,7 +48,7 @@ def _waterfall(ax, result: Value, kind: str, parts: tuple[str, ...], unit: str) 
         )
         ax.annotate(
             f"{st['mean']:+,.0f}",
-            (x[i], max(end, bottoms[i])),
+            (x[i], max(end + max(hi - st["mean"], 0), bottoms[i])),  # above the bar and its whisker
             xytext=(0, 4),
             textcoords="offset points",
             ha="center",
@@ -55,6 +58,7 @@ def _waterfall(ax, result: Value, kind: str, parts: tuple[str, ...], unit: str) 
         if i < len(labels) - 1:
             ax.plot([x[i] + BAR_WIDTH / 2, x[i + 1] - BAR_WIDTH / 2], [end, end], color="gray", lw=0.8, ls=":")
     ax.axhline(0, color="black", lw=0.8)
+    ax.margins(y=LABEL_ROOM)  # room above the highest label
     ax.set_xticks(x, labels)
     ax.set_ylabel(unit)
     ax.grid(axis="y", alpha=GRID_ALPHA)
@@ -69,7 +73,7 @@ def plot_value(result: Value, path: Path) -> Path:
     _waterfall(people_ax, result, "people", PARTS, "people")
     people = result.summary("people")
     people_ax.set_title(
-        f"Adopters gained and lost\n{people['both']['mean']:,.0f} adopt in both runs: "
+        f"Adopters gained and lost\n{people['both']['mean']:,.0f} adopt in both runs:\n"
         f"{people['earlier']['mean']:,.0f} earlier, {people['later']['mean']:,.0f} later with the program"
     )
     who = f", brand {result.brand}" if result.brand else ""
