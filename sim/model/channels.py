@@ -164,11 +164,16 @@ class Channel:
         """Who sees the official account's posts on this channel (overridden per channel)."""
         return np.empty(0, dtype=np.int64)
 
-    def official_contacts(self, people: People, brand: Brand, draws: StepDraws, out: Contacts, day: float) -> None:
-        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand on `day`."""
+    def official_contacts(
+        self, people: People, brand: Brand, draws: StepDraws, out: Contacts, day: float, receivers: range | None = None
+    ) -> None:
+        """Official posts reach their audience (those of it in `receivers`, a range of person ids, if given);
+        persuasion is weighted by each reader's tie to the brand on `day`."""
         if not self.official_posts:
             return
         audience = self.official_audience(people)
+        if receivers is not None:
+            audience = np.compress((audience >= receivers.start) & (audience < receivers.stop), audience)
         if len(audience) == 0:
             return
         p_read, p_pers, p_inter = self.official_probabilities(brand, people.brand_tie_now(audience, day))

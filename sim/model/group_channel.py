@@ -79,19 +79,29 @@ class GroupChannel(Channel):
         return who, strength, chances
 
     def contacts(
-        self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
+        self,
+        step: int,
+        day: float,
+        draws: StepDraws,
+        out: Contacts,
+        open_mask: np.ndarray | None = None,
+        receivers: range | None = None,
     ) -> UsedTies:
         """Members of groups with live posts meet those posts (one uniform per membership and valence: all
         positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used.
 
         With `open_mask`, closed members are skipped: what they read could only strengthen
-        their own tie to the group, which only their own (closed) decisions read."""
+        their own tie to the group, which only their own (closed) decisions read. With `receivers` (a range of
+        person ids), only those members read."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
         if open_mask is not None:
             slots = np.compress(open_mask[self.groups.members[slots]], slots)
+        if receivers is not None:
+            who = self.groups.members[slots]
+            slots = np.compress((who >= receivers.start) & (who < receivers.stop), slots)
         who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
         for negative, p_seen, p_persuaded in chances:

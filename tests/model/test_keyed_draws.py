@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import load_scenario
-from sim.model import edge_channel
+from sim.model import backends, edge_channel
 from sim.model.model import WomModel
 from sim.model.state import Funnel
 
@@ -81,3 +81,16 @@ def test_runs_repeat_and_differ_between_seeds():
     first = records("default", "population.size=2000", "run.days=30")
     assert records("default", "population.size=2000", "run.days=30") == first
     assert records("default", "population.size=2000", "run.days=30", seed=SEED + 1) != first
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+@pytest.mark.parametrize("name", ["default", "playbook/miui", "playbook/ads_first", "docking/threshold"])
+def test_receivers_in_parts_do_not_change_results(monkeypatch, name, parts):
+    """Receivers read in 2 or 3 separate parts (contiguous ranges of person ids; every channel, the official
+    posts and the fields read for one part at a time) give the run of one part: each read is keyed by what it
+    decides, whichever part it is made in. The groundwork of a population split across workers."""
+    sets = ("population.size=2000", "run.days=60")
+    whole = records(name, *sets)
+    monkeypatch.setattr(backends, "RECEIVER_PARTS", parts)
+    assert backends.receiver_parts(2000, parts)[-1].stop == 2000  # the parts are real: more than one range
+    assert records(name, *sets) == whole
