@@ -112,13 +112,8 @@ class VectorBackend(Backend):
             w = m.talk_weights(pool, ctx.step, ctx.day)
             if len(meme):
                 w = np.concatenate([w, np.full(len(meme), m.playbook.topic_boost(ctx.day))])
-            for ch in channels:
-                p = rules.post_probability(w, ch.cfg.speed, m.dt)
-                may = ch.can_post(posters)
-                # every post is drawn (a spent poster's post is then not read: `EdgeChannel.contacts`)
-                who = np.compress(may & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
-                if len(who):
-                    ch.post(who, m.people.post_valence(who), ctx.step)
+            for ch in channels:  # posts nobody can read are drawn only if asked for (`Channel.post_by_chance`)
+                ch.post_by_chance(posters, w, draws, m.people)
         sharers = m.playbook.take_sharers()
         if len(sharers):
             for ch in channels:

@@ -148,6 +148,10 @@ class EdgeChannel(Channel):
         """Each person's out-ties (followers, on Weibo)."""
         return self.layer.out_degree()
 
+    def readable(self, people: np.ndarray) -> np.ndarray:
+        """Not spent: a spent person's post here is read by nobody a contact can move (`_note_spent`)."""
+        return ~self._spent[people]
+
     def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
         """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""
         indptr = self.layer.indptr
