@@ -10,7 +10,9 @@ Usage (from the repository root)::
 Workload: the competition docking scenario (``scenarios/docking/competition.toml``: a well-mixed market, ads and
 talk within and across brands, strategies off) at run.dt = 1 day over DAYS days, with B identical brands all
 entering on day 0, each with the scenario's first brand's settings and 1/B of its advertising reach (so the
-market's advertising is the same whatever B; talk within and across brands is the scenario's). Each (B, repeat) runs one replicate in its
+market's advertising is the same whatever B) and wom.q_cross divided by B - 1 from three brands on (each person
+hears category talk from B - 1 rival brands' owners: the market's total stays that of two brands). The cost
+measured is then that of more brands, not of more messages. Each (B, repeat) runs one replicate in its
 own child process (``python -m benchmarks.brands --child ...``), which times every step with its own CPU clock;
 the parent reads the child's peak resident memory when it ends (``os.wait4``). Runs are interleaved
 (B = 1, 2, 4, 8, then again), and each B keeps its fastest repeat, so that the ratios, taken against one brand in
@@ -37,8 +39,9 @@ SCENARIO = ROOT / "scenarios" / "docking" / "competition.toml"
 BRAND_COUNTS = (1, 2, 4, 8)
 FULL_SIZE = 1_000_000
 QUICK_SIZE = 100_000
-#: Simulated days (steps of one day): adoption grows through most of them at the scenario's rates.
-DAYS = 30
+#: Simulated days (steps of one day): the market grows from nobody to about two thirds owning a brand (Bass
+#: with p = 0.01, q = 0.25 per day), so most steps have most people open to the brands' messages.
+DAYS = 15
 REPEATS = 2
 #: Targets of issue 26, part 9: step cost per extra brand (a share of one brand's) and bytes per person.
 MAX_STEP_PER_EXTRA_BRAND = 0.25
@@ -55,6 +58,8 @@ def scenario_of(brands: int, n: int, days: float):
     ads = {**data["advertising"], **first.get("advertising", {})}
     first["advertising"] = {**ads, "p_max": ads["p_max"] / brands}  # the market's ads the same whatever B
     data["brands"] = {f"b{k}": first for k in range(brands)}
+    if brands > 2:  # category talk toward each brand from B - 1 rivals: the market's total kept at two brands'
+        data["wom"] = {**data["wom"], "q_cross": data["wom"]["q_cross"] / (brands - 1)}
     data["run"] = {**data["run"], "dt": 1.0, "days": days}
     data["population"] = {**data["population"], "size": n}
     return scenario_from_dict(data, source=f"{SCENARIO.name} with {brands} brands")
