@@ -268,3 +268,20 @@ def test_brands_benchmark_refuses_bad_options():
         [sys.executable, "-m", "benchmarks.brands", "--brands", "2,4"], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 2 and "--brands from 1" in proc.stderr
+
+
+@pytest.mark.timeout(120)
+def test_locality_benchmark_times_three_numberings_per_layer():
+    """benchmarks/locality.py at a small size: the builder's numbering, RCM and a random one, for both layers."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.locality", "--size", "2e3", "--repeats", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line.split("|")[1:3] for line in proc.stdout.splitlines() if line.startswith("| ") and "ms" not in line]
+    assert [(a.strip(), b.strip()) for a, b in rows] == [
+        (layer, numbering) for layer in ("offline", "weibo") for numbering in ("builder", "rcm", "random")
+    ]
