@@ -121,13 +121,18 @@ class Channel:
         who posted (`posted_now`). Keyed draws make that exact: a person's number is the same whenever it is
         drawn, and a post nobody can read changes nothing else."""
         self._candidates = (draws.step, people, weights, draws)  # references, not copies: the pool's own arrays
-        on = np.flatnonzero(self.can_post(people))
-        at = on[self.readable(people[on])]
+        on = self._on_channel(people)
+        at = np.flatnonzero(self.readable(people)) if on is None else on[self.readable(people[on])]
         chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
         drawn = np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, at)
         if len(drawn):
             who = people[drawn]
             self.post(who, everyone.post_valence(who), draws.step)
+
+    def _on_channel(self, people: np.ndarray) -> np.ndarray | None:
+        """Positions of the `people` on this channel (`can_post`); None when all are (no positions to gather)."""
+        may = self.can_post(people)
+        return None if may.all() else np.flatnonzero(may)
 
     def posted_now(self, step: int) -> np.ndarray:
         """People who posted here in `step`, in id order (a mechanism answering them asks at the end of the
@@ -140,8 +145,8 @@ class Channel:
         if self._candidates is None or self._candidates[0] != step:
             return np.sort(placed)
         _, people, weights, draws = self._candidates
-        on = np.flatnonzero(self.can_post(people))
-        at = on[~self.readable(people[on])]
+        on = self._on_channel(people)
+        at = np.flatnonzero(~self.readable(people)) if on is None else on[~self.readable(people[on])]
         chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
         unread = np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, people[at])
         return np.union1d(placed, unread) if len(unread) else np.sort(placed)
