@@ -216,3 +216,72 @@ def test_edgelists_benchmark_prints_a_ratio_per_size():
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "x |" in line]
     assert [row.split("|")[1].strip() for row in rows] == ["1e+03", "2e+04"]
     assert all(math.isfinite(float(row.split("|")[i].strip().rstrip("x"))) for row in rows for i in (4, 6))
+
+
+def test_brands_report_keeps_the_fastest_repeat_and_judges_the_targets():
+    from benchmarks.brands import report
+
+    def row(b, step, rss, repeat=0):
+        return {"brands": b, "N": 10**6, "repeat": repeat, "mean_step_s": step, "median_step_s": step,
+                "build_s": 1.0, "peak_rss_bytes": rss, "owned": 0.5, "load": 1.0}  # fmt: skip
+
+    rows = [row(1, 0.10, 10**9), row(2, 0.20, 10**9 + 4 * 10**6), row(1, 0.08, 10**9, 1), row(2, 0.09, 10**9, 1)]
+    lines = {line.split("|")[1].strip(): line for line in report(rows).splitlines() if line.startswith("| ")}
+    assert "| 1.12 | <= 1.25 | PASS |" in lines["2"]  # 0.09 / 0.08, the fastest repeats
+    rows.append(row(4, 0.30, 10**9 + 30 * 10**6, 1))  # 3.75 x one brand, 10 bytes per person per extra brand
+    four = [line for line in report(rows).splitlines() if line.startswith("| 4 ")][0]
+    assert "| 3.75 | <= 1.75 | FAIL |" in four and "| 10.0 | <= 8 | FAIL |" in four
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_brands_benchmark_writes_a_row_per_number_of_brands(tmp_path):
+    out = tmp_path / "brands"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.brands",
+            "--size",
+            "2e4",
+            "--days",
+            "5",
+            "--repeats",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=290,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = json.loads((out / "brands.json").read_text())
+    assert [r["brands"] for r in rows] == [1, 2, 4, 8]
+    assert all(r["mean_step_s"] > 0 and r["peak_rss_bytes"] > 0 and 0 < r["owned"] <= 1 for r in rows)
+    assert "step / one brand" in (out / "brands.md").read_text()
+
+
+def test_brands_benchmark_refuses_bad_options():
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.brands", "--brands", "2,4"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "--brands from 1" in proc.stderr
+
+
+@pytest.mark.timeout(120)
+def test_locality_benchmark_times_three_numberings_per_layer():
+    """benchmarks/locality.py at a small size: the builder's numbering, RCM and a random one, for both layers."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.locality", "--size", "2e3", "--repeats", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line.split("|")[1:3] for line in proc.stdout.splitlines() if line.startswith("| ") and "ms" not in line]
+    assert [(a.strip(), b.strip()) for a, b in rows] == [
+        (layer, numbering) for layer in ("offline", "weibo") for numbering in ("builder", "rcm", "random")
+    ]

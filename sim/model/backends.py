@@ -27,7 +27,34 @@ from sim.model.context import StepContext
 from sim.model.funnel import Moves, Scratch, resolve
 from sim.model.state import CHANNEL, Funnel
 from sim.model.streams import FIELD_SOURCE, Purpose
-from sim.model.ties import UsedTies
+from sim.model.ties import UsedTieChunks, UsedTies
+
+#: Receivers are read in this many parts, each a contiguous range of person ids (1: everyone at once). Every
+#: read is keyed by what it decides, so the parts change no result (tests/model/test_keyed_draws.py): the
+#: groundwork of a population split across workers, each reading for its own receivers.
+RECEIVER_PARTS = 1
+
+
+def receiver_parts(n: int, parts: int) -> list[range | None]:
+    """The person-id ranges of `parts` near-equal parts of a population of `n` ([None]: one part, everyone)."""
+    if parts <= 1:
+        return [None]
+    cuts = [n * k // parts for k in range(parts + 1)]
+    return [range(lo, hi) for lo, hi in zip(cuts, cuts[1:])]
+
+
+def merged(used: list[UsedTies]) -> UsedTies:
+    """The ties used by one channel over several parts of receivers, in the order they were read: as chunks
+    when they carry their strength when read, else (group memberships, each read in one part only) as one
+    array, strengthened from the strength stored before the step."""
+    if len(used) == 1:
+        return used[0]
+    pieces = [piece for u in used for piece in u.parts if len(piece.ties)]
+    if not pieces:
+        return used[0]
+    if all(piece.strength is not None for piece in pieces):
+        return UsedTieChunks(pieces)
+    return UsedTies(np.concatenate([piece.ties for piece in pieces]))
 
 
 class Backend:
@@ -85,13 +112,8 @@ class VectorBackend(Backend):
             w = m.talk_weights(pool, ctx.step, ctx.day)
             if len(meme):
                 w = np.concatenate([w, np.full(len(meme), m.playbook.topic_boost(ctx.day))])
-            for ch in channels:
-                p = rules.post_probability(w, ch.cfg.speed, m.dt)
-                may = ch.can_post(posters)
-                # every post is drawn (a spent poster's post is then not read: `EdgeChannel.contacts`)
-                who = np.compress(may & (draws.uniform(Purpose.POST, posters, ch.code) < p), posters)
-                if len(who):
-                    ch.post(who, m.people.post_valence(who), ctx.step)
+            for ch in channels:  # posts nobody can read are drawn only if asked for (`Channel.post_by_chance`)
+                ch.post_by_chance(posters, w, draws, m.people)
         sharers = m.playbook.take_sharers()
         if len(sharers):
             for ch in channels:
@@ -99,22 +121,28 @@ class VectorBackend(Backend):
                 ch.post(on, m.people.post_valence(on), ctx.step)
 
     def meet(self, ctx: StepContext) -> dict[str, UsedTies]:
-        """Contacts of every open channel, then of the fields, into `ctx.contacts`."""
+        """Contacts of every open channel, then of the fields, into `ctx.contacts`, receivers in RECEIVER_PARTS
+        parts (`receiver_parts`)."""
         m, draws = self.model, self.model.draws
         used_ties = {}
         # reads between people who can no longer change are skipped (work follows change)
         open_mask = m.people.state <= Funnel.AWARE
+        parts = receiver_parts(m.n, RECEIVER_PARTS)
         for ch in ctx.channels:
             ch.prepare(ctx.step)
-            used_ties[ch.name] = ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask)
-            ch.official_contacts(m.people, m.playbook, draws, ctx.contacts, ctx.day)
-        self._field_contacts(ctx, cache(lambda: np.flatnonzero(open_mask)))
+            used = [ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask, part) for part in parts]
+            used_ties[ch.name] = merged(used)
+            for part in parts:
+                ch.official_contacts(m.people, m.playbook, draws, ctx.contacts, ctx.day, part)
+        open_people = cache(lambda: np.flatnonzero(open_mask))
+        for part in parts:
+            self._field_contacts(ctx, open_people if part is None else cache(lambda p=part: _within(open_people(), p)))
         return used_ties
 
     def _field_contacts(self, ctx: StepContext, open_people) -> None:
         """Advertising and well-mixed talk: each person is contacted independently with the same chance.
         `open_people()`: the people a contact can still move (unaware or aware), found once per step (only
-        they draw: a contact moves nobody else)."""
+        they draw: a contact moves nobody else), or those of them in one part of the receivers."""
         draws, dt, contacts = self.model.draws, self.model.dt, ctx.contacts
         p_ads, q_pos, q_neg = ctx.field_rates
         total = p_ads + q_pos
@@ -150,6 +178,11 @@ class VectorBackend(Backend):
         """One uniform draw per person and source, source by source (the source's number is the slot)."""
         draws = self.model.draws
         return [draws.uniform(purpose, pool, first_slot + k) < p for k, p in enumerate(probs)]
+
+
+def _within(people: np.ndarray, part: range) -> np.ndarray:
+    """The people (ids in ascending order) inside a range of ids."""
+    return people[np.searchsorted(people, part.start) : np.searchsorted(people, part.stop)]
 
 
 class AgentsBackend(Backend):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model import rules
-from sim.model.funnel import Contacts
+from sim.model.funnel import DENSE_FACTOR, Contacts
 from sim.model.streams import Purpose, StepDraws
 
 #: Slot offset of the draw telling whether a brand's contact came from its ads (`Purpose.BRAND_FIELD`).
@@ -63,8 +63,11 @@ class ContactList:
     """The step's contacts as they come (brand, person, what they did), made into `BrandContacts` over the
     people reached only (work follows the contacts, not the population)."""
 
-    def __init__(self, brands: int) -> None:
+    def __init__(self, brands: int, n: int | None = None) -> None:
+        """Contacts for `brands` brands among `n` people (if given, many contacts are made distinct by one pass
+        over the population instead of hashing them: `distinct`)."""
         self.brands = brands
+        self.n = n
         self._parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]] = []
 
     def add(self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None) -> None:
@@ -76,7 +79,7 @@ class ContactList:
 
     def tables(self) -> BrandContacts:
         """The tables over the distinct people reached (ascending); `seen` includes every persuasion."""
-        people = np.unique(np.concatenate([p for _, _, p, _ in self._parts])) if self._parts else np.empty(0, np.int64)
+        people = self.distinct()
         out = {name: np.zeros((self.brands, len(people)), dtype=bool) for name in ("pos", "from_ads", "neg", "seen")}
         for table, brand, who, from_ads in self._parts:
             column = np.searchsorted(people, who)
@@ -85,6 +88,20 @@ class ContactList:
             if from_ads is not None:
                 out["from_ads"][brand[from_ads], column[from_ads]] = True
         return BrandContacts(people, out["pos"], out["from_ads"], out["neg"], out["seen"])
+
+    def distinct(self) -> np.ndarray:
+        """The people reached, each once, ascending: with many contacts (at least n / DENSE_FACTOR, as the
+        funnel decides) marked on the population and read back in one pass, else by `np.unique` (the same
+        array either way)."""
+        if not self._parts:
+            return np.empty(0, np.int64)
+        reached = [p for _, _, p, _ in self._parts]
+        if self.n is None or sum(len(p) for p in reached) * DENSE_FACTOR < self.n:
+            return np.unique(np.concatenate(reached))
+        mark = np.zeros(self.n, dtype=bool)
+        for p in reached:
+            mark[p] = True
+        return np.flatnonzero(mark)
 
 
 def field_contacts(

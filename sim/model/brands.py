@@ -190,7 +190,7 @@ class BrandsModel(WomModel):
         if self.cfg.switching.on:  # owners can be moved too: to a rival
             open_mask |= self.people.brand != NO_BRAND
         listeners = np.flatnonzero(open_mask)
-        contacts = ContactList(self.count)
+        contacts = ContactList(self.count, self.n)
         field_contacts(contacts, listeners, positive, negative, ads, self.dt, self.draws)
         used_ties = self._talk_on_the_network(contacts, open_mask, step, day)
         reached = contacts.tables()
@@ -259,23 +259,23 @@ class BrandsModel(WomModel):
         p.known[who] |= to_mask(seen)
         turned = bits(p.turned_from[who], self.count) | neg
         consider = pos & ~turned
-        margins = np.array(
-            [self.products[b].quality(day) - self.expectation_of(b, who, day) for b in range(self.count)]
-        )
-        sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
-        weights = rules.brand_choice_weights(margins, sensitivity, consider)
         chooses = consider.any(axis=0)
-        choice = rules.pick_by_weights(weights, self.draws.uniform(Purpose.BRAND_CHOICE, who))
+        choice = self.choose(who, consider, day)
         chance = np.zeros(len(who))
         turn_away = np.zeros(len(who))
         for b, brand in enumerate(self.brand_cfg):
             mine = chooses & (choice == b)
             e = brand.engine
-            convert = rules.conversion_probability(margins[b][mine], 0.0, e.sensitivity, e.max_conversion)
+            margin = self.products[b].quality(day) - self.expectation_of(b, who[mine], day)
+            convert = rules.conversion_probability(margin, 0.0, e.sensitivity, e.max_conversion)
             chance[mine] = self.market.gate(np.asarray(convert, dtype=float), who[mine], day)
             turn_away[mine] = self.market.gate(e.rejection, who[mine], day)
         buys = chooses & (self.draws.uniform(Purpose.BRAND_CONVERT, who) < chance)
-        rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
+        rejects = chooses & ~buys
+        if turn_away.any():  # nobody turns away at chance 0 (and a uniform is never below 0): no draw needed
+            rejects &= self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away
+        else:
+            rejects[:] = False
         turned[choice[rejects], np.flatnonzero(rejects)] = True
         p.turned_from[who] = to_mask(turned)
         # awareness: credited to the chosen brand's message, else the first brand's that reached them
@@ -291,6 +291,24 @@ class BrandsModel(WomModel):
             if mine.any():
                 buyers, channels = self.supply.admit(b, who[mine], channel[mine], p, self.draws)
                 self._adopt_brand(b, buyers, channels, step, day)
+
+    def choose(self, who: np.ndarray, consider: np.ndarray, day: float) -> np.ndarray:
+        """The brand each of `who` chooses among those it considers (rows of `consider`; meaningless where it
+        considers none): by the logit on value against expectation (`rules.brand_choice_weights`, inverted
+        with the person's `Purpose.BRAND_CHOICE` uniform) where it considers several; the one brand itself
+        where it considers one, which is what the logit gives it (all its weight on that brand, whatever its
+        uniform), so only people with a choice to make compute margins and draw (work follows the choice)."""
+        choice = np.argmax(consider, axis=0)  # the first brand considered: the only one, for most people
+        several = np.flatnonzero(consider.sum(axis=0) > 1)
+        if len(several):
+            people = who[several]
+            margins = np.array(
+                [self.products[b].quality(day) - self.expectation_of(b, people, day) for b in range(self.count)]
+            )
+            sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
+            weights = rules.brand_choice_weights(margins, sensitivity, consider[:, several])
+            choice[several] = rules.pick_by_weights(weights, self.draws.uniform(Purpose.BRAND_CHOICE, people))
+        return choice
 
     def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
         """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""

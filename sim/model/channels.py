@@ -77,6 +77,9 @@ class Channel:
         #: What the per-agent rule reads in one step, found once for it: (step, `_find_for_step`'s value);
         #: None after any change (a post, pruning, closing, ties strengthened).
         self._per_step: tuple[int, object] | None = None
+        #: The last step's candidates to post by chance (`post_by_chance`): (step, people, talk weights, draws);
+        #: `posted_now` draws those whose post nobody can read, if asked.
+        self._candidates: tuple | None = None
 
     def answering(self) -> bool:
         """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
@@ -105,6 +108,48 @@ class Channel:
     def can_post(self, people: np.ndarray) -> np.ndarray:
         """Mask of people who are on this channel (everyone, unless it has members)."""
         return np.ones(len(people), dtype=bool)
+
+    def readable(self, people: np.ndarray) -> np.ndarray:
+        """Mask of `people` whose post here could still be read by someone it can move (everyone, unless the
+        channel finds out otherwise: `EdgeChannel`, `GroupChannel`)."""
+        return np.ones(len(people), dtype=bool)
+
+    def post_by_chance(self, people: np.ndarray, weights: np.ndarray, draws: StepDraws, everyone: People) -> None:
+        """Each of `people` on this channel posts with the chance its talk weight gives (`rules.post_probability`
+        at the channel's speed; `Purpose.POST`, keyed by person, slot: the channel). Work follows use: only the
+        posts someone can read (`readable`) are drawn and placed now; the others are drawn only if someone asks
+        who posted (`posted_now`). Keyed draws make that exact: a person's number is the same whenever it is
+        drawn, and a post nobody can read changes nothing else."""
+        self._candidates = (draws.step, people, weights, draws)  # references, not copies: the pool's own arrays
+        on = self._on_channel(people)
+        at = np.flatnonzero(self.readable(people)) if on is None else on[self.readable(people[on])]
+        chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
+        drawn = np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, at)
+        if len(drawn):
+            who = people[drawn]
+            self.post(who, everyone.post_valence(who), draws.step)
+
+    def _on_channel(self, people: np.ndarray) -> np.ndarray | None:
+        """Positions of the `people` on this channel (`can_post`); None when all are (no positions to gather)."""
+        may = self.can_post(people)
+        return None if may.all() else np.flatnonzero(may)
+
+    def posted_now(self, step: int) -> np.ndarray:
+        """People who posted here in `step`, in id order (a mechanism answering them asks at the end of the
+        step): those whose post is visible for the channel's full post life from this step (a post of an earlier
+        step would expire sooner), and those of the step's candidates (`post_by_chance`) whose post nobody can
+        read, drawn now. (Who is unreadable only grows during a step; a candidate found unreadable after its post
+        was placed draws the same number again, so the union is unchanged.)"""
+        live = self.live
+        placed = np.compress(self.visible_until[live] == step + self.life, live)
+        if self._candidates is None or self._candidates[0] != step:
+            return np.sort(placed)
+        _, people, weights, draws = self._candidates
+        on = self._on_channel(people)
+        at = np.flatnonzero(~self.readable(people)) if on is None else on[~self.readable(people[on])]
+        chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
+        unread = np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, people[at])
+        return np.union1d(placed, unread) if len(unread) else np.sort(placed)
 
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:
         """People post now; their post stays visible for `life` steps (a new post extends a live one)."""
@@ -164,11 +209,16 @@ class Channel:
         """Who sees the official account's posts on this channel (overridden per channel)."""
         return np.empty(0, dtype=np.int64)
 
-    def official_contacts(self, people: People, brand: Brand, draws: StepDraws, out: Contacts, day: float) -> None:
-        """Official posts reach their audience; persuasion is weighted by each reader's tie to the brand on `day`."""
+    def official_contacts(
+        self, people: People, brand: Brand, draws: StepDraws, out: Contacts, day: float, receivers: range | None = None
+    ) -> None:
+        """Official posts reach their audience (those of it in `receivers`, a range of person ids, if given);
+        persuasion is weighted by each reader's tie to the brand on `day`."""
         if not self.official_posts:
             return
         audience = self.official_audience(people)
+        if receivers is not None:
+            audience = np.compress((audience >= receivers.start) & (audience < receivers.stop), audience)
         if len(audience) == 0:
             return
         p_read, p_pers, p_inter = self.official_probabilities(brand, people.brand_tie_now(audience, day))

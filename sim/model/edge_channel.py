@@ -52,12 +52,19 @@ class EdgeChannel(Channel):
         self.cross_transmission: float | None = None
 
     def contacts(
-        self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
+        self,
+        step: int,
+        day: float,
+        draws: StepDraws,
+        out: Contacts,
+        open_mask: np.ndarray | None = None,
+        receivers: range | None = None,
     ) -> UsedTies | UsedTieChunks:
         """Frontier step: only out-ties of people with a live post are visited. Returns the ties used.
 
         With `open_mask` (per person: whether a contact can still move them in the funnel), reads between two
-        people who are both closed are skipped (`_reads`).
+        people who are both closed are skipped (`_reads`). With `receivers` (a range of person ids), only the
+        reads by those receivers are made: the population's receivers read in parts give the reads of one pass.
 
         Senders are taken in chunks of about CHUNK_CONTACTS out-ties, so the work arrays stay a few MB whatever
         the population; each read draws its tie's own number (`read_id`), so chunks change no result.
@@ -77,7 +84,7 @@ class EdgeChannel(Channel):
             transmission = self.transmission_neg if negative else self.transmission_pos
             answered = negative and self.answering()
             for chunk in self._chunks(senders):
-                targets, ties, u, share, source = self._reads(chunk, read_p, answered, open_mask, draws)
+                targets, ties, u, share, source = self._reads(chunk, read_p, answered, open_mask, draws, receivers)
                 ties = ties if growing else None
                 strength = self.ties.now(ties, day)
                 p = rules.persuasion_probability(transmission, strength)
@@ -98,22 +105,35 @@ class EdgeChannel(Channel):
         return UsedTieChunks([UsedTies(t, s, day) for t, s in zip(ties_used, strength_used)])
 
     def _reads(
-        self, chunk: np.ndarray, read_p: float, answered: bool, open_mask: np.ndarray | None, draws: StepDraws
+        self,
+        chunk: np.ndarray,
+        read_p: float,
+        answered: bool,
+        open_mask: np.ndarray | None,
+        draws: StepDraws,
+        receivers: range | None = None,
     ) -> tuple:
         """The out-ties of `chunk` (senders with a live post) that are read this step: each read's uniform is
         keyed by its tie and direction (`read_id`), so the numbers do not depend on chunks, on order or on the
         reads skipped. Work follows change: with `open_mask`, a read between two people
         who are both closed (neither can be moved in the funnel again: state beyond aware) is skipped before
         drawing; it could only have strengthened a tie between them, which no later decision reads.
+        With `receivers`, reads by other people are dropped after the spent senders are noted (a sender is spent
+        by all its readers, whichever part they are in).
         Returns (targets, tie ids, uniforms, the sender's audience fan share if `answered`, senders if kept)."""
         indptr, layer = self.layer.indptr, self.layer
         pos = layer.entries(chunk)
         sender = np.repeat(chunk, indptr[chunk + 1] - indptr[chunk])
         targets = layer.indices[pos]
         share = self._audience_fan_share(chunk, targets) if answered else None
+        keep = None
         if open_mask is not None:
             keep = open_mask[targets] | open_mask[sender]
             self._note_spent(chunk, keep, open_mask)
+        if receivers is not None:
+            inside = (targets >= receivers.start) & (targets < receivers.stop)
+            keep = inside if keep is None else keep & inside
+        if keep is not None:
             pos, sender, targets = np.compress(keep, pos), np.compress(keep, sender), np.compress(keep, targets)
             share = None if share is None else np.compress(keep, share)
         ties = layer.ties_at(pos)
@@ -127,6 +147,10 @@ class EdgeChannel(Channel):
     def contacts_per_person(self, n: int) -> np.ndarray:
         """Each person's out-ties (followers, on Weibo)."""
         return self.layer.out_degree()
+
+    def readable(self, people: np.ndarray) -> np.ndarray:
+        """Not spent: a spent person's post here is read by nobody a contact can move (`_note_spent`)."""
+        return ~self._spent[people]
 
     def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
         """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""

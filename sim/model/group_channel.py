@@ -13,6 +13,7 @@ from sim.model.people import People
 from sim.model.state import NEGATIVE, Funnel
 from sim.model.streams import Purpose, StepDraws
 from sim.model.ties import TieStrengths, UsedTies
+from sim.networks.csr import ranges
 from sim.networks.groups import Groups
 
 
@@ -29,6 +30,9 @@ class GroupChannel(Channel):
         self.n_pos = np.zeros(groups.n_groups, dtype=np.int64)
         self.n_neg = np.zeros(groups.n_groups, dtype=np.int64)
         self.fan_share = np.zeros(groups.n_groups)  # share of fans among each group's members (fans answering)
+        #: Groups none of whose members a contact can move (found while reading; closed is for good, so a dead
+        #: group stays dead and posts only it would show are not drawn: `readable`).
+        self._dead = np.zeros(groups.n_groups, dtype=bool)
 
     def contacts_per_person(self, n: int) -> np.ndarray:
         """Each person's fellow members, summed over their groups."""
@@ -79,19 +83,31 @@ class GroupChannel(Channel):
         return who, strength, chances
 
     def contacts(
-        self, step: int, day: float, draws: StepDraws, out: Contacts, open_mask: np.ndarray | None = None
+        self,
+        step: int,
+        day: float,
+        draws: StepDraws,
+        out: Contacts,
+        open_mask: np.ndarray | None = None,
+        receivers: range | None = None,
     ) -> UsedTies:
         """Members of groups with live posts meet those posts (one uniform per membership and valence: all
         positive ones, then all negative ones; keyed by the membership slot). Returns the membership slots used.
 
         With `open_mask`, closed members are skipped: what they read could only strengthen
-        their own tie to the group, which only their own (closed) decisions read."""
+        their own tie to the group, which only their own (closed) decisions read. With `receivers` (a range of
+        person ids), only those members read."""
         active = np.flatnonzero((self.n_pos + self.n_neg) > 0)
         if len(active) == 0:
             return UsedTies(np.empty(0, dtype=np.int64))
         slots, _ = csr_ranges(self.groups.group_ptr, active)
         if open_mask is not None:
-            slots = np.compress(open_mask[self.groups.members[slots]], slots)
+            member_open = open_mask[self.groups.members[slots]]
+            self._note_dead(active, slots, member_open)
+            slots = np.compress(member_open, slots)
+        if receivers is not None:
+            who = self.groups.members[slots]
+            slots = np.compress((who >= receivers.start) & (who < receivers.stop), slots)
         who, strength, chances = self._slot_chances(slots, step, day)
         used = np.zeros(len(slots), dtype=bool)
         for negative, p_seen, p_persuaded in chances:
@@ -103,6 +119,21 @@ class GroupChannel(Channel):
             out.add(np.compress(seen, who), self.code, negative, np.compress(seen, u < p_persuaded), tie)
             used |= seen
         return UsedTies(np.compress(used, slots))
+
+    def _note_dead(self, active: np.ndarray, slots: np.ndarray, member_open: np.ndarray) -> None:
+        """Mark the `active` groups (their memberships: `slots`) none of whose members is open."""
+        alive = np.zeros(self.groups.n_groups, dtype=bool)
+        alive[self.groups.slot_group[np.compress(member_open, slots)]] = True
+        self._dead[np.compress(~alive[active], active)] = True
+
+    def readable(self, people: np.ndarray) -> np.ndarray:
+        """Whether each of `people` is in a group that is not dead (someone there can still be moved)."""
+        ptr = self.groups.agent_ptr
+        starts = ptr[people]
+        counts = ptr[people + 1] - starts
+        slots, owner = ranges(starts, counts), np.repeat(np.arange(len(people)), counts)
+        alive = ~self._dead[self.groups.slot_group[self.groups.agent_slots[slots]]]
+        return np.bincount(np.compress(alive, owner), minlength=len(people)) > 0
 
     def contacts_of(self, i: int, step: int, day: float, draws: StepDraws) -> tuple[list, list]:
         """Per-agent rule: person i reads the live posts of each of its groups, group after group (two

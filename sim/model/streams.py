@@ -248,8 +248,8 @@ class Draws:
 
         53 random bits per number: the top 53 bits of output words 0 and 1 as one 64-bit number
         (numpy's rule for a double from 64 random bits). Computed by a compiled loop (`philox.uniform_kernel`,
-        numba), about 8 ns a number against numpy's `Generator.random` at 3.6 (benchmarks/draws.py), five
-        times faster than the same rounds as numpy array operations (`uniform_arrays`, which gives the same
+        numba), 2.7-5.2 ns a number on this machine (benchmarks/draws.py; numpy's `Generator.random`: about 2),
+        six to ten times faster than the same rounds as numpy array operations (`uniform_arrays`, which gives the same
         numbers and shows the arithmetic any array library, such as CuPy on a GPU, would do).
         """
         word2, word3 = _counter_tail(purpose, step, slot)

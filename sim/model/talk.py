@@ -39,6 +39,9 @@ class TalkPool:
         self._joined: list[np.ndarray] = []  # joined since the last prune
         self._next: tuple | None = None  # (step, pruned pool, dropped, base weights), see `_pruned`
         self._weights: tuple = (None, None, None)  # (step, members, base weights) of the current pool
+        #: `rules.talk_weight` of every age from 0 (steps since starting to talk), grown as needed: a weight
+        #: depends on the age alone, so a step looks it up instead of computing an exp per member.
+        self._by_age = np.empty(0)
 
     def add(self, people: np.ndarray) -> None:
         """Add distinct people to the pool (each at most once), in O(len(people))."""
@@ -83,11 +86,22 @@ class TalkPool:
         return self._base_weights(people, step)
 
     def _base_weights(self, people: np.ndarray, step: int) -> np.ndarray:
-        wom = self.wom
-        w = rules.talk_weight(step - self.talk_start[people], self.dt, wom.active_limit, wom.decay_rate)
+        w = self._weight_of_age(step - self.talk_start[people])
         if self.counts[Funnel.FAN]:
             w = np.where(self.state[people] == Funnel.FAN, 1.0, w)
         return w
+
+    def _weight_of_age(self, age: np.ndarray) -> np.ndarray:
+        """`rules.talk_weight` of each age: looked up in a table of the values the rule gives every age from 0
+        (the same numbers: each entry is the rule's own value), the rule itself for a negative age."""
+        wom = self.wom
+        if len(age) == 0 or age.min() < 0:
+            return rules.talk_weight(age, self.dt, wom.active_limit, wom.decay_rate)
+        oldest = int(age.max())
+        if oldest >= len(self._by_age):
+            ages = np.arange(max(2 * len(self._by_age), oldest + 1, 64))
+            self._by_age = np.asarray(rules.talk_weight(ages, self.dt, wom.active_limit, wom.decay_rate), dtype=float)
+        return self._by_age[age]
 
     def _pruned(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pool pruned for `step`, members it drops, its base weights), computed once until the pool changes.

@@ -6,19 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import rules
-from sim.model.channels import Channel
 from sim.model.streams import Purpose
 from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 
 #: The channel whose posters the brand answers.
 WEIBO = "weibo"
-
-
-def posted_now(channel: Channel, step: int) -> np.ndarray:
-    """People who posted on `channel` in `step`, in id order: their post is visible for the channel's full
-    post life from this step (a post of an earlier step would expire sooner)."""
-    live = channel.live
-    return np.sort(np.compress(channel.visible_until[live] == step + channel.life, live))
 
 
 def reply_capacity(replies_per_hour: float, hours_per_day: float, dt: float) -> int:
@@ -48,7 +40,7 @@ class WeiboReplies(Mechanism):
         channel = view.channels.get(WEIBO)
         if channel is None or not view.playbook.brand_active(day_end):
             return None
-        posters = posted_now(channel, step)
+        posters = channel.posted_now(step)
         if len(posters):
             self._answer(view, posters, day_end)
         return None

@@ -4,6 +4,9 @@
   their time series are byte-identical: on the docking scenarios at the sizes below (fast), and on every
   shipped scenario at 3,000 people over 40 days (slow).
 - Results do not depend on how an edge channel cuts its senders into chunks (97 out-ties against 2^20).
+- Nor on reading the receivers in parts (2 or 3 ranges of person ids against one).
+- Posts nobody can read are drawn only when a mechanism asks who posted, and then give what drawing them all
+  would have given.
 - Two scenarios that differ only in strategy give the same person the same numbers (paired comparisons):
   with more advertising, everyone made aware on the first step by less advertising is made aware too.
 These are exact properties of the draws (no tolerance, no replicates): each holds bit for bit or fails.
@@ -17,9 +20,10 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import load_scenario
-from sim.model import edge_channel
+from sim.model import backends, edge_channel, rules
 from sim.model.model import WomModel
 from sim.model.state import Funnel
+from sim.model.streams import Purpose
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 #: Shipped scenarios of one brand (a market of brands runs on the vector backend only: tests/model/test_brands.py).
@@ -81,3 +85,36 @@ def test_runs_repeat_and_differ_between_seeds():
     first = records("default", "population.size=2000", "run.days=30")
     assert records("default", "population.size=2000", "run.days=30") == first
     assert records("default", "population.size=2000", "run.days=30", seed=SEED + 1) != first
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+@pytest.mark.parametrize("name", ["default", "playbook/miui", "playbook/ads_first", "docking/threshold"])
+def test_receivers_in_parts_do_not_change_results(monkeypatch, name, parts):
+    """Receivers read in 2 or 3 separate parts (contiguous ranges of person ids; every channel, the official
+    posts and the fields read for one part at a time) give the run of one part: each read is keyed by what it
+    decides, whichever part it is made in. The groundwork of a population split across workers."""
+    sets = ("population.size=2000", "run.days=60")
+    whole = records(name, *sets)
+    monkeypatch.setattr(backends, "RECEIVER_PARTS", parts)
+    assert backends.receiver_parts(2000, parts)[-1].stop == 2000  # the parts are real: more than one range
+    assert records(name, *sets) == whole
+
+
+def test_posts_nobody_can_read_are_drawn_when_asked_for():
+    """Work follows use: on a saturated network, posts that nobody a contact can move would read are not drawn
+    when posting, yet `posted_now` (who posted this step, for a mechanism answering them) gives exactly the
+    people whose keyed post number is below their chance, as drawing every post would."""
+    model = WomModel(load_scenario(SCENARIOS / "default.toml", ["population.size=2000", "run.days=200"]), SEED)
+    model.run(150)
+    model.step()
+    step, checked = model.step_index, 0
+    pool = model.talk.members
+    weights = model.talk_weights(pool, step, (step - 1) * model.dt)
+    for ch in model.channels.values():
+        on = ch.can_post(pool)
+        unreadable = on & ~ch.readable(pool)
+        chance = rules.post_probability(weights, ch.cfg.speed, model.dt)
+        expected = np.sort(pool[on & (model.draws.uniform(Purpose.POST, pool, ch.code) < chance)])
+        assert np.array_equal(ch.posted_now(step), expected), ch.name
+        checked += int(unreadable.sum())
+    assert checked > 0  # some posts were left undrawn: the lazy path was taken

@@ -65,3 +65,19 @@ def test_removed_people_leave_the_pool_and_the_others_keep_their_order():
     assert talk.talking(3) == 3.0
     talk.add(np.array([0]))
     assert talk.prune(3).tolist() == [4, 2, 1, 0]
+
+
+def test_weights_looked_up_by_age_are_the_rules_own_numbers():
+    """The pool looks talk weights up by age (steps since starting to talk) in a table it grows as ages grow;
+    each must be bit for bit what `rules.talk_weight` gives that age (the golden files depend on it), for ages in
+    any order, older than the table so far, and negative (not started yet: weight 0)."""
+    from sim.model import rules
+
+    for active_steps, decay_rate in ((30, 0.02), ("forever", 0.05), ("forever", 0.0)):
+        talk, talk_start, _, _ = pool_of(active_steps, decay_rate)
+        wom = WomConfig(active_steps=active_steps, decay_rate=decay_rate)
+        for step, starts in ((5, [5, 1, 3, 0, 6, 2, 4, 5, 1, 9]), (900, [0, 899, 13, 450, 7, 900, 1, 2, 3, 4])):
+            talk_start[:] = starts
+            people = np.arange(N)
+            expected = rules.talk_weight(step - talk_start, DT, wom.active_limit, wom.decay_rate)
+            assert np.array_equal(talk.weights(people, step), expected)

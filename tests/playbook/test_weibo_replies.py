@@ -8,7 +8,7 @@ import pytest
 
 from sim.config.scenario import load_scenario
 from sim.model.model import WomModel
-from sim.playbook.weibo_replies import posted_now, reply_capacity
+from sim.playbook.weibo_replies import reply_capacity
 from tests.playbook.test_contract import BASE
 
 ON = [*BASE, "weibo_replies.enabled=true"]
@@ -33,7 +33,7 @@ def step_posters(model: WomModel) -> tuple[np.ndarray, np.ndarray]:
     replies.cfg = cfg.model_copy(update={"hours_per_day": 0.0})
     model.step()
     replies.cfg = cfg
-    posters = posted_now(model.channels["weibo"], model.step_index)
+    posters = model.channels["weibo"].posted_now(model.step_index)
     return posters, model.people.brand_tie_now(np.arange(model.n), model.step_index * model.dt)
 
 
