@@ -183,6 +183,8 @@ class BrandsModel(WomModel):
             for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws, self.owners)):
                 if len(served):
                     self._adopt_brand(b, served, channels, step, day)
+            for ch in self.channels.values():  # those who left a list were closed only while they waited
+                ch.reopen(self.supply.left_lists)
         positive, negative, ads = self.rates(step, day)
         open_mask = self.people.state <= Funnel.AWARE
         if self.supply.limited:  # people waiting are committed to their brand

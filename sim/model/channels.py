@@ -114,6 +114,11 @@ class Channel:
         channel finds out otherwise: `EdgeChannel`, `GroupChannel`)."""
         return np.ones(len(people), dtype=bool)
 
+    def reopen(self, people: np.ndarray) -> None:
+        """`people`, closed for a while, can be moved again (a waiting buyer who gave up or was served, in a
+        market of brands): whatever the channel concluded from their being closed (`readable`) no longer holds
+        for them. Nothing to undo here; `EdgeChannel` and `GroupChannel` undo their marks."""
+
     def post_by_chance(self, people: np.ndarray, weights: np.ndarray, draws: StepDraws, everyone: People) -> None:
         """Each of `people` on this channel posts with the chance its talk weight gives (`rules.post_probability`
         at the channel's speed; `Purpose.POST`, keyed by person, slot: the channel). Work follows use: only the

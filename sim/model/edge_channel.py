@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import rules
-from sim.model.channels import Channel
+from sim.model.channels import Channel, csr_ranges
 from sim.model.funnel import Contacts
 from sim.model.live import LiveIncoming
 from sim.model.people import People
@@ -151,6 +151,13 @@ class EdgeChannel(Channel):
     def readable(self, people: np.ndarray) -> np.ndarray:
         """Not spent: a spent person's post here is read by nobody a contact can move (`_note_spent`)."""
         return ~self._spent[people]
+
+    def reopen(self, people: np.ndarray) -> None:
+        """The senders who reach any of `people` (their in-neighbours) are not spent any more."""
+        if len(people) and self._spent.any():
+            layer = self.incoming()
+            pos, _ = csr_ranges(layer.indptr, np.asarray(people, dtype=np.int64))
+            self._spent[layer.indices[pos]] = False
 
     def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
         """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""

@@ -126,6 +126,14 @@ class GroupChannel(Channel):
         alive[self.groups.slot_group[np.compress(member_open, slots)]] = True
         self._dead[np.compress(~alive[active], active)] = True
 
+    def reopen(self, people: np.ndarray) -> None:
+        """The groups of any of `people` are not dead any more."""
+        if len(people) and self._dead.any():
+            ptr = self.groups.agent_ptr
+            people = np.asarray(people, dtype=np.int64)
+            slots = ranges(ptr[people], ptr[people + 1] - ptr[people])
+            self._dead[self.groups.slot_group[self.groups.agent_slots[slots]]] = False
+
     def readable(self, people: np.ndarray) -> np.ndarray:
         """Whether each of `people` is in a group that is not dead (someone there can still be moved)."""
         ptr = self.groups.agent_ptr

@@ -57,7 +57,7 @@ class Supply:
         """A new step: waiting people may give up, F-codes from the brand's `owners` (people per brand) go to
         the list and move their holders to its front, each brand's allowance grows, and the waiting list is
         served first; returns, per brand, (people served now, their channels)."""
-        served = []
+        served, quit_ = [], []
         for b, cfg in enumerate(self.cfg):
             if not cfg.limited:
                 served.append((self.queue[b], self.queue_channel[b]))
@@ -69,6 +69,7 @@ class Supply:
                 people.waiting[quitters] = NOT_WAITING
                 people.turned_from[quitters] |= np.uint8(1 << b)
                 queue, channel, coded = queue[~gives_up], channel[~gives_up], coded[~gives_up]
+                quit_.append(quitters)
             if cfg.f_codes_per_owner > 0 and len(queue) and owners[b] > 0:
                 rate = cfg.f_codes_per_owner * owners[b] / len(queue)  # codes per person waiting per day
                 coded = coded | (draws.uniform(Purpose.SUPPLY, queue, CODE_SLOT) < -math.expm1(-rate * self.dt))
@@ -82,6 +83,8 @@ class Supply:
             served.append((queue[:k], channel[:k]))
             people.waiting[queue[:k]] = NOT_WAITING
             self.queue[b], self.queue_channel[b], self.queue_coded[b] = queue[k:], channel[k:], coded[k:]
+        #: Who left a waiting list this step (gave up or served): closed while they waited, open to be moved again.
+        self.left_lists = np.concatenate([*quit_, *(who for who, _ in served)]).astype(np.int64)
         return served
 
     def holders(self, b: int) -> np.ndarray:

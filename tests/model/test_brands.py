@@ -453,3 +453,38 @@ def test_in_a_growing_market_only_eligible_people_own_a_brand():
     assert len(owners) and (m.market.rank[owners] < share).all()
     assert (m.market.rank[owners] == ALWAYS).sum() >= sc.brands["a"].seed_users.count  # seed users admitted
     assert "eligible" in m.datacollector.get_model_vars_dataframe().columns
+
+
+def test_no_sender_stays_spent_while_someone_it_reaches_can_be_moved():
+    """On a network with a scarce brand whose waiting buyers give up: at the end of every step, no offline
+    sender marked spent reaches anyone open now. People waiting are closed only while they wait; a sender spent
+    because all its readers were waiting or owners is un-spent when a waiting reader leaves the list
+    (`Channel.reopen`)."""
+    sc = competition(
+        [
+            "population.size=1500",
+            "run.days=40",
+            "run.dt=1",
+            "run.replicates=1",
+            "network.kind='small_world'",
+            "network.mean_degree=6",
+            "wom.transmission=0.4",
+            "brands.b.supply.capacity_per_day=3",
+            "brands.b.supply.give_up=0.3",
+            "seed_users.count=20",
+        ]
+    )
+    model = BrandsModel(sc, 11)
+    offline = model.channels["offline"]
+    checked = 0
+    for _ in range(40):
+        model.step()
+        spent = np.flatnonzero(~offline.readable(np.arange(model.n)))
+        if len(spent) == 0:
+            continue
+        open_now = (model.people.state <= Funnel.AWARE) & (model.people.waiting == -1)
+        layer = offline.layer
+        reach = np.concatenate([layer.indices[layer.indptr[s] : layer.indptr[s + 1]] for s in spent])
+        assert not open_now[reach].any()
+        checked += 1
+    assert checked > 0
