@@ -97,15 +97,20 @@ class TargetSeries:
         return self.values if self.cumulative else np.cumsum(self.values)
 
 
-def load_series(path: str | Path) -> TargetSeries:
-    """Read a series CSV, checking its columns and values; problems raise SeriesError naming the file."""
-    path = Path(path)
+def read_target_csv(path: Path) -> pd.DataFrame:
+    """The table of a target CSV; a missing or unreadable file raises SeriesError naming it."""
     if not path.is_file():
         raise SeriesError(f"{path}: file not found")
     try:
-        frame = pd.read_csv(path)
+        return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SeriesError(f"{path}: not a readable CSV file: {exc}") from None
+
+
+def load_series(path: str | Path) -> TargetSeries:
+    """Read a series CSV, checking its columns and values; problems raise SeriesError naming the file."""
+    path = Path(path)
+    frame = read_target_csv(path)
     column = next((c for c in VALUE_COLUMNS if c in frame.columns), None)
     if TIME_COLUMN not in frame.columns or column is None:
         raise SeriesError(

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from sim.config.brands import BRAND_NAME
 from sim.config.schema import Scenario
@@ -32,6 +31,7 @@ from sim.research.calibrate.bass import (
     check_within,
     fitted_mask,
     load_series,
+    read_target_csv,
     series_from_frame,
 )
 
@@ -62,12 +62,7 @@ class Targets:
 def load_targets(path: str | Path) -> Targets:
     """Read a target CSV of one or several series (module doc); problems raise SeriesError naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise SeriesError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SeriesError(f"{path}: not a readable CSV file: {exc}") from None
+    frame = read_target_csv(path)
     brand_columns = [c for c in frame.columns if str(c).startswith(BRAND_PREFIX)]
     if not brand_columns:
         return Targets(path, [load_series(path)])
