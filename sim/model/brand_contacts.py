@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model import rules
-from sim.model.funnel import DENSE_FACTOR, Contacts
+from sim.model.funnel import Contacts, Scratch
 from sim.model.streams import Purpose, StepDraws
 
 #: Slot offset of the draw telling whether a brand's contact came from its ads (`Purpose.BRAND_FIELD`).
@@ -63,11 +63,11 @@ class ContactList:
     """The step's contacts as they come (brand, person, what they did), made into `BrandContacts` over the
     people reached only (work follows the contacts, not the population)."""
 
-    def __init__(self, brands: int, n: int | None = None) -> None:
-        """Contacts for `brands` brands among `n` people (if given, many contacts are made distinct by one pass
-        over the population instead of hashing them: `distinct`)."""
+    def __init__(self, brands: int, scratch: Scratch | None = None) -> None:
+        """Contacts for `brands` brands; with the backend's `scratch` (its per-person work arrays), the people
+        reached are made distinct by `Scratch.distinct` (one pass over the population when they are many)."""
         self.brands = brands
-        self.n = n
+        self.scratch = scratch
         self._parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]] = []
 
     def add(self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None) -> None:
@@ -90,18 +90,13 @@ class ContactList:
         return BrandContacts(people, out["pos"], out["from_ads"], out["neg"], out["seen"])
 
     def distinct(self) -> np.ndarray:
-        """The people reached, each once, ascending: with many contacts (at least n / DENSE_FACTOR, as the
-        funnel decides) marked on the population and read back in one pass, else by `np.unique` (the same
-        array either way)."""
+        """The people reached, each once, ascending (`Scratch.distinct`, sorted; `np.unique` without a scratch)."""
         if not self._parts:
             return np.empty(0, np.int64)
         reached = [p for _, _, p, _ in self._parts]
-        if self.n is None or sum(len(p) for p in reached) * DENSE_FACTOR < self.n:
+        if self.scratch is None:
             return np.unique(np.concatenate(reached))
-        mark = np.zeros(self.n, dtype=bool)
-        for p in reached:
-            mark[p] = True
-        return np.flatnonzero(mark)
+        return np.sort(self.scratch.distinct(reached), kind="stable")  # already ascending from the dense pass
 
 
 def field_contacts(

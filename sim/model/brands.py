@@ -192,7 +192,7 @@ class BrandsModel(WomModel):
         if self.cfg.switching.on:  # owners can be moved too: to a rival
             open_mask |= self.people.brand != NO_BRAND
         listeners = np.flatnonzero(open_mask)
-        contacts = ContactList(self.count, self.n)
+        contacts = ContactList(self.count, self.backend.scratch)
         field_contacts(contacts, listeners, positive, negative, ads, self.dt, self.draws)
         used_ties = self._talk_on_the_network(contacts, open_mask, step, day)
         reached = contacts.tables()
@@ -273,11 +273,9 @@ class BrandsModel(WomModel):
             chance[mine] = self.market.gate(np.asarray(convert, dtype=float), who[mine], day)
             turn_away[mine] = self.market.gate(e.rejection, who[mine], day)
         buys = chooses & (self.draws.uniform(Purpose.BRAND_CONVERT, who) < chance)
-        rejects = chooses & ~buys
+        rejects = np.zeros(len(who), dtype=bool)
         if turn_away.any():  # nobody turns away at chance 0 (and a uniform is never below 0): no draw needed
-            rejects &= self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away
-        else:
-            rejects[:] = False
+            rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
         turned[choice[rejects], np.flatnonzero(rejects)] = True
         p.turned_from[who] = to_mask(turned)
         # awareness: credited to the chosen brand's message, else the first brand's that reached them

@@ -126,18 +126,19 @@ class Channel:
         who posted (`posted_now`). Keyed draws make that exact: a person's number is the same whenever it is
         drawn, and a post nobody can read changes nothing else."""
         self._candidates = (draws.step, people, weights, draws)  # references, not copies: the pool's own arrays
-        on = self._on_channel(people)
-        at = np.flatnonzero(self.readable(people)) if on is None else on[self.readable(people[on])]
-        chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
-        drawn = np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, at)
-        if len(drawn):
-            who = people[drawn]
+        who = self._posters(people, weights, draws, readable=True)
+        if len(who):
             self.post(who, everyone.post_valence(who), draws.step)
 
-    def _on_channel(self, people: np.ndarray) -> np.ndarray | None:
-        """Positions of the `people` on this channel (`can_post`); None when all are (no positions to gather)."""
+    def _posters(self, people: np.ndarray, weights: np.ndarray, draws: StepDraws, readable: bool) -> np.ndarray:
+        """Those of `people` on this channel whose post someone can read (`readable`), or nobody can, who post by
+        chance in this step (`Purpose.POST`, keyed by person: the same number whenever it is drawn)."""
         may = self.can_post(people)
-        return None if may.all() else np.flatnonzero(may)
+        on = None if may.all() else np.flatnonzero(may)  # positions on the channel; None: everyone is
+        found = self.readable(people if on is None else people[on]) == readable
+        at = np.flatnonzero(found) if on is None else on[found]
+        chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
+        return np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, people[at])
 
     def posted_now(self, step: int) -> np.ndarray:
         """People who posted here in `step`, in id order (a mechanism answering them asks at the end of the
@@ -150,10 +151,7 @@ class Channel:
         if self._candidates is None or self._candidates[0] != step:
             return np.sort(placed)
         _, people, weights, draws = self._candidates
-        on = self._on_channel(people)
-        at = np.flatnonzero(~self.readable(people)) if on is None else on[~self.readable(people[on])]
-        chances = rules.post_probability(weights[at], self.cfg.speed, self.dt)
-        unread = np.compress(draws.uniform(Purpose.POST, people[at], self.code) < chances, people[at])
+        unread = self._posters(people, weights, draws, readable=False)
         return np.union1d(placed, unread) if len(unread) else np.sort(placed)
 
     def post(self, people: np.ndarray, valence: np.ndarray, step: int) -> None:

@@ -126,22 +126,23 @@ class GroupChannel(Channel):
         alive[self.groups.slot_group[np.compress(member_open, slots)]] = True
         self._dead[np.compress(~alive[active], active)] = True
 
-    def reopen(self, people: np.ndarray) -> None:
-        """The groups of any of `people` are not dead any more."""
-        if len(people) and self._dead.any():
-            ptr = self.groups.agent_ptr
-            people = np.asarray(people, dtype=np.int64)
-            slots = ranges(ptr[people], ptr[people + 1] - ptr[people])
-            self._dead[self.groups.slot_group[self.groups.agent_slots[slots]]] = False
-
-    def readable(self, people: np.ndarray) -> np.ndarray:
-        """Whether each of `people` is in a group that is not dead (someone there can still be moved)."""
+    def _groups_of(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The group of each membership of `people`, and the position in `people` of the member holding it."""
         ptr = self.groups.agent_ptr
         starts = ptr[people]
         counts = ptr[people + 1] - starts
-        slots, owner = ranges(starts, counts), np.repeat(np.arange(len(people)), counts)
-        alive = ~self._dead[self.groups.slot_group[self.groups.agent_slots[slots]]]
-        return np.bincount(np.compress(alive, owner), minlength=len(people)) > 0
+        slots = self.groups.agent_slots[ranges(starts, counts)]
+        return self.groups.slot_group[slots], np.repeat(np.arange(len(people)), counts)
+
+    def reopen(self, people: np.ndarray) -> None:
+        """The groups of any of `people` are not dead any more."""
+        if len(people) and self._dead.any():
+            self._dead[self._groups_of(np.asarray(people, dtype=np.int64))[0]] = False
+
+    def readable(self, people: np.ndarray) -> np.ndarray:
+        """Whether each of `people` is in a group that is not dead (someone there can still be moved)."""
+        groups, owner = self._groups_of(people)
+        return np.bincount(np.compress(~self._dead[groups], owner), minlength=len(people)) > 0
 
     def contacts_of(self, i: int, step: int, day: float, draws: StepDraws) -> tuple[list, list]:
         """Per-agent rule: person i reads the live posts of each of its groups, group after group (two
