@@ -257,6 +257,20 @@ def release_gain(feedback, max_gain, feedback_scale):
     return _scalar_or_array(max_gain * (1.0 - np.exp(-np.asarray(feedback, dtype=float) / feedback_scale)))
 
 
+def vote_shares(values, noise):
+    """Iteration votes: the chance a vote goes to each candidate feature, a logit on what each is worth
+    (`values`, value units) with scale `noise` (value units, > 0): equal values split the votes evenly,
+    and a feature worth `noise` more than another draws e (2.718...) times its votes."""
+    utility = np.asarray(values, dtype=float) / noise
+    weights = np.exp(utility - utility.max())
+    return weights / weights.sum()
+
+
+def voted_feature(votes):
+    """The candidate a release ships: the one with most votes (on a tie, the first of them)."""
+    return int(np.argmax(votes))
+
+
 def node_rate(base_rate, need, user_benefit, activity):
     """Participation node: more functional needs and more user benefit draw more participants."""
     return base_rate * need * user_benefit * activity

@@ -186,6 +186,8 @@ class Purpose(IntEnum):
     BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
     SWITCH = 68  # whether an owner reconsiders their brand this step ([switching])
     SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)
+    FEATURE_VALUE = 90  # what each candidate feature of a release is worth (id: the candidate; iteration votes)
+    FEATURE_VOTE = 91  # which candidate feature each vote of a release goes to (id: the vote's number)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

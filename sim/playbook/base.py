@@ -257,8 +257,8 @@ class Mechanism:
 
     # --- the brand's actions at the end of a step ---------------------------------------------------
 
-    def improved_quality(self, quality: float, day_end: float) -> float:
-        """The product's quality after this step's releases (value units)."""
+    def improved_quality(self, view: HookView, quality: float, day_end: float) -> float:
+        """The product's quality after this step's releases (value units); `view.draws` are the step's."""
         return quality
 
     def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:

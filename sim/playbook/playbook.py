@@ -228,9 +228,7 @@ class Playbook:
     def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray]:
         """Releases (raising `view.product`'s quality), then the mechanisms' actions (meetups, unfollows,
         purchase codes). Returns the people who buy now (code holders) and their channels."""
-        product = view.product
-        for part in self._hooks["improved_quality"]:
-            product.engine_quality = part.improved_quality(product.engine_quality, day_end)
+        view.product.engine_quality = self.improved_quality(view, view.product.engine_quality, day_end)
         bought = []
         for part in self._hooks["end_of_step"]:
             result = part.end_of_step(view, step, day_end)
@@ -241,6 +239,12 @@ class Playbook:
         if len(bought) == 1:
             return bought[0]
         return np.concatenate([b[0] for b in bought]), np.concatenate([b[1] for b in bought])
+
+    def improved_quality(self, view: HookView, quality: float, day_end: float) -> float:
+        """The product's quality after this step's releases (value units)."""
+        for part in self._hooks["improved_quality"]:
+            quality = part.improved_quality(view, quality, day_end)
+        return quality
 
     def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
         """Mechanisms act after the step's purchases (owners upgrade to the newest generation)."""
