@@ -227,6 +227,11 @@ class Mechanism:
         """Posts per day of each official account, or None to leave the default."""
         return None
 
+    def official_count(self, rate: float, day: float, dt: float) -> int | None:
+        """Posts one official account makes on a channel in the step from `day` (`rate` a day), or None to
+        leave it to chance (a Poisson count, the default)."""
+        return None
+
     def content_mix(self) -> np.ndarray | None:
         """Shares of useful, emotional and interactive official posts, or None to leave the default."""
         return None

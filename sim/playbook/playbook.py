@@ -16,6 +16,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model.people import State
 from sim.model.state import POSITIVE, Funnel
+from sim.model.streams import Purpose
 from sim.playbook.base import HOOKS, HookView, Mechanism, Source, overrides
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
 
@@ -163,6 +164,13 @@ class Playbook:
         if not self.brand_active(day):
             return 0.0
         return self._first("official_rate", self.cfg.official.posts_per_day, day)
+
+    def official_count(self, draws, rate: float, day: float, dt: float, slot: int) -> int:
+        """Posts of one official account on a channel in the step from `day`: the first mechanism's count
+        (a regular rhythm, self-media), else a Poisson count of mean rate x dt (`Purpose.OFFICIAL_POSTS`, id
+        0 of the account's `slot`)."""
+        count = self._first("official_count", None, rate, day, dt)
+        return count if count is not None else draws.count(Purpose.OFFICIAL_POSTS, rate * dt, slot)
 
     def content_mix(self) -> np.ndarray:
         """Shares of useful, emotional and interactive posts (all 'plain' useful without self-media)."""
