@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
 from sim.model import rules
@@ -182,3 +184,36 @@ def test_a_tie_bonus_moves_choosers_toward_the_brand_their_friend_spoke_for():
     print({bonus: frame[["owners_a", "owners_b"]].to_dict("list") for bonus, frame in last.items()})
     assert (last[0.3].owners_a > last[0.0].owners_a).all()
     assert (last[0.3].owners_b < last[0.0].owners_b).all()
+
+
+finite = st.floats(-5, 5, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(
+    brands=st.integers(1, 8),
+    people=st.integers(0, 6),
+    data=st.data(),
+    weight=st.floats(0, 1000),
+    bonus=st.floats(0, 10),
+    sensitivity=st.sampled_from([0.0, 0.05, 1.0]),
+)
+def test_whatever_prices_and_ties_the_choice_picks_a_brand_considered(brands, people, data, weight, bonus, sensitivity):
+    """Random margins, prices (0 to 10^12), strongest ties (some none) and considered sets: the weights are
+    finite, 0 exactly off the set, positive somewhere on every non-empty set, and the pick is a brand considered."""
+    shape = (brands, people)
+    margins = np.array(data.draw(st.lists(finite, min_size=brands * people, max_size=brands * people))).reshape(shape)
+    consider = np.array(data.draw(st.lists(st.booleans(), min_size=brands * people, max_size=brands * people)), bool)
+    consider = consider.reshape(shape)
+    prices = data.draw(st.lists(st.floats(0, 1e12), min_size=brands, max_size=brands))
+    ties = data.draw(
+        st.lists(st.sampled_from([-np.inf, 0.2, 0.8, 1.0]), min_size=brands * people, max_size=brands * people)
+    )
+    values = rules.brand_choice_values(margins, consider, prices, weight, np.array(ties).reshape(shape), bonus)
+    w = rules.brand_choice_weights(values, sensitivity, consider)
+    assert np.isfinite(w).all() and (w[~consider] == 0).all()
+    some = consider.any(axis=0)
+    assert (w[:, some] > 0).any(axis=0).all()
+    u = np.array(data.draw(st.lists(st.floats(0, 1, exclude_max=True), min_size=people, max_size=people)))
+    picked = rules.pick_by_weights(w, u)
+    assert consider[picked[some], np.flatnonzero(some)].all()
