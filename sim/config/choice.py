@@ -10,6 +10,8 @@ Both 0 by default: the choice is on value against expectation alone, as before (
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from sim.config.section import KeyConflict, Section
@@ -40,9 +42,15 @@ class ChoiceConfig(Section):
         "step (value units; on a network only: a well-mixed market has no ties).",
     )
 
+    consider: Literal["persuaded", "known"] = Field(
+        "persuaded",
+        description="The brands a person persuaded this step chooses among: 'persuaded' = the brands that persuaded "
+        "them this step; 'known' = every brand they know and have not turned from (a message made them ready to buy).",
+    )
+
     @property
     def on(self) -> bool:
-        """Whether anything but value against expectation enters the choice."""
+        """Whether anything but value against expectation enters the weights of the choice."""
         return self.price_weight > 0 or self.tie_bonus > 0
 
 

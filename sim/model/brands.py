@@ -276,6 +276,8 @@ class BrandsModel(WomModel):
         turned = bits(p.turned_from[who], self.count) | neg
         consider = pos & ~turned
         chooses = consider.any(axis=0)
+        if self.cfg.choice.consider == "known":  # ready to buy, they weigh every brand they know
+            consider = chooses & bits(p.known[who], self.count) & ~turned
         choice = self.choose(who, consider, day)
         chance = np.zeros(len(who))
         turn_away = np.zeros(len(who))

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 PRICE_WAR = str(Path(__file__).resolve().parents[2] / "scenarios" / "playbook" / "price_war.toml")
 TINY = ["population.size=200", "run.days=10", "run.replicates=1", "seed_users.count=4"]
 keys = st.one_of(
-    st.sampled_from(["choice.price_weight", "choice.tie_bonus", "choice.x", "choice", "brands.mi.choice.tie_bonus"]),
+    st.sampled_from(["choice.price_weight", "choice.tie_bonus", "choice.consider", "choice.x", "choice"]),
+    st.just("brands.mi.choice.tie_bonus"),
     st.sampled_from(["brands.mi.money.price", "brands.budget.money.price", "network.kind"]),
 )
 raw = st.text(alphabet=string.printable, max_size=8).map(lambda text: "raw:" + text)
@@ -29,7 +30,7 @@ values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(10**13), 10**13),
     st.booleans(),
-    st.sampled_from(["well_mixed", "small_world", ""]),
+    st.sampled_from(["well_mixed", "small_world", "", "known", "persuaded"]),
     raw,
 )
 

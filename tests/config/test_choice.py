@@ -26,7 +26,11 @@ NETWORKED = ["network.kind='small_world'"]
 
 def test_the_section_is_off_by_default_and_in_every_resolved_scenario():
     assert not ChoiceConfig().on and Scenario().choice == ChoiceConfig()
-    assert json.loads(Scenario().model_dump_json())["choice"] == {"price_weight": 0.0, "tie_bonus": 0.0}
+    assert json.loads(Scenario().model_dump_json())["choice"] == {
+        "price_weight": 0.0,
+        "tie_bonus": 0.0,
+        "consider": "persuaded",
+    }
     sc = scenario_from_dict(market(a={}, b={}), [*NETWORKED, "choice.price_weight=0.01", "choice.tie_bonus=0.2"])
     assert sc.choice.on and sc.choice.price_weight == 0.01 and sc.choice.tie_bonus == 0.2
     assert Scenario.model_validate(sc.model_dump()) == sc  # a resolved scenario reads back
@@ -46,6 +50,8 @@ def test_the_section_is_off_by_default_and_in_every_resolved_scenario():
         (["choice.tie_bonus='0.1'"], "choice.tie_bonus"),
         (["choice.tie_weight=0.1"], "choice.tie_weight"),
         (["choice=1"], "choice"),
+        (["choice.consider='all'"], "choice.consider"),
+        (["choice.consider=1"], "choice.consider"),
     ],
 )
 def test_bad_choice_values_name_the_key(overrides, key):
@@ -54,8 +60,9 @@ def test_bad_choice_values_name_the_key(overrides, key):
 
 
 def test_choice_needs_brands_and_its_tie_bonus_a_network():
-    lines = refused({}, ["choice.price_weight=0.1"])
-    assert len(lines) == 2 and lines[1].startswith("  choice:") and "[brands]" in lines[1], lines
+    for setting in ("choice.price_weight=0.1", "choice.consider='known'"):
+        lines = refused({}, [setting])
+        assert len(lines) == 2 and lines[1].startswith("  choice:") and "[brands]" in lines[1], lines
     lines = refused(market(a={}, b={}), ["choice.tie_bonus=0.1"])  # well mixed: no ties
     assert len(lines) == 2 and lines[1].startswith("  choice.tie_bonus:") and "well-mixed" in lines[1], lines
     lines = refused(market(a={}, b={}), [*NETWORKED, "network.enabled=false", "choice.tie_bonus=0.1"])
@@ -85,7 +92,10 @@ values = st.one_of(
     st.none(),
     st.lists(st.integers(), max_size=2),
 )
-tables = st.one_of(values, st.dictionaries(st.sampled_from(["price_weight", "tie_bonus", "x", ""]), values, max_size=3))
+keys = st.sampled_from(["price_weight", "tie_bonus", "consider", "x", ""])
+tables = st.one_of(
+    values, st.dictionaries(keys, st.one_of(values, st.sampled_from(["known", "persuaded"])), max_size=3)
+)
 
 
 @PROPERTY

@@ -217,3 +217,35 @@ def test_whatever_prices_and_ties_the_choice_picks_a_brand_considered(brands, pe
     u = np.array(data.draw(st.lists(st.floats(0, 1, exclude_max=True), min_size=people, max_size=people)))
     picked = rules.pick_by_weights(w, u)
     assert consider[picked[some], np.flatnonzero(some)].all()
+
+
+def test_ready_to_buy_people_weigh_every_brand_they_know_when_the_choice_considers_the_known():
+    """choice.consider = 'known': one step in which only a's ads reach people (chance pi = 0.3), N = 100,000,
+    everyone already knowing both brands: each reached person chooses between a and b by the logit (b cheaper by
+    10 at weight 0.02, sensitivity 0.1: w_b = 1 / (1 + exp(-2))) and buys with the same chance c. Expected
+    owners of b: N pi c w_b, of a: N pi c (1 - w_b); with 'persuaded' (the default) b gets none. Tolerance:
+    4 standard deviations of a binomial count, fixed before running (seed 7, keyed draws)."""
+    n, pi, s = 100_000, 0.3, 0.1
+    owners = {}
+    for consider in ("persuaded", "known"):
+        sc = competition(
+            [
+                *ADS_ONLY,
+                f"population.size={n}",
+                "run.days=2",
+                f"advertising.p_max={pi}",
+                "brands.b.advertising.p_max=0",
+                "choice.price_weight=0.02",
+                f"choice.consider='{consider}'",
+            ]
+        )
+        m = make_model(sc, 7)
+        m.people.known[:] = 0b11
+        m.step()
+        owners[consider] = m.owners.copy()
+    c = float(rules.conversion_probability(1.0, 0.0, s, 1.0))
+    w_b = 1 / (1 + np.exp(-0.02 * 10 / s))
+    expected = n * pi * c * np.array([1 - w_b, w_b])
+    sd = np.sqrt(expected * (1 - expected / n))
+    print(f"owners {owners} expected with 'known' {expected.round(1).tolist()} (sd {sd.round(1).tolist()})")
+    assert owners["persuaded"][1] == 0 and np.all(np.abs(owners["known"] - expected) < 4 * sd)
