@@ -5,7 +5,9 @@ A person chooses by a logit on each brand's value in the choice (`sim.model.rule
 its margin (quality minus their expectation of it), less `price_weight` times its price (each brand's
 `money.price`) above the cheapest brand they consider, plus `tie_bonus` for the brand of the strongest tie
 that persuaded them this step (on a network; a well-mixed market has no ties, so a bonus there is refused).
-Both 0 by default: the choice is on value against expectation alone, as before (docs/model.md 5.8).
+Both 0 by default: the choice is on value against expectation alone, as before. `consider` says which brands
+are weighed: those that persuaded the person this step (the default, as before) or every brand they know
+(docs/model.md 5.8).
 """
 
 from __future__ import annotations
