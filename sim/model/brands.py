@@ -18,8 +18,8 @@ another brand's owners moves them toward b); negative talk about b reaches at q 
 - a negative message about b turns the listener away from b for good (they never consider it again);
   someone turned away from every brand is a rejecter;
 - the brands that persuaded a person this step and that they have not turned from are their
-  consideration set (`choice.consider = "known"`: every brand they know and have not turned from); they choose one by a logit on value against expectation, P(b) proportional to
-  exp(v_b / sensitivity_b), v_b = quality_b - expectation_b - choice.price_weight x (price_b - the cheapest
+  consideration set (`choice.consider = "known"`: every brand they know and have not turned from); they
+  choose one by a logit, P(b) proportional to exp(v_b / sensitivity_b), v_b = quality_b - expectation_b - choice.price_weight x (price_b - the cheapest
   price considered) + choice.tie_bonus if b is the brand of the strongest tie that persuaded them
   (`rules.brand_choice_values`, `rules.brand_choice_weights`; `[choice]` off: v_b is the margin; a brand's
   engine sensitivity 0 is a hard threshold: the brands with v_b >= 0 are equally likely), then buy it with
