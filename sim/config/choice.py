@@ -33,8 +33,8 @@ class ChoiceConfig(Section):
         0.0,
         ge=0,
         le=MAX_PRICE_WEIGHT,
-        description="Value a person gives up per currency unit of a brand's price above the cheapest brand they "
-        "consider (value units per currency unit; each brand's money.price): 0 = prices are not compared.",
+        description="Value a person gives up per unit of a brand's price (money.price) above the cheapest brand "
+        "they consider (value units per unit of price, a rate, not money): 0 = prices are not compared.",
     )
     tie_bonus: float = Field(
         0.0,
