@@ -144,6 +144,7 @@ MARKET_WIDE = (
     "relationship",
     "market",
     "switching",
+    "choice",
 )
 #: Sections a brand decides for itself: the top-level ones are every brand's defaults.
 BRAND_SECTIONS: dict[str, type[Section]] = {

@@ -28,6 +28,7 @@ from sim.config.behaviour import EngineConfig, RelationshipConfig, WomConfig
 from sim.config.brands import BrandConfig, SupplyConfig, SwitchingConfig, check_brands, inherit_brand_sections
 from sim.config.budget import BudgetConfig
 from sim.config.channels import AdvertisingConfig, ChannelsConfig, NetworkConfig, OfficialConfig
+from sim.config.choice import ChoiceConfig, check_choice
 from sim.config.graphs import GRAPH_KINDS
 from sim.config.limits import MAX_TEXT
 from sim.config.market import MarketConfig
@@ -61,7 +62,7 @@ class CoreSections(Section):
 
 
 #: The sections after the mechanisms' (fields of `Scenario` itself), in order.
-LAST_SECTIONS = ("budget", "market", "brands", "switching", "supply", "money")
+LAST_SECTIONS = ("budget", "market", "brands", "switching", "supply", "money", "choice")
 
 
 def _with_mechanisms() -> type[CoreSections]:
@@ -94,6 +95,8 @@ class Scenario(_with_mechanisms()):
     supply: SupplyConfig = SupplyConfig()
     #: What a sale earns and how money is discounted (`sim.config.money.MoneyConfig`; every brand's default, off).
     money: MoneyConfig = MoneyConfig()
+    #: What a person weighs choosing among brands besides value (`sim.config.choice.ChoiceConfig`; off by default).
+    choice: ChoiceConfig = ChoiceConfig()
 
     @model_validator(mode="before")
     @classmethod
@@ -105,7 +108,7 @@ class Scenario(_with_mechanisms()):
     def _sections_agree(self) -> Scenario:
         """What one section asks of another, checked before any model is built (see `check_people`,
         `check_layers`, `check_brands`): every entry refuses the same scenario with the same message."""
-        for check in (check_people, check_layers, check_brands):
+        for check in (check_people, check_layers, check_brands, check_choice):
             check(self)
         return self
 

@@ -134,3 +134,21 @@ def network_contacts(out: ContactList, listening: np.ndarray, contacts: Contacts
             for other in np.flatnonzero(entered):
                 toward = cross & (b != other)
                 out.add("pos", other, target[toward])
+
+
+def strongest_ties(contacts: Contacts, people: np.ndarray, brand: np.ndarray, count: int) -> np.ndarray:
+    """A (count, len(people)) array: for each of `people` (distinct, ascending), the strongest tie that persuaded
+    them this step toward brand b, its sender's own (within-brand talk of an owner of b), -inf where none
+    did. Reads the network's contacts of the step (blocks with senders and strengths: the channels report
+    them when the choice weighs ties, `choice.tie_bonus`); ads and category talk carry no tie to a brand."""
+    strongest = np.full((count, len(people)), -np.inf)
+    if not len(people):
+        return strongest
+    for block in contacts.blocks:
+        if block.negative or block.source is None or block.strength is None:
+            continue
+        b = brand[block.source].astype(np.int64)
+        column = np.minimum(np.searchsorted(people, block.target), len(people) - 1)
+        keep = block.persuaded & (b >= 0) & (people[column] == block.target)
+        np.maximum.at(strongest, (b[keep], column[keep]), block.strength[keep])
+    return strongest

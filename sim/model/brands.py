@@ -18,9 +18,11 @@ another brand's owners moves them toward b); negative talk about b reaches at q 
 - a negative message about b turns the listener away from b for good (they never consider it again);
   someone turned away from every brand is a rejecter;
 - the brands that persuaded a person this step and that they have not turned from are their
-  consideration set; they choose one by a logit on value against expectation, P(b) proportional to
-  exp((quality_b - expectation_b) / sensitivity_b) (`rules.brand_choice_weights`; a brand's engine
-  sensitivity 0 is a hard threshold: the brands meeting expectation are equally likely), then buy it with
+  consideration set (`choice.consider = "known"`: every brand they know and have not turned from); they
+  choose one by a logit, P(b) proportional to exp(v_b / sensitivity_b), v_b = quality_b - expectation_b - choice.price_weight x (price_b - the cheapest
+  price considered) + choice.tie_bonus if b is the brand of the strongest tie that persuaded them
+  (`rules.brand_choice_values`, `rules.brand_choice_weights`; `[choice]` off: v_b is the margin; a brand's
+  engine sensitivity 0 is a hard threshold: the brands with v_b >= 0 are equally likely), then buy it with
   that brand's engine conversion chance (`rules.conversion_probability`), gated by a growing market;
 - a chooser who does not buy turns from the chosen brand with its engine.rejection chance.
 
@@ -40,7 +42,15 @@ import numpy as np
 
 from sim.config.schema import Scenario
 from sim.model import rules
-from sim.model.brand_contacts import BrandContacts, ContactList, bits, field_contacts, network_contacts, to_mask
+from sim.model.brand_contacts import (
+    BrandContacts,
+    ContactList,
+    bits,
+    field_contacts,
+    network_contacts,
+    strongest_ties,
+    to_mask,
+)
 from sim.model.budget import Ledger
 from sim.model.context import StepContext
 from sim.model.model import WomModel
@@ -106,6 +116,9 @@ class BrandsModel(WomModel):
         for ch in self.channels.values():  # contacts carry their sender (whose brand persuades) and category talk
             ch.keep_sources = True
             ch.cross_transmission = sc.wom.transmission_cross * ch.cfg.transmission_factor
+            ch.assurance |= sc.choice.tie_bonus > 0  # contacts report their tie's strength: the choice weighs it
+        #: The network's contacts of the step, kept for the choice when it weighs the strongest tie (else None).
+        self.heard = None
         self._enter_brands(0, 0.0)
 
     # --- what the model's parts read ------------------------------------------------------------------
@@ -219,6 +232,7 @@ class BrandsModel(WomModel):
             ch.prepare(step)
             used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
+        self.heard = ctx.contacts if self.cfg.choice.tie_bonus > 0 else None
         return used
 
     def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -262,6 +276,8 @@ class BrandsModel(WomModel):
         turned = bits(p.turned_from[who], self.count) | neg
         consider = pos & ~turned
         chooses = consider.any(axis=0)
+        if self.cfg.choice.consider == "known":  # ready to buy, they weigh every brand they know
+            consider = chooses & bits(p.known[who], self.count) & ~turned
         choice = self.choose(who, consider, day)
         chance = np.zeros(len(who))
         turn_away = np.zeros(len(who))
@@ -294,19 +310,27 @@ class BrandsModel(WomModel):
 
     def choose(self, who: np.ndarray, consider: np.ndarray, day: float) -> np.ndarray:
         """The brand each of `who` chooses among those it considers (rows of `consider`; meaningless where it
-        considers none): by the logit on value against expectation (`rules.brand_choice_weights`, inverted
-        with the person's `Purpose.BRAND_CHOICE` uniform) where it considers several; the one brand itself
-        where it considers one, which is what the logit gives it (all its weight on that brand, whatever its
-        uniform), so only people with a choice to make compute margins and draw (work follows the choice)."""
+        considers none): by the logit on each brand's value in the choice (`rules.brand_choice_values`: value
+        against expectation, less the weighed price above the cheapest considered, plus the bonus of the
+        strongest persuading tie's brand; `rules.brand_choice_weights`, inverted with the person's
+        `Purpose.BRAND_CHOICE` uniform) where it considers several; the one brand itself where it considers
+        one, which is what the logit gives it (all its weight on that brand, whatever its uniform), so only
+        people with a choice to make compute values and draw (work follows the choice)."""
         choice = np.argmax(consider, axis=0)  # the first brand considered: the only one, for most people
         several = np.flatnonzero(consider.sum(axis=0) > 1)
         if len(several):
-            people = who[several]
-            margins = np.array(
+            people, considered, weighs = who[several], consider[:, several], self.cfg.choice
+            values = np.array(
                 [self.products[b].quality(day) - self.expectation_of(b, people, day) for b in range(self.count)]
             )
+            if weighs.on:  # off: value against expectation alone (the margins as they are)
+                prices = [b.money.price for b in self.brand_cfg]
+                ties = None if self.heard is None else strongest_ties(self.heard, people, self.people.brand, self.count)
+                values = rules.brand_choice_values(
+                    values, considered, prices, weighs.price_weight, ties, weighs.tie_bonus
+                )
             sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
-            weights = rules.brand_choice_weights(margins, sensitivity, consider[:, several])
+            weights = rules.brand_choice_weights(values, sensitivity, considered)
             choice[several] = rules.pick_by_weights(weights, self.draws.uniform(Purpose.BRAND_CHOICE, people))
         return choice
 

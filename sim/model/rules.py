@@ -482,6 +482,22 @@ def brand_choice_weights(margins, sensitivity, consider):
     return np.where(consider, np.exp(utility - top), 0.0)
 
 
+def brand_choice_values(margins, consider, prices, price_weight, strongest=None, tie_bonus=0.0):
+    """Each brand's value (rows) to each person (columns) in the choice, in value units: its margin (value
+    against expectation), less `price_weight` times its price above the cheapest brand the person considers
+    (that cheapest price is the reference, so a price common to the brands considered changes nothing), plus
+    `tie_bonus` for the brand whose persuading tie is the strongest among those considered (`strongest`: per
+    brand and person the strongest tie that persuaded toward it this step, -inf where none; brands whose ties
+    are equally strong share it; None: no ties)."""
+    prices = np.asarray(prices, dtype=float)[:, None]
+    cheapest = np.where(consider, prices, np.inf).min(axis=0, initial=np.inf)
+    value = np.asarray(margins, dtype=float) - price_weight * np.where(consider, prices - cheapest, 0.0)
+    if strongest is not None:
+        tie = np.where(consider, strongest, -np.inf)
+        value = value + tie_bonus * (np.isfinite(tie) & (tie == tie.max(axis=0, initial=-np.inf)))
+    return value
+
+
 def pick_by_weights(weights, u):
     """For each column of `weights` (rows: options), the option picked by inverting its uniform `u` on
     the cumulative weights (0 where a column has no weight)."""

@@ -46,6 +46,7 @@ def test_mechanism_sections_follow_the_core_sections_in_position_order_then_budg
         "switching",
         "supply",
         "money",
+        "choice",
     )
     assert [c.position for c in MECHANISM_SECTIONS.values()] == sorted(
         {c.position for c in MECHANISM_SECTIONS.values()}

@@ -1,6 +1,6 @@
 """Property-based checks of a market of brands: whatever the brands (2 to 4, entry days, qualities, ads,
-talk, switching, supply), a short keyed run keeps its books: funnel counts add up to the population, every
-owner owns a brand they know and have owned, owners per brand match the people, nobody owns a brand before it
+talk, switching, supply, prices and what the choice weighs), a short keyed run keeps its books: funnel counts
+add up to the population, every owner owns a brand they know and have owned, owners per brand match the people, nobody owns a brand before it
 enters, people waiting are open and not owners, and the share metrics are shares."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ brand = st.fixed_dictionaries(
             {"p_max": st.sampled_from([0.0, 0.02, 0.2]), "spend_per_day": st.just(1e6)}
         ),
         "seed_users": st.fixed_dictionaries({"count": st.integers(0, 8)}),
+        "money": st.fixed_dictionaries({"price": st.sampled_from([0.0, 50.0, 200.0])}),
         "supply": st.fixed_dictionaries(
             {
                 "capacity_per_day": st.sampled_from([float("inf"), 0.0, 3.0]),
@@ -56,6 +57,13 @@ market = st.fixed_dictionaries(
             }
         ),
         "network": st.sampled_from([{"kind": "well_mixed"}, {"kind": "small_world", "mean_degree": 4}]),
+        "choice": st.fixed_dictionaries(
+            {
+                "price_weight": st.sampled_from([0.0, 0.01]),
+                "tie_bonus": st.sampled_from([0.0, 0.5]),
+                "consider": st.sampled_from(["persuaded", "known"]),
+            }
+        ),
     }
 )
 
@@ -66,6 +74,8 @@ def test_a_market_of_brands_keeps_its_books(brands, settings_, seed):
     if settings_["network"]["kind"] != "well_mixed":
         for b in brands:
             b["supply"]["scarcity_talk"] = 0.0
+    else:  # a well-mixed market has no ties to favour
+        settings_["choice"]["tie_bonus"] = 0.0
     data = {
         **settings_,
         "run": {"days": DAYS},

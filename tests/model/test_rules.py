@@ -143,3 +143,58 @@ def test_trial_chances_follow_the_lived_margin():
     assert list(away) == [0.4, 0.0, 0.0]
     hard_buy, _ = rules.trial_chances(margin, 0.0, 1.0, 1.0)
     assert list(hard_buy) == [0.0, 1.0, 1.0]
+
+
+# --- the choice of a brand with prices and ties (`[choice]`) ---------------------------------------------
+
+
+def test_a_price_common_to_the_brands_considered_changes_no_value():
+    margins = np.array([[0.2, -0.1], [0.0, 0.3], [0.5, 0.1]])
+    consider = np.array([[True, True], [True, True], [False, True]])
+    for price in (0.0, 7.0, 1e6):
+        values = rules.brand_choice_values(margins, consider, [price] * 3, 0.4)
+        assert (values == margins).all()
+
+
+def test_a_cheaper_brand_gets_more_weight_in_the_exact_logit_proportion():
+    """Equal margins, prices 10 and 30 at 0.01 value units per currency unit, sensitivity 0.1: the cheaper
+    brand's weight is exp(0.01 x 20 / 0.1) = exp(2) times the other's; shifting both prices changes nothing,
+    even with sensitivities that differ (the reference is the cheapest price considered)."""
+    margins, consider = np.full((2, 1), 0.1), np.ones((2, 1), bool)
+    values = rules.brand_choice_values(margins, consider, [10.0, 30.0], 0.01)
+    assert values[:, 0].tolist() == pytest.approx([0.1, 0.1 - 0.2])
+    w = rules.brand_choice_weights(values, 0.1, consider)
+    assert w[0, 0] / w[1, 0] == pytest.approx(np.exp(2.0))
+    sensitivity = np.array([[0.1], [0.3]])
+    shifted = rules.brand_choice_values(margins, consider, [110.0, 130.0], 0.01)
+    assert (
+        rules.brand_choice_weights(shifted, sensitivity, consider)
+        == rules.brand_choice_weights(values, sensitivity, consider)
+    ).all()
+
+
+def test_the_reference_price_is_the_cheapest_brand_the_person_considers():
+    consider = np.array([[False, True], [True, True], [True, True]])
+    values = rules.brand_choice_values(np.zeros((3, 2)), consider, [1.0, 5.0, 9.0], 0.1)
+    assert values[:, 0].tolist() == pytest.approx([0.0, 0.0, -0.4])  # brand 0 not considered: brand 1 is the cheapest
+    assert values[:, 1].tolist() == pytest.approx([0.0, -0.4, -0.8])
+
+
+def test_under_a_hard_threshold_a_price_premium_counts_against_meeting_expectation():
+    """Sensitivity 0: both brands beat expectation by 0.1; a premium of 1 at weight 0.05 leaves the dearer one
+    meeting it (equally likely), at weight 0.2 below it (never chosen while the cheaper one meets it)."""
+    margins, consider = np.full((2, 1), 0.1), np.ones((2, 1), bool)
+    for weight, expected in ((0.05, [1.0, 1.0]), (0.2, [1.0, 0.0])):
+        values = rules.brand_choice_values(margins, consider, [2.0, 3.0], weight)
+        assert rules.brand_choice_weights(values, 0.0, consider)[:, 0].tolist() == expected
+
+
+def test_the_tie_bonus_goes_to_the_brand_of_the_strongest_persuading_tie_among_those_considered():
+    none = -np.inf
+    strongest = np.array([[0.8, 0.5, 0.9, none], [0.5, 0.5, 0.2, none], [none, none, 0.3, none]])
+    consider = np.array([[True, True, False, True], [True, True, True, True], [True, False, True, True]])
+    values = rules.brand_choice_values(np.zeros((3, 4)), consider, [0.0] * 3, 0.0, strongest, 0.25)
+    assert values[:, 0].tolist() == [0.25, 0.0, 0.0]  # the strongest tie's brand
+    assert values[:, 1].tolist() == [0.25, 0.25, 0.0]  # equally strong ties: both brands
+    assert values[:, 2].tolist() == [0.0, 0.0, 0.25]  # the strongest (brand 0) not considered: the next
+    assert values[:, 3].tolist() == [0.0, 0.0, 0.0]  # no tie persuaded them (ads, category talk)
