@@ -277,6 +277,31 @@ HOOKS = tuple(
 )
 
 
+#: The hooks a market of brands (`sim.model.brands`) runs on each brand's own playbook, with the brand's view
+#: (its product, ledger and playbook) and its own people: the set-up of its quality, expectation and effort
+#: split and its per-person states; the placement of its seed users; its owners' participation (sources,
+#: multipliers, what follows it); its releases and actions at the end of a step; its unit costs. A brand-ready
+#: mechanism (`MechanismSection.brand_ready`) overrides only these and touches only the people they hand it
+#: (tests/playbook/test_brand_ready.py).
+BRAND_HOOKS = frozenset(
+    {
+        "unit_costs",
+        "initial_quality",
+        "expectation_shift",
+        "effort_share",
+        "sense_of_achievement",
+        "states",
+        "place",
+        "participation_sources",
+        "participation_multiplier",
+        "after_participation",
+        "improved_quality",
+        "end_of_step",
+        "after_purchases",
+    }
+)
+
+
 def overrides(part: Mechanism, hook: str) -> bool:
     """Whether a mechanism implements `hook` itself (rather than the base's no-op)."""
     return getattr(type(part), hook) is not getattr(Mechanism, hook)
