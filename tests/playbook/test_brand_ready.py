@@ -168,3 +168,28 @@ def test_a_brands_mechanism_raises_its_share(section):
         share[label] = last.owners_a / (last.owners_a + last.owners_b)
     assert (share["on"] > share["off"]).all(), (share["on"].tolist(), share["off"].tolist())
     assert share["on"].mean() > 0.5
+
+
+@pytest.mark.parametrize("choice", ["random", "most_active"])
+def test_each_brands_honour_group_is_chosen_among_its_own_seed_users(choice):
+    """Both brands run fan building with an honour group of 5; b enters on day 20. Each brand's group is among
+    its own owners; a group chosen when b enters has its full tie from that day (not relaxed since day 0)."""
+    from sim.model.brands import BrandsModel
+
+    extra = [
+        "fan_building.enabled=true",
+        "fan_building.super_users=5",
+        f"fan_building.super_user_choice='{choice}'",
+        "fan_building.super_user_trial_days=10",
+        "brands.b.entry_day=20",
+    ]
+    sc = twins(None, extra)
+    model = BrandsModel(sc, 4)
+    model.run(21)
+    p, rel = model.people, sc.relationship
+    for b, playbook in enumerate(model.playbooks):
+        group = np.flatnonzero(playbook.mechanism("fan_building").super_user)
+        assert len(group) == 5 and (p.brand[group] == b).all()
+    entered = np.flatnonzero(model.playbooks[1].mechanism("fan_building").super_user)
+    one_day = rules.relax(1.0, rel.initial_brand_tie, rel.brand_decay, 1.0)
+    assert (p.brand_tie_now(entered, 21.0) >= one_day - 1e-12).all()
