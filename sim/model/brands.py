@@ -117,7 +117,15 @@ class BrandsModel(WomModel):
         #: What each brand's playbook acts through: the model's view with the brand's product, ledger, playbook
         #: and lived experience (its mechanisms are handed that brand's owners only, `_relationship_chain`).
         self.views = [
-            replace(self.view, product=product, ledger=ledger, playbook=pb, experience=partial(self.live_brand, b))
+            replace(
+                self.view,
+                product=product,
+                ledger=ledger,
+                playbook=pb,
+                experience=partial(self.live_brand, b),
+                users=partial(self.users_of, b),
+                brand=b,
+            )
             for b, (product, ledger, pb) in enumerate(zip(self.products, self.ledgers, self.playbooks))
         ]
         self.entered = np.zeros(self.count, dtype=bool)
@@ -151,6 +159,11 @@ class BrandsModel(WomModel):
         engine = self.brand_cfg[b].engine
         own = engine.expectation_mean + self.expectation_shift[b] + engine.expectation_sd * self.people.taste[people]
         return self.products[b].expectation(own, day)
+
+    def users_of(self, b: int) -> np.ndarray:
+        """The owners of brand b who use it now: its adopters and fans (not its detractors)."""
+        p = self.people
+        return np.flatnonzero((p.brand == b) & ((p.state == Funnel.ADOPTER) | (p.state == Funnel.FAN)))
 
     # --- entry ----------------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ SMALL = ["population.size=2000", "run.days=20", "run.replicates=1"]
 
 
 #: The brand-ready mechanisms, in acting order.
-READY = ["hit_product", "interaction", "iteration", "fan_building", "participation_nodes"]
+READY = ["hit_product", "interaction", "iteration", "fan_building", "participation_nodes", "meetups"]
 
 
 def test_a_brand_ready_mechanism_overrides_only_the_hooks_run_per_brand():
@@ -91,7 +91,7 @@ def test_a_focused_brand_outsells_the_same_brand_without_its_focus():
     assert (owners["focus"] > owners["plain"]).all()
 
 
-@pytest.mark.parametrize("override", ["meetups.enabled=true", "brands.b.community.enabled=true"])
+@pytest.mark.parametrize("override", ["events.enabled=true", "brands.b.community.enabled=true"])
 def test_mechanisms_that_are_not_brand_ready_are_refused_by_name(override):
     with pytest.raises(ScenarioError) as err:
         load_scenario(COMPETITION, [override])
@@ -125,6 +125,7 @@ FOR_A = {
     "iteration": ["max_gain=0.03"],
     "fan_building": [],
     "participation_nodes": ["product.open=true", "service.open=true"],
+    "meetups": ["every_days=2", "min_attendees=150", "max_attendees=200"],
 }
 
 
@@ -149,6 +150,8 @@ def test_a_brands_mechanism_belongs_to_that_brand_alone(section):
     assert set(on.ledgers[1].taken) == set(off.ledgers[1].taken) and not mine & set(on.ledgers[1].taken)
     if section == "iteration":  # releases built on a's owners' feedback raise a's quality only
         assert on.products[0].quality(60.0) > off.products[0].quality(60.0) == on.products[1].quality(60.0)
+    elif section == "meetups":  # a holds meetups (b none: its ledger is checked above)
+        assert on.ledgers[0].taken["meetup"] > 0
     else:  # more of a's owners take part
         assert on.playbooks[0].participations > off.playbooks[0].participations
 
@@ -193,3 +196,16 @@ def test_each_brands_honour_group_is_chosen_among_its_own_seed_users(choice):
     entered = np.flatnonzero(model.playbooks[1].mechanism("fan_building").super_user)
     one_day = rules.relax(1.0, rel.initial_brand_tie, rel.brand_decay, 1.0)
     assert (p.brand_tie_now(entered, 21.0) >= one_day - 1e-12).all()
+
+
+def test_a_brands_meetups_move_the_ties_of_its_own_users_only():
+    """Participation off, so that only meetups move brand ties: after 60 days with a's meetups, every person
+    whose tie moved owns a, and some do."""
+    from sim.model.brands import BrandsModel
+
+    sc = twins("meetups", ["relationship.participation_rate=0"])
+    model = BrandsModel(sc, 6)
+    model.run(60)
+    p = model.people
+    moved = np.flatnonzero(p.brand_tie != sc.relationship.initial_brand_tie)
+    assert len(moved) > 0 and (p.brand[moved] == 0).all()
