@@ -126,3 +126,40 @@ def test_a_new_owner_starts_at_the_initial_brand_tie():
     model._adopt_brand(1, leaver, np.zeros(5, dtype=np.int8), 1, 0.0)
     assert np.allclose(p.brand_tie_now(leaver, sc.run.dt), sc.relationship.initial_brand_tie)
     assert (p.brand[leaver] == 1).all()
+
+
+def test_people_a_brands_action_makes_buy_now_own_that_brand(monkeypatch):
+    """A brand's end-of-step action may return people who buy now (as purchase codes do for one brand): the
+    open ones become owners of that brand, an owner of another brand among them is left alone. No ads and no
+    talk, so nobody else is reached."""
+    quiet = ["advertising.p_max=0", "brands.b.advertising.p_max=0", "wom.q=0", "wom.q_cross=0"]
+    model = BrandsModel(market(quiet), 2)
+    p = model.people
+    open_people = np.flatnonzero(p.state == Funnel.UNAWARE)[:3]
+    owner = np.flatnonzero(p.brand == 0)[:1]
+    who = np.concatenate([open_people, owner])
+    monkeypatch.setattr(model.playbooks[1], "end_of_step", lambda view, step, day: (who, np.zeros(len(who), np.int8)))
+    owners = model.owners.copy()
+    model.step()
+    assert (p.brand[open_people] == 1).all() and p.brand[owner[0]] == 0
+    assert model.owners.tolist() == [owners[0], owners[1] + 3]
+
+
+@pytest.mark.slow
+def test_a_brands_fan_building_keeps_its_own_owners():
+    """Switching on as above, brand a alone runs fan building (its defaults). Seed 2029, 4 replicates paired with
+    the same runs without it: in every replicate a has more fans than b, and a smaller share of the people who
+    ever owned a switched out of it than without fan building (directions fixed before running).
+
+    Also stated before running, and false: "a smaller share switched out of a than of b's out of b in every
+    replicate". It held in 3 of 4 replicates (a 0.466-0.500, b 0.475-0.498; replicate 1 equal at 0.475): against
+    the market-wide chain at 0.3 a day, which already makes 840-990 fans per brand, a's fan building adds only
+    87-110 fans (about 10%), and the unpaired comparison with b is within the noise. Kept here as measured, not
+    asserted."""
+    for r in range(4):
+        on = run(market([*SWITCHING, "brands.a.fan_building.enabled=true"]), 2029, r)
+        off = run(market(SWITCHING), 2029, r)
+        out_on, out_off = on.switched_out / on.adopted_by_brand, off.switched_out / off.adopted_by_brand
+        fans = fans_of(on)
+        assert fans[0] > fans[1], fans
+        assert out_on[0] < out_off[0], (out_on, out_off)
