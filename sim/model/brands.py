@@ -33,7 +33,8 @@ buyers wait (`sim.model.supply`, `[supply]`); both are off by default. The relat
 (`_relationship_chain`): each brand's advocates and fans take part through the brand's own playbook (its core
 participation and the brand-ready mechanisms it switches on), paid from its own ledger; a person's brand tie
 is their tie to the brand they own (a new owner starts at `relationship.initial_brand_tie`), so the fans made
-are that brand's and the loyalty of switching is to it. What is not modelled yet is refused when the scenario is read (`sim.config.brands.MULTI_BRAND_LIMITS`).
+are that brand's and the loyalty of switching is to it. What is not modelled yet is refused when the scenario is
+read (`sim.config.brands.MULTI_BRAND_LIMITS`).
 """
 
 from __future__ import annotations
@@ -54,12 +55,12 @@ from sim.model.money import NPV_COLUMN, npv_column
 from sim.model.people import CORE_STATES, State
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
-from sim.model.relationship import can_change, participate
+from sim.model.relationship import take_part_by_brand
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
 from sim.model.streams import Purpose
 from sim.model.supply import NOT_WAITING, Supply
 from sim.model.switching import reconsider
-from sim.playbook.playbook import Playbook, positive_users
+from sim.playbook.playbook import Playbook
 
 #: The owned brand of someone who owns none.
 NO_BRAND = -1
@@ -92,14 +93,9 @@ class BrandsModel(WomModel):
     BRANDS = True
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
-        """Build each brand's playbook (its brand-level sections and the market's, `brand_scenario`), whose
-        per-person states join the model's; then build the model as `WomModel` does."""
-        n = scenario.population.size
-        #: Each brand's playbook: its core parts and the brand-ready mechanisms its sections switch on.
-        self.playbooks = [Playbook(brand_scenario(scenario, name), n) for name in scenario.brands]
-        declared = {s.name for s in Playbook(scenario, n).states()}  # the market's playbook declares these itself
-        extra = {s.name: s for pb in self.playbooks for s in pb.states() if s.name not in declared}
-        self.STATES = BrandsModel.STATES + tuple(extra.values())  # a state two brands declare is one array
+        """Each brand's playbook (`brand_playbooks`: its per-person states join the model's), then as `WomModel`."""
+        self.playbooks, states = brand_playbooks(scenario)  # per brand: core parts and its brand-ready mechanisms
+        self.STATES = BrandsModel.STATES + states
         super().__init__(scenario, seed)
 
     def _place_initial_users(self) -> None:
@@ -114,20 +110,7 @@ class BrandsModel(WomModel):
         self.expectation_shift = np.array([pb.expectation_shift for pb in self.playbooks], dtype=float)
         self.product = self.products[0]  # the `quality` column: the first brand's
         self.ledgers = [Ledger(b.budget) for b in self.brand_cfg]
-        #: What each brand's playbook acts through: the model's view with the brand's product, ledger, playbook
-        #: and lived experience (its mechanisms are handed that brand's owners only, `_relationship_chain`).
-        self.views = [
-            replace(
-                self.view,
-                product=product,
-                ledger=ledger,
-                playbook=pb,
-                experience=partial(self.live_brand, b),
-                users=partial(self.users_of, b),
-                brand=b,
-            )
-            for b, (product, ledger, pb) in enumerate(zip(self.products, self.ledgers, self.playbooks))
-        ]
+        self.views = brand_views(self)  # what each brand's playbook acts through
         self.entered = np.zeros(self.count, dtype=bool)
         self.owners = np.zeros(self.count, dtype=np.int64)  # current owners per brand
         self.adopted_by_brand = np.zeros(self.count, dtype=np.int64)  # ever adopted per brand
@@ -159,11 +142,6 @@ class BrandsModel(WomModel):
         engine = self.brand_cfg[b].engine
         own = engine.expectation_mean + self.expectation_shift[b] + engine.expectation_sd * self.people.taste[people]
         return self.products[b].expectation(own, day)
-
-    def users_of(self, b: int) -> np.ndarray:
-        """The owners of brand b who use it now: its adopters and fans (not its detractors)."""
-        p = self.people
-        return np.flatnonzero((p.brand == b) & ((p.state == Funnel.ADOPTER) | (p.state == Funnel.FAN)))
 
     # --- entry ----------------------------------------------------------------------------------------
 
@@ -249,16 +227,11 @@ class BrandsModel(WomModel):
         self._record()
 
     def _relationship_chain(self, step: int, day: float) -> None:
-        """Stage 5b-c per brand, at the end of the step starting on `day`: each brand's advocates and fans take
-        part through its own playbook and ledger (`relationship.participate` with the brand's view and owners
-        only), so the fans made are fans of the brand they own; then each entered brand acts (releases,
-        honour-group choice; people its mechanisms make buy now own it) and its mechanisms act after purchases."""
+        """Stage 5b-c per brand, at the end of the step starting on `day`: each brand's advocates and fans take part
+        through its own view (`relationship.take_part_by_brand`); then each entered brand acts (releases, honour
+        group; people its mechanisms make buy now own it) and its mechanisms act after purchases."""
         day_end = step * self.dt
-        if can_change(self, self.playbooks):
-            pool = positive_users(self.people.state, self.people.valence)
-            owned = self.people.brand[pool]
-            for b, view in enumerate(self.views):
-                participate(self, view, pool[owned == b], step, day_end)
+        take_part_by_brand(self, step, day_end)
         for b, (playbook, view) in enumerate(zip(self.playbooks, self.views)):
             if not self.entered[b]:
                 continue
@@ -410,6 +383,40 @@ class BrandsModel(WomModel):
             self.datacollector = SeriesCollector(brand_reporters(self))
             self._brand_columns = True
         super()._record()
+
+
+def brand_playbooks(scenario: Scenario) -> tuple[list[Playbook], tuple[State, ...]]:
+    """Each brand's playbook, built from the scenario as the brand acts in it (`brand_scenario`: its brand-level
+    sections and the market's), and the per-person states they declare beyond the market's playbook's (a state
+    two brands declare is one array: each person owns one brand)."""
+    n = scenario.population.size
+    playbooks = [Playbook(brand_scenario(scenario, name), n) for name in scenario.brands]
+    declared = {s.name for s in Playbook(scenario, n).states()}  # the market's playbook declares these itself
+    extra = {s.name: s for pb in playbooks for s in pb.states() if s.name not in declared}
+    return playbooks, tuple(extra.values())
+
+
+def brand_views(model: BrandsModel) -> list:
+    """Each brand's view (`HookView`): the model's, with the brand's product, ledger, playbook, lived experience,
+    users (`users_of`) and number; its mechanisms are handed that brand's people only."""
+    return [
+        replace(
+            model.view,
+            product=product,
+            ledger=ledger,
+            playbook=pb,
+            experience=partial(model.live_brand, b),
+            users=partial(users_of, model, b),
+            brand=b,
+        )
+        for b, (product, ledger, pb) in enumerate(zip(model.products, model.ledgers, model.playbooks))
+    ]
+
+
+def users_of(model: BrandsModel, b: int) -> np.ndarray:
+    """The owners of brand b who use it now: its adopters and fans (not its detractors)."""
+    p = model.people
+    return np.flatnonzero((p.brand == b) & ((p.state == Funnel.ADOPTER) | (p.state == Funnel.FAN)))
 
 
 def _owners(model: BrandsModel, b: int) -> int:

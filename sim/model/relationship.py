@@ -31,6 +31,18 @@ def take_part(model, step: int, day: float) -> None:
     participate(model, model.view, positive_users(model.people.state, model.people.valence), step, day)
 
 
+def take_part_by_brand(model, step: int, day: float) -> None:
+    """A market of brands (`sim.model.brands`): each brand's advocates and fans take part on `day` (the end of
+    `step`) through that brand's view (`model.views`: its playbook, ledger and product), so what they do carries
+    the brand they own."""
+    if not can_change(model, model.playbooks):
+        return
+    pool = positive_users(model.people.state, model.people.valence)
+    owned = model.people.brand[pool]
+    for b, view in enumerate(model.views):
+        participate(model, view, pool[owned == b], step, day)
+
+
 def participate(model, view, pool: np.ndarray, step: int, day: float) -> None:
     """The people of `pool` (advocates and fans, ascending) take part through the sources of `view.playbook`,
     paid from `view.ledger`, on `day` (the end of `step`); their brand ties and fan status follow. One brand
