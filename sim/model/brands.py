@@ -55,7 +55,7 @@ from sim.model.money import NPV_COLUMN, npv_column
 from sim.model.people import CORE_STATES, State
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
-from sim.model.relationship import take_part_by_brand
+from sim.model.relationship import makes_fans, take_part_by_brand
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
 from sim.model.streams import Purpose
 from sim.model.supply import NOT_WAITING, Supply
@@ -431,6 +431,16 @@ def _adopted_of(model: BrandsModel, b: int) -> int:
 SWITCH_COLUMNS = ("switched_in", "switched_out", "left")
 
 
+def _fans_of(model: BrandsModel, b: int) -> int:
+    """Fans of brand b now (fans own the brand they are fans of), counted once per row for every brand."""
+    step, fans = getattr(model, "_fans_row", (None, None))
+    if step != model.step_index:
+        p = model.people
+        fans = np.bincount(p.brand[p.state == Funnel.FAN], minlength=model.count)
+        model._fans_row = (model.step_index, fans)
+    return int(fans[b])
+
+
 def _switch_count(model: BrandsModel, column: str, b: int) -> int:
     return int(getattr(model, column)[b])
 
@@ -449,8 +459,9 @@ def _out_of_money(model: BrandsModel) -> int:
 
 def brand_reporters(model: BrandsModel) -> dict:
     """The columns of a market of brands: the one-brand model's (`model_reporters`; `out_of_money` when any
-    brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand and
-    `adopted_total_<brand>` for each brand; with money (a margin above 0) `npv` and, with two brands or more,
+    brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand,
+    `adopted_total_<brand>` for each brand and, when the relationship chain can make fans (`makes_fans`),
+    `fans_<brand>` for each brand; with money (a margin above 0) `npv` and, with two brands or more,
     `npv_<brand>`, last (`sim.model.money`)."""
     reporters = model_reporters(1, market=model.market.on)
     reporters["participations"] = _participations  # every brand's (each brand's playbook counts its own)
@@ -461,6 +472,9 @@ def brand_reporters(model: BrandsModel) -> dict:
             reporters[f"owners_{name}"] = partial(_owners, b=b)
         for b, name in enumerate(model.names):
             reporters[f"adopted_total_{name}"] = partial(_adopted_of, b=b)
+        if makes_fans(model.cfg, model.playbooks):  # the relationship chain can make fans: each brand's
+            for b, name in enumerate(model.names):
+                reporters[f"fans_{name}"] = partial(_fans_of, b=b)
     if model.supply.limited:
         for b, name in enumerate(model.names):
             reporters[f"waiting_{name}" if model.count > 1 else "waiting"] = partial(_waiting, b=b)

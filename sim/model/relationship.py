@@ -93,11 +93,16 @@ def use_growth(per_day: float, dt: float) -> float:
 def can_change(model, playbooks) -> bool:
     """Whether anyone can take part or change fan status (else the stage is skipped: docking, speed), with
     `playbooks` the model's (one per brand in a market of brands)."""
-    cfg = model.cfg
+    return model.people.counts[Funnel.FAN] > 0 or makes_fans(model.cfg, playbooks)
+
+
+def makes_fans(scenario, playbooks) -> bool:
+    """Whether the relationship chain can make fans of people who are not (taking part, use, a brand tie
+    that starts past the threshold, or a mechanism of `playbooks` that builds brand ties)."""
+    rel = scenario.relationship
     return (
-        cfg.relationship.participation_rate > 0
-        or cfg.relationship.use_brand_growth > 0
-        or model.people.counts[Funnel.FAN] > 0
-        or cfg.relationship.initial_brand_tie >= cfg.relationship.fan_threshold
+        rel.participation_rate > 0
+        or rel.use_brand_growth > 0
+        or rel.initial_brand_tie >= rel.fan_threshold
         or any(playbook.builds_brand_ties() for playbook in playbooks)
     )

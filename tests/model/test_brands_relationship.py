@@ -72,12 +72,15 @@ def test_the_chain_runs_in_a_market_of_brands_and_its_fans_own_their_brand():
     df = model.datacollector.get_model_vars_dataframe()
     assert df.participations.iloc[-1] == sum(pb.participations for pb in model.playbooks)
     assert df.fans.iloc[-1] == fans_of(model).sum()
+    assert (df.fans_a + df.fans_b == df.fans).all() and df.fans_a.iloc[-1] == fans_of(model)[0]
 
 
 def test_without_participation_a_market_of_brands_makes_no_fans():
-    """The chain off (participation 0, no use growth, nothing building ties): nobody becomes a fan."""
+    """The chain off (participation 0, no use growth, nothing building ties): nobody becomes a fan, and the
+    series has no per-brand fan columns (the outputs of such a market are as before)."""
     model = run(market(["relationship.participation_rate=0"]), 5, 0)
     assert fans_of(model).sum() == 0 and all(pb.participations == 0 for pb in model.playbooks)
+    assert "fans_a" not in model.datacollector.get_model_vars_dataframe()  # no per-brand fans without a chain
 
 
 @pytest.mark.slow
