@@ -212,6 +212,14 @@ def inherit_brand_sections(data: Any) -> Any:
     return {**data, "brands": resolved}
 
 
+def brand_scenario(scenario, name: str):
+    """The scenario as brand `name` acts in it: the market-wide sections shared, every brand-level section the
+    brand's own (`BRAND_SECTIONS`). A brand's playbook is built from it (`sim.model.brands`), so each mechanism
+    reads its own brand's section and the market's `relationship`, `wom` and `channels`."""
+    brand = scenario.brands[name]
+    return scenario.model_copy(update={section: getattr(brand, section) for section in BRAND_SECTIONS})
+
+
 #: What a market of several brands does not model yet: (dotted key, test on the scenario, the rule).
 #: Each is refused with its key rather than silently ignored (docs/model.md 5.8).
 MULTI_BRAND_LIMITS = (
@@ -228,11 +236,6 @@ MULTI_BRAND_LIMITS = (
         "several brands have entrants who wait only ('at_penetration' is for one brand)",
     ),
     ("wom.rule", lambda sc: sc.wom.rule != "independent", "several brands use wom.rule = 'independent' only"),
-    (
-        "relationship.participation_rate",
-        lambda sc: sc.relationship.participation_rate > 0 or sc.relationship.use_brand_growth > 0,
-        "several brands have no relationship chain yet (participation_rate and use_brand_growth must be 0)",
-    ),
 )
 
 

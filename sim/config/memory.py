@@ -39,8 +39,9 @@ BYTES_PER_TIE_END = 5.1
 #: Extra per person in a market of brands (`sim.model.brands`), from the arrays' sizes (not measured): 13 bytes
 #: of per-person brand state, the step's listeners (8) and one brand's uniforms and hits at a time (9).
 BYTES_PER_PERSON_BRANDS = 30
-#: Extra per person and brand: the step's per-brand tables over the people reached (4 flags; at most everyone).
-BYTES_PER_PERSON_BRAND = 4
+#: Extra per person and brand: the step's per-brand tables over the people reached (4 flags; at most everyone) and
+#: the brand's playbook's flag of who shares next step (1; `sim.model.brands.brand_playbooks`).
+BYTES_PER_PERSON_BRAND = 5
 #: Multiplier on the fitted line: covers allocator fragmentation and mechanisms not in the default.
 SAFETY = 1.25
 #: Share of the machine's available memory a run may plan to use.

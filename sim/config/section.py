@@ -95,9 +95,10 @@ class MechanismSection(Section):
     #: in scenario files written out, the resolved scenario and the JSON schema: a new section takes the next
     #: number, so it comes after every existing one and moves none.
     position: ClassVar[int]
-    #: Whether a market of brands (`[brands]`, sim.model.brands) runs it per brand: only mechanisms that act at
-    #: set-up alone (a brand's quality and the expectation of it) are; tests/playbook/test_brand_ready.py checks
-    #: that such a mechanism overrides no other hook. The others are refused with [brands].
+    #: Whether a market of brands (`[brands]`, sim.model.brands) runs it per brand, each brand with its own from
+    #: its own section: only mechanisms that act through the hooks run per brand (`sim.playbook.base.BRAND_HOOKS`:
+    #: set-up, seed users, participation, releases) and touch only that brand's people are;
+    #: tests/playbook/test_brand_ready.py checks both. The others are refused with [brands].
     brand_ready: ClassVar[bool] = False
 
     enabled: bool = Field(False, description="Switch the mechanism on.")

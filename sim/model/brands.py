@@ -31,15 +31,22 @@ A person's expectation of brand b is mean_b + sd_b z, with z their one standard-
 seed users are chosen at random among the open people when it enters (day 0 for most). With one brand
 the consideration set is that brand, and the step is the one-brand model's in a well-mixed market.
 Owners may reconsider their brand (`sim.model.switching`, `[switching]`) and a brand's capacity may make
-buyers wait (`sim.model.supply`, `[supply]`); both are off by default. What is not modelled yet is refused when the scenario is read (`sim.config.brands.MULTI_BRAND_LIMITS`).
+buyers wait (`sim.model.supply`, `[supply]`); both are off by default. The relationship chain runs per brand
+(`_relationship_chain`): each brand's advocates and fans take part through the brand's own playbook (its core
+participation and the brand-ready mechanisms it switches on), paid from its own ledger; a person's brand tie
+is their tie to the brand they own (a new owner starts at `relationship.initial_brand_tie`), so the fans made
+are that brand's and the loyalty of switching is to it. What is not modelled yet is refused when the scenario is
+read (`sim.config.brands.MULTI_BRAND_LIMITS`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
 
+from sim.config.brands import brand_scenario
 from sim.config.schema import Scenario
 from sim.model import rules
 from sim.model.brand_contacts import (
@@ -58,11 +65,12 @@ from sim.model.money import NPV_COLUMN, npv_column
 from sim.model.people import CORE_STATES, State
 from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
+from sim.model.relationship import makes_fans, take_part_by_brand
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
 from sim.model.streams import Purpose
 from sim.model.supply import NOT_WAITING, Supply
 from sim.model.switching import reconsider
-from sim.playbook.playbook import brand_set_up
+from sim.playbook.playbook import Playbook
 
 #: The owned brand of someone who owns none.
 NO_BRAND = -1
@@ -94,6 +102,12 @@ class BrandsModel(WomModel):
     STATES = CORE_STATES + BRAND_STATES
     BRANDS = True
 
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence = 0):
+        """Each brand's playbook (`brand_playbooks`: its per-person states join the model's), then as `WomModel`."""
+        self.playbooks, states = brand_playbooks(scenario)  # per brand: core parts and its brand-ready mechanisms
+        self.STATES = BrandsModel.STATES + states
+        super().__init__(scenario, seed)
+
     def _place_initial_users(self) -> None:
         """Build the brands (called by `WomModel.__init__` in place of its seed users), then let the brands
         entering on day 0 place their seed users."""
@@ -101,12 +115,12 @@ class BrandsModel(WomModel):
         self.names = list(sc.brands)
         self.brand_cfg = [sc.brands[name] for name in self.names]
         self.count = len(self.names)
-        set_up = [brand_set_up(b, self.n) for b in self.brand_cfg]  # brand-ready mechanisms (hit product)
-        self.products = [Product(quality, b.generations) for (quality, _), b in zip(set_up, self.brand_cfg)]
+        self.products = [Product(pb.initial_quality(), b.generations) for pb, b in zip(self.playbooks, self.brand_cfg)]
         #: Added to what everyone expects of each brand (value units; a portfolio's closer fit is negative).
-        self.expectation_shift = np.array([shift for _, shift in set_up])
+        self.expectation_shift = np.array([pb.expectation_shift for pb in self.playbooks], dtype=float)
         self.product = self.products[0]  # the `quality` column: the first brand's
         self.ledgers = [Ledger(b.budget) for b in self.brand_cfg]
+        self.views = brand_views(self)  # what each brand's playbook acts through
         self.entered = np.zeros(self.count, dtype=bool)
         self.owners = np.zeros(self.count, dtype=np.int64)  # current owners per brand
         self.adopted_by_brand = np.zeros(self.count, dtype=np.int64)  # ever adopted per brand
@@ -177,6 +191,10 @@ class BrandsModel(WomModel):
         self.count_owned(b, seeds)
         self.market.admit(seeds)
         self.start_talking(seeds, step)
+        day = step * self.dt
+        p.set_brand_tie(seeds, np.full(len(seeds), self.cfg.relationship.initial_brand_tie), day)
+        self.playbooks[b].place(self.views[b], seeds, np.empty(0, dtype=np.int64))
+        p.brand_day[seeds] = day  # what the brand's mechanisms gave its seed users (an honour group), as of entry
 
     # --- the step -------------------------------------------------------------------------------------
 
@@ -217,8 +235,24 @@ class BrandsModel(WomModel):
             self.choose_and_buy(reached, step, day)
         for name, ties in used_ties.items():  # the relationship chain: used ties grow
             self.channels[name].strengthen(ties, step * self.dt)
+        self._relationship_chain(step, day)  # advocates and fans take part, each brand acts (per brand)
         self.step_index = step
         self._record()
+
+    def _relationship_chain(self, step: int, day: float) -> None:
+        """Stage 5b-c per brand, at the end of the step starting on `day`: each brand's advocates and fans take part
+        through its own view (`relationship.take_part_by_brand`); then each entered brand acts (releases, honour
+        group; people its mechanisms make buy now own it) and its mechanisms act after purchases."""
+        day_end = step * self.dt
+        take_part_by_brand(self, step, day_end)
+        for b, (playbook, view) in enumerate(zip(self.playbooks, self.views)):
+            if not self.entered[b]:
+                continue
+            buyers, channels = playbook.end_of_step(view, step, day_end)
+            can_buy = self.people.state[buyers] <= Funnel.AWARE  # only open people can buy the brand now
+            if can_buy.any():
+                self._adopt_brand(b, buyers[can_buy], np.asarray(channels)[can_buy], step, day)
+            playbook.after_purchases(view, step, day_end)
 
     def _talk_on_the_network(self, contacts: ContactList, open_mask, step: int, day: float) -> dict:
         """Owners post on the offline network (the vector backend's posting) and their posts are read along
@@ -343,6 +377,7 @@ class BrandsModel(WomModel):
         p.adopted_total -= returning  # ever adopted the category: each person once
         p.brand[buyers] = b
         p.margin[buyers] = margin
+        p.set_brand_tie(buyers, np.full(len(buyers), self.cfg.relationship.initial_brand_tie), step * self.dt)
         self.count_owned(b, buyers)
         self.owners[b] += len(buyers)
         self.new_adopters += len(buyers) - returning
@@ -374,6 +409,40 @@ class BrandsModel(WomModel):
         super()._record()
 
 
+def brand_playbooks(scenario: Scenario) -> tuple[list[Playbook], tuple[State, ...]]:
+    """Each brand's playbook, built from the scenario as the brand acts in it (`brand_scenario`: its brand-level
+    sections and the market's), and the per-person states they declare beyond the market's playbook's (a state
+    two brands declare is one array: each person owns one brand)."""
+    n = scenario.population.size
+    playbooks = [Playbook(brand_scenario(scenario, name), n) for name in scenario.brands]
+    declared = {s.name for s in Playbook(scenario, n).states()}  # the market's playbook declares these itself
+    extra = {s.name: s for pb in playbooks for s in pb.states() if s.name not in declared}
+    return playbooks, tuple(extra.values())
+
+
+def brand_views(model: BrandsModel) -> list:
+    """Each brand's view (`HookView`): the model's, with the brand's product, ledger, playbook, lived experience,
+    users (`users_of`) and number; its mechanisms are handed that brand's people only."""
+    return [
+        replace(
+            model.view,
+            product=product,
+            ledger=ledger,
+            playbook=pb,
+            experience=partial(model.live_brand, b),
+            users=partial(users_of, model, b),
+            brand=b,
+        )
+        for b, (product, ledger, pb) in enumerate(zip(model.products, model.ledgers, model.playbooks))
+    ]
+
+
+def users_of(model: BrandsModel, b: int) -> np.ndarray:
+    """The owners of brand b who use it now: its adopters and fans (not its detractors)."""
+    p = model.people
+    return np.flatnonzero((p.brand == b) & ((p.state == Funnel.ADOPTER) | (p.state == Funnel.FAN)))
+
+
 def _owners(model: BrandsModel, b: int) -> int:
     return int(model.owners[b])
 
@@ -386,6 +455,16 @@ def _adopted_of(model: BrandsModel, b: int) -> int:
 SWITCH_COLUMNS = ("switched_in", "switched_out", "left")
 
 
+def _fans_of(model: BrandsModel, b: int) -> int:
+    """Fans of brand b now (fans own the brand they are fans of), counted once per row for every brand."""
+    step, fans = getattr(model, "_fans_row", (None, None))
+    if step != model.step_index:
+        p = model.people
+        fans = np.bincount(p.brand[p.state == Funnel.FAN], minlength=model.count)
+        model._fans_row = (model.step_index, fans)
+    return int(fans[b])
+
+
 def _switch_count(model: BrandsModel, column: str, b: int) -> int:
     return int(getattr(model, column)[b])
 
@@ -394,16 +473,22 @@ def _waiting(model: BrandsModel, b: int) -> int:
     return model.supply.waiting(b)
 
 
+def _participations(model: BrandsModel) -> int:
+    return int(sum(playbook.participations for playbook in model.playbooks))
+
+
 def _out_of_money(model: BrandsModel) -> int:
     return int(any(ledger.refused_this_step for ledger in model.ledgers))
 
 
 def brand_reporters(model: BrandsModel) -> dict:
     """The columns of a market of brands: the one-brand model's (`model_reporters`; `out_of_money` when any
-    brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand and
-    `adopted_total_<brand>` for each brand; with money (a margin above 0) `npv` and, with two brands or more,
+    brand's budget is limited), then, with two brands or more, `owners_<brand>` for each brand,
+    `adopted_total_<brand>` for each brand and, when the relationship chain can make fans (`makes_fans`),
+    `fans_<brand>` for each brand; with money (a margin above 0) `npv` and, with two brands or more,
     `npv_<brand>`, last (`sim.model.money`)."""
     reporters = model_reporters(1, market=model.market.on)
+    reporters["participations"] = _participations  # every brand's (each brand's playbook counts its own)
     if any(ledger.limited for ledger in model.ledgers):
         reporters["out_of_money"] = _out_of_money
     if model.count > 1:
@@ -411,6 +496,9 @@ def brand_reporters(model: BrandsModel) -> dict:
             reporters[f"owners_{name}"] = partial(_owners, b=b)
         for b, name in enumerate(model.names):
             reporters[f"adopted_total_{name}"] = partial(_adopted_of, b=b)
+        if makes_fans(model.cfg, model.playbooks):  # the relationship chain can make fans: each brand's
+            for b, name in enumerate(model.names):
+                reporters[f"fans_{name}"] = partial(_fans_of, b=b)
     if model.supply.limited:
         for b, name in enumerate(model.names):
             reporters[f"waiting_{name}" if model.count > 1 else "waiting"] = partial(_waiting, b=b)

@@ -78,6 +78,7 @@ def hook_view(model) -> HookView:
         renew_talk=model.renew_talk,
         stop_talking=model.stop_talking,
         participation_draws=lambda *args: model.backend.participation_draws(*args),
+        users=model.people.adopter_indices,
     )
 
 

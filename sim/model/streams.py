@@ -186,8 +186,8 @@ class Purpose(IntEnum):
     BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
     SWITCH = 68  # whether an owner reconsiders their brand this step ([switching])
     SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)
-    FEATURE_VALUE = 90  # what each candidate feature of a release is worth (id: the candidate; iteration votes)
-    FEATURE_VOTE = 91  # which candidate feature each vote of a release goes to (id: the vote's number)
+    FEATURE_VALUE = 90  # what each candidate feature of a release is worth (id: the candidate; slot: the brand)
+    FEATURE_VOTE = 91  # which candidate feature each vote of a release goes to (id: the vote's number; slot: the brand)
     COMMUNITY_FRIEND = 92  # whether a member taking part makes a new friend (slot 0), and whom (slot 1)
 
 

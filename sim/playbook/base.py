@@ -69,7 +69,12 @@ class HookView:
     buyers in the step starting on a day), `start_talking` and `renew_talk` (people and step), `stop_talking`
     (people: they leave the talk pool), and
     `participation_draws` (the backend's per-person draws, one boolean array per probability: people,
-    probabilities, and optionally the purpose and first slot, `Backend.participation_draws`)."""
+    probabilities, and optionally the purpose and first slot, `Backend.participation_draws`), and `users`
+    (the people using the view's product now: adopters and fans, `People.adopter_indices`).
+
+    In a market of brands (`sim.model.brands`) each brand has its own view: its product, ledger, playbook and
+    lived experience, `users` its own owners who use it, and `brand` its number, which tells apart the keyed
+    draws of brands that are not drawn per person (one brand: 0)."""
 
     people: People
     product: Product
@@ -84,6 +89,9 @@ class HookView:
     renew_talk: Callable[[np.ndarray, int], None]
     stop_talking: Callable[[np.ndarray], None]
     participation_draws: Callable[..., list[np.ndarray]]
+    users: Callable[[], np.ndarray]
+    #: The brand the view acts for (its number in a market of brands; 0 with one brand).
+    brand: int = 0
 
 
 @dataclass(frozen=True)
@@ -279,6 +287,31 @@ HOOKS = tuple(
     name
     for name, value in vars(Mechanism).items()
     if callable(value) and not name.startswith("_") and name != "enabled"
+)
+
+
+#: The hooks a market of brands (`sim.model.brands`) runs on each brand's own playbook, with the brand's view
+#: (its product, ledger and playbook) and its own people: the set-up of its quality, expectation and effort
+#: split and its per-person states; the placement of its seed users; its owners' participation (sources,
+#: multipliers, what follows it); its releases and actions at the end of a step; its unit costs. A brand-ready
+#: mechanism (`MechanismSection.brand_ready`) overrides only these and touches only the people they hand it
+#: (tests/playbook/test_brand_ready.py).
+BRAND_HOOKS = frozenset(
+    {
+        "unit_costs",
+        "initial_quality",
+        "expectation_shift",
+        "effort_share",
+        "sense_of_achievement",
+        "states",
+        "place",
+        "participation_sources",
+        "participation_multiplier",
+        "after_participation",
+        "improved_quality",
+        "end_of_step",
+        "after_purchases",
+    }
 )
 
 

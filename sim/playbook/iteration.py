@@ -63,12 +63,13 @@ class Iteration(Mechanism):
     def _vote(self, view: HookView) -> float:
         """The worth (value units) of the candidate feature the feedback items, as votes, choose."""
         it = self.cfg
-        worth = it.max_gain * view.draws.uniform(Purpose.FEATURE_VALUE, np.arange(it.vote_candidates))
+        # each brand's own numbers in a market of brands (slot: the brand; one brand: 0)
+        worth = it.max_gain * view.draws.uniform(Purpose.FEATURE_VALUE, np.arange(it.vote_candidates), view.brand)
         shares = rules.vote_shares(worth, it.vote_noise * it.max_gain) if it.max_gain > 0 else None
         votes = min(round(self.feedback), MAX_COUNTED_VOTES)
         if shares is None or votes == 0:  # nothing to choose, or nobody voted: the release gains nothing anyway
             return 0.0
-        counted = view.draws.split(Purpose.FEATURE_VOTE, votes, shares)
+        counted = view.draws.split(Purpose.FEATURE_VOTE, votes, shares, view.brand)
         self.shipped_worth = float(worth[rules.voted_feature(counted)])
         self.best_worth = float(worth.max())
         return self.shipped_worth

@@ -13,7 +13,8 @@ from sim.playbook.base import RAISES, Effect, HookView, Mechanism
 class Meetups(Mechanism):
     """Every every_days days, while the brand is active, a meetup is held in the city with the most
     adopters relative to the meetups it has already had (adopters / (1 + past meetups there): the
-    biggest cities first, then in turn); min..max attendees (uniform) are drawn from its adopters, their
+    biggest cities first, then in turn); min..max attendees (uniform) are drawn from its adopters (the
+    view's users: in a market of brands, the brand's own), their
     brand ties grow by brand_growth and their talk restarts; each meetup costs `cost`, paid before it is
     held (none is held when the ledger refuses)."""
 
@@ -38,14 +39,15 @@ class Meetups(Mechanism):
 
     def _meetup(self, view: HookView, step: int, day: float) -> None:
         mu = self.cfg
-        users = view.people.adopter_indices()
+        users = view.users()
         if len(users) == 0 or view.ledger.buy("meetup", 1, mu.cost, day) == 0:
             return
         per_city = np.bincount(view.people.city[users], minlength=self.cities)
         city = int(np.argmax(per_city / (1.0 + self.city_visits)))  # biggest cities first, in turn
         self.city_visits[city] += 1
         local = users[view.people.city[users] == city]
-        size = view.draws.integer(Purpose.MEETUP_SIZE, mu.min_attendees, mu.max_attendees + 1, slot=city % SLOTS)
+        span = mu.max_attendees + 1 - mu.min_attendees  # the brand's own draw (one brand: view.brand = 0)
+        size = mu.min_attendees + view.draws.index_one(Purpose.MEETUP_SIZE, view.brand, span, slot=city % SLOTS)
         attendees = view.draws.choose(Purpose.MEETUP_GUESTS, local, min(size, len(local)), slot=city % SLOTS)
         view.people.set_brand_tie(
             attendees, rules.strengthen(view.people.brand_tie_now(attendees, day), mu.brand_growth), day

@@ -20,22 +20,10 @@ from sim.model.streams import Purpose
 from sim.playbook.base import HOOKS, HookView, Mechanism, Source, overrides
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
 
-__all__ = ["Playbook", "Source", "brand_set_up", "positive_users"]
+__all__ = ["Playbook", "Source", "positive_users"]
 
 #: Official content mix and effects when no mechanism sets them: every post 'plain' useful.
 PLAIN_MIX = (1.0, 0.0, 0.0)
-
-
-def brand_set_up(brand, n: int) -> tuple[float, float]:
-    """A brand's quality at the start and the shift of what people expect of it, in a market of brands
-    (`sim.model.brands`): its engine quality through the set-up of every mechanism it switches on, as
-    `Playbook.initial_quality` and `Playbook.expectation_shift` do for one brand. Only brand-ready mechanisms
-    (`MechanismSection.brand_ready`: set-up alone) can be on there; the scenario's checks refuse the others."""
-    parts = [m(brand, n) for m in MECHANISMS if m.enabled(brand)]
-    quality = brand.engine.quality
-    for part in parts:
-        quality = part.initial_quality(quality)
-    return quality, sum((part.expectation_shift() for part in parts), 0.0)
 
 
 class Playbook:

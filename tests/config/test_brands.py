@@ -101,7 +101,6 @@ def test_an_unknown_brand_in_set_is_one_line_naming_it():
         (market(a={}, b={}), ["brands.b.referral.enabled=true"], "brands.b.referral.enabled"),
         (market(a={}, b={}), ["run.backend='agents'"], "run.backend"),
         (market(a={}, b={}), ["channels.weibo.enabled=true"], "channels"),
-        (market(a={}, b={}), ["relationship.participation_rate=0.1"], "relationship.participation_rate"),
         (market(a={}, b={}), ["population.size=100", "seed_users.count=60"], "brands"),
     ],
 )

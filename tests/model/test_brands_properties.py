@@ -1,7 +1,10 @@
 """Property-based checks of a market of brands: whatever the brands (2 to 4, entry days, qualities, ads,
-talk, switching, supply, prices and what the choice weighs), a short keyed run keeps its books: funnel counts
-add up to the population, every owner owns a brand they know and have owned, owners per brand match the people, nobody owns a brand before it
-enters, people waiting are open and not owners, and the share metrics are shares."""
+talk, switching, supply, prices and what the choice weighs, the relationship chain and brand-ready mechanisms
+per brand), a short keyed run keeps
+its books: funnel counts add up to the population, every owner owns a brand they know and have owned, owners
+per brand match the people, nobody owns a brand before it enters, people waiting are open and not owners,
+every fan owns a brand, a brand counts no participation before it enters, the participations column is every
+brand's, and the share metrics are shares."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 from sim.config.scenario import scenario_from_dict
 from sim.model.brand_contacts import bits
 from sim.model.brands import NO_BRAND, make_model
+from sim.model.state import Funnel
 from sim.model.supply import NOT_WAITING
 from sim.run.series_metrics import brand_share_metrics
 
@@ -27,6 +31,15 @@ brand = st.fixed_dictionaries(
         ),
         "seed_users": st.fixed_dictionaries({"count": st.integers(0, 8)}),
         "money": st.fixed_dictionaries({"price": st.sampled_from([0.0, 50.0, 200.0])}),
+        "fan_building": st.fixed_dictionaries({"enabled": st.booleans(), "super_users": st.sampled_from([0, 2])}),
+        "meetups": st.fixed_dictionaries(
+            {
+                "enabled": st.booleans(),
+                "every_days": st.just(2.0),
+                "min_attendees": st.just(2),
+                "max_attendees": st.just(5),
+            }
+        ),
         "supply": st.fixed_dictionaries(
             {
                 "capacity_per_day": st.sampled_from([float("inf"), 0.0, 3.0]),
@@ -64,6 +77,14 @@ market = st.fixed_dictionaries(
                 "consider": st.sampled_from(["persuaded", "known"]),
             }
         ),
+        "relationship": st.fixed_dictionaries(
+            {
+                "participation_rate": st.sampled_from([0.0, 0.5]),
+                "use_brand_growth": st.sampled_from([0.0, 0.1]),
+                "fan_threshold": st.sampled_from([0.2, 0.6]),
+                "fan_exit": st.just(0.15),
+            }
+        ),
     }
 )
 
@@ -80,7 +101,6 @@ def test_a_market_of_brands_keeps_its_books(brands, settings_, seed):
         **settings_,
         "run": {"days": DAYS},
         "population": {"size": 300, "official_accounts": 0},
-        "relationship": {"participation_rate": 0.0},
         "brands": {f"b{i}": b for i, b in enumerate(brands)},
     }
     sc = scenario_from_dict(data)
@@ -100,10 +120,13 @@ def test_a_market_of_brands_keeps_its_books(brands, settings_, seed):
         waiting = p.waiting != NOT_WAITING
         assert not (waiting & owners).any() and (p.state[waiting] <= 1).all()
         assert [m.supply.waiting(b) for b in range(count)] == np.bincount(p.waiting[waiting], minlength=count).tolist()
+        assert (p.brand[p.state == Funnel.FAN] != NO_BRAND).all()
         for b, cfg in enumerate(sc.brands.values()):
             if cfg.entry_day >= step * sc.run.dt:  # not entered during this step's start
                 assert m.owners[b] == 0 and not (p.known & (1 << b)).any()
+                assert m.playbooks[b].participations == 0
     df = m.datacollector.get_model_vars_dataframe()
+    assert df.participations.iloc[-1] == sum(playbook.participations for playbook in m.playbooks)
     df["replicate"] = 0
     shares = brand_share_metrics(df)
     finals = [shares[f"share_final_b{i}"] for i in range(count)]

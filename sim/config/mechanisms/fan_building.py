@@ -43,6 +43,7 @@ class FanBuildingConfig(MechanismSection):
     participations), and an honour group of super users who test pre-releases."""
 
     position = 2
+    brand_ready = True  # incentives and the honour group act on its brand's owners and seed users, paid by its brand
 
     sharing: IncentiveConfig = IncentiveConfig(rate=0.05, tie_building=1.0, cost=0.0)
     honour: IncentiveConfig = IncentiveConfig(rate=0.03, tie_building=1.5, cost=0.5)

@@ -19,6 +19,7 @@ class InteractionConfig(MechanismSection):
     """
 
     position = 5
+    brand_ready = True  # its multiplier acts on the participation of the owners of the brand it belongs to
 
     simplicity: Probability = Field(0.5, ge=0, le=1, description="How easy it is to take part (0-1).")
     benefit: Probability = Field(0.5, ge=0, le=1, description="What taking part gives the person (0-1).")

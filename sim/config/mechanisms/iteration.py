@@ -20,6 +20,7 @@ class IterationConfig(MechanismSection):
     """Product iteration: a release every N days improves quality with the feedback gathered since the last."""
 
     position = 7
+    brand_ready = True  # releases raise its brand's quality from its own owners' feedback
 
     every_days: float = Field(7.0, gt=0, le=3650, description="Days between releases (MIUI: weekly).")
     max_gain: float = Field(0.01, ge=0, le=10, description="Largest quality gain of one release (value units).")

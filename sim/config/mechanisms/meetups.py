@@ -16,6 +16,7 @@ class MeetupsConfig(MechanismSection):
     """City meetups: every N days in the city with the most adopters, 30-50 attendees meet engineers."""
 
     position = 9
+    brand_ready = True  # its meetups are held for its own users, paid by its brand
 
     every_days: float = Field(14.0, gt=0, le=3650, description="Days between meetups (Xiaomi: two weeks).")
     min_attendees: int = Field(30, ge=1, le=MAX_POPULATION, description="Fewest attendees of a meetup (Xiaomi: 30).")

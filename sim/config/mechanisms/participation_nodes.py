@@ -33,6 +33,7 @@ class ParticipationNodesConfig(MechanismSection):
     """
 
     position = 4
+    brand_ready = True  # its nodes are sources of its brand's owners' participation
 
     base_rate: float = Field(
         0.2,
