@@ -39,7 +39,7 @@ from functools import partial
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.model import rules
+from sim.model import backends, rules
 from sim.model.brand_contacts import (
     BrandContacts,
     ContactList,
@@ -224,9 +224,11 @@ class BrandsModel(WomModel):
         ctx = StepContext(step, day, self.open_channels(day), (0.0, 0.0, 0.0))
         self.backend.post(ctx)
         used = {}
+        parts = backends.receiver_parts(self.n, backends.RECEIVER_PARTS)  # as the backend reads: in parts
         for ch in ctx.channels:
             ch.prepare(step)
-            used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
+            read = [ch.contacts(step, day, self.draws, ctx.contacts, open_mask, part) for part in parts]
+            used[ch.name] = backends.merged(read)
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         return used
 
