@@ -232,15 +232,22 @@ class BrandsModel(WomModel):
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         return used
 
-    def credited(self, who: np.ndarray, chooses: np.ndarray, choice: np.ndarray, seen: np.ndarray) -> np.ndarray:
-        """The channel credited for each of `who` (the step's reached open people, ascending): for a chooser, one
-        of the messages that persuaded them toward the brand they chose (the purchase's channel if they buy; its
-        awareness's, if they were unaware); for the others, one of the messages about the first brand that reached
-        them; each chosen at random among those contacts, as in the one-brand model (`credit_channels` over the
-        step's contacts, kept by `_talk_on_the_network`)."""
-        first = np.where(chooses, choice, np.argmax(seen, axis=0))
+    def credited(self, who: np.ndarray, chooses: np.ndarray, choice: np.ndarray, contacts: BrandContacts) -> np.ndarray:
+        """The channel credited for each of `who` (the step's reached open people, ascending, with their tables in
+        `contacts`), for the brand they chose, else the first brand that reached them: one of the messages that
+        persuaded them toward it (the purchase's channel for a buyer, their awareness's if they were unaware),
+        else one of the messages about it; chosen at random among those contacts, as in the one-brand model
+        (`credit_channels` over the step's contacts, kept by `_talk_on_the_network`). Without a channel every
+        contact is the field's, one per brand and person: ads where it came from them, else well-mixed talk."""
+        first = np.where(chooses, choice, np.argmax(contacts.seen, axis=0))
+        column = np.arange(len(who))
+        if not self.channels:
+            return np.where(contacts.from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(
+                np.int8
+            )
+        persuaded = contacts.pos[first, column]  # every chooser's
         channel = np.empty(len(who), dtype=np.int8)
-        for mask, tables, slot in ((chooses, ("pos",), CREDIT_BUY), (~chooses, ("pos", "neg", "seen"), CREDIT_AWARE)):
+        for mask, tables, slot in ((persuaded, ("pos",), CREDIT_BUY), (~persuaded, ("neg", "seen"), CREDIT_AWARE)):
             at = np.flatnonzero(mask)
             channel[at] = credit_channels(self.step_contacts, who[at], first[at], tables, self.draws, slot)
         return channel
@@ -302,7 +309,7 @@ class BrandsModel(WomModel):
             rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
         turned[choice[rejects], np.flatnonzero(rejects)] = True
         p.turned_from[who] = to_mask(turned)
-        channel = self.credited(who, chooses, choice, seen)
+        channel = self.credited(who, chooses, choice, contacts)
         newly = p.state[who] == Funnel.UNAWARE
         p.become_aware(who[newly], channel[newly])
         gone = ~buys & turned.all(axis=0)
