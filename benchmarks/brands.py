@@ -6,13 +6,16 @@ Usage (from the repository root)::
     .venv/bin/python -m benchmarks.brands                 # B = 1, 2, 4, 8 at 10^6 people (~5-10 min; not run by CI)
     .venv/bin/python -m benchmarks.brands --quick         # the same at 10^5 people (~1 min)
     .venv/bin/python -m benchmarks.brands --size 2e3 --days 5   # smoke test (tests/test_benchmarks.py)
+    .venv/bin/python -m benchmarks.brands --quick --channels      # the same with the forum, Weibo and WeChat on
 
 Workload: the competition docking scenario (``scenarios/docking/competition.toml``: a well-mixed market, ads and
 talk within and across brands, strategies off) at run.dt = 1 day over DAYS days, with B identical brands all
 entering on day 0, each with the scenario's first brand's settings and 1/B of its advertising reach (so the
 market's advertising is the same whatever B) and wom.q_cross divided by B - 1 from three brands on (each person
 hears category talk from B - 1 rival brands' owners: the market's total stays that of two brands). The cost
-measured is then that of more brands, not of more messages. Each (B, repeat) runs one replicate in its
+measured is then that of more brands, not of more messages. With ``--channels`` the forum, Weibo and WeChat are
+on as well (their defaults, no official accounts): owners post there too and group channels count posts per
+brand (``sim.model.group_channel``). Each (B, repeat) runs one replicate in its
 own child process (``python -m benchmarks.brands --child ...``), which times every step with its own CPU clock;
 the parent reads the child's peak resident memory when it ends (``os.wait4``). Runs are interleaved
 (B = 1, 2, 4, 8, then again), and each B keeps its fastest repeat, so that the ratios, taken against one brand in
@@ -49,8 +52,13 @@ MAX_BYTES_PER_EXTRA_BRAND = 8.0
 SEED = 2026
 
 
-def scenario_of(brands: int, n: int, days: float):
-    """The workload with `brands` identical brands entering on day 0, `n` people, one-day steps."""
+#: The online channels switched on by --channels (their defaults; official accounts are one brand's: none).
+CHANNELS = {"forum": {"enabled": True}, "weibo": {"enabled": True}, "wechat": {"enabled": True}}
+
+
+def scenario_of(brands: int, n: int, days: float, channels: bool = False):
+    """The workload with `brands` identical brands entering on day 0, `n` people, one-day steps (with the
+    forum, Weibo and WeChat on if `channels`)."""
     from sim.config.scenario import read_scenario_dict, scenario_from_dict
 
     data = read_scenario_dict(SCENARIO)
@@ -62,15 +70,18 @@ def scenario_of(brands: int, n: int, days: float):
         data["wom"] = {**data["wom"], "q_cross": data["wom"]["q_cross"] / (brands - 1)}
     data["run"] = {**data["run"], "dt": 1.0, "days": days}
     data["population"] = {**data["population"], "size": n}
+    if channels:
+        data["channels"] = CHANNELS
+        data["population"]["official_accounts"] = 0
     return scenario_from_dict(data, source=f"{SCENARIO.name} with {brands} brands")
 
 
-def child(brands: int, n: int, days: float, out: str) -> None:
+def child(brands: int, n: int, days: float, out: str, channels: bool = False) -> None:
     """Build and run one replicate (freed memory reused, as `wom run` does), timing each step; write JSON."""
     from sim.model.brands import make_model
     from sim.run.memory import reuse_freed_memory
 
-    scenario = scenario_of(brands, n, days)
+    scenario = scenario_of(brands, n, days, channels)
     reuse_freed_memory()
     t0 = time.process_time()
     model = make_model(scenario, np.random.SeedSequence(SEED))
@@ -84,10 +95,11 @@ def child(brands: int, n: int, days: float, out: str) -> None:
     Path(out).write_text(json.dumps({"build_s": build, "steps_s": steps, "owned": owned}))
 
 
-def measure(brands: int, n: int, days: float, repeat: int, out_dir: Path) -> dict:
+def measure(brands: int, n: int, days: float, repeat: int, out_dir: Path, channels: bool = False) -> dict:
     """Run one child; return its step times and peak memory."""
     out = out_dir / f"brands_{brands}_{n}_{repeat}.json"
     cmd = [sys.executable, "-m", "benchmarks.brands", "--child", str(brands), str(n), str(days), str(out)]
+    cmd += ["--child-channels"] if channels else []
     proc = subprocess.Popen(cmd, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -153,11 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brands", default=",".join(map(str, BRAND_COUNTS)), help="numbers of brands, from 1")
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"interleaved runs per B (default {REPEATS})")
     parser.add_argument("--out", default="results/benchmarks/brands", help="output folder")
+    parser.add_argument("--channels", action="store_true", help="the forum, Weibo and WeChat on as well")
     parser.add_argument("--child", nargs=4, metavar=("BRANDS", "N", "DAYS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-channels", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         brands, n, days, out = args.child
-        child(int(brands), int(n), float(days), out)
+        child(int(brands), int(n), float(days), out, args.child_channels)
         return 0
     try:
         n = int(float(args.size)) if args.size else (QUICK_SIZE if args.quick else FULL_SIZE)
@@ -179,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     for repeat in range(args.repeats):
         for b in counts:
             print(f"benchmarks.brands: {b} brands at N={n:.0e}, repeat {repeat + 1} ...", file=sys.stderr, flush=True)
-            rows.append(measure(b, n, args.days, repeat, out_dir))
+            rows.append(measure(b, n, args.days, repeat, out_dir, args.channels))
     table = report(rows)
     (out_dir / "brands.json").write_text(json.dumps(rows, indent=1))
     (out_dir / "brands.md").write_text(table + "\n")

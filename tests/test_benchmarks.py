@@ -263,6 +263,19 @@ def test_brands_benchmark_writes_a_row_per_number_of_brands(tmp_path):
     assert "step / one brand" in (out / "brands.md").read_text()
 
 
+@pytest.mark.timeout(120)
+def test_brands_benchmark_runs_with_the_channels_on(tmp_path):
+    """--channels: the same workload with the forum, Weibo and WeChat on (small: 2,000 people, 3 days, B = 1, 2)."""
+    out = tmp_path / "brands"
+    cmd = ["-m", "benchmarks.brands", "--size", "2e3", "--days", "3", "--brands", "1,2", "--repeats", "1"]
+    proc = subprocess.run(
+        [sys.executable, *cmd, "--channels", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=110
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = json.loads((out / "brands.json").read_text())
+    assert [r["brands"] for r in rows] == [1, 2] and all(r["mean_step_s"] > 0 for r in rows)
+
+
 def test_brands_benchmark_refuses_bad_options():
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.brands", "--brands", "2,4"], cwd=ROOT, capture_output=True, text=True

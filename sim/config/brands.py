@@ -225,9 +225,9 @@ def brand_scenario(scenario, name: str):
 MULTI_BRAND_LIMITS = (
     ("run.backend", lambda sc: sc.run.backend != "vector", "several brands run on the vector backend only"),
     (
-        "channels",
-        lambda sc: any(layer.enabled for _, layer in sc.channels),
-        "several brands have no forum, Weibo or WeChat channels yet (switch them off)",
+        "population.official_accounts",
+        lambda sc: sc.population.official_accounts > 0 and any(layer.enabled for _, layer in sc.channels),
+        "brands have no official accounts on the forum, Weibo or WeChat yet (set it to 0)",
     ),
     ("population.employees", lambda sc: sc.population.employees > 0, "several brands have no employees yet"),
     (

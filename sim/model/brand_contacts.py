@@ -8,7 +8,10 @@ tables over the step's open people (unaware or aware): `BrandContacts`.
   owner of brand j, seen, persuades toward j with the channel's within-brand chance (wom.transmission);
   with the next interval of the same uniform, toward every other brand that has entered
   (wom.transmission_cross: category talk); a negative post (a detractor's) persuades against j. Any seen
-  message makes the reader know the sender's brand.
+  message makes the reader know the sender's brand. The same for a group channel's contacts, which carry the
+  brand whose posts made them (`GroupChannel.carry_brands`).
+- `credit_channels`: the channel credited for a person's awareness or purchase of a brand, one of their
+  contacts for it chosen at random as in the one-brand model.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from sim.model import rules
 from sim.model.funnel import Contacts, Scratch
+from sim.model.state import CHANNEL, CHANNELS, NO_CHANNEL
 from sim.model.streams import Purpose, StepDraws
 
 #: Slot offset of the draw telling whether a brand's contact came from its ads (`Purpose.BRAND_FIELD`).
@@ -69,13 +73,20 @@ class ContactList:
         self.brands = brands
         self.scratch = scratch
         self._parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        #: The channel of each part (`credit_channels`): a channel's code, or None for the field (ads where
+        #: `from_ads`, else well-mixed talk, credited to "offline").
+        self._channels: list[int | None] = []
 
-    def add(self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None) -> None:
-        """People reached for `brand` (one brand, or one per person) in `table` ("pos", "neg" or "seen")."""
+    def add(
+        self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None, channel: int | None = None
+    ) -> None:
+        """People reached for `brand` (one brand, or one per person) in `table` ("pos", "neg" or "seen"), on
+        `channel` (a code of `sim.model.state.CHANNEL`; None: the field)."""
         if len(people):
             self._parts.append(
                 (table, np.broadcast_to(np.asarray(brand, dtype=np.int64), people.shape), people, from_ads)
             )
+            self._channels.append(channel)
 
     def tables(self) -> BrandContacts:
         """The tables over the distinct people reached (ascending); `seen` includes every persuasion."""
@@ -117,23 +128,62 @@ def field_contacts(
 
 
 def network_contacts(out: ContactList, listening: np.ndarray, contacts: Contacts, brand: np.ndarray, entered) -> None:
-    """The network's contacts of the step (blocks carrying their senders, `EdgeChannel.keep_sources`) to the
-    people `listening` (a mask over everyone); `brand` is everyone's owned brand, `entered` which brands have
-    entered."""
+    """The channels' contacts of the step to the people `listening` (a mask over everyone), each on its channel:
+    blocks carrying their senders (`EdgeChannel.keep_sources`: the sender's owned brand persuades) or made by
+    one brand's posts (`Block.brand`: a group channel's, `GroupChannel.carry_brands`); `brand` is everyone's
+    owned brand, `entered` which brands have entered."""
     for block in contacts.blocks:
-        sender_brand = brand[block.source].astype(np.int64)
+        if block.brand is None:
+            sender_brand = brand[block.source].astype(np.int64)
+        else:
+            sender_brand = np.full(len(block.target), block.brand, dtype=np.int64)
         keep = listening[block.target] & (sender_brand >= 0)
         target, b, persuaded = block.target[keep], sender_brand[keep], block.persuaded[keep]
-        out.add("seen", b, target)
+        ch = block.channel
+        out.add("seen", b[~persuaded], target[~persuaded], channel=ch)  # each read once (the tables' `seen`
+        # holds every persuasion too): `credit_channels` counts contacts
         if block.negative:
-            out.add("neg", b[persuaded], target[persuaded])
+            out.add("neg", b[persuaded], target[persuaded], channel=ch)
             continue
-        out.add("pos", b[persuaded], target[persuaded])
+        out.add("pos", b[persuaded], target[persuaded], channel=ch)
         if block.cross is not None:
             cross = block.cross[keep]
             for other in np.flatnonzero(entered):
                 toward = cross & (b != other)
-                out.add("pos", other, target[toward])
+                out.add("pos", other, target[toward], channel=ch)
+
+
+def credit_channels(
+    contacts: ContactList, people: np.ndarray, brand: np.ndarray, tables: tuple[str, ...], draws: StepDraws, slot: int
+) -> np.ndarray:
+    """The channel credited for each of `people` (distinct, ascending) with brand `brand` (one per person): one
+    of their contacts for that brand in `tables` chosen uniformly at random, as the one-brand model credits
+    (`sim.model.funnel.random_channel`): a channel with probability proportional to those contacts, by
+    inversion of the person's uniform (`Purpose.PICK_CONTACT`, `slot`) on the codes in ascending order; drawn
+    only for people whose contacts came through several channels (the others' channel is certain).
+    NO_CHANNEL for someone with no such contact."""
+    k = len(people)
+    counts = np.zeros((len(CHANNELS), k))
+    for (table, b, who, from_ads), channel in zip(contacts._parts, contacts._channels):
+        if table not in tables or k == 0:
+            continue
+        at = np.minimum(np.searchsorted(people, who), k - 1)
+        mine = (people[at] == who) & (brand[at] == b)
+        if channel is None:  # the field: ads where drawn so, else well-mixed talk
+            ads = np.zeros(len(who), bool) if from_ads is None else from_ads
+            code = np.where(ads, CHANNEL["advertising"], CHANNEL["offline"])
+        else:
+            code = np.full(len(who), channel)
+        np.add.at(counts, (code[mine], at[mine]), 1.0)
+    credited = np.full(k, NO_CHANNEL, dtype=np.int8)
+    reached = counts.sum(axis=0) > 0
+    credited[reached] = np.argmax(counts[:, reached] > 0, axis=0)
+    several = np.flatnonzero((counts > 0).sum(axis=0) > 1)
+    if len(several):
+        cum = np.cumsum(counts[:, several], axis=0)
+        pick = draws.uniform(Purpose.PICK_CONTACT, people[several], slot) * cum[-1]
+        credited[several] = (cum <= pick).sum(axis=0)
+    return credited
 
 
 def strongest_ties(contacts: Contacts, people: np.ndarray, brand: np.ndarray, count: int) -> np.ndarray:

@@ -48,11 +48,12 @@ import numpy as np
 
 from sim.config.brands import brand_scenario
 from sim.config.schema import Scenario
-from sim.model import rules
+from sim.model import backends, rules
 from sim.model.brand_contacts import (
     BrandContacts,
     ContactList,
     bits,
+    credit_channels,
     field_contacts,
     network_contacts,
     strongest_ties,
@@ -67,7 +68,7 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import makes_fans, take_part_by_brand
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
-from sim.model.streams import Purpose
+from sim.model.streams import CREDIT_AWARE, CREDIT_BUY, Purpose
 from sim.model.supply import NOT_WAITING, Supply
 from sim.model.switching import reconsider
 from sim.playbook.playbook import Playbook
@@ -127,9 +128,8 @@ class BrandsModel(WomModel):
         self.switched_in, self.switched_out, self.left = (np.zeros(self.count, dtype=np.int64) for _ in range(3))
         self.supply = Supply(self.brand_cfg, self.dt)
         self.people.taste[:] = self.draws.normal(Purpose.BRAND_TASTE, np.arange(self.n), 1.0)
-        for ch in self.channels.values():  # contacts carry their sender (whose brand persuades) and category talk
-            ch.keep_sources = True
-            ch.cross_transmission = sc.wom.transmission_cross * ch.cfg.transmission_factor
+        for ch in self.channels.values():  # contacts say whose brand persuades, and carry category talk
+            ch.carry_brands(self.people.brand, self.count, sc.wom.transmission_cross * ch.cfg.transmission_factor)
             ch.assurance |= sc.choice.tie_bonus > 0  # contacts report their tie's strength: the choice weighs it
         #: The network's contacts of the step, kept for the choice when it weighs the strongest tie (else None).
         self.heard = None
@@ -255,19 +255,43 @@ class BrandsModel(WomModel):
             playbook.after_purchases(view, step, day_end)
 
     def _talk_on_the_network(self, contacts: ContactList, open_mask, step: int, day: float) -> dict:
-        """Owners post on the offline network (the vector backend's posting) and their posts are read along
-        its ties (`network_contacts`); returns the ties used. Nothing without a network."""
+        """Owners post on the channels (the offline network, the forum, Weibo, WeChat: the vector backend's
+        posting) and their posts are read there (`network_contacts`); returns the ties used. Nothing without a
+        channel. Keeps `contacts` as `step_contacts`, for the channels credited to the step's buyers (`credited`)."""
+        self.step_contacts = contacts
         if not self.channels:
             return {}
         ctx = StepContext(step, day, self.open_channels(day), (0.0, 0.0, 0.0))
         self.backend.post(ctx)
         used = {}
+        parts = backends.receiver_parts(self.n, backends.RECEIVER_PARTS)  # as the backend reads: in parts
         for ch in ctx.channels:
             ch.prepare(step)
-            used[ch.name] = ch.contacts(step, day, self.draws, ctx.contacts, open_mask)
+            read = [ch.contacts(step, day, self.draws, ctx.contacts, open_mask, part) for part in parts]
+            used[ch.name] = backends.merged(read)
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         self.heard = ctx.contacts if self.cfg.choice.tie_bonus > 0 else None
         return used
+
+    def credited(self, who: np.ndarray, chooses: np.ndarray, choice: np.ndarray, contacts: BrandContacts) -> np.ndarray:
+        """The channel credited for each of `who` (the step's reached open people, ascending, with their tables in
+        `contacts`), for the brand they chose, else the first brand that reached them: one of the messages that
+        persuaded them toward it (the purchase's channel for a buyer, their awareness's if they were unaware),
+        else one of the messages about it; chosen at random among those contacts, as in the one-brand model
+        (`credit_channels` over the step's contacts, kept by `_talk_on_the_network`). Without a channel every
+        contact is the field's, one per brand and person: ads where it came from them, else well-mixed talk."""
+        first = np.where(chooses, choice, np.argmax(contacts.seen, axis=0))
+        column = np.arange(len(who))
+        if not self.channels:
+            return np.where(contacts.from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(
+                np.int8
+            )
+        persuaded = contacts.pos[first, column]  # every chooser's
+        channel = np.empty(len(who), dtype=np.int8)
+        for mask, tables, slot in ((persuaded, ("pos",), CREDIT_BUY), (~persuaded, ("neg", "seen"), CREDIT_AWARE)):
+            at = np.flatnonzero(mask)
+            channel[at] = credit_channels(self.step_contacts, who[at], first[at], tables, self.draws, slot)
+        return channel
 
     def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-day rates of each brand's positive and negative messages, and of its ads (0 before entry)."""
@@ -305,7 +329,7 @@ class BrandsModel(WomModel):
     def choose_and_buy(self, contacts: BrandContacts, step: int, day: float) -> None:
         """Stage 4 and 5 of the step for the open people the brands reached (the module docstring gives the rule)."""
         p = self.people
-        who, pos, from_ads, neg, seen = contacts.people, contacts.pos, contacts.from_ads, contacts.neg, contacts.seen
+        who, pos, neg, seen = contacts.people, contacts.pos, contacts.neg, contacts.seen
         p.known[who] |= to_mask(seen)
         turned = bits(p.turned_from[who], self.count) | neg
         consider = pos & ~turned
@@ -328,10 +352,7 @@ class BrandsModel(WomModel):
             rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
         turned[choice[rejects], np.flatnonzero(rejects)] = True
         p.turned_from[who] = to_mask(turned)
-        # awareness: credited to the chosen brand's message, else the first brand's that reached them
-        first = np.where(chooses, choice, np.argmax(seen, axis=0))
-        column = np.arange(len(who))
-        channel = np.where(from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(np.int8)
+        channel = self.credited(who, chooses, choice, contacts)
         newly = p.state[who] == Funnel.UNAWARE
         p.become_aware(who[newly], channel[newly])
         gone = ~buys & turned.all(axis=0)

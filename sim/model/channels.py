@@ -81,6 +81,13 @@ class Channel:
         #: `posted_now` draws those whose post nobody can read, if asked.
         self._candidates: tuple | None = None
 
+    def carry_brands(self, owned_brand: np.ndarray, brands: int, cross_transmission: float) -> None:
+        """In a market of brands (`sim.model.brands`): contacts say whose brand persuades, here by carrying their
+        sender (whose owned brand, `owned_brand`, persuades), and whether each positive one persuaded toward the
+        other brands with `cross_transmission` (category talk). `GroupChannel` counts posts per brand instead."""
+        self.keep_sources = True
+        self.cross_transmission = cross_transmission
+
     def answering(self) -> bool:
         """Whether fans answer complaints on this channel (their replies weaken negative persuasion)."""
         return self.answer_back > 0 and self.state is not None

@@ -41,6 +41,9 @@ class Block:
     #: per contact, whether it persuaded toward the other brands (category talk, `wom.transmission_cross`;
     #: only in a market of brands, `sim.model.brand_contacts`); None: no cross-brand talk
     cross: np.ndarray | None = None
+    #: the brand whose posts made the contacts, where a block is one brand's (a group channel in a market of
+    #: brands counts each brand's posts apart, `sim.model.group_channel`); None: the sender's brand, if any
+    brand: int | None = None
 
 
 @dataclass
@@ -58,16 +61,18 @@ class Contacts:
         strength: np.ndarray | float | None = None,
         source: np.ndarray | None = None,
         cross: np.ndarray | None = None,
+        brand: int | None = None,
     ) -> None:
         """Record contacts on one channel with one valence (nothing when `target` is empty); `strength`, the
         tie strength of each contact (or one for all), only where strong ties weigh in the decision;
         `source`, the sender of each contact, only where the adoption rule counts distinct senders (or a
-        market of brands reads the sender's brand); `cross`, whether each persuaded toward the other brands."""
+        market of brands reads the sender's brand); `cross`, whether each persuaded toward the other brands;
+        `brand`, the one brand whose posts made them (a group channel's block in a market of brands)."""
         if len(target):
             if strength is not None:
                 strength = np.broadcast_to(np.asarray(strength, dtype=float), np.shape(target))
             block = Block(
-                target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength, source, cross
+                target, int(channel), bool(negative), np.asarray(persuaded, dtype=bool), strength, source, cross, brand
             )
             self.blocks.append(block)
 

@@ -100,7 +100,8 @@ def test_an_unknown_brand_in_set_is_one_line_naming_it():
         (market(a={}, b={}), ["brands.b.seed_users.choice='hubs'"], "brands.b.seed_users.choice"),
         (market(a={}, b={}), ["brands.b.referral.enabled=true"], "brands.b.referral.enabled"),
         (market(a={}, b={}), ["run.backend='agents'"], "run.backend"),
-        (market(a={}, b={}), ["channels.weibo.enabled=true"], "channels"),
+        (market(a={}, b={}), ["channels.weibo.enabled=true"], "population.official_accounts"),
+        (market(a={}, b={}), ["channels.forum.enabled=true"], "population.official_accounts"),
         (market(a={}, b={}), ["population.size=100", "seed_users.count=60"], "brands"),
     ],
 )
@@ -200,3 +201,40 @@ def test_supply_needs_brands_and_is_per_brand():
     sc = scenario_from_dict(market(a={}, b={"supply": {"capacity_per_day": 5}}), ["supply.give_up=0.1"])
     assert sc.brands["b"].supply.capacity_per_day == 5 and not sc.brands["a"].supply.limited
     assert sc.brands["a"].supply.give_up == sc.brands["b"].supply.give_up == 0.1
+
+
+@PROPERTY
+@given(
+    on=st.lists(st.sampled_from(["forum", "weibo", "wechat"]), unique=True, max_size=3),
+    accounts=st.integers(0, 1000),
+    network=st.sampled_from(["well_mixed", "small_world"]),
+)
+def test_brands_take_the_online_channels_without_official_accounts(on, accounts, network):
+    """Any online channels with brands load when there are no official accounts; with official accounts and a
+    channel on, one error line naming population.official_accounts (official posts are one brand's), exit 2."""
+    data = market(a={}, b={})
+    data["network"] = {"kind": network}
+    data["population"] = {"official_accounts": accounts}
+    data["channels"] = {name: {"enabled": True} for name in on}
+    if on and accounts > 0:
+        lines = refused(data)
+        assert len(lines) == 2 and lines[1].startswith("  population.official_accounts"), lines
+        return
+    sc = scenario_from_dict(data, source="s.toml")
+    assert [name for name, layer in sc.channels if layer.enabled] == [
+        n for n in ("forum", "weibo", "wechat") if n in on
+    ]
+
+
+def test_the_command_refuses_official_accounts_on_a_brands_forum_in_one_line(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[network]\nkind = "well_mixed"\n[relationship]\nparticipation_rate = 0.0\n'
+        "[channels.forum]\nenabled = true\n[brands.a]\n[brands.b]\n"
+    )
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "population.official_accounts" in res.output, res.output
+    res = runner.invoke(app, ["validate", str(path), "--set", "population.official_accounts=0"])
+    assert res.exit_code == 0, res.output

@@ -1,10 +1,10 @@
 """Property-based checks of a market of brands: whatever the brands (2 to 4, entry days, qualities, ads,
 talk, switching, supply, prices and what the choice weighs, the relationship chain and brand-ready mechanisms
-per brand), a short keyed run keeps
-its books: funnel counts add up to the population, every owner owns a brand they know and have owned, owners
-per brand match the people, nobody owns a brand before it enters, people waiting are open and not owners,
-every fan owns a brand, a brand counts no participation before it enters, the participations column is every
-brand's, and the share metrics are shares."""
+per brand, the forum, Weibo and WeChat), a short keyed run keeps its books: funnel counts add up to the
+population, everyone made aware is credited to one channel once, every owner owns a brand they know and have
+owned, owners per brand match the people, nobody owns a brand before it enters, people waiting are open and
+not owners, every fan owns a brand, a brand counts no participation before it enters, the participations
+column is every brand's, and the share metrics are shares."""
 
 from __future__ import annotations
 
@@ -85,6 +85,14 @@ market = st.fixed_dictionaries(
                 "fan_exit": st.just(0.15),
             }
         ),
+        "channels": st.sampled_from(
+            [
+                {},
+                {"forum": {"enabled": True, "board_size": 50, "membership": 0.5}},
+                {"weibo": {"enabled": True, "persistence": 2.0}},
+                {"wechat": {"enabled": True}, "forum": {"enabled": True, "board_size": 50}},
+            ]
+        ),
     }
 )
 
@@ -117,6 +125,8 @@ def test_a_market_of_brands_keeps_its_books(brands, settings_, seed):
         assert bits(p.owned, count)[p.brand[owners], column].all()
         assert (p.owned != 0).sum() == p.adopted_total == int(np.count_nonzero(p.owned))
         assert np.array_equal(m.adopted_by_brand, bits(p.owned, count).sum(axis=1))
+        aware = p.state != Funnel.UNAWARE  # each credited to a channel once, when made aware
+        assert (p.aware_channel[aware] >= 0).all() and p.aware_by_channel.sum() == aware.sum()
         waiting = p.waiting != NOT_WAITING
         assert not (waiting & owners).any() and (p.state[waiting] <= 1).all()
         assert [m.supply.waiting(b) for b in range(count)] == np.bincount(p.waiting[waiting], minlength=count).tolist()
