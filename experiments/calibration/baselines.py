@@ -41,8 +41,8 @@ from sim.run.bass_fit import fit_bass, fit_problem
 LAUNCH = {"adopted_total_yugo": 212.0, "adopted_total_excel": 400.0}
 #: The market (people) each calibration assumes (--market of its script): the fixed m of the two-point fit.
 MARKET = {"us-small-cars": 5e6, "xiaomi-miui": 7e8, "xiaomi-miui-delay": 7e8, "xiaomi-shipments": 7e8}
-#: Days per year: the free fit runs on years, the series' own period (fit_bass starts p and q at rates per
-#: period; on a day axis, with p near 1e-6 a day, it stopped at its starting point with m on its lower bound).
+#: Days per year: the free fit runs on years, the series' own period, so the table's p and q read per year
+#: (fit_bass gives the same fit on days, p and q divided by 365: tests/run/test_metrics.py).
 YEAR = 365.0
 #: Fewest fitted rows for a free m (three parameters and one residual).
 MIN_FREE_M_ROWS = 4

@@ -99,9 +99,8 @@ def run(
         path = write_run(result, out, force=force, draw=sim.viz.charts.draw_run)
     m = result.summary["metrics"]["mean"]
     typer.echo(plain_summary(sc.name, m, n_rep))
-    lines_chart = ", generations.png" if sc.generations.count > 1 else ""
-    lines_chart += ", shares.png" if len(sc.brands) > 1 else ""
-    typer.echo(f"wrote {path}/ (timeseries.csv, summary.json, adoption.png, funnel.png, channels.png{lines_chart})")
+    charts = [name for name in sim.viz.charts.RUN_CHARTS if (path / name).exists()]
+    typer.echo(f"wrote {path}/ ({', '.join(['timeseries.csv', 'summary.json', *charts])})")
 
 
 def plain_summary(name: str, m: dict, replicates: int) -> str:

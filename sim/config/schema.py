@@ -181,6 +181,11 @@ def check_layers(scenario: Scenario) -> None:
         raise KeyConflict("community.trust", f"community.trust > 0 needs {OFFLINE_NEEDS}")
     if community.enabled and community.befriend and not has_offline_network(scenario):
         raise KeyConflict("community.befriend", f"community.befriend = true needs {OFFLINE_NEEDS}")
+    if community.enabled and community.new_ties > 0:
+        if not has_offline_network(scenario):
+            raise KeyConflict("community.new_ties", f"community.new_ties > 0 needs {OFFLINE_NEEDS}")
+        if wom.rule != "independent":  # the rules count neighbours on a graph read once, at the start
+            raise KeyConflict("community.new_ties", "community.new_ties > 0 needs wom.rule = 'independent'")
     social = scenario.social_value
     if social.enabled and social.weight > 0 and social.reach == "ties" and not has_offline_network(scenario):
         raise KeyConflict("social_value.reach", f"social_value.reach = 'ties' needs {OFFLINE_NEEDS}")

@@ -36,7 +36,7 @@ class OfficialAccount(mesa.Agent):
         for ch in channels:
             if ch.name in model.cfg.official.channels and rate > 0:
                 slot = ch.code + ACCOUNT_SLOTS * self.number
-                count = draws.count(Purpose.OFFICIAL_POSTS, rate * model.dt, slot)
+                count = model.playbook.official_count(draws, rate, day, model.dt, slot)
                 ch.post_official(draws.split(Purpose.OFFICIAL_KIND, count, mix, slot), step)
 
 

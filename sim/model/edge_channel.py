@@ -159,6 +159,20 @@ class EdgeChannel(Channel):
             pos, _ = csr_ranges(layer.indptr, np.asarray(people, dtype=np.int64))
             self._spent[layer.indices[pos]] = False
 
+    def add_ties(self, pairs: np.ndarray, open_mask: np.ndarray) -> None:
+        """New undirected ties `pairs` (shape (k, 2), people not yet tied; `EdgeLayer.with_ties`), at the
+        channel's base strength; `open_mask` says who a contact can still move: a spent person with a new open
+        neighbour is not spent any more."""
+        if len(pairs) == 0:
+            return
+        self.layer = self.layer.with_ties(pairs)
+        self.ties.add(len(pairs))
+        self._incoming = None
+        self._per_step = None  # what the per-agent rule reads changed
+        a, b = pairs[:, 0], pairs[:, 1]
+        self._spent[a[open_mask[b]]] = False
+        self._spent[b[open_mask[a]]] = False
+
     def _note_spent(self, chunk: np.ndarray, keep: np.ndarray, open_mask: np.ndarray) -> None:
         """Mark the closed senders of `chunk` whose out-ties (row after row in `keep`) reach no open reader."""
         indptr = self.layer.indptr

@@ -257,6 +257,37 @@ def release_gain(feedback, max_gain, feedback_scale):
     return _scalar_or_array(max_gain * (1.0 - np.exp(-np.asarray(feedback, dtype=float) / feedback_scale)))
 
 
+#: Slack when counting the posts of a regular rhythm due in a step, so that 7 steps of 1/7 day hold one post.
+RHYTHM_SLACK = 1e-9
+
+
+def regular_count(rate, day, dt):
+    """Posts of a regular rhythm of `rate` a day in the step from `day` to `day + dt`: the posts due at the fixed
+    times 1/rate, 2/rate, ... that fall in it (a daily post each day, two a day: two)."""
+    due = np.floor(np.asarray(rate * (day + dt), dtype=float) + RHYTHM_SLACK)
+    return int(due - np.floor(rate * day + RHYTHM_SLACK))
+
+
+def habit_multiplier(kept_days, habit_days, gain):
+    """How much more of a regular account's posts its audience sees after `kept_days` of the rhythm: 1 + gain
+    (1 - exp(-kept_days / habit_days)); 1 at the start, 1 + gain once the habit has formed."""
+    return _scalar_or_array(1.0 + gain * (1.0 - np.exp(-np.asarray(kept_days, dtype=float) / habit_days)))
+
+
+def vote_shares(values, noise):
+    """Iteration votes: the chance a vote goes to each candidate feature, a logit on what each is worth
+    (`values`, value units) with scale `noise` (value units, > 0): equal values split the votes evenly,
+    and a feature worth `noise` more than another draws e (2.718...) times its votes."""
+    utility = np.asarray(values, dtype=float) / noise
+    weights = np.exp(utility - utility.max())
+    return weights / weights.sum()
+
+
+def voted_feature(votes):
+    """The candidate a release ships: the one with most votes (on a tie, the first of them)."""
+    return int(np.argmax(votes))
+
+
 def node_rate(base_rate, need, user_benefit, activity):
     """Participation node: more functional needs and more user benefit draw more participants."""
     return base_rate * need * user_benefit * activity

@@ -190,6 +190,9 @@ class Purpose(IntEnum):
     SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)
     BRAND_FIELD_ALSO = 70  # whether brand b's ads or talk also reach a person an earlier brand's reached (slot b)
     BRAND_FIELD_NEGATIVE_ALSO = 71  # whether negative talk about brand b also reaches one an earlier brand's reached
+    FEATURE_VALUE = 90  # what each candidate feature of a release is worth (id: the candidate; iteration votes)
+    FEATURE_VOTE = 91  # which candidate feature each vote of a release goes to (id: the vote's number)
+    COMMUNITY_FRIEND = 92  # whether a member taking part makes a new friend (slot 0), and whom (slot 1)
 
 
 #: Slots of a person's two field draws in a step (`Purpose.FIELD`): whether a field reaches them, and which.

@@ -83,6 +83,11 @@ class TieStrengths:
         """Whether ties change with use (else every tie keeps its base strength and nothing is stored)."""
         return rel.growth > 0
 
+    def add(self, count: int) -> None:
+        """`count` new ties, numbered after the existing ones, at the base strength (which relaxation keeps)."""
+        if self.at_epoch is not None and count:
+            self.at_epoch = np.concatenate([self.at_epoch, np.full(count, self.base, dtype=np.float64)])
+
     def now(self, ties: np.ndarray, day: float) -> np.ndarray | float:
         """Current strength of `ties` on `day` (the base strength, a scalar, when ties never change)."""
         if self.at_epoch is None:

@@ -178,6 +178,61 @@ class EdgeLayer:
             (data, self.indices.astype(idx, copy=False), self.indptr.astype(idx)), shape=(self.n, self.n)
         )
 
+    def with_ties(self, pairs: np.ndarray) -> EdgeLayer:
+        """This undirected layer with the new ties `pairs` (shape (k, 2): two distinct people not yet tied,
+        each pair once) added: both entries of pair r get tie id n_ties + r, and every existing entry keeps
+        its tie id (so strengths and keyed draws indexed by tie stay where they were). O(nnz + k log k): the
+        new entries are inserted into their rows, which stay sorted."""
+        if self.directed:
+            raise ValueError("ties are added to undirected layers only")
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        k = len(pairs)
+        if k == 0:
+            return self
+        if np.any(pairs[:, 0] == pairs[:, 1]) or pairs.min() < 0 or pairs.max() >= self.n:
+            raise ValueError(f"new ties join two distinct people in [0, {self.n})")
+        ids = np.arange(self.n_ties, self.n_ties + k, dtype=np.int64)
+        rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        new_ties = np.concatenate([ids, ids])
+        order = np.lexsort((cols, rows))
+        rows, cols, new_ties = rows[order], cols[order], new_ties[order]
+        # where each new entry goes: after the entries of its row smaller than it. Keys row * n + target grow
+        # along the CSR, so one search over the affected rows' entries places them all.
+        keys_new = rows * self.n + cols
+        if np.any(np.diff(keys_new) == 0):
+            raise ValueError("each new tie must be given once")
+        keys, j = self._row_keys(rows, keys_new)
+        if len(keys) and np.any(keys[np.minimum(j, len(keys) - 1)] == keys_new):
+            raise ValueError("a new tie joins two people already tied")
+        at = self.indptr[rows] + (j - np.searchsorted(keys, rows * self.n))
+        n_ties = self.n_ties + k
+        dtype = tie_dtype(n_ties)
+        indices = np.insert(self.indices, at, cols.astype(np.int32))
+        tie = np.insert(self.tie.astype(dtype), at, new_ties.astype(dtype))
+        indptr = self.indptr + np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.n))])
+        return EdgeLayer(self.n, indptr, indices, tie, n_ties, directed=False)
+
+    def tied(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether a tie runs from each of `a` to the matching one of `b` (one search over a's rows)."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        if len(a) == 0:
+            return np.zeros(0, dtype=bool)
+        order = np.argsort(a * self.n + b, kind="stable")
+        keys, j = self._row_keys(a[order], (a * self.n + b)[order])
+        found = np.zeros(len(a), dtype=bool)
+        if len(keys):
+            found[order] = keys[np.minimum(j, len(keys) - 1)] == (a * self.n + b)[order]
+        return found
+
+    def _row_keys(self, rows: np.ndarray, sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The keys row * n + target of every entry of the distinct `rows` (ascending along the CSR), and where
+        each of `sorted_keys` (ascending) falls among them."""
+        touched = np.unique(rows)
+        pos = entry_positions(self.indptr, touched)
+        keys = np.repeat(touched, np.diff(self.indptr)[touched]) * self.n + self.indices[pos]
+        return keys, np.searchsorted(keys, sorted_keys)
+
     def in_neighbours_csr(self) -> EdgeLayer:
         """Transposed layer: row i lists the sources whose messages reach i, with their tie ids.
 

@@ -227,6 +227,11 @@ class Mechanism:
         """Posts per day of each official account, or None to leave the default."""
         return None
 
+    def official_count(self, rate: float, day: float, dt: float) -> int | None:
+        """Posts one official account makes on a channel in the step from `day` (`rate` a day), or None to
+        leave it to chance (a Poisson count, the default)."""
+        return None
+
     def content_mix(self) -> np.ndarray | None:
         """Shares of useful, emotional and interactive official posts, or None to leave the default."""
         return None
@@ -257,8 +262,8 @@ class Mechanism:
 
     # --- the brand's actions at the end of a step ---------------------------------------------------
 
-    def improved_quality(self, quality: float, day_end: float) -> float:
-        """The product's quality after this step's releases (value units)."""
+    def improved_quality(self, view: HookView, quality: float, day_end: float) -> float:
+        """The product's quality after this step's releases (value units); `view.draws` are the step's."""
         return quality
 
     def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray] | None:

@@ -16,6 +16,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.model.people import State
 from sim.model.state import POSITIVE, Funnel
+from sim.model.streams import Purpose
 from sim.playbook.base import HOOKS, HookView, Mechanism, Source, overrides
 from sim.playbook.registry import CORE_PARTS, MECHANISMS
 
@@ -164,6 +165,13 @@ class Playbook:
             return 0.0
         return self._first("official_rate", self.cfg.official.posts_per_day, day)
 
+    def official_count(self, draws, rate: float, day: float, dt: float, slot: int) -> int:
+        """Posts of one official account on a channel in the step from `day`: the first mechanism's count
+        (a regular rhythm, self-media), else a Poisson count of mean rate x dt (`Purpose.OFFICIAL_POSTS`, id
+        0 of the account's `slot`)."""
+        count = self._first("official_count", None, rate, day, dt)
+        return count if count is not None else draws.count(Purpose.OFFICIAL_POSTS, rate * dt, slot)
+
     def content_mix(self) -> np.ndarray:
         """Shares of useful, emotional and interactive posts (all 'plain' useful without self-media)."""
         return self._first("content_mix", None) if self._hooks["content_mix"] else np.array(PLAIN_MIX)
@@ -228,9 +236,7 @@ class Playbook:
     def end_of_step(self, view: HookView, step: int, day_end: float) -> tuple[np.ndarray, np.ndarray]:
         """Releases (raising `view.product`'s quality), then the mechanisms' actions (meetups, unfollows,
         purchase codes). Returns the people who buy now (code holders) and their channels."""
-        product = view.product
-        for part in self._hooks["improved_quality"]:
-            product.engine_quality = part.improved_quality(product.engine_quality, day_end)
+        view.product.engine_quality = self.improved_quality(view, view.product.engine_quality, day_end)
         bought = []
         for part in self._hooks["end_of_step"]:
             result = part.end_of_step(view, step, day_end)
@@ -241,6 +247,12 @@ class Playbook:
         if len(bought) == 1:
             return bought[0]
         return np.concatenate([b[0] for b in bought]), np.concatenate([b[1] for b in bought])
+
+    def improved_quality(self, view: HookView, quality: float, day_end: float) -> float:
+        """The product's quality after this step's releases (value units)."""
+        for part in self._hooks["improved_quality"]:
+            quality = part.improved_quality(view, quality, day_end)
+        return quality
 
     def after_purchases(self, view: HookView, step: int, day_end: float) -> None:
         """Mechanisms act after the step's purchases (owners upgrade to the newest generation)."""

@@ -15,7 +15,10 @@ class SelfMedia(Mechanism):
     """Official accounts post at posts_per_day (replacing official.posts_per_day) in a mix of useful
     (more persuasive), emotional (seen more) and interactive posts (readers may take part next step);
     past the fatigue level followers unfollow and each post gets less attention. Employees and fans are
-    spokespeople (they talk spokesperson_factor times more); new adopters may follow the account."""
+    spokespeople (they talk spokesperson_factor times more); new adopters may follow the account. With
+    `regular` the accounts post exactly on a fixed rhythm (`rules.regular_count`), and with `habit_gain` every
+    kind of post reaches `rules.habit_multiplier` times more of its audience the longer the rhythm has been
+    kept (counted from the first day it posts; the habit is the audience's as a whole, not per person)."""
 
     section = "self_media"
     turn = 10
@@ -26,6 +29,8 @@ class SelfMedia(Mechanism):
     def __init__(self, scenario: Scenario, n: int):
         super().__init__(scenario, n)
         self.interactive_readers = np.empty(0, dtype=np.int64)
+        #: Days the regular rhythm has been kept so far (regular = true and posts_per_day > 0).
+        self.kept_days = 0.0
 
     def talk_multiplier(self, view: HookView, people: np.ndarray, day: float) -> np.ndarray:
         spokes = (view.people.state[people] == Funnel.FAN) | (view.people.kind[people] == EMPLOYEE)
@@ -34,13 +39,19 @@ class SelfMedia(Mechanism):
     def official_rate(self, day: float) -> float:
         return self.cfg.posts_per_day
 
+    def official_count(self, rate: float, day: float, dt: float) -> int | None:
+        """A regular rhythm's posts in the step (None: left to chance)."""
+        return rules.regular_count(rate, day, dt) if self.cfg.regular else None
+
     def content_mix(self) -> np.ndarray:
         sm = self.cfg
         return np.array([sm.useful, sm.emotional, sm.interactive])
 
     def content_effects(self) -> tuple[np.ndarray, np.ndarray, float]:
         sm = self.cfg
-        reach = np.array([1.0, sm.emotional_reach, 1.0])
+        reach = np.array([1.0, sm.emotional_reach, 1.0]) * rules.habit_multiplier(
+            self.kept_days, sm.habit_days, sm.habit_gain
+        )
         persuasion = np.array([sm.useful_persuasion, 1.0, 1.0])
         return reach, persuasion, rules.attention(sm.posts_per_day, sm.fatigue_posts_per_day)
 
@@ -62,8 +73,10 @@ class SelfMedia(Mechanism):
             weibo.follow(adopters[view.draws.uniform(Purpose.FOLLOW, adopters) < self.cfg.follow_on_adopt])
 
     def end_of_step(self, view: HookView, step: int, day_end: float) -> None:
-        """Followers tired of too many posts unfollow."""
+        """The rhythm is one step older (if kept); followers tired of too many posts unfollow."""
         sm = self.cfg
+        if sm.regular and view.playbook.official_rate(day_end - view.dt) > 0:
+            self.kept_days += view.dt
         weibo = view.channels.get("weibo")
         if weibo is None or not len(weibo.official_followers):
             return None

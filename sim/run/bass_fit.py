@@ -32,6 +32,14 @@ M_UPPER_FACTOR = 20.0
 #: which protects against local minima of the nonlinear least squares.
 P_STARTS = (0.001, 0.01, 0.05)
 Q_STARTS = (0.05, 0.3, 1.0)
+#: The same grid again in units of the series' span T (the last observed time): p T and q T. Rates are per
+#: unit of the caller's time axis, so the grid above suits an axis whose unit is a sizeable part of the
+#: span (years of a decade's sales); on a day axis the diffusion it starts from is over before the second
+#: observation, the model's gradient there is nearly 0 and the least squares stop where they started
+#: (seen on Xiaomi's shipments: p = 0.001, q = 0.05 a day returned with R^2 = 0.13). Both grids are tried and
+#: the smallest squared error kept, so a fit no longer depends on the unit of its time axis.
+P_STARTS_PER_SPAN = (0.01, 0.1, 0.5)
+Q_STARTS_PER_SPAN = (0.5, 3.0, 10.0)
 #: Start value of m as a multiple of the largest observed value.
 M_START_FACTOR = 1.1
 #: Relative distance to a search bound within which a fitted p or q counts as stuck on it (for the
@@ -111,6 +119,18 @@ def _cumulative_series(
     return t[keep], y[keep]
 
 
+def _starts(span: float) -> list[tuple[float, float]]:
+    """The (p, q) starting points of a fit whose series spans `span` time units: the grid per unit time,
+    then the grid per span (`P_STARTS_PER_SPAN`) where it differs, each clipped into the search bounds."""
+    grid = list(product(P_STARTS, Q_STARTS))
+    per_span = product((v / span for v in P_STARTS_PER_SPAN), (v / span for v in Q_STARTS_PER_SPAN))
+    for p, q in per_span:
+        start = (float(np.clip(p, *P_BOUNDS)), float(np.clip(q, *Q_BOUNDS)))
+        if start not in grid:
+            grid.append(start)
+    return grid
+
+
 def fit_bass(
     time: ArrayLike,
     adopted_total: ArrayLike | None = None,
@@ -139,8 +159,10 @@ def fit_bass(
     too small; use "increments" when the standard errors matter. Standard errors are
     sqrt(diag(covariance)), scaled by the residual variance. r2 is always that of the
     fitted cumulative curve against the cumulative series. Several (p, q) starts are
-    tried and the smallest squared error kept. Fewer than MIN_FIT_POINTS fitted points,
-    a flat series or a failed fit give a BassFit of NaNs instead of an exception.
+    tried, per unit time and per span of the series (`_starts`), and the smallest squared error kept, so
+    the fit does not depend on the unit of the time axis (days or years give p and q in proportion).
+    Fewer than MIN_FIT_POINTS fitted points, a flat series or a failed fit give a BassFit of NaNs instead
+    of an exception.
     """
     t, y = _cumulative_series(time, adopted_total, new_adopters)
     if t.size and t.min() < 0:
@@ -181,7 +203,7 @@ def fit_bass(
     m_start = float(np.clip(M_START_FACTOR * y_max, *m_bounds))
 
     best_params, best_cov, best_sse = None, None, math.inf
-    for p_start, q_start in product(P_STARTS, Q_STARTS):
+    for p_start, q_start in _starts(float(t_from0[-1])):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", OptimizeWarning)

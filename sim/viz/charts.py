@@ -385,6 +385,33 @@ def plot_shares(
     return save_figure(fig, path)
 
 
+#: The charts a run may have, in the order `write_run_charts` draws them.
+RUN_CHARTS = ("adoption.png", "funnel.png", "channels.png", "quality.png", "generations.png", "shares.png")
+
+
+def quality_changes(ts: pd.DataFrame) -> bool:
+    """Whether the product's quality moves during the run (releases, decay): then it gets its chart."""
+    return "quality" in ts.columns and bool(np.ptp(ts["quality"].to_numpy(dtype=float)) > 0)
+
+
+def plot_quality(ts: pd.DataFrame, path: str | Path, title: str = "", expectation: float | None = None) -> Path:
+    """The product's quality over time (mean over replicates, with its band), against what people expect on
+    average (dotted): a product that improves crosses it when most of the persuaded start to buy."""
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    handles = [_mean_band_line(ax, ts["time"], ts["quality"], _n_replicates(ts), COLORS["adopted"])]
+    labels = ["Product quality"]
+    if expectation is not None:
+        handles.append(ax.axhline(expectation, color="0.3", lw=LINE_WIDTH, ls=":"))
+        labels.append("Mean expectation")
+    ax.set_xlabel(TIME_LABEL)
+    ax.set_ylabel("Value units")
+    ax.set_xlim(ts["time"].min(), ts["time"].max())
+    ax.grid(alpha=GRID_ALPHA)
+    _legend_below(ax, handles, labels, _band_note([_n_replicates(ts)]))
+    ax.set_title(_title("Product quality", title))
+    return save_figure(fig, path)
+
+
 def write_run_charts(
     ts: pd.DataFrame,
     population: int,
@@ -394,16 +421,19 @@ def write_run_charts(
     reference: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     launch_days: list[float] | None = None,
     entry_days: list[float] | None = None,
+    expectation: float | None = None,
 ) -> list[Path]:
-    """Write adoption.png, funnel.png and channels.png of one run into `out_dir`, generations.png when it has
-    product generations (launched on `launch_days`) and shares.png when it has competing brands (entering on
-    `entry_days`)."""
+    """Write adoption.png, funnel.png and channels.png of one run into `out_dir`, quality.png when the product's
+    quality moves (against the mean `expectation`), generations.png when it has product generations (launched
+    on `launch_days`) and shares.png when it has competing brands (entering on `entry_days`)."""
     out_dir = Path(out_dir)
     charts = [
         plot_adoption(ts, population, dt, out_dir / "adoption.png", title, reference),
         plot_funnel(ts, population, out_dir / "funnel.png", title),
         plot_channels(ts, out_dir / "channels.png", title),
     ]
+    if quality_changes(ts):
+        charts.append(plot_quality(ts, out_dir / "quality.png", title, expectation))
     if generations_in(ts) > 1:
         charts.append(plot_generations(ts, population, out_dir / "generations.png", title, launch_days))
     if brand_names(ts.columns):
@@ -426,4 +456,5 @@ def draw_run(result: RunResult, folder: str | Path) -> list[Path]:
         reference=reference_curves(sc, sc.run.days),
         launch_days=[p.launch_day for p in sc.generations.products] if sc.generations.enabled else None,
         entry_days=[b.entry_day for b in sc.brands.values()],
+        expectation=sc.engine.expectation_mean,
     )

@@ -151,3 +151,53 @@ def test_offline_kinds_cover_every_network_kind_with_a_graph():
     assert same_layer(nw.offline_network(net, 300, rng(1)), small_world(300, 6, 0.3, rng(1)))
     net = NetworkConfig(kind="community_blocks", blocks=3, mean_degree=4.0, mixing=0.2)
     assert same_layer(nw.offline_network(net, 90, rng(2)), community_blocks(90, 3, 4.0, 0.2, rng(2))[0])
+
+
+# --- ties added to a layer (community.new_ties) ---------------------------------------------------
+
+
+def _edge_set(layer) -> dict[tuple[int, int], int]:
+    """Each undirected tie as (smaller, larger) -> its tie id, checked to be the same in both directions."""
+    ties: dict[tuple[int, int], int] = {}
+    for j in range(layer.n):
+        lo, hi = layer.indptr[j], layer.indptr[j + 1]
+        for i, t in zip(layer.indices[lo:hi].tolist(), layer.tie[lo:hi].tolist()):
+            key = (min(i, j), max(i, j))
+            assert ties.setdefault(key, t) == t
+    return ties
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_added_ties_keep_every_old_id_and_rows_sorted(seed):
+    rng = np.random.default_rng(seed)
+    n = 60
+    src, dst = rng.integers(0, n, 150), rng.integers(0, n, 150)
+    layer = from_pairs(n, src, dst, directed=False)
+    before = _edge_set(layer)
+    candidates = [(a, b) for a in range(n) for b in range(a + 1, n) if (a, b) not in before]
+    pick = rng.choice(len(candidates), 25, replace=False)
+    pairs = np.array([candidates[i] if i % 2 else candidates[i][::-1] for i in pick])  # either order
+    grown = layer.with_ties(pairs)
+    after = _edge_set(grown)
+    assert {k: v for k, v in after.items() if k in before} == before  # old ties, old ids
+    new = {k: v for k, v in after.items() if k not in before}
+    assert set(new) == {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
+    assert sorted(new[(min(a, b), max(a, b))] for a, b in pairs.tolist()) == list(range(layer.n_ties, grown.n_ties))
+    assert grown.n_ties == layer.n_ties + 25 and grown.nnz == layer.nnz + 50
+    for j in range(n):  # rows sorted, no duplicates: what every reader of a layer assumes
+        row = grown.neighbours(j)
+        assert np.all(np.diff(row) > 0)
+
+
+def test_a_tie_that_exists_a_self_loop_or_a_repeated_pair_is_refused():
+    layer = from_pairs(4, [0, 1], [1, 2], directed=False)
+    for bad in ([[1, 0]], [[3, 3]], [[0, 3], [3, 0]], [[0, 9]]):
+        with pytest.raises(ValueError):
+            layer.with_ties(np.array(bad))
+    assert layer.with_ties(np.empty((0, 2), dtype=np.int64)) is layer
+
+
+def test_tied_answers_for_each_pair_in_any_order():
+    layer = from_pairs(5, [0, 1, 3], [1, 2, 4], directed=False)
+    a, b = np.array([2, 0, 4, 0, 3, 1]), np.array([1, 1, 3, 2, 0, 2])
+    assert layer.tied(a, b).tolist() == [True, True, True, False, False, True]

@@ -15,7 +15,7 @@ from sim.model.model import WomModel
 from sim.model.state import Funnel
 from sim.model.streams import replicate_seeds
 from sim.networks.core import from_pairs
-from sim.playbook.community import friend_ties
+from sim.playbook.community import friend_ties, new_friends
 from sim.playbook.playbook import positive_users
 from sim.run.runner import run_replicate
 
@@ -235,3 +235,78 @@ def test_past_its_intimacy_size_trust_and_the_peer_pull_fade_and_a_split_restore
     np.testing.assert_allclose(split_trust, whole_trust * min(1.0, size * parts / fans))
     assert np.all(np.asarray(split_trust) >= np.asarray(faded_trust))
     assert min(1.0, size * parts / fans) > factor
+
+
+# --- members who take part together make new friends (community.new_ties; issue 27, seed S68) -------------
+
+#: Members making new ties: peers drawn in through their own contacts, so a new friend draws them in more.
+NEW_TIES = [*BASE, 'community.peer_reach="ties"', "community.new_ties=0.3", "community.max_new_ties=4"]
+#: Effect check, fixed before running: over EFFECT_REPLICATES paired replicates (seed EFFECT_SEED), the mean
+#: of (participations with new ties - without) at the end is above 0 (measured at seed 7, 6 replicates, 2,000
+#: people: +6%).
+EFFECT_SEED, EFFECT_REPLICATES = 20261208, 6
+
+
+def test_new_friends_take_part_together_in_one_part_are_not_yet_tied_and_make_one_friend_a_step():
+    model = WomModel(load_scenario(None, [*NEW_TIES, "community.split_size=8"]), replicate_seeds(SEED, 1)[0])
+    model.run()
+    community = model.playbook.mechanism("community")
+    members = np.flatnonzero(model.people.state == Funnel.FAN)
+    part = community._assign_parts(model.view, members)
+    assert len(members) > 20  # chosen so that members are many, and parts several
+    together = members[::2]
+    layer = model.channels["offline"].layer
+    pairs = new_friends(model.view, together, part, 1.0, 4, layer)
+    assert len(pairs)
+    assert np.isin(pairs, together).all()
+    assert (part[pairs[:, 0]] == part[pairs[:, 1]]).all()
+    assert not layer.tied(pairs[:, 0], pairs[:, 1]).any()
+    assert len(np.unique(pairs)) == pairs.size  # nobody twice
+    assert (model.people.community_ties_made[pairs] < 4).all()
+
+
+@pytest.mark.parametrize("backend", ["vector", "agents"])
+def test_a_run_adds_ties_between_members_within_each_ones_bound(backend):
+    model = WomModel(load_scenario(None, [*NEW_TIES, f'run.backend="{backend}"']), replicate_seeds(SEED, 1)[0])
+    before = model.channels["offline"].layer
+    rows = model.run()
+    after = model.channels["offline"].layer
+    added = rows[-1]["community_new_ties"]
+    assert added > 0 and after.n_ties == before.n_ties + added
+    made = model.people.community_ties_made
+    assert made.sum() == 2 * added and made.max() <= 4
+    new = after.tie >= before.n_ties
+    ends = np.repeat(np.arange(after.n), np.diff(after.indptr))[new]
+    assert (made[ends] > 0).all()
+    kept = ~new  # every old tie keeps its id, in its row, in order
+    assert np.array_equal(after.tie[kept], before.tie) and np.array_equal(after.indices[kept], before.indices)
+
+
+def test_the_backends_agree_with_new_ties():
+    vector = WomModel(load_scenario(None, [*NEW_TIES, 'run.backend="vector"']), SEED).run()
+    agents = WomModel(load_scenario(None, [*NEW_TIES, 'run.backend="agents"']), SEED).run()
+    assert vector == agents and vector[-1]["community_new_ties"] > 0
+
+
+def test_new_friends_draw_members_into_taking_part():
+    def participations(extra: list[str], seed: int) -> float:
+        sc = load_scenario(None, [*BASE, 'community.peer_reach="ties"', *extra])
+        return float(run_replicate(sc, seed)["participations"].iloc[-1])
+
+    seeds = replicate_seeds(EFFECT_SEED, EFFECT_REPLICATES)
+    gain = [participations(["community.new_ties=0.3"], s) - participations([], s) for s in seeds]
+    assert np.mean(gain) > 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        (["network.enabled=false", 'community.peer_reach="population"'], "community.new_ties"),
+        (['wom.rule="threshold"'], "community.new_ties"),
+        (["community.max_new_ties=0"], "community.max_new_ties"),
+        (["community.new_ties=1.5"], "community.new_ties"),
+    ],
+)
+def test_new_ties_settings_out_of_bounds_name_the_key(settings, key):
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+        load_scenario(None, [*NEW_TIES, *settings])

@@ -39,6 +39,7 @@ def test_the_population_hooks_take_the_view():
         "after_participation",
         "on_adoption",
         "end_of_step",
+        "improved_quality",  # a release with votes draws them (iteration.vote_candidates)
         "after_purchases",
     }
 
@@ -82,6 +83,7 @@ def test_every_mechanism_hook_runs_on_the_view_alone(backend):
         "adopters": adopters,
         "margin": np.zeros(len(adopters)),
         "feedback": 1.0,
+        "quality": 0.5,
         "step": step,
         "day": (step - 1) * model.dt,
         "day_end": step * model.dt,

@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,35 @@ def test_fit_bass_recovers_noiseless_series(target):
         assert getattr(fit, name) == pytest.approx(truth, rel=0.05)
     assert fit.r2 == pytest.approx(1.0)
     assert fit.n_points == (31 if target == "cumulative" else 30)
+
+
+#: Time units a series may come in, as multiples of the unit it was simulated in (1 = years, 365 = days).
+UNITS = (1.0, 12.0, 52.0, 365.0)
+#: Noiseless Bass curves (p, q per unit of the coarsest axis) sampled on 8 points: a decade of yearly sales.
+UNIT_CASES = ((0.03, 0.38), (0.003, 1.2), (0.05, 0.12), (0.001, 0.6))
+#: A fit on days must give the years' p and q divided by 365, and the same m (relative tolerance, fixed
+#: before running: the least squares stop at gradients of about 1e-8).
+UNIT_RTOL = 1e-3
+
+
+@pytest.mark.parametrize("p, q", UNIT_CASES)
+@pytest.mark.parametrize("unit", UNITS)
+def test_fit_bass_does_not_depend_on_the_unit_of_its_time_axis(p, q, unit):
+    years = np.arange(9.0)
+    y = 100 + (2e6 - 100) * bass_cdf(years, p, q)
+    fit = fit_bass(years * unit, adopted_total=y, target="increments")
+    assert (fit.p * unit, fit.q * unit, fit.m) == pytest.approx((p, q, 2e6), rel=UNIT_RTOL)
+    assert fit.r2 == pytest.approx(1.0)
+
+
+def test_fit_bass_on_a_day_axis_fits_xiaomis_shipments_as_on_years():
+    """Xiaomi's cumulative shipments (experiments/calibration/xiaomi-shipments.csv, from ../shared/data): on a
+    day axis the per-unit-time starts stopped where they began (p = 0.001, q = 0.05 a day, R^2 = 0.13)."""
+    data = pd.read_csv(Path(__file__).resolve().parents[2] / "experiments" / "calibration" / "xiaomi-shipments.csv")
+    days = fit_bass(data.time, adopted_total=data.adopted_total, target="increments")
+    years = fit_bass(data.time / 365.0, adopted_total=data.adopted_total, target="increments")
+    assert days.r2 > 0.99
+    assert (days.p * 365, days.q * 365, days.m) == pytest.approx((years.p, years.q, years.m), rel=UNIT_RTOL)
 
 
 def test_fit_bass_from_new_adopters_only():

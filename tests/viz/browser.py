@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sim.cli.present import port_is_free
 from sim.viz.page.live import CHART_PX
@@ -23,6 +24,9 @@ SERVER_TIMEOUT_S = 120
 PAGE_TIMEOUT_MS = 90_000
 #: How often the projector layout is read while the page settles (seconds).
 LAYOUT_POLL_S = 0.25
+#: Clicks on a folded section's header before the test gives up, and how long each waits for it to open.
+OPEN_ATTEMPTS = 3
+OPEN_RETRY_MS = 20_000
 #: After SIGTERM (or the death of `wom app`), the port must be free within this many seconds.
 STOP_TIMEOUT_S = 15
 
@@ -88,12 +92,43 @@ def day(page) -> float:
     return float(page.inner_text(".wom-day .wom-value"))
 
 
+def settled_box(locator, polls: int = 2) -> dict:
+    """The bounding box of `locator` once it stopped moving (the same for `polls` reads LAYOUT_POLL_S apart).
+
+    Opening a section inserts its controls when the server's answer arrives, which pushes everything below
+    it down: a click aimed at a header below, between Playwright's own stability check and the press,
+    lands on whatever moved under the pointer (seen on CI: the "Network view" header never opened)."""
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    last, same = None, 0
+    while time.monotonic() < deadline:
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        same = same + 1 if box is not None and box == last else 0
+        if same >= polls:
+            return box
+        last = box
+        time.sleep(LAYOUT_POLL_S)
+    pytest.fail(f"{locator} kept moving for {PAGE_TIMEOUT_MS / 1000:.0f} s")
+
+
 def open_section(page, title: str) -> None:
-    """Unfold the sidebar section `title` (folded sections are not in the page until opened)."""
+    """Unfold the sidebar section `title` (folded sections are not in the page until opened).
+
+    The header is clicked once the sidebar stopped moving; a click that the page did not take (the
+    header still folded after OPEN_RETRY_MS) is repeated, up to OPEN_ATTEMPTS clicks in all."""
     header = page.locator(".wom-side .v-expansion-panel-title", has_text=title).first
-    if header.get_attribute("aria-expanded") != "true":
+    opened = f".wom-side .v-expansion-panel-title[aria-expanded=true]:has-text('{title}')"
+    for attempt in range(OPEN_ATTEMPTS):
+        if header.get_attribute("aria-expanded") == "true":
+            break
+        settled_box(header)
         header.click()
-        page.wait_for_selector(f".wom-side .v-expansion-panel-title[aria-expanded=true]:has-text('{title}')")
+        try:
+            page.wait_for_selector(opened, timeout=OPEN_RETRY_MS if attempt < OPEN_ATTEMPTS - 1 else PAGE_TIMEOUT_MS)
+            break
+        except PlaywrightTimeout:
+            continue
+    settled_box(header)
 
 
 def choose(page, label: str, value: str, section: str | None = None) -> None:

@@ -8,6 +8,7 @@ import pytest
 from sim.model.state import CHANNELS, FUNNEL_COLUMNS
 from sim.model.theory import bass_cdf
 from sim.viz.charts import (
+    RUN_CHARTS,
     channels_with_adoptions,
     final_channel_shares,
     plot_adoption,
@@ -111,6 +112,16 @@ def test_write_run_charts_writes_three_pngs(ts, tmp_path):
         assert path.parent == out_dir
         assert_png(path)
     assert plt.get_fignums() == []  # every figure closed after saving
+
+
+def test_a_product_whose_quality_moves_gets_a_quality_chart_and_one_that_does_not_none(ts, tmp_path):
+    steady = ts.assign(quality=0.7)
+    assert "quality.png" not in [p.name for p in write_run_charts(steady, POPULATION, DT, tmp_path / "a")]
+    improving = ts.assign(quality=0.45 + 0.001 * ts["time"])
+    paths = write_run_charts(improving, POPULATION, DT, tmp_path / "b", expectation=0.5)
+    assert [p.name for p in paths] == ["adoption.png", "funnel.png", "channels.png", "quality.png"]
+    assert_png(paths[-1])
+    assert [p.name for p in paths] == [name for name in RUN_CHARTS if (tmp_path / "b" / name).exists()]
 
 
 def test_plot_comparison(ts, tmp_path):

@@ -13,6 +13,10 @@ from pydantic import Field
 from sim.config.limits import MAX_POPULATION
 from sim.config.section import NEVER, MechanismSection, Probability
 
+#: New ties a member makes in the community at most: the default (Dunbar's innermost circles hold about 15
+#: people), and the largest a scenario may ask for (ties per person).
+DEFAULT_MAX_NEW_TIES = 15
+MAX_NEW_TIES = 150
 #: Fewest members a community can split into parts of (a part of one person has nobody to befriend).
 MIN_SPLIT_SIZE = 2
 
@@ -20,20 +24,21 @@ MIN_SPLIT_SIZE = 2
 class CommunityConfig(MechanismSection):
     """Fan economy versus community economy.
 
-        Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
-        active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
-        peer_rate * horizontal * (share of fans): it feeds on itself, so past a critical mass of fans a
-        community keeps going when the brand steps back, and a fan base does not. peer_reach says whose fans
-        count: 'population' (default) = the share of fans among advocates and fans everywhere, the same for
-        everyone; 'ties' = the share of fans among a person's own offline contacts, so only people with fans
-        around them are drawn in (the falsification run of claim 4, docs/experiments.md section 3).
+    Vertical interaction (brand <-> fan) happens at relationship.participation_rate while the brand is
+    active and stops on brand_steps_back_day. Horizontal interaction (fan <-> fan) happens at
+    peer_rate * horizontal * (share of fans): it feeds on itself, so past a critical mass of fans a
+    community keeps going when the brand steps back, and a fan base does not. peer_reach says whose fans
+    count: 'population' (default) = the share of fans among advocates and fans everywhere, the same for
+    everyone; 'ties' = the share of fans among a person's own offline contacts, so only people with fans
+    around them are drawn in (the falsification run of claim 4, docs/experiments.md section 3).
 
-        The community's members are its fans. It closes sales (trust > 0): a persuaded person weighs the product
-        against an expectation lowered by trust * horizontal * (share of members among their offline contacts);
-        members who take part in the same step become friends (befriend = true: the offline ties between them
-        are used once more, so they grow); past split_size members it splits into parts, and friends are made
-        only within a part; past intimacy_size members per part, trust and peer participation fade, so a split
-    restores them. All four are off by default.
+    The community's members are its fans. It closes sales (trust > 0): a persuaded person weighs the product
+    against an expectation lowered by trust * horizontal * (share of members among their offline contacts);
+    members who take part in the same step become friends (befriend = true: the offline ties between them
+    are used once more, so they grow); past split_size members it splits into parts, and friends are made
+    only within a part; members taking part together make new friends (new_ties > 0: new offline ties
+    between them, at most max_new_ties each); past intimacy_size members per part, trust and peer
+    participation fade, so a split restores them. All five are off by default.
     """
 
     position = 11
@@ -69,6 +74,22 @@ class CommunityConfig(MechanismSection):
         False,
         description="Members (fans) who take part in the same step become friends: each offline tie between two "
         "of them is used once more that step and grows by relationship.growth (needs the offline network).",
+    )
+    new_ties: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Members make new friends: the chance per step that a member (fan) taking part befriends one "
+        "other member taking part in the same step (and the same part) whom they are not tied to yet; the new "
+        "offline tie carries talk, counts among their contacts and grows with use like any other (0 = off; "
+        "needs the offline network and wom.rule = 'independent').",
+    )
+    max_new_ties: int = Field(
+        DEFAULT_MAX_NEW_TIES,
+        ge=1,
+        le=MAX_NEW_TIES,
+        description="New ties a member makes in the community at most (ties per person): the bound of the "
+        "friendships community.new_ties adds, and of the memory they take (16 bytes a tie, 24 when ties grow).",
     )
     split_size: int | None = Field(
         None,

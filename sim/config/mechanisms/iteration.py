@@ -6,9 +6,14 @@ validation applies (sim.config.section.Section).
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.config.section import MechanismSection
+
+#: Most candidate features a release may put to the vote.
+MAX_VOTE_CANDIDATES = 20
+#: Largest logit scale of a voter's reading of a feature's worth (multiples of max_gain).
+MAX_VOTE_NOISE = 10.0
 
 
 class IterationConfig(MechanismSection):
@@ -22,3 +27,24 @@ class IterationConfig(MechanismSection):
         200.0, gt=0, le=1e12, description="Feedback items at which a release gets 63% of max_gain."
     )
     max_quality: float = Field(1.0, ge=-10, le=10, description="Quality ceiling.")
+    vote_candidates: int = Field(
+        0,
+        ge=0,
+        le=MAX_VOTE_CANDIDATES,
+        description="Candidate features each release puts to the users' vote (0 = no vote: every release "
+        "is worth up to max_gain; 1 is refused: a vote needs a choice). Each candidate is worth a uniform "
+        "share of max_gain; the feedback items are the votes, and the feature with most votes ships.",
+    )
+    vote_noise: float = Field(
+        0.25,
+        gt=0,
+        le=MAX_VOTE_NOISE,
+        description="How unsure a voter is of what a feature is worth (logit scale, multiples of max_gain): "
+        "small = every vote goes to the best candidate, large = votes are a coin toss.",
+    )
+
+    @model_validator(mode="after")
+    def _a_vote_needs_a_choice(self):
+        if self.vote_candidates == 1:
+            raise ValueError("iteration.vote_candidates must be 0 (no vote) or at least 2 (a choice)")
+        return self
