@@ -11,11 +11,15 @@ Usage (from the repository root)::
 Workload: the competition docking scenario (``scenarios/docking/competition.toml``: a well-mixed market, ads and
 talk within and across brands, strategies off) at run.dt = 1 day over DAYS days, with B identical brands all
 entering on day 0, each with the scenario's first brand's settings and 1/B of its advertising reach (so the
-market's advertising is the same whatever B) and wom.q_cross divided by B - 1 from three brands on (each person
-hears category talk from B - 1 rival brands' owners: the market's total stays that of two brands). The cost
-measured is then that of more brands, not of more messages. With ``--channels`` the forum, Weibo and WeChat are
-on as well (their defaults, no official accounts): owners post there too and group channels count posts per
-brand (``sim.model.group_channel``). Each (B, repeat) runs one replicate in its
+market's advertising is the same whatever B), and from two brands on an owner's talk split between their own
+brand (wom.q - wom.q_cross) and the B - 1 rivals (wom.q_cross / (B - 1) toward each): every owner persuades at
+wom.q in all, as one brand's owners do, so the category follows the same Bass curve (p, q) whatever B. The cost
+measured is then that of more brands, not of more messages. (With ``--extra-category-talk`` the brands keep
+wom.q within brand and category talk comes on top, wom.q_cross divided by B - 1 from three brands on: the
+workload of the first measurements, in which two brands or more carry a fifth more talk than one brand and
+so have more buyers per step.) With ``--channels`` the forum, Weibo and WeChat are on as well (their defaults,
+no official accounts): owners post there too and group channels count posts per brand
+(``sim.model.group_channel``). Each (B, repeat) runs one replicate in its
 own child process (``python -m benchmarks.brands --child ...``), which times every step with its own CPU clock;
 the parent reads the child's peak resident memory when it ends (``os.wait4``). Runs are interleaved
 (B = 1, 2, 4, 8, then again), and each B keeps its fastest repeat, so that the ratios, taken against one brand in
@@ -56,9 +60,10 @@ SEED = 2026
 CHANNELS = {"forum": {"enabled": True}, "weibo": {"enabled": True}, "wechat": {"enabled": True}}
 
 
-def scenario_of(brands: int, n: int, days: float, channels: bool = False):
-    """The workload with `brands` identical brands entering on day 0, `n` people, one-day steps (with the
-    forum, Weibo and WeChat on if `channels`)."""
+def scenario_of(brands: int, n: int, days: float, extra_category_talk: bool = False, channels: bool = False):
+    """The workload with `brands` identical brands entering on day 0, `n` people, one-day steps (the module
+    docstring gives the talk, and the earlier workload with `extra_category_talk`), with the forum, Weibo and
+    WeChat on if `channels`."""
     from sim.config.scenario import read_scenario_dict, scenario_from_dict
 
     data = read_scenario_dict(SCENARIO)
@@ -66,8 +71,11 @@ def scenario_of(brands: int, n: int, days: float, channels: bool = False):
     ads = {**data["advertising"], **first.get("advertising", {})}
     first["advertising"] = {**ads, "p_max": ads["p_max"] / brands}  # the market's ads the same whatever B
     data["brands"] = {f"b{k}": first for k in range(brands)}
-    if brands > 2:  # category talk toward each brand from B - 1 rivals: the market's total kept at two brands'
-        data["wom"] = {**data["wom"], "q_cross": data["wom"]["q_cross"] / (brands - 1)}
+    wom = data["wom"]
+    if extra_category_talk and brands > 2:  # category talk toward each brand from B - 1 rivals: two brands' total
+        data["wom"] = {**wom, "q_cross": wom["q_cross"] / (brands - 1)}
+    elif not extra_category_talk and brands > 1:  # an owner's talk, q in all, split between own brand and rivals
+        data["wom"] = {**wom, "q": wom["q"] - wom["q_cross"], "q_cross": wom["q_cross"] / (brands - 1)}
     data["run"] = {**data["run"], "dt": 1.0, "days": days}
     data["population"] = {**data["population"], "size": n}
     if channels:
@@ -76,12 +84,14 @@ def scenario_of(brands: int, n: int, days: float, channels: bool = False):
     return scenario_from_dict(data, source=f"{SCENARIO.name} with {brands} brands")
 
 
-def child(brands: int, n: int, days: float, out: str, channels: bool = False) -> None:
+def child(
+    brands: int, n: int, days: float, out: str, extra_category_talk: bool = False, channels: bool = False
+) -> None:
     """Build and run one replicate (freed memory reused, as `wom run` does), timing each step; write JSON."""
     from sim.model.brands import make_model
     from sim.run.memory import reuse_freed_memory
 
-    scenario = scenario_of(brands, n, days, channels)
+    scenario = scenario_of(brands, n, days, extra_category_talk, channels)
     reuse_freed_memory()
     t0 = time.process_time()
     model = make_model(scenario, np.random.SeedSequence(SEED))
@@ -95,10 +105,19 @@ def child(brands: int, n: int, days: float, out: str, channels: bool = False) ->
     Path(out).write_text(json.dumps({"build_s": build, "steps_s": steps, "owned": owned}))
 
 
-def measure(brands: int, n: int, days: float, repeat: int, out_dir: Path, channels: bool = False) -> dict:
+def measure(
+    brands: int,
+    n: int,
+    days: float,
+    repeat: int,
+    out_dir: Path,
+    extra_category_talk: bool = False,
+    channels: bool = False,
+) -> dict:
     """Run one child; return its step times and peak memory."""
     out = out_dir / f"brands_{brands}_{n}_{repeat}.json"
-    cmd = [sys.executable, "-m", "benchmarks.brands", "--child", str(brands), str(n), str(days), str(out)]
+    talk = str(int(extra_category_talk))
+    cmd = [sys.executable, "-m", "benchmarks.brands", "--child", str(brands), str(n), str(days), str(out), talk]
     cmd += ["--child-channels"] if channels else []
     proc = subprocess.Popen(cmd, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -115,6 +134,8 @@ def measure(brands: int, n: int, days: float, repeat: int, out_dir: Path, channe
         "build_s": data["build_s"],
         "peak_rss_bytes": usage.ru_maxrss * 1024,
         "owned": data["owned"],
+        "extra_category_talk": extra_category_talk,
+        "channels": channels,
         "load": os.getloadavg()[0],
     }
 
@@ -134,7 +155,12 @@ def report(rows: list[dict]) -> str:
     one = kept[min(kept)]
     n = one["N"]
     lines = [
-        f"N = {n:.0e}, {len(rows) // len(kept)} interleaved repeats per B (the fastest kept)",
+        f"N = {n:.0e}, {len(rows) // len(kept)} interleaved repeats per B (the fastest kept); "
+        + (
+            "category talk on top of each brand's (--extra-category-talk)"
+            if one.get("extra_category_talk")
+            else "every owner talks at wom.q in all, split between own brand and rivals"
+        ),
         "",
         "| brands | mean step (ms) | median step (ms) | step / one brand | target | result "
         "| peak RSS (GB) | bytes / person / extra brand | target | result | owned at the end | load |",
@@ -165,13 +191,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brands", default=",".join(map(str, BRAND_COUNTS)), help="numbers of brands, from 1")
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"interleaved runs per B (default {REPEATS})")
     parser.add_argument("--out", default="results/benchmarks/brands", help="output folder")
+    parser.add_argument(
+        "--extra-category-talk",
+        action="store_true",
+        help="the first measurements' workload: category talk on top of within-brand talk (more messages with B)",
+    )
     parser.add_argument("--channels", action="store_true", help="the forum, Weibo and WeChat on as well")
-    parser.add_argument("--child", nargs=4, metavar=("BRANDS", "N", "DAYS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=5, metavar=("BRANDS", "N", "DAYS", "OUT", "EXTRA"), help=argparse.SUPPRESS)
     parser.add_argument("--child-channels", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        brands, n, days, out = args.child
-        child(int(brands), int(n), float(days), out, args.child_channels)
+        brands, n, days, out, extra = args.child
+        child(int(brands), int(n), float(days), out, extra == "1", args.child_channels)
         return 0
     try:
         n = int(float(args.size)) if args.size else (QUICK_SIZE if args.quick else FULL_SIZE)
@@ -193,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     for repeat in range(args.repeats):
         for b in counts:
             print(f"benchmarks.brands: {b} brands at N={n:.0e}, repeat {repeat + 1} ...", file=sys.stderr, flush=True)
-            rows.append(measure(b, n, args.days, repeat, out_dir, args.channels))
+            rows.append(measure(b, n, args.days, repeat, out_dir, args.extra_category_talk, args.channels))
     table = report(rows)
     (out_dir / "brands.json").write_text(json.dumps(rows, indent=1))
     (out_dir / "brands.md").write_text(table + "\n")

@@ -276,6 +276,22 @@ def test_brands_benchmark_runs_with_the_channels_on(tmp_path):
     assert [r["brands"] for r in rows] == [1, 2] and all(r["mean_step_s"] > 0 for r in rows)
 
 
+def test_brands_workload_holds_the_markets_messages_whatever_the_number_of_brands():
+    """Every owner persuades at wom.q in all (own brand plus rivals) and the brands share one brand's ads, so the
+    category's Bass curve is the same for any B; with --extra-category-talk, category talk comes on top."""
+    from benchmarks.brands import scenario_of
+
+    one = scenario_of(1, 1000, 5)
+    for b in (2, 4, 8):
+        sc = scenario_of(b, 1000, 5)
+        assert sc.wom.q + (b - 1) * sc.wom.q_cross == pytest.approx(one.wom.q)
+        assert sum(brand.advertising.p_max for brand in sc.brands.values()) == pytest.approx(
+            one.brands["b0"].advertising.p_max
+        )
+        extra = scenario_of(b, 1000, 5, extra_category_talk=True)
+        assert extra.wom.q == one.wom.q and extra.wom.q_cross * max(1, b - 1) == pytest.approx(one.wom.q_cross)
+
+
 def test_brands_benchmark_refuses_bad_options():
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.brands", "--brands", "2,4"], cwd=ROOT, capture_output=True, text=True

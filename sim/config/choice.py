@@ -1,7 +1,7 @@
 """How a person ready to buy chooses among the brands that persuaded them (issue 26, part 2): the `[choice]`
 section, market-wide (how people choose, whatever the brand), only with [brands].
 
-A person chooses by a logit on each brand's value in the choice (`sim.model.rules.brand_choice_values`):
+A person chooses by a logit on each brand's value in the choice (`sim.model.brand_choice.brand_choice_values`):
 its margin (quality minus their expectation of it), less `price_weight` times its price (each brand's
 `money.price`) above the cheapest brand they consider, plus `tie_bonus` for the brand of the strongest tie
 that persuaded them this step (on a network; a well-mixed market has no ties, so a bonus there is refused).

@@ -2,8 +2,9 @@
 tables over the step's open people (unaware or aware): `BrandContacts`.
 
 - `field_contacts`: the well-mixed market and every brand's ads: brand b reaches each open person with
-  chance `field_probability(r_b, dt)`, independently of the other brands (`Purpose.BRAND_FIELD`, slot b),
-  and whether a reaching message came from b's ads is drawn with chance p_b / r_b (slot 8 + b).
+  chance `field_probability(r_b, dt)`, independently of the other brands, drawn by `independent_hits` (one
+  number per person for which brand reaches them first, if any; more only for the people reached), and
+  whether a reaching message came from b's ads is drawn with chance p_b / r_b (`Purpose.BRAND_FIELD`, slot 8 + b).
 - `network_contacts`: messages along the offline network's ties (`sim.model.edge_channel`): a post of an
   owner of brand j, seen, persuades toward j with the channel's within-brand chance (wom.transmission);
   with the next interval of the same uniform, toward every other brand that has entered
@@ -40,6 +41,45 @@ def to_mask(flags: np.ndarray) -> np.ndarray:
     return (flags * weights).sum(axis=0).astype(np.uint8)
 
 
+def first_chances(chances: np.ndarray) -> np.ndarray:
+    """For independent events b with `chances` (one per brand), P(the first to happen is among 0..b) for each b:
+    the sum over j <= b of chances[j] prod_{i < j} (1 - chances[i]). Its first entry is chances[0] itself, so
+    with one event the comparison is that of drawing it alone."""
+    chances = np.asarray(chances, dtype=float)
+    none_before = np.cumprod(np.concatenate(([1.0], 1.0 - chances[:-1])))
+    return np.cumsum(chances * none_before)
+
+
+def independent_hits(
+    draws: StepDraws, first: Purpose, also: Purpose, people: np.ndarray, chances: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the independent events b (chance `chances[b]`, one per brand) happen to each of `people`: the people
+    with at least one (in their order) and a (brands, those people) bool table.
+
+    Drawn with one uniform per person (`first`, slot 0), inverted on `first_chances` to give the first event that
+    happens, if any (P(first = b) = chances[b] prod_{i < b} (1 - chances[i])); then, for the people with one, each
+    later event j by its own uniform (`also`, slot j) with chance chances[j]. Given that b is the first, the later
+    events are independent of it and of each other, and the earlier did not happen, so the table has exactly the
+    law of one uniform per person and event (tests/model/test_brand_field.py enumerates it). The work is one number
+    per person and, per later event, one per person already reached, instead of one per person and event."""
+    chances = np.asarray(chances, dtype=float)
+    brands = len(chances)
+    cum = first_chances(chances)
+    if len(people) == 0 or cum[-1] <= 0:
+        return people[:0], np.zeros((brands, 0), dtype=bool)
+    u = draws.uniform(first, people)
+    hit = u < cum[-1]
+    reached = people[hit]
+    first_event = np.searchsorted(cum, u[hit], side="right")  # cum[b - 1] <= u < cum[b]: b happens first
+    table = np.zeros((brands, len(reached)), dtype=bool)
+    table[first_event, np.arange(len(reached))] = True
+    for b in range(1, brands):
+        if chances[b] > 0:
+            later = np.flatnonzero(first_event < b)
+            table[b, later] = draws.uniform(also, reached[later], b) < chances[b]
+    return reached, table
+
+
 @dataclass
 class BrandContacts:
     """Per (brand, person reached) of the step's `people` (distinct, ascending): reached by a message
@@ -64,8 +104,9 @@ class BrandContacts:
 
 
 class ContactList:
-    """The step's contacts as they come (brand, person, what they did), made into `BrandContacts` over the
-    people reached only (work follows the contacts, not the population)."""
+    """The step's contacts as they come, made into `BrandContacts` over the people reached only (work follows
+    the contacts, not the population): (brand, person) pairs (`add`) or whole (brand, person) tables over
+    distinct people (`add_table`, the field's)."""
 
     def __init__(self, brands: int, scratch: Scratch | None = None) -> None:
         """Contacts for `brands` brands; with the backend's `scratch` (its per-person work arrays), the people
@@ -76,6 +117,7 @@ class ContactList:
         #: The channel of each part (`credit_channels`): a channel's code, or None for the field (ads where
         #: `from_ads`, else well-mixed talk, credited to "offline").
         self._channels: list[int | None] = []
+        self._tables: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]] = []
 
     def add(
         self, table: str, brand, people: np.ndarray, from_ads: np.ndarray | None = None, channel: int | None = None
@@ -88,10 +130,22 @@ class ContactList:
             )
             self._channels.append(channel)
 
+    def add_table(self, table: str, people: np.ndarray, reached: np.ndarray, from_ads: np.ndarray | None = None):
+        """Distinct, ascending `people` and a (brands, people) table of whether each brand reached them in `table`
+        ("pos" or "neg"), with `from_ads` (the same shape) where it was by its ads."""
+        if len(people):
+            self._tables.append((table, people, reached, from_ads))
+
     def tables(self) -> BrandContacts:
         """The tables over the distinct people reached (ascending); `seen` includes every persuasion."""
         people = self.distinct()
         out = {name: np.zeros((self.brands, len(people)), dtype=bool) for name in ("pos", "from_ads", "neg", "seen")}
+        for table, who, reached, from_ads in self._tables:
+            column = slice(None) if who is people else np.searchsorted(people, who)
+            out[table][:, column] |= reached
+            out["seen"][:, column] |= reached
+            if from_ads is not None:
+                out["from_ads"][:, column] |= from_ads
         for table, brand, who, from_ads in self._parts:
             column = np.searchsorted(people, who)
             out[table][brand, column] = True
@@ -101,10 +155,13 @@ class ContactList:
         return BrandContacts(people, out["pos"], out["from_ads"], out["neg"], out["seen"])
 
     def distinct(self) -> np.ndarray:
-        """The people reached, each once, ascending (`Scratch.distinct`, sorted; `np.unique` without a scratch)."""
-        if not self._parts:
+        """The people reached, each once, ascending (`Scratch.distinct`, sorted; `np.unique` without a scratch);
+        the people of a table when it is all there is."""
+        reached = [p for _, p, _, _ in self._tables] + [p for _, _, p, _ in self._parts]
+        if not reached:
             return np.empty(0, np.int64)
-        reached = [p for _, _, p, _ in self._parts]
+        if len(reached) == 1 and self._tables:
+            return reached[0]
         if self.scratch is None:
             return np.unique(np.concatenate(reached))
         return np.sort(self.scratch.distinct(reached), kind="stable")  # already ascending from the dense pass
@@ -114,17 +171,22 @@ def field_contacts(
     out: ContactList, listeners: np.ndarray, positive, negative, ads, dt: float, draws: StepDraws
 ) -> None:
     """Each brand's ads and well-mixed talk (per-day rates `positive`, `negative`, of which `ads` from ads) to
-    the step's `listeners`."""
-    for b in range(len(positive)):
-        if positive[b] > 0:
-            hit = listeners[draws.uniform(Purpose.BRAND_FIELD, listeners, b) < rules.field_probability(positive[b], dt)]
-            from_ads = None
-            if ads[b] > 0 and len(hit):
-                from_ads = draws.uniform(Purpose.BRAND_FIELD, hit, SOURCE_SLOT + b) < ads[b] / positive[b]
-            out.add("pos", b, hit, from_ads)
-        if negative[b] > 0:
-            chance = rules.field_probability(negative[b], dt)
-            out.add("neg", b, listeners[draws.uniform(Purpose.BRAND_FIELD_NEGATIVE, listeners, b) < chance])
+    the step's `listeners` (ascending): each brand reaches each listener independently (`independent_hits`)."""
+    chances = np.array([rules.field_probability(rate, dt) for rate in positive])
+    reached, pos = independent_hits(draws, Purpose.BRAND_FIELD, Purpose.BRAND_FIELD_ALSO, listeners, chances)
+    from_ads = None
+    if len(reached) and np.any(np.asarray(ads) > 0):
+        from_ads = np.zeros_like(pos)
+        for b in np.flatnonzero(np.asarray(ads) > 0):
+            hit = np.flatnonzero(pos[b])
+            share = ads[b] / positive[b]
+            from_ads[b, hit] = draws.uniform(Purpose.BRAND_FIELD, reached[hit], SOURCE_SLOT + b) < share
+    out.add_table("pos", reached, pos, from_ads)
+    chances = np.array([rules.field_probability(rate, dt) for rate in negative])
+    people, neg = independent_hits(
+        draws, Purpose.BRAND_FIELD_NEGATIVE, Purpose.BRAND_FIELD_NEGATIVE_ALSO, listeners, chances
+    )
+    out.add_table("neg", people, neg)
 
 
 def network_contacts(out: ContactList, listening: np.ndarray, contacts: Contacts, brand: np.ndarray, entered) -> None:
@@ -164,6 +226,14 @@ def credit_channels(
     NO_CHANNEL for someone with no such contact."""
     k = len(people)
     counts = np.zeros((len(CHANNELS), k))
+    for table, who, reached, from_ads in contacts._tables:  # the field's (brand, person) tables
+        if table not in tables or k == 0:
+            continue
+        at = np.minimum(np.searchsorted(who, people), len(who) - 1)
+        mine = np.flatnonzero(who[at] == people)
+        mine = mine[reached[brand[mine], at[mine]]]  # reached for the brand credited
+        ads = np.zeros(len(mine), bool) if from_ads is None else from_ads[brand[mine], at[mine]]
+        np.add.at(counts, (np.where(ads, CHANNEL["advertising"], CHANNEL["offline"]), mine), 1.0)
     for (table, b, who, from_ads), channel in zip(contacts._parts, contacts._channels):
         if table not in tables or k == 0:
             continue

@@ -18,10 +18,10 @@ another brand's owners moves them toward b); negative talk about b reaches at q 
 - a negative message about b turns the listener away from b for good (they never consider it again);
   someone turned away from every brand is a rejecter;
 - the brands that persuaded a person this step and that they have not turned from are their
-  consideration set (`choice.consider = "known"`: every brand they know and have not turned from); they
+  consideration set (`sim.model.brand_choice`; `choice.consider = "known"`: every brand they know and have not turned from); they
   choose one by a logit, P(b) proportional to exp(v_b / sensitivity_b), v_b = quality_b - expectation_b - choice.price_weight x (price_b - the cheapest
   price considered) + choice.tie_bonus if b is the brand of the strongest tie that persuaded them
-  (`rules.brand_choice_values`, `rules.brand_choice_weights`; `[choice]` off: v_b is the margin; a brand's
+  (`brand_choice.brand_choice_values`, `brand_choice.brand_choice_weights`; `[choice]` off: v_b is the margin; a brand's
   engine sensitivity 0 is a hard threshold: the brands with v_b >= 0 are equally likely), then buy it with
   that brand's engine conversion chance (`rules.conversion_probability`), gated by a growing market;
 - a chooser who does not buy turns from the chosen brand with its engine.rejection chance.
@@ -49,16 +49,8 @@ import numpy as np
 from sim.config.brands import brand_scenario
 from sim.config.schema import Scenario
 from sim.model import backends, rules
-from sim.model.brand_contacts import (
-    BrandContacts,
-    ContactList,
-    bits,
-    credit_channels,
-    field_contacts,
-    network_contacts,
-    strongest_ties,
-    to_mask,
-)
+from sim.model.brand_choice import choose_and_buy
+from sim.model.brand_contacts import ContactList, field_contacts, network_contacts
 from sim.model.budget import Ledger
 from sim.model.context import StepContext
 from sim.model.model import WomModel
@@ -68,7 +60,7 @@ from sim.model.product import Product
 from sim.model.record import SeriesCollector, model_reporters
 from sim.model.relationship import makes_fans, take_part_by_brand
 from sim.model.state import CHANNEL, NEGATIVE, POSITIVE, QUIET, SEED_USER, Funnel
-from sim.model.streams import CREDIT_AWARE, CREDIT_BUY, Purpose
+from sim.model.streams import Purpose
 from sim.model.supply import NOT_WAITING, Supply
 from sim.model.switching import reconsider
 from sim.playbook.playbook import Playbook
@@ -85,10 +77,6 @@ BRAND_STATES = (
     State("margin", np.float32, 0.0),  # lived margin of the brand owned (experience - expectation at purchase)
     State("waiting", np.int8, NOT_WAITING),  # the brand a person waits for (`sim.model.supply`), or NOT_WAITING
 )
-
-
-#: Slot of a chooser's draw of turning from the brand they did not buy (`Purpose.BRAND_CONVERT`).
-TURN_SLOT = 1
 
 
 def make_model(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> WomModel:
@@ -213,7 +201,7 @@ class BrandsModel(WomModel):
         if self.supply.limited:  # the waiting lists first: give-ups, then those served now buy
             for b, (served, channels) in enumerate(self.supply.start_step(self.people, self.draws, self.owners)):
                 if len(served):
-                    self._adopt_brand(b, served, channels, step, day)
+                    self.adopt_brand(b, served, channels, step, day)
             for ch in self.channels.values():  # those who left a list were closed only while they waited
                 ch.reopen(self.supply.left_lists)
         positive, negative, ads = self.rates(step, day)
@@ -229,10 +217,10 @@ class BrandsModel(WomModel):
         reached = contacts.tables()
         owner = self.people.brand[reached.people] != NO_BRAND
         if owner.any():
-            self.choose_and_buy(reached.subset(~owner), step, day)
+            choose_and_buy(self, reached.subset(~owner), step, day)
             reconsider(self, reached.people[owner], reached.subset(owner), step, day)
         else:
-            self.choose_and_buy(reached, step, day)
+            choose_and_buy(self, reached, step, day)
         for name, ties in used_ties.items():  # the relationship chain: used ties grow
             self.channels[name].strengthen(ties, step * self.dt)
         self._relationship_chain(step, day)  # advocates and fans take part, each brand acts (per brand)
@@ -251,7 +239,7 @@ class BrandsModel(WomModel):
             buyers, channels = playbook.end_of_step(view, step, day_end)
             can_buy = self.people.state[buyers] <= Funnel.AWARE  # only open people can buy the brand now
             if can_buy.any():
-                self._adopt_brand(b, buyers[can_buy], np.asarray(channels)[can_buy], step, day)
+                self.adopt_brand(b, buyers[can_buy], np.asarray(channels)[can_buy], step, day)
             playbook.after_purchases(view, step, day_end)
 
     def _talk_on_the_network(self, contacts: ContactList, open_mask, step: int, day: float) -> dict:
@@ -272,26 +260,6 @@ class BrandsModel(WomModel):
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         self.heard = ctx.contacts if self.cfg.choice.tie_bonus > 0 else None
         return used
-
-    def credited(self, who: np.ndarray, chooses: np.ndarray, choice: np.ndarray, contacts: BrandContacts) -> np.ndarray:
-        """The channel credited for each of `who` (the step's reached open people, ascending, with their tables in
-        `contacts`), for the brand they chose, else the first brand that reached them: one of the messages that
-        persuaded them toward it (the purchase's channel for a buyer, their awareness's if they were unaware),
-        else one of the messages about it; chosen at random among those contacts, as in the one-brand model
-        (`credit_channels` over the step's contacts, kept by `_talk_on_the_network`). Without a channel every
-        contact is the field's, one per brand and person: ads where it came from them, else well-mixed talk."""
-        first = np.where(chooses, choice, np.argmax(contacts.seen, axis=0))
-        column = np.arange(len(who))
-        if not self.channels:
-            return np.where(contacts.from_ads[first, column], CHANNEL["advertising"], CHANNEL["offline"]).astype(
-                np.int8
-            )
-        persuaded = contacts.pos[first, column]  # every chooser's
-        channel = np.empty(len(who), dtype=np.int8)
-        for mask, tables, slot in ((persuaded, ("pos",), CREDIT_BUY), (~persuaded, ("neg", "seen"), CREDIT_AWARE)):
-            at = np.flatnonzero(mask)
-            channel[at] = credit_channels(self.step_contacts, who[at], first[at], tables, self.draws, slot)
-        return channel
 
     def rates(self, step: int, day: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-day rates of each brand's positive and negative messages, and of its ads (0 before entry)."""
@@ -326,70 +294,7 @@ class BrandsModel(WomModel):
         step_cost = (ads.spend_per_day + ads.cost_per_contact * ads.p * self.n) * self.dt
         return ads.p if self.ledgers[b].buy("advertising", 1, step_cost, day) == 1 else 0.0
 
-    def choose_and_buy(self, contacts: BrandContacts, step: int, day: float) -> None:
-        """Stage 4 and 5 of the step for the open people the brands reached (the module docstring gives the rule)."""
-        p = self.people
-        who, pos, neg, seen = contacts.people, contacts.pos, contacts.neg, contacts.seen
-        p.known[who] |= to_mask(seen)
-        turned = bits(p.turned_from[who], self.count) | neg
-        consider = pos & ~turned
-        chooses = consider.any(axis=0)
-        if self.cfg.choice.consider == "known":  # ready to buy, they weigh every brand they know
-            consider = chooses & bits(p.known[who], self.count) & ~turned
-        choice = self.choose(who, consider, day)
-        chance = np.zeros(len(who))
-        turn_away = np.zeros(len(who))
-        for b, brand in enumerate(self.brand_cfg):
-            mine = chooses & (choice == b)
-            e = brand.engine
-            margin = self.products[b].quality(day) - self.expectation_of(b, who[mine], day)
-            convert = rules.conversion_probability(margin, 0.0, e.sensitivity, e.max_conversion)
-            chance[mine] = self.market.gate(np.asarray(convert, dtype=float), who[mine], day)
-            turn_away[mine] = self.market.gate(e.rejection, who[mine], day)
-        buys = chooses & (self.draws.uniform(Purpose.BRAND_CONVERT, who) < chance)
-        rejects = np.zeros(len(who), dtype=bool)
-        if turn_away.any():  # nobody turns away at chance 0 (and a uniform is never below 0): no draw needed
-            rejects = chooses & ~buys & (self.draws.uniform(Purpose.BRAND_CONVERT, who, TURN_SLOT) < turn_away)
-        turned[choice[rejects], np.flatnonzero(rejects)] = True
-        p.turned_from[who] = to_mask(turned)
-        channel = self.credited(who, chooses, choice, contacts)
-        newly = p.state[who] == Funnel.UNAWARE
-        p.become_aware(who[newly], channel[newly])
-        gone = ~buys & turned.all(axis=0)
-        p.set_state(who[gone], np.full(int(gone.sum()), Funnel.REJECTER, dtype=np.int8))
-        for b in range(self.count):
-            mine = buys & (choice == b)
-            if mine.any():
-                buyers, channels = self.supply.admit(b, who[mine], channel[mine], p, self.draws)
-                self._adopt_brand(b, buyers, channels, step, day)
-
-    def choose(self, who: np.ndarray, consider: np.ndarray, day: float) -> np.ndarray:
-        """The brand each of `who` chooses among those it considers (rows of `consider`; meaningless where it
-        considers none): by the logit on each brand's value in the choice (`rules.brand_choice_values`: value
-        against expectation, less the weighed price above the cheapest considered, plus the bonus of the
-        strongest persuading tie's brand; `rules.brand_choice_weights`, inverted with the person's
-        `Purpose.BRAND_CHOICE` uniform) where it considers several; the one brand itself where it considers
-        one, which is what the logit gives it (all its weight on that brand, whatever its uniform), so only
-        people with a choice to make compute values and draw (work follows the choice)."""
-        choice = np.argmax(consider, axis=0)  # the first brand considered: the only one, for most people
-        several = np.flatnonzero(consider.sum(axis=0) > 1)
-        if len(several):
-            people, considered, weighs = who[several], consider[:, several], self.cfg.choice
-            values = np.array(
-                [self.products[b].quality(day) - self.expectation_of(b, people, day) for b in range(self.count)]
-            )
-            if weighs.on:  # off: value against expectation alone (the margins as they are)
-                prices = [b.money.price for b in self.brand_cfg]
-                ties = None if self.heard is None else strongest_ties(self.heard, people, self.people.brand, self.count)
-                values = rules.brand_choice_values(
-                    values, considered, prices, weighs.price_weight, ties, weighs.tie_bonus
-                )
-            sensitivity = np.array([[b.engine.sensitivity] for b in self.brand_cfg])
-            weights = rules.brand_choice_weights(values, sensitivity, considered)
-            choice[several] = rules.pick_by_weights(weights, self.draws.uniform(Purpose.BRAND_CHOICE, people))
-        return choice
-
-    def _adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
+    def adopt_brand(self, b: int, buyers: np.ndarray, channels: np.ndarray, step: int, day: float) -> None:
         """New owners of brand b: their lived experience of it sets their valence; they talk from next step."""
         p = self.people
         returning = int(np.count_nonzero(p.owned[buyers]))  # people who left the category come back

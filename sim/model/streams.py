@@ -177,8 +177,10 @@ class Purpose(IntEnum):
     BAD_BUILD = 58  # whether a super user's step of testing meets a bad pre-release (fan_building.super_user_risk)
     REFERRAL_GIVER = 59  # who handed out each purchase code used (id: the code's number in the step; referral rewards)
     BRAND_TASTE = 60  # a person's standard-normal taste, their expectation of every brand (build; [brands])
-    BRAND_FIELD = 61  # whether brand b's ads or talk reach a person (slot b), and which of the two (slot 8 + b)
-    BRAND_FIELD_NEGATIVE = 62  # whether negative talk about brand b reaches a person (slot b)
+    #: Which brand's ads or talk reach a person first (slot 0: `brand_contacts.independent_hits`; each brand had its
+    #: own slot b before 8 Dec 2026, so one brand's numbers are unchanged), whether brand b's were its ads (slot 8 + b).
+    BRAND_FIELD = 61
+    BRAND_FIELD_NEGATIVE = 62  # which brand's negative talk reaches a person first (slot 0; slot b before 8 Dec 2026)
     BRAND_SEEDS = 63  # which open people become brand b's seed users when it enters (slot b)
     BRAND_CHOICE = 64  # which brand a person persuaded by several chooses
     BRAND_CONVERT = 65  # whether a person buys the brand they chose (slot 0), or else turns from it (slot 1)
@@ -186,6 +188,8 @@ class Purpose(IntEnum):
     BRAND_EXPERIENCE = 67  # the noise of a brand's adopter's experience
     SWITCH = 68  # whether an owner reconsiders their brand this step ([switching])
     SWITCH_CHOICE = 69  # which brand a reconsidering owner chooses (slot 0), whether they leave the category (slot 1)
+    BRAND_FIELD_ALSO = 70  # whether brand b's ads or talk also reach a person an earlier brand's reached (slot b)
+    BRAND_FIELD_NEGATIVE_ALSO = 71  # whether negative talk about brand b also reaches one an earlier brand's reached
     FEATURE_VALUE = 90  # what each candidate feature of a release is worth (id: the candidate; slot: the brand)
     FEATURE_VOTE = 91  # which candidate feature each vote of a release goes to (id: the vote's number; slot: the brand)
     COMMUNITY_FRIEND = 92  # whether a member taking part makes a new friend (slot 0), and whom (slot 1)

@@ -11,7 +11,7 @@ when they bought it; 0 for seed users) reconsiders with chance
 talk persuaded them, both lowered by their tie to the brand. A reconsidering owner chooses among their own
 brand, valued at their lived margin, and every rival they know and have not turned from, valued at the
 rival's quality minus their expectation of it minus the switching cost, by the logit of the choice among
-brands (`rules.brand_choice_weights`, each brand's engine sensitivity). Choosing a rival is a switch: they
+brands (`brand_choice_weights`, each brand's engine sensitivity). Choosing a rival is a switch: they
 live the rival's product (a new margin and valence), their brand tie starts again at
 `relationship.initial_brand_tie`, and they count as the rival's adopter (not as a new adopter of the
 category). Keeping their brand with a lived margin below 0, they leave the category with chance `leave`:
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import rules
+from sim.model.brand_choice import brand_choice_weights, pick_by_weights
 from sim.model.brand_contacts import BrandContacts, bits, to_mask
 from sim.model.state import QUIET, Funnel
 from sim.model.streams import Purpose
@@ -58,8 +58,8 @@ def reconsider(model, owners: np.ndarray, contacts: BrandContacts, step: int, da
     values -= sw.cost
     values[own, column] = margin
     sensitivity = np.array([[b.engine.sensitivity] for b in model.brand_cfg])
-    weights = rules.brand_choice_weights(values, sensitivity, options & thinking[None, :])
-    choice = rules.pick_by_weights(weights, draws.uniform(Purpose.SWITCH_CHOICE, owners, CHOICE_SLOT))
+    weights = brand_choice_weights(values, sensitivity, options & thinking[None, :])
+    choice = pick_by_weights(weights, draws.uniform(Purpose.SWITCH_CHOICE, owners, CHOICE_SLOT))
     switch = thinking & (choice != own)
     stays_unhappy = thinking & (choice == own) & (margin < 0)
     leave = stays_unhappy & (draws.uniform(Purpose.SWITCH_CHOICE, owners, LEAVE_SLOT) < sw.leave)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
-from sim.model import rules
+from sim.model import brand_choice, rules
 from sim.model.brand_contacts import strongest_ties
 from sim.model.brands import NO_BRAND, make_model
 from sim.model.funnel import Contacts
@@ -209,13 +210,13 @@ def test_whatever_prices_and_ties_the_choice_picks_a_brand_considered(brands, pe
     ties = data.draw(
         st.lists(st.sampled_from([-np.inf, 0.2, 0.8, 1.0]), min_size=brands * people, max_size=brands * people)
     )
-    values = rules.brand_choice_values(margins, consider, prices, weight, np.array(ties).reshape(shape), bonus)
-    w = rules.brand_choice_weights(values, sensitivity, consider)
+    values = brand_choice.brand_choice_values(margins, consider, prices, weight, np.array(ties).reshape(shape), bonus)
+    w = brand_choice.brand_choice_weights(values, sensitivity, consider)
     assert np.isfinite(w).all() and (w[~consider] == 0).all()
     some = consider.any(axis=0)
     assert (w[:, some] > 0).any(axis=0).all()
     u = np.array(data.draw(st.lists(st.floats(0, 1, exclude_max=True), min_size=people, max_size=people)))
-    picked = rules.pick_by_weights(w, u)
+    picked = brand_choice.pick_by_weights(w, u)
     assert consider[picked[some], np.flatnonzero(some)].all()
 
 
@@ -249,3 +250,58 @@ def test_ready_to_buy_people_weigh_every_brand_they_know_when_the_choice_conside
     sd = np.sqrt(expected * (1 - expected / n))
     print(f"owners {owners} expected with 'known' {expected.round(1).tolist()} (sd {sd.round(1).tolist()})")
     assert owners["persuaded"][1] == 0 and np.all(np.abs(owners["known"] - expected) < 4 * sd)
+
+
+# --- the choice of a brand with prices and ties (`[choice]`) ---------------------------------------------
+
+
+def test_a_price_common_to_the_brands_considered_changes_no_value():
+    margins = np.array([[0.2, -0.1], [0.0, 0.3], [0.5, 0.1]])
+    consider = np.array([[True, True], [True, True], [False, True]])
+    for price in (0.0, 7.0, 1e6):
+        values = brand_choice.brand_choice_values(margins, consider, [price] * 3, 0.4)
+        assert (values == margins).all()
+
+
+def test_a_cheaper_brand_gets_more_weight_in_the_exact_logit_proportion():
+    """Equal margins, prices 10 and 30 at 0.01 value units per currency unit, sensitivity 0.1: the cheaper
+    brand's weight is exp(0.01 x 20 / 0.1) = exp(2) times the other's; shifting both prices changes nothing,
+    even with sensitivities that differ (the reference is the cheapest price considered)."""
+    margins, consider = np.full((2, 1), 0.1), np.ones((2, 1), bool)
+    values = brand_choice.brand_choice_values(margins, consider, [10.0, 30.0], 0.01)
+    assert values[:, 0].tolist() == pytest.approx([0.1, 0.1 - 0.2])
+    w = brand_choice.brand_choice_weights(values, 0.1, consider)
+    assert w[0, 0] / w[1, 0] == pytest.approx(np.exp(2.0))
+    sensitivity = np.array([[0.1], [0.3]])
+    shifted = brand_choice.brand_choice_values(margins, consider, [110.0, 130.0], 0.01)
+    assert (
+        brand_choice.brand_choice_weights(shifted, sensitivity, consider)
+        == brand_choice.brand_choice_weights(values, sensitivity, consider)
+    ).all()
+
+
+def test_the_reference_price_is_the_cheapest_brand_the_person_considers():
+    consider = np.array([[False, True], [True, True], [True, True]])
+    values = brand_choice.brand_choice_values(np.zeros((3, 2)), consider, [1.0, 5.0, 9.0], 0.1)
+    assert values[:, 0].tolist() == pytest.approx([0.0, 0.0, -0.4])  # brand 0 not considered: brand 1 is the cheapest
+    assert values[:, 1].tolist() == pytest.approx([0.0, -0.4, -0.8])
+
+
+def test_under_a_hard_threshold_a_price_premium_counts_against_meeting_expectation():
+    """Sensitivity 0: both brands beat expectation by 0.1; a premium of 1 at weight 0.05 leaves the dearer one
+    meeting it (equally likely), at weight 0.2 below it (never chosen while the cheaper one meets it)."""
+    margins, consider = np.full((2, 1), 0.1), np.ones((2, 1), bool)
+    for weight, expected in ((0.05, [1.0, 1.0]), (0.2, [1.0, 0.0])):
+        values = brand_choice.brand_choice_values(margins, consider, [2.0, 3.0], weight)
+        assert brand_choice.brand_choice_weights(values, 0.0, consider)[:, 0].tolist() == expected
+
+
+def test_the_tie_bonus_goes_to_the_brand_of_the_strongest_persuading_tie_among_those_considered():
+    none = -np.inf
+    strongest = np.array([[0.8, 0.5, 0.9, none], [0.5, 0.5, 0.2, none], [none, none, 0.3, none]])
+    consider = np.array([[True, True, False, True], [True, True, True, True], [True, False, True, True]])
+    values = brand_choice.brand_choice_values(np.zeros((3, 4)), consider, [0.0] * 3, 0.0, strongest, 0.25)
+    assert values[:, 0].tolist() == [0.25, 0.0, 0.0]  # the strongest tie's brand
+    assert values[:, 1].tolist() == [0.25, 0.25, 0.0]  # equally strong ties: both brands
+    assert values[:, 2].tolist() == [0.0, 0.0, 0.25]  # the strongest (brand 0) not considered: the next
+    assert values[:, 3].tolist() == [0.0, 0.0, 0.0]  # no tie persuaded them (ads, category talk)

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from sim.config.scenario import read_scenario_dict, scenario_from_dict
-from sim.model import rules, theory
-from sim.model.brands import NO_BRAND, BrandsModel, bits, make_model, to_mask
+from sim.model import brand_choice, theory
+from sim.model.brand_contacts import bits, to_mask
+from sim.model.brands import NO_BRAND, BrandsModel, make_model
 from sim.model.model import WomModel
 from sim.model.state import Funnel
 from sim.run.brand_metrics import brand_metric
@@ -59,7 +60,7 @@ def lively(overrides=()):
 def test_choice_weights_are_a_logit_on_value_against_expectation_over_the_considered_brands():
     margins = np.array([[0.2, 0.0], [-0.1, 0.0], [0.5, 0.0]])
     consider = np.array([[True, True], [True, False], [False, True]])
-    w = rules.brand_choice_weights(margins, 0.1, consider)
+    w = brand_choice.brand_choice_weights(margins, 0.1, consider)
     share = w[:, 0] / w[:, 0].sum()
     assert share[0] / share[1] == pytest.approx(np.exp(0.3 / 0.1)) and share[2] == 0
     assert w[1, 1] == 0 and w[0, 1] == w[2, 1] == 1.0  # equal margins, equal chances
@@ -67,18 +68,18 @@ def test_choice_weights_are_a_logit_on_value_against_expectation_over_the_consid
 
 def test_a_hard_threshold_makes_the_brands_meeting_expectation_equally_likely():
     margins = np.array([[0.3, -0.2], [0.0, -0.5], [-0.1, -0.1]])
-    w = rules.brand_choice_weights(margins, 0.0, np.ones((3, 2), bool))
+    w = brand_choice.brand_choice_weights(margins, 0.0, np.ones((3, 2), bool))
     assert w[:, 0].tolist() == [1.0, 1.0, 0.0]
     assert np.allclose(w[:, 1], 1.0)  # nobody meets it: all considered brands equally likely
 
 
 def test_pick_by_weights_inverts_the_uniform_on_the_cumulative_weights():
     w = np.array([[1.0, 0.0, 2.0], [1.0, 1.0, 0.0], [2.0, 0.0, 2.0]])
-    picked = rules.pick_by_weights(w, np.array([0.2, 0.5, 0.99]))
-    assert rules.pick_by_weights(np.array([[0.0], [1.0]]), np.array([0.0])).tolist() == [1]  # never a 0 weight
+    picked = brand_choice.pick_by_weights(w, np.array([0.2, 0.5, 0.99]))
+    assert brand_choice.pick_by_weights(np.array([[0.0], [1.0]]), np.array([0.0])).tolist() == [1]  # never a 0 weight
     assert picked.tolist() == [0, 1, 2]
     u = np.random.default_rng(1).random(40_000)
-    freq = np.bincount(rules.pick_by_weights(np.repeat(w[:, :1], len(u), axis=1), u), minlength=3) / len(u)
+    freq = np.bincount(brand_choice.pick_by_weights(np.repeat(w[:, :1], len(u), axis=1), u), minlength=3) / len(u)
     assert np.allclose(freq, [0.25, 0.25, 0.5], atol=0.01)  # 4 sd of a share at n = 40,000 is about 0.009
 
 

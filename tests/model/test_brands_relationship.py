@@ -126,7 +126,7 @@ def test_a_new_owner_starts_at_the_initial_brand_tie():
     p = model.people
     leaver = np.flatnonzero(p.state == Funnel.UNAWARE)[:5]
     p.set_brand_tie(leaver, np.full(5, 0.9), 0.0)  # as if they had been fans of a brand and left
-    model._adopt_brand(1, leaver, np.zeros(5, dtype=np.int8), 1, 0.0)
+    model.adopt_brand(1, leaver, np.zeros(5, dtype=np.int8), 1, 0.0)
     assert np.allclose(p.brand_tie_now(leaver, sc.run.dt), sc.relationship.initial_brand_tie)
     assert (p.brand[leaver] == 1).all()
 
