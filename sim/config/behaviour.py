@@ -33,6 +33,14 @@ class EngineConfig(Section):
         le=10,
         description="Width of the conversion curve around quality = expectation (value units); 0 = hard threshold.",
     )
+    brand_value: float = Field(
+        0.0,
+        ge=-10,
+        le=10,
+        description="What the brand itself is worth to people beyond the product (value units; seed S04, the brand "
+        "era): added to the brand's value when people choose among brands or owners reconsider theirs (needs "
+        "[brands]; whether to buy at all stays value against expectation).",
+    )
     max_conversion: Probability = Field(
         0.5, ge=0, le=1, description="Conversion probability of a persuaded person when value far exceeds expectation."
     )

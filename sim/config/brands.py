@@ -76,6 +76,14 @@ class SwitchingConfig(Section):
         description="Chance that a reconsidering owner with a lived margin below 0 who keeps their brand leaves the "
         "category instead (owns nothing, open to every brand again).",
     )
+    fan_screening: Probability = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fans screen out outside information (seed S75): the share of a rival's persuasion a fan "
+        "(an owner whose brand tie passed relationship.fan_threshold) discards, so a fan reconsiders after a "
+        "rival's message with persuasion x (1 - fan_screening); other owners are not screened (0 = nobody screens).",
+    )
 
     @property
     def on(self) -> bool:

@@ -57,7 +57,10 @@ class ChoiceConfig(Section):
 
 
 def check_choice(scenario) -> None:
-    """`[choice]` needs a market of brands, and its tie bonus a network (ties to persuade along)."""
+    """`[choice]` and a brand's value (`engine.brand_value`) need a market of brands, and the tie bonus a network
+    (ties to persuade along)."""
+    if not scenario.brands and scenario.engine.brand_value != 0:
+        raise KeyConflict("engine.brand_value", "a brand's value weighs in a choice among brands: it needs [brands]")
     if scenario.choice == ChoiceConfig():
         return
     if not scenario.brands:

@@ -127,6 +127,7 @@ def choose(model, who: np.ndarray, consider: np.ndarray, day: float) -> np.ndarr
         values = np.array(
             [model.products[b].quality(day) - model.expectation_of(b, people, day) for b in range(model.count)]
         )
+        values = values + brand_values(model)[:, None]  # what each brand itself is worth (engine.brand_value)
         if weighs.on:  # off: value against expectation alone (the margins as they are)
             prices = [b.money.price for b in model.brand_cfg]
             ties = None if model.heard is None else strongest_ties(model.heard, people, model.people.brand, model.count)
@@ -135,6 +136,11 @@ def choose(model, who: np.ndarray, consider: np.ndarray, day: float) -> np.ndarr
         weights = brand_choice_weights(values, sensitivity, considered)
         choice[several] = pick_by_weights(weights, model.draws.uniform(Purpose.BRAND_CHOICE, people))
     return choice
+
+
+def brand_values(model) -> np.ndarray:
+    """Each brand's `engine.brand_value` (value units): what the brand itself adds to its value in a choice."""
+    return np.array([b.engine.brand_value for b in model.brand_cfg])
 
 
 def credited(model, who: np.ndarray, chooses: np.ndarray, choice: np.ndarray, contacts: BrandContacts) -> np.ndarray:

@@ -4,14 +4,16 @@ switch to a rival or leave the category. Used by `sim.model.brands.BrandsModel` 
 In a step, an owner of brand b with lived margin m (their experience of b minus their expectation, set
 when they bought it; 0 for seed users) reconsiders with chance
 
-    (1 - exp(-dissatisfaction x max(0, -m) x dt) x (1 - persuasion)^[a rival persuaded them this step])
+    (1 - exp(-dissatisfaction x max(0, -m) x dt) x (1 - persuasion')^[a rival persuaded them this step])
     x (1 - loyalty x brand tie)
 
 (`reconsider_chance`): a hazard from dissatisfaction, a chance per step in which a rival's ads or owners'
-talk persuaded them, both lowered by their tie to the brand. A reconsidering owner chooses among their own
+talk persuaded them, both lowered by their tie to the brand; persuasion' is `persuasion`, and for a fan
+persuasion x (1 - fan_screening): fans screen out outside information (seed S75). A reconsidering owner chooses among their own
 brand, valued at their lived margin, and every rival they know and have not turned from, valued at the
 rival's quality minus their expectation of it minus the switching cost, by the logit of the choice among
-brands (`brand_choice_weights`, each brand's engine sensitivity). Choosing a rival is a switch: they
+brands (`brand_choice_weights`, each brand's engine sensitivity), each brand's `engine.brand_value` added to its
+value (the one kept included). Choosing a rival is a switch: they
 live the rival's product (a new margin and valence), their brand tie starts again at
 `relationship.initial_brand_tie`, and they count as the rival's adopter (not as a new adopter of the
 category). Keeping their brand with a lived margin below 0, they leave the category with chance `leave`:
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.brand_choice import brand_choice_weights, pick_by_weights
+from sim.model.brand_choice import brand_choice_weights, brand_values, pick_by_weights
 from sim.model.brand_contacts import BrandContacts, bits, to_mask
 from sim.model.state import QUIET, Funnel
 from sim.model.streams import Purpose
@@ -49,7 +51,8 @@ def reconsider(model, owners: np.ndarray, contacts: BrandContacts, step: int, da
     rivals[own, column] = False
     margin = p.margin[owners].astype(float)
     tie = p.brand_tie_now(owners, day)
-    chance = reconsider_chance(margin, rivals.any(axis=0), tie, sw.dissatisfaction, sw.persuasion, sw.loyalty, model.dt)
+    persuasion = sw.persuasion * np.where(p.state[owners] == Funnel.FAN, 1.0 - sw.fan_screening, 1.0)
+    chance = reconsider_chance(margin, rivals.any(axis=0), tie, sw.dissatisfaction, persuasion, sw.loyalty, model.dt)
     draws = model.draws
     thinking = draws.uniform(Purpose.SWITCH, owners) < chance
     options = bits(p.known[owners], count) & model.entered[:, None] & ~turned
@@ -57,6 +60,7 @@ def reconsider(model, owners: np.ndarray, contacts: BrandContacts, step: int, da
     values = np.array([model.products[b].quality(day) - model.expectation_of(b, owners, day) for b in range(count)])
     values -= sw.cost
     values[own, column] = margin
+    values += brand_values(model)[:, None]  # a brand's own value counts for the brand kept as for a rival
     sensitivity = np.array([[b.engine.sensitivity] for b in model.brand_cfg])
     weights = brand_choice_weights(values, sensitivity, options & thinking[None, :])
     choice = pick_by_weights(weights, draws.uniform(Purpose.SWITCH_CHOICE, owners, CHOICE_SLOT))

@@ -305,3 +305,40 @@ def test_the_tie_bonus_goes_to_the_brand_of_the_strongest_persuading_tie_among_t
     assert values[:, 1].tolist() == [0.25, 0.25, 0.0]  # equally strong ties: both brands
     assert values[:, 2].tolist() == [0.0, 0.0, 0.25]  # the strongest (brand 0) not considered: the next
     assert values[:, 3].tolist() == [0.0, 0.0, 0.0]  # no tie persuaded them (ads, category talk)
+
+
+# --- what a brand itself is worth (engine.brand_value; issue 27, seed S04) ----------------------------------
+
+
+def test_the_first_step_buys_follow_the_logit_with_a_brand_value():
+    """As the first-step test with prices: ads only, each brand reaching each person with chance pi = 0.3 in one
+    step, N = 100,000, identical products, equal prices, b's brand worth 0.2 value units more at sensitivity 0.1:
+    one reached by both chooses b with w_b = 1 / (1 + exp(-0.2 / 0.1)); expected buyers of brand i
+    N c (pi (1 - pi) + pi^2 w_i). Tolerance 4 binomial standard deviations, fixed before running (seed 7)."""
+    n, pi, s = 100_000, 0.3, 0.1
+    sc = competition(
+        [
+            *ADS_ONLY,
+            "brands.a.money.price=10",
+            f"population.size={n}",
+            "run.days=2",
+            f"advertising.p_max={pi}",
+            f"brands.b.advertising.p_max={pi}",
+            "brands.b.engine.brand_value=0.2",
+        ]
+    )
+    m = make_model(sc, 7)
+    m.step()
+    c = float(rules.conversion_probability(1.0, 0.0, s, 1.0))
+    w_b = 1 / (1 + np.exp(-0.2 / s))
+    expected = n * c * (pi * (1 - pi) + pi**2 * np.array([1 - w_b, w_b]))
+    sd = np.sqrt(expected * (1 - expected / n))
+    assert np.all(np.abs(m.owners - expected) < 4 * sd), (m.owners, expected, sd)
+
+
+def test_a_brand_value_needs_a_market_of_brands():
+    from sim.config.errors import ScenarioError
+    from sim.config.scenario import load_scenario
+
+    with pytest.raises(ScenarioError, match="engine.brand_value"):
+        load_scenario("default", ["engine.brand_value=0.1"])

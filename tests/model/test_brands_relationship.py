@@ -166,3 +166,39 @@ def test_a_brands_fan_building_keeps_its_own_owners():
         fans = fans_of(on)
         assert fans[0] > fans[1], fans
         assert out_on[0] < out_off[0], (out_on, out_off)
+
+
+# --- fans screen out outside information (switching.fan_screening; issue 27, seed S75) ----------------------
+
+
+def test_a_fan_who_screens_everything_out_is_not_moved_by_a_rivals_message():
+    """Every owner of a is persuaded by the rival in one step (persuasion 1, no dissatisfaction, no loyalty): with
+    fan_screening = 1 no fan reconsiders, while every other owner does (chance 1) and some of them choose b; with
+    0 some fans move too."""
+    from sim.model.brand_contacts import BrandContacts
+    from sim.model.switching import reconsider
+
+    def owners_left_after(screening: float) -> tuple[np.ndarray, np.ndarray]:
+        sc = market(
+            [*SWITCHING, "switching.persuasion=1", "switching.loyalty=0", f"switching.fan_screening={screening}"]
+        )
+        model = BrandsModel(sc, replicate_seed(75, 0))
+        model.run(60)
+        p = model.people
+        owners = np.flatnonzero(p.brand == 0)
+        fans = p.state[owners] == Funnel.FAN
+        assert fans.any() and (~fans).any()  # the set-up has both (participation 0.3 a day for 60 days)
+        k = len(owners)
+        rival = np.zeros((2, k), dtype=bool)
+        rival[1] = True  # brand b persuaded every owner of a
+        seen = rival.copy()
+        reconsider(
+            model, owners, BrandContacts(owners, rival, np.zeros((2, k), bool), np.zeros((2, k), bool), seen), 61, 60.0
+        )
+        return owners, fans, p.brand[owners]
+
+    owners, fans, brand = owners_left_after(1.0)
+    assert (brand[fans] == 0).all()  # no fan moved
+    assert (brand[~fans] == 1).any()  # the others reconsider, and those the logit sends to the rival switch
+    _, fans0, brand0 = owners_left_after(0.0)
+    assert (brand0[fans0] == 1).any()  # unscreened fans are moved like anyone
