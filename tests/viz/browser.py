@@ -131,12 +131,35 @@ def open_section(page, title: str) -> None:
     settled_box(header)
 
 
+#: Scrolls of an open select's menu, a page each, before an option is given up for missing.
+MENU_PAGES = 50
+#: The open menu's scrolling list (found from its first option), moved to the top or one page down; returns
+#: whether it moved. A long menu renders only the options near what it shows (Vuetify's virtual scroll).
+SCROLL_MENU_JS = """top => {
+    let e = document.querySelector('.v-overlay--active [role=option]');
+    while (e && !(e.scrollHeight > e.clientHeight + 1 && getComputedStyle(e).overflowY !== 'visible')) e = e.parentElement;
+    if (!e) return false;
+    const before = e.scrollTop;
+    e.scrollTop = top ? 0 : before + e.clientHeight;
+    return e.scrollTop !== before;
+}"""
+
+
 def choose(page, label: str, value: str, section: str | None = None) -> None:
-    """Pick `value` in the sidebar select labelled `label` (in the folded `section`, opened first)."""
+    """Pick `value` in the sidebar select labelled `label` (in the folded `section`, opened first), scrolling its
+    menu from the top a page at a time until the option is there, as a user would."""
     if section:
         open_section(page, section)
     page.locator(".v-select", has_text=label).first.click()
-    page.get_by_role("option", name=value, exact=True).click()
+    option = page.get_by_role("option", name=value, exact=True)
+    page.wait_for_selector(".v-overlay--active [role=option]")
+    if option.count() == 0:
+        page.evaluate(SCROLL_MENU_JS, True)
+        for _ in range(MENU_PAGES):
+            if option.count() or not page.evaluate(SCROLL_MENU_JS, False):
+                break
+            time.sleep(LAYOUT_POLL_S)  # the virtual scroll renders the options now in view
+    option.click()
 
 
 def wait_params(page, key: str, value) -> None:
