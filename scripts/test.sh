@@ -16,5 +16,5 @@ echo "test: checking import layers and ruff"
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 .venv/bin/ruff check sim tests benchmarks
 .venv/bin/ruff format --check sim tests benchmarks
-echo "test: running the suite on 2 workers: about 15-25 minutes in full on 2 cores, depending on the host (17 min 51 s measured 8 Dec 2026, 1,869 tests; -m \"not slow\": about 100 s)"
+echo "test: running the suite on 2 workers: about 15-25 minutes in full on 2 cores, depending on the host (18 min 8 s measured 8 Dec 2026, 2,035 tests; -m \"not slow\": about 105 s)"
 exec .venv/bin/python -m pytest -n 2 --timeout 1800 "$@"

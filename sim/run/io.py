@@ -35,7 +35,9 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,6 +123,27 @@ def lock_output(target: str | Path, option: str = "--out") -> Path:
     if key in _LOCKS:
         return target
     path = target.with_name(f".{target.name}{LOCK_SUFFIX}")
+    with _signals_held():  # a Ctrl-C between creating the file and recording it would leave the file behind
+        return _take_lock(target, key, path, option)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then they are delivered as usual); in the main thread only,
+    the one Python delivers signals to."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _take_lock(target: Path, key: Path, path: Path, option: str) -> Path:
+    """Create (or open) and flock the lock file `path` of `target`, write this process's PID into it and record
+    it in `_LOCKS` (`lock_output` holds signals around this)."""
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
@@ -153,12 +176,13 @@ def lock_output(target: str | Path, option: str = "--out") -> Path:
 def unlock_output(target: str | Path) -> None:
     """Release this process's lock of output `target` (and remove its lock file); nothing if not held."""
     target = Path(target)
-    fd = _LOCKS.pop(target.absolute(), None)
-    if fd is None:
-        return
-    with contextlib.suppress(OSError):
-        target.with_name(f".{target.name}{LOCK_SUFFIX}").unlink()
-    os.close(fd)
+    with _signals_held():  # forgotten but not yet removed, the file would stay behind
+        fd = _LOCKS.pop(target.absolute(), None)
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            target.with_name(f".{target.name}{LOCK_SUFFIX}").unlink()
+        os.close(fd)
 
 
 @atexit.register

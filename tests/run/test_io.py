@@ -404,3 +404,25 @@ def test_a_second_wom_run_on_the_same_output_is_refused_at_once(tmp_path):
     errors = [line for line in second.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"pid {first.pid}" in errors[0] and str(out) in errors[0], second.stderr
     assert not out.exists()
+
+
+def test_ctrl_c_while_the_lock_is_taken_leaves_no_lock_file(tmp_path, monkeypatch):
+    """A SIGINT arriving between the lock file's creation and its record (here: sent from inside flock) waits
+    until the lock is recorded, so the exit's cleanup removes the file (CI once found `.out.lock` left by a
+    Ctrl-C right after `wom run` started)."""
+    import fcntl
+
+    out = tmp_path / "out"
+    real_flock = fcntl.flock
+
+    def flock_then_interrupted(fd, operation):
+        real_flock(fd, operation)
+        os.kill(os.getpid(), signal.SIGINT)  # held until the lock is recorded
+
+    monkeypatch.setattr(io.fcntl, "flock", flock_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        io.lock_output(out)
+        time.sleep(1)  # not reached: the held signal is delivered as the lock is recorded
+    assert out.absolute() in io._LOCKS  # recorded before the interrupt
+    io.unlock_output(out)  # what the exit's cleanup does
+    assert not list(tmp_path.iterdir())
