@@ -143,34 +143,52 @@ def _signals_held() -> Iterator[None]:
 
 def _take_lock(target: Path, key: Path, path: Path, option: str) -> Path:
     """Create (or open) and flock the lock file `path` of `target`, write this process's PID into it and record
-    it in `_LOCKS` (`lock_output` holds signals around this)."""
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
-        except OSError as exc:
-            raise EnvironmentFault(f"{option} {target}: cannot create its lock {path}: {os_reason(exc)}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+    it in `_LOCKS` (`lock_output` holds signals around this). Interrupted before the record (a signal delivered
+    in another thread's turn, where holding it does not reach), it removes a file nobody holds (`_abandon`)."""
+    fd = None
+    try:
+        while True:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+            except OSError as exc:
+                raise EnvironmentFault(f"{option} {target}: cannot create its lock {path}: {os_reason(exc)}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                fd = None
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise EnvironmentFault(f"{option} {target}: cannot lock {path}: {os_reason(exc)}") from None
+                raise OutputError(
+                    f"{option} {target}: in use by another wom command (pid {holder}); wait for it to end "
+                    "or choose another path"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # else its holder removed the file as we opened it: lock the new one
+                break
             os.close(fd)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise EnvironmentFault(f"{option} {target}: cannot lock {path}: {os_reason(exc)}") from None
-            raise OutputError(
-                f"{option} {target}: in use by another wom command (pid {holder}); wait for it to end "
-                "or choose another path"
-            ) from None
-        try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:  # else its holder removed the file as we opened it: lock the new one
-            break
-        os.close(fd)
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-    _LOCKS[key] = fd
-    return target
+            fd = None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        _LOCKS[key] = fd
+        return target
+    except BaseException:
+        if fd is not None and key not in _LOCKS:
+            _abandon(fd, path)
+        raise
+
+
+def _abandon(fd: int, path: Path) -> None:
+    """Close a lock file this process opened but did not record, removing it if nobody else holds it."""
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours already, or nobody's: then it is ours to remove
+        if os.fstat(fd).st_ino == os.stat(path).st_ino:
+            path.unlink()
+    os.close(fd)
 
 
 def unlock_output(target: str | Path) -> None:
