@@ -43,6 +43,13 @@ def receiver_parts(n: int, parts: int) -> list[range | None]:
     return [range(lo, hi) for lo, hi in zip(cuts, cuts[1:])]
 
 
+def read_channel(ch, ctx: StepContext, draws, open_mask: np.ndarray, parts: list[range | None]) -> UsedTies:
+    """The step's reads of channel `ch` into `ctx.contacts`, receivers in `parts` (`receiver_parts`); returns the
+    ties used. The vector backend's and a market of brands' one way to read a channel."""
+    ch.prepare(ctx.step)
+    return merged([ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask, part) for part in parts])
+
+
 def merged(used: list[UsedTies]) -> UsedTies:
     """The ties used by one channel over several parts of receivers, in the order they were read: as chunks
     when they carry their strength when read, else (group memberships, each read in one part only) as one
@@ -129,9 +136,7 @@ class VectorBackend(Backend):
         open_mask = m.people.state <= Funnel.AWARE
         parts = receiver_parts(m.n, RECEIVER_PARTS)
         for ch in ctx.channels:
-            ch.prepare(ctx.step)
-            used = [ch.contacts(ctx.step, ctx.day, draws, ctx.contacts, open_mask, part) for part in parts]
-            used_ties[ch.name] = merged(used)
+            used_ties[ch.name] = read_channel(ch, ctx, draws, open_mask, parts)
             for part in parts:
                 ch.official_contacts(m.people, m.playbook, draws, ctx.contacts, ctx.day, part)
         open_people = cache(lambda: np.flatnonzero(open_mask))

@@ -251,12 +251,8 @@ class BrandsModel(WomModel):
             return {}
         ctx = StepContext(step, day, self.open_channels(day), (0.0, 0.0, 0.0))
         self.backend.post(ctx)
-        used = {}
         parts = backends.receiver_parts(self.n, backends.RECEIVER_PARTS)  # as the backend reads: in parts
-        for ch in ctx.channels:
-            ch.prepare(step)
-            read = [ch.contacts(step, day, self.draws, ctx.contacts, open_mask, part) for part in parts]
-            used[ch.name] = backends.merged(read)
+        used = {ch.name: backends.read_channel(ch, ctx, self.draws, open_mask, parts) for ch in ctx.channels}
         network_contacts(contacts, open_mask, ctx.contacts, self.people.brand, self.entered)
         self.heard = ctx.contacts if self.cfg.choice.tie_bonus > 0 else None
         return used

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.brands import MAX_BRANDS
 from sim.model import rules
 from sim.model.channels import Channel, csr_ranges
 from sim.model.funnel import Contacts
@@ -22,7 +23,7 @@ from sim.networks.groups import Groups
 
 #: Slots of a group's reads in a market of brands (`Purpose.READ`): after the one-brand reads' slots
 #: (2 x code + negative, below BRAND_READ_BASE), one per channel code, valence and brand (MAX_BRANDS each).
-BRAND_READ_BASE, MAX_BRANDS = 16, 8
+BRAND_READ_BASE = 16
 
 
 def brand_read_slot(code: int, negative: bool, brand: int) -> int:
